@@ -1,0 +1,76 @@
+"""gislib.dataset: where the map data lives and how it is loaded.
+
+Two data sets ship with Hetu, both built by ``python -m gislib build-demo`` from the OpenStreetMap
+files in ``data/raw/``:
+
+* ``putuo`` (default): 上海市普陀区 with ~300 outfalls, ~25 sections, ~15 plots, ~40 dust sites;
+  committed in ``data/geo/putuo.gpkg``.
+* ``city``: all of Shanghai's waterways with 60,000 outfalls and 3,600 sections, for trying Hetu at
+  city scale (``python -m gislib build-demo --city`` writes ``data/geo/city/city.gpkg``).
+
+Choose with the environment variable ``HETU_DATASET`` (``putuo`` or ``city``) or an explicit path.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from gislib.errors import ConfigError, NotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RAW_DIR = REPO_ROOT / "data" / "raw"
+GEO_DIR = REPO_ROOT / "data" / "geo"
+DATASETS: dict[str, Path] = {
+    "putuo": GEO_DIR / "putuo.gpkg",
+    "city": GEO_DIR / "city" / "city.gpkg",
+}
+SPATIAL_LAYERS = (
+    "district", "subdistricts", "rivers", "water", "railways", "outfalls", "sections", "plots", "dust_sites",
+)
+TABLES = ("section_samples", "dust_readings")
+
+
+def current_name() -> str:
+    """The data set chosen by ``HETU_DATASET`` (default ``putuo``)."""
+    name = os.environ.get("HETU_DATASET", "putuo").strip().lower() or "putuo"
+    if name not in DATASETS:
+        raise ConfigError(f"HETU_DATASET={name!r} is not a data set; use one of {sorted(DATASETS)}")
+    return name
+
+
+def dataset_path(name: str | None = None) -> Path:
+    """The GeoPackage of a data set; tells how to build it when it is missing."""
+    name = name or current_name()
+    path = DATASETS[name]
+    if not path.exists():
+        flag = " --city" if name == "city" else ""
+        raise NotFoundError(f"data set {name!r} not built yet ({path}); run: python -m gislib build-demo{flag}")
+    return path
+
+
+def data_version(name: str | None = None) -> str:
+    """A token that changes whenever the data set file changes (for cache keys)."""
+    path = dataset_path(name)
+    st = path.stat()
+    return f"{path.name}:{st.st_size}:{int(st.st_mtime)}"
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, layer: str, version: str):
+    import pyogrio
+
+    if layer in TABLES:
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    return pyogrio.read_dataframe(path, layer=layer)
+
+
+def load_layer(name: str, dataset: str | None = None):
+    """One layer (GeoDataFrame, EPSG:4326) or table (DataFrame) of a data set; cached per file version.
+
+    Callers must not modify the returned frame in place (copy it first).
+    """
+    if name not in SPATIAL_LAYERS and name not in TABLES:
+        raise NotFoundError(f"no layer {name!r}; layers are {SPATIAL_LAYERS + TABLES}")
+    path = dataset_path(dataset)
+    return _load(str(path), name, data_version(dataset))

@@ -1,0 +1,78 @@
+"""layers.dust: construction dust sites (建筑工地扬尘) coloured by the latest day's exceedances."""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from gislib.dataset import load_layer
+from gislib.dust import evaluate, get_rule
+from gislib.i18n import t
+from layers.base import MapLayer, count_legend
+from layers.outfalls import point_canvas
+
+DEFAULT_RULE = "hebei-db13-2934-2019"  # the verified preset; the Shanghai limit is not verified yet
+# The ONE style definition of dust sites: status -> colour.
+STATUS_ORDER = [("over", "#d62728"), ("near", "#ff9f1c"), ("ok", "#2ca02c"), ("nodata", "#9e9e9e")]
+
+
+def current_rule_name() -> str:
+    """The dust rule the map judges by (HETU_DUST_RULE: a preset id or a JSON file)."""
+    return os.environ.get("HETU_DUST_RULE", DEFAULT_RULE)
+
+
+def readings_frame(dataset: str | None = None) -> pd.DataFrame:
+    """The data set's readings in the columns gislib.dust expects (site, time, PM10, background)."""
+    raw = load_layer("dust_readings", dataset)
+    return raw.rename(columns={"site_code": "site", "pm10": "PM10"})
+
+
+def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
+    """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
+    rule = get_rule(rule_name or current_rule_name())
+    sites = load_layer("dust_sites", dataset)
+    priority = sites.loc[sites["priority_area"].astype(bool), "code"]
+    days = pd.DataFrame([d.to_dict() for d in evaluate(readings_frame(dataset), rule, priority)])
+    if days.empty:
+        return pd.DataFrame(columns=["site", "date", "exceedances", "exceeded", "max_value"])
+    return days.sort_values("date").groupby("site").tail(1).set_index("site")
+
+
+class DustSitesLayer(MapLayer):
+    """Dust sites as square markers: red when the day is exceeded, amber with some windows over."""
+
+    key = "dust_sites"
+    source = "dust_sites"
+    kind = "point"
+    demo = True
+
+    def load(self, dataset=None):
+        gdf = load_layer("dust_sites", dataset).copy()
+        status = latest_day_status(dataset)
+        gdf["status_date"] = gdf["code"].map(status["date"]).fillna("")
+        gdf["exceedances"] = gdf["code"].map(status["exceedances"]).fillna(0).astype(int)
+        gdf["exceeded"] = gdf["code"].map(status["exceeded"]).fillna(False).astype(bool)
+        gdf["max_metric"] = gdf["code"].map(status["max_value"]).round(0)
+        gdf["has_data"] = gdf["code"].isin(status.index)
+        return gdf
+
+    def styled(self, gdf, lang="zh"):
+        out = gdf.copy()
+        out["_cat"] = ["nodata" if not d else ("over" if e else ("near" if n > 0 else "ok"))
+                       for d, e, n in zip(out["has_data"], out["exceeded"], out["exceedances"])]
+        out["_color"] = out["_cat"].map(dict(STATUS_ORDER))
+        out["_status"] = [t(f"dust.{c}", lang) for c in out["_cat"]]
+        out["_label"] = out["code"] + " " + out["name"]
+        return out
+
+    def legend(self, styled, lang="zh"):
+        return count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
+
+    def to_folium(self, styled, lang="zh"):
+        return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,
+                            labels=styled["_label"] + " · " + styled["_status"])
+
+    def draw_static(self, ax, styled, lang="zh"):
+        pts = styled.to_crs(3857)
+        ax.scatter(pts.geometry.x, pts.geometry.y, s=36, marker="s", c=list(pts["_color"]), edgecolors="#333333",
+                   linewidths=0.6, zorder=7)

@@ -1,0 +1,209 @@
+"""layers.mapview: compose the interactive map from the registered layers.
+
+Streamlit-free: the view calls :func:`build_map` and hands the result to streamlit-folium.
+Styled layers are cached per (data version, filters, language), so a rerun that changes nothing
+rebuilds nothing.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from gislib.basemap import SPECS, ensure_tiles
+from gislib.dataset import current_name, data_version
+from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
+from gislib.i18n import t
+from layers.assets import tile_url
+from layers.base import Filters, LegendEntry
+from layers.folium_elements import HetuMap, HtmlControl
+from layers.registry import LAYERS, get_layer
+
+ONLINE_BASEMAPS = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_CREDIT.html, None),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+             "© 高德地图 (GCJ-02)", "1234"),
+}
+TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}"
+                "&TILECOL={{x}}&tk={key}")
+
+
+@dataclass
+class MapResult:
+    """The folium map plus what the page shows around it."""
+
+    fmap: folium.Map
+    legend: dict[str, list[LegendEntry]]
+    counts: dict[str, int]
+    bounds: tuple[float, float, float, float]
+    dataset: str
+    layers_on: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=64)
+def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str):
+    layer = get_layer(key)
+    return layer.styled(layer.apply_filters(layer.load(dataset), filters), lang)
+
+
+def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None):
+    """A layer's features after filtering, with its style columns (cached; do not modify)."""
+    dataset = dataset or current_name()
+    filters = filters or Filters()
+    return _styled(key, dataset, data_version(dataset), filters, lang)
+
+
+def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Shift WGS84 geometries to GCJ-02 for display on Amap tiles only (domain.md §7.2)."""
+    import shapely
+
+    from gislib.crs import wgs84_to_gcj02
+
+    def shift(coords: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    out = gdf.copy()
+    out["geometry"] = shapely.transform(out.geometry.to_numpy(), shift)
+    return out
+
+
+def legend_html(legend: dict[str, list[LegendEntry]], lang: str) -> str:
+    """The in-map legend for the visible layers."""
+    parts = [f"<details open><summary><b>{html.escape(t('map.legend', lang))}</b></summary>"]
+    for key, rows in legend.items():
+        if not rows:
+            continue
+        parts.append(f"<h4>{html.escape(get_layer(key).title(lang))}</h4>")
+        for r in rows:
+            style = f"background:{r.color}" if r.symbol not in ("triangle",) else f"border-bottom-color:{r.color}"
+            count = f" ({r.count})" if r.count is not None else ""
+            parts.append(f'<div class="row"><span class="sym {r.symbol}" style="{style}"></span>'
+                         f"{html.escape(r.label)}{count}</div>")
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def credits_html(dataset: str) -> str:
+    """Attribution for the map: OSM always; geoBoundaries where the district outline shows."""
+    return f"{OSM_CREDIT.html} | {GEOBOUNDARIES_CREDIT.html} | {DEMO_MARK}"
+
+
+@lru_cache(maxsize=4)
+def tile_coverage(dataset: str) -> list[list[float]]:
+    """[[south, west], [north, east]] of the offline tiles, so Leaflet asks for no missing tile."""
+    import rasterio
+    from rasterio.warp import transform_bounds
+
+    with rasterio.open(SPECS[dataset].cog_path) as src:
+        west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
+    return [[south, west], [north, east]]
+
+
+def add_basemap(fmap: folium.Map, basemap: str, dataset: str, tianditu_key: str = "") -> None:
+    """The offline COG tiles by default; OSM, Tianditu or Amap when chosen in settings."""
+    spec = SPECS[dataset]
+    if basemap == "offline" or (basemap == "tianditu" and not tianditu_key):
+        ensure_tiles(dataset)
+        folium.TileLayer(tiles=tile_url(dataset), attr=credits_html(dataset), name="offline",
+                         max_native_zoom=spec.max_zoom, min_native_zoom=spec.min_zoom, max_zoom=19,
+                         min_zoom=spec.min_zoom - 2, detect_retina=False,
+                         bounds=tile_coverage(dataset)).add_to(fmap)
+    elif basemap == "tianditu":
+        for layer in ("vec", "cva"):
+            folium.TileLayer(tiles=TIANDITU_URL.format(layer=layer, key=tianditu_key), subdomains="01234567",
+                             attr="© 天地图 | " + credits_html(dataset), name=f"tianditu-{layer}", max_zoom=18
+                             ).add_to(fmap)
+    else:
+        url, attr, subdomains = ONLINE_BASEMAPS[basemap]
+        kwargs = {"subdomains": subdomains} if subdomains else {}
+        folium.TileLayer(tiles=url, attr=f"{attr} | {credits_html(dataset)}", name=basemap, max_zoom=19,
+                         **kwargs).add_to(fmap)
+
+
+def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: str = "zh",
+              basemap: str = "offline", dataset: str | None = None, tianditu_key: str = "") -> MapResult:
+    """The interactive map with the chosen layers, filters and basemap."""
+    dataset = dataset or current_name()
+    filters = filters or Filters()
+    district = styled_layer("district", filters, lang, dataset)
+    minx, miny, maxx, maxy = district.total_bounds
+    fmap = HetuMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None,
+                   prefer_canvas=True, control_scale=True, max_zoom=19, zoom_control=True)
+    add_basemap(fmap, basemap, dataset, tianditu_key)
+    legend: dict[str, list[LegendEntry]] = {}
+    counts: dict[str, int] = {}
+    gcj = basemap == "amap"
+    for layer in LAYERS:
+        if layer.key not in layers_on:
+            continue
+        styled = styled_layer(layer.key, filters, lang, dataset)
+        counts[layer.key] = len(styled)
+        legend[layer.key] = layer.legend(styled, lang)
+        if styled.empty:
+            continue
+        shown = to_gcj02(styled) if gcj else styled
+        layer.to_folium(shown, lang).add_to(fmap)
+    HtmlControl(legend_html(legend, lang), position="bottomright").add_to(fmap)
+    HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return MapResult(fmap, legend, counts, (minx, miny, maxx, maxy), dataset, tuple(layers_on))
+
+
+def find_feature(query: str, dataset: str | None = None, lang: str = "zh"):
+    """Features whose code or name contains ``query``: (layer key, code, name, lon, lat) rows."""
+    query = query.strip()
+    if not query:
+        return []
+    hits = []
+    for key in ("outfalls", "sections", "plots", "dust_sites"):
+        gdf = styled_layer(key, None, lang, dataset)
+        mask = gdf["code"].str.contains(query, case=False, regex=False) | gdf["name"].str.contains(query, regex=False)
+        for _, row in gdf[mask].head(20).iterrows():
+            p = row.geometry.representative_point() if row.geometry.geom_type != "Point" else row.geometry
+            hits.append((key, row["code"], row["name"], p.x, p.y))
+    return hits
+
+
+def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str | None = None,
+               gcj: bool = False):
+    """The feature a click returned: (layer key, row) or None.
+
+    Canvas point layers (outfalls, dust sites) return the exact packed position of the point;
+    GeoJSON layers (sections, plots) return their tooltip text, which contains the code.
+    ``gcj``: the map showed GCJ-02-shifted positions (Amap basemap).
+    """
+    from gislib.pointpack import snap_key
+
+    dataset = dataset or current_name()
+    for key in CANVAS_LAYERS:
+        idx = _point_keys(key, dataset, data_version(dataset), gcj).get(snap_key(lng, lat))
+        if idx is not None:
+            return key, styled_layer(key, None, "zh", dataset).iloc[idx]
+    if tooltip:
+        for key in ("sections", "plots"):
+            gdf = styled_layer(key, None, "zh", dataset)
+            for code in gdf["code"]:
+                if code in tooltip:
+                    return key, gdf[gdf["code"] == code].iloc[0]
+    return None
+
+
+CANVAS_LAYERS = ("outfalls", "dust_sites")
+
+
+@lru_cache(maxsize=8)
+def _point_keys(key: str, dataset: str, version: str, gcj: bool) -> dict[tuple[int, int], int]:
+    from gislib.pointpack import MICRO
+
+    gdf = styled_layer(key, None, "zh", dataset)
+    if gcj:
+        gdf = to_gcj02(gdf)
+    lon = np.round(gdf.geometry.x.to_numpy() * MICRO).astype(np.int64)
+    lat = np.round(gdf.geometry.y.to_numpy() * MICRO).astype(np.int64)
+    return {(int(a), int(b)): i for i, (a, b) in enumerate(zip(lon, lat))}

@@ -1,0 +1,116 @@
+"""layers.outfalls: 入河排污口, coloured by type and shaped by workflow phase (查/测/溯/治/管)."""
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gislib.domain import OUTFALL_PHASE, is_rain_outfall
+from gislib.i18n import t
+from gislib.pointpack import pack_points
+from layers.assets import publish
+from layers.base import Filters, LegendEntry, MapLayer, count_legend
+from layers.folium_elements import PointCanvas
+
+# The ONE style definition of outfalls: display category -> colour, phase -> symbol.
+CATEGORY_COLORS: list[tuple[str, str]] = [
+    ("工业排污口", "#7b3294"),
+    ("污水处理厂排污口", "#8c510a"),
+    ("生活污水散排口", "#e66101"),
+    ("雨洪排口", "#2b8cbe"),
+    ("其他排口", "#1b9e77"),
+    ("暂无法确定", "#7f7f7f"),
+]
+PHASE_SYMBOLS: list[tuple[str, str]] = [
+    ("查", "circle"), ("测", "square"), ("溯", "triangle"), ("治", "diamond"), ("管", "ring"),
+]
+MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "ring": "o"}
+LABELS_MAX = 20_000  # above this, hover labels show type and phase only (keeps the payload small)
+
+
+def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
+                 labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
+                 shapes: list[str] | None = None, shape_labels: list[str] | None = None,
+                 category_labels: list[str] | None = None) -> PointCanvas:
+    """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels."""
+    cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).to_numpy(dtype=np.uint8)
+    if shape_column:
+        sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).to_numpy(dtype=np.uint8)
+    else:
+        sym = np.full(len(styled), shape_index, dtype=np.uint8)
+    url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
+    labels_url = None
+    if len(styled) <= LABELS_MAX:
+        labels_url = publish(json.dumps(labels.tolist(), ensure_ascii=False).encode(), ".json")
+    return PointCanvas(url=url, labels_url=labels_url, name=key, colors=[c for _, c in colors],
+                       labels=category_labels, shape_labels=shape_labels)
+
+
+def display_category(type_l2: str) -> str:
+    """The map category of a level-2 type."""
+    if type_l2 == "暂无法确定":
+        return "暂无法确定"
+    if is_rain_outfall(type_l2):
+        return "雨洪排口"
+    if type_l2 in ("城镇污水处理厂排污口", "工业及其他各类园区污水处理厂排污口"):
+        return "污水处理厂排污口"
+    if type_l2 in ("工矿企业排污口",):
+        return "工业排污口"
+    if "生活污水" in type_l2:
+        return "生活污水散排口"
+    return "其他排口"
+
+
+def overdue_mask(gdf: gpd.GeoDataFrame, today) -> pd.Series:
+    """Outfalls under remediation whose deadline has passed."""
+    deadline = pd.to_datetime(gdf.get("deadline", pd.Series("", index=gdf.index)), errors="coerce")
+    return (gdf["state"] == "整治中") & (deadline < pd.Timestamp(today))
+
+
+class OutfallsLayer(MapLayer):
+    """Outfalls as a canvas point layer that stays fast at 60,000 points."""
+
+    key = "outfalls"
+    source = "outfalls"
+    kind = "point"
+    demo = True
+
+    def apply_filters(self, gdf, filters: Filters):
+        gdf = super().apply_filters(gdf, filters)
+        if filters.outfall_types:
+            gdf = gdf[gdf["type_l1"].isin(filters.outfall_types)]
+        if filters.outfall_states:
+            gdf = gdf[gdf["state"].isin(filters.outfall_states)]
+        return gdf
+
+    def styled(self, gdf, lang="zh"):
+        out = gdf.copy()
+        out["_cat"] = out["type_l2"].map(display_category)
+        out["_color"] = out["_cat"].map(dict(CATEGORY_COLORS))
+        out["_phase"] = out["state"].map(OUTFALL_PHASE).replace("—", "查")
+        out["_shape"] = out["_phase"].map(dict(PHASE_SYMBOLS))
+        out["_label"] = out["code"] + " " + out["name"]
+        return out
+
+    def legend(self, styled, lang="zh"):
+        rows = count_legend(styled, CATEGORY_COLORS, "circle", lang, "cat.")
+        counts = styled["_phase"].value_counts()
+        rows += [LegendEntry(t("phase." + p, lang), "#999999", sym, int(counts.get(p, 0)))
+                 for p, sym in PHASE_SYMBOLS if counts.get(p, 0)]
+        return rows
+
+    def to_folium(self, styled, lang="zh"):
+        shape_labels = [t(p, lang) if lang == "en" else t("phase." + p, lang) for p, _ in PHASE_SYMBOLS]
+        return point_canvas(self.key, styled, CATEGORY_COLORS, shape_column="_phase",
+                            shapes=[p for p, _ in PHASE_SYMBOLS], shape_labels=shape_labels, lang=lang,
+                            labels=styled["_label"],
+                            category_labels=[t("cat." + c, lang) for c, _ in CATEGORY_COLORS])
+
+    def draw_static(self, ax, styled, lang="zh"):
+        pts = styled.to_crs(3857)
+        for (color, shape), grp in pts.groupby(["_color", "_shape"]):
+            ring = shape == "ring"
+            ax.scatter(grp.geometry.x, grp.geometry.y, s=14, c=color, marker=MATPLOTLIB_MARKERS[shape],
+                       edgecolors="#222222" if ring else "white", linewidths=1.2 if ring else 0.4, zorder=6)

@@ -1,0 +1,139 @@
+"""一张图: the map of rivers and pollution sources, with layers, filters, search and key facts."""
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gislib.config import load_settings
+from gislib.dataset import current_name
+from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
+from layers.base import Filters
+from layers.mapview import build_map, feature_at, find_feature, styled_layer
+from layers.registry import LAYERS
+from views.common import demo_banner, lang, tr
+
+MAP_KEY = "hetu_map"
+KEY_FACTS = {
+    "outfalls": ["code", "name", "type_l1", "type_l2", "state", "river", "subdistrict", "responsible",
+                 "river_chief", "remediation_kind", "deadline", "discharge_mode", "target_class"],
+    "dust_sites": ["code", "name", "project", "builder", "phase", "subdistrict", "_status", "exceedances",
+                   "status_date"],
+    "sections": ["code", "name", "river", "subdistrict", "level", "latest_class", "target_class", "_meets",
+                 "main_pollutants", "latest_month"],
+    "plots": ["code", "name", "stage", "former_use", "industry", "pollutants", "land_class", "area_m2",
+              "subdistrict", "responsible"],
+}
+FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
+
+
+def sidebar_controls() -> tuple[tuple[str, ...], Filters]:
+    """Layer switches and filters in the sidebar."""
+    outfalls = styled_layer("outfalls", None, lang())
+    with st.sidebar:
+        st.subheader(tr("map.layers"))
+        layers_on = tuple(layer.key for layer in LAYERS
+                          if st.checkbox(layer.title(lang()), value=layer.default_on, key=f"layer_{layer.key}"))
+        st.subheader(tr("map.filters"))
+        subdistricts = st.multiselect(tr("filter.subdistrict"), sorted(styled_layer("subdistricts", None, lang())["name"]))
+        rivers = st.multiselect(tr("filter.river"), sorted(outfalls["river"].dropna().unique()))
+        types = st.multiselect(tr("filter.type"), list(OUTFALL_TYPE_L1),
+                               format_func=lambda v: tr(f"type.{v}"))
+        states = st.multiselect(tr("filter.state"), list(OUTFALL_STATES),
+                                format_func=lambda v: f"{OUTFALL_PHASE[v]} · {tr('state.' + v)}")
+    return layers_on, Filters(tuple(subdistricts), tuple(rivers), tuple(types), tuple(states))
+
+
+def search_box() -> None:
+    """Search by name or code; choosing a hit selects it and zooms the map there."""
+    query = st.text_input(tr("map.search"), key="search_query", placeholder="PT-0001 / 桃浦河 …")
+    if not query:
+        return
+    hits = find_feature(query, lang=lang())
+    if not hits:
+        st.info(tr("map.search_none"))
+        return
+    labels = [f"{code} {name} ({tr('layer.' + key)})" for key, code, name, _, _ in hits]
+    choice = st.selectbox("→", range(len(hits)), format_func=lambda i: labels[i], key="search_choice")
+    key, code, _, x, y = hits[choice]
+    if st.session_state.get("selected") != (key, code):
+        st.session_state["selected"] = (key, code)
+        st.session_state["view"] = ([y, x], 16)
+
+
+def selected_row():
+    """The selected feature's row, or None."""
+    sel = st.session_state.get("selected")
+    if not sel:
+        return None, None
+    key, code = sel
+    gdf = styled_layer(key, None, lang())
+    rows = gdf[gdf["code"] == code]
+    return (key, rows.iloc[0]) if len(rows) else (None, None)
+
+
+def key_facts(key: str, row: pd.Series) -> None:
+    """The selected feature's key facts beside the map."""
+    st.markdown(f"**{tr('layer.' + key)}** · `{row['code']}`")
+    st.markdown(f"#### {row['name']}")
+    facts = []
+    for field in KEY_FACTS[key]:
+        value = row.get(field)
+        if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+            continue
+        label = tr("field." + FIELD_ALIASES.get(field, field))
+        facts.append({"项目" if lang() == "zh" else "Field": label, "内容" if lang() == "zh" else "Value": str(value)})
+    st.dataframe(pd.DataFrame(facts), hide_index=True, use_container_width=True)
+    if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
+        if pd.Timestamp(row["deadline"]) < pd.Timestamp.today().normalize():
+            st.error(f"⚠️ {tr('common.overdue')}: {row['deadline']}")
+    st.caption(tr("common.demo"))
+
+
+def highlight(key: str | None, row) -> folium.FeatureGroup | None:
+    """A ring around the selected feature, sent to the live map without re-rendering it."""
+    if row is None:
+        return None
+    group = folium.FeatureGroup(name="selection")
+    p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
+    folium.CircleMarker([p.y, p.x], radius=14, color="#ff00aa", weight=3, fill=False).add_to(group)
+    return group
+
+
+def main() -> None:
+    settings = load_settings()
+    st.title(tr("app.title"))
+    demo_banner()
+    layers_on, filters = sidebar_controls()
+    search_box()
+    result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", "offline"),
+                       tianditu_key=settings.tianditu_key)
+    counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
+                        if k in ("outfalls", "sections", "plots", "dust_sites"))
+    st.caption(f"{tr('map.counts')}: {counts}")
+    key, row = selected_row()
+    col_map, col_info = st.columns([3, 1], gap="small")
+    with col_map:
+        center, zoom = st.session_state.get("view", (None, None))
+        out = st_folium(result.fmap, key=MAP_KEY, height=600, use_container_width=True,
+                        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
+                        center=center, zoom=zoom, feature_group_to_add=highlight(key, row))
+    clicked = (out or {}).get("last_object_clicked")
+    if clicked and clicked != st.session_state.get("last_click"):
+        st.session_state["last_click"] = clicked
+        hit = feature_at(clicked["lat"], clicked["lng"], (out or {}).get("last_object_clicked_tooltip"),
+                         gcj=st.session_state.get("basemap") == "amap")
+        if hit is not None:
+            st.session_state["selected"] = (hit[0], hit[1]["code"])
+            st.rerun()
+    with col_info:
+        st.subheader(tr("map.selected"))
+        if row is None:
+            st.info(tr("map.click_hint"))
+        else:
+            key_facts(key, row)
+    st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
+
+
+main()
