@@ -1,0 +1,122 @@
+"""gislib.store.base: the abstract record store that every backend implements.
+
+Methods take and return plain dicts and receive the ACTING USER (a user name) explicitly, so a
+PostGIS backend can replace the SQLite one with no change above this interface.
+
+A record dict is flat: the meta fields ``layer, code, state, version, lon, lat, geometry_wkt,
+source_crs, created_by, created_at, updated_by, updated_at`` plus every field of the record's
+JSON data (for outfalls the 一口一档 fields of ``validators.validate_outfall``).
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+class Store(abc.ABC):
+    """Records of the layers outfalls/sections/plots/dust with workflow, audit and attachments."""
+
+    data_dir: Path
+
+    # ------------------------------------------------------------------ records
+    @abc.abstractmethod
+    def create(self, layer: str, record: dict[str, Any], user: str) -> dict[str, Any]:
+        """Insert one new record (version 1); ValidationError listing every bad field."""
+
+    @abc.abstractmethod
+    def get(self, layer: str, code: str) -> dict[str, Any]:
+        """The record with key ``code`` (or, failing that, with that national/local/former code)."""
+
+    @abc.abstractmethod
+    def list(self, layer: str, *, subdistrict: str | None = None, river: str | None = None,
+             type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
+             text: str | None = None, sort: str = "code", include_removed: bool = False,
+             today: dt.date | None = None) -> list[dict[str, Any]]:
+        """Records matching every given filter (已撤销 hidden unless asked for), sorted by ``sort``."""
+
+    @abc.abstractmethod
+    def count(self, layer: str, include_removed: bool = False) -> int:
+        """How many records ``layer`` holds."""
+
+    @abc.abstractmethod
+    def update(self, layer: str, code: str, changes: dict[str, Any], expected_version: int,
+               user: str) -> dict[str, Any]:
+        """Apply ``changes``; ConflictError(mine, theirs) if the stored version is not expected.
+
+        Fields absent from ``changes`` are kept; a dict value (remediation, signboard, river_chief)
+        is merged one level deep; a list value replaces the list; an empty value removes the
+        field. ``state`` changes only through ``transition``; a new ``code`` keeps the old one in
+        ``former_codes``. System fields (version, created_*, updated_*) are ignored.
+        """
+
+    @abc.abstractmethod
+    def upsert_many(self, layer: str, records: list[dict[str, Any]], user: str,
+                    source: str) -> dict[str, int]:
+        """Insert or update by code, all or nothing: {"inserted", "updated", "unchanged"}."""
+
+    # ------------------------------------------------------------------ workflow
+    @abc.abstractmethod
+    def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,
+                   evidence: Sequence[str] = (), expected_version: int | None = None,
+                   remediation_kind: str | None = None) -> dict[str, Any]:
+        """Move a record to ``to_state``; WorkflowError names the allowed next states."""
+
+    def remove(self, layer: str, code: str, user: str, reason: str, date: Any = None,
+               expected_version: int | None = None) -> dict[str, Any]:
+        """Move a record to 已撤销 with ``reason`` (nothing is ever hard-deleted)."""
+        from gislib.domain import REMOVED_STATE
+
+        return self.transition(layer, code, REMOVED_STATE, user, date or dt.date.today(), reason,
+                               expected_version=expected_version)
+
+    @abc.abstractmethod
+    def allowed_transitions(self, layer: str, code: str) -> tuple[str, ...]:
+        """The states the record can move to now."""
+
+    @abc.abstractmethod
+    def transitions(self, layer: str, code: str) -> list[dict[str, Any]]:
+        """The workflow history of a record, oldest first."""
+
+    @abc.abstractmethod
+    def overdue(self, today: dt.date | str) -> list[dict[str, Any]]:
+        """Outfalls in 整治中 whose remediation deadline is before ``today``."""
+
+    # ------------------------------------------------------------------ audit and conflicts
+    @abc.abstractmethod
+    def audit(self, layer: str, code: str) -> list[dict[str, Any]]:
+        """Every change of a record, newest first: {user, at, action, field, old, new, note}."""
+
+    @abc.abstractmethod
+    def conflicts(self, layer: str | None = None, code: str | None = None) -> list[dict[str, Any]]:
+        """Rejected saves kept for recovery, newest first: {user, at, mine, theirs, ...}."""
+
+    @abc.abstractmethod
+    def resolve_conflict(self, conflict_id: int, user: str) -> None:
+        """Mark a kept conflict as dealt with (it stays stored)."""
+
+    # ------------------------------------------------------------------ attachments
+    @abc.abstractmethod
+    def attach(self, layer: str, code: str, filename: str, data: bytes, user: str,
+               kind: str = "photo") -> dict[str, Any]:
+        """Store a photo/document by content hash; ValidationError for wrong type or size."""
+
+    @abc.abstractmethod
+    def attachments(self, layer: str, code: str) -> list[dict[str, Any]]:
+        """The files attached to a record, oldest first."""
+
+    @abc.abstractmethod
+    def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
+        """Where the content (or its 256 px JPEG thumbnail) is stored; NotFoundError if absent."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,170 @@
+"""gislib.store.migrations: the versioned SQLite schema of the record store.
+
+``MIGRATIONS`` is an ordered list of (version, description, SQL). ``migrate(conn)`` applies, in
+one transaction each, every migration newer than the ``schema_version`` table says. Never edit a
+released migration: append a new one.
+
+Data model (one table for every layer, with a ``layer`` column):
+* ``features``: one row per record: layer, code (the record key, unique per layer), name, state,
+  lon/lat (WGS84, points) or geometry_wkt (WGS84 WKT, polygons), source_crs, data (JSON of the
+  full record), version (optimistic lock, starts at 1), created_/updated_ by/at, source.
+* ``codes``: (layer, scheme, code) -> feature; unique per layer and scheme (key, national,
+  local, former, permit_outlet, ...).
+* ``audit``: append-only change log (create/update/transition/remove/attach), old/new as JSON.
+* ``transitions``: workflow history with business date, note, evidence, remediation kind.
+* ``conflicts``: rejected saves (optimistic-lock conflicts), both versions kept for recovery.
+* ``attachments``: links record -> file content hash; files live in <data_dir>/attachments.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+from gislib.errors import ConfigError
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "features, codes, audit, transitions", """
+CREATE TABLE features (
+    id INTEGER PRIMARY KEY,
+    layer TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT,
+    state TEXT NOT NULL,
+    lon REAL,
+    lat REAL,
+    geometry_wkt TEXT,
+    source_crs TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    version INTEGER NOT NULL DEFAULT 1,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (layer, code)
+);
+CREATE TABLE codes (
+    layer TEXT NOT NULL,
+    scheme TEXT NOT NULL,
+    code TEXT NOT NULL,
+    feature_id INTEGER NOT NULL REFERENCES features(id),
+    PRIMARY KEY (layer, scheme, code)
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    layer TEXT NOT NULL,
+    code TEXT NOT NULL,
+    feature_id INTEGER REFERENCES features(id),
+    user TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('create', 'update', 'transition', 'remove', 'attach')),
+    field TEXT,
+    old TEXT,
+    new TEXT,
+    note TEXT
+);
+CREATE TABLE transitions (
+    id INTEGER PRIMARY KEY,
+    feature_id INTEGER NOT NULL REFERENCES features(id),
+    layer TEXT NOT NULL,
+    code TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    user TEXT NOT NULL,
+    date TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT,
+    evidence TEXT NOT NULL DEFAULT '[]',
+    remediation_kind TEXT
+);
+"""),
+    (2, "conflicts and attachments", """
+CREATE TABLE conflicts (
+    id INTEGER PRIMARY KEY,
+    layer TEXT NOT NULL,
+    code TEXT NOT NULL,
+    user TEXT NOT NULL,
+    at TEXT NOT NULL,
+    expected_version INTEGER,
+    current_version INTEGER NOT NULL,
+    mine TEXT NOT NULL,
+    theirs TEXT NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    feature_id INTEGER NOT NULL REFERENCES features(id),
+    layer TEXT NOT NULL,
+    code TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('photo', 'document')),
+    mime TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    has_thumbnail INTEGER NOT NULL DEFAULT 0,
+    user TEXT NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (feature_id, sha256)
+);
+"""),
+    (3, "provenance column, indexes, append-only audit, no hard delete", """
+ALTER TABLE features ADD COLUMN source TEXT;
+CREATE INDEX features_layer_state ON features (layer, state);
+CREATE INDEX codes_feature ON codes (feature_id);
+CREATE INDEX audit_record ON audit (layer, code, id);
+CREATE INDEX transitions_record ON transitions (layer, code, id);
+CREATE INDEX attachments_record ON attachments (layer, code);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER features_no_delete BEFORE DELETE ON features
+BEGIN SELECT RAISE(ABORT, 'records are never deleted: move them to 已撤销 instead'); END;
+"""),
+]
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (trigger bodies stay whole)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The schema version of ``conn`` (0 for an empty database)."""
+    row = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
+    if not row:
+        return 0
+    return conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
+    """Bring ``conn`` (autocommit mode) up to ``target`` (default: latest); return the version."""
+    target = LATEST_VERSION if target is None else target
+    conn.execute("BEGIN IMMEDIATE")  # one writer migrates; the others wait and then see it done
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                     "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        current = schema_version(conn)
+        if current > LATEST_VERSION:
+            raise ConfigError(
+                f"数据库结构版本 {current} 比本程序支持的 {LATEST_VERSION} 新: upgrade Hetu before opening it")
+        for version, description, sql in MIGRATIONS:
+            if current < version <= target:
+                for stmt in _statements(sql):
+                    conn.execute(stmt)
+                conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (
+                    version, description, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return schema_version(conn)

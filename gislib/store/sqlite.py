@@ -1,0 +1,587 @@
+"""gislib.store.sqlite: the embedded SQLite backend of the record store (no server needed).
+
+One file ``<data_dir>/hetu.sqlite`` in WAL mode with foreign keys on; the schema is in
+``migrations.py``. Every write runs in one ``BEGIN IMMEDIATE`` transaction, so a failure rolls
+back everything of that call. One ``SQLiteStore`` may be shared by threads (it serialises its
+own calls); several stores (processes, officers) may open the same file at once.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from gislib.domain import REMEDIATION_KINDS, REMOVED_STATE
+from gislib.errors import ConflictError, NotFoundError, ValidationError
+from gislib.store import workflow
+from gislib.store.attachments import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PIXELS,
+    AttachmentFiles,
+    check_content,
+)
+from gislib.store.base import Store
+from gislib.store.migrations import migrate
+from gislib.store.validators import (
+    LAYERS,
+    META_FIELDS,
+    BulkValidationError,
+    RecordValidationError,
+    normalize_record,
+    parse_date,
+    record_codes,
+    validate_record,
+)
+
+DB_FILENAME = "hetu.sqlite"
+SCHEME_LABEL = {"key": "编码", "national": "国家统一编码", "local": "地方编码", "former": "历史编码",
+                "permit_outlet": "排污许可排放口编码"}
+# Columns of ``features`` that a caller may set through create/update/upsert.
+GEOMETRY_FIELDS = ("lon", "lat", "geometry_wkt", "source_crs")
+READ_ONLY_FIELDS = ("layer", "version", "created_by", "created_at", "updated_by", "updated_at")
+SORTABLE_COLUMNS = ("code", "name", "state", "version", "created_at", "updated_at", "lon", "lat")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"{type(value).__name__} 无法保存为 JSON")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default, allow_nan=False)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _user_name(user: Any) -> str:
+    if isinstance(user, dict):
+        user = user.get("username") or user.get("name")
+    if not isinstance(user, str) or not user.strip():
+        raise ValidationError("缺少操作人 (user): every write must name the acting user", field="user")
+    return user.strip()
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in LAYERS:
+        raise ValidationError(f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}", field="layer")
+
+
+def _canonical(value: Any) -> Any:
+    """JSON round trip: dates become ISO text, tuples lists, numpy scalars Python numbers."""
+    return json.loads(_dumps(value))
+
+
+class SQLiteStore(Store):
+    """The default Store: one SQLite file, WAL mode, foreign keys on."""
+
+    def __init__(self, data_dir: Path, max_attachment_bytes: int = DEFAULT_MAX_BYTES,
+                 max_image_pixels: int = DEFAULT_MAX_PIXELS):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.data_dir / DB_FILENAME
+        self.max_attachment_bytes = max_attachment_bytes
+        self.max_image_pixels = max_image_pixels
+        self.files = AttachmentFiles(self.data_dir / "attachments")
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
+                                     timeout=30)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self.schema_version = migrate(self._conn)
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: COMMIT on success, ROLLBACK of everything on any error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _row(self, layer: str, code: str) -> sqlite3.Row | None:
+        """The features row for ``code``: the record key, else national, local, other, former codes."""
+        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?", (layer, code)).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                "SELECT f.* FROM codes c JOIN features f ON f.id=c.feature_id "
+                "WHERE c.layer=? AND c.code=? ORDER BY CASE c.scheme WHEN 'national' THEN 0 "
+                "WHEN 'local' THEN 1 WHEN 'former' THEN 3 ELSE 2 END, c.scheme LIMIT 1",
+                (layer, code)).fetchone()
+        return row
+
+    def _require(self, layer: str, code: str) -> sqlite3.Row:
+        _check_layer(layer)
+        row = self._row(layer, str(code))
+        if row is None:
+            raise NotFoundError(f"图层 {layer} 中没有编码为 {code!r} 的记录: check the code or search with list(text=...)")
+        return row
+
+    @staticmethod
+    def _record(row: sqlite3.Row) -> dict[str, Any]:
+        rec: dict[str, Any] = {k: row[k] for k in (
+            "layer", "code", "state", "version", "lon", "lat", "geometry_wkt", "source_crs",
+            "created_by", "created_at", "updated_by", "updated_at")}
+        for key, value in json.loads(row["data"]).items():
+            rec.setdefault(key, value)
+        return rec
+
+    def _audit(self, feature_id: int, layer: str, code: str, user: str, at: str, action: str,
+               field: str | None, old: Any, new: Any, note: str | None = None) -> None:
+        self._conn.execute(
+            "INSERT INTO audit (layer, code, feature_id, user, at, action, field, old, new, note) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (layer, code, feature_id, user, at, action, field,
+             None if old is None else _dumps(old), None if new is None else _dumps(new), note))
+
+    # ------------------------------------------------------------------ preparing records
+    def _prepare(self, layer: str, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Normalise and validate a full record; return it (canonical JSON types) and its problems."""
+        rec = normalize_record(layer, record)
+        for key in READ_ONLY_FIELDS:
+            rec.pop(key, None)
+        errors = validate_record(layer, rec)
+        try:
+            rec = _canonical(rec)
+        except (TypeError, ValueError) as exc:
+            errors["data"] = f"记录含无法保存的值 ({exc}): use text, numbers, dates, lists or dicts"
+            return rec, errors
+        if "code" in rec:
+            rec["code"] = str(rec["code"]).strip()
+        wkt = rec.get("geometry_wkt")
+        if wkt and rec.get("lon") is None and "geometry_wkt" not in errors:
+            import shapely
+
+            geom = shapely.from_wkt(wkt)
+            if geom.geom_type == "Point":
+                rec["lon"], rec["lat"], rec["geometry_wkt"] = geom.x, geom.y, None
+        for key in ("lon", "lat"):
+            if rec.get(key) is not None and f"{key}" not in errors:
+                rec[key] = float(rec[key])
+        rec.setdefault("source_crs", "EPSG:4326")
+        state = rec.get("state") or workflow.INITIAL_STATE.get(layer)
+        rec["state"] = state
+        if layer in LAYERS and state not in workflow.layer_states(layer):
+            errors["state"] = f"状态 {state!r} 无效; 可选: {'、'.join(workflow.layer_states(layer))}"
+        if layer == "outfalls" and state == workflow.REMEDIATION_STATE:
+            kind = (rec.get("remediation") or {}).get("kind") if isinstance(rec.get("remediation"), dict) else None
+            if kind not in REMEDIATION_KINDS:
+                errors.setdefault("remediation.kind",
+                                  f"整治中的排污口必须有整治方式; 可选: {'、'.join(REMEDIATION_KINDS)}")
+        return rec, errors
+
+    def _code_clashes(self, layer: str, rec: dict[str, Any], feature_id: int | None) -> dict[str, str]:
+        """Codes of ``rec`` that another record of the layer already holds in the same scheme."""
+        errors: dict[str, str] = {}
+        for scheme, code in record_codes(rec):
+            row = self._conn.execute(
+                "SELECT f.code FROM codes c JOIN features f ON f.id=c.feature_id "
+                "WHERE c.layer=? AND c.scheme=? AND c.code=? AND c.feature_id IS NOT ?",
+                (layer, scheme, code, feature_id)).fetchone()
+            if row:
+                field = {"key": "code", "national": "national_code", "local": "local_code",
+                         "former": "former_codes", "permit_outlet": "permit_outlet_code"}.get(scheme, scheme)
+                what = SCHEME_LABEL.get(scheme, scheme)
+                hint = "use update/upsert to change it" if scheme == "key" else "each code may belong to one record"
+                errors[field] = f"{what} {code!r} 已被记录 {row['code']} 使用: {hint}"
+        return errors
+
+    def _write_codes(self, layer: str, rec: dict[str, Any], feature_id: int) -> None:
+        self._conn.execute("DELETE FROM codes WHERE feature_id=?", (feature_id,))
+        self._conn.executemany(
+            "INSERT INTO codes (layer, scheme, code, feature_id) VALUES (?,?,?,?)",
+            [(layer, scheme, code, feature_id) for scheme, code in record_codes(rec)])
+
+    @staticmethod
+    def _data_of(rec: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in rec.items() if k not in META_FIELDS}
+
+    def _insert(self, layer: str, rec: dict[str, Any], user: str, at: str, source: str | None) -> dict[str, Any]:
+        cur = self._conn.execute(
+            "INSERT INTO features (layer, code, name, state, lon, lat, geometry_wkt, source_crs, data, "
+            "version, created_by, created_at, updated_by, updated_at, source) "
+            "VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+            (layer, rec["code"], rec.get("name"), rec["state"], rec.get("lon"), rec.get("lat"),
+             rec.get("geometry_wkt"), rec.get("source_crs"), _dumps(self._data_of(rec)),
+             user, at, user, at, source))
+        fid = cur.lastrowid
+        self._write_codes(layer, rec, fid)
+        stored = self._record(self._conn.execute("SELECT * FROM features WHERE id=?", (fid,)).fetchone())
+        self._audit(fid, layer, rec["code"], user, at, "create", None, None, stored,
+                    f"导入: {source}" if source else None)
+        return stored
+
+    def _save(self, row: sqlite3.Row, rec: dict[str, Any], user: str, at: str, action: str,
+              note: str | None, source: str | None = None) -> dict[str, Any]:
+        """Write a changed record over ``row`` (version + 1) with one audit entry per changed field."""
+        current = self._record(row)
+        layer = row["layer"]
+        skip = set(READ_ONLY_FIELDS)
+        changed = sorted(k for k in set(current) | set(rec)
+                         if k not in skip and current.get(k) != rec.get(k))
+        if not changed:
+            return current
+        self._conn.execute(
+            "UPDATE features SET code=?, name=?, state=?, lon=?, lat=?, geometry_wkt=?, source_crs=?, "
+            "data=?, version=version+1, updated_by=?, updated_at=?, source=COALESCE(?, source) WHERE id=?",
+            (rec["code"], rec.get("name"), rec["state"], rec.get("lon"), rec.get("lat"),
+             rec.get("geometry_wkt"), rec.get("source_crs"), _dumps(self._data_of(rec)), user, at,
+             source, row["id"]))
+        self._write_codes(layer, rec, row["id"])
+        for field in changed:
+            self._audit(row["id"], layer, rec["code"], user, at, action, field,
+                        current.get(field), rec.get(field), note)
+        return self._record(self._conn.execute("SELECT * FROM features WHERE id=?", (row["id"],)).fetchone())
+
+    def _merge(self, row: sqlite3.Row, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The current record with ``changes`` applied, validated; a code change keeps the old code."""
+        current = self._record(row)
+        errors: dict[str, str] = {}
+        if "state" in changes and changes["state"] != current["state"]:
+            errors["state"] = (f"状态不能直接修改 (当前 {current['state']}): use transition(); "
+                               f"allowed next: {'、'.join(workflow.allowed_transitions(row['layer'], current['state'])) or '无'}")
+        merged = dict(current)
+        for key, value in changes.items():
+            if key in READ_ONLY_FIELDS or key == "state":
+                continue  # maintained by the store
+            if isinstance(value, dict) and isinstance(current.get(key), dict):
+                merged[key] = {**current[key], **value}  # nested groups merge one level deep
+            else:
+                merged[key] = value
+        if ("lon" in changes or "lat" in changes) and "geometry_wkt" not in changes:
+            merged["geometry_wkt"] = None
+        if "geometry_wkt" in changes and "lon" not in changes and "lat" not in changes:
+            merged["lon"] = merged["lat"] = None
+        new_code = str(merged.get("code") or "").strip()
+        if new_code and new_code != current["code"]:
+            former = list(merged.get("former_codes") or [])
+            if current["code"] not in former:
+                merged["former_codes"] = former + [current["code"]]
+        rec, problems = self._prepare(row["layer"], merged)
+        errors.update(problems)
+        return rec, errors
+
+    # ------------------------------------------------------------------ records
+    def create(self, layer: str, record: dict[str, Any], user: str) -> dict[str, Any]:
+        _check_layer(layer)
+        user = _user_name(user)
+        with self._write():
+            rec, errors = self._prepare(layer, record)
+            if not errors:
+                errors = self._code_clashes(layer, rec, None)
+            if errors:
+                raise RecordValidationError(
+                    f"记录 {record.get('code')!r} 有 {len(errors)} 处问题: " + "; ".join(
+                        f"{k}: {v}" for k, v in errors.items()), errors)
+            return self._insert(layer, rec, user, _now(), None)
+
+    def get(self, layer: str, code: str) -> dict[str, Any]:
+        with self._lock:
+            return self._record(self._require(layer, code))
+
+    def count(self, layer: str, include_removed: bool = False) -> int:
+        _check_layer(layer)
+        sql = "SELECT COUNT(*) FROM features WHERE layer=?"
+        if not include_removed:
+            sql += " AND state != ?"
+        with self._lock:
+            args = (layer,) if include_removed else (layer, REMOVED_STATE)
+            return self._conn.execute(sql, args).fetchone()[0]
+
+    def list(self, layer: str, *, subdistrict: str | None = None, river: str | None = None,
+             type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
+             text: str | None = None, sort: str = "code", include_removed: bool = False,
+             today: dt.date | None = None) -> list[dict[str, Any]]:
+        _check_layer(layer)
+        where, args = ["f.layer=?"], [layer]
+        if state:
+            where.append("f.state=?")
+            args.append(state)
+        elif not include_removed:
+            where.append("f.state!=?")
+            args.append(REMOVED_STATE)
+        for field, value in (("subdistrict", subdistrict), ("river", river), ("type_l1", type_l1)):
+            if value:
+                where.append(f"json_extract(f.data, '$.{field}')=?")
+                args.append(value)
+        if text:
+            escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"
+            where.append("(f.code LIKE ? ESCAPE '\\' OR f.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 "
+                         "FROM codes c WHERE c.feature_id=f.id AND c.code LIKE ? ESCAPE '\\'))")
+            args += [like, like, like]
+        with self._lock:
+            rows = self._conn.execute(f"SELECT f.* FROM features f WHERE {' AND '.join(where)}", args).fetchall()
+        records = [self._record(r) for r in rows]
+        if overdue is not None:
+            day = today or dt.date.today()
+            records = [r for r in records if workflow.is_overdue(r, day) == bool(overdue)]
+        reverse = sort.startswith("-")
+        key = sort.lstrip("-") or "code"
+
+        def sort_key(r: dict[str, Any]) -> tuple:
+            v = r.get(key)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return (v is None, 0, float(v), "", r["code"])
+            return (v is None, 1, 0.0, "" if v is None else str(v), r["code"])
+
+        records.sort(key=sort_key, reverse=reverse)
+        return records
+
+    def update(self, layer: str, code: str, changes: dict[str, Any], expected_version: int,
+               user: str) -> dict[str, Any]:
+        user = _user_name(user)
+        if not isinstance(changes, dict):
+            raise ValidationError("changes 应为字典 {field: new value}", field="changes")
+        conflict: dict[str, Any] | None = None
+        with self._write():
+            row = self._require(layer, code)
+            if row["version"] != expected_version:
+                conflict = self._record(row)
+            else:
+                rec, errors = self._merge(row, changes)
+                if not errors:
+                    errors = self._code_clashes(layer, rec, row["id"])
+                if errors:
+                    raise RecordValidationError(
+                        f"修改 {row['code']} 有 {len(errors)} 处问题: " + "; ".join(
+                            f"{k}: {v}" for k, v in errors.items()), errors)
+                return self._save(row, rec, user, _now(), "update", None)
+        self._keep_conflict(layer, conflict, user, expected_version, changes)
+        raise ConflictError(
+            f"{layer} {conflict['code']} 已被 {conflict['updated_by']} 于 {conflict['updated_at']} 修改 "
+            f"(版本 {expected_version} → {conflict['version']}): 你的修改未保存但已留存; "
+            "compare both versions, then save again with the new version",
+            mine=dict(changes), theirs=conflict)
+
+    def _keep_conflict(self, layer: str, theirs: dict[str, Any], user: str,
+                       expected_version: int | None, mine: dict[str, Any]) -> None:
+        with self._write():
+            self._conn.execute(
+                "INSERT INTO conflicts (layer, code, user, at, expected_version, current_version, mine, theirs) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                (layer, theirs["code"], user, _now(), expected_version, theirs["version"],
+                 json.dumps(mine, ensure_ascii=False, default=str), _dumps(theirs)))
+
+    def upsert_many(self, layer: str, records: list[dict[str, Any]], user: str,
+                    source: str) -> dict[str, int]:
+        _check_layer(layer)
+        user = _user_name(user)
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0}
+        bad: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        at = _now()
+        with self._write():
+            for i, record in enumerate(records):
+                code = str(record.get("code") or "").strip() if isinstance(record, dict) else ""
+                if not isinstance(record, dict):
+                    bad.append({"index": i, "code": None, "errors": {"record": "行数据应为字典"}})
+                    continue
+                if code and code in seen:
+                    bad.append({"index": i, "code": code, "errors": {
+                        "code": f"编码 {code} 在本批数据中重复 (第 {seen[code] + 1} 行已出现): keep one row"}})
+                    continue
+                if code:
+                    seen[code] = i
+                row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?",
+                                         (layer, code)).fetchone() if code else None
+                if row is None:
+                    rec, errors = self._prepare(layer, record)
+                else:
+                    incoming = normalize_record(layer, record)
+                    if incoming.get("state") and incoming["state"] != row["state"]:
+                        errors = {"state": f"导入状态 {incoming['state']} 与当前状态 {row['state']} 不同: "
+                                           "change states with transition(), not by import"}
+                        rec = {}
+                    else:
+                        rec, errors = self._merge(row, {k: v for k, v in incoming.items() if k != "state"})
+                if not errors:
+                    errors = self._code_clashes(layer, rec, row["id"] if row else None)
+                if errors:
+                    bad.append({"index": i, "code": code or None, "errors": errors})
+                    continue
+                if row is None:
+                    self._insert(layer, rec, user, at, source)
+                    counts["inserted"] += 1
+                else:
+                    before = row["version"]
+                    saved = self._save(row, rec, user, at, "update", f"导入: {source}", source)
+                    counts["updated" if saved["version"] != before else "unchanged"] += 1
+            if bad:
+                lines = [f"第 {b['index'] + 1} 行 ({b['code'] or '无编码'}): " + "; ".join(
+                    f"{k}: {v}" for k, v in b["errors"].items()) for b in bad[:20]]
+                more = f" …另有 {len(bad) - 20} 行" if len(bad) > 20 else ""
+                raise BulkValidationError(
+                    f"{len(bad)} 行数据有问题, 未写入任何记录 (全部回滚); fix these rows and import again:\n"
+                    + "\n".join(lines) + more, bad)
+        return counts
+
+    # ------------------------------------------------------------------ workflow
+    def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,
+                   evidence: Sequence[str] = (), expected_version: int | None = None,
+                   remediation_kind: str | None = None) -> dict[str, Any]:
+        user = _user_name(user)
+        if isinstance(evidence, str):
+            evidence = [evidence]
+        evidence = [str(e) for e in (evidence or ()) if e]
+        conflict: dict[str, Any] | None = None
+        with self._write():
+            row = self._require(layer, code)
+            if expected_version is not None and row["version"] != expected_version:
+                conflict = self._record(row)
+            else:
+                last = self._conn.execute("SELECT MAX(date) FROM transitions WHERE feature_id=?",
+                                          (row["id"],)).fetchone()[0]
+                when = workflow.check_transition(
+                    layer, row["state"], to_state, user, date, note, evidence, remediation_kind,
+                    last_date=parse_date(last))
+                rec = self._record(row)
+                rec["state"] = to_state
+                if to_state == workflow.REMEDIATION_STATE:
+                    rec["remediation"] = {**(rec.get("remediation") or {}), "kind": remediation_kind}
+                if layer == "outfalls" and to_state == workflow.CLOSED_STATE:
+                    rem = dict(rec.get("remediation") or {})
+                    rem.setdefault("closed_date", when.isoformat())
+                    rec["remediation"] = rem
+                if to_state == REMOVED_STATE:
+                    rec["removed_reason"] = note
+                at = _now()
+                action = "remove" if to_state == REMOVED_STATE else "transition"
+                self._conn.execute(
+                    "INSERT INTO transitions (feature_id, layer, code, from_state, to_state, user, date, at, "
+                    "note, evidence, remediation_kind) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (row["id"], layer, row["code"], row["state"], to_state, user, when.isoformat(), at,
+                     note, _dumps(evidence), remediation_kind))
+                full_note = (note or "") + (f" [佐证: {', '.join(evidence)}]" if evidence else "")
+                return self._save(row, rec, user, at, action, f"{when.isoformat()} {full_note}".strip())
+        mine = {"to_state": to_state, "date": str(date), "note": note, "evidence": evidence,
+                "remediation_kind": remediation_kind}
+        self._keep_conflict(layer, conflict, user, expected_version, mine)
+        raise ConflictError(
+            f"{layer} {conflict['code']} 已被 {conflict['updated_by']} 修改 (版本 {expected_version} → "
+            f"{conflict['version']}, 当前状态 {conflict['state']}): reload and decide again",
+            mine=mine, theirs=conflict)
+
+    def allowed_transitions(self, layer: str, code: str) -> tuple[str, ...]:
+        with self._lock:
+            row = self._require(layer, code)
+        return workflow.allowed_transitions(layer, row["state"])
+
+    def transitions(self, layer: str, code: str) -> list[dict[str, Any]]:
+        with self._lock:
+            row = self._require(layer, code)
+            rows = self._conn.execute("SELECT * FROM transitions WHERE feature_id=? ORDER BY id",
+                                      (row["id"],)).fetchall()
+        return [{**{k: r[k] for k in r.keys() if k not in ("id", "feature_id")},
+                 "evidence": _loads(r["evidence"])} for r in rows]
+
+    def overdue(self, today: dt.date | str) -> list[dict[str, Any]]:
+        day = parse_date(today)
+        if day is None:
+            raise ValidationError(f"日期 {today!r} 无法识别: use YYYY-MM-DD", field="today")
+        return [r for r in self.list("outfalls", state=workflow.REMEDIATION_STATE)
+                if workflow.is_overdue(r, day)]
+
+    # ------------------------------------------------------------------ audit and conflicts
+    def audit(self, layer: str, code: str) -> list[dict[str, Any]]:
+        with self._lock:
+            row = self._require(layer, code)
+            rows = self._conn.execute("SELECT * FROM audit WHERE feature_id=? ORDER BY id DESC",
+                                      (row["id"],)).fetchall()
+        return [{"layer": r["layer"], "code": r["code"], "user": r["user"], "at": r["at"],
+                 "action": r["action"], "field": r["field"], "old": _loads(r["old"]),
+                 "new": _loads(r["new"]), "note": r["note"]} for r in rows]
+
+    def conflicts(self, layer: str | None = None, code: str | None = None) -> list[dict[str, Any]]:
+        where, args = [], []
+        if layer:
+            where.append("layer=?")
+            args.append(layer)
+        if code:
+            where.append("code=?")
+            args.append(code)
+        sql = "SELECT * FROM conflicts" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id DESC"
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [{**{k: r[k] for k in r.keys()}, "mine": _loads(r["mine"]), "theirs": _loads(r["theirs"]),
+                 "resolved": bool(r["resolved"])} for r in rows]
+
+    def resolve_conflict(self, conflict_id: int, user: str) -> None:
+        _user_name(user)
+        with self._write():
+            cur = self._conn.execute("UPDATE conflicts SET resolved=1 WHERE id=?", (conflict_id,))
+            if cur.rowcount == 0:
+                raise NotFoundError(f"没有编号为 {conflict_id} 的冲突记录: list them with conflicts()")
+
+    # ------------------------------------------------------------------ attachments
+    def attach(self, layer: str, code: str, filename: str, data: bytes, user: str,
+               kind: str = "photo") -> dict[str, Any]:
+        user = _user_name(user)
+        with self._lock:
+            self._require(layer, code)  # fail fast before hashing a large file
+        checked = check_content(filename, data, kind, self.max_attachment_bytes, self.max_image_pixels)
+        with self._write():
+            row = self._require(layer, code)
+            link = self._conn.execute("SELECT * FROM attachments WHERE feature_id=? AND sha256=?",
+                                      (row["id"], checked.sha256)).fetchone()
+            file_existed = self.files.save(checked, bytes(data))
+            if link is None:
+                at = _now()
+                self._conn.execute(
+                    "INSERT INTO attachments (feature_id, layer, code, sha256, filename, kind, mime, size, "
+                    "has_thumbnail, user, at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (row["id"], layer, row["code"], checked.sha256, filename, kind, checked.mime,
+                     checked.size, int(checked.thumbnail is not None), user, at))
+                self._audit(row["id"], layer, row["code"], user, at, "attach", "attachments", None,
+                            {"sha256": checked.sha256, "filename": filename, "kind": kind,
+                             "mime": checked.mime, "size": checked.size})
+                link = self._conn.execute("SELECT * FROM attachments WHERE feature_id=? AND sha256=?",
+                                          (row["id"], checked.sha256)).fetchone()
+        info = self._attachment(link)
+        info["deduplicated"] = file_existed
+        return info
+
+    def _attachment(self, r: sqlite3.Row) -> dict[str, Any]:
+        info = {k: r[k] for k in ("layer", "code", "sha256", "filename", "kind", "mime", "size", "user", "at")}
+        info["path"] = str(self.files.path(r["sha256"]))
+        info["thumbnail_path"] = str(self.files.path(r["sha256"], thumbnail=True)) if r["has_thumbnail"] else None
+        return info
+
+    def attachments(self, layer: str, code: str) -> list[dict[str, Any]]:
+        with self._lock:
+            row = self._require(layer, code)
+            rows = self._conn.execute("SELECT * FROM attachments WHERE feature_id=? ORDER BY id",
+                                      (row["id"],)).fetchall()
+        return [self._attachment(r) for r in rows]
+
+    def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
+        return self.files.existing(sha256, thumbnail)

@@ -1,0 +1,105 @@
+"""Tests of store attachments: content-type checks, size limit, dedup by hash, thumbnails."""
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+
+from gislib.errors import NotFoundError, ValidationError
+from gislib.store import open_store
+from gislib.store.attachments import sniff_mime
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (1000, 500), color=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = open_store(tmp_path, max_attachment_bytes=200_000, max_image_pixels=2_000_000)
+    s.create("outfalls", {"code": "PWK-1", "name": "一号口", "lon": 121.4, "lat": 31.2,
+                          "type_l1": "暂无法确定"}, "alice")
+    s.create("outfalls", {"code": "PWK-2", "name": "二号口", "lon": 121.5, "lat": 31.3,
+                          "type_l1": "暂无法确定"}, "alice")
+    yield s
+    s.close()
+
+
+def test_sniff_by_content():
+    assert sniff_mime(image_bytes("JPEG")) == "image/jpeg"
+    assert sniff_mime(image_bytes("PNG")) == "image/png"
+    assert sniff_mime(image_bytes("WEBP")) == "image/webp"
+    assert sniff_mime(PDF) == "application/pdf"
+    assert sniff_mime(b"<html><body>hi</body></html>") is None
+
+
+def test_photo_stored_by_hash_with_thumbnail(store, tmp_path):
+    data = image_bytes("JPEG")
+    info = store.attach("outfalls", "PWK-1", "现场.jpg", data, "bob")
+    sha = hashlib.sha256(data).hexdigest()
+    assert info["sha256"] == sha and info["mime"] == "image/jpeg" and info["size"] == len(data)
+    assert info["path"] == str(tmp_path / "attachments" / sha[:2] / sha[2:])
+    assert (tmp_path / "attachments" / sha[:2] / sha[2:]).read_bytes() == data
+    thumb = store.attachment_path(sha, thumbnail=True)
+    with Image.open(thumb) as img:
+        assert img.format == "JPEG" and img.size == (256, 128)  # 1000×500 scaled by 256/1000
+    entry = store.audit("outfalls", "PWK-1")[0]
+    assert entry["action"] == "attach" and entry["new"]["sha256"] == sha and entry["user"] == "bob"
+    assert store.get("outfalls", "PWK-1")["version"] == 1  # attaching does not bump the version
+
+
+def test_fake_jpeg_is_refused(store, tmp_path):
+    html = b"<!DOCTYPE html><html><head><script>alert(1)</script></head></html>"
+    with pytest.raises(ValidationError) as exc:
+        store.attach("outfalls", "PWK-1", "photo.jpg", html, "bob")
+    assert "HTML" in str(exc.value) and "photo.jpg" in str(exc.value)
+    assert store.attachments("outfalls", "PWK-1") == []
+    assert not (tmp_path / "attachments").exists() or not any((tmp_path / "attachments").rglob("*"))
+
+
+def test_corrupt_and_oversized_images_refused(store):
+    broken = image_bytes("JPEG")[:300]
+    with pytest.raises(ValidationError, match="损坏"):
+        store.attach("outfalls", "PWK-1", "broken.jpg", broken, "bob")
+    big = image_bytes("PNG", size=(1500, 1500))  # 2.25 M pixels > the 2 M limit of this store
+    with pytest.raises(ValidationError, match="像素过多"):
+        store.attach("outfalls", "PWK-1", "bomb.png", big, "bob")
+    with pytest.raises(ValidationError, match="超过上限"):
+        store.attach("outfalls", "PWK-1", "huge.pdf", PDF + b"0" * 200_001, "bob", kind="document")
+    with pytest.raises(ValidationError, match="为空"):
+        store.attach("outfalls", "PWK-1", "empty.jpg", b"", "bob")
+    assert store.attachments("outfalls", "PWK-1") == []
+
+
+def test_pdf_only_as_document(store):
+    with pytest.raises(ValidationError, match="document"):
+        store.attach("outfalls", "PWK-1", "批复.pdf", PDF, "bob")
+    info = store.attach("outfalls", "PWK-1", "批复.pdf", PDF, "bob", kind="document")
+    assert info["mime"] == "application/pdf" and info["thumbnail_path"] is None
+    with pytest.raises(ValidationError, match="类别"):
+        store.attach("outfalls", "PWK-1", "x.pdf", PDF, "bob", kind="video")
+
+
+def test_same_content_stored_once(store, tmp_path):
+    data = image_bytes("PNG", size=(300, 300))
+    first = store.attach("outfalls", "PWK-1", "a.png", data, "bob")
+    again = store.attach("outfalls", "PWK-1", "a-copy.png", data, "bob")
+    other = store.attach("outfalls", "PWK-2", "b.png", data, "carol")
+    assert first["deduplicated"] is False and again["deduplicated"] is True and other["deduplicated"] is True
+    assert len(store.attachments("outfalls", "PWK-1")) == 1  # same record, same content: one link
+    assert [a["filename"] for a in store.attachments("outfalls", "PWK-2")] == ["b.png"]
+    files = [p for p in (tmp_path / "attachments").rglob("*") if p.is_file() and "thumbs" not in p.parts]
+    assert len(files) == 1
+
+
+def test_attach_to_missing_record(store):
+    with pytest.raises(NotFoundError):
+        store.attach("outfalls", "NOPE", "a.jpg", image_bytes(), "bob")
+    with pytest.raises(NotFoundError):
+        store.attachment_path("0" * 64)
