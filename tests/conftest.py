@@ -1,0 +1,143 @@
+"""Shared pytest fixtures: a private data directory, and the real app in a real browser.
+
+Browser tests (``tests/browser/``) start ``streamlit run app.py`` on a free localhost port with a
+fresh HETU_DATA_DIR, drive Debian's Chromium through Playwright, record every request and fail
+if one leaves localhost. Screenshots go to ``tests/artifacts/``.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = os.environ.get("HETU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0.1",
+                  "data:", "blob:", "about:")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The real Hetu app, started once per test session on a free port with its own data dir."""
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("hetu-data")
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo"}
+    log = open(data_dir / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {(data_dir / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("streamlit did not answer its health check within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright (never a downloaded browser)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class RecordedPage:
+    """A Playwright page that remembers every request and every console error."""
+
+    def __init__(self, page):
+        self.page = page
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+
+    def external_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
+
+    def map_frame(self, timeout_s: float = 45):
+        """The streamlit-folium iframe once its map exists."""
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            for element in self.page.query_selector_all("iframe"):
+                try:
+                    frame = element.content_frame()
+                    if frame and "streamlit_folium" in frame.url and frame.evaluate(
+                            "!!document.querySelector('.leaflet-container')"):
+                        self.map_iframe = element
+                        return frame
+                except Exception:  # the frame is navigating or was replaced
+                    pass
+            time.sleep(0.3)
+        raise AssertionError("the map iframe did not appear")
+
+    def stable_box(self, element, settle_s: float = 0.5, timeout_s: float = 10) -> dict:
+        """The element's bounding box once the layout above it has stopped moving."""
+        deadline = time.time() + timeout_s
+        box = element.bounding_box()
+        while time.time() < deadline:
+            time.sleep(settle_s)
+            again = element.bounding_box()
+            if again == box:
+                return box
+            box = again
+        return box
+
+    def wait_for_text(self, text: str, timeout_ms: int = 30000) -> None:
+        self.page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+
+
+@pytest.fixture
+def new_page(browser):
+    """Factory: ``new_page(width, height)`` gives a RecordedPage; all are closed after the test."""
+    pages = []
+
+    def make(width: int = 1400, height: int = 900) -> RecordedPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+        rp = RecordedPage(context.new_page())
+        pages.append(context)
+        return rp
+
+    yield make
+    for c in pages:
+        c.close()
