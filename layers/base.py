@@ -51,7 +51,15 @@ class MapLayer(ABC):
         return t(f"layer.{self.key}", lang)
 
     def load(self, dataset: str | None = None) -> gpd.GeoDataFrame:
-        """All features of the layer (a copy the caller may modify)."""
+        """All features of the layer (a copy the caller may modify).
+
+        Record layers (outfalls, sections, plots, dust sites) come from the record store, so edits
+        show on the map; context layers come from the data set.
+        """
+        from gislib.catalog import STORE_LAYERS, layer_frame
+
+        if self.key in STORE_LAYERS:
+            return layer_frame(self.key, dataset=dataset)
         return load_layer(self.source, dataset).copy()
 
     def apply_filters(self, gdf: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:

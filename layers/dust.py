@@ -30,8 +30,10 @@ def readings_frame(dataset: str | None = None) -> pd.DataFrame:
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
     """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
     rule = get_rule(rule_name or current_rule_name())
-    sites = load_layer("dust_sites", dataset)
-    priority = sites.loc[sites["priority_area"].astype(bool), "code"]
+    from gislib.catalog import layer_frame
+
+    sites = layer_frame("dust_sites", dataset=dataset)
+    priority = sites.loc[sites["priority_area"].fillna(False).astype(bool), "code"]
     days = pd.DataFrame([d.to_dict() for d in evaluate(readings_frame(dataset), rule, priority)])
     if days.empty:
         return pd.DataFrame(columns=["site", "date", "exceedances", "exceeded", "max_value"])
@@ -47,7 +49,7 @@ class DustSitesLayer(MapLayer):
     demo = True
 
     def load(self, dataset=None):
-        gdf = load_layer("dust_sites", dataset).copy()
+        gdf = super().load(dataset)
         status = latest_day_status(dataset)
         gdf["status_date"] = gdf["code"].map(status["date"]).fillna("")
         gdf["exceedances"] = gdf["code"].map(status["exceedances"]).fillna(0).astype(int)

@@ -15,7 +15,8 @@ import geopandas as gpd
 import numpy as np
 
 from gislib.basemap import SPECS, ensure_tiles
-from gislib.dataset import current_name, data_version
+from gislib.catalog import version as catalog_version
+from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t
 from layers.assets import tile_url
@@ -55,7 +56,7 @@ def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dat
     """A layer's features after filtering, with its style columns (cached; do not modify)."""
     dataset = dataset or current_name()
     filters = filters or Filters()
-    return _styled(key, dataset, data_version(dataset), filters, lang)
+    return _styled(key, dataset, catalog_version(dataset=dataset), filters, lang)
 
 
 def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -182,7 +183,7 @@ def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str 
 
     dataset = dataset or current_name()
     for key in CANVAS_LAYERS:
-        idx = _point_keys(key, dataset, data_version(dataset), gcj).get(snap_key(lng, lat))
+        idx = _point_keys(key, dataset, catalog_version(dataset=dataset), gcj).get(snap_key(lng, lat))
         if idx is not None:
             return key, styled_layer(key, None, "zh", dataset).iloc[idx]
     if tooltip:

@@ -30,7 +30,7 @@ class SectionsLayer(MapLayer):
     demo = True
 
     def load(self, dataset=None):
-        gdf = load_layer("sections", dataset).copy()
+        gdf = super().load(dataset)
         samples = load_layer("section_samples", dataset)
         status = latest_status(samples, gdf)
         gdf["latest_class"] = [status[c].cls if c in status else "无数据" for c in gdf["code"]]
