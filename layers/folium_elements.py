@@ -71,3 +71,28 @@ class HtmlControl(MacroElement):
         self.html = html
         self.position = position
         self.css_class = css_class
+
+
+class FitWhenSized(MacroElement):
+    """Fit the map to bounds once its frame has its final size (iframes resize after creation),
+    and fold the legend on narrow (phone) screens."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (m) {
+          var b = L.latLngBounds({{ this.bounds|tojson }});
+          setTimeout(function () {
+            m.invalidateSize();
+            m.fitBounds(b, {padding: [8, 8]});
+            if (m.getSize().x < 500) {
+              m.getContainer().querySelectorAll('.hetu-legend details').forEach(function (d) { d.open = false; });
+            }
+          }, 250);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitWhenSized"
+        self.bounds = bounds

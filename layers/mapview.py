@@ -21,7 +21,7 @@ from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
-from layers.folium_elements import HetuMap, HtmlControl
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
 from layers.registry import LAYERS, get_layer
 
 ONLINE_BASEMAPS = {
@@ -135,7 +135,8 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     district = styled_layer("district", filters, lang, dataset)
     minx, miny, maxx, maxy = district.total_bounds
     fmap = HetuMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None,
-                   prefer_canvas=True, control_scale=True, max_zoom=19, zoom_control=True)
+                   prefer_canvas=True, control_scale=True, max_zoom=19, zoom_control=True, zoom_snap=0.25,
+                   zoom_delta=0.5)
     add_basemap(fmap, basemap, dataset, tianditu_key)
     legend: dict[str, list[LegendEntry]] = {}
     counts: dict[str, int] = {}
@@ -153,6 +154,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     HtmlControl(legend_html(legend, lang), position="bottomright").add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    FitWhenSized([[miny, minx], [maxy, maxx]]).add_to(fmap)
     return MapResult(fmap, legend, counts, (minx, miny, maxx, maxy), dataset, tuple(layers_on))
 
 

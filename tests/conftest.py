@@ -112,7 +112,12 @@ class RecordedPage:
         raise AssertionError("the map iframe did not appear")
 
     def stable_box(self, element, settle_s: float = 0.5, timeout_s: float = 10) -> dict:
-        """The element's bounding box once the layout above it has stopped moving."""
+        """The element's bounding box, scrolled fully into view, once the layout has stopped moving.
+
+        (A click on a map that is partly below the fold scrolls the page between mouse-down and
+        mouse-up, so the map must be entirely visible before clicking.)
+        """
+        element.evaluate("e => e.scrollIntoView({block: 'center'})")
         deadline = time.time() + timeout_s
         box = element.bounding_box()
         while time.time() < deadline:

@@ -77,14 +77,13 @@ def key_facts(key: str, row: pd.Series) -> None:
     """The selected feature's key facts beside the map."""
     st.markdown(f"**{tr('layer.' + key)}** · `{row['code']}`")
     st.markdown(f"#### {row['name']}")
-    facts = []
+    facts = {}
     for field in KEY_FACTS[key]:
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
-        label = tr("field." + FIELD_ALIASES.get(field, field))
-        facts.append({"项目" if lang() == "zh" else "Field": label, "内容" if lang() == "zh" else "Value": str(value)})
-    st.dataframe(pd.DataFrame(facts), hide_index=True, use_container_width=True)
+        facts[tr("field." + FIELD_ALIASES.get(field, field))] = str(value)
+    st.table(pd.Series(facts, name="内容" if lang() == "zh" else "Value"))
     if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
         if pd.Timestamp(row["deadline"]) < pd.Timestamp.today().normalize():
             st.error(f"⚠️ {tr('common.overdue')}: {row['deadline']}")
@@ -103,7 +102,7 @@ def highlight(key: str | None, row) -> folium.FeatureGroup | None:
 
 def main() -> None:
     settings = load_settings()
-    st.title(tr("app.title"))
+    st.markdown(f"### {tr('app.title')}")
     demo_banner()
     layers_on, filters = sidebar_controls()
     search_box()

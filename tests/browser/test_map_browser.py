@@ -1,0 +1,101 @@
+"""The real app in Debian's Chromium: every layer draws, nothing leaves localhost, phone size works."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+LAYER_CHECK_JS = """() => {
+  const drawn = {};
+  document.querySelectorAll('canvas.hetu-points').forEach(c => drawn[c.dataset.layer] = +c.dataset.drawn || 0);
+  const vec = {};
+  window.map.eachLayer(l => {
+    if (!l.feature) return;
+    const p = l.feature.properties;
+    const k = '_class_label' in p ? 'sections' : '_area' in p ? 'plots' : '_weight' in p ? 'rivers'
+            : 'note' in p ? 'subdistricts' : 'other';
+    const drawn = (l._parts && l._parts.length > 0) || (!!l._point && l._radius > 0);
+    if (drawn) vec[k] = (vec[k] || 0) + 1;
+  });
+  const tiles = Array.from(document.querySelectorAll('.leaflet-tile-pane img')).filter(i => i.complete && i.naturalWidth > 0).length;
+  const legend = document.querySelector('.hetu-legend') ? document.querySelector('.hetu-legend').innerText : '';
+  const attribution = document.querySelector('.leaflet-control-attribution') ? document.querySelector('.leaflet-control-attribution').innerText : '';
+  return {drawn, vec, tiles, legend, attribution};
+}"""
+
+
+def _wait_for_layers(frame, timeout_s=30):
+    deadline = time.time() + timeout_s
+    state = {}
+    while time.time() < deadline:
+        state = frame.evaluate(LAYER_CHECK_JS)
+        if state["drawn"].get("outfalls", 0) > 0 and state["drawn"].get("dust_sites", 0) > 0 and state["tiles"] > 0:
+            return state
+        time.sleep(0.3)
+    return state
+
+
+def test_map_draws_every_layer_offline(app_url, new_page, artifacts):
+    rp = new_page(1400, 900)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    state = _wait_for_layers(frame)
+    # canvas layers drew their features
+    assert state["drawn"]["outfalls"] == 300
+    assert state["drawn"]["dust_sites"] == 40
+    # vector layers drew their features on Leaflet's canvas renderer
+    vec = state["vec"]
+    assert vec.get("sections") == 25, vec
+    assert vec.get("plots") == 15, vec
+    assert vec.get("rivers", 0) > 100, vec
+    assert vec.get("subdistricts") == 10, vec
+    assert state["tiles"] > 0, "offline basemap tiles did not load"
+    for title in ("入河排污口", "监测断面", "疑似/污染地块", "建筑工地扬尘", "河道水体", "街道/镇（示意）"):
+        assert title in state["legend"]
+    assert "OpenStreetMap" in state["attribution"]
+    assert "geoBoundaries" in state["attribution"]
+    rp.page.wait_for_timeout(800)
+    rp.page.screenshot(path=str(artifacts / "map_desktop.png"))
+    assert rp.external_requests() == [], rp.external_requests()
+
+
+def test_click_outfall_shows_key_facts(app_url, new_page, artifacts):
+    rp = new_page(1400, 900)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    _wait_for_layers(frame)
+    # find the screen position of one outfall from the layer itself, then click there
+    pos = frame.evaluate("""() => {
+      const map = window.map;
+      let layer = null; map.eachLayer(l => { if (l._n && l.options && l.options.name === 'outfalls') layer = l; });
+      for (let i = 0; i < layer._n; i++) {
+        const p = map.latLngToContainerPoint([layer._lat[i] * 1e-6, layer._lon[i] * 1e-6]);
+        const s = map.getSize();
+        if (p.x > 40 && p.y > 40 && p.x < s.x - 240 && p.y < s.y - 40) {
+          if (layer._nearest(p) === i) return {x: p.x, y: p.y, i};
+        }
+      }
+      return null;
+    }""")
+    assert pos is not None
+    b = rp.stable_box(rp.map_iframe)
+    rp.page.mouse.click(b["x"] + pos["x"], b["y"] + pos["y"])
+    rp.wait_for_text("受纳水体")
+    rp.page.wait_for_timeout(800)
+    rp.page.screenshot(path=str(artifacts / "map_outfall_selected.png"))
+    assert rp.external_requests() == []
+
+
+def test_phone_size(app_url, new_page, artifacts):
+    rp = new_page(390, 844)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    state = _wait_for_layers(frame)
+    assert state["drawn"]["outfalls"] > 0
+    width = rp.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 2, f"page scrolls sideways on a phone ({width}px)"
+    rp.page.wait_for_timeout(800)
+    rp.page.screenshot(path=str(artifacts / "map_phone.png"))
+    assert rp.external_requests() == []
