@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
@@ -35,15 +35,24 @@ class PointCanvas(JSCSSMixin, MacroElement):
     default_js = [POINTS_JS]
 
     def __init__(self, url: str, colors: list[str], labels: list[str], shape_labels: list[str],
-                 name: str, labels_url: str | None = None, show: bool = True):
+                 name: str, labels_url: str | None = None, show: bool = True, radius=None):
         super().__init__()
         self._name = "HetuPoints"
         self.layer_name = name
         self.show = show
-        self.options_json = json.dumps({
-            "url": url, "labelsUrl": labels_url, "colors": colors, "labels": labels,
-            "shapeLabels": shape_labels, "name": name,
-        }, ensure_ascii=False)
+        options = {"url": url, "labelsUrl": labels_url, "colors": colors, "labels": labels,
+                   "shapeLabels": shape_labels, "name": name}
+        if radius:
+            options["radius"] = radius
+        self.options_json = json.dumps(options, ensure_ascii=False)
+        self.url = url
+
+    def render(self, **kwargs):
+        """Also ask the browser to fetch the point file while it still parses the page."""
+        root = self.get_root()
+        root.header.add_child(Element(f'<link rel="preload" href="{self.url}" as="fetch" crossorigin="anonymous">'),
+                              name=f"preload_{self.get_name()}")
+        super().render(**kwargs)
 
 
 class HtmlControl(MacroElement):

@@ -197,7 +197,7 @@ def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str 
     return None
 
 
-CANVAS_LAYERS = ("outfalls", "dust_sites")
+CANVAS_LAYERS = ("outfalls", "dust_sites", "sections")
 
 
 @lru_cache(maxsize=8)

@@ -33,7 +33,7 @@ LABELS_MAX = 20_000  # above this, hover labels show type and phase only (keeps 
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
                  labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
                  shapes: list[str] | None = None, shape_labels: list[str] | None = None,
-                 category_labels: list[str] | None = None) -> PointCanvas:
+                 category_labels: list[str] | None = None, radius=None) -> PointCanvas:
     """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels."""
     cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).to_numpy(dtype=np.uint8)
     if shape_column:
@@ -45,6 +45,7 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
     if len(styled) <= LABELS_MAX:
         labels_url = publish(json.dumps(labels.tolist(), ensure_ascii=False).encode(), ".json")
     return PointCanvas(url=url, labels_url=labels_url, name=key, colors=[c for _, c in colors],
+                       radius=radius,
                        labels=category_labels, shape_labels=shape_labels)
 
 

@@ -12,6 +12,7 @@ from layers.context_layers import _geojson
 
 # The ONE style definition of sections: class -> colour (22号: I–II blue … 劣V red).
 CLASS_ORDER = [(c, WQ_CLASS_COLOR[c]) for c in WQ_CLASSES] + [("无数据", NO_DATA_COLOR)]
+CANVAS_ABOVE = 1000  # more sections than this are drawn on the canvas point layer
 
 
 def class_label(cls: str, lang: str = "zh") -> str:
@@ -68,6 +69,11 @@ class SectionsLayer(MapLayer):
         return rows
 
     def to_folium(self, styled, lang="zh"):
+        if len(styled) > CANVAS_ABOVE:  # city scale: one canvas instead of thousands of GeoJSON markers
+            from layers.outfalls import point_canvas
+
+            return point_canvas(self.key, styled, CLASS_ORDER, lang=lang, radius=[[0, 3], [12, 4.5], [14, 6]],
+                                labels=styled["_label"] + " · " + styled["_class_label"])
         fields = ["code", "name", "river", "_class_label", "_target_label", "_meets", "main_pollutants", "latest_month"]
         aliases = [t(f"field.{f}", lang) for f in ("code", "name", "river", "latest_class", "target_class",
                                                      "meets_target", "main_pollutants", "latest_month")]

@@ -33,10 +33,13 @@
   L.HetuPoints = L.Layer.extend({
     options: {
       url: null, labelsUrl: null, colors: ["#3388ff"], labels: null, shapeLabels: null,
-      radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "overlayPane", name: "points"
+      radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "overlayPane", name: "points",
+      spriteLimit: 3000
     },
 
-    initialize: function (options) { L.setOptions(this, options); this._n = 0; this._labels = null; },
+    initialize: function (options) {
+      L.setOptions(this, options); this._n = 0; this._labels = null; this._sprites = {}; this._stamps = {};
+    },
 
     onAdd: function (map) {
       this._map = map;
@@ -47,7 +50,7 @@
       this._tip = L.DomUtil.create("div", "hetu-points-tip", map.getContainer());
       this._tip.style.cssText = "position:absolute;z-index:1000;pointer-events:none;display:none;background:#fff;" +
         "border:1px solid #999;border-radius:4px;padding:2px 6px;font:12px sans-serif;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.3)";
-      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("moveend resize viewreset", this._redraw, this);
       map.on("zoomstart", this._hide, this);
       map.on("mousemove", this._onMove, this);
       map.on("mouseout", this._hideTip, this);
@@ -63,7 +66,7 @@
 
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas); L.DomUtil.remove(this._tip);
-      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("moveend resize viewreset", this._redraw, this);
       map.off("zoomstart", this._hide, this);
       map.off("mousemove", this._onMove, this);
       map.off("mouseout", this._hideTip, this);
@@ -83,7 +86,7 @@
         x[i] = (lon[i] * 1e-6 + 180) / 360 * 256;
         y[i] = (1 - Math.log(Math.tan(la) + 1 / Math.cos(la)) / Math.PI) / 2 * 256;
       }
-      this._n = n;
+      this._n = n; window.__hetuParsed = performance.now();
       if (this.options.labelsUrl) {
         var self = this;
         fetch(this.options.labelsUrl).then(function (r) { return r.json(); })
@@ -100,41 +103,90 @@
     _hide: function () { if (this._canvas) this._canvas.style.visibility = "hidden"; this._hideTip(); },
 
     _redraw: function () {
+      // Coalesce the several events of one view change (zoomend, moveend, resize) into one draw.
+      if (this._frame) return;
+      var self = this;
+      this._frame = requestAnimationFrame(function () { self._frame = null; self._draw(); });
+    },
+
+    _stampOf: function (key, sprite) {
+      // The opaque pixels of a sprite as (offset x, offset y, colour) triples, for direct writes.
+      var st = this._stamps[key];
+      if (st) return st;
+      var w = sprite.img.width, h = sprite.img.height, g = sprite.img.getContext("2d");
+      var data = g.getImageData(0, 0, w, h).data, out = [];
+      var cx = Math.floor(w / 2), cy = Math.floor(h / 2);
+      for (var y = 0; y < h; y++) for (var x = 0; x < w; x++) {
+        var o = (y * w + x) * 4;
+        if (data[o + 3] < 128) continue;
+        out.push(x - cx, y - cy, (255 << 24) | (data[o + 2] << 16) | (data[o + 1] << 8) | data[o]);
+      }
+      st = this._stamps[key] = new Int32Array(out);
+      return st;
+    },
+
+    _draw: function () {
       if (!this._map || !this._x) return;
       var map = this._map, size = map.getSize(), c = this._canvas, dpr = window.devicePixelRatio || 1;
       var topLeft = map.containerPointToLayerPoint([0, 0]);
       L.DomUtil.setPosition(c, topLeft);
-      if (c.width !== size.x * dpr || c.height !== size.y * dpr) {
-        c.width = size.x * dpr; c.height = size.y * dpr;
+      var W = Math.round(size.x * dpr), H = Math.round(size.y * dpr);
+      if (c.width !== W || c.height !== H) {
+        c.width = W; c.height = H;
         c.style.width = size.x + "px"; c.style.height = size.y + "px";
+        this._image = null;
       }
       var z = map.getZoom(), scale = Math.pow(2, z), r = this._radius(z);
-      if (this._spriteR !== r) {
-        this._sprites = {}; this._spriteR = r;
-      }
+      if (this._spriteR !== r) { this._sprites = {}; this._stamps = {}; this._spriteR = r; }
       var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
       var ox = origin.x - pane.x, oy = origin.y - pane.y;
       var g = c.getContext("2d");
-      g.setTransform(dpr, 0, 0, dpr, 0, 0);
-      g.clearRect(0, 0, size.x, size.y);
-      var cell = 16, cols = Math.ceil(size.x / cell) + 1, grid = this._grid = {}, drawn = 0;
+      var cell = 16, cols = Math.ceil(size.x / cell) + 1, grid = this._grid = {};
       var x = this._x, y = this._y, col = this._col, shp = this._shp, n = this._n, colors = this.options.colors;
-      var sprites = this._sprites, m = r + 3;
+      var sprites = this._sprites, m = r + 3, visible = [];
       for (var i = 0; i < n; i++) {
         var px = x[i] * scale - ox, py = y[i] * scale - oy;
         if (px < -m || py < -m || px > size.x + m || py > size.y + m) continue;
-        var key = col[i] * 8 + shp[i], s = sprites[key];
-        if (!s) s = sprites[key] = sprite(colors[col[i]] || "#3388ff", SHAPES[shp[i]] || "circle", r);
-        g.drawImage(s.img, px - s.size / 2, py - s.size / 2, s.size, s.size);
+        visible.push(i);
         var k = Math.floor(px / cell) + Math.floor(py / cell) * cols;
         (grid[k] || (grid[k] = [])).push(i);
-        drawn++;
+      }
+      var count = visible.length;
+      var spriteOf = function (i) {
+        var key = col[i] * 8 + shp[i], s = sprites[key];
+        if (!s) s = sprites[key] = sprite(colors[col[i]] || "#3388ff", SHAPES[shp[i]] || "circle", r);
+        return s;
+      };
+      if (count <= this.options.spriteLimit) {
+        // Few points: anti-aliased sprites.
+        g.setTransform(dpr, 0, 0, dpr, 0, 0);
+        g.clearRect(0, 0, size.x, size.y);
+        for (var j = 0; j < count; j++) {
+          var i2 = visible[j], s = spriteOf(i2);
+          g.drawImage(s.img, x[i2] * scale - ox - s.size / 2, y[i2] * scale - oy - s.size / 2, s.size, s.size);
+        }
+      } else {
+        // Many points: write pixels straight into one image buffer (tens of thousands in a few ms).
+        if (!this._image) { this._image = g.createImageData(W, H); this._buf = new Uint32Array(this._image.data.buffer); }
+        var buf = this._buf; buf.fill(0);
+        for (var j2 = 0; j2 < count; j2++) {
+          var i3 = visible[j2], key = col[i3] * 8 + shp[i3];
+          var st = this._stamps[key] || this._stampOf(key, spriteOf(i3));
+          var bx = Math.round((x[i3] * scale - ox) * dpr), by = Math.round((y[i3] * scale - oy) * dpr);
+          for (var q = 0; q < st.length; q += 3) {
+            var xx = bx + st[q], yy = by + st[q + 1];
+            if (xx >= 0 && yy >= 0 && xx < W && yy < H) buf[yy * W + xx] = st[q + 2];
+          }
+        }
+        g.setTransform(1, 0, 0, 1, 0, 0);
+        g.putImageData(this._image, 0, 0);
       }
       this._cols = cols; this._cell = cell; this._scale = scale; this._ox = ox; this._oy = oy;
       c.style.visibility = "visible";
-      c.setAttribute("data-drawn", String(drawn));
+      c.setAttribute("data-drawn", String(count));
       window.__hetuDraws = (window.__hetuDraws || 0) + 1;
       window.__hetuLastDraw = performance.now();
+      if (!window.__hetuFirstDraw) window.__hetuFirstDraw = window.__hetuLastDraw;
     },
 
     _nearest: function (cp) {
