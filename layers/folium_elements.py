@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
@@ -45,14 +45,7 @@ class PointCanvas(JSCSSMixin, MacroElement):
         if radius:
             options["radius"] = radius
         self.options_json = json.dumps(options, ensure_ascii=False)
-        self.url = url
 
-    def render(self, **kwargs):
-        """Also ask the browser to fetch the point file while it still parses the page."""
-        root = self.get_root()
-        root.header.add_child(Element(f'<link rel="preload" href="{self.url}" as="fetch" crossorigin="anonymous">'),
-                              name=f"preload_{self.get_name()}")
-        super().render(**kwargs)
 
 
 class HtmlControl(MacroElement):
