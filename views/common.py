@@ -8,6 +8,10 @@ from gislib.dataset import current_name
 from gislib.i18n import t
 
 
+# Until logins exist (a later issue), the acting user is chosen here; the store always records it.
+DEMO_USERS = ["officer:demo", "officer:李某某", "chief:孙某某", "admin:demo"]
+
+
 def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
@@ -16,9 +20,14 @@ def page_setup() -> None:
         st.session_state["lang"] = settings.lang
     if "basemap" not in st.session_state:
         st.session_state["basemap"] = settings.basemap
+    if "user" not in st.session_state:
+        st.session_state["user"] = DEMO_USERS[0]
     with st.sidebar:
         st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda v: "中文" if v == "zh" else "English")
+        st.selectbox("当前用户 Acting user", DEMO_USERS, key="user",
+                     help="登录功能上线前，在此选择操作人；每次修改都记录操作人。"
+                          " Until logins arrive, choose who acts; every edit records the user.")
 
 
 def lang() -> str:
