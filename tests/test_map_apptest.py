@@ -1,0 +1,70 @@
+"""The map view under Streamlit's AppTest: renders, layer switches, filters and search."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+MAP_PAGE = str(Path(__file__).resolve().parent.parent / "views" / "map_view.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
+
+    def run():
+        at = AppTest.from_file(MAP_PAGE, default_timeout=60)
+        at.session_state["lang"] = "zh"
+        at.session_state["basemap"] = "offline"
+        return at.run()
+
+    return run
+
+
+def caption_text(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_map_page_renders_with_every_layer(app):
+    at = app()
+    assert not at.exception
+    assert "河图" in at.markdown[0].value
+    text = caption_text(at)
+    assert "入河排污口 300" in text and "监测断面 25" in text and "示例数据" in text
+    assert "© OpenStreetMap contributors" in text
+    labels = [cb.label for cb in at.checkbox]
+    assert {"入河排污口", "监测断面", "疑似/污染地块", "建筑工地扬尘", "河道水体", "街道/镇（示意）", "区界"} <= set(labels)
+
+
+def test_switching_a_layer_off_removes_it(app):
+    at = app()
+    at.checkbox(key="layer_outfalls").uncheck().run()
+    assert not at.exception
+    assert "入河排污口" not in caption_text(at)
+
+
+def test_filter_by_state_counts_only_those(app):
+    at = app()
+    at.multiselect[3].select("整治中").run()  # 工作状态
+    assert not at.exception
+    text = caption_text(at)
+    count = int(text.split("入河排污口 ")[1].split(" ")[0])
+    assert 0 < count < 300
+
+
+def test_search_selects_the_feature_and_shows_key_facts(app):
+    at = app()
+    at.text_input(key="search_query").input("PT-0007").run()
+    assert not at.exception
+    assert at.session_state["selected"] == ("outfalls", "PT-0007")
+    assert any("PT-0007" in m.value for m in at.markdown)
+    assert at.table, "key facts table"
+
+
+def test_english_interface(app):
+    at = AppTest.from_file(MAP_PAGE, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert "Outfalls" in [cb.label for cb in at.checkbox]
