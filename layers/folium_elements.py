@@ -86,7 +86,7 @@ class FitWhenSized(MacroElement):
           setTimeout(function () {
             m.invalidateSize();
             m.fitBounds(b, {padding: [8, 8]});
-            if (m.getSize().x < 500) {
+            if (m.getSize().x < 800) {
               m.getContainer().querySelectorAll('.hetu-legend details').forEach(function (d) { d.open = false; });
             }
           }, 250);

@@ -68,3 +68,15 @@ def test_english_interface(app):
     at.run()
     assert not at.exception
     assert "Outfalls" in [cb.label for cb in at.checkbox]
+
+
+def test_upstream_trace_from_a_selected_section(app):
+    at = app()
+    at.text_input(key="search_query").input("PTDM020").run()
+    assert at.session_state["selected"] == ("sections", "PTDM020")
+    at.checkbox(key="trace_two_way").check().run()
+    at.button(key="trace_go").click().run()
+    assert not at.exception
+    assert at.session_state["trace"] == ("PTDM020", 3.0, True)
+    assert any("双向" in c.value and "3.0 km" in c.value for c in at.caption)
+    assert at.dataframe, "the list of upstream outfalls"

@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gislib.catalog import version as catalog_version
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from layers.base import Filters
 from layers.mapview import build_map, feature_at, find_feature, styled_layer
+from layers import trace
 from layers.registry import LAYERS
 from views.common import demo_banner, lang, tr
 
@@ -90,10 +92,67 @@ def key_facts(key: str, row: pd.Series) -> None:
     st.caption(tr("common.demo"))
 
 
+def trace_panel(key: str, row: pd.Series) -> None:
+    """溯源: outfalls upstream of a selected section, or the section downstream of an outfall."""
+    zh = lang() == "zh"
+    if key == "sections":
+        st.markdown("**上游溯源**" if zh else "**Trace upstream**")
+        km = st.slider("沿河距离 (km)" if zh else "Distance along rivers (km)", 0.5, 10.0, 3.0, 0.5, key="trace_km")
+        two_way = st.checkbox("双向（潮汐/闸控河网）" if zh else "Two-way (tidal/gated rivers)", key="trace_two_way")
+        if st.button("追溯上游排口" if zh else "Find upstream outfalls", key="trace_go"):
+            st.session_state["trace"] = (row["code"], km, two_way)
+            result, _ = trace_upstream(row["code"], km, two_way)
+            if result.stretch is not None and len(result.stretch):
+                minx, miny, maxx, maxy = result.stretch.total_bounds
+                st.session_state["view"] = ([(miny + maxy) / 2, (minx + maxx) / 2], 14 if km <= 3 else 13)
+            st.rerun()  # the map above was drawn before this click: draw it again with the stretch
+        trace = st.session_state.get("trace")
+        if trace and trace[0] == row["code"]:
+            result, found = trace_upstream(*trace)
+            mode = {"directed": "按流向" if zh else "directed", "two-way": "双向" if zh else "two-way"}[result.mode]
+            st.caption(f"{mode} · {trace[1]} km · {len(found)} {'个排口' if zh else 'outfalls'}")
+            if len(found):
+                shown = found.rename(columns={"code": tr("field.code"), "km": "km", "name": tr("field.name"),
+                                              "type_l2": tr("field.type_l2"), "state": tr("field.state"),
+                                              "river": tr("field.river"),
+                                              "exceedances": "最近超标" if zh else "Latest exceedances"})
+                st.dataframe(shown, hide_index=True, width="stretch", height=220)
+                st.download_button("下载清单 CSV" if zh else "Download CSV",
+                                   found.to_csv(index=False).encode("utf-8-sig"),
+                                   file_name=f"upstream_{row['code']}_{trace[1]}km.csv", mime="text/csv")
+            if result.off_network:
+                st.caption(("未接入河网的排口：" if zh else "Off-network outfalls: ")
+                           + "、".join(f"{o['code']} ({o['metres']:.0f} m)" for o in result.off_network[:10]))
+    elif key == "outfalls":
+        down = trace_downstream(row["code"])
+        if down.section:
+            st.caption(("下游最近断面：" if zh else "Nearest downstream section: ") + f"{down.section} · {down.km:.2f} km"
+                       + (f" ({down.mode})" if down.mode != "directed" else ""))
+        else:
+            st.caption("下游未找到断面" if zh else "No section downstream")
+
+
+def trace_upstream(section: str, km: float, two_way: bool):
+    """The upstream trace, cached per store version (the network itself is cached in layers.trace)."""
+    return _cached_upstream(section, km, two_way, catalog_version())
+
+
+@st.cache_data(show_spinner="正在沿河网追溯…", max_entries=32)
+def _cached_upstream(section: str, km: float, two_way: bool, version: str):
+    return trace.upstream(section, km, two_way)
+
+
+def trace_downstream(code: str):
+    return trace.downstream(code)
+
+
 def highlight(key: str | None, row) -> folium.FeatureGroup | None:
-    """A ring around the selected feature, sent to the live map without re-rendering it."""
+    """A ring around the selected feature (and a traced stretch), sent to the live map without re-rendering it."""
     if row is None:
         return None
+    pending = st.session_state.get("trace")
+    if key == "sections" and pending and pending[0] == row["code"]:
+        return trace.trace_group(*trace_upstream(*pending))
     group = folium.FeatureGroup(name="selection")
     p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
     folium.CircleMarker([p.y, p.x], radius=14, color="#ff00aa", weight=3, fill=False).add_to(group)
@@ -132,6 +191,7 @@ def main() -> None:
             st.info(tr("map.click_hint"))
         else:
             key_facts(key, row)
+            trace_panel(key, row)
     st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
 
 

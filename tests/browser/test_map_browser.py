@@ -99,3 +99,28 @@ def test_phone_size(app_url, new_page, artifacts):
     rp.page.wait_for_timeout(800)
     rp.page.screenshot(path=str(artifacts / "map_phone.png"))
     assert rp.external_requests() == []
+
+
+def test_trace_upstream_highlights_the_stretch(app_url, new_page, artifacts):
+    rp = new_page(1400, 1000)
+    rp.page.goto(app_url)
+    rp.map_frame()
+    box = rp.page.get_by_label("搜索名称或编码")
+    box.fill("PTDM020")
+    box.press("Enter")
+    rp.wait_for_text("上游溯源")
+    rp.page.get_by_text("双向（潮汐/闸控河网）").click()
+    rp.page.get_by_role("button", name="追溯上游排口").click()
+    rp.wait_for_text("个排口")
+    frame = rp.map_frame()
+    deadline = time.time() + 20
+    stretch = 0
+    while time.time() < deadline and not stretch:
+        stretch = frame.evaluate("""() => { let n = 0; window.map.eachLayer(l => {
+            if (l.options && l.options.color === '#e7298a' && l.feature) n++; }); return n; }""")
+        time.sleep(0.3)
+    assert stretch > 0, "the traced stretch is not on the map"
+    rp.stable_box(rp.map_iframe)
+    rp.page.wait_for_timeout(1000)
+    rp.page.screenshot(path=str(artifacts / "map_trace.png"))
+    assert rp.external_requests() == []
