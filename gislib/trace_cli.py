@@ -9,8 +9,8 @@ Examples::
 
 Files may be GeoJSON, GPKG, zipped SHP (anything ``geopandas.read_file`` opens) or, for points,
 CSV with 经度/纬度 (or lon/lat/lng) columns in WGS84/CGCS2000 degrees. Points are matched by a
-``code`` field (or 编码/编号). Layers not given as files come from the demo data set
-(``gislib.dataset``). Rejected rows are listed in the output with their reason; the rest are used.
+``code`` field (or 编码/编号). Layers not given as files come from the record store
+(outfalls, sections: ``gislib.catalog``, in HETU_DATA_DIR) and the data set (rivers). Rejected rows are listed in the output with their reason; the rest are used.
 """
 from __future__ import annotations
 
@@ -146,10 +146,14 @@ def _read_gis(p: Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def _demo_layer(name: str) -> gpd.GeoDataFrame:
+    """Rivers from the data set; outfalls and sections from the record store (so edits count)."""
     try:
+        from gislib.catalog import layer_frame
         from gislib.dataset import load_layer
     except ImportError as exc:
-        raise ConfigError(f"the demo data set is not available ({exc}); pass --rivers, --outfalls and --sections files") from exc
+        raise ConfigError(f"the data set is not available ({exc}); pass --rivers, --outfalls and --sections files") from exc
+    if name in ("outfalls", "sections"):
+        return layer_frame(name)
     return load_layer(name).copy()
 
 

@@ -82,7 +82,7 @@ class RiversLayer(MapLayer):
         if len(areas):
             areas.plot(ax=ax, color=WATER_FILL, edgecolor=WATER_FILL, linewidth=0.3, zorder=2)
         if len(lines):
-            lines.plot(ax=ax, color=RIVER_COLOR, linewidth=lines["_weight"] * 0.6, zorder=3)
+            lines.plot(ax=ax, color=RIVER_COLOR, linewidth=lines["_weight"].to_numpy() * 0.6, zorder=3)
 
 
 class SubdistrictsLayer(MapLayer):

@@ -31,7 +31,8 @@ TITLES = {
     "zh": {"snapshot": "{district} 河道与污染源一张图", "subdistrict": "{name} 河道与污染源图",
            "river": "{name} 沿河排口图", "outfall": "{code} {name}", "atlas": "{district} 图集（按{by}）",
            "by.subdistrict": "街道/镇", "by.river": "河道", "by.outfall": "排口", "unit": "上海市普陀区"},
-    "en": {"snapshot": "{district}: rivers and pollution sources", "subdistrict": "{name}: rivers and pollution sources",
+    "en": {"snapshot": "{district}: rivers and pollution sources",
+           "subdistrict": "{name}: rivers and pollution sources",
            "river": "{name}: outfalls along the river", "outfall": "{code} {name}", "atlas": "{district} atlas by {by}",
            "by.subdistrict": "sub-district", "by.river": "river", "by.outfall": "outfall", "unit": "Putuo District"},
 }
@@ -95,7 +96,8 @@ def locator_for(dataset: str | None = None, lang: str = "zh") -> Locator:
     return Locator(bounds_to_3857(district_bounds(dataset)), tuple(draws))
 
 
-def _basemap(dataset: str | None) -> object:
+def _basemap(dataset: str | None):
+    """The data set's basemap COG (None when the data set has no basemap spec)."""
     spec = SPECS.get(dataset or current_name())
     return spec.cog_path if spec else None
 

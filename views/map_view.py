@@ -15,6 +15,7 @@ from layers.mapview import build_map, feature_at, find_feature, styled_layer
 from layers import trace
 from layers.registry import LAYERS
 from views.common import demo_banner, lang, tr
+from views.export_panel import render_export_panel
 
 MAP_KEY = "hetu_map"
 KEY_FACTS = {
@@ -171,12 +172,17 @@ def main() -> None:
                         if k in ("outfalls", "sections", "plots", "dust_sites"))
     st.caption(f"{tr('map.counts')}: {counts}")
     key, row = selected_row()
+    exporting = st.toggle("导出地图 PNG/PDF" if lang() == "zh" else "Export map PNG/PDF", key="export_mode")
+    # Pans and zooms rerun the app only while exporting (the export needs the current extent).
+    returned = ["last_object_clicked", "last_object_clicked_tooltip"] + (["bounds"] if exporting else [])
     col_map, col_info = st.columns([3, 1], gap="small")
     with col_map:
         center, zoom = st.session_state.get("view", (None, None))
         out = st_folium(result.fmap, key=MAP_KEY, height=600, use_container_width=True,
-                        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
-                        center=center, zoom=zoom, feature_group_to_add=highlight(key, row))
+                        returned_objects=returned, center=center, zoom=zoom,
+                        feature_group_to_add=highlight(key, row))
+        if exporting:
+            render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds)
     clicked = (out or {}).get("last_object_clicked")
     if clicked and clicked != st.session_state.get("last_click"):
         st.session_state["last_click"] = clicked

@@ -1,0 +1,64 @@
+"""The map view's export panel in Debian's Chromium: a PDF and an atlas download, nothing leaves localhost."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.browser
+PANEL = "导出地图（PNG/PDF）与图集"
+
+
+def _open_panel(rp, app_url):
+    rp.page.goto(app_url)
+    rp.map_frame()
+    rp.page.get_by_text("导出地图 PNG/PDF").first.click()  # the toggle under the search box
+    panel = rp.page.get_by_text(PANEL)
+    panel.first.wait_for(timeout=30000)
+    panel.first.click()
+    rp.wait_for_text("生成地图")
+
+
+def _pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_export_current_view_and_atlas(app_url, new_page, artifacts, tmp_path):
+    rp = new_page(1400, 1000)
+    _open_panel(rp, app_url)
+    page = rp.page
+
+    page.get_by_text("生成地图").first.click()
+    download_label = page.get_by_text("下载 hetu_map_")
+    download_label.first.wait_for(timeout=120000)
+    with page.expect_download() as info:
+        download_label.first.click()
+    pdf = tmp_path / "view.pdf"
+    info.value.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = _pdf_text(pdf)
+    assert "河道与污染源一张图" in text and "© OpenStreetMap contributors (ODbL)" in text and "图例" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(artifacts / "export_view_pdf")],
+                   check=True, capture_output=True)
+
+    page.get_by_text("街道/镇", exact=True).first.click()
+    page.get_by_text("生成图集").first.scroll_into_view_if_needed()
+    for name in ("万里街道", "长征镇"):
+        combo = page.locator("[data-testid='stMultiSelect']").last
+        combo.click()
+        page.get_by_role("option", name=name).click()
+        page.keyboard.press("Escape")
+    page.get_by_text("生成图集").first.click()
+    rp.wait_for_text("图集已生成：2 页", timeout_ms=120000)
+    with page.expect_download() as info:
+        page.get_by_text("下载 hetu_atlas_subdistrict_").first.click()
+    atlas = tmp_path / "atlas.pdf"
+    info.value.save_as(atlas)
+    text = _pdf_text(atlas)
+    assert "万里街道 河道与污染源图" in text and "长征镇 河道与污染源图" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", "-singlefile", str(atlas),
+                    str(artifacts / "export_atlas_page2")], check=True, capture_output=True)
+    page.screenshot(path=str(artifacts / "export_panel.png"), full_page=True)
+    assert rp.external_requests() == []
