@@ -28,6 +28,13 @@ KEY_FACTS = {
     "plots": ["code", "name", "stage", "former_use", "industry", "pollutants", "land_class", "area_m2",
               "subdistrict", "responsible"],
 }
+# where each layer's full record lives: page, query parameter, link text
+RECORD_PAGES = {
+    "outfalls": ("views/outfall_view.py", "code", "打开一口一档"),
+    "sections": ("views/sections_view.py", "code", "打开断面详情"),
+    "plots": ("views/plots_view.py", "code", "打开地块档案"),
+    "dust_sites": ("views/dust_view.py", "site", "打开工地详情"),
+}
 FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
 
 
@@ -90,6 +97,9 @@ def key_facts(key: str, row: pd.Series) -> None:
     if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
         if pd.Timestamp(row["deadline"]) < pd.Timestamp.today().normalize():
             st.error(f"⚠️ {tr('common.overdue')}: {row['deadline']}")
+    page, param, label = RECORD_PAGES[key]
+    st.page_link(page, label=label if lang() == "zh" else "Open the full record", icon=":material/open_in_new:",
+                 query_params={param: row["code"]})
     st.caption(tr("common.demo"))
 
 
