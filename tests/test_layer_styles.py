@@ -112,7 +112,22 @@ def test_filters_reduce_outfalls():
     assert (storm["state"] == "整治中").all()
 
 
-def test_amap_basemap_shifts_display_to_gcj02():
-    result = build_map(("outfalls",), basemap="amap")
-    html = result.fmap.get_root().render()
-    assert "autonavi" in html  # online tiles only when chosen in settings
+def _drawn_points(html: str):
+    from layers.assets import GEN_DIR
+
+    name = re.search(r'"url": "/app/static/gen/([0-9a-f]+\.bin)"', html).group(1)
+    return unpack_points((GEN_DIR / name).read_bytes())
+
+
+def test_amap_basemap_shifts_display_to_gcj02_and_clicks_still_resolve():
+    from pyproj import Geod
+
+    plain = _drawn_points(build_map(("outfalls",)).fmap.get_root().render())
+    html = build_map(("outfalls",), basemap="amap").fmap.get_root().render()
+    assert "autonavi" in html and "tile.openstreetmap.org" not in html  # online tiles only when chosen
+    shifted = _drawn_points(html)
+    # GCJ-02 moves Shanghai points by roughly 480 m (domain.md §7.2: People's Square 482 m)
+    _, _, dist = Geod(ellps="WGS84").inv(plain["lon"][0], plain["lat"][0], shifted["lon"][0], shifted["lat"][0])
+    assert 400 < dist < 600
+    hit = feature_at(shifted["lat"][0], shifted["lon"][0], gcj=True)
+    assert hit and hit[0] == "outfalls" and hit[1]["code"] == styled_layer("outfalls").iloc[0]["code"]
