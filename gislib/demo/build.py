@@ -47,12 +47,16 @@ def build_putuo(path: Path | None = None, progress: Progress = print) -> Path:
     sites = records.make_dust_sites(ctx, 40, rng)
     readings = records.make_dust_readings(sites, 7, rng)
     path = path or DATASETS["putuo"]
-    layers = {"outfalls": outfalls, "sections": sections, "plots": plots, "dust_sites": sites,
-              "section_samples": samples, "dust_readings": readings}
-    _write(path, ctx, {k: records.mark_demo(v) if k in ("outfalls", "sections", "plots", "dust_sites") else v
-                       for k, v in layers.items()})
+    _write_records(path, ctx, outfalls, sections, samples, plots, sites, readings)
     progress(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
     return path
+
+
+def _write_records(path: Path, ctx: Context, outfalls, sections, samples, plots, sites, readings) -> None:
+    """Write the context and the records (the four record layers marked 示例数据) as one data set."""
+    records_ = {"outfalls": outfalls, "sections": sections, "plots": plots, "dust_sites": sites}
+    _write(path, ctx, {**{k: records.mark_demo(v) for k, v in records_.items()},
+                       "section_samples": samples, "dust_readings": readings})
 
 
 def build_city(path: Path | None = None, n_outfalls: int = 60_000, n_sections: int = 3_600,
@@ -73,9 +77,6 @@ def build_city(path: Path | None = None, n_outfalls: int = 60_000, n_sections: i
     sites = records.make_dust_sites(putuo, 40, rng_p)
     readings = records.make_dust_readings(sites, 7, rng_p)
     path = path or DATASETS["city"]
-    layers = {"outfalls": outfalls, "sections": sections, "plots": plots, "dust_sites": sites,
-              "section_samples": samples, "dust_readings": readings}
-    _write(path, ctx, {k: records.mark_demo(v) if k in ("outfalls", "sections", "plots", "dust_sites") else v
-                       for k, v in layers.items()})
+    _write_records(path, ctx, outfalls, sections, samples, plots, sites, readings)
     progress(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
     return path
