@@ -38,10 +38,16 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_data_dir(tmp_path_factory) -> Path:
+    """The HETU_DATA_DIR of the app under test (its record store, attachments, uploads)."""
+    return tmp_path_factory.mktemp("hetu-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
     """The real Hetu app, started once per test session on a free port with its own data dir."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("hetu-data")
+    data_dir = app_data_dir
     env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo"}
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(

@@ -1,0 +1,451 @@
+"""数据导入导出: upload a ledger, preview it (dry run, on a map), confirm to write it; export a layer."""
+from __future__ import annotations
+
+import hashlib
+import html
+import tempfile
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gislib import catalog
+from gislib import crs as crsmod
+from gislib.config import load_settings
+from gislib.dataset import current_name, load_layer
+from gislib.domain import DEMO_MARK, OSM_CREDIT
+from gislib.errors import HetuError
+from gislib.exporter import export_layer
+from gislib.importer import import_file, read_source
+from gislib.importer.cli import write_to_store
+from gislib.importer.columns import auto_map_report, recall_mapping, remember_mapping, source_key
+from gislib.importer.samples import SAMPLES, sample_bytes
+from gislib.schemas import COORD_LABELS, SCHEMAS
+from gislib.store import resolve_data_dir
+from layers.folium_elements import HetuMap, HtmlControl
+from layers.mapview import add_basemap
+from views.common import demo_banner, lang
+
+UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpkg"]
+IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
+STORE_TO_MAP = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust": "dust_sites"}
+IGNORE = "（忽略）"
+ACCEPTED_COLOR, FLAGGED_COLOR = "#1a9850", "#f28e2b"
+
+CRS_CHOICES: dict[str, tuple[str, str]] = {
+    "auto": ("自动识别（推荐）", "Detect automatically (recommended)"),
+    "EPSG:4326": ("WGS84 经纬度（GPS、手机定位）", "WGS84 lon/lat (GPS, phone)"),
+    "EPSG:4490": ("CGCS2000 经纬度（国家2000）", "CGCS2000 lon/lat"),
+    "EPSG:4549": ("CGCS2000 3° 带 中央经线 120°E（EPSG:4549，上海/江浙）", "CGCS2000 3° GK CM 120°E (EPSG:4549)"),
+    "EPSG:4528": ("CGCS2000 3° 带 第 40 带 带号前缀（EPSG:4528）", "CGCS2000 3° GK zone 40, prefixed (EPSG:4528)"),
+    "EPSG:4548": ("CGCS2000 3° 带 中央经线 117°E（EPSG:4548）", "CGCS2000 3° GK CM 117°E (EPSG:4548)"),
+    "EPSG:4550": ("CGCS2000 3° 带 中央经线 123°E（EPSG:4550）", "CGCS2000 3° GK CM 123°E (EPSG:4550)"),
+    "EPSG:4544": ("CGCS2000 3° 带 中央经线 105°E（EPSG:4544，成都）", "CGCS2000 3° GK CM 105°E (EPSG:4544, Chengdu)"),
+    "EPSG:4510": ("CGCS2000 6° 带 中央经线 123°E（EPSG:4510）", "CGCS2000 6° GK CM 123°E (EPSG:4510)"),
+    "gcj02": ("GCJ-02（高德/腾讯地图拾取）", "GCJ-02 (Amap / Tencent)"),
+    "bd09": ("BD-09（百度地图拾取）", "BD-09 (Baidu)"),
+}
+EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
+    "gpkg": ("GeoPackage (.gpkg)", ".gpkg", "application/geopackage+sqlite3"),
+    "shp": ("Shapefile 压缩包 (.zip)", ".zip", "application/zip"),
+    "geojson": ("GeoJSON (.geojson)", ".geojson", "application/geo+json"),
+    "kml": ("KML (.kml)", ".kml", "application/vnd.google-earth.kml+xml"),
+    "xlsx": ("Excel (.xlsx)", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+EXPORT_CRS = ("EPSG:4326", "EPSG:4490", "EPSG:4549", "gcj02", "bd09")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("数据导入与导出", "Import and export"),
+    "intro": ("上传排口、断面、地块或工地台账：先试导入（不写入）核对地图和被拒绝的行，确认后一次性写入数据库。",
+              "Upload a ledger of outfalls, sections, plots or dust sites: a dry run first (nothing is written); "
+              "check the map and the rejected rows, then confirm to write everything in one go."),
+    "samples": ("下载示例文件", "Download sample files"),
+    "samples_note": ("示例文件为示例数据：点位取自普陀区河道岸线上的示例排口，含故意写错的行。",
+                     "Sample files are demo data (示例数据): positions of demo outfalls on Putuo river banks, "
+                     "with deliberately wrong rows."),
+    "upload": ("上传文件", "Upload a file"),
+    "upload_help": ("支持 Excel、CSV、Shapefile 压缩包、GeoJSON、KML/KMZ、GeoPackage；最大 {mb} MB",
+                    "Excel, CSV, zipped Shapefile, GeoJSON, KML/KMZ, GeoPackage; at most {mb} MB"),
+    "too_big": ("文件 {name} 为 {size:.1f} MB，超过上限 {mb} MB。请拆分文件，或请管理员调整 HETU_MAX_UPLOAD_MB。",
+                "{name} is {size:.1f} MB, above the {mb} MB limit. Split the file or ask the administrator "
+                "to raise HETU_MAX_UPLOAD_MB."),
+    "layer": ("导入到图层", "Target layer"),
+    "crs": ("坐标系", "Coordinate system"),
+    "mapping": ("列映射", "Column mapping"),
+    "mapping_help": ("每个源列对应一个字段；不需要的列选「（忽略）」。确认写入时会为此来源记住映射。",
+                     "Map each source column to a field, or （忽略） to ignore it. The mapping is remembered "
+                     "for this source when you confirm."),
+    "mapping_recalled": ("已使用上次为此来源保存的列映射。", "Using the mapping remembered for this source."),
+    "col_source": ("源列", "Source column"),
+    "col_example": ("示例值", "Example value"),
+    "col_field": ("对应字段", "Field"),
+    "missing_required": ("必填字段尚未映射：{fields}", "Required fields not mapped: {fields}"),
+    "preview": ("试导入预览（尚未写入）", "Dry run (nothing written yet)"),
+    "crs_used": ("使用坐标系", "CRS used"),
+    "rows": ("总行数", "Rows"),
+    "accepted": ("接受", "Accepted"),
+    "inserts": ("其中新增", "New"),
+    "updates": ("其中更新", "Updates"),
+    "rejected": ("拒绝", "Rejected"),
+    "warnings": ("提示", "Warnings"),
+    "accepted_table": ("接受的行", "Accepted rows"),
+    "rejected_table": ("被拒绝的行", "Rejected rows"),
+    "no_rejected": ("没有被拒绝的行。", "No rejected rows."),
+    "row": ("行号", "Row"),
+    "reason": ("原因", "Reason"),
+    "download_rejected": ("下载拒绝清单 (Excel)", "Download rejected rows (Excel)"),
+    "legend_ok": ("接受", "Accepted"),
+    "legend_flag": ("接受·需核对", "Accepted, check"),
+    "confirm": ("确认写入数据库", "Confirm and write"),
+    "nothing": ("没有可写入的行。", "Nothing to write."),
+    "written": ("已写入：新增 {inserted} 条，更新 {updated} 条，未变 {unchanged} 条（操作人 {user}）。",
+                "Written: {inserted} new, {updated} updated, {unchanged} unchanged (by {user})."),
+    "refused": ("数据库拒绝 {n} 行（已移入拒绝清单），其余已写入。", "The store refused {n} rows (moved to the rejected list); the rest were written."),
+    "export": ("导出图层", "Export a layer"),
+    "export_layer": ("图层", "Layer"),
+    "export_format": ("格式", "Format"),
+    "export_crs": ("坐标系", "Coordinate system"),
+    "export_make": ("生成导出文件", "Prepare the file"),
+    "export_download": ("下载 {name}", "Download {name}"),
+    "export_gcj": ("GCJ-02/BD-09 只用于在高德/腾讯/百度地图上显示；存档和交换请用 WGS84/CGCS2000。",
+                   "GCJ-02/BD-09 are for display on Amap/Tencent/Baidu only; archive and exchange in WGS84/CGCS2000."),
+    "flag": ("需核对", "check"),
+    "status_new": ("新增", "new"),
+    "status_update": ("更新", "update"),
+}
+
+
+def _t(key: str, **kwargs) -> str:
+    """This page's text in the current language."""
+    zh, en = TEXT[key]
+    text = zh if lang() == "zh" else en
+    return text.format(**kwargs) if kwargs else text
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[0] if lang() == "zh" else pair[1]
+
+
+def _acting_user() -> str:
+    return st.session_state.get("user", "officer:demo")
+
+
+def _mapping_dir() -> Path:
+    return resolve_data_dir(None) / "mappings"
+
+
+# --------------------------------------------------------------------------- cached work
+@st.cache_data(show_spinner=False)
+def _sample_file(kind: str, dataset: str) -> tuple[str, bytes]:
+    return sample_bytes(kind)
+
+
+@st.cache_resource(show_spinner=False)
+def _district(dataset: str):
+    import shapely
+
+    return shapely.union_all(load_layer("district", dataset).geometry.values)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _headers(path: str, digest: str) -> tuple[list[str], dict[str, str], list[str]]:
+    """Source headers, one example value per header, and the reader's notes."""
+    table = read_source(path, max_bytes=load_settings().max_upload_mb * 1024 * 1024)
+    examples = {}
+    for h in table.headers:
+        v = next((r.values.get(h) for r in table.rows if r.values.get(h) not in (None, "")), "")
+        examples[h] = str(v)[:40]
+    return list(table.headers), examples, list(table.notes)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _dry_run(path: str, digest: str, layer: str, crs: str, mapping: tuple[tuple[str, str], ...],
+             dataset: str, version: str):
+    """(ImportReport, codes already in the store) for ``path``; nothing is written. Cached per file,
+    choices and store version."""
+    existing = frozenset(str(r["code"]) for r in catalog.store().list(layer, include_removed=True))
+    report = import_file(path, layer, crs=crs, district=_district(dataset), existing_codes=existing,
+                         mapping=dict(mapping), max_bytes=load_settings().max_upload_mb * 1024 * 1024)
+    return report, existing
+
+
+def _rejected_excel(report) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="hetu_rej_") as tmp:
+        return report.rejected_to_excel(Path(tmp) / "rejected.xlsx").read_bytes()
+
+
+def _export_bytes(map_key: str, fmt: str, crs: str) -> tuple[str, bytes]:
+    store_layer = catalog.STORE_LAYERS[map_key]
+    frame = catalog.layer_frame(map_key)
+    schema = SCHEMAS[store_layer]
+    keep = [c for c in [*schema.field_names, "state", "mark", "source_crs", "updated_at"] if c in frame.columns]
+    frame = frame[list(dict.fromkeys(keep)) + ["geometry"]]
+    suffix = EXPORT_FORMATS[fmt][1]
+    name = f"{schema.label}_{crs.replace(':', '')}{suffix}"
+    with tempfile.TemporaryDirectory(prefix="hetu_export_") as tmp:
+        path = export_layer(frame, Path(tmp) / name, fmt=fmt, crs=crs, layer=store_layer)
+        return name, path.read_bytes()
+
+
+# --------------------------------------------------------------------------- widgets
+def _samples_box() -> None:
+    with st.expander(_t("samples")):
+        st.caption(_t("samples_note"))
+        cols = st.columns(len(SAMPLES))
+        for col, (kind, spec) in zip(cols, SAMPLES.items()):
+            try:
+                name, data = _sample_file(kind, current_name())
+            except HetuError as exc:
+                col.warning(str(exc))
+                continue
+            col.download_button(spec.title, data, file_name=name, key=f"sample_{kind}", use_container_width=True)
+
+
+def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
+    """The uploaded file on disk under its own name (the name may say 高德/百度), and its digest."""
+    data = upload.getvalue()
+    if len(data) > max_mb * 1024 * 1024:
+        st.error(_t("too_big", name=upload.name, size=len(data) / 1024 / 1024, mb=max_mb))
+        return None
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    folder = resolve_data_dir() / "uploads" / digest  # kept with the data: the source of every import
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(upload.name).name
+    if not path.exists():
+        path.write_bytes(data)
+    return path, digest
+
+
+def _field_options(layer: str) -> tuple[list[str], dict[str, str]]:
+    """Selectbox labels "field · 中文名" and label → field name."""
+    schema = SCHEMAS[layer]
+    labels = {**schema.labels, **COORD_LABELS}
+    fields = [*schema.field_names, "x", "y", "wkt"]
+    options = {f"{f} · {labels[f]}{' *' if f in schema.required else ''}": f for f in fields}
+    return [IGNORE, *options], {IGNORE: "", **options}
+
+
+def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], examples: dict[str, str]) -> dict[str, str]:
+    """The editable column mapping (starting from the remembered one, else the automatic one)."""
+    key = source_key(path.name, headers)
+    remembered = recall_mapping(key, _mapping_dir())
+    auto = auto_map_report(headers, layer)
+    initial = remembered if remembered is not None else auto.mapping
+    options, to_field = _field_options(layer)
+    to_label = {f: lab for lab, f in to_field.items()}
+    frame = pd.DataFrame({
+        _t("col_source"): headers,
+        _t("col_example"): [examples.get(h, "") for h in headers],
+        _t("col_field"): [to_label.get(initial.get(h, ""), IGNORE) for h in headers],
+    })
+    st.markdown(f"**{_t('mapping')}**")
+    st.caption(_t("mapping_help"))
+    if remembered is not None:
+        st.info(_t("mapping_recalled"))
+    edited = st.data_editor(
+        frame, key=f"mapping_{digest}_{layer}", hide_index=True, use_container_width=True, disabled=[
+            _t("col_source"), _t("col_example")],
+        column_config={_t("col_field"): st.column_config.SelectboxColumn(options=options, required=True)},
+    )
+    mapping = {h: to_field.get(v, "") for h, v in zip(edited[_t("col_source")], edited[_t("col_field")])}
+    mapped = set(mapping.values())
+    missing = [f"{f} ({SCHEMAS[layer].labels[f]})" for f in SCHEMAS[layer].required if f not in mapped]
+    if not ({"x", "y"} <= mapped or "wkt" in mapped) and path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt"):
+        missing.append(f"x/y ({COORD_LABELS['x']}, {COORD_LABELS['y']})")
+    if missing:
+        st.warning(_t("missing_required", fields="、".join(missing)))
+    return mapping
+
+
+def _flagged_rows(report) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for w in report.warnings:
+        if w.get("row") is not None:
+            out.setdefault(int(w["row"]), []).append(w["message"])
+    return out
+
+
+def _preview_map(report, dataset: str, is_sample: bool) -> folium.Map:
+    """Accepted rows as circle markers on the offline basemap: green accepted, orange to be checked."""
+    flagged = _flagged_rows(report)
+    acc = report.accepted
+    district = _district(dataset)
+    minx, miny, maxx, maxy = acc.total_bounds if len(acc) else district.bounds
+    fmap = HetuMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=13, tiles=None,
+                   control_scale=True, max_zoom=19)
+    add_basemap(fmap, "offline", dataset)
+    folium.GeoJson(district.__geo_interface__, name="district", interactive=False,
+                   style_function=lambda _f: {"color": "#555", "weight": 1.5, "dashArray": "4 4", "fill": False}
+                   ).add_to(fmap)
+    for code, name, row, geom in zip(acc["code"], acc["name"], acc["source_row"], acc.geometry):
+        p = geom if geom.geom_type == "Point" else geom.representative_point()
+        notes = flagged.get(int(row), [])
+        color = FLAGGED_COLOR if notes else ACCEPTED_COLOR
+        tip = f"{_t('row')} {row} · {code} {name or ''}" + ("<br>" + "<br>".join(html.escape(n) for n in notes) if notes else "")
+        folium.CircleMarker([p.y, p.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=color,
+                            fill_opacity=0.95, tooltip=tip).add_to(fmap)
+    legend = (f"<b>{html.escape(_t('preview'))}</b>"
+              f'<div class="row"><span class="sym circle" style="background:{ACCEPTED_COLOR}"></span>{_t("legend_ok")}</div>'
+              f'<div class="row"><span class="sym circle" style="background:{FLAGGED_COLOR}"></span>{_t("legend_flag")}</div>')
+    HtmlControl(legend, position="bottomright").add_to(fmap)
+    if is_sample:
+        HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
+    if len(acc):
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding=(40, 40))
+    return fmap
+
+
+def _accepted_table(report, existing: frozenset) -> pd.DataFrame:
+    acc = report.accepted
+    schema = SCHEMAS[report.layer]
+    flagged = _flagged_rows(report)
+    cols = [f for f in schema.field_names if f in acc.columns and acc[f].notna().any()]
+    frame = pd.DataFrame({_t("row"): acc["source_row"].astype(int)})
+    frame[_t("warnings")] = ["⚠ " + _t("flag") if int(r) in flagged else "" for r in acc["source_row"]]
+    frame["新增/更新" if lang() == "zh" else "new/update"] = [
+        _t("status_update") if c in existing else _t("status_new") for c in acc["code"]]
+    for f in cols:
+        frame[schema.labels[f] if lang() == "zh" else f] = acc[f].astype(str).where(acc[f].notna(), "")
+    points = acc.geometry.representative_point()
+    frame["经度 WGS84" if lang() == "zh" else "lon (WGS84)"] = points.x.round(6)
+    frame["纬度 WGS84" if lang() == "zh" else "lat (WGS84)"] = points.y.round(6)
+    return frame
+
+
+def _show_preview(report, existing: frozenset, path: Path, signature: tuple, mapping: dict[str, str],
+                  dataset: str) -> None:
+    st.subheader(_t("preview"))
+    st.markdown(f"**{_t('crs_used')}**：{report.crs.get('label') or '—'}")
+    reason = report.crs.get("reason", "")
+    (st.warning if "无法区分" in reason else st.info)(reason)
+    for note in report.notes:
+        st.caption(note)
+    digest = signature[0]
+    m = st.columns(6)
+    m[0].metric(_t("rows"), report.total_rows)
+    m[1].metric(_t("accepted"), len(report.accepted))
+    m[2].metric(_t("inserts"), report.inserts)
+    m[3].metric(_t("updates"), report.updates)
+    m[4].metric(_t("rejected"), len(report.rejected))
+    m[5].metric(_t("warnings"), len(report.warnings))
+    is_sample = path.name in {s.filename for s in SAMPLES.values()}
+    st_folium(_preview_map(report, dataset, is_sample), key=f"import_map_{digest}", height=480,
+              use_container_width=True, returned_objects=[])
+    st.caption(f"{OSM_CREDIT.short} · {DEMO_MARK if is_sample else ''}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{_t('accepted_table')}**（{len(report.accepted)}）")
+        st.dataframe(_accepted_table(report, existing), hide_index=True, use_container_width=True)
+    with right:
+        st.markdown(f"**{_t('rejected_table')}**（{len(report.rejected)}）")
+        if report.rejected:
+            st.dataframe(pd.DataFrame({_t("row"): [r["row"] for r in report.rejected],
+                                       _t("reason"): [r["reason"] for r in report.rejected]}),
+                         hide_index=True, use_container_width=True)
+            st.download_button(_t("download_rejected"), _rejected_excel(report),
+                               file_name=f"{path.stem}_拒绝清单.xlsx", key=f"rej_{digest}")
+        else:
+            st.success(_t("no_rejected"))
+    if report.warnings:
+        st.markdown(f"**{_t('warnings')}**（{len(report.warnings)}）")
+        for w in report.warnings:
+            st.markdown(f"- ⚠ {w['message']}")
+    for header, why in report.unmatched_columns.items():
+        st.caption(f"「{header}」：{why}")
+    _confirm(report, existing, path, signature, mapping)
+
+
+def _confirm(report, existing: frozenset, path: Path, signature: tuple, mapping: dict[str, str]) -> None:
+    """The write button; after the write, the result (and the preview as written) stays on the page."""
+    done = st.session_state.get("import_written", {})
+    if signature in done:
+        result = done[signature]["stats"]
+        st.success(_t("written", user=result["user"], inserted=result.get("inserted", 0),
+                      updated=result.get("updated", 0), unchanged=result.get("unchanged", 0)))
+        if result.get("refused"):
+            st.warning(_t("refused", n=result["refused"]))
+        return
+    if not len(report.accepted):
+        st.info(_t("nothing"))
+        return
+    if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}"):
+        user = _acting_user()
+        try:
+            stats = write_to_store(catalog.store(), report, user=user, source=path.name)
+        except HetuError as exc:
+            st.error(str(exc))
+            return
+        remember_mapping(source_key(path.name, report.source_headers), mapping, _mapping_dir())
+        st.session_state.setdefault("import_written", {})[signature] = {
+            "stats": {**stats, "user": user}, "report": report, "existing": existing}
+        st.rerun()
+
+
+def _import_section(settings) -> None:
+    max_mb = settings.max_upload_mb
+    upload = st.file_uploader(_t("upload"), type=UPLOAD_TYPES, key="import_upload",
+                              help=_t("upload_help", mb=max_mb))
+    c1, c2 = st.columns(2)
+    layer = c1.selectbox(_t("layer"), IMPORT_LAYERS, key="import_layer",
+                         format_func=lambda k: f"{SCHEMAS[k].label} ({k})")
+    crs = c2.selectbox(_t("crs"), list(CRS_CHOICES), key="import_crs", format_func=lambda k: _pick(CRS_CHOICES[k]))
+    if upload is None:
+        return
+    saved = _saved_upload(upload, max_mb)
+    if saved is None:
+        return
+    path, digest = saved
+    dataset = current_name()
+    try:
+        headers, examples, _notes = _headers(str(path), digest)
+        mapping = _mapping_editor(path, digest, layer, headers, examples)
+        signature = (digest, layer, crs, tuple(sorted(mapping.items())))
+        written = st.session_state.get("import_written", {}).get(signature)
+        if written:  # show what was written, not a new dry run against the updated store
+            report, existing = written["report"], written["existing"]
+        else:
+            report, existing = _dry_run(str(path), digest, layer, crs, signature[3], dataset, catalog.version())
+    except HetuError as exc:
+        st.error(str(exc))
+        return
+    _show_preview(report, existing, path, signature, mapping, dataset)
+
+
+def _export_section() -> None:
+    st.subheader(_t("export"))
+    c1, c2, c3 = st.columns(3)
+    map_key = c1.selectbox(_t("export_layer"), list(catalog.STORE_LAYERS), key="export_layer",
+                           format_func=lambda k: SCHEMAS[catalog.STORE_LAYERS[k]].label)
+    fmt = c2.selectbox(_t("export_format"), list(EXPORT_FORMATS), key="export_format",
+                       format_func=lambda k: EXPORT_FORMATS[k][0])
+    crs = c3.selectbox(_t("export_crs"), EXPORT_CRS, key="export_crs",
+                       format_func=lambda k: _pick(CRS_CHOICES[k]) if k in CRS_CHOICES else k)
+    if crs in (crsmod.GCJ02, crsmod.BD09):
+        st.caption(_t("export_gcj"))
+    choice = (map_key, fmt, crs, catalog.version())
+    if st.button(_t("export_make"), key="export_make"):
+        try:
+            st.session_state["export_file"] = (choice, *_export_bytes(map_key, fmt, crs))
+        except HetuError as exc:
+            st.error(str(exc))
+    ready = st.session_state.get("export_file")
+    if ready and ready[0] == choice:
+        _, name, data = ready
+        st.download_button(_t("export_download", name=name), data, file_name=name,
+                           mime=EXPORT_FORMATS[fmt][2], key="export_download")
+
+
+def main() -> None:
+    settings = load_settings()
+    st.title(_t("title"))
+    demo_banner()
+    st.caption(_t("intro"))
+    _samples_box()
+    _import_section(settings)
+    st.divider()
+    _export_section()
+
+
+main()
