@@ -35,8 +35,7 @@ def evaluate_rows(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame
     items = item_columns(samples)
     meta = sections.set_index("code")[["target_class", "water_type"]]
     out = []
-    for row in samples.itertuples(index=False):
-        rec = row._asdict()
+    for rec in samples.to_dict("records"):  # (itertuples would mangle names such as 铬(六价))
         code = rec["section_code"]
         target = meta.at[code, "target_class"] if code in meta.index else None
         water = meta.at[code, "water_type"] if code in meta.index else "河流"

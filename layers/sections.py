@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import folium
 
-from gislib.dataset import load_layer
+from gislib.catalog import store
+from gislib.samples import all_samples
 from gislib.domain import NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASSES, WQ_CLASS_ROMAN
 from gislib.i18n import t
 from gislib.sections import latest_status
@@ -32,7 +33,7 @@ class SectionsLayer(MapLayer):
 
     def load(self, dataset=None):
         gdf = super().load(dataset)
-        samples = load_layer("section_samples", dataset)
+        samples = all_samples(store(dataset=dataset), dataset)  # demo samples plus those imported by users
         status = latest_status(samples, gdf)
         gdf["latest_class"] = [status[c].cls if c in status else "无数据" for c in gdf["code"]]
         gdf["latest_month"] = [status[c].month if c in status else "" for c in gdf["code"]]

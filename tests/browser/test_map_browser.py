@@ -20,7 +20,7 @@ LAYER_CHECK_JS = """() => {
     if (drawn) vec[k] = (vec[k] || 0) + 1;
   });
   const tiles = Array.from(document.querySelectorAll('.leaflet-tile-pane img')).filter(i => i.complete && i.naturalWidth > 0).length;
-  const legend = document.querySelector('.hetu-legend') ? document.querySelector('.hetu-legend').innerText : '';
+  const legend = document.querySelector('.hetu-legend') ? document.querySelector('.hetu-legend').textContent : '';
   const attribution = document.querySelector('.leaflet-control-attribution') ? document.querySelector('.leaflet-control-attribution').innerText : '';
   return {drawn, vec, tiles, legend, attribution};
 }"""

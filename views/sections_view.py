@@ -1,0 +1,375 @@
+"""断面水质: the sections list, one section's page, monthly sample import and the monthly bulletin."""
+from __future__ import annotations
+
+import html
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from gislib.bulletin import (
+    build_bulletin,
+    compute_bulletin,
+    month_label,
+    month_table,
+    monthly_classes,
+    write_warnings_xlsx,
+)
+from gislib.catalog import layer_frame, store
+from gislib.catalog import version as catalog_version
+from gislib.dataset import current_name
+from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
+from gislib.errors import HetuError
+from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
+from gislib.samples import all_samples, commit_import, preview_import
+from layers.bulletin_map import render_bulletin_map
+from layers.sections import class_label
+from views.common import demo_banner, lang
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"zh": "断面水质", "en": "Water-quality sections"},
+    "filter.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
+    "filter.river": {"zh": "河道", "en": "River"},
+    "filter.all": {"zh": "全部", "en": "All"},
+    "list.hint": {"zh": "点击表格中的一行，或在下方选择断面，查看断面详情。",
+                  "en": "Click a row, or choose a section below, to open its page."},
+    "list.open": {"zh": "打开断面", "en": "Open section"},
+    "list.count": {"zh": "共 {n} 个断面", "en": "{n} sections"},
+    "col.code": {"zh": "编码", "en": "Code"},
+    "col.name": {"zh": "断面名称", "en": "Section"},
+    "col.river": {"zh": "河道", "en": "River"},
+    "col.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
+    "col.cls": {"zh": "最新类别", "en": "Latest class"},
+    "col.target": {"zh": "水质目标", "en": "Target"},
+    "col.meets": {"zh": "达标", "en": "Meets target"},
+    "col.month": {"zh": "月份", "en": "Month"},
+    "col.pollutants": {"zh": "主要污染指标(超标倍数)", "en": "Main pollutants (× over Ⅲ)"},
+    "back": {"zh": "← 返回断面列表", "en": "← Back to the list"},
+    "history": {"zh": "逐月水质类别", "en": "Class by month"},
+    "trend": {"zh": "指标变化趋势", "en": "Item trend"},
+    "trend.item": {"zh": "指标", "en": "Item"},
+    "trend.iii": {"zh": "Ⅲ类限值", "en": "Class Ⅲ limit"},
+    "trend.target": {"zh": "目标({cls})限值", "en": "Target ({cls}) limit"},
+    "samples": {"zh": "监测数据", "en": "Samples"},
+    "samples.source": {"zh": "来源", "en": "Source"},
+    "nodata": {"zh": "该断面还没有监测数据。", "en": "No samples for this section yet."},
+    "import": {"zh": "导入月度数据", "en": "Import monthly data"},
+    "import.help": {"zh": "上传 CSV 或 Excel（.xlsx）：每行一个样品，列为 断面名称（或编码）、采样日期 和各项目（如 溶解氧、氨氮、总磷；"
+                          "低于检出限写 0.025L）。同一断面同一月份的导入数据将替换示例数据。",
+                    "en": "Upload CSV or Excel (.xlsx): one sample per row with 断面名称 (or code), 采样日期 and item "
+                          "columns (溶解氧, 氨氮, 总磷 …; below detection as 0.025L). Imported samples replace the demo "
+                          "samples of the same section and month."},
+    "import.file": {"zh": "选择文件", "en": "Choose a file"},
+    "import.summary": {"zh": "可导入 {ok} 行，有错误 {bad} 行", "en": "{ok} rows ready, {bad} rows with errors"},
+    "import.skip": {"zh": "跳过有错误的行，只导入无误的行", "en": "Skip the rows with errors"},
+    "import.confirm": {"zh": "确认导入", "en": "Confirm import"},
+    "import.done": {"zh": "已导入 {n} 行（批次 {batch}，操作人 {user}）", "en": "Imported {n} rows (batch {batch}, by {user})"},
+    "import.unknown": {"zh": "忽略了无法识别的列：{cols}", "en": "Ignored unknown columns: {cols}"},
+    "bulletin": {"zh": "月报（专报）", "en": "Monthly bulletin"},
+    "bulletin.month": {"zh": "月份", "en": "Month"},
+    "bulletin.build": {"zh": "生成月报", "en": "Build the bulletin"},
+    "bulletin.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
+    "bulletin.docx": {"zh": "下载 Word", "en": "Download Word"},
+    "bulletin.xlsx": {"zh": "下载预警通知 (Excel)", "en": "Download warnings (Excel)"},
+    "bulletin.ready": {"zh": "{title}：评价 {n} 个断面，Ⅰ～Ⅲ类 {good}，预警 {w} 个",
+                       "en": "{title}: {n} sections, Ⅰ–Ⅲ {good}, {w} warnings"},
+    "bulletin.warnings": {"zh": "预警通知", "en": "Warnings"},
+    "bulletin.reasons": {"zh": "预警原因", "en": "Reason"},
+}
+
+
+def s(key: str, **kwargs: object) -> str:
+    """This page's text in the chosen language."""
+    text = TEXT[key].get(lang(), TEXT[key]["zh"])
+    return text.format(**kwargs) if kwargs else text
+
+
+def acting_user() -> str:
+    """The acting user (sidebar selector of the lead; demo officer until logins exist)."""
+    return st.session_state.get("user", "officer:demo")
+
+
+# --------------------------------------------------------------------------- data (cached)
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_data(version: str, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(sections without geometry, all samples, monthly classes) for a store/data-set version."""
+    sections = pd.DataFrame(layer_frame("sections", dataset=dataset).drop(columns="geometry"))
+    samples = all_samples(store(dataset=dataset), dataset)
+    return sections, samples, monthly_classes(samples, sections)
+
+
+def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    dataset = current_name()
+    return load_data(catalog_version(dataset=dataset), dataset)
+
+
+def latest_by_section(classes: pd.DataFrame) -> pd.DataFrame:
+    """The latest evaluated month of each section."""
+    if classes.empty:
+        return classes
+    return classes.sort_values("month").groupby("section_code", as_index=False).tail(1).set_index("section_code")
+
+
+def _cell_style(cls_text: str, labels: dict[str, str]) -> str:
+    cls = labels.get(cls_text)
+    color = WQ_CLASS_COLOR.get(cls or "", NO_DATA_COLOR)
+    text = "#000" if cls in ("IV", "V") else "#fff"
+    return f"background-color: {color}; color: {text}; font-weight: 600"
+
+
+# --------------------------------------------------------------------------- list page
+def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
+    c1, c2 = st.columns(2)
+    subs = c1.multiselect(s("filter.subdistrict"), sorted(sections["subdistrict"].dropna().unique()),
+                          placeholder=s("filter.all"))
+    rivers = c2.multiselect(s("filter.river"), sorted(sections["river"].dropna().unique()), placeholder=s("filter.all"))
+    shown = sections
+    if subs:
+        shown = shown[shown["subdistrict"].isin(subs)]
+    if rivers:
+        shown = shown[shown["river"].isin(rivers)]
+    latest = latest_by_section(classes)
+    yes = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}
+    rows = []
+    for rec in shown.sort_values("code").to_dict("records"):
+        lat = latest.loc[rec["code"]] if rec["code"] in latest.index else None
+        cls = lat["cls"] if lat is not None else None
+        rows.append({
+            s("col.code"): rec["code"], s("col.name"): rec["name"], s("col.cls"): class_label(cls or "", lang()),
+            s("col.target"): class_label(rec["target_class"], lang()),
+            s("col.meets"): yes.get(lat["meets_target"], "—") if lat is not None else "—",
+            s("col.river"): rec["river"], s("col.subdistrict"): rec["subdistrict"],
+            s("col.month"): lat["month"] if lat is not None else "",
+            s("col.pollutants"): (lat["main_pollutants"] if lat is not None else "") or "—",
+        })
+    table = pd.DataFrame(rows)
+    st.caption(s("list.count", n=len(table)) + f" · {DEMO_MARK}")
+    if table.empty:
+        return
+    labels = {class_label(c, lang()): c for c in WQ_CLASS_COLOR}
+    styled = table.style.map(lambda v: _cell_style(v, labels), subset=[s("col.cls"), s("col.target")])
+    event = st.dataframe(styled, hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key="sections_table", width="stretch")
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        open_section(table.iloc[picked[0]][s("col.code")])
+    st.caption(s("list.hint"))
+    options = list(table[s("col.code")])
+    names = dict(zip(table[s("col.code")], table[s("col.name")]))
+    c3, c4 = st.columns([3, 1], vertical_alignment="bottom")
+    code = c3.selectbox(s("list.open"), options, format_func=lambda c: f"{c} {names[c]}", key="open_code")
+    if c4.button(s("list.open"), key="open_button", width="stretch"):
+        open_section(code)
+
+
+def open_section(code: str) -> None:
+    st.query_params["code"] = code
+    st.rerun()
+
+
+# --------------------------------------------------------------------------- section page
+def history_strip(rows: pd.DataFrame) -> str:
+    """Monthly class cells (wrapping on a phone); the month's class and target result in the title."""
+    cells = []
+    for rec in rows.sort_values("month").to_dict("records"):
+        cls = rec["cls"]
+        color = WQ_CLASS_COLOR.get(cls, NO_DATA_COLOR)
+        fg = "#000" if cls in ("IV", "V") else "#fff"
+        ring = "box-shadow: inset 0 0 0 2px #b10026;" if rec["meets_target"] is False else ""
+        tip = f"{rec['month']} {class_label(cls, lang())} {rec['main_pollutants'] or ''}"
+        cells.append(
+            f'<div class="hetu-month" title="{html.escape(tip)}" style="background:{color};color:{fg};{ring}">'
+            f'<span>{html.escape(rec["month"][2:].replace("-", "."))}</span><b>{html.escape(class_label(cls, "zh").removesuffix("类"))}</b></div>')
+    style = ("<style>.hetu-strip{display:flex;flex-wrap:wrap;gap:3px;margin:4px 0 12px}"
+             ".hetu-month{width:46px;border-radius:4px;padding:2px 0;text-align:center;font-size:11px;line-height:1.25}"
+             ".hetu-month span{display:block;opacity:.9}.hetu-month b{font-size:13px}</style>")
+    return style + f'<div class="hetu-strip" data-cells="{len(cells)}">' + "".join(cells) + "</div>"
+
+
+def _chip(label: str, value: str, cls: str | None = None) -> str:
+    color = WQ_CLASS_COLOR.get(cls or "", "#eef1f5")
+    fg = "#fff" if cls in ("I", "II", "III", "劣V") else "#111"
+    return (f'<span class="hetu-chip"><small>{html.escape(label)}</small>'
+            f'<b style="background:{color};color:{fg}">{html.escape(value)}</b></span>')
+
+
+def status_chips(last: pd.Series, target: str) -> str:
+    """Latest class, target, compliance and main pollutants as compact chips (wrap on a phone)."""
+    meets = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}.get(last["meets_target"], "—")
+    chips = [_chip(f"{s('col.cls')} {last['month']}", class_label(last["cls"], lang()), last["cls"]),
+             _chip(s("col.target"), class_label(target, lang()), target),
+             _chip(s("col.meets"), meets, None if last["meets_target"] is not False else "劣V")]
+    if last["main_pollutants"]:
+        chips.append(_chip(s("col.pollutants"), last["main_pollutants"]))
+    style = ("<style>.hetu-chips{display:flex;flex-wrap:wrap;gap:6px 14px;margin:2px 0 10px}"
+             ".hetu-chip{display:flex;flex-direction:column;align-items:flex-start;font-size:13px}.hetu-chip small{color:#666}"
+             ".hetu-chip b{border-radius:4px;padding:2px 8px;font-size:15px}</style>")
+    return style + '<div class="hetu-chips">' + "".join(chips) + "</div>"
+
+
+def trend_chart(samples: pd.DataFrame, item_col: str, item: str, water_type: str, target: str | None) -> alt.Chart:
+    """The item's sampled values over time against the Ⅲ and target class limits."""
+    values = samples[["date", item_col, "mark"]].dropna(subset=[item_col]).copy()
+    values["value"] = [parse_value(v).value for v in values[item_col]]
+    values["date"] = pd.to_datetime(values["date"])
+    spec = GB3838_ITEMS[item]
+    unit = spec.unit
+    base = alt.Chart(values).encode(
+        x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-40)),
+        y=alt.Y("value:Q", title=f"{item} ({unit})"))
+    layers = [base.mark_line(color="#3a6ea5"),
+              base.mark_point(filled=True, size=40, color="#3a6ea5").encode(
+                  tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", title=item), "mark"])]
+    limits = spec.limits_for(water_type or "河流")
+    lines = []
+    if limits:
+        lines.append({"label": s("trend.iii"), "limit": limits[WQ_CLASS_RANK["III"] - 1], "color": WQ_CLASS_COLOR["III"]})
+        if target and target in WQ_CLASS_RANK and target != "劣V" and target != "III":
+            lines.append({"label": s("trend.target", cls=class_label(target, lang())),
+                          "limit": limits[WQ_CLASS_RANK[target] - 1], "color": WQ_CLASS_COLOR[target]})
+    elif item == "pH":
+        lines += [{"label": "pH 6", "limit": 6.0, "color": WQ_CLASS_COLOR["III"]},
+                  {"label": "pH 9", "limit": 9.0, "color": WQ_CLASS_COLOR["III"]}]
+    if lines:
+        rules = pd.DataFrame(lines)
+        rule = alt.Chart(rules).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+            y="limit:Q", color=alt.Color("color:N", scale=None), tooltip=["label", "limit"])
+        text = alt.Chart(rules).mark_text(align="left", dx=4, dy=-6, fontSize=11).encode(
+            y="limit:Q", x=alt.value(0), text="label", color=alt.Color("color:N", scale=None))
+        layers += [rule, text]
+    return alt.layer(*layers).properties(height=260)
+
+
+def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
+    if st.button(s("back"), key="back"):
+        del st.query_params["code"]
+        st.rerun()
+    match = sections[sections["code"] == code]
+    if match.empty:
+        st.error(f"断面 {code} 不存在; 请返回列表重新选择" if lang() == "zh" else f"No section {code}; go back to the list")
+        return
+    sec = match.iloc[0]
+    st.subheader(f"{sec['name']} · {code}")
+    st.caption(f"{sec['river']} · {sec['subdistrict']} · {sec.get('level', '')} · {DEMO_MARK}")
+    rows = classes[classes["section_code"] == code]
+    own = samples[samples["section_code"] == code].sort_values("date")
+    if rows.empty:
+        st.info(s("nodata"))
+        return
+    last = rows.sort_values("month").iloc[-1]
+    st.html(status_chips(last, sec["target_class"]))
+    st.markdown(f"**{s('history')}**")
+    st.html(history_strip(rows))
+    st.markdown(f"**{s('trend')}**")
+    item_cols = {resolve_item(c): c for c in own.columns if c not in ("section_code", "date", "mark") and resolve_item(c)
+                 and own[c].notna().any()}
+    items = [i for i in ITEM_ORDER if i in item_cols]
+    default = items.index("氨氮") if "氨氮" in items else 0
+    item = st.selectbox(s("trend.item"), items, index=default, key=f"trend_item_{code}")
+    st.altair_chart(trend_chart(own, item_cols[item], item, sec.get("water_type") or "河流", sec["target_class"]),
+                    width="stretch")
+    st.markdown(f"**{s('samples')}**")
+    shown = own.drop(columns=["section_code", "imported_by", "imported_at", "batch_id"], errors="ignore")
+    shown = shown.rename(columns={"mark": s("samples.source"), "date": "采样日期" if lang() == "zh" else "Date"})
+    shown = shown.dropna(axis=1, how="all").astype(object)
+    shown = shown.where(shown.notna(), "")
+    st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch")
+
+
+# --------------------------------------------------------------------------- import and bulletin
+def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
+    with st.expander(s("import")):
+        st.caption(s("import.help"))
+        upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
+        if upload is None:
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            try:
+                preview = preview_import(path, sections, existing=samples, source=upload.name)
+            except HetuError as exc:
+                st.error(str(exc))
+                return
+        ok, bad = len(preview.valid_rows), len(preview.error_rows)
+        if preview.unknown_columns:
+            st.caption(s("import.unknown", cols="、".join(preview.unknown_columns)))
+        (st.warning if bad else st.success)(s("import.summary", ok=ok, bad=bad))
+        frame = preview.frame()
+        errors_col = "错误"
+        st.dataframe(frame.style.apply(
+            lambda r: ["background-color: #fde2e1" if r[errors_col] and r["类别"] == "" else "" for _ in r], axis=1),
+            hide_index=True, width="stretch")
+        skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
+        if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
+            try:
+                batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip)
+            except HetuError as exc:
+                st.error(str(exc))
+                return
+            st.success(s("import.done", n=ok, batch=batch, user=acting_user()))
+            st.session_state.pop("bulletin_files", None)
+
+
+def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
+    with st.expander(s("bulletin")):
+        months = sorted(classes["month"].unique(), reverse=True)
+        if not months:
+            st.info(s("nodata"))
+            return
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        month = c1.selectbox(s("bulletin.month"), months, format_func=month_label, key="bulletin_month")
+        if c2.button(s("bulletin.build"), key="bulletin_build", width="stretch"):
+            with st.spinner("…"):
+                try:
+                    st.session_state["bulletin_files"] = make_bulletin_files(month, sections, samples, classes)
+                except HetuError as exc:
+                    st.error(str(exc))
+                    return
+        files = st.session_state.get("bulletin_files")
+        if not files or files["month"] != month:
+            return
+        st.success(files["summary"])
+        d1, d2, d3 = st.columns(3)
+        d1.download_button(s("bulletin.pdf"), files["pdf"], f"专报-{month}.pdf", "application/pdf",
+                           width="stretch", key="dl_pdf")
+        d2.download_button(s("bulletin.docx"), files["docx"], f"专报-{month}.docx",
+                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                           width="stretch", key="dl_docx")
+        d3.download_button(s("bulletin.xlsx"), files["xlsx"], f"预警通知-{month}.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           width="stretch", key="dl_xlsx")
+        st.markdown(f"**{s('bulletin.warnings')}**")
+        st.dataframe(files["warnings"], hide_index=True, width="stretch")
+
+
+def make_bulletin_files(month: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> dict:
+    """PDF, Word and warning-list bytes for ``month`` (map drawn with the sections layer style)."""
+    b = compute_bulletin(samples, sections, month, classes=classes)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        png = render_bulletin_map(month_table(classes, sections, month), month, tmp / "map.png",
+                                  dataset=current_name())
+        pdf = build_bulletin(b, tmp / "b.pdf", map_png=png).read_bytes()
+        docx = build_bulletin(b, tmp / "b.docx", map_png=png).read_bytes()
+        xlsx = write_warnings_xlsx(b, tmp / "w.xlsx").read_bytes()
+    good = "—" if b.share_good is None else f"{b.share_good:.1f}%"
+    warnings = b.warnings[["code", "name", "subdistrict", "reasons"]].rename(
+        columns={"code": s("col.code"), "name": s("col.name"), "subdistrict": s("col.subdistrict"), "reasons": s("bulletin.reasons")})
+    return {"month": month, "pdf": pdf, "docx": docx, "xlsx": xlsx, "warnings": warnings,
+            "summary": s("bulletin.ready", title=b.title, n=b.evaluated, good=good, w=len(b.warnings))}
+
+
+# --------------------------------------------------------------------------- page
+st.title(s("title"))
+demo_banner()
+_sections, _samples, _classes = data()
+_code = st.query_params.get("code")
+if _code:
+    section_page(_code, _sections, _samples, _classes)
+else:
+    sections_list(_sections, _classes)
+    import_panel(_sections, _samples)
+    bulletin_panel(_sections, _samples, _classes)
