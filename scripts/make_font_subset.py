@@ -25,7 +25,7 @@ def gb2312_chars() -> set[str]:
 
 
 def main() -> None:
-    text = gb2312_chars() | {chr(c) for c in range(0x20, 0x7F)} | set("ⅠⅡⅢⅣⅤⅥ≤≥°µμ²³′″×→←↑↓·①②③④⑤⑥⑦⑧⑨⑩—–…‰±÷√∑∆≈≠∞·、。，；：？！“”‘’（）【】《》〈〉「」『』￥％＋－＝＜＞／＼～")
+    text = gb2312_chars() | {chr(c) for c in range(0x20, 0x7F)} | set("©®™ⅠⅡⅢⅣⅤⅥ≤≥°µμ²³′″×→←↑↓·①②③④⑤⑥⑦⑧⑨⑩—–…‰±÷√∑∆≈≠∞·、。，；：？！“”‘’（）【】《》〈〉「」『』￥％＋－＝＜＞／＼～")
     for src, dst in (("NotoSansCJK-Regular.ttc", "NotoSansSC-Hetu-Regular.otf"),
                      ("NotoSansCJK-Bold.ttc", "NotoSansSC-Hetu-Bold.otf")):
         font = TTCollection(SOURCE.format(name=src)).fonts[2]  # index 2 = Noto Sans CJK SC
