@@ -1,0 +1,331 @@
+"""工地扬尘: the daily alert list under a chosen rule, a site's last 24 h / 30 days against the limit,
+readings upload, and an optional IDW surface of the day's mean PM10 metric."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gislib import dust_store
+from gislib.catalog import layer_frame, store
+from gislib.catalog import version as catalog_version
+from gislib.dataset import current_name
+from gislib.domain import DEMO_MARK
+from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
+from gislib.errors import HetuError
+from gislib.idw import colorize, idw_surface
+from layers.dust import current_rule_name, readings_frame
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
+from layers.mapview import add_basemap
+from views.common import demo_banner, lang
+
+TEXT = {
+    "title": ("工地扬尘", "Construction dust"),
+    "rule": ("判定规则", "Rule"), "day": ("日期", "Day"),
+    "unverified": ("⚠️ 该预设的限值未经核实（占位值），不能作为执法依据：请向主管部门索取标准原文并修改规则。",
+                   "⚠️ This preset carries an UNVERIFIED placeholder limit; do not use it for enforcement."),
+    "verified": ("已核实", "verified"), "not_verified": ("未核实·占位限值", "NOT verified · placeholder"),
+    "alerts": ("当日预警列表", "Alerts of the day"), "site": ("工地", "Site"),
+    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天（现有数据）", "Last 30 days (data available)"),
+    "upload": ("上传读数（CSV：站点、时间、PM10，可选 背景值）", "Upload readings (CSV: site, time, PM10, optional background)"),
+    "save": ("保存读数", "Save readings"), "idw": ("PM10 插值面（IDW）", "Interpolated PM10 surface (IDW)"),
+    "idw_button": ("计算当日插值面", "Compute the day's surface"),
+    "no_alerts": ("当日没有超标工地。", "No site exceeded on this day."),
+}
+STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
+STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
+
+
+def L(key: str) -> str:
+    zh, en = TEXT[key]
+    return zh if lang() == "zh" else en
+
+
+def acting_user() -> str:
+    return st.session_state.get("user", "officer:demo")
+
+
+# --------------------------------------------------------------------------- data (cached per data version)
+@st.cache_data(show_spinner=False)
+def readings(dataset: str, version: str) -> pd.DataFrame:
+    """The data set's readings plus every uploaded reading (an upload wins for the same site and time)."""
+    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset).db_path))
+
+
+@st.cache_data(show_spinner=False)
+def sites(dataset: str, version: str) -> pd.DataFrame:
+    frame = layer_frame("dust_sites", dataset=dataset)
+    frame["priority_area"] = frame["priority_area"].fillna(False).astype(bool)
+    return pd.DataFrame(frame.drop(columns="geometry")).assign(lon=frame.geometry.x, lat=frame.geometry.y)
+
+
+@st.cache_data(show_spinner=False)
+def series(dataset: str, version: str, rule_json: dict) -> pd.DataFrame:
+    rule = DustRule.from_json(rule_json)
+    s = sites(dataset, version)
+    return window_series(readings(dataset, version), rule, s.loc[s["priority_area"], "code"])
+
+
+@st.cache_data(show_spinner=False)
+def day_results(dataset: str, version: str, rule_json: dict) -> pd.DataFrame:
+    rule = DustRule.from_json(rule_json)
+    s = sites(dataset, version)
+    return pd.DataFrame([d.to_dict() for d in evaluate(readings(dataset, version), rule,
+                                                       s.loc[s["priority_area"], "code"])])
+
+
+# --------------------------------------------------------------------------- widgets
+def rule_picker() -> DustRule:
+    presets = load_presets()
+    ids = list(presets)
+    default = current_rule_name()
+    if "dust_rule" not in st.session_state:
+        st.session_state["dust_rule"] = default if default in ids else ids[0]
+    rule_id = st.selectbox(
+        L("rule"), ids, key="dust_rule",
+        format_func=lambda i: f"{presets[i].name} · {L('verified') if presets[i].verified else L('not_verified')}")
+    rule = presets[rule_id]
+    window = f"{rule.window_minutes} min"
+    metric = ("监测值 − 背景值" + (f"（背景值上限 {rule.background_cap_ugm3:g}）" if rule.background_cap_ugm3 else "")
+              if rule.subtract_background else "监测值")
+    st.caption(f"{rule.pollutant} · {window} 均值 · {metric} > {rule.limit_ugm3:g} µg/m³"
+               f"{'（重点地区 × ' + format(rule.priority_multiplier, 'g') + '）' if rule.priority_multiplier != 1 else ''}"
+               f" · 每日允许超标 {rule.max_exceedances_per_day} 次 · 来源: {rule.source}")
+    if not rule.verified:
+        st.warning(L("unverified") + (f"\n\n{rule.note}" if rule.note else ""))
+    return rule
+
+
+def status_of(row: pd.Series) -> str:
+    if pd.isna(row.get("exceedances")):
+        return "无数据"
+    return "超标" if row["exceeded"] else ("有超限读数" if row["exceedances"] > 0 else "正常")
+
+
+def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule: DustRule) -> pd.DataFrame:
+    zh = lang() == "zh"
+    today = days[days["date"] == day.isoformat()] if not days.empty else days
+    table = site_table[["code", "name", "subdistrict", "phase", "priority_area"]].merge(
+        today, left_on="code", right_on="site", how="left")
+    table["status"] = table.apply(status_of, axis=1)
+    order = {"超标": 0, "有超限读数": 1, "正常": 2, "无数据": 3}
+    table = table.sort_values(["status", "exceedances", "max_value"], key=lambda c: c.map(order) if c.name == "status"
+                              else -c.fillna(-1), kind="stable")
+    st.subheader(f"{L('alerts')} · {day.isoformat()}")
+    n_over = int((table["status"] == "超标").sum())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("超标工地" if zh else "Sites exceeded", n_over)
+    c2.metric("有超限读数" if zh else "Sites with windows over", int((table["status"] == "有超限读数").sum()))
+    c3.metric("无数据" if zh else "No data", int((table["status"] == "无数据").sum()))
+    if n_over == 0:
+        st.info(L("no_alerts"))
+    shown = pd.DataFrame({
+        "编码" if zh else "Code": table["code"], "工地" if zh else "Site": table["name"],
+        "街道/镇" if zh else "Sub-district": table["subdistrict"], "施工阶段" if zh else "Phase": table["phase"],
+        "重点地区" if zh else "Priority area": table["priority_area"].map({True: "是" if zh else "yes",
+                                                                         False: ""}),
+        "限值(µg/m³)" if zh else "Limit (µg/m³)": table["limit_ugm3"],
+        "超标次数" if zh else "Windows over": table["exceedances"],
+        "最大值(µg/m³)" if zh else "Max metric": table["max_value"].round(1),
+        "状态" if zh else "Status": table["status"] if zh else table["status"].map(STATUS_EN),
+        "_s": table["status"]})
+    colours = shown.pop("_s").map(STATUS_COLOR).tolist()
+    status_col = "状态" if zh else "Status"
+    st.dataframe(shown.style.apply(lambda c: [f"background-color:{x}" for x in colours], subset=[status_col])
+                 .format(precision=1, na_rep="—"), hide_index=True, width="stretch", height=320)
+    return table
+
+
+def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str) -> alt.Chart:
+    data = frame[["window_start", "metric", "exceeded"]].copy()
+    data["超限"] = data["exceeded"].map({True: "超过限值", False: "未超过"})
+    base = alt.Chart(data).encode(x=alt.X("window_start:T", title="时间"))
+    line = base.mark_line(color="#4c78a8", strokeWidth=1.2).encode(
+        y=alt.Y("metric:Q", title=f"{metric_label} (µg/m³)"),
+        tooltip=[alt.Tooltip("window_start:T", title="时段", format="%Y-%m-%d %H:%M"),
+                 alt.Tooltip("metric:Q", title=metric_label, format=".1f")])
+    points = base.mark_circle(size=28).encode(
+        y="metric:Q", color=alt.Color("超限:N", scale=alt.Scale(domain=["未超过", "超过限值"],
+                                                                range=["#4c78a8", "#d62728"]),
+                                      legend=alt.Legend(title=None, orient="top")))
+    rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="#d62728", strokeDash=[6, 4]).encode(
+        y="limit:Q")
+    label = alt.Chart(pd.DataFrame({"limit": [limit], "t": [f"限值 {limit:g}"]})).mark_text(
+        align="left", dx=4, dy=-6, color="#d62728").encode(y="limit:Q", text="t:N", x=alt.value(0))
+    return (line + points + rule + label).properties(title=title, height=260)
+
+
+def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, day: dt.date, rule: DustRule,
+              default_site: str) -> None:
+    zh = lang() == "zh"
+    codes = list(site_table["code"])
+    names = dict(zip(site_table["code"], site_table["name"]))
+    wanted = st.query_params.get("site")
+    if "dust_site" not in st.session_state:
+        st.session_state["dust_site"] = wanted if wanted in codes else default_site
+    code = st.selectbox(L("site"), codes, key="dust_site", format_func=lambda c: f"{c} {names[c]}")
+    st.query_params["site"] = code
+    info = site_table.set_index("code").loc[code]
+    limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
+    st.markdown(f"#### {info['name']} · `{code}`" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
+    facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
+             "施工阶段" if zh else "Phase": info.get("phase"), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
+             "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
+             "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
+             "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
+    st.table(pd.Series({k: str(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
+    mine = ser[ser["site"] == code]
+    metric_label = f"{rule.pollutant}{'−背景' if rule.subtract_background else ''} {rule.window_minutes}min"
+    if mine.empty:
+        st.info("该工地没有读数 / no readings for this site")
+        return
+    end = pd.Timestamp(day) + pd.Timedelta(days=1)
+    last24 = mine[(mine["window_start"] >= end - pd.Timedelta(hours=24)) & (mine["window_start"] < end)]
+    last30 = mine[(mine["window_start"] >= end - pd.Timedelta(days=30)) & (mine["window_start"] < end)]
+    c1, c2 = st.columns(2)
+    with c1:
+        if last24.empty:
+            st.info(f"{L('last24')}: 无读数 / no readings")
+        else:
+            st.altair_chart(metric_chart(last24, limit, f"{L('last24')}（至 {day.isoformat()} 24:00）", metric_label),
+                            width="stretch")
+    with c2:
+        span = f"{last30['window_start'].min():%m-%d} – {last30['window_start'].max():%m-%d}" if len(last30) else ""
+        st.altair_chart(metric_chart(last30, limit, f"{L('last30')} {span}", metric_label), width="stretch")
+    mine_days = days[days["site"] == code] if not days.empty else days
+    if not mine_days.empty:
+        shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],
+                              "超标次数" if zh else "Windows over": mine_days["exceedances"],
+                              "当日判定" if zh else "Day verdict": mine_days["exceeded"].map(
+                                  {True: "超标" if zh else "exceeded", False: "达标" if zh else "ok"}),
+                              "最大值" if zh else "Max": mine_days["max_value"].round(1),
+                              "读数条数" if zh else "Readings": mine_days["n_readings"]})
+        st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
+
+
+def upload_readings(site_codes: set[str]) -> None:
+    st.markdown(f"**{L('upload')}**")
+    upload = st.file_uploader(L("upload"), type=["csv", "txt"], key="dust_upload", label_visibility="collapsed")
+    if upload is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            parsed = read_readings(path)
+        except HetuError as exc:
+            st.error(str(exc))
+            return
+    frame = parsed.frame
+    st.caption(f"{upload.name}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
+               + (f" · 已由 mg/m³ 换算: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
+    if parsed.errors:
+        shown = parsed.errors[:50]
+        more = f"\n\n…另有 {len(parsed.errors) - 50} 行 / more rows" if len(parsed.errors) > 50 else ""
+        st.warning("\n".join(f"- {e.reason}" for e in shown) + more)
+    unknown = sorted(set(frame["site"]) - site_codes)
+    if unknown:
+        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {', '.join(unknown[:20])}")
+    if frame.empty:
+        return
+    if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
+        try:
+            n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name)
+        except HetuError as exc:
+            st.error(str(exc))
+            return
+        st.cache_data.clear()
+        st.success(f"已保存 {n} 条读数 / saved {n} readings")
+
+
+def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: DustRule, dataset: str) -> None:
+    st.markdown(f"**{L('idw')}**")
+    key = ("dust_idw", day.isoformat(), rule.id, catalog_version(dataset=dataset))
+    if st.button(L("idw_button"), key="dust_idw_button"):
+        today = ser[(ser["date"] == day) & ser["metric"].notna()]
+        means = today.groupby("site")["metric"].mean()
+        pts = site_table.set_index("code").loc[[c for c in means.index if c in set(site_table["code"])]]
+        if len(pts) < 3:
+            st.warning("当日有读数的工地少于 3 个, 无法插值 / fewer than 3 sites with data")
+            return
+        values = means.loc[pts.index].to_numpy(dtype=float)
+        lonlat = pts[["lon", "lat"]].to_numpy(dtype=float)
+        pad = 0.01
+        bounds = (lonlat[:, 0].min() - pad, lonlat[:, 1].min() - pad, lonlat[:, 0].max() + pad, lonlat[:, 1].max() + pad)
+        vmax = float(max(values.max(), 1.0))  # colours span the day's data; the legend names the limit
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                tif = idw_surface(lonlat, values, bounds, Path(tmp) / "pm10.tif", resolution_m=100, power=2,
+                                  max_distance_m=3000)
+                png, overlay_bounds = colorize(tif, Path(tmp) / "pm10.png", vmin=0, vmax=vmax, cmap="YlOrRd")
+                png_bytes = png.read_bytes()
+        except HetuError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[key] = {"png": base64.b64encode(png_bytes).decode(), "bounds": overlay_bounds,
+                                 "vmax": vmax, "points": [(c, float(x), float(y), float(v)) for c, (x, y), v in
+                                                          zip(pts.index, lonlat, values)]}
+    result = st.session_state.get(key)
+    if not result:
+        return
+    south_west, north_east = result["bounds"]
+    fmap = HetuMap(location=[(south_west[0] + north_east[0]) / 2, (south_west[1] + north_east[1]) / 2],
+                   zoom_start=13, tiles=None, control_scale=True, max_zoom=19)
+    add_basemap(fmap, "offline", dataset)
+    folium.raster_layers.ImageOverlay(image="data:image/png;base64," + result["png"], bounds=result["bounds"],
+                                      opacity=0.6, name="PM10 IDW").add_to(fmap)
+    for code, x, y, v in result["points"]:
+        folium.CircleMarker([y, x], radius=4, color="#333333", weight=1, fill=True, fill_color="#ffffff",
+                            fill_opacity=0.9, tooltip=f"{code}: {v:.0f} µg/m³").add_to(fmap)
+    legend = (f"<b>{rule.pollutant} {'−背景 ' if rule.subtract_background else ''}日均 µg/m³</b><br>"
+              "<div style='width:160px;height:10px;background:linear-gradient(to right,#ffffcc,#fd8d3c,#800026)'></div>"
+              f"<div style='display:flex;justify-content:space-between;width:160px'><span>0</span>"
+              f"<span>{result['vmax']:.0f}</span></div>限值 limit {rule.limit_ugm3:g} · {day.isoformat()} · IDW p=2, 100 m")
+    HtmlControl(legend, position="bottomright").add_to(fmap)
+    HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
+    FitWhenSized([south_west, north_east]).add_to(fmap)
+    st_folium(fmap, key="dust_idw_map", height=420, use_container_width=True, returned_objects=[])
+
+
+def main() -> None:
+    st.markdown(f"### {L('title')}")
+    demo_banner()
+    dataset = current_name()
+    version = catalog_version(dataset=dataset)
+    rule = rule_picker()
+    rule_json = rule.to_dict()
+    data = readings(dataset, version)
+    if data.empty:
+        st.info("还没有扬尘读数 / no readings yet")
+        return
+    first, last = data["time"].min().date(), data["time"].max().date()
+    day = st.date_input(L("day"), value=last, min_value=first, max_value=last, key="dust_day")
+    site_table = sites(dataset, version)
+    try:
+        ser = series(dataset, version, rule_json)
+        days = day_results(dataset, version, rule_json)
+    except HetuError as exc:
+        st.error(str(exc))
+        return
+    table = alert_list(days, site_table, day, rule)
+    st.divider()
+    default_site = table["code"].iloc[0] if len(table) else site_table["code"].iloc[0]
+    site_page(site_table, ser, days, day, rule, default_site)
+    st.divider()
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        idw_map(site_table, ser, day, rule, dataset)
+    with c2:
+        upload_readings(set(site_table["code"]))
+    st.caption(f"{DEMO_MARK} · {dataset} · {len(data):,} 条读数（其中上传 "
+               f"{dust_store.count(store().db_path):,} 条）· © OpenStreetMap contributors (ODbL)")
+
+
+main()

@@ -1,0 +1,376 @@
+"""污染地块: the plot list and 名录 (exports with batches), and one plot's file: registry fields, stage
+workflow with review notes and PDF evidence, history, soil sample check and a buffer query."""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from gislib import plot_registry
+from gislib.catalog import layer_frame, store
+from gislib.catalog import version as catalog_version
+from gislib.dataset import current_name, load_layer
+from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
+from gislib.errors import HetuError
+from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
+from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
+from gislib.store import workflow
+from views.common import demo_banner, lang
+
+STAGE_EN = {
+    "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
+    "污染地块": "Contaminated", "详细调查": "Detailed survey", "风险评估": "Risk assessment",
+    "风险可接受": "Risk acceptable", "纳入名录": "Listed (名录)", "风险管控": "Risk control",
+    "修复": "Remediation", "效果评估": "Effect evaluation", "移出名录": "Removed from list",
+    "后期管理": "Aftercare", REMOVED_STATE: "Withdrawn",
+}
+VERDICT_EN = {"below_screening": "≤ screening", "above_screening": "> screening",
+              "above_intervention": "> intervention", "error": "cannot judge"}
+VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
+                 "error": "#d9d9d9"}
+TEXT = {
+    "title": ("污染地块", "Contaminated plots"),
+    "mode.list": ("地块名录", "Plot list (名录)"), "mode.plot": ("地块档案", "Plot file"),
+    "plot": ("地块", "Plot"), "fields": ("登记信息", "Registry fields"),
+    "workflow": ("阶段流转", "Stage workflow"), "history": ("流转记录", "Stage history"),
+    "audit": ("修改记录（审计）", "Change log (audit)"), "attachments": ("佐证材料", "Evidence files"),
+    "soil": ("土壤样品检测", "Soil samples"), "buffer": ("周边查询", "What lies nearby"),
+    "next": ("下一阶段", "Next stage"), "date": ("日期", "Date"),
+    "note": ("评审意见 / 说明", "Review (评审) note"), "evidence": ("佐证材料（PDF，如评审意见、报告）", "Evidence (PDF)"),
+    "batch": ("名录批次（纳入/移出名录时必填，如 2026年第1批）", "Batch (required for listing/removal, e.g. 2026年第1批)"),
+    "submit": ("确认流转", "Move to this stage"), "terminal": ("当前阶段为终止阶段，不能再流转。", "Final stage: no further moves."),
+    "moved": ("已流转", "Moved"), "current": ("当前阶段", "Current stage"),
+    "no_history": ("暂无流转记录（示例数据直接以当前阶段导入）。", "No moves yet (demo records were imported at their stage)."),
+    "upload_soil": ("上传检测结果（CSV 或 Excel：样品编号 + 各污染物 mg/kg）",
+                    "Upload results (CSV or Excel: sample id + pollutants in mg/kg)"),
+    "distance": ("距离（米）", "Distance (m)"),
+    "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
+    "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
+    "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
+}
+FIELD_LABELS = {
+    "code": ("地块编码", "Code"), "name": ("地块名称", "Name"), "address": ("地块位置", "Address"),
+    "subdistrict": ("所在街道/镇", "Sub-district"), "area": ("面积（投影计算）", "Area (projected)"),
+    "former_use": ("原用途", "Former use"), "industry": ("所属行业", "Industry"),
+    "pollutants": ("主要污染物", "Pollutants"), "responsible": ("责任人", "Responsible party"),
+    "land_holder": ("土地使用权人", "Land-use-right holder"), "land_use": ("规划用地类别", "Land class"),
+    "state": ("当前阶段", "Stage"), "listed_batch": ("纳入批次", "Listed in batch"),
+    "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
+}
+BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
+
+
+def L(key: str) -> str:
+    """This page's text in the current language."""
+    zh, en = TEXT.get(key) or FIELD_LABELS[key]
+    return zh if lang() == "zh" else en
+
+
+def stage_label(stage: str) -> str:
+    return stage if lang() == "zh" else f"{STAGE_EN.get(stage, stage)} ({stage})"
+
+
+def acting_user() -> str:
+    return st.session_state.get("user", "officer:demo")
+
+
+def _text_on(hex_color: str) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def stage_badge(stage: str) -> str:
+    color = PLOT_STAGE_COLOR.get(stage, "#9e9e9e")
+    return (f"<span style='background:{color};color:{_text_on(color)};padding:2px 10px;border-radius:10px;white-space:nowrap;"
+            f"font-weight:600'>{stage_label(stage)}</span>")
+
+
+def colour_stage(frame: pd.DataFrame, column: str):
+    """A Styler colouring ``column`` by the plot stage colours."""
+    def cell(value: str) -> str:
+        color = PLOT_STAGE_COLOR.get(str(value))
+        return f"background-color:{color};color:{_text_on(color)}" if color else ""
+    return frame.style.map(cell, subset=[column])
+
+
+@st.cache_resource(show_spinner=False)
+def _context_layers(dataset: str, version: str):
+    """Rivers and water polygons together (for the buffer query), cached per data version."""
+    rivers = load_layer("rivers", dataset)
+    water = load_layer("water", dataset)
+    both = pd.concat([rivers[["name", "geometry"]], water.to_crs(rivers.crs)[["name", "geometry"]]], ignore_index=True)
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=rivers.crs)
+
+
+@st.cache_resource(show_spinner=False)
+def _layer(key: str, dataset: str, version: str):
+    if key == "outfalls":
+        return load_layer("outfalls", dataset)
+    return layer_frame(key, dataset=dataset)
+
+
+# --------------------------------------------------------------------------- list and 名录
+def plot_list(records: list[dict]) -> None:
+    zh = lang() == "zh"
+    st.subheader(L("all_plots"))
+    rows = pd.DataFrame([plot_registry.registry_row(r) for r in records])
+    shown = rows[["code", "name", "stage", "land_class", "subdistrict", "area_m2", "pollutants", "listed_batch",
+                  "removed_batch", "mark"]].sort_values("code")
+    headers = {k: plot_registry.REGISTRY_HEADERS[k] if zh else k for k in shown.columns}
+    shown = shown.rename(columns=headers)
+    st.dataframe(colour_stage(shown, headers["stage"]).format({headers["area_m2"]: "{:,.0f}"}),
+                 hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4)
+    counts = rows["stage"].value_counts()
+    st.markdown(" ".join(stage_badge(s) + f" {counts[s]}" for s in PLOT_STAGES if s in counts),
+                unsafe_allow_html=True)
+
+    st.subheader(L("registry_now"))
+    reg = plot_registry.registry(records)
+    st.dataframe(colour_stage(reg.rename(columns=plot_registry.REGISTRY_HEADERS), "当前阶段")
+                 .format({"面积(m²)": "{:,.0f}"}), hide_index=True, width="stretch")
+    st.markdown(f"**{L('batches')}**")
+    st.dataframe(plot_registry.batches(records).rename(columns=plot_registry.BATCH_HEADERS), hide_index=True,
+                 width="stretch")
+    st.markdown(f"**{L('export')}**")
+    if not st.session_state.get("plots_export_ready"):
+        if st.button(L("prepare"), key="plots_prepare_export"):
+            st.session_state["plots_export_ready"] = True
+            st.rerun()
+        return
+    dataset = current_name()
+    try:
+        xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
+    except HetuError as exc:
+        st.error(str(exc))
+        return
+    c1, c2 = st.columns(2)
+    today = dt.date.today().isoformat()
+    c1.download_button("Excel (.xlsx)", xlsx, f"名录_{today}.xlsx", width="stretch",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c2.download_button("PDF", pdf, f"名录_{today}.pdf", mime="application/pdf", width="stretch")
+
+
+@st.cache_data(show_spinner="生成名录文件…", max_entries=4)
+def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
+    """The 名录 Excel and PDF of the current store contents (cached per data version)."""
+    records = store(dataset=dataset).list("plots")
+    return plot_registry.to_excel(records), plot_registry.to_pdf(records)
+
+
+# --------------------------------------------------------------------------- one plot
+def registry_fields(rec: dict) -> None:
+    st.markdown(f"#### {rec['name']} · `{rec['code']}` " + stage_badge(rec["state"]), unsafe_allow_html=True)
+    row = plot_registry.registry_row(rec)
+    area = row["area_m2"]
+    geom_crs = ""
+    try:
+        geom_crs = projected_crs_for(plot_registry.plot_geometry(rec))
+    except HetuError:
+        pass
+    values = {
+        "code": rec["code"], "name": rec.get("name"), "address": rec.get("address"),
+        "subdistrict": rec.get("subdistrict"),
+        "area": f"{area:,.0f} m²（{area / 666.67:,.1f} 亩; {geom_crs}）" if area else "",
+        "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
+        "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
+        "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
+        "mark": row["mark"],
+    }
+    st.table(pd.Series({L(k): str(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
+
+
+def transition_form(st_, rec: dict) -> None:
+    st.markdown(f"**{L('workflow')}** · {L('current')}: " + stage_badge(rec["state"]), unsafe_allow_html=True)
+    allowed = st_.allowed_transitions("plots", rec["code"])
+    if not allowed:
+        st.info(L("terminal"))
+        return
+    with st.form(f"move_{rec['code']}", clear_on_submit=True):
+        to_state = st.selectbox(L("next"), allowed, format_func=stage_label, key="move_to")
+        c1, c2 = st.columns(2)
+        when = c1.date_input(L("date"), value=dt.date.today(), max_value=dt.date.today(), key="move_date")
+        batch = c2.text_input(L("batch"), key="move_batch")
+        note = st.text_area(L("note"), key="move_note", placeholder="如：2026-11-20 专家评审通过，结论……")
+        evidence = st.file_uploader(L("evidence"), type=["pdf"], key="move_evidence")
+        submitted = st.form_submit_button(L("submit"), type="primary")
+    if not submitted:
+        return
+    user = acting_user()
+    try:
+        field = BATCH_FIELD.get(to_state)
+        if field and not batch.strip():
+            raise HetuError(f"进入「{to_state}」必须填写名录批次（如 {dt.date.today().year}年第1批）: "
+                            "enter the batch of the provincial notice")
+        last = max((t["date"] for t in st_.transitions("plots", rec["code"])), default=None)
+        # check before attaching, so that a refused move leaves no stray file on the record
+        workflow.check_transition("plots", rec["state"], to_state, user, when, note,
+                                  ["pending"] if evidence else [], last_date=pd.to_datetime(last).date() if last else None)
+        shas = []
+        if evidence is not None:
+            info = st_.attach("plots", rec["code"], evidence.name, evidence.getvalue(), user, kind="document")
+            shas.append(info["sha256"])
+        saved = st_.transition("plots", rec["code"], to_state, user, when, note or None, evidence=shas,
+                               expected_version=rec["version"])
+        if field:
+            st_.update("plots", rec["code"], {field: batch.strip()}, saved["version"], user)
+    except HetuError as exc:
+        st.error(f"未能流转 / move refused: {exc}")
+        return
+    st.session_state["plots_flash"] = f"{L('moved')}: {stage_label(rec['state'])} → {stage_label(to_state)}"
+    st.rerun()
+
+
+def history(st_, rec: dict) -> None:
+    st.markdown(f"**{L('history')}**")
+    files = {a["sha256"]: a for a in st_.attachments("plots", rec["code"])}
+    moves = st_.transitions("plots", rec["code"])
+    if not moves:
+        st.caption(L("no_history"))
+    else:
+        zh = lang() == "zh"
+        st.dataframe(pd.DataFrame([{
+            ("日期" if zh else "Date"): m["date"],
+            ("由" if zh else "From"): stage_label(m["from_state"]),
+            ("至" if zh else "To"): stage_label(m["to_state"]),
+            ("操作人" if zh else "User"): m["user"],
+            ("评审意见" if zh else "Review note"): m["note"] or "",
+            ("佐证" if zh else "Evidence"): "、".join(files[s]["filename"] if s in files else s[:12]
+                                                     for s in (m["evidence"] or [])),
+        } for m in reversed(moves)]), hide_index=True, width="stretch")
+    if files:
+        st.markdown(f"**{L('attachments')}**")
+        for i, a in enumerate(files.values()):
+            path = Path(a["path"])
+            if path.exists():
+                st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(),
+                                   a["filename"], mime=a["mime"], key=f"att_{rec['code']}_{i}",
+                                   icon=":material/description:")
+    with st.expander(L("audit")):
+        log = st_.audit("plots", rec["code"])
+        st.dataframe(pd.DataFrame([{"at": a["at"], "user": a["user"], "action": a["action"], "field": a["field"] or "",
+                                    "old": "" if a["old"] is None or a["action"] == "create" else str(a["old"])[:60],
+                                    "new": "" if a["new"] is None or a["action"] == "create" else str(a["new"])[:60],
+                                    "note": a["note"] or ""} for a in log]),
+                     hide_index=True, width="stretch")
+
+
+def soil_check(rec: dict) -> None:
+    st.markdown(f"**{L('soil')}** · {STANDARD}")
+    try:
+        land_class = land_class_for_use(rec.get("land_use") or "")
+    except HetuError as exc:
+        st.warning(str(exc))
+        return
+    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
+               f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
+    upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
+    if upload is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            verdicts = check_samples(read_soil_file(path), land_class)
+        except HetuError as exc:
+            st.error(str(exc))
+            return
+    good = [v for v in verdicts if not v.is_error]
+    errors = [v for v in verdicts if v.is_error]
+    zh = lang() == "zh"
+    counts = pd.Series([v.verdict for v in good]).value_counts()
+    cols = st.columns(3)
+    for col, verdict in zip(cols, ("below_screening", "above_screening", "above_intervention")):
+        col.metric(VERDICT_ZH[verdict] if zh else VERDICT_EN[verdict], int(counts.get(verdict, 0)))
+    frame = pd.DataFrame([{
+        "样品" if zh else "Sample": v.sample, "污染物" if zh else "Pollutant": v.pollutant,
+        "测定值(mg/kg)" if zh else "Value (mg/kg)": "未检出" if v.value is None else f"{v.value:g}",
+        "筛选值" if zh else "Screening": f"{v.screening:g}", "管制值" if zh else "Intervention": f"{v.intervention:g}",
+        "结论" if zh else "Verdict": VERDICT_ZH[v.verdict] if zh else VERDICT_EN[v.verdict], "_v": v.verdict,
+    } for v in good])
+    if not frame.empty:
+        verdict_col = "结论" if zh else "Verdict"
+        colours = frame.pop("_v").map(VERDICT_COLOR)
+        styler = frame.style.apply(lambda col: [f"background-color:{c}" for c in colours], subset=[verdict_col])
+        st.dataframe(styler, hide_index=True, width="stretch")
+    for err in errors:
+        st.warning(err.error)
+
+
+def buffer_query(rec: dict) -> None:
+    st.markdown(f"**{L('buffer')}**")
+    distance = st.number_input(L("distance"), min_value=10, max_value=5000, value=500, step=50,
+                               key=f"buffer_{rec['code']}")
+    geom = plot_registry.plot_geometry(rec)
+    if geom is None:
+        st.warning("该地块没有几何, 无法查询: draw or import its polygon first")
+        return
+    dataset = current_name()
+    version = catalog_version(dataset=dataset)
+    try:
+        result = within(ProximityQuery(geom, float(distance), exclude_code=rec["code"]),
+                        rivers=_context_layers(dataset, version), outfalls=_layer("outfalls", dataset, version),
+                        plots=_layer("plots", dataset, version), dust_sites=_layer("dust_sites", dataset, version))
+    except HetuError as exc:
+        st.error(str(exc))
+        return
+    zh = lang() == "zh"
+    names = KINDS if zh else KINDS_EN
+    st.caption(" · ".join(f"{names[k]} {n}" for k, n in summary(result).items())
+               + f" · {projected_crs_for(geom)}")
+    if result.empty:
+        st.info(L("nothing_near"))
+        return
+    shown = pd.DataFrame({
+        "类别" if zh else "Kind": result["kind"].map(names), "编码" if zh else "Code": result["code"],
+        "名称" if zh else "Name": result["name"], "距离(m)" if zh else "Distance (m)": result["distance_m"],
+        "说明" if zh else "Detail": result["detail"]})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        shown.columns[3]: st.column_config.NumberColumn(format="%.1f")})
+
+
+def plot_page(st_, records: list[dict]) -> None:
+    codes = [r["code"] for r in records]
+    names = {r["code"]: r.get("name", "") for r in records}
+    wanted = st.query_params.get("code")
+    if wanted in codes and "plot_code" not in st.session_state:
+        st.session_state["plot_code"] = wanted
+    code = st.selectbox(L("plot"), codes, key="plot_code", format_func=lambda c: f"{c} {names[c]}")
+    st.query_params["code"] = code
+    rec = st_.get("plots", code)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        registry_fields(rec)
+        buffer_query(rec)
+    with right:
+        transition_form(st_, rec)
+        history(st_, rec)
+    soil_check(rec)
+
+
+def main() -> None:
+    st.markdown(f"### {L('title')}")
+    demo_banner()
+    flash = st.session_state.pop("plots_flash", None)
+    if flash:
+        st.success(flash)
+    st_ = store()
+    records = st_.list("plots")
+    if not records:
+        st.info("还没有地块记录 / no plot records yet")
+        return
+    mode = st.radio("view", ["list", "plot"], index=1 if st.query_params.get("code") else 0, key="plots_mode", horizontal=True, label_visibility="collapsed",
+                    format_func=lambda m: L(f"mode.{m}"))
+    if mode == "list":
+        plot_list(records)
+    else:
+        plot_page(st_, records)
+    st.caption(f"{DEMO_MARK} · {current_name()} · 面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算 · "
+               "© OpenStreetMap contributors (ODbL)")
+
+
+main()
