@@ -8,12 +8,12 @@ st.navigation(
     {
         "河图": [
             st.Page("views/map_view.py", title="一张图 Map", icon=":material/map:", default=True, url_path="map"),
-            st.Page("views/sections_view.py", title="断面水质 Sections", icon=":material/water_drop:", url_path="sections"),
-            st.Page("views/import_view.py", title="数据导入 Import", icon=":material/upload_file:", url_path="import"),
-            st.Page("views/plots_view.py", title="污染地块 Plots", icon=":material/layers:", url_path="plots"),
-            st.Page("views/dust_view.py", title="工地扬尘 Dust", icon=":material/construction:", url_path="dust"),
             st.Page("views/outfalls_view.py", title="排口台账 Outfall ledger", icon=":material/list_alt:", url_path="outfalls"),
             st.Page("views/outfall_view.py", title="一口一档 Outfall file", icon=":material/description:", url_path="outfall"),
+            st.Page("views/sections_view.py", title="断面水质 Sections", icon=":material/water_drop:", url_path="sections"),
+            st.Page("views/plots_view.py", title="污染地块 Plots", icon=":material/layers:", url_path="plots"),
+            st.Page("views/dust_view.py", title="工地扬尘 Dust", icon=":material/construction:", url_path="dust"),
+            st.Page("views/import_view.py", title="数据导入 Import", icon=":material/upload_file:", url_path="import"),
             # pages: one line each, in menu order
         ],
         "系统": [
