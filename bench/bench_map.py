@@ -20,7 +20,6 @@ frames. Medians of ``--repeats`` runs. Prints a table and the Hetu/explore ratio
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
 import json
 import re

@@ -97,9 +97,7 @@ def _aligned_grid(bounds3857, z: int):
 
 def render_cog(dataset: str = "putuo", out: Path | None = None) -> Path:
     """Rasterize the data set's district, water, rivers and railways into an RGB COG."""
-    import geopandas as gpd
     import rasterio
-    from rasterio.enums import Resampling
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
 
@@ -145,7 +143,6 @@ def render_cog(dataset: str = "putuo", out: Path | None = None) -> Path:
         dst.update_tags(source="OpenStreetMap contributors (ODbL) via Geofabrik; geoBoundaries (ODbL)",
                         dataset=dataset, max_zoom=str(spec.max_zoom))
     tmp.replace(out)
-    _ = Resampling  # resampling of overviews is set in the profile
     return out
 
 

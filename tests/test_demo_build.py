@@ -1,7 +1,6 @@
 """The demo data builder: reproducible, realistic, on the real rivers of Putuo."""
 from __future__ import annotations
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest

@@ -1,6 +1,11 @@
 """views.common: page setup, language and settings shared by every view."""
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import streamlit as st
 
 from gislib.config import load_settings
@@ -43,3 +48,24 @@ def tr(key: str) -> str:
 def demo_banner() -> None:
     """The 示例数据 notice every page with generated records shows."""
     st.caption(f"{tr('app.demo_banner')} · 数据集 dataset: `{current_name()}`")
+
+
+def upload_too_big(upload) -> bool:
+    """Show an error and return True when an upload is over HETU_MAX_UPLOAD_MB."""
+    limit_mb = load_settings().max_upload_mb
+    size = len(upload.getvalue())
+    if size <= limit_mb * 1024 * 1024:
+        return False
+    st.error(f"文件 {upload.name} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
+             f"请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。 The file is over the {limit_mb} MB upload limit.")
+    return True
+
+
+@contextmanager
+def uploaded_path(upload) -> Iterator[Path]:
+    """An uploaded file on disk under its own name (names can carry hints such as 高德), for readers
+    that take a path; deleted afterwards."""
+    with tempfile.TemporaryDirectory(prefix="hetu_upload_") as tmp:
+        path = Path(tmp) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        yield path

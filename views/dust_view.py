@@ -24,7 +24,7 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang
+from views.common import demo_banner, lang, upload_too_big, uploaded_path
 
 TEXT = {
     "title": ("工地扬尘", "Construction dust"),
@@ -215,9 +215,9 @@ def upload_readings(site_codes: set[str]) -> None:
     upload = st.file_uploader(L("upload"), type=["csv", "txt"], key="dust_upload", label_visibility="collapsed")
     if upload is None:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+    if upload_too_big(upload):
+        return
+    with uploaded_path(upload) as path:
         try:
             parsed = read_readings(path)
         except HetuError as exc:

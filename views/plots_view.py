@@ -3,7 +3,6 @@ workflow with review notes and PDF evidence, history, soil sample check and a bu
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,7 +18,7 @@ from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
-from views.common import demo_banner, lang
+from views.common import demo_banner, lang, upload_too_big, uploaded_path
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -271,9 +270,9 @@ def soil_check(rec: dict) -> None:
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
     if upload is None:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
+    if upload_too_big(upload):
+        return
+    with uploaded_path(upload) as path:
         try:
             verdicts = check_samples(read_soil_file(path), land_class)
         except HetuError as exc:

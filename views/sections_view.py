@@ -26,7 +26,7 @@ from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang
+from views.common import demo_banner, lang, upload_too_big, uploaded_path
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -285,9 +285,9 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
         if upload is None:
             return
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
+        if upload_too_big(upload):
+            return
+        with uploaded_path(upload) as path:
             try:
                 preview = preview_import(path, sections, existing=samples, source=upload.name)
             except HetuError as exc:
