@@ -23,16 +23,27 @@ _lock = threading.Lock()
 _stores: dict[tuple[str, str], object] = {}
 
 
+def store_dir(data_dir: str | Path | None = None, dataset: str | None = None) -> Path:
+    """Where a data set's store lives: HETU_DATA_DIR for the default set, a sub-folder for others
+    (the city-scale set must not share records with the district)."""
+    from gislib.store import resolve_data_dir
+
+    dataset = dataset or current_name()
+    base = resolve_data_dir(data_dir)
+    return base if dataset == "putuo" else base / dataset
+
+
 def store(data_dir: str | Path | None = None, dataset: str | None = None):
-    """The process-wide store for ``data_dir`` (HETU_DATA_DIR by default), seeded when empty."""
-    from gislib.store import open_store, resolve_data_dir
+    """The process-wide store of a data set (in HETU_DATA_DIR by default), seeded when empty."""
+    from gislib.store import open_store
     from gislib.store.ledger import seed_from_geodataframe
 
     dataset = dataset or current_name()
-    key = (str(resolve_data_dir(data_dir)), dataset)
+    folder = store_dir(data_dir, dataset)
+    key = (str(folder), dataset)
     with _lock:
         if key not in _stores:
-            st = open_store(data_dir)
+            st = open_store(folder)
             for layer, store_layer in STORE_LAYERS.items():
                 if st.count(store_layer, include_removed=True) == 0:
                     seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
