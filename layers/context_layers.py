@@ -32,13 +32,14 @@ class RiversLayer(MapLayer):
         from gislib.dataset import current_name, load_layer
 
         lines = load_layer("rivers", dataset).copy()
-        if (dataset or current_name()) == "city":  # the basemap already shows every ditch
-            lines = lines[lines["name"].fillna("") != ""]
-            lines["geometry"] = lines.to_crs(3857).simplify(15).to_crs(4326)
+        if (dataset or current_name()) == "city":  # the basemap already shows every ditch and canal
+            lines = lines[(lines["name"].fillna("") != "") & (lines["fclass"] == "river")]
+            lines["geometry"] = lines.to_crs(3857).simplify(25).to_crs(4326)
         lines["_kind"] = "line"
         water = load_layer("water", dataset).copy()
         if (dataset or current_name()) == "city":
             water = water[water["name"].fillna("") != ""]
+            water["geometry"] = water.to_crs(3857).simplify(25).to_crs(4326)
         water["_kind"] = "area"
         return gpd.GeoDataFrame(
             gpd.pd.concat([lines, water], ignore_index=True), geometry="geometry", crs="EPSG:4326")

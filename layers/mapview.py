@@ -21,7 +21,7 @@ from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
-from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
 from layers.registry import LAYERS, get_layer
 
 ONLINE_BASEMAPS = {
@@ -141,6 +141,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     legend: dict[str, list[LegendEntry]] = {}
     counts: dict[str, int] = {}
     gcj = basemap == "amap"
+    elements = []
     for layer in LAYERS:
         if layer.key not in layers_on:
             continue
@@ -150,7 +151,11 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
         if styled.empty:
             continue
         shown = to_gcj02(styled) if gcj else styled
-        layer.to_folium(shown, lang).add_to(fmap)
+        elements.append(layer.to_folium(shown, lang))
+    # Canvas point layers first: their data file is fetched while the vector layers are still being
+    # parsed; they draw in the marker pane, above the vectors, whatever the order they were added in.
+    for element in sorted(elements, key=lambda e: not isinstance(e, PointCanvas)):
+        element.add_to(fmap)
     HtmlControl(legend_html(legend, lang), position="bottomright").add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])

@@ -33,7 +33,7 @@
   L.HetuPoints = L.Layer.extend({
     options: {
       url: null, labelsUrl: null, colors: ["#3388ff"], labels: null, shapeLabels: null,
-      radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "overlayPane", name: "points",
+      radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "markerPane", name: "points",
       spriteLimit: 3000
     },
 
