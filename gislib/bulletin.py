@@ -29,6 +29,7 @@ from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.errors import ExportError, ValidationError
 from gislib.quality import SampleRow, evaluate_period, monthly_means, parse_value, resolve_item, river_grade
+from gislib.colors import hex_to_rgb, text_color_on
 
 GOOD_RANK = WQ_CLASS_RANK["III"]
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -410,14 +411,6 @@ def distribution_chart(b: Bulletin, out: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------- PDF
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def _text_on(hex_color: str) -> tuple[int, int, int]:
-    r, g, b = _rgb(hex_color)
-    return (0, 0, 0) if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else (255, 255, 255)
 
 
 SECTION_HEADERS = ["断面", "河道", "街道/镇", "类别", "目标", "达标", "主要污染指标(超标倍数)"]
@@ -491,7 +484,7 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
                     cls = CLASS_TEXT.get(value) if i in class_cols else None
                     if cls:
                         color = class_color(cls)
-                        r.cell(value, style=FontFace(fill_color=_rgb(color), color=_text_on(color)))
+                        r.cell(value, style=FontFace(fill_color=hex_to_rgb(color), color=text_color_on(color)))
                     else:
                         r.cell(value)
         if not rows:
@@ -610,7 +603,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
                 cls = CLASS_TEXT.get(value) if i in class_cols else None
                 if cls:
                     shade(cell, class_color(cls))
-                    r, g, bl = _text_on(class_color(cls))
+                    r, g, bl = text_color_on(class_color(cls))
                     cell.paragraphs[0].runs[0].font.color.rgb = RGBColor(r, g, bl)
         for row in t.rows:
             for cell in row.cells:

@@ -26,6 +26,7 @@ from gislib import fonts
 from gislib.domain import DEMO_MARK, OSM_CREDIT, PLOT_STAGE_COLOR
 from gislib.errors import ExportError
 from gislib.proximity import area_m2
+from gislib.colors import hex_to_rgb, text_color_on
 
 LISTED_STAGES = ("纳入名录", "风险管控", "修复", "效果评估")
 REMOVED_STAGES = ("移出名录", "后期管理")
@@ -192,15 +193,6 @@ def _write(path: str | Path, data: bytes) -> None:
         raise ExportError(f"无法写入 {path}（{exc}）: choose a writable folder") from exc
 
 
-def _rgb(hex_color: str) -> tuple[int, int, int]:
-    h = hex_color.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def _text_on(hex_color: str) -> tuple[int, int, int]:
-    """Black or white text, whichever reads better on ``hex_color``."""
-    r, g, b = _rgb(hex_color)
-    return (0, 0, 0) if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else (255, 255, 255)
 
 
 PDF_COLUMNS = ("seq", "code", "name", "subdistrict", "area_m2", "former_use", "pollutants", "responsible",
@@ -281,7 +273,7 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
                     text = f"{value:,.0f}" if col == "area_m2" and value is not None and not pd.isna(value) else _text(value)
                     color = PLOT_STAGE_COLOR.get(text) if col == "stage" else None
                     if color:
-                        r.cell(text, style=FontFace(fill_color=_rgb(color), color=_text_on(color)))
+                        r.cell(text, style=FontFace(fill_color=hex_to_rgb(color), color=text_color_on(color)))
                     else:
                         r.cell(text)
 

@@ -21,6 +21,17 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 CHROMIUM = os.environ.get("HETU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FIND_OUTFALL_JS = """() => {
+  const map = window.map;
+  let layer = null; map.eachLayer(l => { if (l._n && l.options && l.options.name === 'outfalls') layer = l; });
+  if (!layer) return null;
+  for (let i = 0; i < layer._n; i++) {
+    const p = map.latLngToContainerPoint([layer._lat[i] * 1e-6, layer._lon[i] * 1e-6]);
+    const s = map.getSize();
+    if (p.x > 40 && p.y > 40 && p.x < s.x - 240 && p.y < s.y - 40 && layer._nearest(p) === i) return {x: p.x, y: p.y, i};
+  }
+  return null;
+}"""
 LOCAL_PREFIXES = ("http://localhost", "http://127.0.0.1", "ws://localhost", "ws://127.0.0.1",
                   "data:", "blob:", "about:")
 
@@ -133,6 +144,16 @@ class RecordedPage:
                 return box
             box = again
         return box
+
+    def click_outfall(self, frame) -> dict:
+        """Click the first outfall that is well inside the map (found from the canvas layer itself).
+
+        Returns {x, y, i}: its position in the map and its index in the layer."""
+        pos = frame.evaluate(FIND_OUTFALL_JS)
+        assert pos is not None, "no outfall is drawn inside the map"
+        box = self.stable_box(self.map_iframe)
+        self.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+        return pos
 
     def wait_for_text(self, text: str, timeout_ms: int = 30000) -> None:
         self.page.get_by_text(text).first.wait_for(timeout=timeout_ms)

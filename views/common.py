@@ -50,6 +50,11 @@ def demo_banner() -> None:
     st.caption(f"{tr('app.demo_banner')} · 数据集 dataset: `{current_name()}`")
 
 
+def usable_upload(upload) -> bool:
+    """True when a file was uploaded and is within the size limit (an error is shown otherwise)."""
+    return upload is not None and not upload_too_big(upload)
+
+
 def upload_too_big(upload) -> bool:
     """Show an error and return True when an upload is over HETU_MAX_UPLOAD_MB."""
     limit_mb = load_settings().max_upload_mb

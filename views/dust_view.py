@@ -24,7 +24,7 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, upload_too_big, uploaded_path
+from views.common import demo_banner, lang, uploaded_path, usable_upload
 
 TEXT = {
     "title": ("工地扬尘", "Construction dust"),
@@ -213,9 +213,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
 def upload_readings(site_codes: set[str]) -> None:
     st.markdown(f"**{L('upload')}**")
     upload = st.file_uploader(L("upload"), type=["csv", "txt"], key="dust_upload", label_visibility="collapsed")
-    if upload is None:
-        return
-    if upload_too_big(upload):
+    if not usable_upload(upload):
         return
     with uploaded_path(upload) as path:
         try:

@@ -18,7 +18,7 @@ from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
-from views.common import demo_banner, lang, upload_too_big, uploaded_path
+from views.common import demo_banner, lang, uploaded_path, usable_upload
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -268,9 +268,7 @@ def soil_check(rec: dict) -> None:
     st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
-    if upload is None:
-        return
-    if upload_too_big(upload):
+    if not usable_upload(upload):
         return
     with uploaded_path(upload) as path:
         try:

@@ -26,7 +26,7 @@ from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, upload_too_big, uploaded_path
+from views.common import demo_banner, lang, uploaded_path, usable_upload
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -283,9 +283,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
     with st.expander(s("import")):
         st.caption(s("import.help"))
         upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
-        if upload is None:
-            return
-        if upload_too_big(upload):
+        if not usable_upload(upload):
             return
         with uploaded_path(upload) as path:
             try:

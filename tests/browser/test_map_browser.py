@@ -66,22 +66,7 @@ def test_click_outfall_shows_key_facts(app_url, new_page, artifacts):
     rp.page.goto(app_url)
     frame = rp.map_frame()
     _wait_for_layers(frame)
-    # find the screen position of one outfall from the layer itself, then click there
-    pos = frame.evaluate("""() => {
-      const map = window.map;
-      let layer = null; map.eachLayer(l => { if (l._n && l.options && l.options.name === 'outfalls') layer = l; });
-      for (let i = 0; i < layer._n; i++) {
-        const p = map.latLngToContainerPoint([layer._lat[i] * 1e-6, layer._lon[i] * 1e-6]);
-        const s = map.getSize();
-        if (p.x > 40 && p.y > 40 && p.x < s.x - 240 && p.y < s.y - 40) {
-          if (layer._nearest(p) === i) return {x: p.x, y: p.y, i};
-        }
-      }
-      return null;
-    }""")
-    assert pos is not None
-    b = rp.stable_box(rp.map_iframe)
-    rp.page.mouse.click(b["x"] + pos["x"], b["y"] + pos["y"])
+    rp.click_outfall(frame)
     rp.wait_for_text("受纳水体")
     rp.page.wait_for_timeout(800)
     rp.page.screenshot(path=str(artifacts / "map_outfall_selected.png"))

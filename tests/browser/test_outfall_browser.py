@@ -8,19 +8,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CLICK_OUTFALL_JS = """() => {
-  const map = window.map;
-  let layer = null; map.eachLayer(l => { if (l._n && l.options && l.options.name === 'outfalls') layer = l; });
-  if (!layer) return null;
-  for (let i = 0; i < layer._n; i++) {
-    const p = map.latLngToContainerPoint([layer._lat[i] * 1e-6, layer._lon[i] * 1e-6]);
-    const s = map.getSize();
-    if (p.x > 40 && p.y > 40 && p.x < s.x - 240 && p.y < s.y - 40) {
-      if (layer._nearest(p) === i) return {x: p.x, y: p.y, i};
-    }
-  }
-  return null;
-}"""
 OPEN_RECORD = re.compile("一口一档|打开档案|Outfall file")
 
 
@@ -38,11 +25,7 @@ def _open_from_map(rp, app_url: str) -> str | None:
     page.goto(app_url)
     frame = rp.map_frame()
     _wait_outfalls_drawn(frame)
-    pos = frame.evaluate(CLICK_OUTFALL_JS)
-    if pos is None:
-        return None
-    box = rp.stable_box(rp.map_iframe)
-    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    rp.click_outfall(frame)
     try:
         rp.wait_for_text("受纳水体", timeout_ms=20000)
         main = page.locator('[data-testid="stMain"]')
