@@ -18,6 +18,7 @@ from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
+from gislib.colors import text_color_on
 from views.common import demo_banner, lang, uploaded_path, usable_upload
 
 STAGE_EN = {
@@ -78,9 +79,8 @@ def acting_user() -> str:
 
 
 def _text_on(hex_color: str) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
-    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+    """CSS colour (black or white) that reads on ``hex_color``."""
+    return "#%02x%02x%02x" % text_color_on(hex_color)
 
 
 def stage_badge(stage: str) -> str:
@@ -108,8 +108,7 @@ def _context_layers(dataset: str, version: str):
 
 @st.cache_resource(show_spinner=False)
 def _layer(key: str, dataset: str, version: str):
-    if key == "outfalls":
-        return load_layer("outfalls", dataset)
+    """Live records from the store (so imported and edited outfalls count in the buffer query)."""
     return layer_frame(key, dataset=dataset)
 
 
