@@ -176,8 +176,9 @@ def main() -> None:
     demo_banner()
     layers_on, filters = sidebar_controls()
     search_box()
-    result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", "offline"),
-                       tianditu_key=settings.tianditu_key)
+    with st.spinner("正在准备地图数据…" if lang() == "zh" else "Preparing the map data…"):
+        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", "offline"),
+                           tianditu_key=settings.tianditu_key)
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
                         if k in ("outfalls", "sections", "plots", "dust_sites"))
     st.caption(f"{tr('map.counts')}: {counts}")
