@@ -31,6 +31,7 @@ from pathlib import Path
 
 from gislib.domain import WQ_CLASS_GRADE, WQ_CLASS_RANK, WQ_CLASSES
 from gislib.errors import DataError, NotFoundError, ValidationError
+from gislib.textio import decode_text
 
 __all__ = [
     "GB3838_ITEMS", "ITEM_ORDER", "PRIORITY_ITEMS", "EVALUATED_ITEMS", "REFERENCE_ITEMS",
@@ -867,12 +868,7 @@ def _cell_text(raw: object) -> str:
 
 
 def _decode_csv(data: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{path.name}: 编码无法识别; 请另存为 UTF-8 或 GBK 编码的 CSV")
+    return decode_text(data, path.name)[0]
 
 
 def _read_grid(path: Path) -> list[list[object]]:

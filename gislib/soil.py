@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping
 
 from gislib.domain import LAND_USE_CLASSES
 from gislib.errors import DataError, NotFoundError, ValidationError
+from gislib import textio
 
 STANDARD = "GB 36600-2018"
 VERDICTS = ("below_screening", "above_screening", "above_intervention")
@@ -496,15 +497,7 @@ def read_csv_any_encoding(path: str | Path) -> "Any":
 
 def decode_text(path: str | Path) -> str:
     """The text of a file in UTF-8 (with or without BOM) or, failing that, GB18030 (a superset of GBK)."""
-    data = Path(path).read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: 无法识别文件编码；请另存为 UTF-8 或 GBK 编码的 CSV") from exc
+    return textio.decode_text(Path(path).read_bytes(), str(path))[0]
 
 
 def _cell_text(value: object) -> str:

@@ -15,6 +15,7 @@ CSV with 经度/纬度 (or lon/lat/lng) columns in WGS84/CGCS2000 degrees. Point
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import sys
@@ -67,15 +68,13 @@ def _find_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
 def _read_csv(path: Path):
     import pandas as pd
 
-    last: Exception | None = None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, encoding=enc, dtype=str, keep_default_na=False)
-        except UnicodeDecodeError as exc:
-            last = exc
-        except Exception as exc:
-            raise DataError(f"cannot read CSV {path}: {exc}") from exc
-    raise DataError(f"cannot decode CSV {path} as UTF-8 or GB18030 ({last}); save it as UTF-8")
+    from gislib.textio import decode_text
+
+    text, _ = decode_text(Path(path).read_bytes(), Path(path).name)
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise DataError(f"cannot read CSV {path}: {exc}") from exc
 
 
 def read_points(path: str, layer: str) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:

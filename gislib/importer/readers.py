@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from gislib.errors import DataError, ValidationError
+from gislib.textio import decode_text  # noqa: F401  (part of this module's API)
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED_FACTOR = 8  # a zip may expand to at most 8 × max_bytes in total
@@ -184,23 +185,6 @@ def read_xlsx(path: Path, sheet: str | None = None, max_bytes: int = DEFAULT_MAX
     finally:
         wb.close()
     return _table_from_matrix(path, matrix, None, name)
-
-
-def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """(text, encoding) trying UTF-8 (with or without BOM), UTF-16 (BOM), then GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel "Unicode text"
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{name} 的 UTF-16 内容已损坏（{exc}）。请重新导出为「CSV UTF-8」。") from exc
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc), ("gbk" if enc == "gb18030" else enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{name} 既不是 UTF-8 也不是 GBK 编码，无法读取。请在 Excel/WPS 中另存为「CSV UTF-8」。")
 
 
 def sniff_delimiter(text: str) -> str:
