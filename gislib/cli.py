@@ -2,6 +2,10 @@
 
 Each command lives in its own module, which provides ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their command runs, so the CLI starts fast.
+
+Commands that draw maps with the layers' styles (snapshot, atlas, outfall-file, bulletin) live in
+``layers/`` and are named here by module path only: this table is the one place where gislib points
+outward, and it imports nothing of layers/ unless such a command is run.
 """
 from __future__ import annotations
 
