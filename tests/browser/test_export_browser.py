@@ -1,6 +1,7 @@
 """The map view's export panel in Debian's Chromium: a PDF and an atlas download, nothing leaves localhost."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -18,6 +19,24 @@ def _open_panel(rp, app_url):
     panel.first.wait_for(timeout=30000)
     panel.first.click()
     rp.wait_for_text("生成地图")
+
+
+def _choose(page, name: str, attempts: int = 4) -> None:
+    """Pick ``name`` in the atlas multiselect; a Streamlit rerun can swallow a click, so check and retry."""
+    for _ in range(attempts):
+        combo = page.locator("[data-testid='stMultiSelect']").last
+        if combo.get_by_text(name, exact=True).count():
+            return
+        combo.click()
+        option = page.get_by_role("option", name=name)
+        try:
+            option.wait_for(timeout=10000)
+            option.click()
+        except Exception:  # noqa: BLE001 - the list closed under a rerun; try again
+            pass
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(1500)
+    assert page.locator("[data-testid='stMultiSelect']").last.get_by_text(name, exact=True).count(), name
 
 
 def _pdf_text(path) -> str:
@@ -44,14 +63,14 @@ def test_export_current_view_and_atlas(app_url, new_page, artifacts, tmp_path):
                    check=True, capture_output=True)
 
     page.get_by_text("街道/镇", exact=True).first.click()
+    page.wait_for_timeout(1500)  # the radio reruns the page; let the atlas section settle
     page.get_by_text("生成图集").first.scroll_into_view_if_needed()
     for name in ("万里街道", "长征镇"):
-        combo = page.locator("[data-testid='stMultiSelect']").last
-        combo.click()
-        page.get_by_role("option", name=name).click()
-        page.keyboard.press("Escape")
+        _choose(page, name)
     page.get_by_text("生成图集").first.click()
-    rp.wait_for_text("图集已生成：2 页", timeout_ms=120000)
+    done = page.get_by_text(re.compile("图集已生成："))
+    done.first.wait_for(timeout=180000)
+    assert "图集已生成：2 页" in done.first.inner_text(), done.first.inner_text()
     with page.expect_download() as info:
         page.get_by_text("下载 hetu_atlas_subdistrict_").first.click()
     atlas = tmp_path / "atlas.pdf"
