@@ -40,6 +40,13 @@ def lang() -> str:
     return st.session_state.get("lang", "zh")
 
 
+def localized(entry, **fmt) -> str:
+    """A page's own text in the current language: ``{"zh": …, "en": …}`` or ``(zh, en)``, formatted."""
+    zh, en = (entry["zh"], entry.get("en")) if isinstance(entry, dict) else entry
+    text = en if lang() == "en" and en else zh
+    return text.format(**fmt) if fmt else text
+
+
 def tr(key: str) -> str:
     """Shorthand for the current language's text."""
     return t(key, lang())

@@ -24,7 +24,7 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, uploaded_path, usable_upload
+from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
 TEXT = {
     "title": ("工地扬尘", "Construction dust"),
@@ -44,8 +44,8 @@ STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正
 
 
 def L(key: str) -> str:
-    zh, en = TEXT[key]
-    return zh if lang() == "zh" else en
+    """This page's text in the current language."""
+    return localized(TEXT[key])
 
 
 def acting_user() -> str:

@@ -15,7 +15,7 @@ from gislib.errors import HetuError
 from layers.base import Filters
 from layers.mapview import styled_layer
 from layers.snapshot import ATLAS_BY, TITLES, atlas, district_name, snapshot
-from views.common import lang
+from views.common import lang, localized
 
 TEXT: dict[str, dict[str, str]] = {
     "export": {"zh": "导出地图（PNG/PDF）与图集", "en": "Export map (PNG/PDF) and atlas"},
@@ -52,8 +52,7 @@ MIME = {"png": "image/png", "pdf": "application/pdf"}
 
 
 def _t(key: str) -> str:
-    entry = TEXT[key]
-    return entry.get(lang()) or entry["zh"]
+    return localized(TEXT[key])
 
 
 def view_bounds(bounds) -> tuple[float, float, float, float] | None:

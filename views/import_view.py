@@ -26,7 +26,7 @@ from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
 from layers.folium_elements import HetuMap, HtmlControl
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang
+from views.common import demo_banner, lang, localized
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
@@ -119,9 +119,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 def _t(key: str, **kwargs) -> str:
     """This page's text in the current language."""
-    zh, en = TEXT[key]
-    text = zh if lang() == "zh" else en
-    return text.format(**kwargs) if kwargs else text
+    return localized(TEXT[key], **kwargs)
 
 
 def _pick(pair: tuple[str, str]) -> str:

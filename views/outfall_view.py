@@ -44,7 +44,7 @@ from gislib.outfall_file import (
     workflow_steps,
 )
 from gislib.store import RecordValidationError, validate_outfall
-from views.common import demo_banner, lang
+from views.common import demo_banner, lang, localized
 
 DEFAULT_USER = "officer:demo"
 TEXT: dict[str, dict[str, str]] = {
@@ -109,8 +109,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def _t(key: str, **kw: Any) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang()) or entry["zh"]).format(**kw)
+    return localized(TEXT[key], **kw)
 
 
 def acting_user() -> str:

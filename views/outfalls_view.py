@@ -12,7 +12,7 @@ from gislib.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from gislib.store.ledger import ledger_rows, write_ledger
 from gislib.store.workflow import is_overdue
-from views.common import demo_banner, lang, tr
+from views.common import demo_banner, lang, localized, tr
 
 RECORD_PAGE = "views/outfall_view.py"
 PDF_MAX = 30  # outfalls per PDF from the ledger (each page set takes about a second)
@@ -36,8 +36,7 @@ SORTS = {"code": "field.code", "name": "field.name", "river": "field.river", "su
 
 
 def _t(key: str, **kw: object) -> str:
-    entry = TEXT[key]
-    return (entry.get(lang()) or entry["zh"]).format(**kw)
+    return localized(TEXT[key], **kw)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

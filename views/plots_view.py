@@ -19,7 +19,7 @@ from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for,
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
 from gislib.colors import text_color_on
-from views.common import demo_banner, lang, uploaded_path, usable_upload
+from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -66,8 +66,7 @@ BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
 
 def L(key: str) -> str:
     """This page's text in the current language."""
-    zh, en = TEXT.get(key) or FIELD_LABELS[key]
-    return zh if lang() == "zh" else en
+    return localized(TEXT.get(key) or FIELD_LABELS[key])
 
 
 def stage_label(stage: str) -> str:

@@ -26,7 +26,7 @@ from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, uploaded_path, usable_upload
+from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -82,8 +82,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 def s(key: str, **kwargs: object) -> str:
     """This page's text in the chosen language."""
-    text = TEXT[key].get(lang(), TEXT[key]["zh"])
-    return text.format(**kwargs) if kwargs else text
+    return localized(TEXT[key], **kwargs)
 
 
 def acting_user() -> str:
