@@ -155,6 +155,15 @@ class RecordedPage:
         self.page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
         return pos
 
+    def wait_idle(self, timeout_s: float = 45) -> None:
+        """Wait until the Streamlit script has finished running (no status widget for 0.6 s)."""
+        deadline = time.time() + timeout_s
+        quiet = 0
+        while time.time() < deadline and quiet < 2:
+            running = self.page.evaluate("!!document.querySelector('[data-testid=\"stStatusWidget\"]')")
+            quiet = 0 if running else quiet + 1
+            time.sleep(0.3)
+
     def wait_for_text(self, text: str, timeout_ms: int = 30000) -> None:
         self.page.get_by_text(text).first.wait_for(timeout=timeout_ms)
 

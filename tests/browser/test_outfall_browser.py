@@ -92,7 +92,9 @@ def test_stale_save_shows_conflict_panel(app_url, new_page, artifacts):
     a = new_page(1400, 1000)
     b = new_page(1400, 1000)
     _open_by_url(a, app_url, code)
+    a.wait_idle()  # A's form holds the version it loaded; nothing of A's runs while B saves
     _open_by_url(b, app_url, code)
+    b.wait_idle()
     # B saves first
     _edit_address(b.page, "乙先保存的地址")
     b.wait_for_text("已保存")
