@@ -165,7 +165,9 @@ class RecordedPage:
             time.sleep(0.3)
 
     def wait_for_text(self, text: str, timeout_ms: int = 30000) -> None:
+        """Wait for ``text`` on the page, then for the script run that wrote it to finish."""
         self.page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+        self.wait_idle()
 
 
 @pytest.fixture

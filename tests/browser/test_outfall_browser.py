@@ -39,6 +39,7 @@ def _open_from_map(rp, app_url: str) -> str | None:
 def _open_by_url(rp, app_url: str, code: str) -> None:
     rp.page.goto(f"{app_url}/outfall?code={code}")
     rp.page.get_by_text("档案信息").first.wait_for(timeout=45000)
+    rp.wait_idle()
 
 
 def _edit_address(page, address: str) -> None:
@@ -91,10 +92,8 @@ def test_stale_save_shows_conflict_panel(app_url, new_page, artifacts):
     code = "PT-0002"
     a = new_page(1400, 1000)
     b = new_page(1400, 1000)
-    _open_by_url(a, app_url, code)
-    a.wait_idle()  # A's form holds the version it loaded; nothing of A's runs while B saves
+    _open_by_url(a, app_url, code)  # (waits until A's page has finished: its form holds the version it loaded)
     _open_by_url(b, app_url, code)
-    b.wait_idle()
     # B saves first
     _edit_address(b.page, "乙先保存的地址")
     b.wait_for_text("已保存")
@@ -120,14 +119,16 @@ def test_ledger_row_opens_the_record(app_url, new_page, artifacts):
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=45000)
     rp.wait_for_text("共 ")
+    rp.wait_idle()  # a button clicked during a rerun can be replaced before it fires
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts / "outfall_ledger.png"))
-    with page.expect_download(timeout=30000) as dl:
+    with page.expect_download(timeout=60000) as dl:
         page.get_by_role("button", name=re.compile("导出筛选结果 \\(CSV")).click()
     csv_text = open(dl.value.path(), encoding="utf-8-sig").read()
     assert csv_text.startswith("编码,名称") and "PT-0001" in csv_text
     assert len(csv_text.strip().splitlines()) == 1 + int(re.search(r"CSV, (\d+)", page.get_by_role(
         "button", name=re.compile("导出筛选结果 \\(CSV")).inner_text()).group(1))
+    rp.wait_idle()
     box = rp.stable_box(grid)
     # the row-selection column is the leftmost one; row 1 sits under the 35 px header
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
