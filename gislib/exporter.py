@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import tempfile
 import zipfile
@@ -26,6 +25,7 @@ import numpy as np
 from gislib import crs as crsmod
 from gislib.errors import ExportError, HetuError
 from gislib.schemas import COORD_LABELS, LAYERS, PROVENANCE_LABELS, SCHEMAS
+from gislib.values import python_value
 
 FORMATS = {".gpkg": "gpkg", ".zip": "shp", ".geojson": "geojson", ".json": "geojson", ".kml": "kml",
            ".xlsx": "xlsx", ".csv": "csv"}
@@ -48,19 +48,7 @@ def _fmt_for(path: Path, fmt: str | None) -> str:
 
 def _plain(value: Any, keep_dates: bool) -> Any:
     """Cell value for writing: None for missing, ISO text for dates unless ``keep_dates``."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    if type(value).__name__ in ("NaTType", "NAType"):
-        return None
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
+    value = python_value(value)
     if isinstance(value, (date, datetime)) and not keep_dates:
         if isinstance(value, datetime):
             return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")

@@ -10,7 +10,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from gislib.errors import CRSError, ExportError, NotFoundError, ValidationError
 from gislib.store import LAYERS, Store, open_store, resolve_data_dir
 from gislib.store.sqlite import DB_FILENAME
 from gislib.store.workflow import is_overdue
+from gislib.values import python_value
 
 Getter = Callable[[dict[str, Any], dt.date], Any]
 
@@ -163,20 +163,8 @@ def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: s
 
 # --------------------------------------------------------------------------- seeding
 def _plain(value: Any) -> Any:
-    """Python value for a GeoDataFrame cell; None for missing values."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):
-        return None
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
+    """Python value for a GeoDataFrame cell; None for missing values, ISO text for dates."""
+    value = python_value(value)
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):
