@@ -2,7 +2,6 @@
 allowed and one that is refused, the 名录 list, a dust site page, readings upload and the IDW map."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -14,11 +13,7 @@ TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%
 def _settle(rp, ms: int = 1200) -> None:
     """Wait until Streamlit has stopped running the script, then a little longer for drawing."""
     rp.page.wait_for_timeout(400)  # let a rerun that was just triggered start
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if rp.page.locator('[data-testid="stStatusWidget"]').count() == 0:
-            break
-        time.sleep(0.3)
+    rp.wait_idle(timeout_s=60)
     rp.page.wait_for_timeout(ms)
 
 
