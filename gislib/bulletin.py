@@ -419,17 +419,6 @@ CHANGE_HEADERS = ["断面", "本月", "上月", "环比", "去年同期", "同�
 CLASS_TEXT = {class_label(c): c for c in WQ_CLASSES}
 
 
-def _add_symbol_fallback(pdf) -> None:
-    """The bundled font is cut to GB 2312, which has no "©"; matplotlib's DejaVu Sans (always
-    installed with matplotlib) supplies such symbols."""
-    import matplotlib
-
-    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    if dejavu.exists():
-        pdf.add_font("hetu-symbols", "", str(dejavu))
-        pdf.set_fallback_fonts(["hetu-symbols"], exact_match=False)
-
-
 def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -445,7 +434,6 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
 
     pdf = BulletinPDF(format="A4")
     family = fonts.add_to_fpdf(pdf)
-    _add_symbol_fallback(pdf)
     pdf.set_auto_page_break(True, margin=16)
     pdf.set_margins(14, 14, 14)
     pdf.add_page()

@@ -29,9 +29,20 @@ def use_in_matplotlib() -> str:
 
 
 def add_to_fpdf(pdf, family: str = "hetu") -> str:
-    """Add regular and bold faces to an fpdf2 document; returns the family name to set."""
+    """Add regular and bold faces to an fpdf2 document; returns the family name to set.
+
+    Characters outside the GB 2312 subset (user text can hold rare characters and symbols) fall
+    back to matplotlib's DejaVu Sans, which is always installed with matplotlib.
+    """
     pdf.add_font(family, "", str(REGULAR))
     pdf.add_font(family, "B", str(BOLD))
+    import matplotlib
+
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    if (dejavu / "DejaVuSans.ttf").exists():
+        pdf.add_font("hetu-fallback", "", str(dejavu / "DejaVuSans.ttf"))
+        pdf.add_font("hetu-fallback", "B", str(dejavu / "DejaVuSans-Bold.ttf"))
+        pdf.set_fallback_fonts(["hetu-fallback"], exact_match=False)
     return family
 
 

@@ -466,21 +466,10 @@ class _OutfallPDF:
 
         self.pdf = Doc(orientation="P", unit="mm", format="A4")
         self.family = add_to_fpdf(self.pdf)
-        self._add_symbol_fallback()
         self.pdf.set_auto_page_break(True, margin=16)
         self.pdf.set_margins(14, 14, 14)
         self.pdf.set_title(title)
         self.pdf.set_creator("Hetu 河图")
-
-    def _add_symbol_fallback(self) -> None:
-        """The CJK subset lacks a few Latin symbols (©, ↑): fall back to matplotlib's DejaVu Sans."""
-        import matplotlib
-
-        dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-        if dejavu.exists():
-            self.pdf.add_font("dejavu", "", str(dejavu))
-            self.pdf.add_font("dejavu", "B", str(dejavu.with_name("DejaVuSans-Bold.ttf")))
-            self.pdf.set_fallback_fonts(["dejavu"])
 
 
 def _heading(pdf, family: str, text: str) -> None:

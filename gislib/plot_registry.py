@@ -213,21 +213,10 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
 
     class RegistryPDF(FPDF):
         def footer(self) -> None:  # noqa: D102 - fpdf hook
-            # the bundled GB 2312 font has no "©": the ODbL credit is set in the core Helvetica font
             self.set_y(-11)
             self.set_text_color(110, 110, 110)
-            page = f"    第 {self.page_no()} 页"
             self.set_font(family, size=7.5)
-            zh_width = self.get_string_width(prefix) + self.get_string_width(page)
-            self.set_font("helvetica", size=7.5)
-            credit_width = self.get_string_width(OSM_CREDIT.short)
-            self.set_x((self.w - zh_width - credit_width) / 2)
-            self.set_font(family, size=7.5)
-            self.cell(self.get_string_width(prefix), 5, prefix)
-            self.set_font("helvetica", size=7.5)
-            self.cell(credit_width, 5, OSM_CREDIT.short)
-            self.set_font(family, size=7.5)
-            self.cell(self.get_string_width(page), 5, page)
+            self.cell(0, 5, f"{prefix}{OSM_CREDIT.short}    第 {self.page_no()} 页", align="C")
 
     pdf = RegistryPDF(orientation="L", format="A4")
     family = fonts.add_to_fpdf(pdf)
