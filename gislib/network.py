@@ -79,11 +79,17 @@ class Network:
     cache_key: str = ""
     skipped: list[dict[str, Any]] = field(default_factory=list)
     _tree: Any = field(default=None, repr=False)
+    _snapped: dict = field(default_factory=dict, repr=False)  # content digest -> SnappedPoints
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tree"] = None  # STRtree does not pickle; rebuilt on demand
+        state["_snapped"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_snapped", {})  # caches written before the snap memo existed
 
     @property
     def n_edges(self) -> int:
@@ -131,8 +137,13 @@ class Network:
         if code_column not in points.columns:
             raise DataError(f"points have no {code_column!r} column (columns: {list(points.columns)}); "
                             "add a code for each outfall/section")
-        geoms = _to_metric(points, self.crs).geometry.values
         codes = [code_text(c) for c in points[code_column].tolist()]
+        # The same points are traced again and again (every click in the app): snap them once.
+        wkb = b"".join(w or b"" for w in shapely.to_wkb(points.geometry.values).tolist())
+        digest = hashlib.sha1(wkb + "\x1f".join(codes).encode() + str((points.crs, tolerance_m)).encode()).hexdigest()
+        if digest in self._snapped:
+            return self._snapped[digest]
+        geoms = _to_metric(points, self.crs).geometry.values
         n = len(codes)
         edge = np.full(n, -1, dtype=np.int64)
         offset = np.zeros(n)
@@ -153,6 +164,9 @@ class Network:
         snapped = SnappedPoints(codes=codes, edge=edge, offset=offset, distance_m=distance, xy=xy,
                                 tolerance_m=tolerance_m, network=self)
         snapped.by_edge(), snapped.by_node()  # index now, so every trace costs the same
+        if len(self._snapped) >= 8:
+            self._snapped.pop(next(iter(self._snapped)))
+        self._snapped[digest] = snapped
         return snapped
 
     # ------------------------------------------------------------------ tracing

@@ -347,3 +347,17 @@ def test_read_points_formats(tmp_path):
     (tmp_path / "nocols.csv").write_text("code,x\nA,1\n", encoding="utf-8")
     with pytest.raises(DataError, match="经度"):
         read_points(str(tmp_path / "nocols.csv"), "sections")
+
+
+def test_snapping_is_reused_for_the_same_points_and_redone_when_they_change(conf_net):
+    first = conf_net.snap(CONF_OUTFALLS)
+    assert conf_net.snap(CONF_OUTFALLS.copy()) is first  # same content: snapped once, however often traced
+    moved = CONF_OUTFALLS.copy()
+    moved.loc[moved["code"] == "O3", "geometry"] = Point(_xy(5, 1300))
+    again = conf_net.snap(moved)
+    assert again is not first
+    i = again.index_of("O3")
+    assert again.offset[i] == pytest.approx(1300.0)  # 1300 m along 干流, not the old 1400 m
+    assert conf_net.snap(CONF_OUTFALLS, 10.0) is not first  # another tolerance is another snap
+    # and results stay the same with the reused snap: O3 is 100 m upstream of S
+    assert km_of(trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, 0.2))["O3"] == 0.1
