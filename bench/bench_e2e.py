@@ -1,0 +1,282 @@
+"""End-to-end benchmark: the real Hetu app against the naive app, same data, same run, headless Chromium.
+
+What a user feels, from navigation until the outfalls are drawn, including the Python run, the store and the
+websocket. Both apps are started here as real Streamlit servers on loopback ports:
+
+* ``hetu``: ``streamlit run app.py`` with ``HETU_DATASET`` set and its own fresh ``HETU_DATA_DIR``;
+* ``naive``: ``streamlit run bench/naive_app.py``: the same outfalls read with geopandas,
+  ``GeoDataFrame.explore()`` handed to ``st_folium`` (Leaflet served locally).
+
+Measured in Debian's Chromium (a fresh browser context, i.e. a new Streamlit session, per load):
+
+* ``cold``: the first load after the server started on a fresh data directory (s);
+* ``warm``: the median of the next ``--repeats`` loads (s), navigation start → outfalls drawn + 2 frames
+  (Hetu: its canvas layer reports points drawn; naive: N interactive features exist);
+* ``zoom`` / ``pan``: ``setView`` zoom-in +1 and a 300×200 px pan, to ``moveend`` + 2 frames (ms, medians);
+* ``click``: a click on an outfall → its key facts on the page (Hetu: the link to the record; naive: the
+  clicked tooltip written by the app) (ms, median);
+* ``MB``: bytes the browser received for one warm load: HTTP bodies plus websocket frames (CDP).
+
+Prints a table and the naive/Hetu ratios; writes ``bench/results/bench_e2e.json``. Timings never go into tests.
+
+    python bench/bench_e2e.py --dataset city            # 60,000 outfalls (builds the city set if missing)
+    python bench/bench_e2e.py --dataset putuo --repeats 2 --apps hetu
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+OUT_DIR = REPO / "bench" / "results"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+APPS = {"hetu": "app.py", "naive": "bench/naive_app.py"}
+
+# Runs in every frame: records when the outfalls are drawn (Date.now(), comparable with the Python clock).
+DRAWN_PROBE = """
+(() => {
+  if (window.__bench) return;
+  window.__bench = {drawnAt: null};
+  const N = %d;
+  const findMap = window.__benchMap = () => { for (const k of Object.keys(window)) if (k === 'map' || k.startsWith('map_')) {
+      const v = window[k]; if (v && v._layers && v.getZoom && v.setView) return v; } return null; };
+  const poll = () => {
+    const c = document.querySelector('canvas.hetu-points[data-layer="outfalls"]');
+    let ok = false;
+    if (c) ok = (+c.dataset.drawn || 0) > 0;
+    else { const m = findMap(); if (m) { let k = 0; m.eachLayer(l => { if (l.feature && (l._path || l._point)) k++; });
+                                      ok = k >= N; } }
+    if (ok) { requestAnimationFrame(() => requestAnimationFrame(() => { window.__bench.drawnAt = Date.now(); }));
+              return; }
+    setTimeout(poll, c ? 20 : 100);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', poll); else poll();
+})();
+"""
+MOVE = """([kind]) => new Promise(resolve => {
+  const m = window.__benchMap();
+  const t0 = performance.now();
+  m.once('moveend', () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0))));
+  if (kind === 'zoom') m.setView(m.getCenter(), m.getZoom() + 1, {animate: false});
+  else { const p = m.latLngToContainerPoint(m.getCenter()).add([300, 200]);
+         m.setView(m.containerPointToLatLng(p), m.getZoom(), {animate: false}); }
+})"""
+# Where to click: a drawn outfall well inside the map (Hetu's canvas layer, or the naive app's first path).
+CLICK_TARGET = """() => {
+  const map = window.__benchMap();
+  const s = map.getSize(); let best = null;
+  map.eachLayer(l => {
+    if (best) return;
+    if (l._n && l.options && l.options.name === 'outfalls') {
+      for (let i = 0; i < l._n; i++) {
+        const p = map.latLngToContainerPoint([l._lat[i] * 1e-6, l._lon[i] * 1e-6]);
+        if (p.x > 60 && p.y > 60 && p.x < s.x - 60 && p.y < s.y - 60 && l._nearest(p) === i) { best = {x: p.x, y: p.y}; return; }
+      }
+    } else if (l.feature && l._point) {
+      const q = map.latLngToContainerPoint(l.getLatLng());
+      if (q.x > 60 && q.y > 60 && q.x < s.x - 60 && q.y < s.y - 60) best = {x: q.x, y: q.y};
+    }
+  });
+  return best;
+}"""
+FACTS = {"hetu": 'a[href*="code="]', "naive": "text=selected:"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(app: str, dataset: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "HETU_DATASET": dataset, "HETU_DATA_DIR": str(data_dir), "HETU_REPO": str(REPO)}
+    script, cwd = APPS[app], REPO
+    if app == "naive":  # Streamlit serves static/ beside the main script: run a copy beside a link to ours
+        cwd = data_dir / "naive"
+        cwd.mkdir()
+        (cwd / "static").symlink_to(REPO / "static")
+        (cwd / "naive_app.py").write_text((REPO / APPS[app]).read_text())
+        (cwd / ".streamlit").symlink_to(REPO / ".streamlit")
+        script = "naive_app.py"
+    log = open(data_dir / f"{app}.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{app} exited: {(data_dir / f'{app}.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{app} did not answer its health check within 90 s")
+
+
+class ByteCounter:
+    """Bytes the page received: HTTP bodies (encoded) and websocket frames, from the DevTools protocol."""
+
+    def __init__(self, context, page):
+        self.total = 0
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
+        cdp.on("Network.webSocketFrameReceived", self._frame)
+
+    def _add(self, n: float) -> None:
+        self.total += int(n)
+
+    def _frame(self, e: dict) -> None:
+        resp = e.get("response", {})
+        data = resp.get("payloadData", "")
+        self._add(len(base64.b64decode(data)) if resp.get("opcode") == 2 else len(data.encode()))
+
+
+def drawn_frame(page, timeout_s: float):
+    """Wait until some frame reports the outfalls drawn; return (frame, Date.now() of drawing in s)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for frame in page.frames:
+            try:
+                at = frame.evaluate("window.__bench && window.__bench.drawnAt")
+            except Exception:  # the frame is navigating or gone
+                continue
+            if at:
+                return frame, at / 1000.0
+        time.sleep(0.05)
+    raise TimeoutError(f"outfalls not drawn within {timeout_s:.0f} s")
+
+
+def click_to_facts(page, frame, app: str, timeout_s: float) -> float | None:
+    """Click an outfall; ms until its key facts show on the page (None if they never do)."""
+    target = frame.evaluate(CLICK_TARGET)
+    if not target:
+        return None
+    box = frame.frame_element().bounding_box()
+    t0 = time.time()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    try:
+        page.locator(FACTS[app]).first.wait_for(timeout=timeout_s * 1000)
+    except Exception:
+        return None
+    return (time.time() - t0) * 1000
+
+
+def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bool) -> dict:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    try:
+        context.add_init_script(DRAWN_PROBE % n)
+        page = context.new_page()
+        counter = ByteCounter(context, page)
+        external: list[str] = []
+        page.on("request", lambda r: external.append(r.url)
+                if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")) else None)
+        t0 = time.time()
+        page.goto(url, wait_until="commit")
+        frame, drawn_at = drawn_frame(page, timeout_s)
+        result = {"drawn_s": drawn_at - t0, "external_requests": len(external)}
+        page.wait_for_timeout(500)
+        result["bytes"] = counter.total
+        if interact:
+            result["zoom_ms"] = frame.evaluate(MOVE, ["zoom"])
+            page.wait_for_timeout(200)
+            result["pan_ms"] = frame.evaluate(MOVE, ["pan"])
+            page.wait_for_timeout(200)
+            result["click_ms"] = click_to_facts(page, frame, app, timeout_s)
+        return result
+    finally:
+        context.close()
+
+
+def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"hetu-e2e-{app}-"))
+    proc, url = start_server(app, dataset, data_dir)
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    try:
+        cold = one_load(browser, url, n, app, timeout_s, interact=False)
+        warm = [one_load(browser, url, n, app, timeout_s, interact=True) for _ in range(repeats)]
+    finally:
+        browser.close()
+        proc.terminate()
+        proc.wait(10)
+
+    def med(key):
+        values = [w[key] for w in warm if w.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    return {"cold_s": cold["drawn_s"], "warm_s": med("drawn_s"), "zoom_ms": med("zoom_ms"), "pan_ms": med("pan_ms"),
+            "click_ms": med("click_ms"), "bytes": med("bytes"),
+            "external_requests": max(w["external_requests"] for w in [cold, *warm]), "cold": cold, "warm": warm}
+
+
+def outfall_count(dataset: str) -> int:
+    import pyogrio
+
+    from gislib.dataset import dataset_path
+
+    return int(pyogrio.read_info(dataset_path(dataset), layer="outfalls")["features"])
+
+
+def fmt(value, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def print_table(dataset: str, n: int, results: dict[str, dict]) -> None:
+    print(f"\n{dataset}: {n:,} outfalls, end to end in the real apps (headless Chromium, 1366×768)")
+    print(f"{'app':8} {'cold s':>8} {'warm s':>8} {'zoom ms':>8} {'pan ms':>8} {'click ms':>9} {'MB':>7} {'ext':>4}")
+    for app, r in results.items():
+        print(f"{app:8} {fmt(r['cold_s'], '8.2f')} {fmt(r['warm_s'], '8.2f')} {fmt(r['zoom_ms'], '8.0f')} "
+              f"{fmt(r['pan_ms'], '8.0f')} {fmt(r['click_ms'], '9.0f')} {fmt(r['bytes'] and r['bytes'] / 1e6, '7.2f')} "
+              f"{r['external_requests']:>4}")
+    h, nv = results.get("hetu"), results.get("naive")
+    if h and nv:
+        def ratio(key):
+            return "—" if not (h.get(key) and nv.get(key)) else f"{nv[key] / h[key]:.1f}×"
+        print(f"naive / Hetu: cold {ratio('cold_s')}, warm {ratio('warm_s')}, zoom {ratio('zoom_ms')}, "
+              f"pan {ratio('pan_ms')}, click {ratio('click_ms')}, bytes {ratio('bytes')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", default="city", help="putuo or city (default city: 60,000 outfalls)")
+    parser.add_argument("--apps", default="hetu,naive")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=180.0)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    from gislib.dataset import DATASETS
+
+    if not DATASETS[args.dataset].exists():
+        subprocess.run([sys.executable, "-m", "gislib", "build-demo", "--only-city"], cwd=REPO, check=True)
+    n = outfall_count(args.dataset)
+    results: dict[str, dict] = {}
+    with sync_playwright() as p:
+        for app in args.apps.split(","):
+            results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout)
+    print_table(args.dataset, n, results)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / f"bench_e2e_{args.dataset}.json"
+    out.write_text(json.dumps({"dataset": args.dataset, "n": n, "results": results}, indent=2, ensure_ascii=False))
+    print(f"written {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
