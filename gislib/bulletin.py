@@ -28,7 +28,9 @@ import pandas as pd
 from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.errors import ExportError, ValidationError
-from gislib.quality import SampleRow, evaluate_period, monthly_means, parse_value, resolve_item, river_grade
+from gislib.quality import (
+    SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
+)
 from gislib.colors import hex_to_rgb, text_color_on
 
 GOOD_RANK = WQ_CLASS_RANK["III"]
@@ -80,7 +82,7 @@ def _pct_text(value: float | None) -> str:
 # --------------------------------------------------------------------------- evaluation
 def monthly_classes(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
     """Every (section, month) with samples: section_code, month, cls, meets_target,
-    main_pollutants ("总磷(0.60)、氨氮(0.20)", multiple vs Ⅲ), n_samples, and the item means."""
+    main_pollutants ("总磷(0.6)、氨氮(0.2)", multiple vs Ⅲ to one decimal), n_samples, and the item means."""
     columns = ["section_code", "month", "cls", "meets_target", "main_pollutants", "n_samples"]
     if samples.empty:
         return pd.DataFrame(columns=columns)
@@ -115,9 +117,7 @@ def monthly_classes(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFra
             continue
         rec = {
             "section_code": code, "month": period.period, "cls": res.cls, "meets_target": res.meets_target,
-            "main_pollutants": "、".join(
-                f"{p.item}({p.multiple_vs_III:.2f})" if p.multiple_vs_III is not None else p.item
-                for p in res.main_pollutants),
+            "main_pollutants": main_pollutants_text(res),
             "n_samples": max(period.counts.values()) if period.counts else 0,
         }
         rec.update({name: m.value for name, m in period.values.items()})
