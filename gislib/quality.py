@@ -589,6 +589,7 @@ class SampleTable(list):
         self.unknown_columns: list[str] = unknown_columns or []
         self.column_units: dict[str, unitmod.ColumnUnit] = {}  # item -> unit from header/--units
         self.unit_warnings: list[str] = []  # unit-less columns whose magnitudes look like another unit
+        self.unit_suspects: list[str] = []  # the headers of those columns
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -1088,10 +1089,11 @@ def read_samples(
         if problems:
             row.error = "; ".join(problems)
         rows.append(row)
-    rows.unit_warnings = [
-        w for idx, vals in unitless.items()
-        if (w := unitmod.magnitude_warning(item_cols[idx], header[idx], vals, _standard_unit(item_cols[idx])))
-    ]
+    for idx, vals in unitless.items():
+        warning = unitmod.magnitude_warning(item_cols[idx], header[idx], vals, _standard_unit(item_cols[idx]))
+        if warning:
+            rows.unit_warnings.append(warning)
+            rows.unit_suspects.append(header[idx])
     return rows
 
 
