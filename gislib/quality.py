@@ -152,6 +152,9 @@ def display_item_name(header: str | None, canonical: str) -> str:
     """The name to show for an item: the file's header (unit suffix removed) when it is Chinese,
     otherwise the GB 3838 Chinese name ("NH3-N" → "氨氮", "六价铬(mg/L)" → "六价铬")."""
     if header and re.search(r"[\u4e00-\u9fff]", header):
+        name, written = unitmod.split_header(header)  # "氨氮(毫克/升)" → "氨氮"
+        if written is not None and re.search(r"[\u4e00-\u9fff]", name):
+            return name
         return _DISPLAY_UNIT_RE.sub("", header.strip()) or canonical
     return canonical
 
