@@ -660,13 +660,14 @@ def _judge_cell(sample: str, index: int, header: str, limit: SoilLimit, divisor:
                        **base, **converted)
 
 
-def magnitude_warnings(rows: Iterable[Mapping[str, object]]) -> list[str]:
-    """Unit-less pollutant columns with a value above 10 × the class-2 管制值: they look like µg/kg."""
+def magnitude_suspects(rows: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """{header: warning} for unit-less pollutant columns with a value above 10 × the class-2 管制值:
+    they look like µg/kg (our plausibility convention, docs/domain.md §9)."""
     rows = list(rows)
     headers: list[str] = []
     for row in rows:
         headers.extend(h for h in row if h not in headers)
-    warnings = []
+    suspects: dict[str, str] = {}
     for header in headers:
         name = canonical_pollutant(header)
         if name is None or unitmod.split_header(header)[1] is not None:
@@ -681,11 +682,29 @@ def magnitude_warnings(rows: Iterable[Mapping[str, object]]) -> list[str]:
                 values.append(value)
         ceiling = 10 * GB36600[name].intervention[1]
         if values and max(values) > ceiling:
-            warnings.append(
+            suspects[header] = (
                 f"列 '{header}' 没有写单位，最大值 {max(values):g} 超过{name}第二类用地管制值的 10 倍（{ceiling:g} mg/kg），"
                 f"像是 µg/kg；请确认单位 / column '{header}' has no unit and {max(values):g} is above 10 × the "
                 "class-2 intervention value: it looks like µg/kg")
-    return warnings
+    return suspects
+
+
+def magnitude_warnings(rows: Iterable[Mapping[str, object]]) -> list[str]:
+    """The warnings of :func:`magnitude_suspects`."""
+    return list(magnitude_suspects(rows).values())
+
+
+def apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[dict[str, str]]:
+    """Rows whose headers carry the units given by the officer ("苯" + µg/kg → "苯(µg/kg)")."""
+    if not given:
+        return rows
+    headers = list(rows[0]) if rows else []
+    missing = [c for c in given if c not in headers]
+    if missing:
+        raise ValidationError(f"指定单位的列 {', '.join(missing)} 不在文件中（表头：{', '.join(headers)}）",
+                              field=missing[0])
+    renamed = {h: f"{unitmod.split_header(h)[0]}({given[h]})" if h in given else h for h in headers}
+    return [{renamed.get(k, k): v for k, v in row.items()} for row in rows]
 
 
 # --------------------------------------------------------------------------- reading files
@@ -824,23 +843,10 @@ def _parse_backgrounds(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[dict[str, str]]:
-    """Rename headers so that they carry the units given with --units ("苯" + µg/kg → "苯(µg/kg)")."""
-    if not given:
-        return rows
-    headers = list(rows[0]) if rows else []
-    missing = [c for c in given if c not in headers]
-    if missing:
-        raise ValidationError(f"指定单位的列 {', '.join(missing)} 不在文件中（表头：{', '.join(headers)}）",
-                              field=missing[0])
-    renamed = {h: f"{unitmod.split_header(h)[0]}({given[h]})" if h in given else h for h in headers}
-    return [{renamed.get(k, k): v for k, v in row.items()} for row in rows]
-
-
 def run(args: argparse.Namespace) -> int:
     """Run soil-check: verdicts on stdout, rejected cells/columns on stderr."""
     land_class = land_class_for_use(args.land_class)
-    rows = _apply_units(read_soil_file(args.file), unitmod.parse_unit_options(args.units))
+    rows = apply_units(read_soil_file(args.file), unitmod.parse_unit_options(args.units))
     warnings = magnitude_warnings(rows)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -848,7 +854,11 @@ def run(args: argparse.Namespace) -> int:
         print("error: 单位可疑，未判定任何样品；请在表头写明单位（如 苯(µg/kg)），或用 --units 列名=单位，"
               "或用 --assume-units 确认按 mg/kg 计 / suspicious units: nothing judged", file=sys.stderr)
         return 2
-    verdicts = check_samples(rows, land_class, _parse_backgrounds(args.background))
+    from gislib.district import current_profile
+
+    backgrounds = {**preset_backgrounds(current_profile().soil_background_region),  # verified figures only
+                   **_parse_backgrounds(args.background)}
+    verdicts = check_samples(rows, land_class, backgrounds)
     good = [v for v in verdicts if not v.is_error]
     errors = [v for v in verdicts if v.is_error]
     if args.json:
@@ -863,7 +873,7 @@ def run(args: argparse.Namespace) -> int:
 
 __all__ = [
     "BACKGROUND_ITEMS", "FOOTNOTE", "VERDICT_EN", "VERDICT_EXPLAIN", "VERDICT_ZH", "WITHIN_BACKGROUND",
-    "magnitude_warnings", "preset_backgrounds", "background_region",
+    "apply_units", "magnitude_suspects", "magnitude_warnings", "preset_backgrounds", "background_region",
     "GB36600", "SoilLimit", "SoilVerdict", "VERDICTS", "canonical_pollutant", "check_samples", "classify",
     "land_class_for_use", "parse_result", "read_csv_any_encoding", "read_soil_file",
 ]

@@ -6,6 +6,7 @@ status label says so next to the verdict.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pandas as pd
@@ -79,7 +80,10 @@ class DustSitesLayer(MapLayer):
         return out
 
     def legend(self, styled, lang="zh"):
-        return count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
+        rows = count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
+        if "rule_verified" in styled and not styled["rule_verified"].all():  # say so next to the verdicts
+            rows = [dataclasses.replace(r, label=r.label + UNVERIFIED_NOTE[lang]) for r in rows]
+        return rows
 
     def to_folium(self, styled, lang="zh"):
         return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,

@@ -18,7 +18,7 @@ from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import (
     BACKGROUND_ITEMS, STANDARD, VERDICT_EXPLAIN, VERDICT_EXPLAIN_EN, VERDICT_ZH, WITHIN_BACKGROUND,
-    check_samples, land_class_for_use, magnitude_warnings, read_soil_file,
+    apply_units, check_samples, land_class_for_use, magnitude_suspects, read_soil_file,
 )
 from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
@@ -53,7 +53,8 @@ TEXT = {
     "distance": ("距离（米）", "Distance (m)"),
     "background": ("土壤环境背景值（mg/kg，仅砷、钴、钒，GB 36600 注①；不填则不考虑背景）",
                    "Soil background (mg/kg; arsenic, cobalt, vanadium only, GB 36600 note ①; empty = not considered)"),
-    "units_ok": ("我已核对：无单位的列确为 mg/kg", "I checked: the columns without a unit are mg/kg"),
+    "unit_ask": ("请确认列「{col}」的单位（判定前必须确认）", "Confirm the unit of column “{col}” (needed before judging)"),
+    "unit_choose": ("请选择…", "Choose…"),
     "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
     "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
@@ -294,11 +295,17 @@ def soil_check(rec: dict) -> None:
         except HetuError as exc:
             st.error(str(exc))
             return
-    suspicious = magnitude_warnings(rows)
-    if suspicious:  # the officer confirms or corrects the unit before anything is judged
-        st.warning("\n\n".join(suspicious))
-        if not st.checkbox(L("units_ok"), key=f"soil_units_ok_{rec['code']}"):
-            return
+    suspects = magnitude_suspects(rows)
+    if suspects:  # the officer confirms or corrects the unit before anything is judged
+        st.warning("\n\n".join(suspects.values()))
+        given = {}
+        for i, col in enumerate(suspects):
+            options = [L("unit_choose"), "mg/kg", "µg/kg"]
+            picked = st.selectbox(localized(TEXT["unit_ask"], col=col), options, key=f"soil_unit_{i}_{rec['code']}")
+            if picked == options[0]:
+                return
+            given[col] = picked
+        rows = apply_units(rows, given)
     try:
         verdicts = check_samples(rows, land_class, backgrounds)
     except HetuError as exc:
