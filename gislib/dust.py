@@ -387,9 +387,20 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
     times = _parse_times(time_texts)
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
+    unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
+    background_has_unit = background_col is not None and bool(re.search(r"/m", background_col.lower()))
+    unitless: dict[str, list[float]] = {p: [] for p in pollutant_cols if p not in written}
     for i, row in enumerate(raw.to_dict("records")):
         line = i + 2
         reasons: list[str] = []
+        row_scales = dict(scales)
+        row_unit = str(row[unit_col]).strip() if unit_col is not None else ""
+        if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
+            scale = _unit_scale("", row_unit)
+            if scale is None:
+                reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
+            else:
+                row_scales.update({p: scale for p in unitless})
         site = str(row[site_col]).strip()
         if not site:
             reasons.append("站点为空")
@@ -403,7 +414,9 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
             except ValueError:
                 reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
                 continue
-            record[pollutant] = math.nan if value is None else round(value * scales[pollutant], METRIC_DECIMALS)
+            record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
+            if value is not None and pollutant in unitless and not row_unit:
+                unitless[pollutant].append(value)
         if not reasons and all(math.isnan(record[p]) for p in pollutant_cols):
             reasons.append(f"没有浓度值（{', '.join(pollutant_cols.values())} 均为空）")
         if background_col is not None:
@@ -412,7 +425,10 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
             except ValueError:
                 reasons.append(f"{background_col} 值 '{row[background_col]}' 不是非负数字")
                 value = None
-            record["background"] = math.nan if value is None else round(value * background_scale, METRIC_DECIMALS)
+            scale = background_scale
+            if row_unit and not background_has_unit and unitless:
+                scale = row_scales[next(iter(unitless))]
+            record["background"] = math.nan if value is None else round(value * scale, METRIC_DECIMALS)
         else:
             record["background"] = math.nan
         if reasons:
@@ -426,8 +442,8 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
         frame[col] = frame[col].astype(float)
     frame["site"] = frame["site"].astype(str)
     warnings = [
-        w for p, h in pollutant_cols.items() if p not in written
-        if (w := unitmod.magnitude_warning(p, h, frame[p].dropna().tolist(), "µg/m³"))
+        w for p, h in pollutant_cols.items() if p in unitless
+        if (w := unitmod.magnitude_warning(p, h, unitless[p], "µg/m³"))
     ]
     return Readings(
         frame=frame, errors=errors, pollutants=tuple(pollutant_cols), has_background=background_col is not None,

@@ -243,3 +243,13 @@ def test_putuo_map_dust_colours_follow_the_shanghai_rule(monkeypatch):
     assert set(styled["rule"]) == {get_rule("shanghai-db31-964-2016").name}
     # the Shanghai limit is not verified: every verdict says so
     assert all("未核实" in s for s in styled.loc[styled["has_data"], "_status"])
+
+
+def test_dust_unit_column(tmp_path):
+    # a 单位 column gives each row's unit: 0.35 mg/m³ = 350 µg/m³; 90 µg/m³ stays 90; "ppm" is refused for its row
+    text = ("站点,时间,PM10,单位\nS1,2026-10-01 09:00,0.35,mg/m³\nS1,2026-10-01 10:00,90,微克/立方米\n"
+            "S1,2026-10-01 11:00,3,ppm\n")
+    readings = read_readings(write(tmp_path, "u.csv", text))
+    assert list(readings.frame["PM10"]) == [350.0, 90.0]
+    assert [e.line for e in readings.errors] == [4] and "ppm" in readings.errors[0].reason
+    assert readings.unit_warnings == []
