@@ -81,6 +81,14 @@ def test_plot_background_verdict_with_footnote(app_url, new_page, artifacts):
     rp.wait_for_text("不纳入污染地块管理")  # note ① is shown with the verdict
     _settle(rp)
     rp.page.screenshot(path=str(artifacts / "units_plot_background.png"), full_page=True)
+    # a benzene column without a unit at 700 (> 10 × class-2 管制值 40): asked, then read as µg/kg = 0.7 mg/kg
+    benzene = "样品编号,苯\nS1,700\n".encode("utf-8")
+    rp.page.locator('[data-testid="stFileUploader"] input[type="file"]').last.set_input_files(
+        files=[{"name": "benzene.csv", "mimeType": "text/csv", "buffer": benzene}])
+    rp.wait_for_text("像是 µg/kg")
+    assert rp.page.get_by_text("超管制值").count() == 0  # nothing judged before the officer answers
+    _choose(rp, "请确认列「苯」的单位（判定前必须确认）", "µg/kg")
+    rp.wait_for_text("不超筛选值")  # 0.7 ≤ class-1 screening 1
     assert rp.external_requests() == [], rp.external_requests()
 
 
@@ -95,4 +103,13 @@ def test_dust_page_uses_the_district_rule_and_says_it_is_unverified(app_url, new
     table = rp.page.locator('[data-testid="stDataFrame"]').first.inner_text()
     rp.page.screenshot(path=str(artifacts / "units_dust_shanghai_rule.png"))
     assert "规则限值未核实" in table or rp.page.get_by_text("规则限值未核实").count() > 0
+    # an upload of unit-less mg/m³ figures is not taken as µg/m³: the page asks for the unit first
+    csv = "站点,时间,PM10\nPTGD-001,2026-10-01 09:00,0.35\nPTGD-001,2026-10-01 10:00,0.35\n".encode("utf-8")
+    rp.page.locator('[data-testid="stFileUploader"] input[type="file"]').last.set_input_files(
+        files=[{"name": "mg.csv", "mimeType": "text/csv", "buffer": csv}])
+    rp.wait_for_text("像是 mg/m³")
+    assert rp.page.get_by_role("button", name="保存读数 (2)").count() == 0
+    rp.page.get_by_text("mg/m³", exact=True).first.click()
+    rp.wait_for_text("已由 mg/m³ 换算")
+    rp.page.get_by_role("button", name="保存读数 (2)").wait_for(timeout=30000)
     assert rp.external_requests() == [], rp.external_requests()
