@@ -459,13 +459,17 @@ def _collect_values(
         if name in seen:
             raise ValidationError(f"{seen[name]!r} 与 {key!r} 都是 {name}; 每个项目只能给一个值", field=str(key))
         seen[name] = str(key)
+        written = unitmod.split_header(str(key))[1]
+        column_unit = None
+        if written is not None and item_quantity(name) is not None:  # {"汞(μg/L)": 0.04} is converted too
+            column_unit = unitmod.resolve(str(key), written, item_quantity(name))
         try:
             measured = parse_value(raw, limits.get(name))
         except ValidationError as exc:
             errors.append(f"{key}: {exc}")
             continue
         if not measured.missing:
-            parsed[name] = measured
+            parsed[name] = _convert(measured, column_unit)
     if errors:
         raise ValidationError("; ".join(errors))
     return parsed

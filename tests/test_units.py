@@ -253,3 +253,10 @@ def test_dust_unit_column(tmp_path):
     assert list(readings.frame["PM10"]) == [350.0, 90.0]
     assert [e.line for e in readings.errors] == [4] and "ppm" in readings.errors[0].reason
     assert readings.unit_warnings == []
+
+
+def test_evaluate_sample_converts_a_unit_in_the_key():
+    # {"汞(μg/L)": 0.04} = 0.00004 mg/L → I, not 0.04 mg/L (劣V); an unconvertible key unit is refused
+    assert evaluate_sample({"汞(μg/L)": 0.04, "砷(ug/L)": 1.2}).cls == "I"
+    with pytest.raises(ValidationError, match="汞\\(mg/kg\\)"):
+        evaluate_sample({"汞(mg/kg)": 0.04})
