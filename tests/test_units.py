@@ -260,3 +260,17 @@ def test_evaluate_sample_converts_a_unit_in_the_key():
     assert evaluate_sample({"汞(μg/L)": 0.04, "砷(ug/L)": 1.2}).cls == "I"
     with pytest.raises(ValidationError, match="汞\\(mg/kg\\)"):
         evaluate_sample({"汞(mg/kg)": 0.04})
+
+
+def test_dust_check_without_rule_uses_the_district_rule(tmp_path):
+    # 15-min readings of 2500 µg/m³ twice: Shanghai preset (15 min, > 2000, ≤ 1 per day allowed) → 2
+    # exceedances → day exceeded; said to be unverified. HETU_DUST_RULE overrides the profile's rule.
+    text = "站点,时间,PM10(µg/m³)\nS1,2026-10-01 09:15,2500\nS1,2026-10-01 09:30,2500\n"
+    path = write(tmp_path, "d.csv", text)
+    proc = cli("dust-check", str(path), "--json", env={"HETU_DISTRICT": "putuo", "HETU_DUST_RULE": ""})
+    [day] = json.loads(proc.stdout)
+    assert (day["exceedances"], day["exceeded"], day["rule_verified"]) == (2, True, False)
+    assert "shanghai-db31-964-2016" in proc.stderr and "未核实" in proc.stderr
+    wuhan = cli("dust-check", str(path), "--json", env={"HETU_DUST_RULE": "wuhan-2017-warning"})
+    [hour] = json.loads(wuhan.stdout)  # one hourly window (09:00–10:00 → labelled 10:00), mean 2500 > 150
+    assert (hour["exceedances"], "rule_verified" in hour) == (1, False)
