@@ -219,10 +219,12 @@ class Plausible:
 _METAL_CEILING = {"汞": 0.01, "镉": 0.1, "铬(六价)": 1.0, "铅": 1.0, "砷": 1.0, "硒": 0.2, "铜": 1.0, "锌": 1.0}
 _OTHER_CEILING = {"氰化物": 2.0, "挥发酚": 1.0, "石油类": 10.0, "硫化物": 10.0, "阴离子表面活性剂": 3.0,
                   "氟化物": 15.0, "氨氮": 50.0, "总磷": 10.0, "总氮": 100.0, "高锰酸盐指数": 150.0,
-                  "化学需氧量": 400.0, "五日生化需氧量": 100.0, "溶解氧": 20.0}
+                  "化学需氧量": 400.0, "五日生化需氧量": 100.0}
 PLAUSIBLE: dict[str, Plausible] = {
     **{name: Plausible(None, ceiling, None, "µg/L") for name, ceiling in _METAL_CEILING.items()},
     **{name: Plausible(None, ceiling, None, "µg/L") for name, ceiling in _OTHER_CEILING.items()},
+    # DO above 20 mg/L is no µg/L figure but most likely % saturation: say only that it is not mg/L
+    "溶解氧": Plausible(None, 20.0, None, None),
     **{name: Plausible(5.0, None, "mg/m³", None) for name in ("PM10", "PM2.5", "TSP")},
 }
 
@@ -243,9 +245,11 @@ def magnitude_warning(item: str, column: str, values: Iterable[float], standard:
                 f"按 {standard} 计不合理，像是 {spec.unit_if_low}；请确认单位后再评价 / column '{column}' has no unit "
                 f"and every value is below {spec.low:g}: it looks like {spec.unit_if_low}, not {standard}")
     if spec.high is not None and top > spec.high:
+        guess_zh = f"像是 {spec.unit_if_high}" if spec.unit_if_high else f"不像 {standard}（是否为饱和度 %？）"
+        guess_en = f"it looks like {spec.unit_if_high}" if spec.unit_if_high else f"it does not look like {standard}"
         return (f"列 '{column}' 没有写单位，最大值 {top:g} 高于{item}按 {standard} 计的合理上限 {spec.high:g}，"
-                f"像是 {spec.unit_if_high}；请确认单位后再评价 / column '{column}' has no unit and {top:g} is above "
-                f"the plausible {spec.high:g} {standard}: it looks like {spec.unit_if_high}")
+                f"{guess_zh}；请确认单位后再评价 / column '{column}' has no unit and {top:g} is above "
+                f"the plausible {spec.high:g} {standard}: {guess_en}")
     return None
 
 

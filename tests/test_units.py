@@ -274,3 +274,13 @@ def test_dust_check_without_rule_uses_the_district_rule(tmp_path):
     wuhan = cli("dust-check", str(path), "--json", env={"HETU_DUST_RULE": "wuhan-2017-warning"})
     [hour] = json.loads(wuhan.stdout)  # one hourly window (09:00–10:00 → labelled 10:00), mean 2500 > 150
     assert (hour["exceedances"], "rule_verified" in hour) == (1, False)
+
+
+def test_plausibility_warnings():
+    from gislib.units import magnitude_warning
+
+    assert magnitude_warning("PM10", "PM10", [0.35, 0.4, 1.2], "µg/m³") is not None  # every value < 5
+    assert magnitude_warning("PM10", "PM10", [0.35, 60, 80], "µg/m³") is None  # one clean quarter-hour is fine
+    assert "µg/L" in magnitude_warning("汞", "汞", [0.04], "mg/L")  # > 10 × class V 0.001 = 0.01
+    assert magnitude_warning("汞", "汞", [0.0004], "mg/L") is None  # a real class IV mercury value
+    assert "饱和度" in magnitude_warning("溶解氧", "DO", [95], "mg/L")  # % saturation, not µg/L
