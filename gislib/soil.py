@@ -290,8 +290,6 @@ _NOT_DETECTED = {"nd", "n.d.", "n.d", "未检出", "未检测到", "<dl", "<lod"
 _LESS_THAN_RE = re.compile(r"^(?:<|＜|&lt;|≤)\s*([0-9.]+(?:e-?\d+)?)$", re.I)
 _L_SUFFIX_RE = re.compile(r"^([0-9.]+(?:e-?\d+)?)\s*L$")  # "0.01L": HJ/GB report form for not detected
 _ND_WITH_LIMIT_RE = re.compile(r"^(?:nd|未检出)\s*[\(（]\s*([0-9.]+(?:e-?\d+)?)\s*[\)）]$", re.I)
-# Divisors to mg/kg (dividing, not multiplying by 0.001, keeps 700 µg/kg exactly equal to 0.7 mg/kg).
-_UNIT_DIVISOR = {"mg/kg": 1.0, "mg/kg干重": 1.0, "µg/kg": 1e3, "ng/kg": 1e6}
 
 
 def _key(text: str) -> str:
