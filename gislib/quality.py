@@ -1003,7 +1003,8 @@ def read_samples(
     (mg/L; 个/L for 粪大肠菌群), keeping the written unit and value on each ``Measured``. A unit that
     cannot be converted raises ValidationError naming the column. Columns with no unit at all are
     checked against plausible magnitudes: ``SampleTable.unit_warnings`` lists the suspicious ones
-    (the caller must have them confirmed before evaluating).
+    (the caller must have them confirmed before evaluating). ``detection_limits`` for "ND" cells are
+    read in the column's written unit, like the cells themselves, and converted with them.
     """
     path = Path(path)
     if not path.is_file():
