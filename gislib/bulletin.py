@@ -27,8 +27,11 @@ import pandas as pd
 
 from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
+from gislib.district import DistrictProfile, current_profile
 from gislib.errors import ExportError, ValidationError
-from gislib.quality import SampleRow, evaluate_period, monthly_means, parse_value, resolve_item, river_grade
+from gislib.quality import (
+    SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
+)
 from gislib.colors import hex_to_rgb, text_color_on
 
 GOOD_RANK = WQ_CLASS_RANK["III"]
@@ -80,7 +83,7 @@ def _pct_text(value: float | None) -> str:
 # --------------------------------------------------------------------------- evaluation
 def monthly_classes(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
     """Every (section, month) with samples: section_code, month, cls, meets_target,
-    main_pollutants ("总磷(0.60)、氨氮(0.20)", multiple vs Ⅲ), n_samples, and the item means."""
+    main_pollutants ("总磷(0.6)、氨氮(0.2)", multiple vs Ⅲ to one decimal), n_samples, and the item means."""
     columns = ["section_code", "month", "cls", "meets_target", "main_pollutants", "n_samples"]
     if samples.empty:
         return pd.DataFrame(columns=columns)
@@ -115,9 +118,7 @@ def monthly_classes(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFra
             continue
         rec = {
             "section_code": code, "month": period.period, "cls": res.cls, "meets_target": res.meets_target,
-            "main_pollutants": "、".join(
-                f"{p.item}({p.multiple_vs_III:.2f})" if p.multiple_vs_III is not None else p.item
-                for p in res.main_pollutants),
+            "main_pollutants": main_pollutants_text(res),
             "n_samples": max(period.counts.values()) if period.counts else 0,
         }
         rec.update({name: m.value for name, m in period.values.items()})
@@ -247,9 +248,12 @@ class Bulletin:
     share_good_last_year: float | None
     grade: str | None
     demo: bool = True
+    area_word: str = "全区"  # the district profile's word for its whole area (全区 / 全市)
+    grade_wording: str = "按断面类别比例法，{area}水质状况为“{grade}”。"
 
     @property
     def title(self) -> str:
+        """《普陀区地表水环境质量专报（2026年10月）》: the district comes from the district profile."""
         return f"《{self.district}地表水环境质量专报（{month_label(self.month)}）》"
 
     @property
@@ -269,9 +273,9 @@ class Bulletin:
         good = sum(d[c] for c in ("I", "II", "III"))
         with_target = int(self.table["meets_target"].notna().sum())
         text = [
-            f"{month_label(self.month)}，全区共评价地表水监测断面{n}个。其中Ⅰ～Ⅲ类断面{good}个，占"
+            f"{month_label(self.month)}，{self.area_word}共评价地表水监测断面{n}个。其中Ⅰ～Ⅲ类断面{good}个，占"
             f"{_pct_text(self.share_good)}；Ⅳ类{d['IV']}个，Ⅴ类{d['V']}个，劣Ⅴ类{d['劣V']}个。"
-            + (f"按断面类别比例法，全区水质状况为“{self.grade}”。" if self.grade else ""),
+            + (self.grade_wording.format(area=self.area_word, grade=self.grade) if self.grade else ""),
             f"达到水质目标的断面{self.compliant}个，达标率{_pct_text(_pct(self.compliant, with_target))}；"
             f"列入预警通知的断面{len(self.warnings)}个。",
         ]
@@ -291,10 +295,13 @@ def _delta_text(points: float) -> str:
     return f"{'上升' if points > 0 else '下降'}{abs(points):.1f}个百分点"
 
 
-def compute_bulletin(samples: pd.DataFrame, sections: pd.DataFrame, month: str, district: str = "普陀区",
-                     classes: pd.DataFrame | None = None) -> Bulletin:
+def compute_bulletin(samples: pd.DataFrame, sections: pd.DataFrame, month: str, district: str | None = None,
+                     classes: pd.DataFrame | None = None, profile: DistrictProfile | None = None) -> Bulletin:
     """The bulletin of ``month`` from the samples and the section records.
 
+    The title's district and the report wording (全区/全市, the river-grade sentence) follow the
+    district ``profile`` (default: ``gislib.district.current_profile()``, i.e. HETU_DISTRICT or
+    the data set's); ``district`` overrides the name only.
     ``classes`` (from ``monthly_classes``) may be passed in when the caller already has it.
     Raises ValidationError when the month has no data at all.
     """
@@ -311,12 +318,15 @@ def compute_bulletin(samples: pd.DataFrame, sections: pd.DataFrame, month: str, 
     evaluated = [c for c in table["cls"] if c is not None]
     grade = river_grade(evaluated) if len(evaluated) >= 5 else None
     demo = bool(sections.get("demo", pd.Series([True])).fillna(False).astype(bool).any())
+    profile = profile or current_profile()
+    district = district or profile.short_name
     return Bulletin(
         month=month, district=district, table=table, previous=previous, last_year=last_year,
         distribution=class_distribution(table), compliance=subdistrict_compliance(table),
         changes=comparison(table, previous, last_year), warnings=warnings_list(table, previous),
         share_good=share_good(table), share_good_prev=share_good(previous),
         share_good_last_year=share_good(last_year), grade=grade, demo=demo,
+        area_word=profile.area_word, grade_wording=profile.river_grade_wording,
     )
 
 

@@ -18,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output file, .pdf or .docx")
     parser.add_argument("--warnings-out", default=None, help="also write the warning list (.xlsx)")
     parser.add_argument("--map-png", default=None, help="sections map PNG from python -m layers.bulletin_map")
-    parser.add_argument("--district", default="普陀区", help="district name in the title (default 普陀区)")
+    parser.add_argument("--district", default=None,
+                        help="district name in the title (default: the district profile's, HETU_DISTRICT or the "
+                             "data set's: 普陀区 for putuo, 上海市 for city)")
     parser.add_argument("--data-dir", default=None, help="record store directory (default HETU_DATA_DIR)")
 
 

@@ -8,6 +8,8 @@
 | HETU_TIANDITU_KEY | the ``tk`` key for Tianditu tiles (never commit it) | (none) |
 | HETU_LANG | ``zh`` or ``en`` | zh |
 | HETU_MAX_UPLOAD_MB | upload size limit | 50 |
+| HETU_DISTRICT | district profile id (``putuo``, ``city``; gislib/presets/districts.json) | the data set's |
+| HETU_DUST_RULE | dust rule preset id or JSON file, overriding the profile's | the profile's |
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gislib.dataset import REPO_ROOT
+from gislib.district import DistrictProfile, current_profile
 from gislib.errors import ConfigError
 
 BASEMAPS = ("offline", "osm", "tianditu", "amap")
@@ -31,6 +34,12 @@ class Settings:
     tianditu_key: str
     lang: str
     max_upload_mb: int
+    district: DistrictProfile  # the jurisdiction: dust rule, CRS zone, report wording
+
+    @property
+    def dust_rule(self) -> str:
+        """The dust rule in force: HETU_DUST_RULE, else the district profile's."""
+        return os.environ.get("HETU_DUST_RULE", "").strip() or self.district.dust_rule
 
 
 def load_settings() -> Settings:
@@ -45,11 +54,13 @@ def load_settings() -> Settings:
         max_mb = int(os.environ.get("HETU_MAX_UPLOAD_MB", "50"))
     except ValueError as exc:
         raise ConfigError("HETU_MAX_UPLOAD_MB must be a whole number of megabytes") from exc
+    dataset = os.environ.get("HETU_DATASET", "putuo").lower()
     return Settings(
-        dataset=os.environ.get("HETU_DATASET", "putuo").lower(),
+        dataset=dataset,
         data_dir=Path(os.environ.get("HETU_DATA_DIR", REPO_ROOT / "var" / "data")),
         basemap=basemap,
         tianditu_key=os.environ.get("HETU_TIANDITU_KEY", ""),
         lang=lang,
         max_upload_mb=max_mb,
+        district=current_profile(dataset),
     )

@@ -65,8 +65,22 @@ def approval_kind(type_l2: str) -> str:
 
 
 DISCHARGE_MODES = ("明渠", "管道", "泵站", "涵闸", "箱涵", "其他")  # 入河方式
-DISCHARGE_PATTERNS = ("连续排放", "间歇排放", "雨天排放", "不排放")  # 排放规律 (HJ 521 families)
+# 排放规律. 连续排放 / 间断排放 are the two families of HJ 521-2009 《废水排放规律代码（试行）》 (codes 1–5
+# continuous, 6–10 intermittent, each split by flow pattern; docs/domain.md §6) — HJ 521 writes
+# 间断排放, not 间歇排放. 雨天排放 (discharges only when it rains, typical of 雨洪排口) and 不排放 are
+# Hetu's own field-survey categories, NOT HJ 521 codes.
+DISCHARGE_PATTERNS = ("连续排放", "间断排放", "雨天排放", "不排放")
+DISCHARGE_PATTERN_SOURCE = {
+    "连续排放": "HJ 521-2009", "间断排放": "HJ 521-2009", "雨天排放": "Hetu 现场排查类别", "不排放": "Hetu 现场排查类别",
+}
+# Earlier or colloquial wordings, read as the HJ 521 word.
+DISCHARGE_PATTERN_SYNONYMS = {"间歇排放": "间断排放", "间歇": "间断排放", "间断": "间断排放", "连续": "连续排放"}
 REMEDIATION_KINDS = ("取缔", "合并", "规范整治")
+
+
+def normalize_discharge_pattern(value: str) -> str:
+    """The HJ 521 wording of a discharge pattern ("间歇排放" → "间断排放"); other values unchanged."""
+    return DISCHARGE_PATTERN_SYNONYMS.get(str(value).strip(), value)
 
 # --------------------------------------------------------------------------- outfall workflow
 OUTFALL_STATES: tuple[str, ...] = (
@@ -95,6 +109,27 @@ OUTFALL_STATE_EN: dict[str, str] = {
     "已溯源": "Traced", "整治中": "Under remediation", "已销号": "Closed (销号)",
     "日常监管": "Routine supervision", "已撤销": "Removed",
 }
+
+
+# Campaign progress (the national KPIs % 溯源 and % 整治, docs/domain.md §1.3). A 已销号 outfall has
+# COMPLETED its remediation (治): it counts as remediated even though its phase shows as 管, and so
+# does one in 日常监管 after 销号. 非排污口 and 已撤销 are not outfalls of the campaign.
+TRACED_STATES = frozenset({"已溯源", "整治中", "已销号", "日常监管"})
+REMEDIATED_STATES = frozenset({"已销号", "日常监管"})
+NOT_COUNTED_STATES = frozenset({"非排污口", "已撤销"})
+
+
+def campaign_progress(states) -> dict[str, float | int | None]:
+    """{"outfalls", "traced", "remediated", "under_remediation", "traced_pct", "remediated_pct"}
+    for a collection of outfall states (percent to one decimal; None when there are no outfalls)."""
+    live = [s for s in states if s not in NOT_COUNTED_STATES]
+    n = len(live)
+    traced = sum(s in TRACED_STATES for s in live)
+    done = sum(s in REMEDIATED_STATES for s in live)
+    pct = (lambda k: None if n == 0 else round(100.0 * k / n, 1))
+    return {"outfalls": n, "traced": traced, "remediated": done,
+            "under_remediation": sum(s == "整治中" for s in live),
+            "traced_pct": pct(traced), "remediated_pct": pct(done)}
 
 
 def allowed_outfall_transitions(state: str) -> tuple[str, ...]:

@@ -7,15 +7,25 @@ priority areas (重点地区) and the number of exceedances allowed per day. Pre
 
 Computation (per site):
 
-1. readings are averaged into clock-aligned windows of ``window_minutes`` (a reading stamped
-   08:00–08:59 belongs to the 08:00 hourly window: period-beginning time stamps);
+1. readings are averaged into clock-aligned windows of ``window_minutes``, each LABELLED BY ITS
+   END as Chinese air-quality data are: a time stamp closes its period, so the hour labelled 01:00
+   covers 00:00–01:00 (readings stamped 00:15, 00:30, 00:45, 01:00); a reading stamped 01:05
+   belongs to the hour labelled 02:00. A day is the natural day its windows cover: day D holds the
+   windows labelled D 00:15/01:00 … D+1 00:00 (= D 24:00, "24时"), and its exceedances are counted
+   over them;
 2. metric = window mean − min(window mean background, cap) when ``subtract_background``
    (no cap when the cap is None), else the window mean;
 3. a window exceeds when metric > limit × (priority_multiplier for priority sites, else 1),
    strictly; metrics are rounded to 1e-6 µg/m³ first so that unit conversion noise cannot tip it;
 4. a day is exceeded when its count of exceeding windows > ``max_exceedances_per_day``.
 
-CLI: ``python -m gislib dust-check FILE --rule RULE.json|PRESET [--priority-sites A,B] [--json]``.
+Units (``gislib.units``): a header unit ("PM10(mg/m3)", "PM10（毫克/立方米）"), a 单位 column or
+``--units PM10=mg/m3`` converts to µg/m³; another unit is refused naming the column. A pollutant
+column with no unit whose values are ALL below 5 looks like mg/m³ (``Readings.unit_warnings``): the
+CLI exits 2 instead of reporting compliance, unless ``--assume-units`` or ``--units`` settles it.
+
+CLI: ``python -m gislib dust-check FILE [--rule RULE.json|PRESET] [--priority-sites A,B] [--json]``
+(the rule defaults to the district profile's, gislib.district).
 """
 from __future__ import annotations
 
@@ -29,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
+from gislib import units as unitmod
 from gislib.domain import DUST_POLLUTANTS
 from gislib.errors import DataError, NotFoundError, ValidationError
 
@@ -206,6 +217,8 @@ class Readings:
     has_background: bool
     converted_from_mg: tuple[str, ...] = ()  # columns whose header said mg/m³ (×1000 applied)
     source: str = ""
+    units: dict[str, str] = field(default_factory=dict)  # pollutant -> the unit written (or given)
+    unit_warnings: list[str] = field(default_factory=list)  # unit-less columns that look like mg/m³
 
 
 def _pollutant_of(header: str) -> str | None:
@@ -220,16 +233,30 @@ def _pollutant_of(header: str) -> str | None:
     return None
 
 
-def _unit_scale(header: str) -> float | None:
-    """1000 for a mg/m³ header, 1 for µg/m³ or no unit, None for any other unit."""
-    low = header.lower().replace("³", "3").replace(" ", "")
-    if "mg/m3" in low or "毫克" in low:
-        return 1000.0
-    if re.search(r"(µg|μg|ug|微克)/m3", low) or "微克" in low:
+def _unit_scale(header: str, given: str | None = None) -> float | None:
+    """The factor to µg/m³ of a column: 1000 for mg/m³, 1 for µg/m³ or no unit, None for a unit
+    that is no air concentration (the unit comes from ``given`` or the header)."""
+    written = given or unitmod.split_header(header)[1]
+    if written is None:
+        low = header.lower().replace("³", "3").replace(" ", "")
+        if "mg/m3" in low or "毫克" in low:
+            return 1000.0
+        if re.search(r"[a-z]+/[a-z0-9]+", low) and not re.search(r"pm2[./]5", low):
+            return None
         return 1.0
-    if re.search(r"[a-z]+/[a-z0-9]+", low) and not re.search(r"pm2[./]5", low):
+    unit = unitmod.lookup(written)
+    if unit is None or unit.quantity != unitmod.AIR:
         return None
-    return 1.0
+    return unit.to_base(1.0)
+
+
+def _written_unit(header: str, given: str | None = None) -> str | None:
+    if given:
+        return given
+    written = unitmod.split_header(header)[1]
+    if written is None and re.search(r"mg/m[3³]|毫克", header.lower()):
+        return "mg/m³"
+    return written
 
 
 def _find_column(headers: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -288,13 +315,15 @@ def _parse_times(texts: "pd.Series") -> "pd.Series":
         return pd.to_datetime(pd.Series([one(t) for t in texts], index=texts.index), errors="coerce")
 
 
-def read_readings(path: str | Path) -> Readings:
+def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> Readings:
     """Read a dust readings CSV (UTF-8/BOM/GBK): 站点/site, 时间/time (or 日期 + 时间), PM10/PM2.5/TSP,
     optional 背景值.
 
-    Values in a column whose header says mg/m³ are converted to µg/m³. A background column with no
-    unit of its own takes the unit of the (first) pollutant column. Rows that cannot be used are
-    listed in ``errors`` with the file line number and the reason; all other rows are kept.
+    Values in a column whose header says mg/m³ (or ``units`` {header or pollutant: unit}, e.g. from
+    ``--units``) are converted to µg/m³. A background column with no unit of its own takes the unit
+    of the (first) pollutant column. Rows that cannot be used are listed in ``errors`` with the file
+    line number and the reason; all other rows are kept. ``unit_warnings`` lists pollutant columns
+    with no unit whose values are all below 5 (they look like mg/m³).
     """
     import pandas as pd
 
@@ -327,12 +356,23 @@ def read_readings(path: str | Path) -> Readings:
             "需要 站点、时间 和至少一个污染物列（如 PM10 或 PM10(mg/m³)），可选 背景值",
             field=missing[0],
         )
+    given = dict(units or {})
+    unknown_given = [k for k in given if k not in headers and k not in pollutant_cols]
+    if unknown_given:
+        raise ValidationError(f"{path}: 指定单位的列 {', '.join(unknown_given)} 不在文件中（表头：{', '.join(headers)}）",
+                              field=unknown_given[0])
     scales: dict[str, float] = {}
+    written: dict[str, str] = {}
     for pollutant, header in pollutant_cols.items():
-        scale = _unit_scale(header)
+        unit_given = given.get(header) or given.get(pollutant)
+        scale = _unit_scale(header, unit_given)
         if scale is None:
-            raise ValidationError(f"{path}: 列 '{header}' 的单位无法识别；请用 µg/m³ 或 mg/m³", field=header)
+            raise ValidationError(
+                f"{path}: 列 '{header}' 的单位 '{_written_unit(header, unit_given)}' 无法换算为 µg/m³；请用 µg/m³ 或 mg/m³"
+                f" / column '{header}': unit cannot be converted to µg/m³", field=header)
         scales[pollutant] = scale
+        if _written_unit(header, unit_given):
+            written[pollutant] = _written_unit(header, unit_given)
     background_scale = 1.0
     if background_col is not None:
         has_unit = bool(re.search(r"/m", background_col.lower()))
@@ -347,9 +387,20 @@ def read_readings(path: str | Path) -> Readings:
     times = _parse_times(time_texts)
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
+    unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
+    background_has_unit = background_col is not None and bool(re.search(r"/m", background_col.lower()))
+    unitless: dict[str, list[float]] = {p: [] for p in pollutant_cols if p not in written}
     for i, row in enumerate(raw.to_dict("records")):
         line = i + 2
         reasons: list[str] = []
+        row_scales = dict(scales)
+        row_unit = str(row[unit_col]).strip() if unit_col is not None else ""
+        if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
+            scale = _unit_scale("", row_unit)
+            if scale is None:
+                reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
+            else:
+                row_scales.update({p: scale for p in unitless})
         site = str(row[site_col]).strip()
         if not site:
             reasons.append("站点为空")
@@ -363,7 +414,9 @@ def read_readings(path: str | Path) -> Readings:
             except ValueError:
                 reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
                 continue
-            record[pollutant] = math.nan if value is None else round(value * scales[pollutant], METRIC_DECIMALS)
+            record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
+            if value is not None and pollutant in unitless and not row_unit:
+                unitless[pollutant].append(value)
         if not reasons and all(math.isnan(record[p]) for p in pollutant_cols):
             reasons.append(f"没有浓度值（{', '.join(pollutant_cols.values())} 均为空）")
         if background_col is not None:
@@ -372,7 +425,10 @@ def read_readings(path: str | Path) -> Readings:
             except ValueError:
                 reasons.append(f"{background_col} 值 '{row[background_col]}' 不是非负数字")
                 value = None
-            record["background"] = math.nan if value is None else round(value * background_scale, METRIC_DECIMALS)
+            scale = background_scale
+            if row_unit and not background_has_unit and unitless:
+                scale = row_scales[next(iter(unitless))]
+            record["background"] = math.nan if value is None else round(value * scale, METRIC_DECIMALS)
         else:
             record["background"] = math.nan
         if reasons:
@@ -385,9 +441,14 @@ def read_readings(path: str | Path) -> Readings:
     for col in [*pollutant_cols, "background"]:
         frame[col] = frame[col].astype(float)
     frame["site"] = frame["site"].astype(str)
+    warnings = [
+        w for p, h in pollutant_cols.items() if p in unitless
+        if (w := unitmod.magnitude_warning(p, h, unitless[p], "µg/m³"))
+    ]
     return Readings(
         frame=frame, errors=errors, pollutants=tuple(pollutant_cols), has_background=background_col is not None,
         converted_from_mg=tuple(h for p, h in pollutant_cols.items() if scales[p] != 1.0), source=str(path),
+        units=written, unit_warnings=warnings,
     )
 
 
@@ -420,9 +481,10 @@ def _frame_of(readings: "Readings | pd.DataFrame") -> "pd.DataFrame":
 def window_series(
     readings: "Readings | pd.DataFrame", rule: DustRule, priority_sites: Iterable[str] = frozenset()
 ) -> "pd.DataFrame":
-    """The windowed metric per site: columns site, window_start, date, value, background, metric,
-    limit, exceeded, n_readings (µg/m³; sorted by site and window). ``metric`` is NaN for a window
-    that needs a background and has none."""
+    """The windowed metric per site: columns site, window_end (the window's LABEL, its end time, as
+    Chinese air-quality data are labelled), window_start, date (the natural day the window covers),
+    value, background, metric, limit, exceeded, n_readings (µg/m³; sorted by site and window).
+    ``metric`` is NaN for a window that needs a background and has none."""
     import pandas as pd
 
     frame = _frame_of(readings)
@@ -442,15 +504,17 @@ def window_series(
     priority = {str(s) for s in priority_sites}
     data = pd.DataFrame({
         "site": frame["site"].astype(str),
-        "window_start": pd.to_datetime(frame["time"]).dt.floor(f"{rule.window_minutes}min"),
+        # a time stamp closes its period: 00:15, 00:30, 00:45 and 01:00 all fall in the hour labelled 01:00
+        "window_end": pd.to_datetime(frame["time"]).dt.ceil(f"{rule.window_minutes}min"),
         "value": frame[rule.pollutant].astype(float),
         "background": frame["background"].astype(float) if "background" in frame.columns else math.nan,
     })
     data = data[data["value"].notna()]
-    columns = ["site", "window_start", "date", "value", "background", "metric", "limit", "exceeded", "n_readings"]
+    columns = ["site", "window_end", "window_start", "date", "value", "background", "metric", "limit", "exceeded",
+               "n_readings"]
     if data.empty:
         return pd.DataFrame(columns=columns)
-    grouped = data.groupby(["site", "window_start"], sort=True)
+    grouped = data.groupby(["site", "window_end"], sort=True)
     out = grouped.agg(value=("value", "mean"), background=("background", "mean"), n_readings=("value", "size"))
     out = out.reset_index()
     if rule.subtract_background:
@@ -463,7 +527,8 @@ def window_series(
     out["metric"] = metric.round(METRIC_DECIMALS)
     out["limit"] = [rule.limit_for(s, priority) for s in out["site"]]
     out["exceeded"] = (out["metric"] > out["limit"]).fillna(False).astype(bool)
-    out["date"] = out["window_start"].dt.date
+    out["window_start"] = out["window_end"] - pd.Timedelta(minutes=rule.window_minutes)
+    out["date"] = out["window_start"].dt.date  # the label D+1 00:00 (= D 24:00) closes day D
     return out[columns]
 
 
@@ -494,12 +559,18 @@ def evaluate(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``python -m gislib dust-check``."""
     parser.add_argument("file", help="readings CSV: 站点, 时间, PM10 (µg/m³ or a header with mg/m³), optional 背景值")
-    parser.add_argument("--rule", required=True,
-                        help="rule JSON file, or a preset: " + ", ".join(_preset_ids_quietly()))
+    parser.add_argument("--rule", default=None,
+                        help="rule JSON file, or a preset: " + ", ".join(_preset_ids_quietly())
+                        + " (default: HETU_DUST_RULE, else the district profile's rule)")
     parser.add_argument("--priority-sites", default="",
                         help="comma-separated sites in priority areas (重点地区): limit × priority_multiplier")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    parser.epilog = "Exit status: 0 all rows used, 1 some rows rejected (listed on stderr), 2 error."
+    parser.add_argument("--units", action="append", default=[], metavar="COL=UNIT",
+                        help="unit of a column, e.g. --units PM10=mg/m3 (repeatable)")
+    parser.add_argument("--assume-units", action="store_true",
+                        help="confirm that unit-less columns are µg/m³ even where every value is below 5")
+    parser.epilog = ("Exit status: 0 all rows used, 1 some rows rejected (listed on stderr), 2 error (also: "
+                     "unit-less readings that look like mg/m³, unless --assume-units or --units).")
 
 
 def _preset_ids_quietly() -> list[str]:
@@ -511,13 +582,29 @@ def _preset_ids_quietly() -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run dust-check: day results on stdout; rejected rows and warnings on stderr."""
-    rule = get_rule(args.rule)
+    if args.rule:
+        rule = get_rule(args.rule)
+    else:
+        from gislib.config import load_settings
+
+        settings = load_settings()
+        rule = get_rule(settings.dust_rule)
+        print(f"提示: 使用{settings.district.name}的扬尘规则 {rule.id}", file=sys.stderr)
     priority = [s.strip() for s in re.split(r"[,，]", args.priority_sites or "") if s.strip()]
-    readings = read_readings(args.file)
+    readings = read_readings(args.file, units=unitmod.parse_unit_options(args.units))
+    for warning in readings.unit_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if readings.unit_warnings and not args.assume_units:
+        print("error: 单位可疑，未判定；读数没有单位而且全部小于 5，像是 mg/m³：请在表头写明单位（如 PM10(mg/m3)），"
+              "或用 --units PM10=mg/m3，或用 --assume-units 确认按 µg/m³ 计 / suspicious units: nothing judged",
+              file=sys.stderr)
+        return 2
     results = evaluate(readings, rule, priority)
     if args.json:
         keys = ("site", "date", "exceedances", "exceeded", "max_value", "n_readings")
-        print(json.dumps([{k: r.to_dict()[k] for k in keys} for r in results], ensure_ascii=False, indent=2))
+        extra = {} if rule.verified else {"rule_verified": False}
+        print(json.dumps([{**{k: r.to_dict()[k] for k in keys}, **extra} for r in results], ensure_ascii=False,
+                         indent=2))
     else:
         print(f"规则：{rule.name}（{rule.pollutant}，{rule.window_minutes} 分钟均值，限值 {rule.limit_ugm3:g} µg/m³，"
               f"每日允许超标 {rule.max_exceedances_per_day} 次）")
@@ -525,7 +612,7 @@ def run(args: argparse.Namespace) -> int:
         for r in results:
             peak = "—" if r.max_value is None else f"{r.max_value:.1f}"
             print(f"{r.site:<14}{r.date.isoformat():<12}{r.n_readings:>6}{r.exceedances:>8}{peak:>10}  "
-                  f"{'超标' if r.exceeded else '达标'}")
+                  f"{'超标' if r.exceeded else '达标'}{'' if rule.verified else '（规则限值未核实）'}")
     if not rule.verified:
         print(f"warning: 规则 '{rule.name}' 未核实（verified=false）：限值 {rule.limit_ugm3:g} µg/m³ 是占位值，"
               "结论不能用于执法；请向主管部门确认标准原文后修改规则", file=sys.stderr)

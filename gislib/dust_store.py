@@ -4,7 +4,9 @@ The table ``dust_readings_imported`` lives in the store's ``db_path`` (``<data_d
 and is created here with ``CREATE TABLE IF NOT EXISTS``; the store's own migrations do not know
 it. One upload is written in ONE transaction (table creation included): all of its rows or none.
 A reading is keyed by (site, time); uploading the same site and time again replaces the value.
-Values are µg/m³ (``gislib.dust.read_readings`` converts mg/m³), times naive Beijing time.
+Values are µg/m³ (``gislib.dust.read_readings`` converts mg/m³), times naive Beijing time. The unit
+the file was written in is recorded per row (``units``, e.g. "PM10=mg/m³"), so a converted value can
+always be traced back to the figure the lab reported (value ÷ 1000 for mg/m³).
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     source TEXT,
     user TEXT NOT NULL,
     imported_at TEXT NOT NULL,
+    units TEXT,
     PRIMARY KEY (site, time)
 )"""
 
@@ -61,9 +64,18 @@ def _number(value: object) -> float | None:
     return None if math.isnan(value) else value
 
 
-def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user: str, source: str = "") -> int:
+def _add_units_column(conn: sqlite3.Connection) -> None:
+    """Stores created before units were recorded get the column (inside the caller's transaction)."""
+    have = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
+    if "units" not in have:
+        conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN units TEXT")
+
+
+def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user: str, source: str = "",
+                  units: dict[str, str] | None = None) -> int:
     """Store parsed readings (frame: site, time, PM10/PM2.5/TSP, background) in one transaction;
-    returns the number of rows written (new or replaced)."""
+    returns the number of rows written (new or replaced). ``units`` ({pollutant: unit written},
+    default ``readings.units``) is recorded on every row."""
     import pandas as pd
 
     if not isinstance(user, str) or not user.strip():
@@ -78,20 +90,24 @@ def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user
     if times.isna().any():
         raise ValidationError(f"{int(times.isna().sum())} 行时间无法识别: fix or drop those rows first", field="time")
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    units = units if units is not None else getattr(readings, "units", {}) or {}
+    unit_text = "; ".join(f"{p}={u}" for p, u in sorted(units.items())) or None
     rows = []
     for i, (site, when) in enumerate(zip(frame["site"].astype(str), times)):
         values = [_number(frame[p].iloc[i]) if p in frame.columns else None for p in COLUMNS]
         background = _number(frame["background"].iloc[i]) if "background" in frame.columns else None
-        rows.append((site.strip(), when.strftime("%Y-%m-%d %H:%M:%S"), *values, background, source, user.strip(), now))
+        rows.append((site.strip(), when.strftime("%Y-%m-%d %H:%M:%S"), *values, background, source, user.strip(), now,
+                     unit_text))
     with _connect(db_path) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(_CREATE)
+            _add_units_column(conn)
             conn.executemany(
-                f"INSERT INTO {TABLE} (site, time, pm10, pm25, tsp, background, source, user, imported_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (site, time) DO UPDATE SET pm10=excluded.pm10, "
+                f"INSERT INTO {TABLE} (site, time, pm10, pm25, tsp, background, source, user, imported_at, units) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (site, time) DO UPDATE SET pm10=excluded.pm10, "
                 "pm25=excluded.pm25, tsp=excluded.tsp, background=excluded.background, source=excluded.source, "
-                "user=excluded.user, imported_at=excluded.imported_at", rows)
+                "user=excluded.user, imported_at=excluded.imported_at, units=excluded.units", rows)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -101,15 +117,17 @@ def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user
 
 def load_readings(db_path: str | Path, site: str | None = None) -> "pd.DataFrame":
     """The uploaded readings (optionally of one site): site, time, PM10, PM2.5, TSP, background,
-    source, user, imported_at; empty (same columns) when nothing was uploaded yet."""
+    source, user, imported_at, units (the unit written in the file, e.g. "PM10=mg/m³"); empty (same columns) when nothing was uploaded yet."""
     import pandas as pd
 
-    columns = ["site", "time", *COLUMNS, "background", "source", "user", "imported_at"]
+    columns = ["site", "time", *COLUMNS, "background", "source", "user", "imported_at", "units"]
     with _connect(db_path) as conn:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone()
         if not exists:
             return pd.DataFrame(columns=columns).astype({"time": "datetime64[ns]"})
-        sql = f"SELECT site, time, pm10, pm25, tsp, background, source, user, imported_at FROM {TABLE}"
+        have_units = "units" in {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
+        sql = (f"SELECT site, time, pm10, pm25, tsp, background, source, user, imported_at, "
+               f"{'units' if have_units else 'NULL'} FROM {TABLE}")
         args: tuple = ()
         if site is not None:
             sql += " WHERE site=?"

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gislib.domain import WQ_CLASS_GRADE, WQ_CLASS_RANK, WQ_CLASSES
+from gislib import units as unitmod
 from gislib.errors import DataError, NotFoundError, ValidationError
 from gislib.textio import decode_text
 
@@ -38,7 +39,7 @@ __all__ = [
     "NO_MULTIPLE_ITEMS", "RIVER", "LAKE", "Item", "Measured", "ItemResult", "SampleResult",
     "SampleRow", "SampleTable", "PeriodMean", "BlackOdourReading",
     "resolve_item", "display_item_name", "normalize_water_type", "normalize_class", "parse_value", "item_class",
-    "exceedance_multiple", "round_multiple", "evaluate_sample", "monthly_means", "annual_means",
+    "exceedance_multiple", "round_multiple", "main_pollutant_label", "main_pollutants_text", "item_quantity", "evaluate_sample", "monthly_means", "annual_means",
     "evaluate_period", "river_grade", "river_grade_from_means", "black_odour_point",
     "black_odour_stretch", "black_odour_body", "read_samples",
 ]
@@ -151,6 +152,9 @@ def display_item_name(header: str | None, canonical: str) -> str:
     """The name to show for an item: the file's header (unit suffix removed) when it is Chinese,
     otherwise the GB 3838 Chinese name ("NH3-N" → "氨氮", "六价铬(mg/L)" → "六价铬")."""
     if header and re.search(r"[\u4e00-\u9fff]", header):
+        name, written = unitmod.split_header(header)  # "氨氮(毫克/升)" → "氨氮"
+        if written is not None and re.search(r"[\u4e00-\u9fff]", name):
+            return name
         return _DISPLAY_UNIT_RE.sub("", header.strip()) or canonical
     return canonical
 
@@ -231,6 +235,8 @@ class Measured:
     below_detection: bool = False
     detection_limit: float | None = None
     raw: str = ""
+    unit: str | None = None  # the unit the lab wrote, when the value was converted from it
+    original: float | None = None  # the value (or ½ DL) in that unit, before conversion
 
     @property
     def missing(self) -> bool:
@@ -365,9 +371,16 @@ def exceedance_multiple(item: str, value: float, reference: str, water_type: str
     return (value - limit) / limit
 
 
-def round_multiple(multiple: float | None, digits: int = 2) -> float | None:
-    """A multiple rounded for display (2 decimals by default); None stays None."""
-    return None if multiple is None else round(multiple, digits)
+def round_multiple(multiple: float | None, digits: int = 1) -> float | None:
+    """A multiple rounded for display: ONE decimal by default, as 环办〔2011〕22号 writes
+    "高锰酸盐指数(1.2)"; halves round up (0.25 → 0.3), not to even. None stays None."""
+    if multiple is None:
+        return None
+    from decimal import ROUND_HALF_UP, Decimal
+
+    # round(…, 9) first: (0.25 − 0.2)/0.2 is 0.24999999999999994 in floats but 0.25 by hand → 0.3
+    exact = Decimal(repr(round(multiple, 9)))
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -446,22 +459,46 @@ def _collect_values(
         if name in seen:
             raise ValidationError(f"{seen[name]!r} 与 {key!r} 都是 {name}; 每个项目只能给一个值", field=str(key))
         seen[name] = str(key)
+        written = unitmod.split_header(str(key))[1]
+        column_unit = None
+        if written is not None and item_quantity(name) is not None:  # {"汞(μg/L)": 0.04} is converted too
+            column_unit = unitmod.resolve(str(key), written, item_quantity(name))
         try:
             measured = parse_value(raw, limits.get(name))
         except ValidationError as exc:
             errors.append(f"{key}: {exc}")
             continue
         if not measured.missing:
-            parsed[name] = measured
+            parsed[name] = _convert(measured, column_unit)
     if errors:
         raise ValidationError("; ".join(errors))
     return parsed
 
 
 def _main_pollutant_key(result: ItemResult) -> tuple:
+    """Sort key of the main pollutants (22号): 氰化物/heavy metals first, then the worst class;
+    within one class the larger 超标倍数 first. 溶解氧 and pH have no 超标倍数 (22号), so the
+    multiple tie rule cannot rank them: within their class they come BEFORE the items ranked by
+    multiple, never dropped for lacking one (a 劣V DO is a main pollutant of a 劣V section)."""
     priority = result.item in PRIORITY_ITEMS
-    multiple = result.multiple_vs_III if result.multiple_vs_III is not None else -math.inf
-    return (not priority, -WQ_CLASS_RANK[result.cls or "I"], -multiple, ITEM_ORDER.index(result.item))
+    has_multiple = result.multiple_vs_III is not None
+    multiple = result.multiple_vs_III if has_multiple else 0.0
+    return (not priority, -WQ_CLASS_RANK[result.cls or "I"], has_multiple, -multiple, ITEM_ORDER.index(result.item))
+
+
+def main_pollutant_label(result: ItemResult, name: str | None = None) -> str:
+    """"高锰酸盐指数(1.2)": the name with its 超标倍数 vs class III to ONE decimal, as the
+    evaluation method's own example writes it; items without a multiple (DO, pH) by name only."""
+    name = name or result.item
+    multiple = round_multiple(result.multiple_vs_III)
+    return name if multiple is None else f"{name}({multiple:.1f})"
+
+
+def main_pollutants_text(result: "SampleResult", headers: Mapping[str, str] | None = None) -> str:
+    """The main pollutants of a result as bulletins write them: "总磷(0.6)、氨氮(0.2)"."""
+    headers = headers or {}
+    return "、".join(main_pollutant_label(p, display_item_name(headers.get(p.item), p.item))
+                    for p in result.main_pollutants)
 
 
 def evaluate_sample(
@@ -557,6 +594,9 @@ class SampleTable(list):
         super().__init__(rows)
         self.columns: dict[str, str] = columns or {}  # header -> canonical item or meta field
         self.unknown_columns: list[str] = unknown_columns or []
+        self.column_units: dict[str, unitmod.ColumnUnit] = {}  # item -> unit from header/--units
+        self.unit_warnings: list[str] = []  # unit-less columns whose magnitudes look like another unit
+        self.unit_suspects: list[str] = []  # the headers of those columns
 
 
 # --------------------------------------------------------------------------- aggregation
@@ -839,6 +879,7 @@ _META_COLUMNS = {
     "date": ("采样日期", "日期", "date", "监测日期", "采样时间", "监测时间"),
     "water_type": ("水体类型", "water_type", "watertype", "类型"),
     "target": ("水质目标", "目标", "target", "目标类别", "水质目标类别"),
+    "unit": ("单位", "unit", "units", "计量单位"),
 }
 _META_INDEX = {_fold(alias): key for key, aliases in _META_COLUMNS.items() for alias in aliases}
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S",
@@ -897,16 +938,73 @@ def _read_grid(path: Path) -> list[list[object]]:
     raise DataError(f"{path.name}: 不支持的文件类型 {suffix!r}; 请使用 .csv 或 .xlsx")
 
 
+def item_quantity(item: str) -> str | None:
+    """The units quantity of a GB 3838 item: 个/L for 粪大肠菌群, none for 水温/pH, else mg/L."""
+    if item in ("水温", "pH"):
+        return None
+    return unitmod.COUNT if item == "粪大肠菌群" else unitmod.WATER
+
+
+def _convert(measured: Measured, column_unit: unitmod.ColumnUnit | None) -> Measured:
+    """``measured`` in the standard's unit, keeping the written unit and value when converted."""
+    if column_unit is None or not column_unit.converted or measured.missing:
+        return measured
+    dl = measured.detection_limit
+    return Measured(
+        column_unit.convert(measured.value), measured.below_detection,
+        None if dl is None else column_unit.convert(dl), measured.raw,
+        unit=column_unit.unit.symbol, original=measured.value,
+    )
+
+
+def _header_units(
+    header: list[str], item_cols: dict[int, str], given: Mapping[str, str], path: Path
+) -> dict[int, unitmod.ColumnUnit | None]:
+    """The unit of each item column: ``given`` (by header or item name) wins over the header's.
+
+    None for a column with no unit written (a row's 单位 cell or the standard's unit applies).
+    """
+    out: dict[int, unitmod.ColumnUnit | None] = {}
+    for idx, item in item_cols.items():
+        quantity = item_quantity(item)
+        written = given.get(header[idx]) or given.get(item)
+        source = "given"
+        if written is None:
+            written, source = unitmod.split_header(header[idx])[1], "header"
+        if quantity is None or written is None:
+            out[idx] = None
+            continue
+        try:
+            out[idx] = unitmod.resolve(header[idx], written, quantity, source)
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name}: {exc}", field=exc.field) from None
+    unknown = [k for k in given if k not in header and k not in item_cols.values()]
+    if unknown:
+        raise ValidationError(f"{path.name}: 指定单位的列 {', '.join(unknown)} 不在文件中 (表头: {', '.join(header)})",
+                              field=unknown[0])
+    return out
+
+
 def read_samples(
-    path: str | Path, detection_limits: Mapping[str, float] | None = None
+    path: str | Path, detection_limits: Mapping[str, float] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> SampleTable:
     """Read a sample table (CSV in UTF-8/UTF-8-BOM/GBK/GB18030, or the first sheet of an .xlsx).
 
     The first row is the header. Item columns may be named in Chinese or by abbreviation (see
-    ``resolve_item``); optional columns 断面名称/断面/section, 采样日期/日期/date, 水体类型 and
-    水质目标/目标. Other columns are ignored and listed in ``unknown_columns``. Completely empty
-    rows are skipped (numbering still counts them). A row with an unreadable value, 水体类型 or
-    水质目标 gets ``error`` (all its problems, by column) and keeps its place in the list.
+    ``resolve_item``); optional columns 断面名称/断面/section, 采样日期/日期/date, 水体类型,
+    水质目标/目标 and 单位/unit (the unit of that row's values). Other columns are ignored and
+    listed in ``unknown_columns``. Completely empty rows are skipped (numbering still counts them).
+    A row with an unreadable value, 水体类型 or 水质目标 gets ``error`` (all its problems, by column)
+    and keeps its place in the list.
+
+    Units (``gislib.units``): a unit in the header ("汞(μg/L)"), in a 单位 column, or given in
+    ``units`` ({header or item: unit}, e.g. from ``--units``) is converted to the standard's unit
+    (mg/L; 个/L for 粪大肠菌群), keeping the written unit and value on each ``Measured``. A unit that
+    cannot be converted raises ValidationError naming the column. Columns with no unit at all are
+    checked against plausible magnitudes: ``SampleTable.unit_warnings`` lists the suspicious ones
+    (the caller must have them confirmed before evaluating). ``detection_limits`` for "ND" cells are
+    read in the column's written unit, like the cells themselves, and converted with them.
     """
     path = Path(path)
     if not path.is_file():
@@ -926,7 +1024,7 @@ def read_samples(
                 unknown.append(f"(第{idx + 1}列无表头)")
             continue
         meta = _META_INDEX.get(_fold(name))
-        mapped = meta or resolve_item(name)
+        mapped = meta or resolve_item(name) or resolve_item(unitmod.split_header(name)[0])
         if mapped is None:
             unknown.append(name)
             continue
@@ -943,13 +1041,17 @@ def read_samples(
             "请用项目名 (如 氨氮、总磷) 或缩写 (如 NH3-N、TP) 作列名"
         )
     dls = _detection_limits(detection_limits)
+    col_units = _header_units(header, item_cols, dict(units or {}), path)
     rows = SampleTable(columns=columns, unknown_columns=unknown)
+    rows.column_units = {item_cols[i]: u for i, u in col_units.items() if u is not None}
+    unitless: dict[int, list[float]] = {i: [] for i, u in col_units.items() if u is None}
     for number, cells in enumerate(grid[1:], start=1):
         if not any(_cell_text(c) for c in cells):
             continue
         cell = lambda i: cells[i] if i < len(cells) else None  # noqa: E731 - short local accessor
         row = SampleRow(row=number, headers={item: header[i] for i, item in item_cols.items()})
         problems: list[str] = []
+        row_unit: str | None = None
         for idx, key in meta_cols.items():
             raw = cell(idx)
             text = _cell_text(raw)
@@ -957,6 +1059,8 @@ def read_samples(
                 continue
             if key == "section":
                 row.section = text
+            elif key == "unit":
+                row_unit = text
             elif key == "date":
                 row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
                 row.date = _parse_date(raw)
@@ -973,14 +1077,33 @@ def read_samples(
                 except ValidationError as exc:
                     problems.append(f"{header[idx]}: {exc}")
         for idx, item in item_cols.items():
+            column_unit = col_units[idx]
+            if column_unit is None and row_unit is not None and item_quantity(item) is not None:
+                try:
+                    column_unit = unitmod.resolve(header[idx], row_unit, item_quantity(item), "column")
+                except ValidationError as exc:
+                    problems.append(f"单位: {exc}")
+                    continue
             try:
                 measured = parse_value(cell(idx), dls.get(item))
             except ValidationError as exc:
                 problems.append(f"{header[idx]}: {exc}")
                 continue
-            if not measured.missing:
-                row.values[item] = measured
+            if measured.missing:
+                continue
+            if column_unit is None and idx in unitless:
+                unitless[idx].append(measured.value)
+            row.values[item] = _convert(measured, column_unit)
         if problems:
             row.error = "; ".join(problems)
         rows.append(row)
+    for idx, vals in unitless.items():
+        warning = unitmod.magnitude_warning(item_cols[idx], header[idx], vals, _standard_unit(item_cols[idx]))
+        if warning:
+            rows.unit_warnings.append(warning)
+            rows.unit_suspects.append(header[idx])
     return rows
+
+
+def _standard_unit(item: str) -> str:
+    return GB3838_ITEMS[item].unit

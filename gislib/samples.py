@@ -8,6 +8,12 @@ is one transaction and one row of ``section_samples_import_batches`` (who, when,
 ``all_samples(store)`` merges both in the wide layout of the demo table (section_code, date,
 mark, one column per GB 3838 item): imported rows replace the demo rows of the same section and
 month, and a re-imported (section, date) replaces the earlier import.
+
+Units: values are stored in the standard's unit (mg/L, 个/L); where the file was in another unit
+(header "汞(μg/L)", a 单位 column, or a unit the officer chose on the import page) the written
+value and unit are kept per item in ``originals_json``. A preview whose unit-less columns look like
+another unit (``ImportPreview.unit_warnings``) is not written until the officer confirms or gives
+the unit (``preview_import(..., units=…)``).
 """
 from __future__ import annotations
 
@@ -47,12 +53,20 @@ SCHEMA = (
 )
 
 
+def _add_originals_column(conn: sqlite3.Connection) -> None:
+    """Files created before units were recorded get the originals_json column."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(section_samples_imported)")}
+    if "originals_json" not in have:
+        conn.execute("ALTER TABLE section_samples_imported ADD COLUMN originals_json TEXT")
+
+
 def _connect(db_path: str | Path) -> sqlite3.Connection:
     """A short-lived connection to the store file, with our tables present."""
     conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=30)
     conn.execute("PRAGMA busy_timeout=30000")
     for statement in SCHEMA:
         conn.execute(statement)
+    _add_originals_column(conn)
     return conn
 
 
@@ -88,6 +102,7 @@ class PreviewRow:
     section_code: str | None
     date: str | None
     values: dict[str, float | str] = field(default_factory=dict)
+    originals: dict[str, dict[str, float | str]] = field(default_factory=dict)  # item -> {value, unit} written
     cls: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -101,6 +116,9 @@ class ImportPreview:
     source: str
     rows: list[PreviewRow]
     unknown_columns: list[str]
+    unit_warnings: list[str] = field(default_factory=list)  # unit-less columns that look like another unit
+    unit_notes: list[str] = field(default_factory=list)  # conversions applied ("汞(μg/L): µg/L → mg/L (÷1000)")
+    unit_suspects: list[str] = field(default_factory=list)  # the headers behind ``unit_warnings``
 
     @property
     def valid_rows(self) -> list[PreviewRow]:
@@ -142,7 +160,7 @@ def _section_lookup(sections: pd.DataFrame) -> dict[str, str]:
 
 
 def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFrame | None = None,
-                   source: str | None = None) -> ImportPreview:
+                   source: str | None = None, units: dict[str, str] | None = None) -> ImportPreview:
     """Read and check an uploaded CSV/.xlsx (via ``quality.read_samples``) without writing.
 
     A row is rejected (``error``) when read_samples could not read it, when its section is not
@@ -150,7 +168,7 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
     evaluated items is filled. ``existing`` (e.g. ``all_samples(store)``) marks rows that will
     replace samples already shown for that section and month.
     """
-    table = read_samples(path)
+    table = read_samples(path, units=units)
     lookup = _section_lookup(sections)
     meta = sections.set_index("code")
     shown_months: dict[tuple[str, str], str] = {}
@@ -166,6 +184,8 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
         pr = PreviewRow(row=sr.row, section_text=text, section_code=code,
                         date=sr.date.isoformat() if sr.date else (sr.date_raw or None),
                         values={k: _stored_value(v) for k, v in sr.values.items()},
+                        originals={k: {"value": v.original, "unit": v.unit} for k, v in sr.values.items()
+                                   if v.unit is not None},
                         warnings=list(sr.warnings))
         problems = [sr.error] if sr.error else []
         if not text:
@@ -195,18 +215,25 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
         if problems:
             pr.error = "; ".join(problems)
         rows.append(pr)
-    return ImportPreview(source=source or Path(path).name, rows=rows, unknown_columns=list(table.unknown_columns))
+    return ImportPreview(source=source or Path(path).name, rows=rows, unknown_columns=list(table.unknown_columns),
+                         unit_warnings=list(table.unit_warnings), unit_suspects=list(table.unit_suspects),
+                         unit_notes=[u.note() for u in table.column_units.values() if u.converted])
 
 
 # --------------------------------------------------------------------------- writing
-def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: bool = False) -> int:
+def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: bool = False,
+                  units_confirmed: bool = False) -> int:
     """Write the preview's rows in ONE transaction; returns the batch id.
 
     With errors in the preview nothing is written (ValidationError) unless ``skip_invalid``,
     in which case only the valid rows are written. A (section, date) already imported is
-    replaced. Who and when are recorded on the batch and on every row.
+    replaced. Who and when are recorded on the batch and on every row. A preview with
+    ``unit_warnings`` is refused unless ``units_confirmed`` (the officer checked the units).
     """
     who = _user_name(user)
+    if preview.unit_warnings and not units_confirmed:
+        raise ValidationError("单位可疑, 未写入任何数据: " + "; ".join(preview.unit_warnings)
+                              + "; 请在导入页选择这些列的单位, 或确认按标准单位计")
     if preview.error_rows and not skip_invalid:
         bad = ", ".join(str(r.row) for r in preview.error_rows[:10])
         raise ValidationError(f"第 {bad} 行有错误, 未写入任何数据; 请修正文件后重新上传, 或选择只导入无误的行")
@@ -225,11 +252,13 @@ def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: b
             for r in rows:
                 conn.execute(
                     "INSERT INTO section_samples_imported(section_code, date, month, values_json, batch_id, "
-                    "imported_by, imported_at) VALUES (?,?,?,?,?,?,?) "
+                    "imported_by, imported_at, originals_json) VALUES (?,?,?,?,?,?,?,?) "
                     "ON CONFLICT(section_code, date) DO UPDATE SET month=excluded.month, "
                     "values_json=excluded.values_json, batch_id=excluded.batch_id, "
-                    "imported_by=excluded.imported_by, imported_at=excluded.imported_at",
-                    (r.section_code, r.date, r.date[:7], json.dumps(r.values, ensure_ascii=False), batch, who, now))
+                    "imported_by=excluded.imported_by, imported_at=excluded.imported_at, "
+                    "originals_json=excluded.originals_json",
+                    (r.section_code, r.date, r.date[:7], json.dumps(r.values, ensure_ascii=False), batch, who, now,
+                     json.dumps(r.originals, ensure_ascii=False) if r.originals else None))
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -256,6 +285,18 @@ def imported_samples(store: Any) -> pd.DataFrame:
         rec.update({"imported_by": by, "imported_at": at, "batch_id": batch})
         records.append(rec)
     return pd.DataFrame(records, columns=None if records else ["section_code", "date", "mark"])
+
+
+def imported_originals(store: Any) -> dict[tuple[str, str], dict[str, dict]]:
+    """{(section_code, date): {item: {"value": as written, "unit": written unit}}} for imported rows
+    whose file was not in the standard's unit."""
+    conn = _connect(_db_path(store))
+    try:
+        rows = conn.execute("SELECT section_code, date, originals_json FROM section_samples_imported "
+                            "WHERE originals_json IS NOT NULL").fetchall()
+    finally:
+        conn.close()
+    return {(code, date): json.loads(text) for code, date, text in rows}
 
 
 def import_batches(store: Any) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gislib.quality import evaluate_sample, resolve_item
+from gislib.quality import evaluate_sample, main_pollutants_text, resolve_item
 
 META_COLUMNS = ("section_code", "date", "mark")
 
@@ -22,7 +22,7 @@ class SectionStatus:
     month: str  # YYYY-MM
     cls: str
     meets_target: bool | None
-    main_pollutants: str  # "总磷(0.6)、氨氮(0.2)" as bulletins write them
+    main_pollutants: str  # "总磷(0.6)、氨氮(0.2)" as bulletins write them (one decimal)
 
 
 def item_columns(samples: pd.DataFrame) -> list[str]:
@@ -44,9 +44,7 @@ def evaluate_rows(samples: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame
         out.append({
             "section_code": code, "date": rec["date"], "month": str(rec["date"])[:7], "cls": res.cls,
             "meets_target": res.meets_target,
-            "main_pollutants": "、".join(
-                f"{p.item}({p.multiple_vs_III:.2f})" if p.multiple_vs_III is not None else p.item
-                for p in res.main_pollutants),
+            "main_pollutants": main_pollutants_text(res),
         })
     return pd.DataFrame(out)
 

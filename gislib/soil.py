@@ -9,12 +9,22 @@ Verdicts (per sample and pollutant), with "above" meaning STRICTLY greater:
 - ``below_screening``: value ≤ 筛选值 (a value equal to the screening value is below);
 - ``above_screening``: 筛选值 < value ≤ 管制值 (detailed survey and risk assessment needed);
 - ``above_intervention``: value > 管制值;
+- ``above_screening_within_background``: 超筛选值但不高于背景值 — 砷, 钴 or 钒 above the screening
+  value but not above the plot's soil background value: by GB 36600-2018 表1/表2 注① such a plot is
+  not managed as a contaminated plot. Every such verdict carries ``footnote`` (the note's text);
+  backgrounds come from a 背景值 column, ``backgrounds`` / ``--background 砷=50``, or a verified
+  regional preset in ``gislib/presets/soil_background.json`` (none is verified yet);
 - ``error``: the cell or column could not be judged; ``error`` says why and what to do.
+
+Units (``gislib.units``): a header unit ("苯(µg/kg)", "砷(毫克/千克)") is converted to mg/kg; a unit
+of another quantity or an unknown one is refused naming the column. Columns without a unit whose
+values exceed 10 × the class-2 管制值 are reported by :func:`magnitude_warnings` (they look like
+µg/kg); the CLI then exits 2 unless ``--assume-units`` or ``--units COL=UNIT``.
 
 Not-detected results ("ND", "未检出", "<0.01", "0.01L") are ``below_screening`` with ``value`` None,
 unless the detection limit itself is above the screening value (then an error: re-test needed).
 
-CLI: ``python -m gislib soil-check FILE --land-class 1|2 [--json]``.
+CLI: ``python -m gislib soil-check FILE --land-class 1|2 [--background 砷=50] [--json]``.
 """
 from __future__ import annotations
 
@@ -31,16 +41,67 @@ from typing import Any, Iterable, Mapping
 from gislib.domain import LAND_USE_CLASSES
 from gislib.errors import DataError, NotFoundError, ValidationError
 from gislib import textio
+from gislib import units as unitmod
 
 STANDARD = "GB 36600-2018"
-VERDICTS = ("below_screening", "above_screening", "above_intervention")
+WITHIN_BACKGROUND = "above_screening_within_background"
+VERDICTS = ("below_screening", "above_screening", "above_intervention", WITHIN_BACKGROUND)
 ERROR_VERDICT = "error"
 VERDICT_ZH = {
     "below_screening": "不超筛选值",
     "above_screening": "超筛选值",
     "above_intervention": "超管制值",
+    WITHIN_BACKGROUND: "超筛选值但不高于背景值",
     ERROR_VERDICT: "无法判定",
 }
+VERDICT_EN = {
+    "below_screening": "Not above screening",
+    "above_screening": "Above screening",
+    "above_intervention": "Above intervention",
+    WITHIN_BACKGROUND: "Above screening, not above background",
+    ERROR_VERDICT: "Cannot judge",
+}
+BACKGROUND_PRESETS_PATH = Path(__file__).with_name("presets") / "soil_background.json"
+
+
+def _background_presets() -> dict[str, Any]:
+    try:
+        return json.loads(BACKGROUND_PRESETS_PATH.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"背景值预设 {BACKGROUND_PRESETS_PATH} 无法读取（{exc}）；请重新安装 gislib") from exc
+
+
+_BG = _background_presets()
+BACKGROUND_ITEMS: tuple[str, ...] = tuple(_BG["items"])  # the items footnote ① applies to: 砷, 钴, 钒
+FOOTNOTE = _BG["footnote"]
+FOOTNOTE_EN = _BG["footnote_en"]
+VERDICT_EXPLAIN = {
+    WITHIN_BACKGROUND: ("测定值高于筛选值，但不高于该地块的土壤环境背景值：按 GB 36600-2018 注①，"
+                        "不纳入污染地块管理（高出的部分来自自然背景，不是污染）。" + FOOTNOTE),
+}
+VERDICT_EXPLAIN_EN = {
+    WITHIN_BACKGROUND: ("The value is above the screening value but not above the plot's soil background: by "
+                        "GB 36600-2018 note ① the plot is not managed as contaminated. " + FOOTNOTE_EN),
+}
+
+
+def background_region(region: str) -> dict[str, Any]:
+    """A regional background preset by id (``national``, ``shanghai``); NotFoundError otherwise."""
+    for entry in _BG["regions"]:
+        if entry["id"] == region:
+            return entry
+    ids = ", ".join(e["id"] for e in _BG["regions"])
+    raise NotFoundError(f"没有背景值预设 '{region}'；可选 {ids}")
+
+
+def preset_backgrounds(region: str | None) -> dict[str, float]:
+    """The VERIFIED background values of a region (mg/kg by item); unverified figures are never used."""
+    if not region:
+        return {}
+    entry = background_region(region)
+    if not entry.get("verified"):
+        return {}
+    return {k: float(v) for k, v in entry["values"].items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -66,7 +127,7 @@ class SoilLimit:
 # (table, name, CAS, screening class 1, screening class 2, intervention class 1, intervention class 2, footnote)
 _GB36600_ROWS: tuple[tuple[str, str, str, float, float, float, float, str], ...] = (
     # 表1 basic items: heavy metals and inorganics
-    ("表1", "砷", "7440-38-2", 20, 60, 120, 140, "a: 背景值超过筛选值时可采用背景值"),
+    ("表1", "砷", "7440-38-2", 20, 60, 120, 140, "①"),
     ("表1", "镉", "7440-43-9", 20, 65, 47, 172, ""),
     ("表1", "铬(六价)", "18540-29-9", 3.0, 5.7, 30, 78, ""),
     ("表1", "铜", "7440-50-8", 2000, 18000, 8000, 36000, ""),
@@ -116,9 +177,9 @@ _GB36600_ROWS: tuple[tuple[str, str, str, float, float, float, float, str], ...]
     # 表2 other items
     ("表2", "锑", "7440-36-0", 20, 180, 40, 360, ""),
     ("表2", "铍", "7440-41-7", 15, 29, 98, 290, ""),
-    ("表2", "钴", "7440-48-4", 20, 70, 190, 350, "a: 背景值超过筛选值时可采用背景值"),
+    ("表2", "钴", "7440-48-4", 20, 70, 190, 350, "①"),
     ("表2", "甲基汞", "22967-92-6", 5.0, 45, 10, 120, ""),
-    ("表2", "钒", "7440-62-2", 165, 752, 330, 1500, "a: 背景值超过筛选值时可采用背景值"),
+    ("表2", "钒", "7440-62-2", 165, 752, 330, 1500, "①"),
     ("表2", "氰化物", "57-12-5", 22, 135, 44, 270, ""),
     ("表2", "一溴二氯甲烷", "75-27-4", 0.29, 1.2, 2.9, 12, ""),
     ("表2", "溴仿", "75-25-2", 32, 103, 320, 1030, ""),
@@ -157,7 +218,8 @@ _GB36600_ROWS: tuple[tuple[str, str, str, float, float, float, float, str], ...]
 )
 
 GB36600: dict[str, SoilLimit] = {
-    name: SoilLimit(name, cas, table, (float(s1), float(s2)), (float(c1), float(c2)), note)
+    name: SoilLimit(name, cas, table, (float(s1), float(s2)), (float(c1), float(c2)),
+                    FOOTNOTE if note == "①" else note)
     for table, name, cas, s1, s2, c1, c2, note in _GB36600_ROWS
 }
 
@@ -228,8 +290,6 @@ _NOT_DETECTED = {"nd", "n.d.", "n.d", "未检出", "未检测到", "<dl", "<lod"
 _LESS_THAN_RE = re.compile(r"^(?:<|＜|&lt;|≤)\s*([0-9.]+(?:e-?\d+)?)$", re.I)
 _L_SUFFIX_RE = re.compile(r"^([0-9.]+(?:e-?\d+)?)\s*L$")  # "0.01L": HJ/GB report form for not detected
 _ND_WITH_LIMIT_RE = re.compile(r"^(?:nd|未检出)\s*[\(（]\s*([0-9.]+(?:e-?\d+)?)\s*[\)）]$", re.I)
-# Divisors to mg/kg (dividing, not multiplying by 0.001, keeps 700 µg/kg exactly equal to 0.7 mg/kg).
-_UNIT_DIVISOR = {"mg/kg": 1.0, "mg/kg干重": 1.0, "µg/kg": 1e3, "ng/kg": 1e6}
 
 
 def _key(text: str) -> str:
@@ -259,18 +319,22 @@ _NON_SAMPLE_KEYS = frozenset(_key(x) for x in _NON_SAMPLE_LABELS | _UNITS_ROW_LA
 def canonical_pollutant(name: str) -> str | None:
     """The GB 36600 item name for a column header or alias ("As", "六价铬", "石油烃"…), else None."""
     stripped = _UNIT_RE.sub("", re.sub(r"#\d+$", "", str(name))).strip()
-    return _ALIAS_INDEX.get(_key(stripped))
+    found = _ALIAS_INDEX.get(_key(stripped))
+    if found is None and unitmod.split_header(stripped)[1] is not None:  # "砷(毫克/千克)"
+        found = _ALIAS_INDEX.get(_key(unitmod.split_header(stripped)[0]))
+    return found
 
 
 def _unit_divisor(header: str) -> float | None:
-    """Divisor to mg/kg from a unit written in the header; 1.0 when there is none, None if unknown unit."""
-    match = _UNIT_RE.search(str(header))
-    if match:
-        unit = match.group(1).lower().replace("μ", "µ").replace("ug", "µg")
-        return _UNIT_DIVISOR.get(unit)
-    if re.search(r"[\(（]\s*[^()（）]*/\s*(kg|l|m3|m³)\s*[\)）]\s*$", str(header), re.I):
+    """Divisor to mg/kg from a unit written in the header; 1.0 when there is none, None if the unit
+    cannot be converted to mg/kg (unknown, or of another quantity such as mg/L)."""
+    written = unitmod.split_header(str(header))[1]
+    if written is None:
+        return 1.0
+    unit = unitmod.lookup(written)
+    if unit is None or unit.quantity != unitmod.SOIL:
         return None
-    return 1.0
+    return unit.div / unit.mul
 
 
 def _check_land_class(land_class: int) -> int:
@@ -312,6 +376,14 @@ class SoilVerdict:
     column: str = ""  # the header in the file
     row: int | None = None  # 1-based data row number (header excluded)
     error: str | None = None
+    background: float | None = None  # mg/kg, where one was given for this sample and pollutant
+    unit: str | None = None  # the unit the lab wrote when the value was converted (e.g. µg/kg)
+    original: float | None = None  # the value in that unit
+
+    @property
+    def footnote(self) -> str:
+        """GB 36600 note ① wherever the within-background verdict shows, else ""."""
+        return FOOTNOTE if self.verdict == WITHIN_BACKGROUND else ""
 
     @property
     def is_error(self) -> bool:
@@ -329,6 +401,13 @@ class SoilVerdict:
         }
         if self.detection_limit is not None:
             out["detection_limit"] = self.detection_limit
+        if self.background is not None:
+            out["background"] = _plain_number(self.background)
+        if self.footnote:
+            out["verdict_zh"] = VERDICT_ZH[self.verdict]
+            out["footnote"] = self.footnote
+        if self.unit is not None:
+            out["original"] = {"value": self.original, "unit": self.unit}
         if self.error:
             out.update(column=self.column, row=self.row, error=self.error)
         return out
@@ -366,8 +445,13 @@ def parse_result(raw: object) -> tuple[float | None, float | None, bool]:
     return value, None, False
 
 
-def classify(value: float, screening: float, intervention: float) -> str:
-    """below_screening if value ≤ screening; above_intervention if value > intervention; else above_screening."""
+def classify(value: float, screening: float, intervention: float, background: float | None = None) -> str:
+    """below_screening if value ≤ screening; else above_screening_within_background when a
+    ``background`` is given and value ≤ background (GB 36600 note ①, only for 砷/钴/钒: the caller
+    passes a background only for those); else above_intervention if value > intervention; else
+    above_screening."""
+    if value > screening and background is not None and value <= background:
+        return WITHIN_BACKGROUND
     if value > intervention:
         return "above_intervention"
     if value > screening:
@@ -384,7 +468,89 @@ def _find_sample_key(keys: Iterable[str]) -> str | None:
     return None
 
 
-def check_samples(rows: Iterable[Mapping[str, object]], land_class: int) -> list[SoilVerdict]:
+_BACKGROUND_WORDS = ("背景值", "背景", "background", "bg")
+
+
+def _background_item(header: str, pollutant_items: list[str]) -> str | None:
+    """The item a background column is for: "砷背景值"/"背景值(As)" → 砷; a plain "背景值" → the one
+    footnote-① item of the file. Returns "" for a background column that names no usable item
+    (ValidationError when it is ambiguous), None when ``header`` is no background column."""
+    name = unitmod.split_header(str(header))[0]
+    key = _key(name)
+    word = next((w for w in _BACKGROUND_WORDS if w in key and (w != "bg" or key.endswith("bg"))), None)
+    if word is None:
+        return None
+    rest = key.replace(word, "").replace("背景", "")
+    if rest:
+        return _ALIAS_INDEX.get(rest) or ""
+    candidates = [i for i in pollutant_items if i in BACKGROUND_ITEMS]
+    if len(candidates) == 1:
+        return candidates[0]
+    raise ValidationError(
+        f"背景值列 '{header}' 没有写明污染物，而文件中有 {len(candidates)} 个可用背景值的污染物"
+        f"（{'、'.join(candidates) or '无'}）；请把列名写成 砷背景值、钴背景值 这样",
+        field=str(header),
+    )
+
+
+def _split_columns(
+    headers: list[str], sample_key: str
+) -> tuple[list[tuple[str, SoilLimit, float]], dict[str, tuple[str, float]], list[SoilVerdict]]:
+    """Pollutant columns (header, limit, divisor), background columns {item: (header, divisor)}
+    and the error entries of columns that cannot be used."""
+    meta = {_key(c) for c in META_COLUMNS}
+    errors: list[SoilVerdict] = []
+    columns: list[tuple[str, SoilLimit, float]] = []
+    candidates = []
+    for header in headers:
+        if header == sample_key or _key(_UNIT_RE.sub("", str(header))) in meta or not str(header).strip():
+            continue
+        candidates.append(header)
+    items = [canonical_pollutant(h) or canonical_pollutant(unitmod.split_header(h)[0]) for h in candidates]
+    backgrounds: dict[str, tuple[str, float]] = {}
+    for header, name in zip(candidates, items):
+        divisor = _unit_divisor(header)
+        bg_item = _background_item(header, [i for i in items if i])
+        if bg_item is not None:
+            if bg_item not in BACKGROUND_ITEMS:
+                errors.append(SoilVerdict(None, str(header), None, None, None, ERROR_VERDICT, column=str(header), error=(
+                    f"背景值列 '{header}'：GB 36600-2018 注① 只对 {'、'.join(BACKGROUND_ITEMS)} 适用背景值；"
+                    "其他污染物按筛选值判定，请删除该列")))
+            elif divisor is None:
+                errors.append(SoilVerdict(None, bg_item, None, None, None, ERROR_VERDICT, column=str(header), error=(
+                    f"列 '{header}' 的单位无法换算为 mg/kg；请用 mg/kg 或 µg/kg")))
+            else:
+                backgrounds[bg_item] = (str(header), divisor)
+            continue
+        if name is None:
+            errors.append(SoilVerdict(
+                None, str(header), None, None, None, ERROR_VERDICT, column=str(header),
+                error=f"unknown pollutant / 未知污染物列 '{header}'：不在 {STANDARD} 表1/表2 中，"
+                      "请改用标准中的名称（如 砷、六价铬、石油烃(C10-C40)）或删除该列",
+            ))
+            continue
+        if divisor is None:
+            errors.append(SoilVerdict(
+                None, name, None, None, None, ERROR_VERDICT, column=str(header),
+                error=f"列 '{header}' 的单位无法换算为 mg/kg：土壤结果须为 mg/kg（或 µg/kg、ng/kg，会自动换算），请改正表头",
+            ))
+            continue
+        columns.append((str(header), GB36600[name], divisor))
+    return columns, backgrounds, errors
+
+
+def _parse_background(raw: object, header: str, divisor: float) -> float | None:
+    value, _dl, not_detected = parse_result(raw)  # ValueError for text
+    if not_detected or value is None:
+        return None
+    if value < 0:
+        raise ValueError(raw)
+    return value / divisor
+
+
+def check_samples(
+    rows: Iterable[Mapping[str, object]], land_class: int, backgrounds: Mapping[str, float] | None = None,
+) -> list[SoilVerdict]:
     """Judge every pollutant cell of every row against GB 36600-2018 for ``land_class`` (1 or 2).
 
     ``rows`` are mappings header → cell (e.g. from :func:`read_soil_file`); one header is the sample
@@ -392,8 +558,12 @@ def check_samples(rows: Iterable[Mapping[str, object]], land_class: int) -> list
     Metadata columns (深度, 经度, 备注 …) are ignored. Empty cells mean "not analysed" and give no
     verdict. Problems come back as verdict "error" entries (one per unknown column, one per bad cell
     or row) so that nothing is lost; good cells of the same row are still judged.
+
+    Backgrounds (note ①, 砷/钴/钒 only): a per-sample column (背景值, 砷背景值, background …) wins over
+    ``backgrounds`` ({item or alias: mg/kg}, e.g. the plot's recorded values).
     """
     land_class = _check_land_class(land_class)
+    fixed = _fixed_backgrounds(backgrounds)
     rows = list(rows)
     if not rows:
         return []
@@ -406,29 +576,7 @@ def check_samples(rows: Iterable[Mapping[str, object]], land_class: int) -> list
             f"找不到样品编号列：表头是 {', '.join(map(str, headers))}；请添加一列 样品编号（或 样品 / sample）",
             field="sample",
         )
-    out: list[SoilVerdict] = []
-    columns: list[tuple[str, SoilLimit, float]] = []
-    meta = {_key(c) for c in META_COLUMNS}
-    for header in headers:
-        if header == sample_key or _key(_UNIT_RE.sub("", str(header))) in meta or not str(header).strip():
-            continue
-        name = canonical_pollutant(header)
-        divisor = _unit_divisor(header)
-        if name is None:
-            out.append(SoilVerdict(
-                None, str(header), None, None, None, ERROR_VERDICT, column=str(header),
-                error=f"unknown pollutant / 未知污染物列 '{header}'：不在 {STANDARD} 表1/表2 中，"
-                      "请改用标准中的名称（如 砷、六价铬、石油烃(C10-C40)）或删除该列",
-            ))
-            continue
-        if divisor is None:
-            out.append(SoilVerdict(
-                None, name, None, None, None, ERROR_VERDICT, column=str(header),
-                error=f"列 '{header}' 的单位无法识别：土壤结果须为 mg/kg（或 µg/kg，会自动换算），请改正表头",
-            ))
-            continue
-        columns.append((str(header), GB36600[name], divisor))
-
+    columns, bg_columns, out = _split_columns(headers, sample_key)
     for index, row in enumerate(rows, start=1):
         sample = str(row.get(sample_key) or "").strip()
         if sample.endswith(".0") and sample[:-2].isdigit():
@@ -447,36 +595,114 @@ def check_samples(rows: Iterable[Mapping[str, object]], land_class: int) -> list
                 error=f"第 {index} 行是「{sample}」行，不是样品，未判定；如确为样品请改用其他编号",
             ))
             continue
-        for header, limit, divisor in columns:
-            raw = row.get(header)
-            screening = limit.screening_for(land_class)
-            intervention = limit.intervention_for(land_class)
-            base = dict(sample=sample, pollutant=limit.name, screening=screening, intervention=intervention,
-                        raw="" if raw is None else str(raw), column=header, row=index)
+        row_bg = dict(fixed)
+        for item, (header, divisor) in bg_columns.items():
             try:
-                value, detection_limit, not_detected = parse_result(raw)
+                value = _parse_background(row.get(header), header, divisor)
             except ValueError:
-                out.append(SoilVerdict(value=None, verdict=ERROR_VERDICT, **base, error=(
-                    f"样品 {sample} 的 {header} 值 '{raw}' 不是数字：请填写数值（mg/kg）、ND/未检出 或 <检出限")))
+                out.append(SoilVerdict(None, item, None, None, None, ERROR_VERDICT, column=header, row=index, error=(
+                    f"样品 {sample} 的 {header} 值 '{row.get(header)}' 不是非负数字：请填写背景值（mg/kg）或留空")))
                 continue
-            if value is None and not not_detected:
-                continue  # empty cell: not analysed
-            if not_detected:
-                limit_mg = None if detection_limit is None else detection_limit / divisor
-                if limit_mg is not None and limit_mg > screening:
-                    out.append(SoilVerdict(value=None, verdict=ERROR_VERDICT, detection_limit=limit_mg, **base, error=(
-                        f"样品 {sample} 的 {limit.name} 未检出，但检出限 {limit_mg:g} mg/kg 高于筛选值 {screening:g}，"
-                        "无法判定：请用检出限更低的方法复测")))
-                    continue
-                out.append(SoilVerdict(value=None, verdict="below_screening", detection_limit=limit_mg, **base))
-                continue
-            if value < 0:
-                out.append(SoilVerdict(value=None, verdict=ERROR_VERDICT, **base, error=(
-                    f"样品 {sample} 的 {header} 为负值 {value:g}：浓度不能为负，请核对原始报告")))
-                continue
-            value_mg = value / divisor
-            out.append(SoilVerdict(value=value_mg, verdict=classify(value_mg, screening, intervention), **base))
+            if value is not None:
+                row_bg[item] = value
+        for header, limit, divisor in columns:
+            verdict = _judge_cell(sample, index, header, limit, divisor, row.get(header), land_class,
+                                  row_bg.get(limit.name))
+            if verdict is not None:
+                out.append(verdict)
     return out
+
+
+def _fixed_backgrounds(backgrounds: Mapping[str, float] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in (backgrounds or {}).items():
+        name = canonical_pollutant(str(key))
+        if name not in BACKGROUND_ITEMS:
+            raise ValidationError(
+                f"背景值 '{key}'：GB 36600-2018 注① 只对 {'、'.join(BACKGROUND_ITEMS)} 适用背景值", field=str(key))
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ValidationError(f"{name} 的背景值 {value!r} 必须是不小于 0 的数字（mg/kg）", field=name)
+        out[name] = float(value)
+    return out
+
+
+def _judge_cell(sample: str, index: int, header: str, limit: SoilLimit, divisor: float, raw: object,
+                land_class: int, background: float | None) -> SoilVerdict | None:
+    """The verdict of one cell (None for an empty cell: not analysed)."""
+    screening = limit.screening_for(land_class)
+    intervention = limit.intervention_for(land_class)
+    base = dict(sample=sample, pollutant=limit.name, screening=screening, intervention=intervention,
+                raw="" if raw is None else str(raw), column=header, row=index, background=background)
+    try:
+        value, detection_limit, not_detected = parse_result(raw)
+    except ValueError:
+        return SoilVerdict(value=None, verdict=ERROR_VERDICT, **base, error=(
+            f"样品 {sample} 的 {header} 值 '{raw}' 不是数字：请填写数值（mg/kg）、ND/未检出 或 <检出限"))
+    if value is None and not not_detected:
+        return None
+    if not_detected:
+        limit_mg = None if detection_limit is None else detection_limit / divisor
+        if limit_mg is not None and limit_mg > screening:
+            return SoilVerdict(value=None, verdict=ERROR_VERDICT, detection_limit=limit_mg, **base, error=(
+                f"样品 {sample} 的 {limit.name} 未检出，但检出限 {limit_mg:g} mg/kg 高于筛选值 {screening:g}，"
+                "无法判定：请用检出限更低的方法复测"))
+        return SoilVerdict(value=None, verdict="below_screening", detection_limit=limit_mg, **base)
+    if value < 0:
+        return SoilVerdict(value=None, verdict=ERROR_VERDICT, **base, error=(
+            f"样品 {sample} 的 {header} 为负值 {value:g}：浓度不能为负，请核对原始报告"))
+    value_mg = value / divisor
+    converted = {"unit": unitmod.split_header(header)[1], "original": value} if divisor != 1.0 else {}
+    return SoilVerdict(value=value_mg, verdict=classify(value_mg, screening, intervention, background),
+                       **base, **converted)
+
+
+def magnitude_suspects(rows: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """{header: warning} for unit-less pollutant columns with a value above 10 × the class-2 管制值:
+    they look like µg/kg (our plausibility convention, docs/domain.md §9)."""
+    rows = list(rows)
+    headers: list[str] = []
+    for row in rows:
+        headers.extend(h for h in row if h not in headers)
+    suspects: dict[str, str] = {}
+    for header in headers:
+        name = canonical_pollutant(header)
+        if name is None or unitmod.split_header(header)[1] is not None:
+            continue
+        values = []
+        for row in rows:
+            try:
+                value = parse_result(row.get(header))[0]
+            except (ValueError, TypeError):
+                continue
+            if value is not None:
+                values.append(value)
+        ceiling = 10 * GB36600[name].intervention[1]
+        if values and max(values) > ceiling:
+            suspects[header] = (
+                f"列 '{header}' 没有写单位，最大值 {max(values):g} 超过{name}第二类用地管制值的 10 倍（{ceiling:g} mg/kg），"
+                f"像是 µg/kg；请确认单位 / column '{header}' has no unit and {max(values):g} is above 10 × the "
+                "class-2 intervention value: it looks like µg/kg")
+    return suspects
+
+
+def magnitude_warnings(rows: Iterable[Mapping[str, object]]) -> list[str]:
+    """The warnings of :func:`magnitude_suspects`."""
+    return list(magnitude_suspects(rows).values())
+
+
+def apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[dict[str, str]]:
+    """Rows whose headers carry the units given by the officer ("苯" + µg/kg → "苯(µg/kg)")."""
+    if not given:
+        return rows
+    headers = list(rows[0]) if rows else []
+    missing = [c for c in given if c not in headers]
+    if missing:
+        raise ValidationError(f"指定单位的列 {', '.join(missing)} 不在文件中（表头：{', '.join(headers)}）",
+                              field=missing[0])
+    renamed = {h: f"{unitmod.split_header(h)[0]}({given[h]})" if h in given else h for h in headers}
+    return [{renamed.get(k, k): v for k, v in row.items()} for row in rows]
 
 
 # --------------------------------------------------------------------------- reading files
@@ -580,22 +806,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--land-class", required=True,
                         help="1 = 第一类用地 (居住、学校、医疗…), 2 = 第二类用地 (工业、物流、商业…)")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
-    parser.epilog = "Exit status: 0 all cells judged, 1 some cells/columns could not be judged (listed), 2 error."
+    parser.add_argument("--background", action="append", default=[], metavar="ITEM=MG_KG",
+                        help="soil background value (mg/kg) for 砷/钴/钒 (GB 36600 note ①), e.g. --background 砷=50; "
+                             "a 背景值 column in the file wins")
+    parser.add_argument("--units", action="append", default=[], metavar="COL=UNIT",
+                        help="unit of a column, e.g. --units 苯=µg/kg (repeatable)")
+    parser.add_argument("--assume-units", action="store_true",
+                        help="confirm that columns without a unit are mg/kg even where values look like µg/kg")
+    parser.epilog = ("Exit status: 0 all cells judged, 1 some cells/columns could not be judged (listed), 2 error "
+                     "(also: unit-less columns that look like µg/kg, unless --assume-units).")
 
 
 def _table(verdicts: list[SoilVerdict]) -> str:
-    lines = [f"{'样品':<10}{'污染物':<16}{'测定值':>12}{'筛选值':>10}{'管制值':>10}  结论"]
+    lines = [f"{'样品':<10}{'污染物':<16}{'测定值':>12}{'筛选值':>10}{'管制值':>10}{'背景值':>10}  结论"]
     for v in verdicts:
         value = "未检出" if v.value is None else f"{v.value:g}"
-        lines.append(f"{v.sample:<10}{v.pollutant:<16}{value:>12}{v.screening:>10g}{v.intervention:>10g}  "
-                     f"{VERDICT_ZH[v.verdict]}")
+        background = "—" if v.background is None else f"{v.background:g}"
+        lines.append(f"{v.sample:<10}{v.pollutant:<16}{value:>12}{v.screening:>10g}{v.intervention:>10g}"
+                     f"{background:>10}  {VERDICT_ZH[v.verdict]}{'①' if v.footnote else ''}")
+    if any(v.footnote for v in verdicts):
+        lines.append(FOOTNOTE)
     return "\n".join(lines)
+
+
+def _parse_backgrounds(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        name, _, value = str(item).partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValidationError(f"--background '{item}' 应写成 污染物=数值（mg/kg），如 砷=50",
+                                  field="--background") from None
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
     """Run soil-check: verdicts on stdout, rejected cells/columns on stderr."""
     land_class = land_class_for_use(args.land_class)
-    verdicts = check_samples(read_soil_file(args.file), land_class)
+    rows = apply_units(read_soil_file(args.file), unitmod.parse_unit_options(args.units))
+    warnings = magnitude_warnings(rows)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if warnings and not args.assume_units:
+        print("error: 单位可疑，未判定任何样品；请在表头写明单位（如 苯(µg/kg)），或用 --units 列名=单位，"
+              "或用 --assume-units 确认按 mg/kg 计 / suspicious units: nothing judged", file=sys.stderr)
+        return 2
+    from gislib.district import current_profile
+
+    backgrounds = {**preset_backgrounds(current_profile().soil_background_region),  # verified figures only
+                   **_parse_backgrounds(args.background)}
+    verdicts = check_samples(rows, land_class, backgrounds)
     good = [v for v in verdicts if not v.is_error]
     errors = [v for v in verdicts if v.is_error]
     if args.json:
@@ -609,6 +870,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 __all__ = [
+    "BACKGROUND_ITEMS", "FOOTNOTE", "VERDICT_EN", "VERDICT_EXPLAIN", "VERDICT_ZH", "WITHIN_BACKGROUND",
+    "apply_units", "magnitude_suspects", "magnitude_warnings", "preset_backgrounds", "background_region",
     "GB36600", "SoilLimit", "SoilVerdict", "VERDICTS", "canonical_pollutant", "check_samples", "classify",
     "land_class_for_use", "parse_result", "read_csv_any_encoding", "read_soil_file",
 ]

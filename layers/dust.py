@@ -1,24 +1,32 @@
-"""layers.dust: construction dust sites (建筑工地扬尘) coloured by the latest day's exceedances."""
+"""layers.dust: construction dust sites (建筑工地扬尘) coloured by the latest day's exceedances.
+
+The rule is the district's (gislib.district: the Putuo and city profiles use the Shanghai
+DB31/964-2016 preset); HETU_DUST_RULE overrides it. When the rule's figures are not verified, every
+status label says so next to the verdict.
+"""
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import pandas as pd
 
 from gislib.dataset import load_layer
+from gislib.district import current_profile
 from gislib.dust import evaluate, get_rule
 from gislib.i18n import t
 from layers.base import MapLayer, count_legend
 from layers.outfalls import point_canvas
 
-DEFAULT_RULE = "hebei-db13-2934-2019"  # the verified preset; the Shanghai limit is not verified yet
 # The ONE style definition of dust sites: status -> colour.
 STATUS_ORDER = [("over", "#d62728"), ("near", "#ff9f1c"), ("ok", "#2ca02c"), ("nodata", "#9e9e9e")]
+UNVERIFIED_NOTE = {"zh": "（规则限值未核实）", "en": " (rule limit NOT verified)"}
 
 
-def current_rule_name() -> str:
-    """The dust rule the map judges by (HETU_DUST_RULE: a preset id or a JSON file)."""
-    return os.environ.get("HETU_DUST_RULE", DEFAULT_RULE)
+def current_rule_name(dataset: str | None = None) -> str:
+    """The dust rule the map judges by: HETU_DUST_RULE (a preset id or a JSON file), else the
+    district profile's rule."""
+    return os.environ.get("HETU_DUST_RULE", "").strip() or current_profile(dataset).dust_rule
 
 
 def readings_frame(dataset: str | None = None) -> pd.DataFrame:
@@ -29,7 +37,7 @@ def readings_frame(dataset: str | None = None) -> pd.DataFrame:
 
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
     """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
-    rule = get_rule(rule_name or current_rule_name())
+    rule = get_rule(rule_name or current_rule_name(dataset))
     from gislib.catalog import layer_frame
 
     sites = layer_frame("dust_sites", dataset=dataset)
@@ -50,12 +58,15 @@ class DustSitesLayer(MapLayer):
 
     def load(self, dataset=None):
         gdf = super().load(dataset)
-        status = latest_day_status(dataset)
+        rule = get_rule(current_rule_name(dataset))
+        status = latest_day_status(dataset, rule.id or current_rule_name(dataset))
         gdf["status_date"] = gdf["code"].map(status["date"]).fillna("")
         gdf["exceedances"] = gdf["code"].map(status["exceedances"]).fillna(0).astype(int)
         gdf["exceeded"] = gdf["code"].map(status["exceeded"]).fillna(False).astype(bool)
         gdf["max_metric"] = gdf["code"].map(status["max_value"]).round(0)
         gdf["has_data"] = gdf["code"].isin(status.index)
+        gdf["rule"] = rule.name
+        gdf["rule_verified"] = rule.verified
         return gdf
 
     def styled(self, gdf, lang="zh"):
@@ -63,12 +74,16 @@ class DustSitesLayer(MapLayer):
         out["_cat"] = ["nodata" if not d else ("over" if e else ("near" if n > 0 else "ok"))
                        for d, e, n in zip(out["has_data"], out["exceeded"], out["exceedances"])]
         out["_color"] = out["_cat"].map(dict(STATUS_ORDER))
-        out["_status"] = [t(f"dust.{c}", lang) for c in out["_cat"]]
+        note = "" if out.get("rule_verified", pd.Series([True])).all() else UNVERIFIED_NOTE[lang]
+        out["_status"] = [t(f"dust.{c}", lang) + (note if c != "nodata" else "") for c in out["_cat"]]
         out["_label"] = out["code"] + " " + out["name"]
         return out
 
     def legend(self, styled, lang="zh"):
-        return count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
+        rows = count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
+        if "rule_verified" in styled and not styled["rule_verified"].all():  # say so next to the verdicts
+            rows = [dataclasses.replace(r, label=r.label + UNVERIFIED_NOTE[lang]) for r in rows]
+        return rows
 
     def to_folium(self, styled, lang="zh"):
         return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,

@@ -39,11 +39,12 @@ TITLES = {
 
 
 def district_name(lang: str = "zh", dataset: str | None = None) -> str:
-    """The district's display name."""
-    dataset = dataset or current_name()
-    if dataset == "city":
-        return "上海市" if lang == "zh" else "Shanghai"
-    return TITLES[lang]["unit"]
+    """The district's display name, from the district profile (gislib.district: HETU_DISTRICT or the
+    data set's): 上海市普陀区 / Putuo District, Shanghai; 上海市 / Shanghai."""
+    from gislib.district import current_profile
+
+    profile = current_profile(dataset or current_name())
+    return profile.name if lang == "zh" else profile.name_en
 
 
 def _in_bbox(gdf: gpd.GeoDataFrame, bbox4326: Bounds | None) -> gpd.GeoDataFrame:

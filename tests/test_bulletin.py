@@ -85,6 +85,20 @@ def test_section_table_and_distribution(bulletin):
     assert bulletin.title == "《测试区地表水环境质量专报（2026年10月）》"
 
 
+@pytest.mark.parametrize("district, title, area", [
+    ("putuo", "《普陀区地表水环境质量专报（2026年10月）》", "全区"),
+    ("city", "《上海市地表水环境质量专报（2026年10月）》", "全市"),
+])
+def test_title_and_wording_follow_the_district_profile(monkeypatch, district, title, area):
+    # no district given: the profile in force (HETU_DISTRICT, else the data set's) names the bulletin
+    monkeypatch.setenv("HETU_DISTRICT", district)
+    b = compute_bulletin(SAMPLES, SECTIONS, "2026-10")
+    assert b.title == title
+    summary = "".join(b.summary())
+    assert f"{area}共评价地表水监测断面5个" in summary
+    assert f"按断面类别比例法，{area}水质状况为“轻度污染”。" in summary
+
+
 def test_subdistrict_compliance_ranking(bulletin):
     c = bulletin.compliance
     assert list(c["subdistrict"]) == ["乙镇", "甲街道"]  # 丙街道 has no data this month

@@ -107,16 +107,19 @@ def test_allowed_exceedances_per_day_boundary(tmp_path: Path, n_high: int, excee
 
 
 def test_15_minute_readings_averaged_into_hours(tmp_path: Path) -> None:
+    # Time stamps close their period (Chinese air-quality convention): the hour labelled 09:00
+    # covers 08:00–09:00, i.e. the readings stamped 08:15, 08:30, 08:45 and 09:00.
     text = "站点,时间,PM10\n" + "".join(
         f"A,2024-05-01 {t},{v}\n" for t, v in [
-            ("08:00", 60), ("08:15", 80), ("08:30", 100), ("08:45", 120),  # (60+80+100+120)/4 = 90 > 80
-            ("09:00", 70), ("09:15", 80), ("09:30", 90), ("09:45", 80),    # (70+80+90+80)/4 = 80, not > 80
+            ("08:15", 60), ("08:30", 80), ("08:45", 100), ("09:00", 120),  # (60+80+100+120)/4 = 90 > 80
+            ("09:15", 70), ("09:30", 80), ("09:45", 90), ("10:00", 80),    # (70+80+90+80)/4 = 80, not > 80
         ])
     readings = read_readings(write_csv(tmp_path, text))
     series = window_series(readings, rule())
     assert list(series["value"]) == [90.0, 80.0]
     assert list(series["exceeded"]) == [True, False]
     assert list(series["n_readings"]) == [4, 4]
+    assert list(series["window_end"].dt.hour) == [9, 10]  # the labels
     assert list(series["window_start"].dt.hour) == [8, 9]
     [day] = evaluate(readings, rule())
     assert (day.exceedances, day.n_readings, day.n_windows, day.max_value) == (1, 8, 2, 90.0)
@@ -239,8 +242,8 @@ def test_named_background_column_and_utc_offsets(tmp_path: Path) -> None:
     readings = read_readings(write_csv(tmp_path, text))
     assert readings.has_background and readings.pollutants == ("PM10",)
     series = window_series(readings, rule(subtract_background=True, background_cap_ugm3=150))
-    # 200 − 100 = 100 > 80; 240 − 100 = 140 > 80
-    assert list(series["window_start"].dt.hour) == [8, 9]
+    # 200 − 100 = 100 > 80; 240 − 100 = 140 > 80; a stamp on the hour labels the hour it closes
+    assert list(series["window_end"].dt.hour) == [8, 9]
     assert list(series["metric"]) == [100.0, 140.0]
 
 

@@ -86,3 +86,22 @@ def test_merged_upload_wins():
     out = merged(base, up)
     assert list(zip(out["site"], out["PM10"])) == [("A", 50.0), ("A", 99.0), ("B", 70.0)]
     assert "PM2.5" not in out.columns  # all-empty pollutant columns of the upload are not added
+
+
+def test_the_written_unit_is_recorded(db, readings):
+    # PM10(mg/m³) 0.120 is stored as 120 µg/m³, with the unit the file was written in
+    save_readings(db, readings, "officer:demo", "r.csv")
+    back = load_readings(db).set_index(["site", "time"])
+    first = back.loc[("GD-1", pd.Timestamp("2026-11-22 08:00"))]
+    assert first["PM10"] == pytest.approx(120) and first["units"] == "PM10=mg/m³"
+
+
+def test_a_store_table_from_before_units_gets_the_column(db, readings):
+    conn = sqlite3.connect(db)
+    conn.execute(f"CREATE TABLE {TABLE} (site TEXT NOT NULL, time TEXT NOT NULL, pm10 REAL, pm25 REAL, tsp REAL, "
+                 "background REAL, source TEXT, user TEXT NOT NULL, imported_at TEXT NOT NULL, PRIMARY KEY (site, time))")
+    conn.commit()
+    conn.close()
+    assert list(load_readings(db).columns)[-1] == "units"  # readable before the upgrade
+    assert save_readings(db, readings, "officer:demo") == 3
+    assert set(load_readings(db)["units"]) == {"PM10=mg/m³"}

@@ -165,10 +165,11 @@ def test_multiples_vs_class_iii_and_target():
     assert nh3.target == "II" and nh3.reference_classes == ("III", "II")
     # No target -> no target multiple, reference III only.
     assert evaluate_sample({"氨氮": 1.8}).item("氨氮").multiple_vs_target is None
-    # TP 0.2345: (0.2345 − 0.2)/0.2 = 0.1725 kept in full; displayed 0.17.
+    # TP 0.2345: (0.2345 − 0.2)/0.2 = 0.1725 kept in full; displayed to ONE decimal, 0.2
+    # (22号 writes "高锰酸盐指数(1.2)").
     tp = evaluate_sample({"TP": 0.2345}).item("TP")
     assert tp.multiple_vs_III == pytest.approx(0.1725)
-    assert round_multiple(tp.multiple_vs_III) == 0.17
+    assert round_multiple(tp.multiple_vs_III) == 0.2
     # Not exceeding -> None; DO and pH never get one.
     assert evaluate_sample({"TP": 0.1}).item("TP").multiple_vs_III is None
     assert evaluate_sample({"DO": 2.5}).item("DO").multiple_vs_III is None
@@ -216,9 +217,10 @@ def test_main_pollutants_heavy_metal_priority():
 def test_main_pollutants_only_when_worse_than_iii():
     # NH3-N 1.0 -> III: no main pollutants.
     assert evaluate_sample({"NH3-N": 1.0, "TP": 0.2}).main_pollutants == []
-    # pH 10 -> 劣V without a multiple ranks after NH3-N 2.5 (劣V, (2.5−1)/1 = 1.5).
+    # pH 10 -> 劣V has no multiple (22号), so the multiple tie rule cannot rank it: it comes before
+    # NH3-N 2.5 (劣V, (2.5−1)/1 = 1.5) within the same class instead of being pushed out.
     r = evaluate_sample({"pH": 10, "NH3-N": 2.5})
-    assert [p.item for p in r.main_pollutants] == ["氨氮", "pH"]
+    assert [p.item for p in r.main_pollutants] == ["pH", "氨氮"]
 
 
 # --------------------------------------------------------------------------- river grade
@@ -383,7 +385,7 @@ def test_cli_gbk_csv_json(tmp_path):
     # CODMn 4.1 -> III; DO 6.2 -> II; TN ignored. Both IV -> ordered by multiple: TP, NH3-N.
     first = out[0]
     assert first["class"] == "IV" and first["meets_target"] is False
-    assert [(p["item"], p["multiple"]) for p in first["main_pollutants"]] == [("总磷", 0.25), ("氨氮", 0.2)]
+    assert [(p["item"], p["multiple"]) for p in first["main_pollutants"]] == [("总磷", 0.3), ("氨氮", 0.2)]  # 0.25 → 0.3 (one decimal, half up)
     assert out[1]["class"] is None and "xx" in out[1]["error"]
     # Row 4: DO 7.6 I, CODMn 1 I, NH3-N 0.1 I, TP 0.01 I, pH 7 I -> I; target II met.
     assert out[2]["class"] == "I" and out[2]["meets_target"] is True
@@ -421,7 +423,7 @@ def test_cli_table_and_errors(tmp_path):
     path.write_text("断面,氨氮\n甲,1.8\n", encoding="utf-8")
     proc = _cli(path)
     assert proc.returncode == 0, proc.stderr
-    assert "甲" in proc.stdout and "氨氮(0.80)" in proc.stdout  # (1.8 − 1.0)/1.0 = 0.8
+    assert "甲" in proc.stdout and "氨氮(0.8)" in proc.stdout  # (1.8 − 1.0)/1.0 = 0.8
     missing = _cli(tmp_path / "nope.csv", "--json")
     assert missing.returncode == 2 and "找不到文件" in missing.stderr
     bad_type = _cli(path, "--water-type", "海洋")

@@ -143,3 +143,32 @@ def test_all_samples_merges_with_the_demo_table(tmp_path, store):
     oct1 = after[(after["section_code"] == "PTDM001") & (after["date"].str.startswith("2026-10"))]
     assert list(oct1["mark"]) == [IMPORTED_MARK] and list(oct1["date"]) == ["2026-10-08"]
     assert len(after) == len(before)  # two demo rows replaced by two imported rows
+
+
+def test_units_converted_with_the_written_figures_kept(tmp_path, store):
+    from gislib.samples import imported_originals
+
+    # Hg 0.5 µg/L = 0.0005 mg/L; As 60 µg/L = 0.06 mg/L (÷1000); DO 5.5 mg/L as written
+    text = "断面名称,采样日期,溶解氧,汞(μg/L),砷(μg/L)\nPTDM001,2026-10-08,5.5,0.5,60\n"
+    preview = preview_import(_csv(tmp_path, text), SECTIONS)
+    [row] = preview.rows
+    assert row.values["汞"] == pytest.approx(0.0005) and row.values["砷"] == pytest.approx(0.06)
+    assert row.originals == {"汞": {"value": 0.5, "unit": "µg/L"}, "砷": {"value": 60.0, "unit": "µg/L"}}
+    commit_import(store, preview, "officer:li")
+    stored = imported_samples(store).iloc[0]
+    assert stored["汞"] == pytest.approx(0.0005)
+    assert imported_originals(store)[("PTDM001", "2026-10-08")]["汞"] == {"value": 0.5, "unit": "µg/L"}
+
+
+def test_suspicious_units_block_the_write_until_confirmed(tmp_path, store):
+    text = "断面名称,采样日期,溶解氧,汞\nPTDM001,2026-10-08,5.5,0.5\n"  # Hg 0.5 "mg/L" > ceiling 0.01
+    path = _csv(tmp_path, text)
+    preview = preview_import(path, SECTIONS)
+    assert preview.unit_suspects == ["汞"] and "µg/L" in preview.unit_warnings[0]
+    with pytest.raises(ValidationError, match="单位可疑"):
+        commit_import(store, preview, "officer:li")
+    assert imported_samples(store).empty
+    fixed = preview_import(path, SECTIONS, units={"汞": "µg/L"})  # the officer's answer on the page
+    assert fixed.unit_warnings == [] and fixed.rows[0].values["汞"] == pytest.approx(0.0005)
+    commit_import(store, fixed, "officer:li", units_confirmed=True)
+    assert len(imported_samples(store)) == 1

@@ -226,3 +226,57 @@ def test_title_row_units_row_and_limit_row(tmp_path: Path) -> None:
     # 砷 25 > 20; 苯 1500 µg/kg = 1.5 mg/kg > 筛选值 1 and ≤ 管制值 10
     assert [(v.pollutant, v.value, v.verdict) for v in verdicts if not v.is_error] == [
         ("砷", 25.0, "above_screening"), ("苯", 1.5, "above_screening")]
+
+
+# --------------------------------------------------------------------------- background (note ①) and units
+def test_arsenic_within_background_is_not_above_screening() -> None:
+    # As 45 mg/kg on class-1 land: 筛选值 20 < 45 ≤ 管制值 120, so without a background it is
+    # "above screening"; with the plot's background 50 (45 ≤ 50) note ① applies: not managed as contaminated.
+    [plain] = check_samples([{"样品编号": "T1", "砷": "45"}], 1)
+    assert plain.verdict == "above_screening"
+    [v] = check_samples([{"样品编号": "T1", "砷": "45"}], 1, backgrounds={"As": 50})
+    assert v.verdict == "above_screening_within_background"
+    assert v.background == 50 and "不纳入污染地块管理" in v.footnote
+    # 55 > background 50: above screening again (the background does not lift the limit further).
+    [over] = check_samples([{"样品编号": "T1", "砷": "55", "砷背景值": "50"}], 1)
+    assert over.verdict == "above_screening" and over.footnote == ""
+    # the value equal to the background is "not above" it (note ①: 等于或低于背景值).
+    [equal] = check_samples([{"样品编号": "T1", "砷": "50", "背景值": "50"}], 1)
+    assert equal.verdict == "above_screening_within_background"
+
+
+def test_background_only_for_arsenic_cobalt_vanadium() -> None:
+    with pytest.raises(ValidationError, match="砷、钴、钒"):
+        check_samples([{"样品编号": "T1", "铅": "500"}], 1, backgrounds={"铅": 600})
+    verdicts = check_samples([{"样品编号": "T1", "铅": "500", "铅背景值": "600"}], 1)
+    assert [v.verdict for v in verdicts] == ["error", "above_screening"]  # Pb 400 < 500 ≤ 800
+
+
+def test_soil_check_cli_background_column(tmp_path: Path) -> None:
+    path = tmp_path / "soil.csv"
+    path.write_text("样品编号,砷,背景值\nS1,45,50\nS2,45,\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "gislib", "soil-check", str(path), "--land-class", "1", "--json"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    s1, s2 = json.loads(proc.stdout)
+    assert (s1["verdict"], s1["background"], s1["verdict_zh"]) == (
+        "above_screening_within_background", 50, "超筛选值但不高于背景值")
+    assert s1["footnote"].startswith("①")
+    assert s2["verdict"] == "above_screening" and "footnote" not in s2
+
+
+def test_soil_units_converted_and_unitless_micrograms_caught(tmp_path: Path) -> None:
+    # benzene 700 µg/kg = 0.7 mg/kg ≤ class-1 screening 1 → below screening
+    [v] = check_samples([{"样品编号": "T1", "苯(微克/千克)": "700"}], 1)
+    assert (v.value, v.verdict, v.unit, v.original) == (0.7, "below_screening", "微克/千克", 700)
+    # a water unit on a soil column is refused, naming the column
+    [bad] = check_samples([{"样品编号": "T1", "砷(mg/L)": "5"}], 1)
+    assert bad.is_error and "砷(mg/L)" in bad.error
+    # unit-less 700 for benzene: > 10 × class-2 管制值 40 = 400 → looks like µg/kg; the CLI stops (exit 2)
+    path = tmp_path / "soil.csv"
+    path.write_text("样品编号,苯\nS1,700\n", encoding="utf-8")
+    cmd = [sys.executable, "-m", "gislib", "soil-check", str(path), "--land-class", "1", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 2 and "µg/kg" in proc.stderr and proc.stdout == ""
+    proc = subprocess.run(cmd + ["--units", "苯=µg/kg"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0 and json.loads(proc.stdout)[0]["value"] == 0.7

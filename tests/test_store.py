@@ -14,7 +14,7 @@ from gislib.store import (
     register_code_validator,
     validate_outfall,
 )
-from gislib.store.migrations import LATEST_VERSION, migrate
+from gislib.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from gislib.store.validators import credit_check_char, permit_outlet_code
 
 HUAWEI = "914403001922038216"  # 华为技术有限公司, published 统一社会信用代码
@@ -315,20 +315,22 @@ def test_open_upgrades_an_old_schema(tmp_path):
     assert migrate(conn, target=1) == 1
     conn.execute("INSERT INTO features (layer, code, name, state, lon, lat, data, version, created_by, "
                  "created_at, updated_by, updated_at) VALUES ('outfalls', 'OLD-1', '老排口', '疑似', 121.4, 31.2, "
-                 "'{\"name\": \"老排口\", \"type_l1\": \"暂无法确定\", \"type_l2\": \"暂无法确定\"}', 1, 'v1', "
+                 "'{\"name\": \"老排口\", \"type_l1\": \"暂无法确定\", \"type_l2\": \"暂无法确定\", "
+                 "\"discharge_pattern\": \"间歇排放\"}', 1, 'v1', "
                  "'2024-01-01T00:00:00+00:00', 'v1', '2024-01-01T00:00:00+00:00')")
     conn.close()
     store = open_store(tmp_path)
     try:
-        assert store.schema_version == LATEST_VERSION == 3
+        assert store.schema_version == LATEST_VERSION == MIGRATIONS[-1][0]
         rec = store.get("outfalls", "OLD-1")
         assert rec["name"] == "老排口"
+        assert rec["discharge_pattern"] == "间断排放"  # migration 20: HJ 521-2009 wording
         # tables of later versions work on the upgraded file
         with pytest.raises(ConflictError):
             store.update("outfalls", "OLD-1", {"name": "x"}, 7, "bob")
         assert len(store.conflicts()) == 1
         versions = [r[0] for r in store._conn.execute("SELECT version FROM schema_version ORDER BY version")]
-        assert versions == [1, 2, 3]
+        assert versions == [v for v, _d, _s in MIGRATIONS]
     finally:
         store.close()
 

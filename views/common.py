@@ -53,8 +53,11 @@ def tr(key: str) -> str:
 
 
 def demo_banner() -> None:
-    """The 示例数据 notice every page with generated records shows."""
-    st.caption(f"{tr('app.demo_banner')} · 数据集 dataset: `{current_name()}`")
+    """The 示例数据 notice every page with generated records shows, with the district whose rules apply."""
+    from gislib.district import current_profile
+
+    st.caption(f"{tr('app.demo_banner')} · 数据集 dataset: `{current_name()}` · "
+               f"{current_profile().display_name(lang())}（{current_profile().admin_code}）")
 
 
 def usable_upload(upload) -> bool:

@@ -134,7 +134,8 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
         "限值(µg/m³)" if zh else "Limit (µg/m³)": table["limit_ugm3"],
         "超标次数" if zh else "Windows over": table["exceedances"],
         "最大值(µg/m³)" if zh else "Max metric": table["max_value"].round(1),
-        "状态" if zh else "Status": table["status"] if zh else table["status"].map(STATUS_EN),
+        "状态" if zh else "Status": (table["status"] if zh else table["status"].map(STATUS_EN))
+        + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
         "_s": table["status"]})
     colours = shown.pop("_s").map(STATUS_COLOR).tolist()
     status_col = "状态" if zh else "Status"
@@ -144,12 +145,12 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
 
 
 def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str) -> alt.Chart:
-    data = frame[["window_start", "metric", "exceeded"]].copy()
+    data = frame[["window_end", "metric", "exceeded"]].copy()  # windows are labelled by their END (01:00 = 00:00–01:00)
     data["超限"] = data["exceeded"].map({True: "超过限值", False: "未超过"})
-    base = alt.Chart(data).encode(x=alt.X("window_start:T", title="时间"))
+    base = alt.Chart(data).encode(x=alt.X("window_end:T", title="时间（时段结束）"))
     line = base.mark_line(color="#4c78a8", strokeWidth=1.2).encode(
         y=alt.Y("metric:Q", title=f"{metric_label} (µg/m³)"),
-        tooltip=[alt.Tooltip("window_start:T", title="时段", format="%Y-%m-%d %H:%M"),
+        tooltip=[alt.Tooltip("window_end:T", title="时段（结束）", format="%Y-%m-%d %H:%M"),
                  alt.Tooltip("metric:Q", title=metric_label, format=".1f")])
     points = base.mark_circle(size=28).encode(
         y="metric:Q", color=alt.Color("超限:N", scale=alt.Scale(domain=["未超过", "超过限值"],
@@ -187,8 +188,8 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         st.info("该工地没有读数 / no readings for this site")
         return
     end = pd.Timestamp(day) + pd.Timedelta(days=1)
-    last24 = mine[(mine["window_start"] >= end - pd.Timedelta(hours=24)) & (mine["window_start"] < end)]
-    last30 = mine[(mine["window_start"] >= end - pd.Timedelta(days=30)) & (mine["window_start"] < end)]
+    last24 = mine[(mine["window_end"] > end - pd.Timedelta(hours=24)) & (mine["window_end"] <= end)]
+    last30 = mine[(mine["window_end"] > end - pd.Timedelta(days=30)) & (mine["window_end"] <= end)]
     c1, c2 = st.columns(2)
     with c1:
         if last24.empty:
@@ -204,7 +205,8 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],
                               "超标次数" if zh else "Windows over": mine_days["exceedances"],
                               "当日判定" if zh else "Day verdict": mine_days["exceeded"].map(
-                                  {True: "超标" if zh else "exceeded", False: "达标" if zh else "ok"}),
+                                  {True: "超标" if zh else "exceeded", False: "达标" if zh else "ok"})
+                              + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
                               "最大值" if zh else "Max": mine_days["max_value"].round(1),
                               "读数条数" if zh else "Readings": mine_days["n_readings"]})
         st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
@@ -221,6 +223,18 @@ def upload_readings(site_codes: set[str]) -> None:
         except HetuError as exc:
             st.error(str(exc))
             return
+    if parsed.unit_warnings:  # the officer confirms or corrects the unit before anything is saved or judged
+        st.warning("\n\n".join(parsed.unit_warnings))
+        choice = st.radio("单位 / Unit", ["mg/m³", "µg/m³"], index=None, horizontal=True, key="dust_upload_unit",
+                          help="这些读数没有写单位；请选择实际单位 / the file gives no unit: choose the real one")
+        if choice is None:
+            return
+        with uploaded_path(upload) as path:
+            try:
+                parsed = read_readings(path, units={p: choice for p in parsed.pollutants})
+            except HetuError as exc:
+                st.error(str(exc))
+                return
     frame = parsed.frame
     st.caption(f"{upload.name}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
                + (f" · 已由 mg/m³ 换算: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
@@ -235,7 +249,7 @@ def upload_readings(site_codes: set[str]) -> None:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
-            n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name)
+            n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name, units=parsed.units)
         except HetuError as exc:
             st.error(str(exc))
             return

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.catalog import store, version
-from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
+from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
 from gislib.store.ledger import ledger_rows, write_ledger
 from gislib.store.workflow import is_overdue
 from views.common import demo_banner, lang, localized, tr
@@ -24,6 +24,9 @@ TEXT: dict[str, dict[str, str]] = {
     "desc": {"zh": "倒序", "en": "Descending"},
     "all": {"zh": "全部", "en": "All"},
     "count": {"zh": "共 {n} 个排污口 (已撤销的不列出)", "en": "{n} outfalls (removed ones not listed)"},
+    "progress": {"zh": "溯源 {traced_pct}%（{traced}/{outfalls}）· 整治完成 {remediated_pct}%（已销号 {remediated}，整治中 {under_remediation}）",
+                 "en": "Traced {traced_pct}% ({traced}/{outfalls}) · remediation completed {remediated_pct}% "
+                       "(closed/销号 {remediated}, under way {under_remediation})"},
     "hint": {"zh": "点选一行打开该排污口的一口一档", "en": "Select a row to open the outfall's file"},
     "export": {"zh": "导出筛选结果", "en": "Export the filtered ledger"},
     "pdf": {"zh": "生成筛选结果的档案 PDF (最多 {n} 个)", "en": "Outfall-file PDF of the filtered rows (max {n})"},
@@ -148,6 +151,9 @@ def main() -> None:
     filters, sort = _filters()
     records = _records(version(), filters, sort, today.isoformat())
     st.caption(_t("count", n=len(records)) + " · " + _t("hint"))
+    progress = campaign_progress(r.get("state") for r in records)  # 已销号 counts as remediation completed (治)
+    if progress["outfalls"]:
+        st.caption(_t("progress", **progress))
     frame = ledger_frame(records, today)
     event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key="ledger_table", height=460)

@@ -16,7 +16,11 @@ from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
-from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
+from gislib.soil import (
+    BACKGROUND_ITEMS, STANDARD, VERDICT_EXPLAIN, VERDICT_EXPLAIN_EN, VERDICT_ZH, WITHIN_BACKGROUND,
+    apply_units, check_samples, land_class_for_use, magnitude_suspects, read_soil_file,
+)
+from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
 from gislib.colors import text_color_on
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
@@ -28,10 +32,9 @@ STAGE_EN = {
     "修复": "Remediation", "效果评估": "Effect evaluation", "移出名录": "Removed from list",
     "后期管理": "Aftercare", REMOVED_STATE: "Withdrawn",
 }
-VERDICT_EN = {"below_screening": "≤ screening", "above_screening": "> screening",
-              "above_intervention": "> intervention", "error": "cannot judge"}
+VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
-                 "error": "#d9d9d9"}
+                 WITHIN_BACKGROUND: "#c6dbef", "error": "#d9d9d9"}
 TEXT = {
     "title": ("污染地块", "Contaminated plots"),
     "mode.list": ("地块名录", "Plot list (名录)"), "mode.plot": ("地块档案", "Plot file"),
@@ -48,6 +51,10 @@ TEXT = {
     "upload_soil": ("上传检测结果（CSV 或 Excel：样品编号 + 各污染物 mg/kg）",
                     "Upload results (CSV or Excel: sample id + pollutants in mg/kg)"),
     "distance": ("距离（米）", "Distance (m)"),
+    "background": ("土壤环境背景值（mg/kg，仅砷、钴、钒，GB 36600 注①；不填则不考虑背景）",
+                   "Soil background (mg/kg; arsenic, cobalt, vanadium only, GB 36600 note ①; empty = not considered)"),
+    "unit_ask": ("请确认列「{col}」的单位（判定前必须确认）", "Confirm the unit of column “{col}” (needed before judging)"),
+    "unit_choose": ("请选择…", "Choose…"),
     "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
     "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
@@ -256,6 +263,19 @@ def history(st_, rec: dict) -> None:
                      hide_index=True, width="stretch")
 
 
+def background_inputs(rec: dict) -> dict[str, float]:
+    """The plot's soil background values (mg/kg) for the note-① items, entered by the officer."""
+    st.caption(L("background"))
+    cols = st.columns(len(BACKGROUND_ITEMS))
+    values = {}
+    for col, item in zip(cols, BACKGROUND_ITEMS):
+        value = col.number_input(item, min_value=0.0, value=None, step=1.0, format="%g",
+                                 key=f"soil_bg_{item}_{rec['code']}")
+        if value is not None:
+            values[item] = float(value)
+    return values
+
+
 def soil_check(rec: dict) -> None:
     st.markdown(f"**{L('soil')}** · {STANDARD}")
     try:
@@ -265,33 +285,56 @@ def soil_check(rec: dict) -> None:
         return
     st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
+    backgrounds = background_inputs(rec)
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
     if not usable_upload(upload):
         return
     with uploaded_path(upload) as path:
         try:
-            verdicts = check_samples(read_soil_file(path), land_class)
+            rows = read_soil_file(path)
         except HetuError as exc:
             st.error(str(exc))
             return
+    suspects = magnitude_suspects(rows)
+    if suspects:  # the officer confirms or corrects the unit before anything is judged
+        st.warning("\n\n".join(suspects.values()))
+        given = {}
+        for i, col in enumerate(suspects):
+            options = [L("unit_choose"), "mg/kg", "µg/kg"]
+            picked = st.selectbox(localized(TEXT["unit_ask"], col=col), options, key=f"soil_unit_{i}_{rec['code']}")
+            if picked == options[0]:
+                return
+            given[col] = picked
+        rows = apply_units(rows, given)
+    try:
+        verdicts = check_samples(rows, land_class, backgrounds)
+    except HetuError as exc:
+        st.error(str(exc))
+        return
     good = [v for v in verdicts if not v.is_error]
     errors = [v for v in verdicts if v.is_error]
     zh = lang() == "zh"
+    names = VERDICT_ZH if zh else VERDICT_EN
     counts = pd.Series([v.verdict for v in good]).value_counts()
-    cols = st.columns(3)
-    for col, verdict in zip(cols, ("below_screening", "above_screening", "above_intervention")):
-        col.metric(VERDICT_ZH[verdict] if zh else VERDICT_EN[verdict], int(counts.get(verdict, 0)))
+    shown_verdicts = ["below_screening", "above_screening", "above_intervention"]
+    if counts.get(WITHIN_BACKGROUND, 0) or backgrounds:
+        shown_verdicts.append(WITHIN_BACKGROUND)
+    for col, verdict in zip(st.columns(len(shown_verdicts)), shown_verdicts):
+        col.metric(names[verdict] + ("①" if verdict == WITHIN_BACKGROUND else ""), int(counts.get(verdict, 0)))
     frame = pd.DataFrame([{
         "样品" if zh else "Sample": v.sample, "污染物" if zh else "Pollutant": v.pollutant,
         "测定值(mg/kg)" if zh else "Value (mg/kg)": "未检出" if v.value is None else f"{v.value:g}",
         "筛选值" if zh else "Screening": f"{v.screening:g}", "管制值" if zh else "Intervention": f"{v.intervention:g}",
-        "结论" if zh else "Verdict": VERDICT_ZH[v.verdict] if zh else VERDICT_EN[v.verdict], "_v": v.verdict,
+        "背景值" if zh else "Background": "" if v.background is None else f"{v.background:g}",
+        "结论" if zh else "Verdict": names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
     } for v in good])
     if not frame.empty:
         verdict_col = "结论" if zh else "Verdict"
         colours = frame.pop("_v").map(VERDICT_COLOR)
         styler = frame.style.apply(lambda col: [f"background-color:{c}" for c in colours], subset=[verdict_col])
         st.dataframe(styler, hide_index=True, width="stretch")
+    if any(v.footnote for v in good):
+        st.info((VERDICT_EXPLAIN if zh else VERDICT_EXPLAIN_EN)[WITHIN_BACKGROUND])
     for err in errors:
         st.warning(err.error)
 

@@ -67,6 +67,9 @@ TEXT: dict[str, dict[str, str]] = {
     "import.confirm": {"zh": "确认导入", "en": "Confirm import"},
     "import.done": {"zh": "已导入 {n} 行（批次 {batch}，操作人 {user}）", "en": "Imported {n} rows (batch {batch}, by {user})"},
     "import.unknown": {"zh": "忽略了无法识别的列：{cols}", "en": "Ignored unknown columns: {cols}"},
+    "import.units": {"zh": "单位换算：{notes}", "en": "Units converted: {notes}"},
+    "import.unit_ask": {"zh": "请确认列「{col}」的单位（评价前必须确认）", "en": "Confirm the unit of column “{col}” (needed before evaluating)"},
+    "import.unit_choose": {"zh": "请选择…", "en": "Choose…"},
     "bulletin": {"zh": "月报（专报）", "en": "Monthly bulletin"},
     "bulletin.month": {"zh": "月份", "en": "Month"},
     "bulletin.build": {"zh": "生成月报", "en": "Build the bulletin"},
@@ -278,21 +281,44 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
 
 
 # --------------------------------------------------------------------------- import and bulletin
+def confirm_units(suspects: list[str], warnings: list[str]) -> dict[str, str] | None:
+    """Ask the officer for the unit of each unit-less column whose magnitudes look wrong;
+    None until every one is answered."""
+    st.warning("\n\n".join(warnings))
+    choices: dict[str, str] = {}
+    for i, col in enumerate(suspects):
+        options = [s("import.unit_choose"), "mg/L", "µg/L", "ng/L"]
+        picked = st.selectbox(s("import.unit_ask", col=col), options, key=f"import_unit_{i}_{col}")
+        if picked == options[0]:
+            return None
+        choices[col] = picked
+    return choices
+
+
 def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
     with st.expander(s("import")):
         st.caption(s("import.help"))
         upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
         if not usable_upload(upload):
             return
+        confirmed = False
         with uploaded_path(upload) as path:
             try:
                 preview = preview_import(path, sections, existing=samples, source=upload.name)
+                if preview.unit_warnings:  # confirm or correct the units before anything is evaluated
+                    given = confirm_units(preview.unit_suspects, preview.unit_warnings)
+                    if given is None:
+                        return
+                    preview = preview_import(path, sections, existing=samples, source=upload.name, units=given)
+                    confirmed = True
             except HetuError as exc:
                 st.error(str(exc))
                 return
         ok, bad = len(preview.valid_rows), len(preview.error_rows)
         if preview.unknown_columns:
             st.caption(s("import.unknown", cols="、".join(preview.unknown_columns)))
+        if preview.unit_notes:
+            st.info(s("import.units", notes="；".join(preview.unit_notes)))
         (st.warning if bad else st.success)(s("import.summary", ok=ok, bad=bad))
         frame = preview.frame()
         errors_col = "错误"
@@ -302,7 +328,8 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
             try:
-                batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip)
+                batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip,
+                                      units_confirmed=confirmed)
             except HetuError as exc:
                 st.error(str(exc))
                 return

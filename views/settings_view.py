@@ -36,6 +36,21 @@ def main() -> None:
         "tiles ready": tiles_ready(name), "HETU_DATA_DIR": str(settings.data_dir),
         "HETU_TIANDITU_KEY": "set" if settings.tianditu_key else "not set",
     })
+    district_profile(settings)
+
+
+def district_profile(settings) -> None:
+    """The jurisdiction whose rules apply (gislib/presets/districts.json; HETU_DISTRICT)."""
+    zh = lang() == "zh"
+    p = settings.district
+    st.subheader("区县配置（适用规则）" if zh else "District profile (rules applied)")
+    st.write({
+        "HETU_DISTRICT": p.id, ("名称" if zh else "name"): p.name if zh else p.name_en,
+        ("行政区划代码" if zh else "admin code"): p.admin_code, ("省级" if zh else "province"): p.province,
+        ("投影坐标系" if zh else "CRS zone"): p.crs, ("扬尘规则" if zh else "dust rule"): settings.dust_rule,
+        ("土壤背景值区域" if zh else "soil background region"): p.soil_background_region,
+    })
+    st.caption("；".join(f"{k}: {v}" for k, v in p.sources.items()))
 
 
 main()

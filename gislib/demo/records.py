@@ -36,7 +36,7 @@ STATE_SHARES: tuple[tuple[str, float], ...] = (
     ("整治中", 0.19), ("已销号", 0.12), ("日常监管", 0.18),
 )
 REMEDIATION_SHARES = (("规范整治", 0.6), ("合并", 0.25), ("取缔", 0.15))
-PATTERNS_BY_KIND = {"rain": "雨天排放", "sewage": "间歇排放", "industrial": "连续排放"}
+PATTERNS_BY_KIND = {"rain": "雨天排放", "sewage": "间断排放", "industrial": "连续排放"}
 TYPE_NAME_SUFFIX = {
     "城镇雨洪排口": "雨水排口", "工矿企业雨洪排口": "企业雨水排口", "城镇生活污水散排口": "生活污水散排口",
     "工矿企业排污口": "企业排污口", "工业及其他各类园区污水处理厂排污口": "园区污水厂排口",

@@ -120,6 +120,12 @@ BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER features_no_delete BEFORE DELETE ON features
 BEGIN SELECT RAISE(ABORT, 'records are never deleted: move them to 已撤销 instead'); END;
 """),
+    # 20–29: units/district scope (issue 13). HJ 521-2009 calls the family 间断排放; records stored
+    # with the earlier label 间歇排放 get the standard's word (same meaning, no audit entry: a label fix).
+    (20, "discharge pattern wording follows HJ 521-2009 (间歇排放 -> 间断排放)", """
+UPDATE features SET data = json_set(data, '$.discharge_pattern', '间断排放')
+WHERE layer = 'outfalls' AND json_extract(data, '$.discharge_pattern') = '间歇排放';
+"""),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -18,6 +18,7 @@ from typing import Any
 from gislib.domain import (
     DISCHARGE_MODES,
     DISCHARGE_PATTERNS,
+    normalize_discharge_pattern,
     LAND_USE_CLASSES,
     OUTFALL_TYPES,
     REMEDIATION_KINDS,
@@ -290,6 +291,8 @@ def normalize_record(layer: str, record: dict[str, Any]) -> dict[str, Any]:
     for key in ("former_codes", "main_pollutants"):
         if key in out:
             out[key] = _split_list(out[key])
+    if "discharge_pattern" in out:
+        out["discharge_pattern"] = normalize_discharge_pattern(out["discharge_pattern"])
     if "in_national_platform" in out:
         out["in_national_platform"] = _as_bool(out["in_national_platform"])
     if isinstance(out.get("signboard"), dict) and "installed" in out["signboard"]:
