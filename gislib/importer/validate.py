@@ -10,24 +10,29 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from gislib import crs as crsmod
 from gislib import domain
 from gislib.errors import ExportError, ValidationError
-from gislib.schemas import COORD_LABELS, PROVENANCE_FIELDS, Field, get_schema
+from gislib.importer import enums
+from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
 
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
 _CN_DIGITS = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V", "1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
 _TRUE = {"是", "true", "t", "yes", "y", "1", "√", "✓", "有", "重点", "是的"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "×", "✗", "无", "非重点", "不是"}
+PROVISIONAL_PREFIX = "LS-"  # 临时编码 of new survey points: LS-YYYYMMDD-NNN
+MAX_WARNINGS_PER_KIND = 200
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
@@ -49,6 +54,11 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     source_headers: list[str] = field(default_factory=list)
     rejected_raw: dict[int, dict] = field(default_factory=dict)  # row → original values
+    near_duplicates: list[dict] = field(default_factory=list)  # rows near a stored point or an earlier row
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)  # field → raw value → rows
+    value_hits: dict[str, dict[str, str]] = field(default_factory=dict)  # field → raw → value used
+    filled: dict[str, int] = field(default_factory=dict)  # field → rows filled for the whole batch
+    versions: dict[str, int] = field(default_factory=dict)  # code → stored version the preview read
 
     def to_dict(self) -> dict:
         """JSON-ready summary: ``accepted`` is a count."""
@@ -65,6 +75,10 @@ class ImportReport:
             "mapping": self.mapping,
             "unmatched_columns": self.unmatched_columns,
             "notes": self.notes,
+            "near_duplicates": self.near_duplicates,
+            "unknown_values": self.unknown_values,
+            "value_hits": self.value_hits,
+            "filled": self.filled,
         }
 
     def to_json(self) -> str:
@@ -262,6 +276,11 @@ def validate_rows(
     column_names: Iterable[str] = (),
     force_legacy: bool = False,
     central_meridian: float = crsmod.DEFAULT_CENTRAL_MERIDIAN,
+    fill: dict[str, Any] | None = None,
+    value_map: dict[str, dict[str, str]] | None = None,
+    existing_records: Iterable[dict] | None = None,
+    today: date | None = None,
+    max_warnings: int = MAX_WARNINGS_PER_KIND,
 ) -> ImportReport:
     """Validate records keyed by field name (from :func:`columns.apply_mapping`, or plain dicts).
 
@@ -404,54 +423,19 @@ def validate_rows(
                     warnings.append({"row": row_no[i], "kind": "district",
                                      "message": f"第 {row_no[i]} 行位于辖区边界外 {d:.0f} m（容差内，已接受），请核对"})
 
-    # 6. attributes
-    values: list[dict] = [{} for _ in recs]
-    for i, rec in enumerate(recs):
-        failed: set[str] = set()
-        for f in schema.fields:
-            v = rec.get(f.name)
-            if _is_blank(v):
-                if f.required:
-                    errors[i].append(f"缺少必填字段「{f.label}」({f.name})")
-                values[i][f.name] = None
-                continue
-            try:
-                values[i][f.name] = convert_value(v, f)
-            except ValidationError as exc:
-                errors[i].append(str(exc))
-                values[i][f.name] = None
-                failed.add(f.name)
-        if layer == "outfalls":
-            _check_outfall_types(values[i], errors[i], failed)
+    # 6. attributes (enumerations through the officer's value mapping and the synonym table)
+    opts = _Options(fill or {}, value_map or {}, today)
+    values = [_attributes(rec, schema, errors[i], opts) for i, rec in enumerate(recs)]
+    warnings += opts.fill_warnings(schema)
 
-    # 7. codes: duplicates within the file, then against the store
-    first_seen: dict[str, int] = {}
-    existing = {unicodedata.normalize("NFKC", str(c)).strip() for c in existing_codes}
-    updates = 0
-    for i in range(n):
-        if geoms[i] is None and not errors[i]:
-            errors[i].append("坐标缺失")
-        if errors[i]:
-            continue
-        code = values[i].get("code")
-        if code is None:
-            continue
-        if code in first_seen:
-            j = first_seen[code]
-            errors[i].append(f"编码「{code}」在文件中重复（与第 {row_no[j]} 行相同），只导入第一次出现的行；请核对后改正编码")
-            warnings.append({"row": row_no[j], "kind": "duplicate_code",
-                             "message": f"第 {row_no[j]} 行的编码「{code}」在第 {row_no[i]} 行再次出现，已导入第 {row_no[j]} 行，请核对"})
-            continue
-        first_seen[code] = i
-        if code in existing:
-            if insert_only:
-                errors[i].append(f"编码「{code}」已存在于库中（本次为仅新增模式）；如需更新请去掉仅新增选项")
-                continue
-            updates += 1
+    # 7. codes: provisional codes, duplicates within the file, codes held by other records
+    known = _Known.of(existing_records, existing_codes)
+    _provisional_codes(values, errors, row_no, known, opts, warnings)
+    updates = _check_codes(values, errors, geoms, row_no, known, warnings, insert_only)
 
     # 8. assemble
     accepted_idx = [i for i in range(n) if not errors[i] and geoms[i] is not None]
-    rejected = [{"row": row_no[i], "reason": "；".join(errors[i])} for i in range(n) if errors[i]]
+    rejected = [_rejection(row_no[i], errors[i]) for i in range(n) if errors[i]]
     rejected_raw = {row_no[i]: dict(recs[i].get("_raw") or {k: v for k, v in recs[i].items() if not str(k).startswith("_")})
                     for i in range(n) if errors[i]}
     data = {f: [values[i][f] for i in accepted_idx] for f in schema.field_names}
@@ -459,62 +443,337 @@ def validate_rows(
     data["source_row"] = [row_no[i] for i in accepted_idx]
     gdf = gpd.GeoDataFrame(data, geometry=[geoms[i] for i in accepted_idx], crs=crsmod.WGS84)
     gdf = gdf[[*schema.field_names, *PROVENANCE_FIELDS, "geometry"]]
-    warnings += _near_duplicates(gdf, dup_radius_m)
-    warnings.sort(key=lambda w: (w["row"] if w["row"] is not None else -1))
+    near = near_duplicates(gdf, dup_radius_m, known.points)
+    warnings += [_near_warning(d) for d in near]
     crs_info = {"used": used, "label": crsmod.crs_label(used) if used else "", "reason": guess.reason,
                 "swapped_axes": guess.swapped_axes}
+    codes = gdf["code"].tolist()
     return ImportReport(
-        layer=layer, accepted=gdf, rejected=rejected, warnings=warnings, crs=crs_info,
+        layer=layer, accepted=gdf, rejected=rejected, warnings=cap_warnings(warnings, max_warnings), crs=crs_info,
         inserts=len(accepted_idx) - updates, updates=updates, total_rows=n, source=filename,
-        rejected_raw=rejected_raw,
+        rejected_raw=rejected_raw, near_duplicates=near, unknown_values=opts.unknown_summary(),
+        value_hits=opts.hits, filled=dict(opts.filled),
+        versions={c: known.versions[c] for c in codes if c in known.versions},
     )
 
 
-def _check_outfall_types(v: dict, errs: list[str], failed: set[str] = frozenset()) -> None:
-    """Fill type_l1 from type_l2 and check type_l1/type_l2/type_l3 agree (HJ 1312-2023).
+# --------------------------------------------------------------------------- attributes
+_SURVEY_STATES = (None, "疑似", "已核实", "非排污口")  # 排查 (查) phase: the type may be undetermined
+_REASON_LEN = 60
 
-    ``failed``: fields whose value was already rejected (not reported again as missing)."""
+
+@dataclass
+class _Options:
+    """The officer's choices for the batch, and what using them found."""
+
+    fill: dict[str, Any]
+    value_map: dict[str, dict[str, str]]
+    today: date | None = None
+    filled: Counter = field(default_factory=Counter)  # field → rows filled from ``fill``
+    unknown: dict[str, Counter] = field(default_factory=dict)  # field → raw text → rows
+    hits: dict[str, dict[str, str]] = field(default_factory=dict)  # field → raw → value (mapped/synonym)
+    undetermined: int = 0  # outfalls given 暂无法确定 because no type was filled in
+
+    def note_unknown(self, name: str, text: str) -> None:
+        self.unknown.setdefault(name, Counter())[text] += 1
+
+    def note_hit(self, name: str, text: str, value: str, how: str) -> None:
+        if how in ("map", "synonym"):
+            self.hits.setdefault(name, {})[text] = value
+
+    def unknown_summary(self) -> dict[str, dict[str, int]]:
+        return {f: dict(c.most_common()) for f, c in self.unknown.items()}
+
+    def convert(self, value: Any, f: Field) -> Any:
+        if not f.allowed:
+            return convert_value(value, f)
+        text = to_text(value)
+        if f.allowed == domain.WQ_CLASSES and normalize_wq_class(text):
+            return normalize_wq_class(text)
+        found, how = enums.resolve_allowed(f.name, text, f.allowed, self.value_map)
+        if found is None:
+            self.note_unknown(f.name, text)
+            raise ValidationError(f"字段「{f.label}」({f.name})的值「{text[:20]}」不在允许值中（允许：{'、'.join(f.allowed)}）",
+                                  field=f.name)
+        self.note_hit(f.name, text, found, how)
+        return found
+
+    def fill_warnings(self, schema) -> list[dict]:
+        out = [{"row": None, "kind": "fill",
+                "message": f"{n} 行的「{schema.labels.get(name, name)}」为空，已按整批填写为「{self.fill[name]}」"}
+               for name, n in self.filled.items()]
+        if self.undetermined:
+            out.append({"row": None, "kind": "fill",
+                        "message": f"{self.undetermined} 行未填排口类型，排查阶段按「暂无法确定」导入，请核实后补填"})
+        for name, hits in self.hits.items():
+            pairs = "、".join(f"{k}→{v}" for k, v in list(hits.items())[:8])
+            out.append({"row": None, "kind": "value_map", "message": f"「{schema.labels.get(name, name)}」按对照表换算：{pairs}"})
+        return out
+
+
+def _attributes(rec: dict, schema, errs: list[str], opts: _Options) -> dict:
+    """The converted schema fields of one record; problems appended to ``errs``."""
+    out: dict[str, Any] = {}
+    types = schema.name == "outfalls"
+    for f in schema.fields:
+        v = rec.get(f.name)
+        if _is_blank(v) and not _is_blank(opts.fill.get(f.name)):
+            v = opts.fill[f.name]
+            opts.filled[f.name] += 1
+        if _is_blank(v):
+            if f.required and f.name != "code":  # a missing code gets a provisional one
+                errs.append(f"缺少必填字段「{f.label}」({f.name})")
+            out[f.name] = None
+        elif types and f.name in enums.TYPE_FIELDS:
+            out[f.name] = to_text(v)  # read together below
+        else:
+            try:
+                out[f.name] = opts.convert(v, f)
+            except ValidationError as exc:
+                errs.append(str(exc))
+                out[f.name] = None
+    if types:
+        _outfall_types(out, errs, opts)
+    return out
+
+
+def _outfall_types(v: dict, errs: list[str], opts: _Options) -> None:
+    """type_l1/l2/l3 from whichever type columns were filled (HJ 1312-2023); a level-3 type implies
+    its level-2 and level-1. No type at all during 排查 → 暂无法确定 (counted for a warning)."""
     if v.get("state") == "整治中" and not v.get("remediation_kind"):
         errs.append(f"状态为「整治中」的排污口必须填写整治方式 remediation_kind（允许：{'、'.join(domain.REMEDIATION_KINDS)}）")
-    if failed & {"type_l1", "type_l2", "type_l3"}:
+    found, bad = [], False
+    for name in enums.TYPE_FIELDS:
+        text = v.get(name)
+        if text is None:
+            continue
+        reading, how = enums.resolve_type(name, text, opts.value_map)
+        if reading is None:
+            opts.note_unknown(name, text)
+            errs.append(f"字段「{get_schema('outfalls').labels[name]}」({name})的值「{text[:20]}」不是 HJ 1312-2023 排口类型"
+                        f"（可选二级类型：{'、'.join(OUTFALL_TYPE_L2)}；也可填一级或三级类型）")
+            bad = True
+            continue
+        opts.note_hit(name, text, next(t for t in reversed(reading) if t), how)
+        found.append(reading)
+    v.update(dict.fromkeys(enums.TYPE_FIELDS))
+    if bad:
         return
-    l1, l2, l3 = v.get("type_l1"), v.get("type_l2"), v.get("type_l3")
-    if l1 == "暂无法确定" and not l2:
-        v["type_l2"] = l2 = "暂无法确定"
-    if not l1 and not l2:
-        errs.append("缺少排口类型：请填写一级类型或二级类型（HJ 1312-2023；排查阶段可填「暂无法确定」）")
-    elif l1 and not l2:
-        errs.append(f"缺少二级类型(type_l2)；「{l1}」可选：{'、'.join(domain.OUTFALL_TYPES[l1])}")
-    if l2:
-        parent = domain.outfall_type_l1(l2)
-        if l1 and l1 != parent:
-            errs.append(f"一级类型「{l1}」与二级类型「{l2}」不符（「{l2}」属于「{parent}」）")
-            return
-        v["type_l1"] = parent
-        if l3 and l3 not in domain.OUTFALL_TYPES[parent][l2]:
-            allowed = domain.OUTFALL_TYPES[parent][l2]
-            errs.append(f"三级类型「{l3}」不属于二级类型「{l2}」（允许：{'、'.join(allowed) if allowed else '无三级类型'}）")
-    elif l3:
-        errs.append(f"填写了三级类型「{l3}」但缺少二级类型(type_l2)")
+    if not found:
+        if v.get("state") in _SURVEY_STATES:
+            v["type_l1"] = v["type_l2"] = enums.UNDETERMINED
+            opts.undetermined += 1
+        else:
+            errs.append("缺少排口类型：请填写一级/二级/三级类型之一（HJ 1312-2023）")
+        return
+    merged, problem = enums.merge_types(found)
+    if problem:
+        errs.append(problem)
+    else:
+        v.update(merged)
 
 
-def _near_duplicates(gdf, radius_m: float) -> list[dict]:
-    """Warnings for accepted features closer than ``radius_m`` to another (likely the same outfall)."""
+# --------------------------------------------------------------------------- codes
+_CODE_FIELDS = {"code": "编码", "national_code": "国家统一编码", "local_code": "地方编码",
+                "permit_outlet_code": "排污许可排放口编码"}
+
+
+@dataclass
+class _Known:
+    """What the store already holds: record codes, versions, every code's owner, point positions."""
+
+    codes: set[str] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)  # any code → (record code, scheme)
+    points: list[tuple[str, float, float, str]] = field(default_factory=list)  # code, lon, lat, name
+
+    @classmethod
+    def of(cls, records: Iterable[dict] | None, codes: Iterable[str]) -> "_Known":
+        k = cls(codes={unicodedata.normalize("NFKC", str(c)).strip() for c in codes})
+        for r in records or ():
+            code = str(r.get("code"))
+            k.codes.add(code)
+            if r.get("version") is not None:
+                k.versions[code] = int(r["version"])
+            for name, label in _CODE_FIELDS.items():
+                if r.get(name) not in (None, ""):
+                    k.owners.setdefault(str(r[name]), (code, label))
+            if r.get("lon") is not None and r.get("lat") is not None:
+                k.points.append((code, float(r["lon"]), float(r["lat"]), str(r.get("name") or "")))
+        return k
+
+
+def _provisional_codes(values: list[dict], errors: list[list[str]], row_no: list[int], known: _Known,
+                       opts: _Options, warnings: list[dict]) -> None:
+    """Rows without a code get LS-YYYYMMDD-NNN (临时编码, numbered after the ones already used today)."""
+    missing = [i for i, v in enumerate(values) if not v.get("code")]
+    if not missing:
+        return
+    day = opts.today or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    prefix = f"{PROVISIONAL_PREFIX}{day:%Y%m%d}-"
+    taken = {c for c in known.codes | {v.get("code") for v in values} if isinstance(c, str) and c.startswith(prefix)}
+    last = max((int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()), default=0)
+    for k, i in enumerate(missing, start=1):
+        values[i]["code"] = f"{prefix}{last + k:03d}"
+        if not errors[i]:
+            warnings.append({"row": row_no[i], "kind": "provisional_code",
+                             "message": f"第 {row_no[i]} 行没有编码，已给临时编码 {values[i]['code']}（正式编码确定后请修改）"})
+
+
+def _code_clash(v: dict, known: _Known) -> str | None:
+    """A code of this row that another stored record holds, in any scheme (key, national, local …)."""
+    for name, label in _CODE_FIELDS.items():
+        text = v.get(name)
+        owner = known.owners.get(str(text)) if text not in (None, "") else None
+        if owner is None and name != "code" and text in known.codes:
+            owner = (str(text), "编码")
+        if owner is not None and owner[0] != v["code"]:
+            return f"{label}「{text}」已是记录 {owner[0]} 的{owner[1]}；每个编码只能属于一条记录，请核对"
+    return None
+
+
+def _check_codes(values: list[dict], errors: list[list[str]], geoms: list, row_no: list[int], known: _Known,
+                 warnings: list[dict], insert_only: bool) -> int:
+    """Duplicate codes in the file, codes held by other records, updates; returns the update count."""
+    first_seen: dict[str, int] = {}
+    updates = 0
+    for i, v in enumerate(values):
+        if geoms[i] is None and not errors[i]:
+            errors[i].append("坐标缺失")
+        if errors[i]:
+            continue
+        code = v["code"]
+        if code in first_seen:
+            j = first_seen[code]
+            errors[i].append(f"编码「{code}」在文件中重复（与第 {row_no[j]} 行相同），只导入第一次出现的行；请核对后改正编码")
+            warnings.append({"row": row_no[j], "kind": "duplicate_code",
+                             "message": f"第 {row_no[j]} 行的编码「{code}」在第 {row_no[i]} 行再次出现，已导入第 {row_no[j]} 行，请核对"})
+            continue
+        first_seen[code] = i
+        clash = _code_clash(v, known)
+        if clash:
+            errors[i].append(clash)
+        elif code in known.codes:
+            if insert_only:
+                errors[i].append(f"编码「{code}」已存在于库中（本次为仅新增模式）；如需更新请去掉仅新增选项")
+                continue
+            updates += 1
+    return updates
+
+
+# --------------------------------------------------------------------------- report parts
+def short_reason(errs: list[str]) -> str:
+    """At most 60 characters: the first problem up to its first explanation, plus how many more."""
+    first = re.split(r"[（，；]", errs[0], maxsplit=1)[0].strip() or errs[0]
+    more = f"（等 {len(errs)} 项）" if len(errs) > 1 else ""
+    room = _REASON_LEN - len(more)
+    return (first if len(first) <= room else first[:room - 1] + "…") + more
+
+
+def _rejection(row: int, errs: list[str]) -> dict:
+    return {"row": row, "reason": short_reason(errs), "details": "；".join(errs)}
+
+
+def cap_warnings(warnings: list[dict], cap: int = MAX_WARNINGS_PER_KIND) -> list[dict]:
+    """At most ``cap`` warnings of each kind (batch-wide ones first), then one summary per kind."""
+    warnings = sorted(warnings, key=lambda w: (w["row"] if w["row"] is not None else -1))
+    kept: list[dict] = []
+    seen: Counter = Counter()
+    for w in warnings:
+        seen[w["kind"]] += 1
+        if seen[w["kind"]] <= cap:
+            kept.append(w)
+    for kind, n in seen.items():
+        if n > cap:
+            kept.append({"row": None, "kind": kind, "message": f"另有 {n - cap} 条同类提示（{kind}）未逐条列出，共 {n} 条"})
+    return kept
+
+
+def _near_warning(d: dict) -> dict:
+    if d["existing"]:
+        text = (f"第 {d['row']} 行（{d['code']}）与库中已有的 {d['other_code']}（{d['other_name']}）相距 "
+                f"{d['distance_m']:.1f} m，可能是同一排口：请选择合并、都保留或跳过")
+    else:
+        text = (f"第 {d['row']} 行（{d['code']}）与第 {d['other_row']} 行（{d['other_code']}）相距 "
+                f"{d['distance_m']:.1f} m，可能是同一对象，请核对")
+    return {"row": d["row"], "kind": "near_duplicate", "message": text}
+
+
+# --------------------------------------------------------------------------- near-duplicates
+def near_duplicates(gdf, radius_m: float, existing: list[tuple[str, float, float, str]] = ()) -> list[dict]:
+    """Rows lying within ``radius_m`` of a stored point or of an earlier row of the file.
+
+    Linear in the number of rows, whatever the clustering: rows are bucketed in square cells of
+    side radius/√2 (any two in one cell are near each other); only the first row of each cell (at
+    most one per cell, so few) is compared through a spatial index. Each row is flagged at most once.
+    """
     import shapely
 
-    if len(gdf) < 2 or radius_m <= 0:
+    n = len(gdf)
+    if n == 0 or radius_m <= 0:
         return []
-    metric = _local_metric_crs(float(gdf.geometry.representative_point().x.median()))
-    pts = gdf.geometry.representative_point().to_crs(metric)
-    arr = np.asarray(pts.values, dtype=object)
-    tree = shapely.STRtree(arr)
-    left, right = tree.query(arr, predicate="dwithin", distance=radius_m)
+    rep_pts = gdf.geometry.representative_point()
+    metric = _local_metric_crs(float(rep_pts.x.median()))
+    xy = shapely.get_coordinates(rep_pts.to_crs(metric).values)
+    cell = np.floor(xy / (radius_m / math.sqrt(2))).astype(np.int64)
+    order = np.lexsort((np.arange(n), cell[:, 1], cell[:, 0]))
+    new_cell = np.r_[True, (np.diff(cell[order], axis=0) != 0).any(axis=1)]
+    rep_of = np.empty(n, dtype=np.int64)
+    rep_of[order] = order[np.maximum.accumulate(np.where(new_cell, np.arange(n), 0))]
+    reps = np.flatnonzero(rep_of == np.arange(n))
+    partner = np.full(n, -1, dtype=np.int64)  # earlier row of the file
+    others = rep_of != np.arange(n)
+    partner[others] = rep_of[others]
+    tree = shapely.STRtree(shapely.points(xy))
+    a, b = tree.query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
+    a = reps[a]
+    keep = b < a
+    for i, j in sorted(zip(a[keep].tolist(), b[keep].tolist()), reverse=True):
+        partner[i] = j  # the earliest earlier row within reach
+    found_existing = _near_existing(xy, reps, rep_of, existing, metric, radius_m)
+    rows, codes, names = gdf["source_row"].tolist(), gdf["code"].tolist(), gdf["name"].tolist()
     out = []
-    rows = gdf["source_row"].tolist()
-    codes = gdf["code"].tolist()
-    for a, b in zip(left, right):
-        if a < b:
-            d = shapely.distance(arr[a], arr[b])
-            out.append({"row": rows[b], "kind": "near_duplicate",
-                        "message": f"第 {rows[b]} 行（{codes[b]}）与第 {rows[a]} 行（{codes[a]}）相距 {d:.1f} m，可能是同一对象，请核对"})
+    for i in range(n):
+        if i in found_existing:
+            e, d = found_existing[i]
+            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": existing[e][0],
+                        "other_name": existing[e][3], "other_row": None, "distance_m": round(d, 2), "existing": True})
+        elif partner[i] >= 0:
+            j = int(partner[i])
+            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": codes[j],
+                        "other_name": names[j], "other_row": rows[j],
+                        "distance_m": round(float(np.hypot(*(xy[i] - xy[j]))), 2), "existing": False})
     return out
+
+
+def _near_existing(xy: np.ndarray, reps: np.ndarray, rep_of: np.ndarray, existing, metric: str,
+                   radius_m: float) -> dict[int, tuple[int, float]]:
+    """row index → (index in ``existing``, distance) for rows within ``radius_m`` of a stored point."""
+    import shapely
+
+    if not len(existing):
+        return {}
+    lon = np.array([e[1] for e in existing], dtype=float)
+    lat = np.array([e[2] for e in existing], dtype=float)
+    ex, ey = _to_metric(lon, lat, metric)
+    exy = np.column_stack([ex, ey])
+    tree = shapely.STRtree(shapely.points(exy))
+    a, b = tree.query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
+    nearest: dict[int, int] = {}
+    for r, e in zip(reps[a].tolist(), b.tolist()):
+        if r not in nearest or np.hypot(*(xy[r] - exy[e])) < np.hypot(*(xy[r] - exy[nearest[r]])):
+            nearest[r] = e
+    out: dict[int, tuple[int, float]] = {}
+    for i in range(len(xy)):
+        e = nearest.get(int(rep_of[i]))
+        if e is not None:
+            d = float(np.hypot(*(xy[i] - exy[e])))
+            if d <= radius_m:
+                out[i] = (e, d)
+    return out
+
+
+def _to_metric(lon: np.ndarray, lat: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crsmod.WGS84, metric, always_xy=True).transform(lon, lat)
