@@ -446,10 +446,14 @@ def test_cli_import_writes_store(tmp_path):
     ledger = make_gcj_ledger(tmp_path / "普陀排口_高德.xlsx")
     data_dir = tmp_path / "data"
     proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester")
+    assert proc.returncode == 2 and "第 13 行" in proc.stderr  # row 13 lies 1.9 m from row 4: a decision is needed
+    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester",
+                   "--near-duplicates", "keep")
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
     assert js["store"]["inserted"] == js["accepted"] > 0
-    again = json.loads(run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir)).stdout)
+    again = json.loads(run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir),
+                               "--near-duplicates", "keep").stdout)
     assert again["updates"] == again["accepted"] and again["store"]["inserted"] == 0
 
 

@@ -59,6 +59,7 @@ class ImportReport:
     value_hits: dict[str, dict[str, str]] = field(default_factory=dict)  # field → raw → value used
     filled: dict[str, int] = field(default_factory=dict)  # field → rows filled for the whole batch
     versions: dict[str, int] = field(default_factory=dict)  # code → stored version the preview read
+    conflicts: list[dict] = field(default_factory=list)  # rows not written: the record changed meanwhile
 
     def to_dict(self) -> dict:
         """JSON-ready summary: ``accepted`` is a count."""
@@ -79,6 +80,7 @@ class ImportReport:
             "unknown_values": self.unknown_values,
             "value_hits": self.value_hits,
             "filled": self.filled,
+            "conflicts": self.conflicts,
         }
 
     def to_json(self) -> str:
@@ -444,6 +446,8 @@ def validate_rows(
     gdf = gpd.GeoDataFrame(data, geometry=[geoms[i] for i in accepted_idx], crs=crsmod.WGS84)
     gdf = gdf[[*schema.field_names, *PROVENANCE_FIELDS, "geometry"]]
     near = near_duplicates(gdf, dup_radius_m, known.points)
+    for d in near:
+        d["other_version"] = known.versions.get(d["other_code"]) if d["existing"] else None
     warnings += [_near_warning(d) for d in near]
     crs_info = {"used": used, "label": crsmod.crs_label(used) if used else "", "reason": guess.reason,
                 "swapped_axes": guess.swapped_axes}
@@ -712,9 +716,12 @@ def near_duplicates(gdf, radius_m: float, existing: list[tuple[str, float, float
     n = len(gdf)
     if n == 0 or radius_m <= 0:
         return []
-    rep_pts = gdf.geometry.representative_point()
-    metric = _local_metric_crs(float(rep_pts.x.median()))
-    xy = shapely.get_coordinates(rep_pts.to_crs(metric).values)
+    geoms = np.array(gdf.geometry.values, dtype=object)  # a copy: the report keeps the real shapes
+    polygons = shapely.get_type_id(geoms) != 0
+    geoms[polygons] = shapely.point_on_surface(geoms[polygons])
+    lonlat = shapely.get_coordinates(geoms)
+    metric = _local_metric_crs(float(np.median(lonlat[:, 0])))
+    xy = np.column_stack(_to_metric(lonlat[:, 0], lonlat[:, 1], metric))
     cell = np.floor(xy / (radius_m / math.sqrt(2))).astype(np.int64)
     order = np.lexsort((np.arange(n), cell[:, 1], cell[:, 0]))
     new_cell = np.r_[True, (np.diff(cell[order], axis=0) != 0).any(axis=1)]
@@ -728,17 +735,17 @@ def near_duplicates(gdf, radius_m: float, existing: list[tuple[str, float, float
     a, b = tree.query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
     a = reps[a]
     keep = b < a
-    for i, j in sorted(zip(a[keep].tolist(), b[keep].tolist()), reverse=True):
-        partner[i] = j  # the earliest earlier row within reach
-    found_existing = _near_existing(xy, reps, rep_of, existing, metric, radius_m)
+    order = np.lexsort((-b[keep], a[keep]))  # per row, the earliest earlier row within reach comes last
+    partner[a[keep][order]] = b[keep][order]
     rows, codes, names = gdf["source_row"].tolist(), gdf["code"].tolist(), gdf["name"].tolist()
+    ex_of, ex_d = _near_existing(xy, reps, rep_of, existing, metric, radius_m, np.array(codes, dtype=object))
     out = []
-    for i in range(n):
-        if i in found_existing:
-            e, d = found_existing[i]
-            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": existing[e][0],
-                        "other_name": existing[e][3], "other_row": None, "distance_m": round(d, 2), "existing": True})
-        elif partner[i] >= 0:
+    for i in np.flatnonzero((ex_of >= 0) | (partner >= 0)).tolist():
+        if ex_of[i] >= 0:
+            e = existing[int(ex_of[i])]
+            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": e[0], "other_name": e[3],
+                        "other_row": None, "distance_m": round(float(ex_d[i]), 2), "existing": True})
+        else:
             j = int(partner[i])
             out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": codes[j],
                         "other_name": names[j], "other_row": rows[j],
@@ -747,30 +754,36 @@ def near_duplicates(gdf, radius_m: float, existing: list[tuple[str, float, float
 
 
 def _near_existing(xy: np.ndarray, reps: np.ndarray, rep_of: np.ndarray, existing, metric: str,
-                   radius_m: float) -> dict[int, tuple[int, float]]:
-    """row index → (index in ``existing``, distance) for rows within ``radius_m`` of a stored point."""
+                   radius_m: float, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index in ``existing`` or -1, distance) per row: the stored point nearest to the row's cell
+    representative, when the row itself lies within ``radius_m`` of it and is not that record's
+    own update (same code)."""
     import shapely
 
+    n = len(xy)
+    found, dist = np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
     if not len(existing):
-        return {}
-    lon = np.array([e[1] for e in existing], dtype=float)
-    lat = np.array([e[2] for e in existing], dtype=float)
-    ex, ey = _to_metric(lon, lat, metric)
-    exy = np.column_stack([ex, ey])
-    tree = shapely.STRtree(shapely.points(exy))
-    a, b = tree.query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
-    nearest: dict[int, int] = {}
-    for r, e in zip(reps[a].tolist(), b.tolist()):
-        if r not in nearest or np.hypot(*(xy[r] - exy[e])) < np.hypot(*(xy[r] - exy[nearest[r]])):
-            nearest[r] = e
-    out: dict[int, tuple[int, float]] = {}
-    for i in range(len(xy)):
-        e = nearest.get(int(rep_of[i]))
-        if e is not None:
-            d = float(np.hypot(*(xy[i] - exy[e])))
-            if d <= radius_m:
-                out[i] = (e, d)
-    return out
+        return found, dist
+    exy = np.column_stack(_to_metric(np.array([e[1] for e in existing], dtype=float),
+                                     np.array([e[2] for e in existing], dtype=float), metric))
+    ex_codes = np.array([e[0] for e in existing], dtype=object)
+    a, b = shapely.STRtree(shapely.points(exy)).query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
+    other = ex_codes[b] != codes[reps[a]]
+    a, b = a[other], b[other]
+    if not len(a):
+        return found, dist
+    d = np.hypot(*(xy[reps[a]] - exy[b]).T)
+    best = np.full(n, -1, dtype=np.int64)
+    order = np.lexsort((-d, reps[a]))  # per representative, the nearest stored point comes last
+    best[reps[a][order]] = b[order]
+    candidate = best[rep_of]
+    has = candidate >= 0
+    dd = np.full(n, np.inf)
+    dd[has] = np.hypot(*(xy[has] - exy[candidate[has]]).T)
+    ok = dd <= radius_m
+    ok[ok] = ex_codes[candidate[ok]] != codes[ok]
+    found[ok], dist[ok] = candidate[ok], dd[ok]
+    return found, dist
 
 
 def _to_metric(lon: np.ndarray, lat: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
