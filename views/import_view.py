@@ -19,7 +19,7 @@ from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, OSM_CREDIT
 from gislib.errors import HetuError
 from gislib.exporter import export_layer
-from gislib.importer import import_file, read_source
+from gislib.importer import import_file, read_prepared
 from gislib.importer.cli import DECISIONS, write_to_store
 from gislib.importer.columns import auto_map_report, source_key
 from gislib.importer.enums import TYPE_FIELDS, type_options
@@ -193,7 +193,7 @@ def _district(dataset: str):
 @st.cache_data(show_spinner=False, max_entries=16)
 def _headers(path: str, digest: str) -> tuple[list[str], dict[str, str], list[str]]:
     """Source headers, one example value per header, and the reader's notes."""
-    table = read_source(path, max_bytes=load_settings().max_upload_mb * 1024 * 1024)
+    table, _warnings = read_prepared(path, max_bytes=load_settings().max_upload_mb * 1024 * 1024)
     examples = {}
     for h in table.headers:
         v = next((r.values.get(h) for r in table.rows if r.values.get(h) not in (None, "")), "")

@@ -18,7 +18,7 @@ from gislib.importer.validate import ImportReport, cap_warnings, validate_rows
 
 __all__ = [
     "ImportReport", "SourceRow", "SourceTable", "auto_map", "apply_mapping", "import_file",
-    "read_district", "read_source", "validate_rows",
+    "read_district", "read_prepared", "read_source", "validate_rows",
 ]
 
 
@@ -53,8 +53,7 @@ def import_file(
     """
     if central_meridian is None:
         central_meridian = gk3_central_meridian(district.centroid.x) if district is not None else DEFAULT_CENTRAL_MERIDIAN
-    table = read_source(path, sheet=sheet, layer=source_layer, encoding=encoding, max_bytes=max_bytes)
-    cleaning = prepare_table(table)
+    table, cleaning = read_prepared(path, sheet=sheet, layer=source_layer, encoding=encoding, max_bytes=max_bytes)
     report_map = auto_map_report(table.headers, layer)
     used_mapping = mapping
     if used_mapping is None and mapping_dir is not None:
@@ -80,6 +79,13 @@ def import_file(
     report.source_headers = list(table.headers)
     report.notes = list(table.notes) + [f"读取 {table.name}：{len(table.rows)} 行"]
     return report
+
+
+def read_prepared(path: str | os.PathLike, **kwargs) -> tuple[SourceTable, list[dict]]:
+    """:func:`read_source` plus the post-read step (control characters stripped, KML description
+    pairs as columns): the table and the warnings of that step. What every preview should show."""
+    table = read_source(path, **kwargs)
+    return table, prepare_table(table)
 
 
 def _coord_sys_column(table: SourceTable) -> str | None:

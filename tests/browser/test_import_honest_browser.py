@@ -20,8 +20,21 @@ SHIFT = 0.0004  # ~44 m north of a demo outfall: inside Putuo, away from the sto
 
 
 def _positions(first: int, n: int) -> list[tuple[str, float, float]]:
-    outfalls = load_layer("outfalls", "putuo").sort_values("code").iloc[first:first + n]
-    return [(c, g.x, g.y + SHIFT) for c, g in zip(outfalls["code"], outfalls.geometry)]
+    """n points ~44 m north of demo outfalls from index ``first``, skipping any that would land
+    within 20 m of a stored outfall (those would rightly be flagged as possible duplicates)."""
+    import geopandas as gpd
+    import shapely
+
+    from gislib.importer.validate import near_duplicates
+
+    outfalls = load_layer("outfalls", "putuo").sort_values("code")
+    stored = [(c, g.x, g.y, "") for c, g in zip(outfalls["code"], outfalls.geometry)]
+    cand = outfalls.iloc[first:first + 2 * n]
+    pts = gpd.GeoDataFrame({"code": list(cand["code"]), "name": list(cand["code"]), "source_row": range(len(cand))},
+                           geometry=shapely.points([(g.x, g.y + SHIFT) for g in cand.geometry]), crs=4326)
+    near = {d["row"] for d in near_duplicates(pts, 20, stored)}
+    out = [(c, g.x, g.y) for k, (c, g) in enumerate(zip(pts["code"], pts.geometry)) if k not in near]
+    return out[:n]
 
 
 def bd09_ledger(path, n: int = 48):
@@ -126,7 +139,7 @@ def test_field_app_kml_codes_in_descriptions_all_rows_after_choices(app_url, new
 
         with open_store(app_data_dir) as store:
             one, three, four = (store.get("outfalls", c) for c in ("FA0001", "FA0003", "FA0004"))
-            assert one["name"] == "巡河发现排口1" and one["river"] == "桃浦河"
+            assert one["name"] == "巡查点1" and one["river"] == "桃浦河"  # the placemark's own name wins over 名称
             assert (one["type_l1"], one["type_l2"]) == ("其他排口", "规模以下水产养殖排污口")
             assert three["type_l2"] == "城镇雨洪排口" and four["type_l2"] == "暂无法确定"
             remembered = store.recall_import("officer:demo", _key(store), "values")
