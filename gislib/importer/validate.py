@@ -31,6 +31,7 @@ CHINA_LAT = (3.0, 54.0)
 _CN_DIGITS = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V", "1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
 _TRUE = {"是", "true", "t", "yes", "y", "1", "√", "✓", "有", "重点", "是的"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "×", "✗", "无", "非重点", "不是"}
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5, "MultiPolygon": 6}
 PROVISIONAL_PREFIX = "LS-"  # 临时编码 of new survey points: LS-YYYYMMDD-NNN
 MAX_WARNINGS_PER_KIND = 200
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M")
@@ -251,6 +252,48 @@ def _first_xy(geom) -> tuple[float, float]:
     return (float(c[0, 0]), float(c[0, 1])) if len(c) else (math.nan, math.nan)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,9}(?:\.\d{1,15})?")
+
+
+def _coordinate(v: Any) -> float:
+    """A coordinate cell; plain decimals take a fast path, everything else crs.parse_coordinate."""
+    if isinstance(v, str) and _PLAIN_NUMBER.fullmatch(v):
+        return float(v)
+    return crsmod.parse_coordinate(v)
+
+
+def _firsts(geoms: list) -> np.ndarray:
+    """The first vertex of each geometry, as an (n, 2) array."""
+    import shapely
+
+    if not geoms:
+        return np.empty((0, 2))
+    coords, index = shapely.get_coordinates(np.array(geoms, dtype=object), return_index=True)
+    first = np.full((len(geoms), 2), np.nan)
+    _, at = np.unique(index, return_index=True)
+    first[index[at]] = coords[at]
+    return first
+
+
+def _outside_degrees(g, first: tuple[float, float]) -> bool:
+    """True when a vertex lies beyond ±180° longitude or ±90° latitude (points: from ``first``)."""
+    import shapely
+
+    if shapely.get_type_id(g) == 0:
+        return abs(first[0]) > 180 or abs(first[1]) > 90
+    c = shapely.get_coordinates(g)
+    return bool((np.abs(c[:, 0]) > 180).any() or (np.abs(c[:, 1]) > 90).any())
+
+
+def _bad_coords(geoms: np.ndarray, bad_xy) -> np.ndarray:
+    """Per geometry: True when any vertex satisfies ``bad_xy(x, y)`` (vectorised over all vertices)."""
+    import shapely
+
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    hit = bad_xy(coords[:, 0], coords[:, 1])
+    return np.bincount(index[hit], minlength=len(geoms)) > 0
+
+
 def _local_metric_crs(lon: float) -> str:
     """A metric CRS for distances around ``lon``: the CGCS2000 3° GK zone."""
     lon = min(max(lon, 75.0), 135.0)
@@ -329,7 +372,7 @@ def validate_rows(
                     errors[i].append(f"坐标缺失：{lab} 为空")
                     continue
                 try:
-                    parsed.append(crsmod.parse_coordinate(v))
+                    parsed.append(_coordinate(v))
                 except ValidationError as exc:
                     errors[i].append(f"{lab} 不是有效数字：{exc}")
             if len(parsed) != 2:
@@ -342,7 +385,7 @@ def validate_rows(
 
     # 2. CRS of the file
     have = [i for i in range(n) if geoms[i] is not None]
-    firsts = [_first_xy(geoms[i]) for i in have]
+    firsts = [tuple(p) for p in _firsts([geoms[i] for i in have]).tolist()]
     if have:
         guess = crsmod.detect_crs(
             [p[0] for p in firsts], [p[1] for p in firsts], crs_choice, filename, column_names,
@@ -357,16 +400,17 @@ def validate_rows(
     # 3. axis order, ranges, transform to WGS84
     for k, i in enumerate(have):
         g = geoms[i]
+        x0, y0 = firsts[k]
         if guess.swapped_axes:
             g = _swap(g)
-        x0, y0 = _first_xy(g)
+            x0, y0 = y0, x0
         if geographic:
-            if crsmod._looks_degrees(x0, y0) == "swapped":
+            swapped = crsmod._looks_degrees(x0, y0) == "swapped"
+            if swapped:
                 g = _swap(g)
                 warnings.append({"row": row_no[i], "kind": "swap",
                                  "message": f"第 {row_no[i]} 行经纬度填反（{x0:g}, {y0:g}），已自动对调"})
-            c = shapely.get_coordinates(g)
-            if (np.abs(c[:, 0]) > 180).any() or (np.abs(c[:, 1]) > 90).any():
+            if _outside_degrees(g, (y0, x0) if swapped else (x0, y0)):
                 errors[i].append(f"坐标 ({x0:g}, {y0:g}) 超出经纬度范围（经度 ±180、纬度 ±90），请核对数值是否多输/少输位数，或是否为投影坐标")
                 geoms[i] = None
                 continue
@@ -381,13 +425,18 @@ def validate_rows(
     if have:
         src = np.array([geoms[i] for i in have], dtype=object)
         wgs = shapely.transform(src, lambda c: np.column_stack(crsmod.to_wgs84(c[:, 0], c[:, 1], used, force_legacy)))
-        for i, g in zip(have, wgs):
+        not_finite = _bad_coords(wgs, lambda x, y: ~(np.isfinite(x) & np.isfinite(y)))
+        outside = _bad_coords(wgs, lambda x, y: (x < CHINA_LON[0]) | (x > CHINA_LON[1]) | (y < CHINA_LAT[0]) | (y > CHINA_LAT[1]))
+        for k, (i, g) in enumerate(zip(have, wgs)):
+            if not (not_finite[k] or outside[k]):
+                geoms[i] = g
+                continue
             c = shapely.get_coordinates(g)
-            if not np.isfinite(c).all():
+            if not_finite[k]:
                 errors[i].append(f"坐标无法从 {used} 转换为经纬度（超出该坐标系的有效范围）")
                 geoms[i] = None
                 continue
-            if (c[:, 0] < CHINA_LON[0]).any() or (c[:, 0] > CHINA_LON[1]).any() or (c[:, 1] < CHINA_LAT[0]).any() or (c[:, 1] > CHINA_LAT[1]).any():
+            if outside[k]:
                 x0, y0 = _first_xy(geoms[i])
                 errors[i].append(
                     f"坐标 ({x0:g}, {y0:g}) 按 {used} 换算后为 ({c[0, 0]:.5f}, {c[0, 1]:.5f})，超出中国范围"
@@ -397,10 +446,14 @@ def validate_rows(
             geoms[i] = g
 
     # 4. geometry kind and validity
-    for i in range(n):
-        g = geoms[i]
-        if g is None:
+    have = [i for i in range(n) if geoms[i] is not None]
+    arr = np.array([geoms[i] for i in have], dtype=object)
+    ok_kind = np.isin(shapely.get_type_id(arr), [_TYPE_IDS[t] for t in schema.geometry_types]) if len(arr) else []
+    ok = ok_kind & shapely.is_valid(arr) if len(arr) else []
+    for k, i in enumerate(have):
+        if ok[k]:
             continue
+        g = geoms[i]
         if g.geom_type not in schema.geometry_types:
             errors[i].append(f"图层「{schema.label}」需要 {'/'.join(schema.geometry_types)} 几何，该行为 {g.geom_type}")
             geoms[i] = None
