@@ -293,3 +293,11 @@ def test_near_duplicates_exact_on_a_small_case():
                                      Point(121.4 + 100 * m, 31.25)], crs=4326)
     got = {(d["row"], d["other_row"]): d["distance_m"] for d in near_duplicates(gdf, 5)}
     assert set(got) == {(3, 2), (4, 3)} and got[(3, 2)] == pytest.approx(3, abs=0.05)
+
+
+def test_a_withdrawn_outfall_is_not_a_duplicate(tmp_path, store):
+    _stored(store)
+    store.remove("outfalls", "E1", user="officer:wang", reason="误报，已撤销")
+    report = import_file(_csv(tmp_path, ["N1,新发现排口,城镇雨洪排口,121.40,31.25,"]), "outfalls",
+                         existing_records=store.list("outfalls", include_removed=True))
+    assert report.near_duplicates == [] and len(report.accepted) == 1

@@ -1,8 +1,18 @@
 """gislib.importer.validate: check mapped rows and turn them into WGS84 records.
 
-Every input row ends either accepted or rejected with a reason (all problems of the row, joined
-with "；"). Accepted records keep ``source_crs`` and ``source_row``. Lat/lon swaps are fixed with
-a warning; points closer than ``dup_radius_m`` to another accepted point are flagged for review.
+Every input row ends either accepted or rejected with a short reason (≤ 60 characters) and the
+full details (all problems of the row, joined with "；"). Row numbers are the ones the officer
+sees: spreadsheet rows for tables (header row 1 → first data row 2), feature numbers for GIS files.
+Accepted records keep ``source_crs`` and ``source_row``. Lat/lon swaps are fixed with a warning.
+
+Forgiving of honest files: enumerations go through the officer's value mapping and the synonym
+table (:mod:`gislib.importer.enums`); a type at any HJ 1312-2023 level implies its parents; blank
+fields can be filled for the whole batch, and outfalls without any type get 暂无法确定 during 排查;
+rows without a code get a provisional LS-YYYYMMDD-NNN code.
+
+Imports are edits: codes held by another stored record in any scheme are refused; rows within
+``dup_radius_m`` of a stored point or an earlier row are listed in ``near_duplicates`` (linear, each
+row at most once) for the officer's decision; warnings are capped per kind with a summary.
 """
 from __future__ import annotations
 
@@ -655,7 +665,7 @@ class _Known:
             for name, label in _CODE_FIELDS.items():
                 if r.get(name) not in (None, ""):
                     k.owners.setdefault(str(r[name]), (code, label))
-            if r.get("lon") is not None and r.get("lat") is not None:
+            if r.get("lon") is not None and r.get("lat") is not None and r.get("state") != domain.REMOVED_STATE:
                 k.points.append((code, float(r["lon"]), float(r["lat"]), str(r.get("name") or "")))
         return k
 

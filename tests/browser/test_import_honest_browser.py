@@ -126,6 +126,9 @@ def test_field_app_kml_codes_in_descriptions_all_rows_after_choices(app_url, new
     assert metrics["接受"] == "20" and metrics["拒绝"] == "0", metrics
     choose_prefixed(page, "near_all_", "都保留")  # FA0020 sits on a stored outfall: keep both
     rp.wait_idle()
+    page.get_by_text("可能重复的点位").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts / "import_honest_kml_duplicate.png"))
     page.get_by_text("值对照").first.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts / "import_honest_kml_choices.png"))
