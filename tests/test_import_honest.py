@@ -301,3 +301,25 @@ def test_a_withdrawn_outfall_is_not_a_duplicate(tmp_path, store):
     report = import_file(_csv(tmp_path, ["N1,新发现排口,城镇雨洪排口,121.40,31.25,"]), "outfalls",
                          existing_records=store.list("outfalls", include_removed=True))
     assert report.near_duplicates == [] and len(report.accepted) == 1
+
+
+def test_cli_fill_value_map_and_near_duplicate_flag(tmp_path):
+    import json
+
+    from tests.test_import import run_cli
+
+    path = tmp_path / "台账.csv"
+    path.write_text("编号,名称,类型,经度,纬度\nK1,一号,,121.40,31.25\nK2,二号,养殖排口,121.41,31.25\n"
+                    "K3,三号,养殖排口,121.41,31.25\n", encoding="utf-8")
+    vmap = tmp_path / "values.json"
+    vmap.write_text(json.dumps({"type_l2": {"养殖排口": "规模化畜禽养殖排污口"}}, ensure_ascii=False), encoding="utf-8")
+    data = str(tmp_path / "data")
+    proc = run_cli("import", str(path), "--layer", "outfalls", "--json", "--data-dir", data,
+                   "--fill", "type_l2=城镇雨洪排口", "--value-map", str(vmap), "--near-duplicates", "skip")
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    assert js["rejected"] == [] and js["filled"] == {"type_l2": 1}
+    assert js["store"]["inserted"] == 2 and js["store"]["skipped"] == [4]  # K3 lies on K2: skipped as told
+    with open_store(tmp_path / "data") as s:
+        assert s.get("outfalls", "K1")["type_l2"] == "城镇雨洪排口"
+        assert s.get("outfalls", "K2")["type_l1"] == "农业排口"

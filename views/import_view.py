@@ -293,7 +293,8 @@ def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], exa
     )
     mapping = {h: to_field.get(v, "") for h, v in zip(edited[_t("col_source")], edited[_t("col_field")])}
     mapped = set(mapping.values())
-    missing = [f"{f} ({SCHEMAS[layer].labels[f]})" for f in SCHEMAS[layer].required if f not in mapped]
+    missing = [f"{f} ({SCHEMAS[layer].labels[f]})" for f in SCHEMAS[layer].required
+               if f not in mapped and f != "code"]  # rows without a code get a provisional one
     if not ({"x", "y"} <= mapped or "wkt" in mapped) and path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt"):
         missing.append(f"x/y ({COORD_LABELS['x']}, {COORD_LABELS['y']})")
     if missing:
