@@ -323,3 +323,15 @@ def test_cli_fill_value_map_and_near_duplicate_flag(tmp_path):
     with open_store(tmp_path / "data") as s:
         assert s.get("outfalls", "K1")["type_l2"] == "城镇雨洪排口"
         assert s.get("outfalls", "K2")["type_l1"] == "农业排口"
+
+
+def test_one_summary_per_kind_through_import_file(tmp_path):
+    path = tmp_path / "co.csv"
+    path.write_text("code,name,type_l2,lng,lat\n" + "".join(f"C{i},排口\x00{i},城镇雨洪排口,121.40,31.25\n" for i in range(450)),
+                    encoding="utf-8")
+    r = import_file(path, "outfalls")
+    for kind in ("near_duplicate", "control_chars"):
+        ws = [w for w in r.warnings if w["kind"] == kind]
+        summaries = [w for w in ws if w["row"] is None]
+        assert len(ws) == 201 and len(summaries) == 1, kind
+    assert "共 449 条" in next(w["message"] for w in r.warnings if w["kind"] == "near_duplicate" and w["row"] is None)

@@ -73,7 +73,7 @@ def import_file(
         column_names=coord_columns, force_legacy=force_legacy, central_meridian=central_meridian,
         fill=fill, value_map=value_map, existing_records=existing_records, today=today,
     )
-    report.warnings = cap_warnings(cleaning + report.warnings)
+    report.warnings = sorted(cap_warnings(cleaning) + report.warnings, key=lambda w: w["row"] if w["row"] is not None else -1)
     report.mapping = dict(used_mapping)
     report.unmatched_columns = unmatched
     report.source_headers = list(table.headers)
