@@ -147,6 +147,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "conflicts": ("{n} 行未写入：对应记录在预览后已被他人修改（已留存为冲突，请核对后重新导入）。",
                   "{n} rows not written: their records were changed by someone else after the preview (kept as conflicts)."),
     "skipped": ("按您的决定跳过 {n} 行，合并 {m} 行。", "Skipped {n} rows and merged {m} as you decided."),
+    "col_read_version": ("预览时版本", "Version read"),
+    "col_now_version": ("当前版本", "Version now"),
+    "col_changed_by": ("修改人", "Changed by"),
+    "col_changed_at": ("修改时间", "Changed at"),
     "decision_merge": ("合并到已有记录", "Merge into the stored record"),
     "decision_keep": ("都保留", "Keep both"),
     "decision_skip": ("跳过", "Skip"),
@@ -540,8 +544,9 @@ def _written_result(result: dict) -> None:
         st.info(_t("skipped", n=len(result.get("skipped") or []), m=result.get("merged", 0)))
     if result.get("conflicts"):
         st.warning(_t("conflicts", n=len(result["conflicts"])))
-        st.dataframe(pd.DataFrame(result["conflicts"])[["row", "code", "expected_version", "current_version",
-                                                        "updated_by", "updated_at"]], hide_index=True)
+        cols = {"row": _t("row"), "code": "code", "expected_version": _t("col_read_version"),
+                "current_version": _t("col_now_version"), "updated_by": _t("col_changed_by"), "updated_at": _t("col_changed_at")}
+        st.dataframe(pd.DataFrame(result["conflicts"])[list(cols)].rename(columns=cols), hide_index=True)
 
 
 def _import_section(settings) -> None:
