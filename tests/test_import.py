@@ -59,7 +59,8 @@ def fates(report) -> dict[int, str]:
     out = {int(r): "accepted" for r in report.accepted["source_row"]}
     for r in report.rejected:
         assert r["row"] not in out, f"row {r['row']} both accepted and rejected"
-        out[r["row"]] = r["reason"]
+        assert len(r["reason"]) <= 60, r["reason"]  # short; the whole story is in "details"
+        out[r["row"]] = r["details"]
     return out
 
 
@@ -80,7 +81,7 @@ def make_gcj_ledger(path: Path) -> Path:
         ["PT011", "文字坐标", "城镇雨洪排口", "见附图", "31.2", "苏州河", "", ""],  # 5 text
         ["PT012", "超范围", "城镇雨洪排口", 200.5, 31.2, "苏州河", "", ""],  # 6 out of range
         ["PT001", "重复编码", "城镇雨洪排口", g["PT001"][0], g["PT001"][1], "苏州河", "", ""],  # 7 duplicate code
-        ["PT013", "类型写错", "工厂排口", g["PT004"][0], g["PT004"][1], "苏州河", "", ""],  # 8 bad type
+        ["PT013", "类型写错", "奇怪排口", g["PT004"][0], g["PT004"][1], "苏州河", "", ""],  # 8 bad type
         ["PT014", "浦东的点", "城镇雨洪排口", 121.60, 31.20, "川杨河", "", ""],  # 9 outside district
         ["PT004", "经纬度填反", "城镇雨洪排口", g["PT004"][1], g["PT004"][0], "苏州河", "", ""],  # 10 swapped
         ["PT015", "离2号2米", "城镇雨洪排口", g["PT002"][0] + 0.00002, g["PT002"][1], "真如港", "", ""],  # 11 near dup (≈1.9 m)
@@ -98,16 +99,16 @@ def test_gcj_excel_ledger_every_row_fate(tmp_path):
     report = import_file(path, "outfalls", district=DISTRICT)
     assert report.crs["used"] == "gcj02" and "高德" in report.crs["reason"]
     f = fates(report)
-    assert set(f) == set(range(1, 13))  # every input row ends accepted or rejected
-    assert [r for r, v in f.items() if v == "accepted"] == [1, 2, 3, 10, 11, 12]
-    assert "坐标缺失" in f[4]
-    assert "见附图" in f[5] and "不是有效数字" in f[5]
-    assert "超出" in f[6]
-    assert "重复" in f[7] and "第 1 行" in f[7]
-    assert "二级类型" in f[8] and "type_l2" in f[8] and "城镇雨洪排口" in f[8]  # names the field + allowed values
-    assert "辖区外" in f[9]
+    assert set(f) == set(range(3, 15))  # every input row ends accepted or rejected, numbered as Excel shows it
+    assert [r for r, v in f.items() if v == "accepted"] == [3, 4, 5, 12, 13, 14]
+    assert "坐标缺失" in f[6]
+    assert "见附图" in f[7] and "不是有效数字" in f[7]
+    assert "超出" in f[8]
+    assert "重复" in f[9] and "第 3 行" in f[9]
+    assert "二级类型" in f[10] and "type_l2" in f[10] and "城镇雨洪排口" in f[10]  # names the field + allowed values
+    assert "辖区外" in f[11]
     kinds = {(w["row"], w["kind"]) for w in report.warnings}
-    assert (10, "swap") in kinds and (11, "near_duplicate") in kinds and (1, "duplicate_code") in kinds
+    assert (12, "swap") in kinds and (13, "near_duplicate") in kinds and (3, "duplicate_code") in kinds
     assert_positions(report, ["PT001", "PT002", "PT003", "PT004", "PT005"])
     acc = report.accepted.set_index("code")
     assert acc.loc["PT001", "target_class"] == "III" and acc.loc["PT003", "target_class"] == "III"
@@ -136,7 +137,7 @@ def test_rejected_rows_to_excel_keep_original_columns(tmp_path):
     ws = load_workbook(out).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:2] == ("行号", "原因") and "排口编码" in rows[0] and "联系电话" in rows[0]
-    assert [r[0] for r in rows[1:]] == [4, 5, 6, 7, 8, 9]
+    assert [r[0] for r in rows[1:]] == [6, 7, 8, 9, 10, 11]
     code_col = rows[0].index("排口编码")
     assert rows[2][code_col] == "PT011"
     js = json.loads(report.to_json())
@@ -232,7 +233,7 @@ def test_csv_utf8_bom_tab_delimited(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     table = read_source(path)
     assert table.encoding == "utf-8-sig" and table.headers == ["code", "name", "type_l2", "lng", "lat"]
-    assert table.rows[0].values["name"] == "排口A" and table.rows[0].row == 1
+    assert table.rows[0].values["name"] == "排口A" and table.rows[0].row == 2  # as Excel numbers it
     path.write_bytes(("编码;名称\nA1;排口A\n").encode("utf-16"))  # Excel "Unicode text", semicolons
     table = read_source(path)
     assert table.encoding == "utf-16" and table.headers == ["编码", "名称"] and table.rows[0].values["名称"] == "排口A"
@@ -395,7 +396,7 @@ def test_remember_and_recall_mapping(tmp_path):
     assert recall_mapping("other", tmp_path / "maps") is None
     rows = read_source(_tiny_csv(tmp_path)).rows
     recs = apply_mapping(rows, {"甲": "code", "乙": "name"})
-    assert recs[0]["code"] == "X1" and recs[0]["_row"] == 1 and recs[0]["_raw"]["丙"] == "z"
+    assert recs[0]["code"] == "X1" and recs[0]["_row"] == 2 and recs[0]["_raw"]["丙"] == "z"
 
 
 def _tiny_csv(tmp_path: Path) -> Path:
@@ -419,14 +420,14 @@ def test_cli_import_dry_run_json_out(tmp_path):
                    "--district", str(district), "--rejected-out", str(rej))
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
-    assert js["accepted"] == 6 and [r["row"] for r in js["rejected"]] == [4, 5, 6, 7, 8, 9]
+    assert js["accepted"] == 6 and [r["row"] for r in js["rejected"]] == [6, 7, 8, 9, 10, 11]
     assert js["crs"]["used"] == "gcj02" and js["crs"]["reason"]
     assert any(w["kind"] == "swap" for w in js["warnings"])
     assert js["store"].startswith("dry run")
     fc = json.loads(out.read_text(encoding="utf-8"))
     props = {f["properties"]["code"]: f for f in fc["features"]}
     assert set(props) == {"PT001", "PT002", "PT003", "PT004", "PT005", "PT015"}
-    assert props["PT001"]["properties"]["source_crs"] == "gcj02" and props["PT001"]["properties"]["source_row"] == 1
+    assert props["PT001"]["properties"]["source_crs"] == "gcj02" and props["PT001"]["properties"]["source_row"] == 3
     lon, lat = props["PT001"]["geometry"]["coordinates"]
     assert dist_m(TRUTH["PT001"], (lon, lat)) < 10
     assert rej.exists()
@@ -445,10 +446,14 @@ def test_cli_import_writes_store(tmp_path):
     ledger = make_gcj_ledger(tmp_path / "普陀排口_高德.xlsx")
     data_dir = tmp_path / "data"
     proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester")
+    assert proc.returncode == 2 and "第 13 行" in proc.stderr  # row 13 lies 1.9 m from row 4: a decision is needed
+    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester",
+                   "--near-duplicates", "keep")
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
     assert js["store"]["inserted"] == js["accepted"] > 0
-    again = json.loads(run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir)).stdout)
+    again = json.loads(run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir),
+                               "--near-duplicates", "keep").stdout)
     assert again["updates"] == again["accepted"] and again["store"]["inserted"] == 0
 
 
@@ -467,7 +472,7 @@ def test_cli_store_refusals_are_reported_and_the_rest_kept(tmp_path):
     proc = run_cli("import", str(second), "--layer", "outfalls", "--json", "--data-dir", str(data_dir))
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
-    assert [r["row"] for r in js["rejected"]] == [1] and "数据库拒绝" in js["rejected"][0]["reason"]
+    assert [r["row"] for r in js["rejected"]] == [2] and "数据库拒绝" in js["rejected"][0]["reason"]
     assert js["store"]["updated"] == 1 and js["store"]["refused"] == 1
 
 

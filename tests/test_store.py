@@ -120,8 +120,14 @@ def test_codes_unique_per_layer_and_scheme(store):
     with pytest.raises(RecordValidationError) as exc:
         store.create("outfalls", outfall("B", national_code="N-1"), "alice")
     assert "national_code" in exc.value.errors and "A" in exc.value.errors["national_code"]
-    # same string in another scheme or another layer is fine
-    store.create("outfalls", outfall("B", local_code="N-1"), "alice")
+    # codes are unique across the key/national/local schemes: the other record is named (issue 12)
+    with pytest.raises(RecordValidationError) as exc:
+        store.create("outfalls", outfall("B", local_code="N-1"), "alice")
+    assert "已是记录 A 的国家统一编码" in exc.value.errors["local_code"]
+    with pytest.raises(RecordValidationError) as exc:
+        store.create("outfalls", outfall("N-1"), "alice")  # a key equal to A's national code
+    assert "记录 A" in exc.value.errors["code"]
+    # the same string in another layer is fine
     store.create("sections", {"code": "A", "name": "断面A", "lon": 121.0, "lat": 31.0}, "alice")
     # lookup by any code scheme
     assert store.get("outfalls", "N-1")["code"] == "A"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import tempfile
 from pathlib import Path
 
@@ -18,9 +19,10 @@ from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, OSM_CREDIT
 from gislib.errors import HetuError
 from gislib.exporter import export_layer
-from gislib.importer import import_file, read_source
-from gislib.importer.cli import write_to_store
-from gislib.importer.columns import auto_map_report, recall_mapping, remember_mapping, source_key
+from gislib.importer import import_file, read_prepared
+from gislib.importer.cli import DECISIONS, write_to_store
+from gislib.importer.columns import auto_map_report, source_key
+from gislib.importer.enums import TYPE_FIELDS, type_options
 from gislib.importer.samples import SAMPLES, sample_bytes
 from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
@@ -112,6 +114,46 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_gcj": ("GCJ-02/BD-09 只用于在高德/腾讯/百度地图上显示；存档和交换请用 WGS84/CGCS2000。",
                    "GCJ-02/BD-09 are for display on Amap/Tencent/Baidu only; archive and exchange in WGS84/CGCS2000."),
     "flag": ("需核对", "check"),
+    "fill": ("为整批填写", "Fill for the whole batch"),
+    "fill_help": ("文件中没有这些列或单元格为空时，按此处的值填写整批；没有编码的新点位会得到临时编码 LS-年月日-序号。",
+                  "Used where the file has no such column or the cell is blank; new points without a code get a "
+                  "provisional code LS-YYYYMMDD-NNN."),
+    "fill_type_none": ("（不填：排查阶段按「暂无法确定」导入）", "(none: imported as 暂无法确定 during the survey)"),
+    "fill_none": ("（不填）", "(none)"),
+    "values": ("值对照", "Value mapping"),
+    "values_help": ("文件中的写法与标准值不一致时，在此指定对应的标准值；常见写法已按对照表自动换算，可修改。"
+                    "确认写入时会为此来源和您记住。",
+                    "Where the file spells a value differently, pick the standard value; common variants are "
+                    "pre-filled from the synonym table and can be changed. Remembered for this source and you."),
+    "values_field": ("字段「{label}」", "Field {label}"),
+    "col_raw": ("文件中的值", "Value in the file"),
+    "col_count": ("未识别行数", "Rows not recognised"),
+    "col_to": ("对应标准值", "Standard value"),
+    "near": ("可能重复的点位", "Possible duplicates"),
+    "near_help": ("这些行与库中已有点位或文件中前面的行几乎重合。写入前请逐行决定：合并到已有记录（以本行更新它）、"
+                  "都保留（作为新记录）或跳过。与文件中前面的行「合并」即只保留前面那行。",
+                  "These rows lie on top of a stored point or an earlier row of the file. Decide per row before "
+                  "writing: merge into the stored record (this row updates it), keep both (a new record), or skip. "
+                  "Merging with an earlier row of the file keeps only that row."),
+    "near_all": ("全部设为", "Set all to"),
+    "undecided": ("— 请选择 —", "— choose —"),
+    "col_other": ("疑似与", "Near"),
+    "col_distance": ("距离 (m)", "Distance (m)"),
+    "col_decision": ("决定", "Decision"),
+    "in_store": ("库中 {code}", "stored {code}"),
+    "in_file": ("第 {row} 行 {code}", "row {row} {code}"),
+    "undecided_left": ("还有 {n} 行可能重复的点位未决定，决定后才能写入。", "{n} possible duplicates are not decided yet."),
+    "details": ("查看完整原因", "Full reasons"),
+    "conflicts": ("{n} 行未写入：对应记录在预览后已被他人修改（已留存为冲突，请核对后重新导入）。",
+                  "{n} rows not written: their records were changed by someone else after the preview (kept as conflicts)."),
+    "skipped": ("按您的决定跳过 {n} 行，合并 {m} 行。", "Skipped {n} rows and merged {m} as you decided."),
+    "col_read_version": ("预览时版本", "Version read"),
+    "col_now_version": ("当前版本", "Version now"),
+    "col_changed_by": ("修改人", "Changed by"),
+    "col_changed_at": ("修改时间", "Changed at"),
+    "decision_merge": ("合并到已有记录", "Merge into the stored record"),
+    "decision_keep": ("都保留", "Keep both"),
+    "decision_skip": ("跳过", "Skip"),
     "status_new": ("新增", "new"),
     "status_update": ("更新", "update"),
 }
@@ -130,8 +172,13 @@ def _acting_user() -> str:
     return st.session_state.get("user", "officer:demo")
 
 
-def _mapping_dir() -> Path:
-    return resolve_data_dir(None) / "mappings"
+def _recall(key: str, kind: str) -> dict | None:
+    """The column or value mapping remembered in the store for this source (this user's first)."""
+    return catalog.store().recall_import(_acting_user(), key, kind)
+
+
+def _freeze(d: dict) -> str:
+    return json.dumps(d, ensure_ascii=False, sort_keys=True)
 
 
 # --------------------------------------------------------------------------- cached work
@@ -150,7 +197,7 @@ def _district(dataset: str):
 @st.cache_data(show_spinner=False, max_entries=16)
 def _headers(path: str, digest: str) -> tuple[list[str], dict[str, str], list[str]]:
     """Source headers, one example value per header, and the reader's notes."""
-    table = read_source(path, max_bytes=load_settings().max_upload_mb * 1024 * 1024)
+    table, _warnings = read_prepared(path, max_bytes=load_settings().max_upload_mb * 1024 * 1024)
     examples = {}
     for h in table.headers:
         v = next((r.values.get(h) for r in table.rows if r.values.get(h) not in (None, "")), "")
@@ -160,13 +207,14 @@ def _headers(path: str, digest: str) -> tuple[list[str], dict[str, str], list[st
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _dry_run(path: str, digest: str, layer: str, crs: str, mapping: tuple[tuple[str, str], ...],
-             dataset: str, version: str):
+             dataset: str, version: str, fill: str = "{}", value_map: str = "{}"):
     """(ImportReport, codes already in the store) for ``path``; nothing is written. Cached per file,
-    choices and store version."""
-    existing = frozenset(str(r["code"]) for r in catalog.store().list(layer, include_removed=True))
-    report = import_file(path, layer, crs=crs, district=_district(dataset), existing_codes=existing,
-                         mapping=dict(mapping), max_bytes=load_settings().max_upload_mb * 1024 * 1024)
-    return report, existing
+    choices and store version; the report keeps the version of every record it would update."""
+    records = catalog.store().list(layer, include_removed=True)
+    report = import_file(path, layer, crs=crs, district=_district(dataset), existing_records=records,
+                         mapping=dict(mapping), max_bytes=load_settings().max_upload_mb * 1024 * 1024,
+                         fill=json.loads(fill), value_map=json.loads(value_map))
+    return report, frozenset(str(r["code"]) for r in records)
 
 
 def _rejected_excel(report) -> bytes:
@@ -225,10 +273,10 @@ def _field_options(layer: str) -> tuple[list[str], dict[str, str]]:
     return [IGNORE, *options], {IGNORE: "", **options}
 
 
-def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], examples: dict[str, str]) -> dict[str, str]:
+def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], examples: dict[str, str],
+                    key: str) -> dict[str, str]:
     """The editable column mapping (starting from the remembered one, else the automatic one)."""
-    key = source_key(path.name, headers)
-    remembered = recall_mapping(key, _mapping_dir())
+    remembered = _recall(key, "columns")
     auto = auto_map_report(headers, layer)
     initial = remembered if remembered is not None else auto.mapping
     options, to_field = _field_options(layer)
@@ -249,12 +297,110 @@ def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], exa
     )
     mapping = {h: to_field.get(v, "") for h, v in zip(edited[_t("col_source")], edited[_t("col_field")])}
     mapped = set(mapping.values())
-    missing = [f"{f} ({SCHEMAS[layer].labels[f]})" for f in SCHEMAS[layer].required if f not in mapped]
+    missing = [f"{f} ({SCHEMAS[layer].labels[f]})" for f in SCHEMAS[layer].required
+               if f not in mapped and f != "code"]  # rows without a code get a provisional one
     if not ({"x", "y"} <= mapped or "wkt" in mapped) and path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".txt"):
         missing.append(f"x/y ({COORD_LABELS['x']}, {COORD_LABELS['y']})")
     if missing:
         st.warning(_t("missing_required", fields="、".join(missing)))
     return mapping
+
+
+def _fill_box(layer: str, mapping: dict[str, str], digest: str) -> dict[str, str]:
+    """Values for required fields (and the outfall type) that the file lacks, for the whole batch."""
+    schema = SCHEMAS[layer]
+    mapped = set(mapping.values())
+    targets = [f for f in schema.required if f not in mapped and f != "code"]
+    if layer == "outfalls" and not mapped & set(TYPE_FIELDS):
+        targets.append("type_l2")
+    if not targets:
+        return {}
+    st.markdown(f"**{_t('fill')}**")
+    st.caption(_t("fill_help"))
+    fill: dict[str, str] = {}
+    for col, name in zip(st.columns(len(targets)), targets):
+        f = schema.field(name)
+        label = "排口类型" if name in TYPE_FIELDS and lang() == "zh" else ("outfall type" if name in TYPE_FIELDS else f.label)
+        if name in TYPE_FIELDS or f.allowed:
+            options = ["", *(type_options() if name in TYPE_FIELDS else f.allowed)]
+            none = _t("fill_type_none") if name in TYPE_FIELDS else _t("fill_none")
+            value = col.selectbox(label, options, key=f"fill_{digest}_{layer}_{name}",
+                                  format_func=lambda v, none=none: v or none)
+        else:
+            value = col.text_input(label, key=f"fill_{digest}_{layer}_{name}").strip()
+        if value:
+            fill[name] = value
+    return fill
+
+
+VALUE_CHOICES_PER_FIELD = 30  # distinct values offered per field; more stay unknown (listed as rejected)
+
+
+def _value_editor(report, digest: str, layer: str, remembered: dict) -> dict[str, dict[str, str]]:
+    """The officer's mapping of enumeration values the file spells differently: one choice per
+    distinct value, pre-set from the remembered mapping or the synonym table."""
+    schema = SCHEMAS[layer]
+    rows: dict[str, dict[str, tuple[int | None, str]]] = {}
+    for name, values in report.unknown_values.items():
+        for raw, n in values.items():
+            rows.setdefault(name, {})[raw] = (n, remembered.get(name, {}).get(raw, ""))
+    for name, hits in report.value_hits.items():
+        for raw, value in hits.items():
+            rows.setdefault(name, {}).setdefault(raw, (None, value))
+    out = {name: dict(m) for name, m in remembered.items()}
+    if not rows:
+        return out
+    st.markdown(f"**{_t('values')}**")
+    st.caption(_t("values_help"))
+    for name, values in rows.items():
+        options = ["", *(type_options() if name in TYPE_FIELDS else schema.field(name).allowed)]
+        st.caption(_t("values_field", label=schema.labels.get(name, name)))
+        cols = st.columns(3)
+        for k, (raw, (count, current)) in enumerate(list(values.items())[:VALUE_CHOICES_PER_FIELD]):
+            label = f"「{raw}」" + (f"（{_t('col_count')} {count}）" if count else "")
+            value = cols[k % 3].selectbox(label, options, index=options.index(current) if current in options else 0,
+                                          key=f"value_{digest}_{layer}_{name}_{k}",
+                                          format_func=lambda v: v or _t("undecided"))
+            if value:
+                out.setdefault(name, {})[raw] = value
+            else:
+                out.get(name, {}).pop(raw, None)
+    return out
+
+
+NEAR_EDITOR_ROWS = 500  # rows beyond this follow the "set all to" choice
+
+
+def _decision_labels() -> dict[str, str]:
+    return {"": _t("undecided"), **{d: _t(f"decision_{d}") for d in DECISIONS}}
+
+
+def _decisions(report, digest: str) -> dict[int, str]:
+    """The officer's decision (merge/keep/skip) for each row flagged as a possible duplicate."""
+    flagged = report.near_duplicates
+    if not flagged:
+        return {}
+    labels = _decision_labels()
+    st.markdown(f"**{_t('near')}**（{len(flagged)}）")
+    st.caption(_t("near_help"))
+    for_all = st.selectbox(_t("near_all"), list(labels), format_func=labels.get, key=f"near_all_{digest}")
+    shown = flagged[:NEAR_EDITOR_ROWS]
+    frame = pd.DataFrame({
+        _t("row"): [d["row"] for d in shown],
+        "code": [str(d["code"]) for d in shown],
+        _t("col_other"): [_t("in_store", code=d["other_code"]) if d["existing"]
+                          else _t("in_file", row=d["other_row"], code=d["other_code"]) for d in shown],
+        _t("col_distance"): [d["distance_m"] for d in shown],
+        _t("col_decision"): [labels[for_all]] * len(shown),
+    })
+    edited = st.data_editor(
+        frame, key=f"near_{digest}_{for_all}", hide_index=True, use_container_width=True,
+        disabled=[c for c in frame.columns if c != _t("col_decision")],
+        column_config={_t("col_decision"): st.column_config.SelectboxColumn(options=list(labels.values()), required=True)})
+    back = {v: k for k, v in labels.items()}
+    decisions = {int(r): back.get(v, "") for r, v in zip(edited[_t("row")], edited[_t("col_decision")])}
+    decisions.update({d["row"]: for_all for d in flagged[NEAR_EDITOR_ROWS:]})
+    return {r: v for r, v in decisions.items() if v}
 
 
 def _flagged_rows(report) -> dict[int, list[str]]:
@@ -281,7 +427,7 @@ def _preview_map(report, dataset: str, is_sample: bool) -> folium.Map:
         p = geom if geom.geom_type == "Point" else geom.representative_point()
         notes = flagged.get(int(row), [])
         color = FLAGGED_COLOR if notes else ACCEPTED_COLOR
-        tip = f"{_t('row')} {row} · {code} {name or ''}" + ("<br>" + "<br>".join(html.escape(n) for n in notes) if notes else "")
+        tip = f"{_t('row')} {row} · {html.escape(str(code))} {html.escape(str(name or ''))}" + ("<br>" + "<br>".join(html.escape(n) for n in notes) if notes else "")
         folium.CircleMarker([p.y, p.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=color,
                             fill_opacity=0.95, tooltip=tip).add_to(fmap)
     legend = (f"<b>{html.escape(_t('preview'))}</b>"
@@ -312,8 +458,23 @@ def _accepted_table(report, existing: frozenset) -> pd.DataFrame:
     return frame
 
 
-def _show_preview(report, existing: frozenset, path: Path, signature: tuple, mapping: dict[str, str],
-                  dataset: str) -> None:
+def _rejected_box(report, path: Path, digest: str) -> None:
+    st.markdown(f"**{_t('rejected_table')}**（{len(report.rejected)}）")
+    if not report.rejected:
+        st.success(_t("no_rejected"))
+        return
+    st.dataframe(pd.DataFrame({_t("row"): [r["row"] for r in report.rejected],
+                               _t("reason"): [r["reason"] for r in report.rejected]}),
+                 hide_index=True, use_container_width=True)
+    with st.expander(_t("details")):
+        st.dataframe(pd.DataFrame({_t("row"): [r["row"] for r in report.rejected],
+                                   _t("reason"): [r.get("details", r["reason"]) for r in report.rejected]}),
+                     hide_index=True, use_container_width=True)
+    st.download_button(_t("download_rejected"), _rejected_excel(report),
+                       file_name=f"{path.stem}_拒绝清单.xlsx", key=f"rej_{digest}")
+
+
+def _show_preview(report, existing: frozenset, path: Path, signature: tuple, dataset: str) -> None:
     st.subheader(_t("preview"))
     st.markdown(f"**{_t('crs_used')}**：{report.crs.get('label') or '—'}")
     reason = report.crs.get("reason", "")
@@ -337,48 +498,55 @@ def _show_preview(report, existing: frozenset, path: Path, signature: tuple, map
         st.markdown(f"**{_t('accepted_table')}**（{len(report.accepted)}）")
         st.dataframe(_accepted_table(report, existing), hide_index=True, use_container_width=True)
     with right:
-        st.markdown(f"**{_t('rejected_table')}**（{len(report.rejected)}）")
-        if report.rejected:
-            st.dataframe(pd.DataFrame({_t("row"): [r["row"] for r in report.rejected],
-                                       _t("reason"): [r["reason"] for r in report.rejected]}),
-                         hide_index=True, use_container_width=True)
-            st.download_button(_t("download_rejected"), _rejected_excel(report),
-                               file_name=f"{path.stem}_拒绝清单.xlsx", key=f"rej_{digest}")
-        else:
-            st.success(_t("no_rejected"))
+        _rejected_box(report, path, digest)
     if report.warnings:
         st.markdown(f"**{_t('warnings')}**（{len(report.warnings)}）")
         for w in report.warnings:
             st.markdown(f"- ⚠ {w['message']}")
     for header, why in report.unmatched_columns.items():
         st.caption(f"「{header}」：{why}")
-    _confirm(report, existing, path, signature, mapping)
 
 
-def _confirm(report, existing: frozenset, path: Path, signature: tuple, mapping: dict[str, str]) -> None:
-    """The write button; after the write, the result (and the preview as written) stays on the page."""
+def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices: dict) -> None:
+    """The write button; after the write, the result (and the preview as written) stays on the page.
+    ``choices``: mapping, value_map, key (source key) and decisions (near-duplicates by row)."""
     done = st.session_state.get("import_written", {})
     if signature in done:
-        result = done[signature]["stats"]
-        st.success(_t("written", user=result["user"], inserted=result.get("inserted", 0),
-                      updated=result.get("updated", 0), unchanged=result.get("unchanged", 0)))
-        if result.get("refused"):
-            st.warning(_t("refused", n=result["refused"]))
+        _written_result(done[signature]["stats"])
         return
     if not len(report.accepted):
         st.info(_t("nothing"))
         return
-    if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}"):
+    undecided = len(report.near_duplicates) - len(choices["decisions"])
+    if undecided:
+        st.warning(_t("undecided_left", n=undecided))
+    if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}", disabled=bool(undecided)):
         user = _acting_user()
         try:
-            stats = write_to_store(catalog.store(), report, user=user, source=path.name)
+            stats = write_to_store(catalog.store(), report, user=user, source=path.name, decisions=choices["decisions"])
+            catalog.store().remember_import(user, choices["key"], "columns", choices["mapping"])
+            if choices["value_map"]:
+                catalog.store().remember_import(user, choices["key"], "values", choices["value_map"])
         except HetuError as exc:
             st.error(str(exc))
             return
-        remember_mapping(source_key(path.name, report.source_headers), mapping, _mapping_dir())
         st.session_state.setdefault("import_written", {})[signature] = {
             "stats": {**stats, "user": user}, "report": report, "existing": existing}
         st.rerun()
+
+
+def _written_result(result: dict) -> None:
+    st.success(_t("written", user=result["user"], inserted=result.get("inserted", 0),
+                  updated=result.get("updated", 0), unchanged=result.get("unchanged", 0)))
+    if result.get("refused"):
+        st.warning(_t("refused", n=result["refused"]))
+    if result.get("skipped") or result.get("merged"):
+        st.info(_t("skipped", n=len(result.get("skipped") or []), m=result.get("merged", 0)))
+    if result.get("conflicts"):
+        st.warning(_t("conflicts", n=len(result["conflicts"])))
+        cols = {"row": _t("row"), "code": "code", "expected_version": _t("col_read_version"),
+                "current_version": _t("col_now_version"), "updated_by": _t("col_changed_by"), "updated_at": _t("col_changed_at")}
+        st.dataframe(pd.DataFrame(result["conflicts"])[list(cols)].rename(columns=cols), hide_index=True)
 
 
 def _import_section(settings) -> None:
@@ -398,17 +566,29 @@ def _import_section(settings) -> None:
     dataset = current_name()
     try:
         headers, examples, _notes = _headers(str(path), digest)
-        mapping = _mapping_editor(path, digest, layer, headers, examples)
+        key = source_key(path.name, headers)
+        mapping = _mapping_editor(path, digest, layer, headers, examples, key)
         signature = (digest, layer, crs, tuple(sorted(mapping.items())))
         written = st.session_state.get("import_written", {}).get(signature)
         if written:  # show what was written, not a new dry run against the updated store
             report, existing = written["report"], written["existing"]
-        else:
-            report, existing = _dry_run(str(path), digest, layer, crs, signature[3], dataset, catalog.version())
+            _show_preview(report, existing, path, signature, dataset)
+            _written_result(written["stats"])
+            return
+        fill = _fill_box(layer, mapping, digest)
+        remembered = _recall(key, "values") or {}
+        args = (str(path), digest, layer, crs, signature[3], dataset, catalog.version(), _freeze(fill))
+        report, existing = _dry_run(*args, _freeze(remembered))
+        value_map = _value_editor(report, digest, layer, remembered)
+        if value_map != remembered:
+            report, existing = _dry_run(*args, _freeze(value_map))
     except HetuError as exc:
         st.error(str(exc))
         return
-    _show_preview(report, existing, path, signature, mapping, dataset)
+    _show_preview(report, existing, path, signature, dataset)
+    decisions = _decisions(report, digest)
+    _confirm(report, existing, path, signature,
+             {"mapping": mapping, "value_map": value_map, "key": key, "decisions": decisions})
 
 
 def _export_section() -> None:

@@ -1,6 +1,7 @@
 """gislib.importer: bring officers' files (Excel, CSV, zipped SHP, GeoJSON, KML/KMZ, GPKG) into Hetu.
 
-Pipeline: :func:`readers.read_source` → :func:`columns.auto_map` (or a remembered/explicit mapping)
+Pipeline: :func:`readers.read_source` → :func:`prepare.prepare_table` (control characters,
+KML description pairs) → :func:`columns.auto_map` (or a remembered/explicit mapping)
 → :func:`columns.apply_mapping` → :func:`validate.validate_rows` → :class:`validate.ImportReport`.
 :func:`import_file` runs all of it; nothing here writes to the store (the CLI does that).
 """
@@ -12,11 +13,12 @@ from pathlib import Path
 from gislib.crs import DEFAULT_CENTRAL_MERIDIAN, gk3_central_meridian
 from gislib.importer.columns import apply_mapping, auto_map, auto_map_report, check_mapping, recall_mapping, source_key
 from gislib.importer.readers import DEFAULT_MAX_BYTES, SourceRow, SourceTable, read_source
-from gislib.importer.validate import ImportReport, validate_rows
+from gislib.importer.prepare import prepare_table
+from gislib.importer.validate import ImportReport, cap_warnings, validate_rows
 
 __all__ = [
     "ImportReport", "SourceRow", "SourceTable", "auto_map", "apply_mapping", "import_file",
-    "read_district", "read_source", "validate_rows",
+    "read_district", "read_prepared", "read_source", "validate_rows",
 ]
 
 
@@ -38,15 +40,20 @@ def import_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     force_legacy: bool = False,
     central_meridian: float | None = None,
+    fill: dict | None = None,
+    value_map: dict[str, dict[str, str]] | None = None,
+    existing_records: list[dict] | None = None,
+    today=None,
 ) -> ImportReport:
     """Read, map and validate one file for ``layer``; returns the report (accepted GeoDataFrame in WGS84).
 
     Mapping precedence: ``mapping`` → the one remembered in ``mapping_dir`` for this source → auto_map.
     ``central_meridian`` (3° GK zone for 6-digit eastings): default from ``district``, else 120°E.
+    ``fill``, ``value_map``, ``existing_records``, ``today``: see :func:`validate.validate_rows`.
     """
     if central_meridian is None:
         central_meridian = gk3_central_meridian(district.centroid.x) if district is not None else DEFAULT_CENTRAL_MERIDIAN
-    table = read_source(path, sheet=sheet, layer=source_layer, encoding=encoding, max_bytes=max_bytes)
+    table, cleaning = read_prepared(path, sheet=sheet, layer=source_layer, encoding=encoding, max_bytes=max_bytes)
     report_map = auto_map_report(table.headers, layer)
     used_mapping = mapping
     if used_mapping is None and mapping_dir is not None:
@@ -64,12 +71,21 @@ def import_file(
         records, layer, crs, district, tolerance_m, existing_codes, dup_radius_m,
         insert_only=insert_only, declared_crs=declared, filename=Path(path).name,
         column_names=coord_columns, force_legacy=force_legacy, central_meridian=central_meridian,
+        fill=fill, value_map=value_map, existing_records=existing_records, today=today,
     )
+    report.warnings = sorted(cap_warnings(cleaning) + report.warnings, key=lambda w: w["row"] if w["row"] is not None else -1)
     report.mapping = dict(used_mapping)
     report.unmatched_columns = unmatched
     report.source_headers = list(table.headers)
     report.notes = list(table.notes) + [f"读取 {table.name}：{len(table.rows)} 行"]
     return report
+
+
+def read_prepared(path: str | os.PathLike, **kwargs) -> tuple[SourceTable, list[dict]]:
+    """:func:`read_source` plus the post-read step (control characters stripped, KML description
+    pairs as columns): the table and the warnings of that step. What every preview should show."""
+    table = read_source(path, **kwargs)
+    return table, prepare_table(table)
 
 
 def _coord_sys_column(table: SourceTable) -> str | None:

@@ -3,7 +3,9 @@
 ``auto_map`` matches headers against the aliases in :mod:`gislib.schemas` (exact match after
 normalising case, width, spaces and bracketed units; then headers ending with a Chinese alias,
 e.g. 排口经度 → x).
-Mappings confirmed by a user are remembered per source in ``<dir>/column_mappings.json``.
+The app remembers confirmed mappings per source and per user in the store
+(``Store.remember_import``); ``remember_mapping``/``recall_mapping`` keep one for offline scripts in
+``<dir>/column_mappings.json``.
 """
 from __future__ import annotations
 

@@ -147,7 +147,7 @@ def _table_from_matrix(path: Path, matrix: list[list[Any]], encoding: str | None
     headers = _unique_headers(matrix[h])
     rows: list[SourceRow] = []
     notes = [f"表头在第 {h + 1} 行（其上的标题行已跳过）"] if h else []
-    for n, raw in enumerate(matrix[h + 1:], start=1):
+    for n, raw in enumerate(matrix[h + 1:], start=h + 2):  # row numbers as the spreadsheet shows them
         if all(_is_empty(v) for v in raw):
             continue
         if len(raw) > len(headers):

@@ -55,9 +55,9 @@ SAMPLES: dict[str, SampleSpec] = {
     "gcj_excel": SampleSpec(
         "gcj_excel", "普陀区入河排污口复核台账_高德坐标.xlsx", "outfalls", crsmod.GCJ02,
         "Excel 台账（高德 GCJ-02 坐标，含错误行）",
-        accepted_rows=(1, 2, 3, 4, 5, 6),
-        rejected={7: "坐标缺失", 8: "见附图", 9: "二级类型", 10: "重复", 11: "辖区外"},
-        warnings=((3, "duplicate_code"), (4, "swap"), (6, "near_duplicate")),
+        accepted_rows=(3, 4, 5, 6, 7, 8),  # Excel row numbers: title row 1, header row 2
+        rejected={9: "坐标缺失", 10: "见附图", 11: "二级类型", 12: "重复", 13: "辖区外"},
+        warnings=((5, "duplicate_code"), (6, "swap"), (8, "near_duplicate")),
     ),
     "gbk_shp": SampleSpec(
         "gbk_shp", "普陀排口_CGCS2000_3度带.zip", "outfalls", "EPSG:4549",
@@ -67,7 +67,7 @@ SAMPLES: dict[str, SampleSpec] = {
     "bd09_csv": SampleSpec(
         "bd09_csv", "排口点位_百度坐标.csv", "outfalls", crsmod.BD09,
         "CSV（百度 BD-09 坐标，GBK 编码）",
-        accepted_rows=(1, 2, 3), rejected={4: "日期"},
+        accepted_rows=(2, 3, 4), rejected={5: "日期"},  # CSV line numbers: header line 1
     ),
 }
 
@@ -143,7 +143,7 @@ def gcj_excel_ledger(path: str | os.PathLike, dataset: str = DATASET) -> Path:
         row("PT-2002", round(g["PT-2002"][0], 7), round(g["PT-2002"][1], 7)),  # 6 new, 2 m from row 5
         row("PT-2003", None, None, like="PT-0006", name="坐标待补测"),  # 7 missing coordinates
         row("PT-2004", "见附图", "见附图", like="PT-0007", name="坐标写成文字"),  # 8 text instead of numbers
-        row("PT-2005", round(g["PT-0006"][0], 7), round(g["PT-0006"][1], 7), like="PT-0006", type_l2="雨水口"),  # 9 unknown type
+        row("PT-2005", round(g["PT-0006"][0], 7), round(g["PT-0006"][1], 7), like="PT-0006", type_l2="养殖排口"),  # 9 type to map (规模化 or 规模以下?)
         row("PT-0003", round(g["PT-0003"][0], 7), round(g["PT-0003"][1], 7), name="重复录入"),  # 10 duplicate code
         row("PT-2006", round(beijing[0], 7), round(beijing[1], 7), like="PT-0008", name="坐标误录（北京）"),  # 11 outside district
     ]
@@ -185,7 +185,7 @@ def gbk_shapefile_zip(path: str | os.PathLike, dataset: str = DATASET) -> Path:
 
 
 def bd09_gbk_csv(path: str | os.PathLike, dataset: str = DATASET) -> Path:
-    """A CSV saved as GBK with Baidu (BD-09) coordinates; row 4 has an unreadable date."""
+    """A CSV saved as GBK with Baidu (BD-09) coordinates; line 5 (the 4th data row) has an unreadable date."""
     truth = true_positions(dataset)
     lines = ["编号,名称,类型,百度经度,百度纬度,河道,发现日期,备注"]
     for code, found in (("PT-0011", "2025/3/2"), ("PT-0012", "2025年3月5日"), ("PT-2201", "2025-03-09"),

@@ -1,8 +1,18 @@
 """gislib.importer.validate: check mapped rows and turn them into WGS84 records.
 
-Every input row ends either accepted or rejected with a reason (all problems of the row, joined
-with "；"). Accepted records keep ``source_crs`` and ``source_row``. Lat/lon swaps are fixed with
-a warning; points closer than ``dup_radius_m`` to another accepted point are flagged for review.
+Every input row ends either accepted or rejected with a short reason (≤ 60 characters) and the
+full details (all problems of the row, joined with "；"). Row numbers are the ones the officer
+sees: spreadsheet rows for tables (header row 1 → first data row 2), feature numbers for GIS files.
+Accepted records keep ``source_crs`` and ``source_row``. Lat/lon swaps are fixed with a warning.
+
+Forgiving of honest files: enumerations go through the officer's value mapping and the synonym
+table (:mod:`gislib.importer.enums`); a type at any HJ 1312-2023 level implies its parents; blank
+fields can be filled for the whole batch, and outfalls without any type get 暂无法确定 during 排查;
+rows without a code get a provisional LS-YYYYMMDD-NNN code.
+
+Imports are edits: codes held by another stored record in any scheme are refused; rows within
+``dup_radius_m`` of a stored point or an earlier row are listed in ``near_duplicates`` (linear, each
+row at most once) for the officer's decision; warnings are capped per kind with a summary.
 """
 from __future__ import annotations
 
@@ -10,24 +20,30 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from gislib import crs as crsmod
 from gislib import domain
 from gislib.errors import ExportError, ValidationError
-from gislib.schemas import COORD_LABELS, PROVENANCE_FIELDS, Field, get_schema
+from gislib.importer import enums
+from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
 
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
 _CN_DIGITS = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V", "1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
 _TRUE = {"是", "true", "t", "yes", "y", "1", "√", "✓", "有", "重点", "是的"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "×", "✗", "无", "非重点", "不是"}
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5, "MultiPolygon": 6}
+PROVISIONAL_PREFIX = "LS-"  # 临时编码 of new survey points: LS-YYYYMMDD-NNN
+MAX_WARNINGS_PER_KIND = 200
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M")
 
 
@@ -49,6 +65,12 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     source_headers: list[str] = field(default_factory=list)
     rejected_raw: dict[int, dict] = field(default_factory=dict)  # row → original values
+    near_duplicates: list[dict] = field(default_factory=list)  # rows near a stored point or an earlier row
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)  # field → raw value → rows
+    value_hits: dict[str, dict[str, str]] = field(default_factory=dict)  # field → raw → value used
+    filled: dict[str, int] = field(default_factory=dict)  # field → rows filled for the whole batch
+    versions: dict[str, int] = field(default_factory=dict)  # code → stored version the preview read
+    conflicts: list[dict] = field(default_factory=list)  # rows not written: the record changed meanwhile
 
     def to_dict(self) -> dict:
         """JSON-ready summary: ``accepted`` is a count."""
@@ -65,6 +87,11 @@ class ImportReport:
             "mapping": self.mapping,
             "unmatched_columns": self.unmatched_columns,
             "notes": self.notes,
+            "near_duplicates": self.near_duplicates,
+            "unknown_values": self.unknown_values,
+            "value_hits": self.value_hits,
+            "filled": self.filled,
+            "conflicts": self.conflicts,
         }
 
     def to_json(self) -> str:
@@ -235,6 +262,48 @@ def _first_xy(geom) -> tuple[float, float]:
     return (float(c[0, 0]), float(c[0, 1])) if len(c) else (math.nan, math.nan)
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,9}(?:\.\d{1,15})?")
+
+
+def _coordinate(v: Any) -> float:
+    """A coordinate cell; plain decimals take a fast path, everything else crs.parse_coordinate."""
+    if isinstance(v, str) and _PLAIN_NUMBER.fullmatch(v):
+        return float(v)
+    return crsmod.parse_coordinate(v)
+
+
+def _firsts(geoms: list) -> np.ndarray:
+    """The first vertex of each geometry, as an (n, 2) array."""
+    import shapely
+
+    if not geoms:
+        return np.empty((0, 2))
+    coords, index = shapely.get_coordinates(np.array(geoms, dtype=object), return_index=True)
+    first = np.full((len(geoms), 2), np.nan)
+    _, at = np.unique(index, return_index=True)
+    first[index[at]] = coords[at]
+    return first
+
+
+def _outside_degrees(g, first: tuple[float, float]) -> bool:
+    """True when a vertex lies beyond ±180° longitude or ±90° latitude (points: from ``first``)."""
+    import shapely
+
+    if shapely.get_type_id(g) == 0:
+        return abs(first[0]) > 180 or abs(first[1]) > 90
+    c = shapely.get_coordinates(g)
+    return bool((np.abs(c[:, 0]) > 180).any() or (np.abs(c[:, 1]) > 90).any())
+
+
+def _bad_coords(geoms: np.ndarray, bad_xy) -> np.ndarray:
+    """Per geometry: True when any vertex satisfies ``bad_xy(x, y)`` (vectorised over all vertices)."""
+    import shapely
+
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    hit = bad_xy(coords[:, 0], coords[:, 1])
+    return np.bincount(index[hit], minlength=len(geoms)) > 0
+
+
 def _local_metric_crs(lon: float) -> str:
     """A metric CRS for distances around ``lon``: the CGCS2000 3° GK zone."""
     lon = min(max(lon, 75.0), 135.0)
@@ -262,6 +331,11 @@ def validate_rows(
     column_names: Iterable[str] = (),
     force_legacy: bool = False,
     central_meridian: float = crsmod.DEFAULT_CENTRAL_MERIDIAN,
+    fill: dict[str, Any] | None = None,
+    value_map: dict[str, dict[str, str]] | None = None,
+    existing_records: Iterable[dict] | None = None,
+    today: date | None = None,
+    max_warnings: int = MAX_WARNINGS_PER_KIND,
 ) -> ImportReport:
     """Validate records keyed by field name (from :func:`columns.apply_mapping`, or plain dicts).
 
@@ -308,7 +382,7 @@ def validate_rows(
                     errors[i].append(f"坐标缺失：{lab} 为空")
                     continue
                 try:
-                    parsed.append(crsmod.parse_coordinate(v))
+                    parsed.append(_coordinate(v))
                 except ValidationError as exc:
                     errors[i].append(f"{lab} 不是有效数字：{exc}")
             if len(parsed) != 2:
@@ -321,7 +395,7 @@ def validate_rows(
 
     # 2. CRS of the file
     have = [i for i in range(n) if geoms[i] is not None]
-    firsts = [_first_xy(geoms[i]) for i in have]
+    firsts = [tuple(p) for p in _firsts([geoms[i] for i in have]).tolist()]
     if have:
         guess = crsmod.detect_crs(
             [p[0] for p in firsts], [p[1] for p in firsts], crs_choice, filename, column_names,
@@ -336,16 +410,17 @@ def validate_rows(
     # 3. axis order, ranges, transform to WGS84
     for k, i in enumerate(have):
         g = geoms[i]
+        x0, y0 = firsts[k]
         if guess.swapped_axes:
             g = _swap(g)
-        x0, y0 = _first_xy(g)
+            x0, y0 = y0, x0
         if geographic:
-            if crsmod._looks_degrees(x0, y0) == "swapped":
+            swapped = crsmod._looks_degrees(x0, y0) == "swapped"
+            if swapped:
                 g = _swap(g)
                 warnings.append({"row": row_no[i], "kind": "swap",
                                  "message": f"第 {row_no[i]} 行经纬度填反（{x0:g}, {y0:g}），已自动对调"})
-            c = shapely.get_coordinates(g)
-            if (np.abs(c[:, 0]) > 180).any() or (np.abs(c[:, 1]) > 90).any():
+            if _outside_degrees(g, (y0, x0) if swapped else (x0, y0)):
                 errors[i].append(f"坐标 ({x0:g}, {y0:g}) 超出经纬度范围（经度 ±180、纬度 ±90），请核对数值是否多输/少输位数，或是否为投影坐标")
                 geoms[i] = None
                 continue
@@ -360,13 +435,18 @@ def validate_rows(
     if have:
         src = np.array([geoms[i] for i in have], dtype=object)
         wgs = shapely.transform(src, lambda c: np.column_stack(crsmod.to_wgs84(c[:, 0], c[:, 1], used, force_legacy)))
-        for i, g in zip(have, wgs):
+        not_finite = _bad_coords(wgs, lambda x, y: ~(np.isfinite(x) & np.isfinite(y)))
+        outside = _bad_coords(wgs, lambda x, y: (x < CHINA_LON[0]) | (x > CHINA_LON[1]) | (y < CHINA_LAT[0]) | (y > CHINA_LAT[1]))
+        for k, (i, g) in enumerate(zip(have, wgs)):
+            if not (not_finite[k] or outside[k]):
+                geoms[i] = g
+                continue
             c = shapely.get_coordinates(g)
-            if not np.isfinite(c).all():
+            if not_finite[k]:
                 errors[i].append(f"坐标无法从 {used} 转换为经纬度（超出该坐标系的有效范围）")
                 geoms[i] = None
                 continue
-            if (c[:, 0] < CHINA_LON[0]).any() or (c[:, 0] > CHINA_LON[1]).any() or (c[:, 1] < CHINA_LAT[0]).any() or (c[:, 1] > CHINA_LAT[1]).any():
+            if outside[k]:
                 x0, y0 = _first_xy(geoms[i])
                 errors[i].append(
                     f"坐标 ({x0:g}, {y0:g}) 按 {used} 换算后为 ({c[0, 0]:.5f}, {c[0, 1]:.5f})，超出中国范围"
@@ -376,10 +456,14 @@ def validate_rows(
             geoms[i] = g
 
     # 4. geometry kind and validity
-    for i in range(n):
-        g = geoms[i]
-        if g is None:
+    have = [i for i in range(n) if geoms[i] is not None]
+    arr = np.array([geoms[i] for i in have], dtype=object)
+    ok_kind = np.isin(shapely.get_type_id(arr), [_TYPE_IDS[t] for t in schema.geometry_types]) if len(arr) else []
+    ok = ok_kind & shapely.is_valid(arr) if len(arr) else []
+    for k, i in enumerate(have):
+        if ok[k]:
             continue
+        g = geoms[i]
         if g.geom_type not in schema.geometry_types:
             errors[i].append(f"图层「{schema.label}」需要 {'/'.join(schema.geometry_types)} 几何，该行为 {g.geom_type}")
             geoms[i] = None
@@ -404,54 +488,19 @@ def validate_rows(
                     warnings.append({"row": row_no[i], "kind": "district",
                                      "message": f"第 {row_no[i]} 行位于辖区边界外 {d:.0f} m（容差内，已接受），请核对"})
 
-    # 6. attributes
-    values: list[dict] = [{} for _ in recs]
-    for i, rec in enumerate(recs):
-        failed: set[str] = set()
-        for f in schema.fields:
-            v = rec.get(f.name)
-            if _is_blank(v):
-                if f.required:
-                    errors[i].append(f"缺少必填字段「{f.label}」({f.name})")
-                values[i][f.name] = None
-                continue
-            try:
-                values[i][f.name] = convert_value(v, f)
-            except ValidationError as exc:
-                errors[i].append(str(exc))
-                values[i][f.name] = None
-                failed.add(f.name)
-        if layer == "outfalls":
-            _check_outfall_types(values[i], errors[i], failed)
+    # 6. attributes (enumerations through the officer's value mapping and the synonym table)
+    opts = _Options(fill or {}, value_map or {}, today)
+    values = [_attributes(rec, schema, errors[i], opts) for i, rec in enumerate(recs)]
+    warnings += opts.fill_warnings(schema)
 
-    # 7. codes: duplicates within the file, then against the store
-    first_seen: dict[str, int] = {}
-    existing = {unicodedata.normalize("NFKC", str(c)).strip() for c in existing_codes}
-    updates = 0
-    for i in range(n):
-        if geoms[i] is None and not errors[i]:
-            errors[i].append("坐标缺失")
-        if errors[i]:
-            continue
-        code = values[i].get("code")
-        if code is None:
-            continue
-        if code in first_seen:
-            j = first_seen[code]
-            errors[i].append(f"编码「{code}」在文件中重复（与第 {row_no[j]} 行相同），只导入第一次出现的行；请核对后改正编码")
-            warnings.append({"row": row_no[j], "kind": "duplicate_code",
-                             "message": f"第 {row_no[j]} 行的编码「{code}」在第 {row_no[i]} 行再次出现，已导入第 {row_no[j]} 行，请核对"})
-            continue
-        first_seen[code] = i
-        if code in existing:
-            if insert_only:
-                errors[i].append(f"编码「{code}」已存在于库中（本次为仅新增模式）；如需更新请去掉仅新增选项")
-                continue
-            updates += 1
+    # 7. codes: provisional codes, duplicates within the file, codes held by other records
+    known = _Known.of(existing_records, existing_codes)
+    _provisional_codes(values, errors, row_no, known, opts, warnings)
+    updates = _check_codes(values, errors, geoms, row_no, known, warnings, insert_only)
 
     # 8. assemble
     accepted_idx = [i for i in range(n) if not errors[i] and geoms[i] is not None]
-    rejected = [{"row": row_no[i], "reason": "；".join(errors[i])} for i in range(n) if errors[i]]
+    rejected = [_rejection(row_no[i], errors[i]) for i in range(n) if errors[i]]
     rejected_raw = {row_no[i]: dict(recs[i].get("_raw") or {k: v for k, v in recs[i].items() if not str(k).startswith("_")})
                     for i in range(n) if errors[i]}
     data = {f: [values[i][f] for i in accepted_idx] for f in schema.field_names}
@@ -459,62 +508,348 @@ def validate_rows(
     data["source_row"] = [row_no[i] for i in accepted_idx]
     gdf = gpd.GeoDataFrame(data, geometry=[geoms[i] for i in accepted_idx], crs=crsmod.WGS84)
     gdf = gdf[[*schema.field_names, *PROVENANCE_FIELDS, "geometry"]]
-    warnings += _near_duplicates(gdf, dup_radius_m)
-    warnings.sort(key=lambda w: (w["row"] if w["row"] is not None else -1))
+    near = near_duplicates(gdf, dup_radius_m, known.points)
+    for d in near:
+        d["other_version"] = known.versions.get(d["other_code"]) if d["existing"] else None
+    warnings += [_near_warning(d) for d in near]
     crs_info = {"used": used, "label": crsmod.crs_label(used) if used else "", "reason": guess.reason,
                 "swapped_axes": guess.swapped_axes}
+    codes = gdf["code"].tolist()
     return ImportReport(
-        layer=layer, accepted=gdf, rejected=rejected, warnings=warnings, crs=crs_info,
+        layer=layer, accepted=gdf, rejected=rejected, warnings=cap_warnings(warnings, max_warnings), crs=crs_info,
         inserts=len(accepted_idx) - updates, updates=updates, total_rows=n, source=filename,
-        rejected_raw=rejected_raw,
+        rejected_raw=rejected_raw, near_duplicates=near, unknown_values=opts.unknown_summary(),
+        value_hits=opts.hits, filled=dict(opts.filled),
+        versions={c: known.versions[c] for c in codes if c in known.versions},
     )
 
 
-def _check_outfall_types(v: dict, errs: list[str], failed: set[str] = frozenset()) -> None:
-    """Fill type_l1 from type_l2 and check type_l1/type_l2/type_l3 agree (HJ 1312-2023).
+# --------------------------------------------------------------------------- attributes
+_SURVEY_STATES = (None, "疑似", "已核实", "非排污口")  # 排查 (查) phase: the type may be undetermined
+_REASON_LEN = 60
 
-    ``failed``: fields whose value was already rejected (not reported again as missing)."""
+
+@dataclass
+class _Options:
+    """The officer's choices for the batch, and what using them found."""
+
+    fill: dict[str, Any]
+    value_map: dict[str, dict[str, str]]
+    today: date | None = None
+    filled: Counter = field(default_factory=Counter)  # field → rows filled from ``fill``
+    unknown: dict[str, Counter] = field(default_factory=dict)  # field → raw text → rows
+    hits: dict[str, dict[str, str]] = field(default_factory=dict)  # field → raw → value (mapped/synonym)
+    undetermined: int = 0  # outfalls given 暂无法确定 because no type was filled in
+
+    def note_unknown(self, name: str, text: str) -> None:
+        self.unknown.setdefault(name, Counter())[text] += 1
+
+    def note_hit(self, name: str, text: str, value: str, how: str) -> None:
+        if how in ("map", "synonym"):
+            self.hits.setdefault(name, {})[text] = value
+
+    def unknown_summary(self) -> dict[str, dict[str, int]]:
+        return {f: dict(c.most_common()) for f, c in self.unknown.items()}
+
+    def convert(self, value: Any, f: Field) -> Any:
+        if not f.allowed:
+            return convert_value(value, f)
+        text = to_text(value)
+        if f.allowed == domain.WQ_CLASSES and normalize_wq_class(text):
+            return normalize_wq_class(text)
+        found, how = enums.resolve_allowed(f.name, text, f.allowed, self.value_map)
+        if found is None:
+            self.note_unknown(f.name, text)
+            raise ValidationError(f"字段「{f.label}」({f.name})的值「{text[:20]}」不在允许值中（允许：{'、'.join(f.allowed)}）",
+                                  field=f.name)
+        self.note_hit(f.name, text, found, how)
+        return found
+
+    def fill_warnings(self, schema) -> list[dict]:
+        out = [{"row": None, "kind": "fill",
+                "message": f"{n} 行的「{schema.labels.get(name, name)}」为空，已按整批填写为「{self.fill[name]}」"}
+               for name, n in self.filled.items()]
+        if self.undetermined:
+            out.append({"row": None, "kind": "fill",
+                        "message": f"{self.undetermined} 行未填排口类型，排查阶段按「暂无法确定」导入，请核实后补填"})
+        for name, hits in self.hits.items():
+            pairs = "、".join(f"{k}→{v}" for k, v in list(hits.items())[:8])
+            out.append({"row": None, "kind": "value_map", "message": f"「{schema.labels.get(name, name)}」按对照表换算：{pairs}"})
+        return out
+
+
+def _attributes(rec: dict, schema, errs: list[str], opts: _Options) -> dict:
+    """The converted schema fields of one record; problems appended to ``errs``."""
+    out: dict[str, Any] = {}
+    types = schema.name == "outfalls"
+    for f in schema.fields:
+        v = rec.get(f.name)
+        if _is_blank(v) and not _is_blank(opts.fill.get(f.name)):
+            v = opts.fill[f.name]
+            opts.filled[f.name] += 1
+        if _is_blank(v):
+            if f.required and f.name != "code":  # a missing code gets a provisional one
+                errs.append(f"缺少必填字段「{f.label}」({f.name})")
+            out[f.name] = None
+        elif types and f.name in enums.TYPE_FIELDS:
+            out[f.name] = to_text(v)  # read together below
+        else:
+            try:
+                out[f.name] = opts.convert(v, f)
+            except ValidationError as exc:
+                errs.append(str(exc))
+                out[f.name] = None
+    if types:
+        _outfall_types(out, errs, opts)
+    return out
+
+
+def _outfall_types(v: dict, errs: list[str], opts: _Options) -> None:
+    """type_l1/l2/l3 from whichever type columns were filled (HJ 1312-2023); a level-3 type implies
+    its level-2 and level-1. No type at all during 排查 → 暂无法确定 (counted for a warning)."""
     if v.get("state") == "整治中" and not v.get("remediation_kind"):
         errs.append(f"状态为「整治中」的排污口必须填写整治方式 remediation_kind（允许：{'、'.join(domain.REMEDIATION_KINDS)}）")
-    if failed & {"type_l1", "type_l2", "type_l3"}:
+    found, bad = [], False
+    for name in enums.TYPE_FIELDS:
+        text = v.get(name)
+        if text is None:
+            continue
+        reading, how = enums.resolve_type(name, text, opts.value_map)
+        if reading is None:
+            opts.note_unknown(name, text)
+            errs.append(f"字段「{get_schema('outfalls').labels[name]}」({name})的值「{text[:20]}」不是 HJ 1312-2023 排口类型"
+                        f"（可选二级类型：{'、'.join(OUTFALL_TYPE_L2)}；也可填一级或三级类型）")
+            bad = True
+            continue
+        opts.note_hit(name, text, next(t for t in reversed(reading) if t), how)
+        found.append(reading)
+    v.update(dict.fromkeys(enums.TYPE_FIELDS))
+    if bad:
         return
-    l1, l2, l3 = v.get("type_l1"), v.get("type_l2"), v.get("type_l3")
-    if l1 == "暂无法确定" and not l2:
-        v["type_l2"] = l2 = "暂无法确定"
-    if not l1 and not l2:
-        errs.append("缺少排口类型：请填写一级类型或二级类型（HJ 1312-2023；排查阶段可填「暂无法确定」）")
-    elif l1 and not l2:
-        errs.append(f"缺少二级类型(type_l2)；「{l1}」可选：{'、'.join(domain.OUTFALL_TYPES[l1])}")
-    if l2:
-        parent = domain.outfall_type_l1(l2)
-        if l1 and l1 != parent:
-            errs.append(f"一级类型「{l1}」与二级类型「{l2}」不符（「{l2}」属于「{parent}」）")
-            return
-        v["type_l1"] = parent
-        if l3 and l3 not in domain.OUTFALL_TYPES[parent][l2]:
-            allowed = domain.OUTFALL_TYPES[parent][l2]
-            errs.append(f"三级类型「{l3}」不属于二级类型「{l2}」（允许：{'、'.join(allowed) if allowed else '无三级类型'}）")
-    elif l3:
-        errs.append(f"填写了三级类型「{l3}」但缺少二级类型(type_l2)")
+    if not found:
+        if v.get("state") in _SURVEY_STATES:
+            v["type_l1"] = v["type_l2"] = enums.UNDETERMINED
+            opts.undetermined += 1
+        else:
+            errs.append("缺少排口类型：请填写一级/二级/三级类型之一（HJ 1312-2023）")
+        return
+    merged, problem = enums.merge_types(found)
+    if problem:
+        errs.append(problem)
+    else:
+        v.update(merged)
 
 
-def _near_duplicates(gdf, radius_m: float) -> list[dict]:
-    """Warnings for accepted features closer than ``radius_m`` to another (likely the same outfall)."""
+# --------------------------------------------------------------------------- codes
+_CODE_FIELDS = {"code": "编码", "national_code": "国家统一编码", "local_code": "地方编码",
+                "permit_outlet_code": "排污许可排放口编码"}
+
+
+@dataclass
+class _Known:
+    """What the store already holds: record codes, versions, every code's owner, point positions."""
+
+    codes: set[str] = field(default_factory=set)
+    versions: dict[str, int] = field(default_factory=dict)
+    owners: dict[str, tuple[str, str]] = field(default_factory=dict)  # any code → (record code, scheme)
+    points: list[tuple[str, float, float, str]] = field(default_factory=list)  # code, lon, lat, name
+
+    @classmethod
+    def of(cls, records: Iterable[dict] | None, codes: Iterable[str]) -> "_Known":
+        k = cls(codes={unicodedata.normalize("NFKC", str(c)).strip() for c in codes})
+        for r in records or ():
+            code = str(r.get("code"))
+            k.codes.add(code)
+            if r.get("version") is not None:
+                k.versions[code] = int(r["version"])
+            for name, label in _CODE_FIELDS.items():
+                if r.get(name) not in (None, ""):
+                    k.owners.setdefault(str(r[name]), (code, label))
+            if r.get("lon") is not None and r.get("lat") is not None and r.get("state") != domain.REMOVED_STATE:
+                k.points.append((code, float(r["lon"]), float(r["lat"]), str(r.get("name") or "")))
+        return k
+
+
+def _provisional_codes(values: list[dict], errors: list[list[str]], row_no: list[int], known: _Known,
+                       opts: _Options, warnings: list[dict]) -> None:
+    """Rows without a code get LS-YYYYMMDD-NNN (临时编码, numbered after the ones already used today)."""
+    missing = [i for i, v in enumerate(values) if not v.get("code")]
+    if not missing:
+        return
+    day = opts.today or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    prefix = f"{PROVISIONAL_PREFIX}{day:%Y%m%d}-"
+    taken = {c for c in known.codes | {v.get("code") for v in values} if isinstance(c, str) and c.startswith(prefix)}
+    last = max((int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()), default=0)
+    for k, i in enumerate(missing, start=1):
+        values[i]["code"] = f"{prefix}{last + k:03d}"
+        if not errors[i]:
+            warnings.append({"row": row_no[i], "kind": "provisional_code",
+                             "message": f"第 {row_no[i]} 行没有编码，已给临时编码 {values[i]['code']}（正式编码确定后请修改）"})
+
+
+def _code_clash(v: dict, known: _Known) -> str | None:
+    """A code of this row that another stored record holds, in any scheme (key, national, local …)."""
+    for name, label in _CODE_FIELDS.items():
+        text = v.get(name)
+        owner = known.owners.get(str(text)) if text not in (None, "") else None
+        if owner is None and name != "code" and text in known.codes:
+            owner = (str(text), "编码")
+        if owner is not None and owner[0] != v["code"]:
+            return f"{label}「{text}」已是记录 {owner[0]} 的{owner[1]}；每个编码只能属于一条记录，请核对"
+    return None
+
+
+def _check_codes(values: list[dict], errors: list[list[str]], geoms: list, row_no: list[int], known: _Known,
+                 warnings: list[dict], insert_only: bool) -> int:
+    """Duplicate codes in the file, codes held by other records, updates; returns the update count."""
+    first_seen: dict[str, int] = {}
+    updates = 0
+    for i, v in enumerate(values):
+        if geoms[i] is None and not errors[i]:
+            errors[i].append("坐标缺失")
+        if errors[i]:
+            continue
+        code = v["code"]
+        if code in first_seen:
+            j = first_seen[code]
+            errors[i].append(f"编码「{code}」在文件中重复（与第 {row_no[j]} 行相同），只导入第一次出现的行；请核对后改正编码")
+            warnings.append({"row": row_no[j], "kind": "duplicate_code",
+                             "message": f"第 {row_no[j]} 行的编码「{code}」在第 {row_no[i]} 行再次出现，已导入第 {row_no[j]} 行，请核对"})
+            continue
+        first_seen[code] = i
+        clash = _code_clash(v, known)
+        if clash:
+            errors[i].append(clash)
+        elif code in known.codes:
+            if insert_only:
+                errors[i].append(f"编码「{code}」已存在于库中（本次为仅新增模式）；如需更新请去掉仅新增选项")
+                continue
+            updates += 1
+    return updates
+
+
+# --------------------------------------------------------------------------- report parts
+def short_reason(errs: list[str]) -> str:
+    """At most 60 characters: the first problem up to its first explanation, plus how many more."""
+    first = re.split(r"[（，；]", errs[0], maxsplit=1)[0].strip() or errs[0]
+    more = f"（等 {len(errs)} 项）" if len(errs) > 1 else ""
+    room = _REASON_LEN - len(more)
+    return (first if len(first) <= room else first[:room - 1] + "…") + more
+
+
+def _rejection(row: int, errs: list[str]) -> dict:
+    return {"row": row, "reason": short_reason(errs), "details": "；".join(errs)}
+
+
+def cap_warnings(warnings: list[dict], cap: int = MAX_WARNINGS_PER_KIND) -> list[dict]:
+    """At most ``cap`` warnings of each kind (batch-wide ones first), then one summary per kind."""
+    warnings = sorted(warnings, key=lambda w: (w["row"] if w["row"] is not None else -1))
+    kept: list[dict] = []
+    seen: Counter = Counter()
+    for w in warnings:
+        seen[w["kind"]] += 1
+        if seen[w["kind"]] <= cap:
+            kept.append(w)
+    for kind, n in seen.items():
+        if n > cap:
+            kept.append({"row": None, "kind": kind, "message": f"另有 {n - cap} 条同类提示（{kind}）未逐条列出，共 {n} 条"})
+    return kept
+
+
+def _near_warning(d: dict) -> dict:
+    if d["existing"]:
+        text = (f"第 {d['row']} 行（{d['code']}）与库中已有的 {d['other_code']}（{d['other_name']}）相距 "
+                f"{d['distance_m']:.1f} m，可能是同一排口：请选择合并、都保留或跳过")
+    else:
+        text = (f"第 {d['row']} 行（{d['code']}）与第 {d['other_row']} 行（{d['other_code']}）相距 "
+                f"{d['distance_m']:.1f} m，可能是同一对象，请核对")
+    return {"row": d["row"], "kind": "near_duplicate", "message": text}
+
+
+# --------------------------------------------------------------------------- near-duplicates
+def near_duplicates(gdf, radius_m: float, existing: list[tuple[str, float, float, str]] = ()) -> list[dict]:
+    """Rows lying within ``radius_m`` of a stored point or of an earlier row of the file.
+
+    Linear in the number of rows, whatever the clustering: rows are bucketed in square cells of
+    side radius/√2 (any two in one cell are near each other); only the first row of each cell (at
+    most one per cell, so few) is compared through a spatial index. Each row is flagged at most once.
+    """
     import shapely
 
-    if len(gdf) < 2 or radius_m <= 0:
+    n = len(gdf)
+    if n == 0 or radius_m <= 0:
         return []
-    metric = _local_metric_crs(float(gdf.geometry.representative_point().x.median()))
-    pts = gdf.geometry.representative_point().to_crs(metric)
-    arr = np.asarray(pts.values, dtype=object)
-    tree = shapely.STRtree(arr)
-    left, right = tree.query(arr, predicate="dwithin", distance=radius_m)
+    geoms = np.array(gdf.geometry.values, dtype=object)  # a copy: the report keeps the real shapes
+    polygons = shapely.get_type_id(geoms) != 0
+    geoms[polygons] = shapely.point_on_surface(geoms[polygons])
+    lonlat = shapely.get_coordinates(geoms)
+    metric = _local_metric_crs(float(np.median(lonlat[:, 0])))
+    xy = np.column_stack(_to_metric(lonlat[:, 0], lonlat[:, 1], metric))
+    cell = np.floor(xy / (radius_m / math.sqrt(2))).astype(np.int64)
+    order = np.lexsort((np.arange(n), cell[:, 1], cell[:, 0]))
+    new_cell = np.r_[True, (np.diff(cell[order], axis=0) != 0).any(axis=1)]
+    rep_of = np.empty(n, dtype=np.int64)
+    rep_of[order] = order[np.maximum.accumulate(np.where(new_cell, np.arange(n), 0))]
+    reps = np.flatnonzero(rep_of == np.arange(n))
+    partner = np.full(n, -1, dtype=np.int64)  # earlier row of the file
+    others = rep_of != np.arange(n)
+    partner[others] = rep_of[others]
+    tree = shapely.STRtree(shapely.points(xy))
+    a, b = tree.query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
+    a = reps[a]
+    keep = b < a
+    order = np.lexsort((-b[keep], a[keep]))  # per row, the earliest earlier row within reach comes last
+    partner[a[keep][order]] = b[keep][order]
+    rows, codes, names = gdf["source_row"].tolist(), gdf["code"].tolist(), gdf["name"].tolist()
+    ex_of, ex_d = _near_existing(xy, reps, rep_of, existing, metric, radius_m, np.array(codes, dtype=object))
     out = []
-    rows = gdf["source_row"].tolist()
-    codes = gdf["code"].tolist()
-    for a, b in zip(left, right):
-        if a < b:
-            d = shapely.distance(arr[a], arr[b])
-            out.append({"row": rows[b], "kind": "near_duplicate",
-                        "message": f"第 {rows[b]} 行（{codes[b]}）与第 {rows[a]} 行（{codes[a]}）相距 {d:.1f} m，可能是同一对象，请核对"})
+    for i in np.flatnonzero((ex_of >= 0) | (partner >= 0)).tolist():
+        if ex_of[i] >= 0:
+            e = existing[int(ex_of[i])]
+            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": e[0], "other_name": e[3],
+                        "other_row": None, "distance_m": round(float(ex_d[i]), 2), "existing": True})
+        else:
+            j = int(partner[i])
+            out.append({"row": rows[i], "code": codes[i], "name": names[i], "other_code": codes[j],
+                        "other_name": names[j], "other_row": rows[j],
+                        "distance_m": round(float(np.hypot(*(xy[i] - xy[j]))), 2), "existing": False})
     return out
+
+
+def _near_existing(xy: np.ndarray, reps: np.ndarray, rep_of: np.ndarray, existing, metric: str,
+                   radius_m: float, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index in ``existing`` or -1, distance) per row: the stored point nearest to the row's cell
+    representative, when the row itself lies within ``radius_m`` of it and is not that record's
+    own update (same code)."""
+    import shapely
+
+    n = len(xy)
+    found, dist = np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
+    if not len(existing):
+        return found, dist
+    exy = np.column_stack(_to_metric(np.array([e[1] for e in existing], dtype=float),
+                                     np.array([e[2] for e in existing], dtype=float), metric))
+    ex_codes = np.array([e[0] for e in existing], dtype=object)
+    a, b = shapely.STRtree(shapely.points(exy)).query(shapely.points(xy[reps]), predicate="dwithin", distance=radius_m)
+    other = ex_codes[b] != codes[reps[a]]
+    a, b = a[other], b[other]
+    if not len(a):
+        return found, dist
+    d = np.hypot(*(xy[reps[a]] - exy[b]).T)
+    best = np.full(n, -1, dtype=np.int64)
+    order = np.lexsort((-d, reps[a]))  # per representative, the nearest stored point comes last
+    best[reps[a][order]] = b[order]
+    candidate = best[rep_of]
+    has = candidate >= 0
+    dd = np.full(n, np.inf)
+    dd[has] = np.hypot(*(xy[has] - exy[candidate[has]]).T)
+    ok = dd <= radius_m
+    ok[ok] = ex_codes[candidate[ok]] != codes[ok]
+    found[ok], dist[ok] = candidate[ok], dd[ok]
+    return found, dist
+
+
+def _to_metric(lon: np.ndarray, lat: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    from pyproj import Transformer
+
+    return Transformer.from_crs(crsmod.WGS84, metric, always_xy=True).transform(lon, lat)

@@ -57,6 +57,27 @@ class Store(abc.ABC):
                     source: str) -> dict[str, int]:
         """Insert or update by code, all or nothing: {"inserted", "updated", "unchanged"}."""
 
+    @abc.abstractmethod
+    def import_records(self, layer: str, records: list[dict[str, Any]], user: str, source: str, *,
+                       expected_versions: dict[str, int] | None = None,
+                       batch_size: int = 200) -> dict[str, Any]:
+        """Write an import as edits, in short transactions of ``batch_size`` rows.
+
+        A record whose code is in ``expected_versions`` updates only the version the preview read;
+        if the stored record changed since, it is not written but kept in the conflict table.
+        Refused rows do not stop the others. Returns {"inserted", "updated", "unchanged",
+        "refused": [{"index", "code", "errors"}], "conflicts": [{"index", "code",
+        "expected_version", "current_version", "updated_by", "updated_at"}]}.
+        """
+
+    @abc.abstractmethod
+    def remember_import(self, user: str, source_key: str, kind: str, data: dict[str, Any]) -> None:
+        """Keep an officer's import choices (``kind`` "columns" or "values") for this source."""
+
+    @abc.abstractmethod
+    def recall_import(self, user: str, source_key: str, kind: str) -> dict[str, Any] | None:
+        """The choices remembered for this source: the user's own, else the latest anyone made."""
+
     # ------------------------------------------------------------------ workflow
     @abc.abstractmethod
     def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,

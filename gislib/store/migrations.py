@@ -14,6 +14,8 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``transitions``: workflow history with business date, note, evidence, remediation kind.
 * ``conflicts``: rejected saves (optimistic-lock conflicts), both versions kept for recovery.
 * ``attachments``: links record -> file content hash; files live in <data_dir>/attachments.
+* ``import_memory``: officers' column and value mappings per (user, source); versions 10–19 are the
+  importer's.
 """
 from __future__ import annotations
 
@@ -119,6 +121,17 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER features_no_delete BEFORE DELETE ON features
 BEGIN SELECT RAISE(ABORT, 'records are never deleted: move them to 已撤销 instead'); END;
+"""),
+    (10, "import memory: column and value mappings per source and user", """
+CREATE TABLE import_memory (
+    user TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('columns', 'values')),
+    data TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user, source_key, kind)
+);
+CREATE INDEX import_memory_source ON import_memory (source_key, kind, updated_at);
 """),
     # 20–29: units/district scope (issue 13). HJ 521-2009 calls the family 间断排放; records stored
     # with the earlier label 间歇排放 get the standard's word (same meaning, no audit entry: a label fix).

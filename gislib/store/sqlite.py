@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ SCHEME_LABEL = {"key": "编码", "national": "国家统一编码", "local": "地
 # Columns of ``features`` that a caller may set through create/update/upsert.
 GEOMETRY_FIELDS = ("lon", "lat", "geometry_wkt", "source_crs")
 READ_ONLY_FIELDS = ("layer", "version", "created_by", "created_at", "updated_by", "updated_at")
+IMPORT_BATCH_ROWS = 200  # rows per write transaction of an import: officers' saves wait at most one batch
+IMPORT_BATCH_PAUSE_S = 0.005
+IMPORT_MEMORY_KINDS = ("columns", "values")
 SORTABLE_COLUMNS = ("code", "name", "state", "version", "created_at", "updated_at", "lon", "lat")
 
 
@@ -200,19 +204,25 @@ class SQLiteStore(Store):
         return rec, errors
 
     def _code_clashes(self, layer: str, rec: dict[str, Any], feature_id: int | None) -> dict[str, str]:
-        """Codes of ``rec`` that another record of the layer already holds in the same scheme."""
+        """Codes of ``rec`` that another record of the layer already holds, in the same scheme or,
+        for key/national/local/permit codes, in any of those schemes (a code names one record)."""
         errors: dict[str, str] = {}
+        cross = ("key", "national", "local", "permit_outlet")
         for scheme, code in record_codes(rec):
+            schemes = cross if scheme in cross else (scheme,)
             row = self._conn.execute(
-                "SELECT f.code FROM codes c JOIN features f ON f.id=c.feature_id "
-                "WHERE c.layer=? AND c.scheme=? AND c.code=? AND c.feature_id IS NOT ?",
-                (layer, scheme, code, feature_id)).fetchone()
+                f"SELECT f.code, c.scheme FROM codes c JOIN features f ON f.id=c.feature_id "
+                f"WHERE c.layer=? AND c.scheme IN ({','.join('?' * len(schemes))}) AND c.code=? "
+                "AND c.feature_id IS NOT ? LIMIT 1",
+                (layer, *schemes, code, feature_id)).fetchone()
             if row:
                 field = {"key": "code", "national": "national_code", "local": "local_code",
                          "former": "former_codes", "permit_outlet": "permit_outlet_code"}.get(scheme, scheme)
                 what = SCHEME_LABEL.get(scheme, scheme)
-                hint = "use update/upsert to change it" if scheme == "key" else "each code may belong to one record"
-                errors[field] = f"{what} {code!r} 已被记录 {row['code']} 使用: {hint}"
+                theirs = SCHEME_LABEL.get(row["scheme"], row["scheme"])
+                hint = ("use update/upsert to change it" if scheme == row["scheme"] == "key"
+                        else "each code may belong to one record")
+                errors[field] = f"{what} {code!r} 已是记录 {row['code']} 的{theirs}: {hint}"
         return errors
 
     def _write_codes(self, layer: str, rec: dict[str, Any], feature_id: int) -> None:
@@ -392,6 +402,36 @@ class SQLiteStore(Store):
                 (layer, theirs["code"], user, _now(), expected_version, theirs["version"],
                  json.dumps(mine, ensure_ascii=False, default=str), _dumps(theirs)))
 
+    def _upsert_one(self, layer: str, record: Any, user: str, at: str, source: str,
+                    expected_version: int | None = None) -> tuple[str, Any]:
+        """Insert or update one record inside the caller's transaction.
+
+        Returns ("inserted"|"updated"|"unchanged", record), ("invalid", {field: problem}) or
+        ("conflict", the stored record) when ``expected_version`` is given and differs."""
+        if not isinstance(record, dict):
+            return "invalid", {"record": "行数据应为字典"}
+        code = str(record.get("code") or "").strip()
+        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?",
+                                 (layer, code)).fetchone() if code else None
+        if row is not None and expected_version is not None and row["version"] != expected_version:
+            return "conflict", self._record(row)
+        if row is None:
+            rec, errors = self._prepare(layer, record)
+        else:
+            incoming = normalize_record(layer, record)
+            if incoming.get("state") and incoming["state"] != row["state"]:
+                return "invalid", {"state": f"导入状态 {incoming['state']} 与当前状态 {row['state']} 不同: "
+                                            "change states with transition(), not by import"}
+            rec, errors = self._merge(row, {k: v for k, v in incoming.items() if k != "state"})
+        if not errors:
+            errors = self._code_clashes(layer, rec, row["id"] if row else None)
+        if errors:
+            return "invalid", errors
+        if row is None:
+            return "inserted", self._insert(layer, rec, user, at, source)
+        saved = self._save(row, rec, user, at, "update", f"导入: {source}", source)
+        return ("updated" if saved["version"] != row["version"] else "unchanged"), saved
+
     def upsert_many(self, layer: str, records: list[dict[str, Any]], user: str,
                     source: str) -> dict[str, int]:
         _check_layer(layer)
@@ -403,39 +443,17 @@ class SQLiteStore(Store):
         with self._write():
             for i, record in enumerate(records):
                 code = str(record.get("code") or "").strip() if isinstance(record, dict) else ""
-                if not isinstance(record, dict):
-                    bad.append({"index": i, "code": None, "errors": {"record": "行数据应为字典"}})
-                    continue
                 if code and code in seen:
                     bad.append({"index": i, "code": code, "errors": {
                         "code": f"编码 {code} 在本批数据中重复 (第 {seen[code] + 1} 行已出现): keep one row"}})
                     continue
                 if code:
                     seen[code] = i
-                row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?",
-                                         (layer, code)).fetchone() if code else None
-                if row is None:
-                    rec, errors = self._prepare(layer, record)
+                outcome, detail = self._upsert_one(layer, record, user, at, source)
+                if outcome == "invalid":
+                    bad.append({"index": i, "code": code or None, "errors": detail})
                 else:
-                    incoming = normalize_record(layer, record)
-                    if incoming.get("state") and incoming["state"] != row["state"]:
-                        errors = {"state": f"导入状态 {incoming['state']} 与当前状态 {row['state']} 不同: "
-                                           "change states with transition(), not by import"}
-                        rec = {}
-                    else:
-                        rec, errors = self._merge(row, {k: v for k, v in incoming.items() if k != "state"})
-                if not errors:
-                    errors = self._code_clashes(layer, rec, row["id"] if row else None)
-                if errors:
-                    bad.append({"index": i, "code": code or None, "errors": errors})
-                    continue
-                if row is None:
-                    self._insert(layer, rec, user, at, source)
-                    counts["inserted"] += 1
-                else:
-                    before = row["version"]
-                    saved = self._save(row, rec, user, at, "update", f"导入: {source}", source)
-                    counts["updated" if saved["version"] != before else "unchanged"] += 1
+                    counts[outcome] += 1
             if bad:
                 lines = [f"第 {b['index'] + 1} 行 ({b['code'] or '无编码'}): " + "; ".join(
                     f"{k}: {v}" for k, v in b["errors"].items()) for b in bad[:20]]
@@ -444,6 +462,61 @@ class SQLiteStore(Store):
                     f"{len(bad)} 行数据有问题, 未写入任何记录 (全部回滚); fix these rows and import again:\n"
                     + "\n".join(lines) + more, bad)
         return counts
+
+    def import_records(self, layer: str, records: list[dict[str, Any]], user: str, source: str, *,
+                       expected_versions: dict[str, int] | None = None,
+                       batch_size: int = IMPORT_BATCH_ROWS) -> dict[str, Any]:
+        _check_layer(layer)
+        user = _user_name(user)
+        versions = expected_versions or {}
+        result: dict[str, Any] = {"inserted": 0, "updated": 0, "unchanged": 0, "refused": [], "conflicts": []}
+        seen: set[str] = set()
+        for start in range(0, len(records), max(1, batch_size)):
+            if start:
+                time.sleep(IMPORT_BATCH_PAUSE_S)  # let officers' saves in between batches
+            kept: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+            with self._write():
+                at = _now()
+                for i in range(start, min(start + batch_size, len(records))):
+                    record = records[i]
+                    code = str(record.get("code") or "").strip() if isinstance(record, dict) else ""
+                    if code in seen:
+                        result["refused"].append({"index": i, "code": code, "errors": {
+                            "code": f"编码 {code} 在本批数据中重复: keep one row"}})
+                        continue
+                    seen.add(code)
+                    outcome, detail = self._upsert_one(layer, record, user, at, source, versions.get(code))
+                    if outcome == "invalid":
+                        result["refused"].append({"index": i, "code": code or None, "errors": detail})
+                    elif outcome == "conflict":
+                        kept.append((code, detail, record))
+                        result["conflicts"].append({"index": i, "code": code, "expected_version": versions[code],
+                                                    "current_version": detail["version"],
+                                                    "updated_by": detail["updated_by"],
+                                                    "updated_at": detail["updated_at"]})
+                    else:
+                        result[outcome] += 1
+            for code, theirs, mine in kept:
+                self._keep_conflict(layer, theirs, user, versions[code], {**mine, "_source": source})
+        return result
+
+    # ------------------------------------------------------------------ import memory
+    def remember_import(self, user: str, source_key: str, kind: str, data: dict[str, Any]) -> None:
+        user = _user_name(user)
+        if kind not in IMPORT_MEMORY_KINDS:
+            raise ValidationError(f"未知的导入记忆类型 {kind!r}; 可选: {', '.join(IMPORT_MEMORY_KINDS)}", field="kind")
+        with self._write():
+            self._conn.execute(
+                "INSERT INTO import_memory (user, source_key, kind, data, updated_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (user, source_key, kind) DO UPDATE SET data=excluded.data, updated_at=excluded.updated_at",
+                (user, str(source_key), kind, _dumps(data), _now()))
+
+    def recall_import(self, user: str, source_key: str, kind: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT data FROM import_memory WHERE source_key=? AND kind=? "
+                "ORDER BY user=? DESC, updated_at DESC LIMIT 1", (str(source_key), kind, str(user))).fetchone()
+        return None if row is None else _loads(row["data"])
 
     # ------------------------------------------------------------------ workflow
     def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,

@@ -50,6 +50,14 @@ def _choose(page, key: str, option: str) -> None:
     page.locator(f".st-key-{key} [role=combobox][value='{option}']").wait_for(timeout=10000)
 
 
+def choose_prefixed(page, key_prefix: str, option: str) -> None:
+    """Pick ``option`` in the selectbox whose widget key starts with ``key_prefix`` (keys carry the file digest)."""
+    page.locator(f'[class*="st-key-{key_prefix}"] [role=combobox]').first.click()
+    page.keyboard.type(option)  # long option lists are virtualised: filter first
+    page.get_by_role("option", name=option, exact=True).first.click()
+    page.locator(f'[class*="st-key-{key_prefix}"] [role=combobox][value="{option}"]').first.wait_for(timeout=10000)
+
+
 def _export_gcj_excel_round_trip(rp, artifacts, tmp_path, truth) -> None:
     """Export the outfalls as Excel in GCJ-02: the new outfall comes back at its GCJ-02 position."""
     from openpyxl import load_workbook
@@ -121,12 +129,19 @@ def test_import_preview_then_write(app_url, new_page, artifacts, tmp_path, app_d
     page.screenshot(path=str(artifacts / "import_preview_tables.png"))
 
     try:
+        # row 8 lies 2 m from row 7: the write waits for the officer's decision
+        assert page.get_by_role("button", name="确认写入数据库").is_disabled()
+        choose_prefixed(page, "near_all_", "都保留")
+        rp.wait_idle()
         page.get_by_role("button", name="确认写入数据库").click()
         rp.wait_for_text("已写入：新增 2 条", timeout_ms=60000)
         body = page.inner_text("body")
         assert "officer:demo" in body
-        remembered = [app_data_dir / "mappings" / "column_mappings.json"]
-        assert any(f.exists() and "排口编码" in f.read_text(encoding="utf-8") for f in remembered), remembered
+        from gislib.store import open_store
+
+        with open_store(app_data_dir) as st:  # the column mapping is remembered in the store
+            key = st._conn.execute("SELECT data FROM import_memory WHERE kind='columns'").fetchone()
+        assert key and "排口编码" in key[0]
         page.get_by_text("已写入：新增 2 条").first.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "import_written.png"))
