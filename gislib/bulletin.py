@@ -28,6 +28,7 @@ import pandas as pd
 from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.errors import ExportError, ValidationError
+from gislib.safe_text import cell as safe_cell
 from gislib.quality import SampleRow, evaluate_period, monthly_means, parse_value, resolve_item, river_grade
 from gislib.colors import hex_to_rgb, text_color_on
 
@@ -372,7 +373,7 @@ def write_warnings_xlsx(b: Bulletin, path: str | Path) -> Path:
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in warning_rows(b):
-        ws.append(row)
+        ws.append([safe_cell(v) for v in row])
         fill = class_color(next((r for r in WQ_CLASSES if class_label(r) == row[4]), None)).lstrip("#")
         ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=fill)
     for col, width in zip("ABCDEFGHI", (10, 16, 10, 12, 9, 9, 9, 48, 28)):

@@ -25,6 +25,7 @@ import numpy as np
 from gislib import crs as crsmod
 from gislib.errors import ExportError, HetuError
 from gislib.schemas import COORD_LABELS, LAYERS, PROVENANCE_LABELS, SCHEMAS
+from gislib.safe_text import cell as safe_cell
 from gislib.values import python_value
 
 FORMATS = {".gpkg": "gpkg", ".zip": "shp", ".geojson": "geojson", ".json": "geojson", ".kml": "kml",
@@ -183,7 +184,8 @@ def _write_table(data, path: Path, kind: str, schema, target: str) -> None:
             row += [round(p.x, digits), round(p.y, digits)]
         if has_shapes:
             row.append(None if geom is None or geom.geom_type == "Point" else geom.wkt)
-        rows.append(row)
+        rows.append([safe_cell(v) for v in row])
+    header = [safe_cell(h) for h in header]
     if kind == "csv":
         import csv
 

@@ -5,6 +5,7 @@ import folium
 import geopandas as gpd
 
 from gislib.i18n import t
+from gislib.safe_text import html_text
 from layers.base import LegendEntry, MapLayer
 
 RIVER_COLOR = "#3a86c8"
@@ -15,8 +16,13 @@ RIVER_WEIGHT = {"river": 3.0, "canal": 2.0, "stream": 1.5, "drain": 1.0}
 
 
 def _geojson(gdf: gpd.GeoDataFrame, fields: list[str], precision: int = 5) -> str:
-    """Compact GeoJSON text: only the fields shown, coordinates rounded (~1 m)."""
+    """Compact GeoJSON text: only the fields shown, coordinates rounded (~1 m).
+
+    Text values are HTML-escaped: folium's GeoJsonTooltip/GeoJsonPopup put them into innerHTML."""
     keep = gdf[[f for f in fields if f in gdf] + ["geometry"]].copy()
+    for col in keep.columns.drop("geometry"):
+        if keep[col].dtype == object:
+            keep[col] = [html_text(v) if isinstance(v, str) else v for v in keep[col]]
     keep["geometry"] = keep.geometry.set_precision(10 ** -precision)
     return keep.to_json(drop_id=True, ensure_ascii=False)
 

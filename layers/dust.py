@@ -8,7 +8,7 @@ import pandas as pd
 from gislib.dataset import load_layer
 from gislib.dust import evaluate, get_rule
 from gislib.i18n import t
-from layers.base import MapLayer, count_legend
+from layers.base import MapLayer, count_legend, label_column
 from layers.outfalls import point_canvas
 
 DEFAULT_RULE = "hebei-db13-2934-2019"  # the verified preset; the Shanghai limit is not verified yet
@@ -64,7 +64,7 @@ class DustSitesLayer(MapLayer):
                        for d, e, n in zip(out["has_data"], out["exceeded"], out["exceedances"])]
         out["_color"] = out["_cat"].map(dict(STATUS_ORDER))
         out["_status"] = [t(f"dust.{c}", lang) for c in out["_cat"]]
-        out["_label"] = out["code"] + " " + out["name"]
+        out["_label"] = label_column(out)
         return out
 
     def legend(self, styled, lang="zh"):

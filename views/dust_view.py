@@ -18,11 +18,12 @@ from gislib.catalog import layer_frame, store
 from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
+from gislib.safe_text import md_text
 from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
 from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
-from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
@@ -174,7 +175,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     st.query_params["site"] = code
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
-    st.markdown(f"#### {info['name']} · `{code}`" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
+    st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
     facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
              "施工阶段" if zh else "Phase": info.get("phase"), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
              "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
@@ -281,7 +282,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
                                       opacity=0.6, name="PM10 IDW").add_to(fmap)
     for code, x, y, v in result["points"]:
         folium.CircleMarker([y, x], radius=4, color="#333333", weight=1, fill=True, fill_color="#ffffff",
-                            fill_opacity=0.9, tooltip=f"{code}: {v:.0f} µg/m³").add_to(fmap)
+                            fill_opacity=0.9, tooltip=TextTooltip(f"{code}: {v:.0f} µg/m³")).add_to(fmap)
     legend = (f"<b>{rule.pollutant} {'−背景 ' if rule.subtract_background else ''}日均 µg/m³</b><br>"
               "<div style='width:160px;height:10px;background:linear-gradient(to right,#ffffcc,#fd8d3c,#800026)'></div>"
               f"<div style='display:flex;justify-content:space-between;width:160px'><span>0</span>"

@@ -22,9 +22,10 @@ from gislib.importer import import_file, read_source
 from gislib.importer.cli import write_to_store
 from gislib.importer.columns import auto_map_report, recall_mapping, remember_mapping, source_key
 from gislib.importer.samples import SAMPLES, sample_bytes
+from gislib.safe_text import md_text, plain
 from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
-from layers.folium_elements import HetuMap, HtmlControl
+from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized
 
@@ -281,7 +282,7 @@ def _preview_map(report, dataset: str, is_sample: bool) -> folium.Map:
         p = geom if geom.geom_type == "Point" else geom.representative_point()
         notes = flagged.get(int(row), [])
         color = FLAGGED_COLOR if notes else ACCEPTED_COLOR
-        tip = f"{_t('row')} {row} · {code} {name or ''}" + ("<br>" + "<br>".join(html.escape(n) for n in notes) if notes else "")
+        tip = TextTooltip(f"{_t('row')} {row} · {plain(code)} {plain(name)}", *notes)
         folium.CircleMarker([p.y, p.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=color,
                             fill_opacity=0.95, tooltip=tip).add_to(fmap)
     legend = (f"<b>{html.escape(_t('preview'))}</b>"
@@ -349,9 +350,9 @@ def _show_preview(report, existing: frozenset, path: Path, signature: tuple, map
     if report.warnings:
         st.markdown(f"**{_t('warnings')}**（{len(report.warnings)}）")
         for w in report.warnings:
-            st.markdown(f"- ⚠ {w['message']}")
+            st.markdown(f"- ⚠ {md_text(w['message'])}")
     for header, why in report.unmatched_columns.items():
-        st.caption(f"「{header}」：{why}")
+        st.caption(f"「{md_text(header)}」：{md_text(why)}")
     _confirm(report, existing, path, signature, mapping)
 
 

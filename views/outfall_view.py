@@ -44,6 +44,7 @@ from gislib.outfall_file import (
     workflow_steps,
 )
 from gislib.store import RecordValidationError, validate_outfall
+from gislib.safe_text import md_text
 from views.common import demo_banner, lang, localized
 
 DEFAULT_USER = "officer:demo"
@@ -173,7 +174,7 @@ def reset_form(code: str) -> None:
 # --------------------------------------------------------------------------- header and facts
 def header(rec: dict) -> None:
     demo = rec.get("demo") or rec.get("mark") == DEMO_MARK
-    st.title(f"{_t('title')} · {rec['code']} {rec.get('name', '')}")
+    st.title(f"{_t('title')} · {md_text(rec['code'])} {md_text(rec.get('name'))}")
     phase = OUTFALL_PHASE.get(rec["state"], "")
     badges = [f":blue-badge[{rec['state']}]", f":gray-badge[{phase}]", f":gray-badge[v{rec['version']}]"]
     if demo:
@@ -182,7 +183,7 @@ def header(rec: dict) -> None:
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
     if rec["state"] == REMOVED_STATE:
-        st.warning(_t("removed", r=rec.get("removed_reason", "")))
+        st.warning(_t("removed", r=md_text(rec.get("removed_reason"))))
 
 
 def facts_panel(rec: dict) -> None:
@@ -195,7 +196,7 @@ def facts_panel(rec: dict) -> None:
     for i, g in enumerate(names):
         with cols[i % 2]:
             st.markdown(f"**{g}**")
-            st.markdown("\n".join(f"- {lab}: **{val}**" for lab, val in groups[g]))
+            st.markdown("\n".join(f"- {lab}: **{md_text(val)}**" for lab, val in groups[g]))
 
 
 def downstream_panel(rec: dict) -> None:
@@ -221,7 +222,7 @@ def locator_map(rec: dict) -> None:
     import folium
     from streamlit_folium import st_folium
 
-    from layers.folium_elements import HetuMap, HtmlControl
+    from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
     from layers.mapview import add_basemap
 
     if rec.get("lon") is None:
@@ -230,7 +231,7 @@ def locator_map(rec: dict) -> None:
     fmap = HetuMap(location=[lat, lon], zoom_start=15, tiles=None, control_scale=True, max_zoom=19)
     add_basemap(fmap, "offline", current_name())
     folium.CircleMarker([lat, lon], radius=9, color="#ff00aa", weight=3, fill=True, fill_color="#ffffff",
-                        fill_opacity=0.6, tooltip=f"{rec['code']} {rec.get('name', '')}").add_to(fmap)
+                        fill_opacity=0.6, tooltip=TextTooltip(f"{rec['code']} {rec.get('name') or ''}")).add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     st_folium(fmap, height=300, use_container_width=True, returned_objects=[], key=f"locator_{rec['code']}")
     st.caption("© OpenStreetMap contributors (ODbL)")

@@ -18,6 +18,7 @@ from gislib.errors import HetuError
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
+from gislib.safe_text import md_text
 from gislib.colors import text_color_on
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
@@ -161,7 +162,8 @@ def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
 
 # --------------------------------------------------------------------------- one plot
 def registry_fields(rec: dict) -> None:
-    st.markdown(f"#### {rec['name']} · `{rec['code']}` " + stage_badge(rec["state"]), unsafe_allow_html=True)
+    st.markdown(f"#### {md_text(rec['name'])} · {md_text(rec['code'])} " + stage_badge(rec["state"]),
+                unsafe_allow_html=True)
     row = plot_registry.registry_row(rec)
     area = row["area_m2"]
     geom_crs = ""

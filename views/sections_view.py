@@ -24,6 +24,7 @@ from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RAN
 from gislib.errors import HetuError
 from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
+from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
@@ -250,8 +251,8 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.error(f"断面 {code} 不存在; 请返回列表重新选择" if lang() == "zh" else f"No section {code}; go back to the list")
         return
     sec = match.iloc[0]
-    st.subheader(f"{sec['name']} · {code}")
-    st.caption(f"{sec['river']} · {sec['subdistrict']} · {sec.get('level', '')} · {DEMO_MARK}")
+    st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
+    st.caption(f"{md_text(sec['river'])} · {md_text(sec['subdistrict'])} · {md_text(sec.get('level'))} · {DEMO_MARK}")
     rows = classes[classes["section_code"] == code]
     own = samples[samples["section_code"] == code].sort_values("date")
     if rows.empty:
