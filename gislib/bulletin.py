@@ -28,7 +28,7 @@ import pandas as pd
 from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.errors import ExportError, ValidationError
-from gislib.safe_text import cell as safe_cell
+from gislib.safe_text import cell as safe_cell, plain
 from gislib.quality import SampleRow, evaluate_period, monthly_means, parse_value, resolve_item, river_grade
 from gislib.colors import hex_to_rgb, text_color_on
 
@@ -588,7 +588,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
         for row in rows:
             cells = t.add_row().cells
             for i, (cell, value) in enumerate(zip(cells, row)):
-                cell.text = value
+                cell.text = plain(value)  # python-docx refuses control characters (NUL …)
                 cls = CLASS_TEXT.get(value) if i in class_cols else None
                 if cls:
                     shade(cell, class_color(cls))
@@ -602,7 +602,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
 
     doc.add_heading("一、总体情况", level=1)
     for para in b.summary():
-        doc.add_paragraph(para).paragraph_format.first_line_indent = Pt(21)
+        doc.add_paragraph(plain(para)).paragraph_format.first_line_indent = Pt(21)
     if map_png is not None and Path(map_png).exists():
         doc.add_picture(str(map_png), width=Cm(14))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER

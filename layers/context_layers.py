@@ -5,7 +5,7 @@ import folium
 import geopandas as gpd
 
 from gislib.i18n import t
-from gislib.safe_text import html_text
+from gislib.safe_text import html_text, mathtext
 from layers.base import LegendEntry, MapLayer
 
 RIVER_COLOR = "#3a86c8"
@@ -124,7 +124,7 @@ class SubdistrictsLayer(MapLayer):
         s.boundary.plot(ax=ax, color=UNIT_COLOR, linewidth=0.8, linestyle="--", zorder=4)
         for _, row in s.iterrows():
             p = row.geometry.representative_point()
-            ax.annotate(row["name"], (p.x, p.y), ha="center", va="center", fontsize=7, color="#5b2c6f",
+            ax.annotate(mathtext(row["name"]), (p.x, p.y), ha="center", va="center", fontsize=7, color="#5b2c6f",
                         zorder=9, alpha=0.85)
 
 
