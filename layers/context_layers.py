@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from gislib.i18n import t
 from gislib.safe_text import html_text, mathtext
@@ -21,8 +22,9 @@ def _geojson(gdf: gpd.GeoDataFrame, fields: list[str], precision: int = 5) -> st
     Text values are HTML-escaped: folium's GeoJsonTooltip/GeoJsonPopup put them into innerHTML."""
     keep = gdf[[f for f in fields if f in gdf] + ["geometry"]].copy()
     for col in keep.columns.drop("geometry"):
-        if keep[col].dtype == object:
-            keep[col] = [html_text(v) if isinstance(v, str) else v for v in keep[col]]
+        if not pd.api.types.is_numeric_dtype(keep[col]):
+            keep[col] = pd.Series([html_text(v) if isinstance(v, str) else v for v in keep[col]], index=keep.index,
+                                  dtype=object)
     keep["geometry"] = keep.geometry.set_precision(10 ** -precision)
     return keep.to_json(drop_id=True, ensure_ascii=False)
 
