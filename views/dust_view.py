@@ -181,7 +181,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
              "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
              "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
              "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
-    st.table(pd.Series({k: str(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
+    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
     mine = ser[ser["site"] == code]
     metric_label = f"{rule.pollutant}{'−背景' if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:

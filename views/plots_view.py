@@ -180,7 +180,7 @@ def registry_fields(rec: dict) -> None:
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
         "mark": row["mark"],
     }
-    st.table(pd.Series({L(k): str(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
+    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
 
 
 def transition_form(st_, rec: dict) -> None:
