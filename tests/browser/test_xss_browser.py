@@ -241,3 +241,37 @@ def test_hostile_names_in_the_import_preview(app_url, new_page, artifacts, tmp_p
     assert any(NAME in t["text"] and t["imgs"] == 0 for t in tips), tips
     rp.page.screenshot(path=str(artifacts / "xss_import_preview.png"))
     _assert_clean(rp, dialogs)
+
+
+CSP_PROBE_JS = """() => new Promise(resolve => {
+  const seen = [];
+  document.addEventListener('securitypolicyviolation', e => seen.push(e.violatedDirective));
+  document.body.insertAdjacentHTML('beforeend', '<img id="csp-probe" src="/no-such-image.png" onerror="window.__probe = 1">');
+  const s = document.createElement('script'); s.textContent = 'window.__probe2 = 1'; document.body.appendChild(s);
+  setTimeout(() => { document.getElementById('csp-probe').remove();
+    resolve({handler: window.__probe || 0, inline: window.__probe2 || 0, seen,
+             meta: !!document.querySelector('meta[http-equiv="Content-Security-Policy"]')}); }, 1500);
+})"""
+
+
+def test_map_frame_refuses_inline_script(app_url, new_page, artifacts):
+    """Defence in depth: even markup that escaped escaping cannot run in the map frame (CSP), and the
+    map still draws and answers clicks under that policy."""
+    rp = new_page(1400, 900)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    deadline = time.time() + 30
+    while time.time() < deadline and not frame.evaluate(
+            "() => +(document.querySelector('canvas.hetu-points[data-layer=outfalls]') || {dataset: {}}).dataset.drawn > 0"):
+        time.sleep(0.3)
+    csp_errors = lambda: [e for e in rp.console_errors if "Content Security Policy" in e]  # noqa: E731
+    assert csp_errors() == [], csp_errors()  # the map itself (scripts, tiles, point files) breaks no rule
+    probe = frame.evaluate(CSP_PROBE_JS)
+    probed = len(csp_errors())
+    assert probe["meta"], "the map frame has no Content-Security-Policy"
+    assert probe["handler"] == 0 and probe["inline"] == 0, probe
+    assert "script-src-attr" in probe["seen"] or "script-src" in probe["seen"], probe
+    rp.click_outfall(frame)  # the map script itself ran (allowed by its hash) and clicks reach the app
+    rp.wait_for_text("受纳水体")
+    assert len(csp_errors()) == probed, csp_errors()  # selecting (an eval'd feature group) breaks none either
+    print("console errors:", rp.console_errors)
