@@ -242,3 +242,47 @@ def test_the_default_map_page_renders_with_odd_records(odd_store):
     assert not at.exception
     counts = " ".join(c.value for c in at.caption)
     assert "入河排污口 302" in counts and "监测断面 26" in counts
+
+
+# --------------------------------------------------------------------------- PDFs, Word, static maps
+def pdf_text(path: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_outfall_file_pdf_prints_a_hostile_name_as_written(odd_store, tmp_path):
+    """The 一口一档 PDF (with its locator map, a matplotlib label) of an outfall named with $, markup
+    and a NUL: it is written, and the name is printed as the characters typed."""
+    from gislib.outfall_file import build_pdf
+    from layers.outfall_file_map import map_image_for
+
+    odd_store.create("outfalls", {"code": "ODD-O3", "name": "$5 排口 $x^2$ <b>" + "\x00", "type_l1": "暂无法确定",
+                                  "lon": 121.40, "lat": 31.25}, "t")
+    out = build_pdf(odd_store, ["ODD-O3"], tmp_path / "file.pdf", map_image=map_image_for("putuo"))
+    text = pdf_text(out)
+    assert "$5 排口 $x^2$ <b>" in text
+
+
+def test_snapshot_title_with_dollars_is_printed_not_typeset(odd_store, tmp_path):
+    """A map title with $…$ (matplotlib mathtext) prints the dollars; an odd $ used to abort the export."""
+    from layers.snapshot import snapshot
+
+    out = tmp_path / "snap.pdf"
+    out.write_bytes(snapshot("pdf", layers_on=("district", "outfalls"), title="河道 $1,000 $x^2$ 整治 $", dpi=50))
+    assert "河道 $1,000 $x^2$ 整治 $" in pdf_text(out)
+
+
+def test_bulletin_word_and_pdf_survive_control_characters(tmp_path):
+    from docx import Document
+
+    from gislib.bulletin import build_bulletin, compute_bulletin
+
+    sections = pd.DataFrame({"code": ["S1"], "name": ["一号\x00断面=1"], "river": ["甲\x07河"], "subdistrict": ["甲街道"],
+                             "level": ["区控"], "target_class": ["III"], "water_type": ["河流"], "demo": [False]})
+    samples = pd.DataFrame([("S1", "2026-10-05", 1.8)], columns=["section_code", "date", "氨氮"])
+    b = compute_bulletin(samples, sections, "2026-10", district="测试区")
+    docx = build_bulletin(b, tmp_path / "专报.docx")
+    cells = [c.text for t in Document(docx).tables for row in t.rows for c in row.cells]
+    assert "一号断面=1" in cells and "甲河" in cells
+    assert "一号断面=1" in pdf_text(build_bulletin(b, tmp_path / "专报.pdf"))
