@@ -23,8 +23,10 @@ from gislib.values import python_value
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The characters an .xlsx cell cannot hold (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE); CSV gets the same.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Markdown punctuation Streamlit acts on (CommonMark + GFM + Streamlit's :directives[] and $LaTeX$).
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=\"'])")
+# Markdown Streamlit acts on: CommonMark/GFM inline markup, raw HTML, entities, tables, $LaTeX$, and
+# ":" where it starts a :color[…] directive, a :material/icon: or :emoji: shortcode, or a link scheme.
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]<>#|~$&@]|:(?=[A-Za-z/\[])|(?<=[Ww]{3})\.")
+_MD_LEADING = re.compile(r"^(\s*\d*)([-+=.)])")  # a list item or setext line at the start: "- x", "1. x"
 
 
 def plain(value: Any) -> str:
@@ -50,7 +52,8 @@ def md_text(value: Any) -> str:
 
     Line breaks become spaces (a name is one line; a newline would start a new block)."""
     text = plain(value).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
 
 
 def mathtext(value: Any) -> str:

@@ -11,6 +11,7 @@ import streamlit as st
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.i18n import t
+from gislib.safe_text import md_text
 from views import map_csp
 
 
@@ -70,7 +71,7 @@ def upload_too_big(upload) -> bool:
     size = len(upload.getvalue())
     if size <= limit_mb * 1024 * 1024:
         return False
-    st.error(f"文件 {upload.name} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
+    st.error(f"文件 {md_text(upload.name)} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
              f"请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。 The file is over the {limit_mb} MB upload limit.")
     return True
 

@@ -220,25 +220,25 @@ def upload_readings(site_codes: set[str]) -> None:
         try:
             parsed = read_readings(path)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
     frame = parsed.frame
-    st.caption(f"{upload.name}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
+    st.caption(f"{md_text(upload.name)}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
                + (f" · 已由 mg/m³ 换算: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
     if parsed.errors:
         shown = parsed.errors[:50]
         more = f"\n\n…另有 {len(parsed.errors) - 50} 行 / more rows" if len(parsed.errors) > 50 else ""
-        st.warning("\n".join(f"- {e.reason}" for e in shown) + more)
+        st.warning("\n".join(f"- {md_text(e.reason)}" for e in shown) + more)
     unknown = sorted(set(frame["site"]) - site_codes)
     if unknown:
-        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {', '.join(unknown[:20])}")
+        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {md_text(', '.join(map(str, unknown[:20])))}")
     if frame.empty:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
             n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
         st.success(f"已保存 {n} 条读数 / saved {n} readings")
@@ -266,7 +266,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
                 png, overlay_bounds = colorize(tif, Path(tmp) / "pm10.png", vmin=0, vmax=vmax, cmap="YlOrRd")
                 png_bytes = png.read_bytes()
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         st.session_state[key] = {"png": base64.b64encode(png_bytes).decode(), "bounds": overlay_bounds,
                                  "vmax": vmax, "points": [(c, float(x), float(y), float(v)) for c, (x, y), v in
@@ -311,7 +311,7 @@ def main() -> None:
         ser = series(dataset, version, rule_json)
         days = day_results(dataset, version, rule_json)
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     table = alert_list(days, site_table, day, rule)
     st.divider()

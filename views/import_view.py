@@ -206,7 +206,7 @@ def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
     """The uploaded file on disk under its own name (the name may say 高德/百度), and its digest."""
     data = upload.getvalue()
     if len(data) > max_mb * 1024 * 1024:
-        st.error(_t("too_big", name=upload.name, size=len(data) / 1024 / 1024, mb=max_mb))
+        st.error(_t("too_big", name=md_text(upload.name), size=len(data) / 1024 / 1024, mb=max_mb))
         return None
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = resolve_data_dir() / "uploads" / digest  # kept with the data: the source of every import
@@ -374,7 +374,7 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, mapping:
         try:
             stats = write_to_store(catalog.store(), report, user=user, source=path.name)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         remember_mapping(source_key(path.name, report.source_headers), mapping, _mapping_dir())
         st.session_state.setdefault("import_written", {})[signature] = {
@@ -407,7 +407,7 @@ def _import_section(settings) -> None:
         else:
             report, existing = _dry_run(str(path), digest, layer, crs, signature[3], dataset, catalog.version())
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     _show_preview(report, existing, path, signature, mapping, dataset)
 
@@ -428,7 +428,7 @@ def _export_section() -> None:
         try:
             st.session_state["export_file"] = (choice, *_export_bytes(map_key, fmt, crs))
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
     ready = st.session_state.get("export_file")
     if ready and ready[0] == choice:
         _, name, data = ready

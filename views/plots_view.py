@@ -144,7 +144,7 @@ def plot_list(records: list[dict]) -> None:
     try:
         xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     c1, c2 = st.columns(2)
     today = dt.date.today().isoformat()
@@ -218,7 +218,7 @@ def transition_form(st_, rec: dict) -> None:
         if field:
             st_.update("plots", rec["code"], {field: batch.strip()}, saved["version"], user)
     except HetuError as exc:
-        st.error(f"未能流转 / move refused: {exc}")
+        st.error(f"未能流转 / move refused: {md_text(str(exc))}")
         return
     st.session_state["plots_flash"] = f"{L('moved')}: {stage_label(rec['state'])} → {stage_label(to_state)}"
     st.rerun()
@@ -246,7 +246,7 @@ def history(st_, rec: dict) -> None:
         for i, a in enumerate(files.values()):
             path = Path(a["path"])
             if path.exists():
-                st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(),
+                st.download_button(f"{md_text(a['filename'])} · {a['at'][:10]} · {md_text(a['user'])}", path.read_bytes(),
                                    a["filename"], mime=a["mime"], key=f"att_{rec['code']}_{i}",
                                    icon=":material/description:")
     with st.expander(L("audit")):
@@ -263,7 +263,7 @@ def soil_check(rec: dict) -> None:
     try:
         land_class = land_class_for_use(rec.get("land_use") or "")
     except HetuError as exc:
-        st.warning(str(exc))
+        st.warning(md_text(str(exc)))
         return
     st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
@@ -274,7 +274,7 @@ def soil_check(rec: dict) -> None:
         try:
             verdicts = check_samples(read_soil_file(path), land_class)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
     good = [v for v in verdicts if not v.is_error]
     errors = [v for v in verdicts if v.is_error]
@@ -295,7 +295,7 @@ def soil_check(rec: dict) -> None:
         styler = frame.style.apply(lambda col: [f"background-color:{c}" for c in colours], subset=[verdict_col])
         st.dataframe(styler, hide_index=True, width="stretch")
     for err in errors:
-        st.warning(err.error)
+        st.warning(md_text(err.error))
 
 
 def buffer_query(rec: dict) -> None:
@@ -313,7 +313,7 @@ def buffer_query(rec: dict) -> None:
                         rivers=_context_layers(dataset, version), outfalls=_layer("outfalls", dataset, version),
                         plots=_layer("plots", dataset, version), dust_sites=_layer("dust_sites", dataset, version))
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     zh = lang() == "zh"
     names = KINDS if zh else KINDS_EN

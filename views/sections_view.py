@@ -289,7 +289,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
             try:
                 preview = preview_import(path, sections, existing=samples, source=upload.name)
             except HetuError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
                 return
         ok, bad = len(preview.valid_rows), len(preview.error_rows)
         if preview.unknown_columns:
@@ -305,7 +305,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
             try:
                 batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip)
             except HetuError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
                 return
             st.success(s("import.done", n=ok, batch=batch, user=acting_user()))
             st.session_state.pop("bulletin_files", None)
@@ -324,7 +324,7 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
                 try:
                     st.session_state["bulletin_files"] = make_bulletin_files(month, sections, samples, classes)
                 except HetuError as exc:
-                    st.error(str(exc))
+                    st.error(md_text(str(exc)))
                     return
         files = st.session_state.get("bulletin_files")
         if not files or files["month"] != month:
