@@ -287,3 +287,27 @@ def test_bulletin_word_and_pdf_survive_control_characters(tmp_path):
     cells = [c.text for t in Document(docx).tables for row in t.rows for c in row.cells]
     assert "一号断面=1" in cells and "甲河" in cells
     assert "一号断面=1" in pdf_text(build_bulletin(b, tmp_path / "专报.pdf"))
+
+
+# --------------------------------------------------------------------------- the map frame's policy
+def test_every_map_call_carries_a_policy_with_the_hash_of_its_script(monkeypatch):
+    """views.map_csp wraps streamlit-folium's component once; each call's header gets the policy whose
+    hash is of the exact inline script the frontend appends (script + its initComponent line)."""
+    import base64
+    import hashlib
+
+    import streamlit_folium
+
+    from views import map_csp
+
+    calls = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: calls.append(kw))
+    map_csp.install()
+    map_csp.install()  # idempotent: one wrapper, not two
+    streamlit_folium._component_func(script="var m = 1;", header="<style></style>", return_on_hover=False)
+    header = calls[0]["header"]
+    expected = base64.b64encode(hashlib.sha256(
+        b"var m = 1;window.map = map_div; window.initComponent(map_div, false);").digest()).decode()
+    assert header.count("Content-Security-Policy") == 1 and header.endswith("<style></style>")
+    assert f"'sha256-{expected}'" in header
+    assert "'unsafe-inline'" not in header and "script-src 'self'" in header

@@ -39,7 +39,7 @@ def script_hash(script: str, return_on_hover: bool) -> str:
 def csp_meta(script: str, return_on_hover: bool = False) -> str:
     """The ``<meta>`` element carrying the policy for one map script."""
     policy = POLICY.format(hash=script_hash(script, return_on_hover))
-    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy)}">'
+    return f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}">'
 
 
 def install() -> None:
