@@ -311,3 +311,16 @@ def test_every_map_call_carries_a_policy_with_the_hash_of_its_script(monkeypatch
     assert header.count("Content-Security-Policy") == 1 and header.endswith("<style></style>")
     assert f"'sha256-{expected}'" in header
     assert "'unsafe-inline'" not in header and "script-src 'self'" in header
+
+
+def test_kml_export_is_valid_xml_with_hostile_names(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from gislib.exporter import export_layer
+
+    gdf = hostile_outfalls()
+    gdf['a"b'] = ["x", "y", "z"]  # a column name with a quote (an attribute in KML)
+    out = export_layer(gdf, tmp_path / "排口.kml", layer="outfalls")
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    names = [n.text for n in ET.parse(out).getroot().iterfind(".//k:Placemark/k:name", ns)]
+    assert names == [HYPERLINK, "排口名称", XSS]  # parsed back as the characters typed, the NUL dropped
