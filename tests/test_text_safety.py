@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -324,3 +325,18 @@ def test_kml_export_is_valid_xml_with_hostile_names(tmp_path):
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     names = [n.text for n in ET.parse(out).getroot().iterfind(".//k:Placemark/k:name", ns)]
     assert names == [HYPERLINK, "排口名称", XSS]  # parsed back as the characters typed, the NUL dropped
+
+
+def test_selecting_an_outfall_far_from_every_river_explains_instead_of_crashing(odd_store):
+    """ODD-O1 lies hundreds of metres from any river line: the downstream trace cannot snap it. The
+    page says so beside the map (it used to end in a DataError traceback) and shows the name as typed."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.session_state["lang"] = "zh"
+    at.session_state["selected"] = ("outfalls", "ODD-O1")
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert re.search(r"outfall 'ODD-O1' is \d+ m from the nearest river line", captions.replace("\\", ""))
+    assert any(m.value == "#### " + md_text(XSS) for m in at.markdown)  # the heading: the name, escaped
