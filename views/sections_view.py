@@ -248,7 +248,8 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
-        st.error(f"断面 {code} 不存在; 请返回列表重新选择" if lang() == "zh" else f"No section {code}; go back to the list")
+        st.error(f"断面 {md_text(code)} 不存在; 请返回列表重新选择" if lang() == "zh"
+                 else f"No section {md_text(code)}; go back to the list")
         return
     sec = match.iloc[0]
     st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
