@@ -29,6 +29,7 @@ from gislib import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.district import DistrictProfile, current_profile
 from gislib.errors import ExportError, ValidationError
+from gislib.safe_text import cell as safe_cell, plain
 from gislib.quality import (
     SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
 )
@@ -382,7 +383,7 @@ def write_warnings_xlsx(b: Bulletin, path: str | Path) -> Path:
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in warning_rows(b):
-        ws.append(row)
+        ws.append([safe_cell(v) for v in row])
         fill = class_color(next((r for r in WQ_CLASSES if class_label(r) == row[4]), None)).lstrip("#")
         ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=fill)
     for col, width in zip("ABCDEFGHI", (10, 16, 10, 12, 9, 9, 9, 48, 28)):
@@ -597,7 +598,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
         for row in rows:
             cells = t.add_row().cells
             for i, (cell, value) in enumerate(zip(cells, row)):
-                cell.text = value
+                cell.text = plain(value)  # python-docx refuses control characters (NUL …)
                 cls = CLASS_TEXT.get(value) if i in class_cols else None
                 if cls:
                     shade(cell, class_color(cls))
@@ -611,7 +612,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
 
     doc.add_heading("一、总体情况", level=1)
     for para in b.summary():
-        doc.add_paragraph(para).paragraph_format.first_line_indent = Pt(21)
+        doc.add_paragraph(plain(para)).paragraph_format.first_line_indent = Pt(21)
     if map_png is not None and Path(map_png).exists():
         doc.add_picture(str(map_png), width=Cm(14))
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from gislib.dataset import current_name, data_version, load_layer
+from gislib.safe_text import plain
 
 # map layer key -> store layer
 STORE_LAYERS = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust_sites": "dust"}
@@ -95,7 +96,7 @@ def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | N
     gdf = gpd.GeoDataFrame(frame.drop(columns=["geometry_wkt"], errors="ignore"), geometry=geoms, crs="EPSG:4326")
     if layer == "plots":
         gdf = gdf.rename(columns={"state": "stage", "land_use": "land_class"})
-    for col in ("responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
-        if col in gdf:
-            gdf[col] = gdf[col].fillna("")
+    for col in ("code", "responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
+        if col in gdf:  # always text ('' when missing), whatever an import put there
+            gdf[col] = gdf[col].map(plain)
     return gdf

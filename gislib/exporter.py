@@ -25,6 +25,8 @@ import numpy as np
 from gislib import crs as crsmod
 from gislib.errors import ExportError, HetuError
 from gislib.schemas import COORD_LABELS, LAYERS, PROVENANCE_LABELS, SCHEMAS
+from gislib.safe_text import cell as safe_cell
+from gislib.safe_text import plain as plain_text
 from gislib.values import python_value
 
 FORMATS = {".gpkg": "gpkg", ".zip": "shp", ".geojson": "geojson", ".json": "geojson", ".kml": "kml",
@@ -183,7 +185,8 @@ def _write_table(data, path: Path, kind: str, schema, target: str) -> None:
             row += [round(p.x, digits), round(p.y, digits)]
         if has_shapes:
             row.append(None if geom is None or geom.geom_type == "Point" else geom.wkt)
-        rows.append(row)
+        rows.append([safe_cell(v) for v in row])
+    header = [safe_cell(h) for h in header]
     if kind == "csv":
         import csv
 
@@ -237,12 +240,18 @@ def _write_kml(data, path: Path, schema, target: str) -> None:
             continue
         values = {c: _plain(data[c].iloc[i], keep_dates=False) for c in cols}
         name = values.get("name") or values.get("code") or f"{i + 1}"
-        ext = "".join(f'<Data name="{escape(str(c))}"><value>{escape(str(v))}</value></Data>'
+        ext = "".join(f'<Data name="{_xml(c, attribute=True)}"><value>{_xml(v)}</value></Data>'
                       for c, v in values.items() if v is not None)
-        parts.append(f"<Placemark><name>{escape(str(name))}</name><ExtendedData>{ext}</ExtendedData>"
+        parts.append(f"<Placemark><name>{_xml(name)}</name><ExtendedData>{ext}</ExtendedData>"
                      f"{_kml_geometry(geom)}</Placemark>")
     parts.append("</Document></kml>")
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _xml(value: Any, attribute: bool = False) -> str:
+    """Text for KML: XML-escaped (quotes too in attributes), without the control characters XML forbids."""
+    text = escape(plain_text(value))
+    return text.replace('"', "&quot;") if attribute else text
 
 
 # --------------------------------------------------------------------------- CLI

@@ -26,6 +26,7 @@ from gislib import fonts
 from gislib.domain import DEMO_MARK, OSM_CREDIT, PLOT_STAGE_COLOR
 from gislib.errors import ExportError
 from gislib.proximity import area_m2
+from gislib.safe_text import cell as safe_cell
 from gislib.colors import hex_to_rgb, text_color_on
 
 LISTED_STAGES = ("纳入名录", "风险管控", "修复", "效果评估")
@@ -165,7 +166,7 @@ def to_excel(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Pa
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         stage_col = list(table.columns).index("当前阶段") + 1 if "当前阶段" in table.columns else None
         for values in table.itertuples(index=False):
-            ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in values])
+            ws.append([None if (isinstance(v, float) and pd.isna(v)) else safe_cell(v) for v in values])
             if stage_col:
                 cell = ws.cell(row=ws.max_row, column=stage_col)
                 color = PLOT_STAGE_COLOR.get(str(cell.value))

@@ -23,6 +23,7 @@ import numpy as np
 
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.errors import ExportError, ValidationError
+from gislib.safe_text import mathtext
 
 Drawable = Callable[[object], None]  # draw(ax) in EPSG:3857
 Bounds = tuple[float, float, float, float]
@@ -413,9 +414,9 @@ def _compose(drawables: list[Drawable], legend: Sequence[LegendGroup], bounds385
 
     # title block
     m = 10 * MM
-    fig.text(m / W, 1 - m / H, spec.title, fontsize=18, fontweight="bold", va="top", ha="left")
+    fig.text(m / W, 1 - m / H, mathtext(spec.title), fontsize=18, fontweight="bold", va="top", ha="left")
     if spec.subtitle:
-        fig.text(m / W, 1 - (m + 0.36) / H, spec.subtitle, fontsize=10.5, va="top", ha="left", color="#333333")
+        fig.text(m / W, 1 - (m + 0.36) / H, mathtext(spec.subtitle), fontsize=10.5, va="top", ha="left", color="#333333")
     right = f"{TEXT[lang]['date']}: {spec.date}"
     if spec.demo_mark:
         right += f"   【{spec.demo_mark}】"

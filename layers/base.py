@@ -15,6 +15,7 @@ import pandas as pd
 
 from gislib.dataset import load_layer
 from gislib.i18n import t
+from gislib.safe_text import plain
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,13 @@ class MapLayer(ABC):
     @abstractmethod
     def draw_static(self, ax, styled: gpd.GeoDataFrame, lang: str = "zh") -> None:
         """Draw on a matplotlib axis whose data coordinates are EPSG:3857 metres."""
+
+
+def label_column(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """'CODE name' per feature, as text whatever the cells hold (missing name: the code alone)."""
+    code = gdf["code"].map(plain) if "code" in gdf else pd.Series("", index=gdf.index)
+    name = gdf["name"].map(plain) if "name" in gdf else pd.Series("", index=gdf.index)
+    return (code + " " + name).str.strip()
 
 
 def count_legend(styled: gpd.GeoDataFrame, order: list[tuple[str, str]], symbol: str, lang: str,

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from gislib.i18n import t
+from gislib.safe_text import html_text, mathtext
 from layers.base import LegendEntry, MapLayer
 
 RIVER_COLOR = "#3a86c8"
@@ -15,8 +17,14 @@ RIVER_WEIGHT = {"river": 3.0, "canal": 2.0, "stream": 1.5, "drain": 1.0}
 
 
 def _geojson(gdf: gpd.GeoDataFrame, fields: list[str], precision: int = 5) -> str:
-    """Compact GeoJSON text: only the fields shown, coordinates rounded (~1 m)."""
+    """Compact GeoJSON text: only the fields shown, coordinates rounded (~1 m).
+
+    Text values are HTML-escaped: folium's GeoJsonTooltip/GeoJsonPopup put them into innerHTML."""
     keep = gdf[[f for f in fields if f in gdf] + ["geometry"]].copy()
+    for col in keep.columns.drop("geometry"):
+        if not pd.api.types.is_numeric_dtype(keep[col]):
+            keep[col] = pd.Series([html_text(v) if isinstance(v, str) else v for v in keep[col]], index=keep.index,
+                                  dtype=object)
     keep["geometry"] = keep.geometry.set_precision(10 ** -precision)
     return keep.to_json(drop_id=True, ensure_ascii=False)
 
@@ -118,7 +126,7 @@ class SubdistrictsLayer(MapLayer):
         s.boundary.plot(ax=ax, color=UNIT_COLOR, linewidth=0.8, linestyle="--", zorder=4)
         for _, row in s.iterrows():
             p = row.geometry.representative_point()
-            ax.annotate(row["name"], (p.x, p.y), ha="center", va="center", fontsize=7, color="#5b2c6f",
+            ax.annotate(mathtext(row["name"]), (p.x, p.y), ha="center", va="center", fontsize=7, color="#5b2c6f",
                         zorder=9, alpha=0.85)
 
 

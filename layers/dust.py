@@ -15,7 +15,7 @@ from gislib.dataset import load_layer
 from gislib.district import current_profile
 from gislib.dust import evaluate, get_rule
 from gislib.i18n import t
-from layers.base import MapLayer, count_legend
+from layers.base import MapLayer, count_legend, label_column
 from layers.outfalls import point_canvas
 
 # The ONE style definition of dust sites: status -> colour.
@@ -76,7 +76,7 @@ class DustSitesLayer(MapLayer):
         out["_color"] = out["_cat"].map(dict(STATUS_ORDER))
         note = "" if out.get("rule_verified", pd.Series([True])).all() else UNVERIFIED_NOTE[lang]
         out["_status"] = [t(f"dust.{c}", lang) + (note if c != "nodata" else "") for c in out["_cat"]]
-        out["_label"] = out["code"] + " " + out["name"]
+        out["_label"] = label_column(out)
         return out
 
     def legend(self, styled, lang="zh"):

@@ -13,6 +13,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from gislib.safe_text import html_text, plain
 from layers.assets import HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS
 
 
@@ -46,6 +47,23 @@ class PointCanvas(JSCSSMixin, MacroElement):
             options["radius"] = radius
         self.options_json = json.dumps(options, ensure_ascii=False)
 
+
+
+class TextTooltip(folium.Tooltip):
+    """A tooltip of plain text lines: each line HTML-escaped, the whole JSON-encoded into the script.
+
+    folium.Tooltip puts its text unescaped into a JS template literal, so a name with ``<img onerror>``,
+    a backtick or ``${…}`` would run or break the map; here every line shows as the characters typed."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindTooltip({{ this.html|tojson }}, {{ this.options|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *lines, sticky: bool = True):
+        super().__init__("", sticky=sticky)
+        self.html = "<br>".join(html_text(line) for line in lines if plain(line))
 
 
 class HtmlControl(MacroElement):

@@ -14,6 +14,7 @@ import numpy as np
 from gislib.basemap import SPECS
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, OSM_CREDIT
+from gislib.safe_text import mathtext
 from layers.mapview import styled_layer
 from layers.registry import get_layer
 
@@ -72,7 +73,7 @@ def render_locator_png(record: dict[str, Any], out: str | Path, dataset: str | N
         if not styled.empty:
             get_layer(key).draw_static(ax, styled, lang)
     ax.scatter([x], [y], s=260, facecolors="none", edgecolors="#ff00aa", linewidths=2.5, zorder=10)
-    ax.annotate(f"{record['code']} {record.get('name', '')}", (x, y), xytext=(10, 12), textcoords="offset points",
+    ax.annotate(mathtext(f"{record['code']} {record.get('name') or ''}"), (x, y), xytext=(10, 12), textcoords="offset points",
                 fontsize=8, zorder=11, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#ff00aa", "alpha": 0.9})
     _scale_bar(ax, bounds, float(record["lat"]))
     credit = OSM_CREDIT.short + (f" · {DEMO_MARK}" if record.get("demo") else "")

@@ -9,9 +9,10 @@ import pandas as pd
 
 from gislib.domain import OUTFALL_PHASE, is_rain_outfall
 from gislib.i18n import t
+from gislib.safe_text import plain
 from gislib.pointpack import pack_points
 from layers.assets import publish
-from layers.base import Filters, LegendEntry, MapLayer, count_legend
+from layers.base import Filters, LegendEntry, MapLayer, count_legend, label_column
 from layers.folium_elements import PointCanvas
 
 # The ONE style definition of outfalls: display category -> colour, phase -> symbol.
@@ -35,15 +36,16 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
                  shapes: list[str] | None = None, shape_labels: list[str] | None = None,
                  category_labels: list[str] | None = None, radius=None) -> PointCanvas:
     """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels."""
-    cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).to_numpy(dtype=np.uint8)
+    # an unknown category draws as the last one (暂无法确定 / 无数据 / no data); an unknown shape as the first
+    cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
     if shape_column:
-        sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).to_numpy(dtype=np.uint8)
+        sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).fillna(0).to_numpy(dtype=np.uint8)
     else:
         sym = np.full(len(styled), shape_index, dtype=np.uint8)
     url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
     labels_url = None
     if len(styled) <= LABELS_MAX:
-        labels_url = publish(json.dumps(labels.tolist(), ensure_ascii=False).encode(), ".json")
+        labels_url = publish(json.dumps([plain(v) for v in labels], ensure_ascii=False).encode(), ".json")
     return PointCanvas(url=url, labels_url=labels_url, name=key, colors=[c for _, c in colors],
                        radius=radius,
                        labels=category_labels, shape_labels=shape_labels)
@@ -51,7 +53,7 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
 
 def display_category(type_l2: str) -> str:
     """The map category of a level-2 type."""
-    if type_l2 == "暂无法确定":
+    if not isinstance(type_l2, str) or type_l2 in ("", "暂无法确定"):
         return "暂无法确定"
     if is_rain_outfall(type_l2):
         return "雨洪排口"
@@ -90,9 +92,9 @@ class OutfallsLayer(MapLayer):
         out = gdf.copy()
         out["_cat"] = out["type_l2"].map(display_category)
         out["_color"] = out["_cat"].map(dict(CATEGORY_COLORS))
-        out["_phase"] = out["state"].map(OUTFALL_PHASE).replace("—", "查")
+        out["_phase"] = out["state"].map(OUTFALL_PHASE).replace("—", "查").fillna("查")
         out["_shape"] = out["_phase"].map(dict(PHASE_SYMBOLS))
-        out["_label"] = out["code"] + " " + out["name"]
+        out["_label"] = label_column(out)
         return out
 
     def legend(self, styled, lang="zh"):

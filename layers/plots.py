@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import folium
+import pandas as pd
 
 from gislib.domain import PLOT_STAGE_COLOR, PLOT_STAGES
 from gislib.i18n import t
-from layers.base import MapLayer, count_legend
+from layers.base import MapLayer, count_legend, label_column
 from layers.context_layers import _geojson
 
 # The ONE style definition of plots: stage -> fill colour (from gislib.domain, kept in stage order).
@@ -26,8 +27,9 @@ class PlotsLayer(MapLayer):
         out["_cat"] = out["stage"]
         out["_color"] = out["stage"].map(PLOT_STAGE_COLOR).fillna("#cccccc")
         out["_listed"] = out["stage"].isin(LISTED_STAGES)
-        out["_label"] = out["code"] + " " + out["name"]
-        out["_area"] = out["area_m2"].round(0).astype(int).map("{:,}".format)
+        out["_label"] = label_column(out)
+        area = pd.to_numeric(out.get("area_m2"), errors="coerce") if "area_m2" in out else pd.Series(float("nan"), out.index)
+        out["_area"] = ["—" if pd.isna(a) else f"{a:,.0f}" for a in area]
         return out
 
     def legend(self, styled, lang="zh"):

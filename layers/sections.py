@@ -8,7 +8,7 @@ from gislib.samples import all_samples
 from gislib.domain import NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASSES, WQ_CLASS_ROMAN
 from gislib.i18n import t
 from gislib.sections import latest_status
-from layers.base import LegendEntry, MapLayer
+from layers.base import LegendEntry, MapLayer, label_column
 from layers.context_layers import _geojson
 
 # The ONE style definition of sections: class -> colour (22号: I–II blue … 劣V red).
@@ -49,7 +49,7 @@ class SectionsLayer(MapLayer):
         yes, no = t("common.yes", lang), t("common.no", lang)
         out["_meets"] = [yes if m is True else (no if m is False else "—") for m in out["meets_target"]]
         out["_target_label"] = [class_label(c, lang) for c in out["target_class"]]
-        out["_label"] = out["code"] + " " + out["name"]
+        out["_label"] = label_column(out)
         return out
 
     def legend(self, styled, lang="zh"):

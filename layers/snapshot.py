@@ -126,7 +126,7 @@ def snapshot(fmt: str = "png", **kwargs) -> bytes:
     if fmt == "png":
         return to_png(page)
     if fmt == "pdf":
-        return to_pdf([page], title=page.figure.texts[0].get_text())
+        return to_pdf([page], title=page.figure.texts[0].get_text().replace(r"\$", "$"))  # the PDF title: as typed
     raise ValidationError(f"format {fmt!r} is not supported; use png or pdf", "format")
 
 

@@ -11,6 +11,8 @@ import streamlit as st
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.i18n import t
+from gislib.safe_text import md_text
+from views import map_csp
 
 
 # Until logins exist (a later issue), the acting user is chosen here; the store always records it.
@@ -20,6 +22,7 @@ DEMO_USERS = ["officer:demo", "officer:李某某", "chief:孙某某", "admin:dem
 def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
+    map_csp.install()  # every map frame gets a Content-Security-Policy (views/map_csp.py)
     settings = load_settings()
     if "lang" not in st.session_state:
         st.session_state["lang"] = settings.lang
@@ -71,7 +74,7 @@ def upload_too_big(upload) -> bool:
     size = len(upload.getvalue())
     if size <= limit_mb * 1024 * 1024:
         return False
-    st.error(f"文件 {upload.name} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
+    st.error(f"文件 {md_text(upload.name)} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
              f"请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。 The file is over the {limit_mb} MB upload limit.")
     return True
 

@@ -18,11 +18,12 @@ from gislib.catalog import layer_frame, store
 from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
+from gislib.safe_text import md_text
 from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
 from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
-from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
@@ -175,13 +176,13 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     st.query_params["site"] = code
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
-    st.markdown(f"#### {info['name']} · `{code}`" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
+    st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
     facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
              "施工阶段" if zh else "Phase": info.get("phase"), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
              "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
              "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
              "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
-    st.table(pd.Series({k: str(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
+    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
     mine = ser[ser["site"] == code]
     metric_label = f"{rule.pollutant}{'−背景' if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:
@@ -221,7 +222,7 @@ def upload_readings(site_codes: set[str]) -> None:
         try:
             parsed = read_readings(path)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
     if parsed.unit_warnings:  # the officer confirms or corrects the unit before anything is saved or judged
         st.warning("\n\n".join(parsed.unit_warnings))
@@ -236,22 +237,22 @@ def upload_readings(site_codes: set[str]) -> None:
                 st.error(str(exc))
                 return
     frame = parsed.frame
-    st.caption(f"{upload.name}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
+    st.caption(f"{md_text(upload.name)}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
                + (f" · 已由 mg/m³ 换算: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
     if parsed.errors:
         shown = parsed.errors[:50]
         more = f"\n\n…另有 {len(parsed.errors) - 50} 行 / more rows" if len(parsed.errors) > 50 else ""
-        st.warning("\n".join(f"- {e.reason}" for e in shown) + more)
+        st.warning("\n".join(f"- {md_text(e.reason)}" for e in shown) + more)
     unknown = sorted(set(frame["site"]) - site_codes)
     if unknown:
-        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {', '.join(unknown[:20])}")
+        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {md_text(', '.join(map(str, unknown[:20])))}")
     if frame.empty:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
             n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name, units=parsed.units)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
         st.success(f"已保存 {n} 条读数 / saved {n} readings")
@@ -279,7 +280,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
                 png, overlay_bounds = colorize(tif, Path(tmp) / "pm10.png", vmin=0, vmax=vmax, cmap="YlOrRd")
                 png_bytes = png.read_bytes()
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         st.session_state[key] = {"png": base64.b64encode(png_bytes).decode(), "bounds": overlay_bounds,
                                  "vmax": vmax, "points": [(c, float(x), float(y), float(v)) for c, (x, y), v in
@@ -295,7 +296,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
                                       opacity=0.6, name="PM10 IDW").add_to(fmap)
     for code, x, y, v in result["points"]:
         folium.CircleMarker([y, x], radius=4, color="#333333", weight=1, fill=True, fill_color="#ffffff",
-                            fill_opacity=0.9, tooltip=f"{code}: {v:.0f} µg/m³").add_to(fmap)
+                            fill_opacity=0.9, tooltip=TextTooltip(f"{code}: {v:.0f} µg/m³")).add_to(fmap)
     legend = (f"<b>{rule.pollutant} {'−背景 ' if rule.subtract_background else ''}日均 µg/m³</b><br>"
               "<div style='width:160px;height:10px;background:linear-gradient(to right,#ffffcc,#fd8d3c,#800026)'></div>"
               f"<div style='display:flex;justify-content:space-between;width:160px'><span>0</span>"
@@ -324,7 +325,7 @@ def main() -> None:
         ser = series(dataset, version, rule_json)
         days = day_results(dataset, version, rule_json)
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     table = alert_list(days, site_table, day, rule)
     st.divider()

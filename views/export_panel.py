@@ -12,6 +12,7 @@ import streamlit as st
 
 from gislib.catalog import version as catalog_version
 from gislib.errors import HetuError
+from gislib.safe_text import md_text
 from layers.base import Filters
 from layers.mapview import styled_layer
 from layers.snapshot import ATLAS_BY, TITLES, atlas, district_name, snapshot
@@ -119,7 +120,7 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                                            bbox if extent == "view" else None, title, subtitle, paper, orientation,
                                            int(dpi), inset, lg, dt.date.today().isoformat())
                 except HetuError as exc:
-                    st.error(str(exc))
+                    st.error(md_text(str(exc)))
                 else:
                     st.session_state["export_file"] = (f"hetu_map_{dt.date.today():%Y%m%d}.{fmt}", data, MIME[fmt])
         if "export_file" in st.session_state:
@@ -142,7 +143,7 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                              paper=paper, orientation=orientation, dpi=min(int(dpi), 200), inset=inset, lang=lg,
                              filters=filters)
             except HetuError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 n = len(codes) if codes else len(_atlas_choices(by))
                 st.session_state["atlas_file"] = (f"hetu_atlas_{by}_{dt.date.today():%Y%m%d}.pdf", data, n)

@@ -24,9 +24,10 @@ from gislib.importer.cli import DECISIONS, write_to_store
 from gislib.importer.columns import auto_map_report, source_key
 from gislib.importer.enums import TYPE_FIELDS, type_options
 from gislib.importer.samples import SAMPLES, sample_bytes
+from gislib.safe_text import md_text, plain
 from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
-from layers.folium_elements import HetuMap, HtmlControl
+from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized
 
@@ -253,7 +254,7 @@ def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
     """The uploaded file on disk under its own name (the name may say 高德/百度), and its digest."""
     data = upload.getvalue()
     if len(data) > max_mb * 1024 * 1024:
-        st.error(_t("too_big", name=upload.name, size=len(data) / 1024 / 1024, mb=max_mb))
+        st.error(_t("too_big", name=md_text(upload.name), size=len(data) / 1024 / 1024, mb=max_mb))
         return None
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = resolve_data_dir() / "uploads" / digest  # kept with the data: the source of every import
@@ -427,7 +428,7 @@ def _preview_map(report, dataset: str, is_sample: bool) -> folium.Map:
         p = geom if geom.geom_type == "Point" else geom.representative_point()
         notes = flagged.get(int(row), [])
         color = FLAGGED_COLOR if notes else ACCEPTED_COLOR
-        tip = f"{_t('row')} {row} · {html.escape(str(code))} {html.escape(str(name or ''))}" + ("<br>" + "<br>".join(html.escape(n) for n in notes) if notes else "")
+        tip = TextTooltip(f"{_t('row')} {row} · {plain(code)} {plain(name)}", *notes)
         folium.CircleMarker([p.y, p.x], radius=7, color="#ffffff", weight=1.5, fill=True, fill_color=color,
                             fill_opacity=0.95, tooltip=tip).add_to(fmap)
     legend = (f"<b>{html.escape(_t('preview'))}</b>"
@@ -502,9 +503,9 @@ def _show_preview(report, existing: frozenset, path: Path, signature: tuple, dat
     if report.warnings:
         st.markdown(f"**{_t('warnings')}**（{len(report.warnings)}）")
         for w in report.warnings:
-            st.markdown(f"- ⚠ {w['message']}")
+            st.markdown(f"- ⚠ {md_text(w['message'])}")
     for header, why in report.unmatched_columns.items():
-        st.caption(f"「{header}」：{why}")
+        st.caption(f"「{md_text(header)}」：{md_text(why)}")
 
 
 def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices: dict) -> None:
@@ -528,7 +529,7 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices:
             if choices["value_map"]:
                 catalog.store().remember_import(user, choices["key"], "values", choices["value_map"])
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         st.session_state.setdefault("import_written", {})[signature] = {
             "stats": {**stats, "user": user}, "report": report, "existing": existing}
@@ -583,7 +584,7 @@ def _import_section(settings) -> None:
         if value_map != remembered:
             report, existing = _dry_run(*args, _freeze(value_map))
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     _show_preview(report, existing, path, signature, dataset)
     decisions = _decisions(report, digest)
@@ -607,7 +608,7 @@ def _export_section() -> None:
         try:
             st.session_state["export_file"] = (choice, *_export_bytes(map_key, fmt, crs))
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
     ready = st.session_state.get("export_file")
     if ready and ready[0] == choice:
         _, name, data = ready

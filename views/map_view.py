@@ -10,6 +10,8 @@ from gislib.catalog import version as catalog_version
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
+from gislib.errors import HetuError
+from gislib.safe_text import md_text, safe_frame
 from layers.base import Filters
 from layers.mapview import build_map, feature_at, find_feature, styled_layer
 from layers import trace
@@ -85,18 +87,18 @@ def selected_row():
 
 def key_facts(key: str, row: pd.Series) -> None:
     """The selected feature's key facts beside the map."""
-    st.markdown(f"**{tr('layer.' + key)}** · `{row['code']}`")
-    st.markdown(f"#### {row['name']}")
+    st.markdown(f"**{tr('layer.' + key)}** · {md_text(row['code'])}")
+    st.markdown(f"#### {md_text(row['name'])}")
     facts = {}
     for field in KEY_FACTS[key]:
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
-        facts[tr("field." + FIELD_ALIASES.get(field, field))] = str(value)
+        facts[tr("field." + FIELD_ALIASES.get(field, field))] = md_text(value)  # st.table renders markdown
     st.table(pd.Series(facts, name="内容" if lang() == "zh" else "Value"))
     if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
-        if pd.Timestamp(row["deadline"]) < pd.Timestamp.today().normalize():
-            st.error(f"⚠️ {tr('common.overdue')}: {row['deadline']}")
+        if pd.to_datetime(row["deadline"], errors="coerce") < pd.Timestamp.today().normalize():  # NaT: False
+            st.error(f"⚠️ {tr('common.overdue')}: {md_text(row['deadline'])}")
     page, param, label = RECORD_PAGES[key]
     st.page_link(page, label=label if lang() == "zh" else "Open the full record", icon=":material/open_in_new:",
                  query_params={param: row["code"]})
@@ -105,6 +107,13 @@ def key_facts(key: str, row: pd.Series) -> None:
 
 def trace_panel(key: str, row: pd.Series) -> None:
     """溯源: outfalls upstream of a selected section, or the section downstream of an outfall."""
+    try:
+        _trace_panel(key, row)
+    except HetuError as exc:  # e.g. a record far from every river line: say so, keep the page
+        st.caption(md_text(str(exc)))
+
+
+def _trace_panel(key: str, row: pd.Series) -> None:
     zh = lang() == "zh"
     if key == "sections":
         st.markdown("**上游溯源**" if zh else "**Trace upstream**")
@@ -129,11 +138,11 @@ def trace_panel(key: str, row: pd.Series) -> None:
                                               "exceedances": "最近超标" if zh else "Latest exceedances"})
                 st.dataframe(shown, hide_index=True, width="stretch", height=220)
                 st.download_button("下载清单 CSV" if zh else "Download CSV",
-                                   found.to_csv(index=False).encode("utf-8-sig"),
+                                   safe_frame(found).to_csv(index=False).encode("utf-8-sig"),
                                    file_name=f"upstream_{row['code']}_{trace[1]}km.csv", mime="text/csv")
             if result.off_network:
                 st.caption(("未接入河网的排口：" if zh else "Off-network outfalls: ")
-                           + "、".join(f"{o['code']} ({o['metres']:.0f} m)" for o in result.off_network[:10]))
+                           + "、".join(f"{md_text(o['code'])} ({o['metres']:.0f} m)" for o in result.off_network[:10]))
     elif key == "outfalls":
         down = trace_downstream(row["code"])
         if down.section:
@@ -163,7 +172,10 @@ def highlight(key: str | None, row) -> folium.FeatureGroup | None:
         return None
     pending = st.session_state.get("trace")
     if key == "sections" and pending and pending[0] == row["code"]:
-        return trace.trace_group(*trace_upstream(*pending))
+        try:
+            return trace.trace_group(*trace_upstream(*pending))
+        except HetuError:  # trace_panel says why
+            return None
     group = folium.FeatureGroup(name="selection")
     p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
     folium.CircleMarker([p.y, p.x], radius=14, color="#ff00aa", weight=3, fill=False).add_to(group)

@@ -44,6 +44,7 @@ from gislib.outfall_file import (
     workflow_steps,
 )
 from gislib.store import RecordValidationError, validate_outfall
+from gislib.safe_text import md_text
 from views.common import demo_banner, lang, localized
 
 DEFAULT_USER = "officer:demo"
@@ -173,7 +174,7 @@ def reset_form(code: str) -> None:
 # --------------------------------------------------------------------------- header and facts
 def header(rec: dict) -> None:
     demo = rec.get("demo") or rec.get("mark") == DEMO_MARK
-    st.title(f"{_t('title')} · {rec['code']} {rec.get('name', '')}")
+    st.title(f"{_t('title')} · {md_text(rec['code'])} {md_text(rec.get('name'))}")
     phase = OUTFALL_PHASE.get(rec["state"], "")
     badges = [f":blue-badge[{rec['state']}]", f":gray-badge[{phase}]", f":gray-badge[v{rec['version']}]"]
     if demo:
@@ -182,7 +183,7 @@ def header(rec: dict) -> None:
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
     if rec["state"] == REMOVED_STATE:
-        st.warning(_t("removed", r=rec.get("removed_reason", "")))
+        st.warning(_t("removed", r=md_text(rec.get("removed_reason"))))
 
 
 def facts_panel(rec: dict) -> None:
@@ -195,7 +196,7 @@ def facts_panel(rec: dict) -> None:
     for i, g in enumerate(names):
         with cols[i % 2]:
             st.markdown(f"**{g}**")
-            st.markdown("\n".join(f"- {lab}: **{val}**" for lab, val in groups[g]))
+            st.markdown("\n".join(f"- {lab}: **{md_text(val)}**" for lab, val in groups[g]))
 
 
 def downstream_panel(rec: dict) -> None:
@@ -221,7 +222,7 @@ def locator_map(rec: dict) -> None:
     import folium
     from streamlit_folium import st_folium
 
-    from layers.folium_elements import HetuMap, HtmlControl
+    from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
     from layers.mapview import add_basemap
 
     if rec.get("lon") is None:
@@ -230,7 +231,7 @@ def locator_map(rec: dict) -> None:
     fmap = HetuMap(location=[lat, lon], zoom_start=15, tiles=None, control_scale=True, max_zoom=19)
     add_basemap(fmap, "offline", current_name())
     folium.CircleMarker([lat, lon], radius=9, color="#ff00aa", weight=3, fill=True, fill_color="#ffffff",
-                        fill_opacity=0.6, tooltip=f"{rec['code']} {rec.get('name', '')}").add_to(fmap)
+                        fill_opacity=0.6, tooltip=TextTooltip(f"{rec['code']} {rec.get('name') or ''}")).add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     st_folium(fmap, height=300, use_container_width=True, returned_objects=[], key=f"locator_{rec['code']}")
     st.caption("© OpenStreetMap contributors (ODbL)")
@@ -286,7 +287,7 @@ def photos_panel(rec: dict) -> None:
         with cols[i % 4]:
             st.image(a["thumbnail_path"], caption=f"{a['filename']} · {a['user']} · {a['at'][:10]}")
     for a in docs:
-        st.download_button(f"📄 {a['filename']} ({a['size'] // 1024} KB)", Path(a["path"]).read_bytes(),
+        st.download_button(f"📄 {md_text(a['filename'])} ({a['size'] // 1024} KB)", Path(a["path"]).read_bytes(),
                            file_name=a["filename"], mime=a["mime"], key=f"dl_{a['sha256']}")
     for ok, text in st.session_state.pop(f"of_upload_msgs_{code}", []):
         (st.success if ok else st.error)(text)
@@ -299,9 +300,9 @@ def photos_panel(rec: dict) -> None:
                 kind = "document" if data[:5] == b"%PDF-" else "photo"
                 try:
                     store().attach(LAYER, code, up.name, data, acting_user(), kind=kind)
-                    messages.append((True, _t("uploaded", f=up.name)))
+                    messages.append((True, _t("uploaded", f=md_text(up.name))))
                 except (ValidationError, NotFoundError) as exc:  # the store's type/size/bomb checks
-                    messages.append((False, f"{up.name}: {exc}"))
+                    messages.append((False, md_text(f"{up.name}: {exc}")))
             st.session_state[f"of_upload_msgs_{code}"] = messages
             st.rerun()
 
@@ -321,8 +322,8 @@ def history_panel(rec: dict) -> None:
     events = timeline(store(), code, lang())
     recent = [e for e in events if e["field"]][:5]
     if recent:
-        st.markdown("\n".join(f"- {e['at']} · `{e['user']}` · {e['action']} **{e['field']}**: "
-                               f"{e['old']} → {e['new']}" for e in recent))
+        st.markdown("\n".join(f"- {md_text(e['at'])} · {md_text(e['user'])} · {md_text(e['action'])} "
+                               f"**{md_text(e['field'])}**: {md_text(e['old'])} → {md_text(e['new'])}" for e in recent))
     cols = {"at": "时间", "user": "操作人", "action": "操作", "field": "字段", "old": "原值", "new": "新值", "note": "备注"}
     st.dataframe(pd.DataFrame(events, columns=list(cols)).rename(columns=cols), hide_index=True, width="stretch")
 
@@ -373,7 +374,7 @@ def conflict_panel(code: str) -> None:
             st.markdown(f"**{_t('mine')}**")
             st.json(mine, expanded=True)
         with col_b:
-            st.markdown(f"**{_t('theirs')}** (v{theirs['version']}, {theirs.get('updated_by')})")
+            st.markdown(f"**{_t('theirs')}** (v{theirs['version']}, {md_text(theirs.get('updated_by'))})")
             st.json({k: theirs.get(k) for k in (list(mine) if conflict["kind"] == "update" else ["state"])},
                     expanded=True)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -418,7 +419,7 @@ def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict
         raise ValueError(kind)
     for ek in (field, *error_keys):
         if ek in errors:
-            st.markdown(f":red[⚠ {errors[ek]}]")
+            st.markdown(f":red[⚠ {md_text(errors[ek])}]")
     return out
 
 
@@ -507,7 +508,7 @@ def edit_form(base: dict) -> None:
     other = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in shown
              and not k.startswith(("responsible_parties", "remediation", "signboard"))}
     for k, v in other.items():
-        st.markdown(f":red[⚠ {k}: {v}]")
+        st.markdown(f":red[⚠ {md_text(k)}: {md_text(v)}]")
     if not submitted:
         return
     form = {
@@ -601,19 +602,19 @@ def workflow_panel(base: dict) -> None:
         with st.form(f"flow_{code}"):
             to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}")
             if err_field in (None, "to_state", "state") and err:
-                st.markdown(f":red[⚠ {err}]")
+                st.markdown(f":red[⚠ {md_text(err)}]")
             when = st.date_input(_t("date"), value=dt.date.today(), key=f"flow_date_{code}")
             if err_field == "date":
-                st.markdown(f":red[⚠ {err}]")
+                st.markdown(f":red[⚠ {md_text(err)}]")
             note = st.text_area(_t("note"), key=f"flow_note_{code}", height=80)
             if err_field == "note":
-                st.markdown(f":red[⚠ {err}]")
+                st.markdown(f":red[⚠ {md_text(err)}]")
             ev = st.multiselect(_t("evidence"), list(evidence_options), key=f"flow_ev_{code}")
             ev_text = st.text_input(_t("evidence_text"), key=f"flow_evt_{code}")
             kind = st.selectbox(_t("kind") + " (进入整治中时必选)", [""] + list(REMEDIATION_KINDS),
                                 key=f"flow_kind_{code}", format_func=lambda v: v or "—")
             if err_field == "remediation_kind":
-                st.markdown(f":red[⚠ {err}]")
+                st.markdown(f":red[⚠ {md_text(err)}]")
             if st.form_submit_button(_t("apply"), type="primary"):
                 evidence = [evidence_options[e] for e in ev] + ([ev_text.strip()] if ev_text.strip() else [])
                 do_transition(code, {"to_state": to_state, "date": when.isoformat(), "note": note.strip(),
@@ -623,7 +624,7 @@ def workflow_panel(base: dict) -> None:
             with st.form(f"remove_{code}"):
                 reason = st.text_input(_t("reason"), key=f"rm_reason_{code}")
                 if err_field == "note" and err and "撤销" in err:
-                    st.markdown(f":red[⚠ {err}]")
+                    st.markdown(f":red[⚠ {md_text(err)}]")
                 when = st.date_input(_t("date"), value=dt.date.today(), key=f"rm_date_{code}")
                 if st.form_submit_button(_t("remove_btn")):
                     do_transition(code, {"to_state": REMOVED_STATE, "date": when.isoformat(), "note": reason.strip()})
@@ -661,7 +662,7 @@ def main() -> None:
         current = ensure_demo_monitoring(store(), code)
     except NotFoundError:
         st.title(_t("title"))
-        st.error(_t("not_found", code=code))
+        st.error(_t("not_found", code=md_text(code)))
         return
     code = current["code"]
     base = st.session_state.setdefault(_base_key(code), current)
@@ -702,4 +703,4 @@ def main() -> None:
 try:
     main()
 except HetuError as exc:
-    st.error(str(exc))
+    st.error(md_text(str(exc)))

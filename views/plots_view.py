@@ -22,6 +22,7 @@ from gislib.soil import (
 )
 from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
+from gislib.safe_text import md_text
 from gislib.colors import text_color_on
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
 
@@ -150,7 +151,7 @@ def plot_list(records: list[dict]) -> None:
     try:
         xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     c1, c2 = st.columns(2)
     today = dt.date.today().isoformat()
@@ -168,7 +169,8 @@ def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
 
 # --------------------------------------------------------------------------- one plot
 def registry_fields(rec: dict) -> None:
-    st.markdown(f"#### {rec['name']} · `{rec['code']}` " + stage_badge(rec["state"]), unsafe_allow_html=True)
+    st.markdown(f"#### {md_text(rec['name'])} · {md_text(rec['code'])} " + stage_badge(rec["state"]),
+                unsafe_allow_html=True)
     row = plot_registry.registry_row(rec)
     area = row["area_m2"]
     geom_crs = ""
@@ -185,7 +187,7 @@ def registry_fields(rec: dict) -> None:
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
         "mark": row["mark"],
     }
-    st.table(pd.Series({L(k): str(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
+    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
 
 
 def transition_form(st_, rec: dict) -> None:
@@ -223,7 +225,7 @@ def transition_form(st_, rec: dict) -> None:
         if field:
             st_.update("plots", rec["code"], {field: batch.strip()}, saved["version"], user)
     except HetuError as exc:
-        st.error(f"未能流转 / move refused: {exc}")
+        st.error(f"未能流转 / move refused: {md_text(str(exc))}")
         return
     st.session_state["plots_flash"] = f"{L('moved')}: {stage_label(rec['state'])} → {stage_label(to_state)}"
     st.rerun()
@@ -251,7 +253,7 @@ def history(st_, rec: dict) -> None:
         for i, a in enumerate(files.values()):
             path = Path(a["path"])
             if path.exists():
-                st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(),
+                st.download_button(f"{md_text(a['filename'])} · {a['at'][:10]} · {md_text(a['user'])}", path.read_bytes(),
                                    a["filename"], mime=a["mime"], key=f"att_{rec['code']}_{i}",
                                    icon=":material/description:")
     with st.expander(L("audit")):
@@ -281,7 +283,7 @@ def soil_check(rec: dict) -> None:
     try:
         land_class = land_class_for_use(rec.get("land_use") or "")
     except HetuError as exc:
-        st.warning(str(exc))
+        st.warning(md_text(str(exc)))
         return
     st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
@@ -293,7 +295,7 @@ def soil_check(rec: dict) -> None:
         try:
             rows = read_soil_file(path)
         except HetuError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
     suspects = magnitude_suspects(rows)
     if suspects:  # the officer confirms or corrects the unit before anything is judged
@@ -336,7 +338,7 @@ def soil_check(rec: dict) -> None:
     if any(v.footnote for v in good):
         st.info((VERDICT_EXPLAIN if zh else VERDICT_EXPLAIN_EN)[WITHIN_BACKGROUND])
     for err in errors:
-        st.warning(err.error)
+        st.warning(md_text(err.error))
 
 
 def buffer_query(rec: dict) -> None:
@@ -354,7 +356,7 @@ def buffer_query(rec: dict) -> None:
                         rivers=_context_layers(dataset, version), outfalls=_layer("outfalls", dataset, version),
                         plots=_layer("plots", dataset, version), dust_sites=_layer("dust_sites", dataset, version))
     except HetuError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     zh = lang() == "zh"
     names = KINDS if zh else KINDS_EN

@@ -24,6 +24,7 @@ from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RAN
 from gislib.errors import HetuError
 from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
+from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
@@ -250,11 +251,12 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
-        st.error(f"断面 {code} 不存在; 请返回列表重新选择" if lang() == "zh" else f"No section {code}; go back to the list")
+        st.error(f"断面 {md_text(code)} 不存在; 请返回列表重新选择" if lang() == "zh"
+                 else f"No section {md_text(code)}; go back to the list")
         return
     sec = match.iloc[0]
-    st.subheader(f"{sec['name']} · {code}")
-    st.caption(f"{sec['river']} · {sec['subdistrict']} · {sec.get('level', '')} · {DEMO_MARK}")
+    st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
+    st.caption(f"{md_text(sec['river'])} · {md_text(sec['subdistrict'])} · {md_text(sec.get('level'))} · {DEMO_MARK}")
     rows = classes[classes["section_code"] == code]
     own = samples[samples["section_code"] == code].sort_values("date")
     if rows.empty:
@@ -312,7 +314,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
                     preview = preview_import(path, sections, existing=samples, source=upload.name, units=given)
                     confirmed = True
             except HetuError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
                 return
         ok, bad = len(preview.valid_rows), len(preview.error_rows)
         if preview.unknown_columns:
@@ -331,7 +333,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
                 batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip,
                                       units_confirmed=confirmed)
             except HetuError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
                 return
             st.success(s("import.done", n=ok, batch=batch, user=acting_user()))
             st.session_state.pop("bulletin_files", None)
@@ -350,7 +352,7 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
                 try:
                     st.session_state["bulletin_files"] = make_bulletin_files(month, sections, samples, classes)
                 except HetuError as exc:
-                    st.error(str(exc))
+                    st.error(md_text(str(exc)))
                     return
         files = st.session_state.get("bulletin_files")
         if not files or files["month"] != month:

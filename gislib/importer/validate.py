@@ -35,6 +35,7 @@ from gislib import domain
 from gislib.errors import ExportError, ValidationError
 from gislib.importer import enums
 from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
+from gislib.safe_text import cell as safe_cell
 
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
@@ -120,12 +121,12 @@ class ImportReport:
         wb = Workbook()
         ws = wb.active
         ws.title = "被拒绝的行"
-        ws.append(["行号", "原因", *headers])
+        ws.append([safe_cell(h) for h in ("行号", "原因", *headers)])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for item in self.rejected:
             raw = self.rejected_raw.get(item["row"], {})
-            ws.append([item["row"], item["reason"], *[_excel_value(raw.get(h)) for h in headers]])
+            ws.append([safe_cell(v) for v in (item["row"], item["reason"], *[_excel_value(raw.get(h)) for h in headers])])
         ws.column_dimensions["B"].width = 60
         try:
             wb.save(path)

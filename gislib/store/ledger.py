@@ -19,6 +19,7 @@ from gislib.errors import CRSError, ExportError, NotFoundError, ValidationError
 from gislib.store import LAYERS, Store, open_store, resolve_data_dir
 from gislib.store.sqlite import DB_FILENAME
 from gislib.store.workflow import is_overdue
+from gislib.safe_text import cell as safe_cell
 from gislib.values import python_value
 
 Getter = Callable[[dict[str, Any], dt.date], Any]
@@ -86,14 +87,12 @@ _GENERIC_SKIP = {"layer", "code", "name", "state", "lon", "lat", "geometry_wkt",
 
 
 def _cell(value: Any) -> Any:
-    """A spreadsheet-safe cell: lists/dicts as text; text that looks like a formula is quoted."""
+    """A spreadsheet-safe cell: lists/dicts as text, then :func:`gislib.safe_text.cell` (formulas quoted)."""
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else "、".join(map(str, value))
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return safe_cell(value)
 
 
 def _schema_labels(layer: str) -> dict[str, str]:
@@ -130,6 +129,8 @@ def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: s
     """Write .xlsx (bold frozen header, filter) or .csv (UTF-8 with BOM)."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
+    headers = [safe_cell(h) for h in headers]
+    rows = [[safe_cell(v) for v in row] for row in rows]
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as fh:

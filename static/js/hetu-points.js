@@ -229,7 +229,9 @@
     _onClick: function (e) {
       var i = this._nearest(e.containerPoint);
       if (i < 0) return;
-      var label = this._label(i), latlng = L.latLng(this._lat[i] * 1e-6, this._lon[i] * 1e-6);
+      // The label is data: streamlit-folium reads tooltip content through innerHTML, so hand it escaped.
+      var label = this._label(i).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+      var latlng = L.latLng(this._lat[i] * 1e-6, this._lon[i] * 1e-6);
       var target = { _tooltip: { _content: label }, getTooltip: function () { return { getContent: function () { return label; } }; } };
       this.fire("click", { latlng: latlng, sourceTarget: target, index: i });
     }
