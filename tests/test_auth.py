@@ -13,7 +13,17 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from gislib.auth import OPERATIONS, PERMISSIONS, Accounts, User, allowed, check, filter_records, session_expired
+from gislib.auth import (
+    OPERATIONS,
+    PERMISSIONS,
+    Accounts,
+    User,
+    allowed,
+    check,
+    filter_frame,
+    filter_records,
+    session_expired,
+)
 from gislib.auth.demo import DEMO_ACCOUNTS, create_demo_accounts
 from gislib.auth.passwords import check_policy, policy_problems
 from gislib.config import load_settings
@@ -348,3 +358,31 @@ def test_filter_records_keeps_only_the_chiefs_rivers_in_the_demo_outfalls():
         filter_records(viewer, records, "list_layer", layer="outfalls")
     mixed = [{**records[0], "layer": "outfalls"}, {**OUTSIDE}]  # a search result across layers
     assert filter_records(viewer, mixed, "search") == [OUTSIDE]
+
+
+def test_filter_frame_matches_filter_records_on_the_demo_sections():
+    sections = pyogrio.read_dataframe(dataset_path("putuo"), layer="sections")
+    users = [User(name="c", role="river_chief", rivers=("桃浦河", "真如港")),
+             User(name="s", role="officer", subdistricts=("桃浦镇",), rivers=("苏州河",)),
+             User(name="o", role="officer"), User(name="n", role="river_chief"), User(name="v", role="viewer")]
+    for user in users:
+        rows = filter_records(user, sections.to_dict("records"), "export" if user.role != "viewer" else "search",
+                              layer="sections")
+        frame = filter_frame(user, sections, "export" if user.role != "viewer" else "search", layer="sections")
+        assert sorted(frame["code"]) == sorted(r["code"] for r in rows), user
+    chief = filter_frame(users[0], sections, "list_layer", layer="sections")
+    assert len(chief) and set(chief["river"]) <= {"桃浦河", "真如港"}
+    with pytest.raises(PermissionDenied):
+        filter_frame(User(name="v", role="viewer"), sections, "export", layer="sections")
+
+
+def test_command_line_acting_user_has_the_same_rights(accounts, admin):
+    accounts.create("chief", GOOD, "river_chief", admin, rivers=["桃浦河"], must_change_password=False)
+    chief = accounts.acting("chief")
+    assert allowed(chief, "export", INSIDE) and not allowed(chief, "export", OUTSIDE)
+    assert not allowed(chief, "edit_record", INSIDE)
+    accounts.set_disabled("chief", True, admin)
+    with pytest.raises(PermissionDenied, match="已停用"):
+        accounts.acting("chief")
+    with pytest.raises(PermissionDenied, match="没有用户"):
+        accounts.acting("ghost")

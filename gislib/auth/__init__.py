@@ -17,9 +17,10 @@ from gislib.auth.permissions import (
     User,
     allowed,
     check,
+    filter_frame,
     filter_records,
     in_jurisdiction,
 )
 
-__all__ = ["Accounts", "OPERATIONS", "PERMISSIONS", "ROLES", "User", "allowed", "check", "filter_records",
+__all__ = ["Accounts", "OPERATIONS", "PERMISSIONS", "ROLES", "User", "allowed", "check", "filter_frame", "filter_records",
            "in_jurisdiction", "session_expired"]

@@ -24,7 +24,7 @@ from typing import Any
 from gislib.auth import passwords
 from gislib.auth.permissions import ROLES, User, check, norm
 from gislib.config import Settings, load_settings
-from gislib.errors import LoginError, NotFoundError, ValidationError
+from gislib.errors import LoginError, NotFoundError, PermissionDenied, ValidationError
 from gislib.store import resolve_data_dir
 from gislib.store.migrations import migrate
 
@@ -94,6 +94,20 @@ class Accounts:
 
     def users(self) -> list[User]:
         return [_user(r) for r in self._conn.execute("SELECT * FROM users ORDER BY name")]
+
+    def acting(self, name: str) -> User:
+        """The account a command-line ``--user NAME`` acts as, with the same rights as in the app.
+
+        The shell user already holds the server, so no password is asked; disabled accounts and demo
+        accounts outside the demo are refused (PermissionDenied), and ``check`` does the rest.
+        """
+        row = self._row(name)
+        if row is None:
+            raise PermissionDenied(f"没有用户 {name!r}", f"no user {name!r}: see `python -m gislib users list`")
+        refused = self._refuse(row, utcnow())
+        if refused and refused[0] != "login_locked":
+            raise PermissionDenied(*refused[1].split("|"))
+        return _user(row)
 
     def events(self, user: str | None = None) -> list[dict[str, Any]]:
         """The audit of logins and admin actions, oldest first (all users, or one)."""

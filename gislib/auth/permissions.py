@@ -170,3 +170,21 @@ def filter_records(user: User | None, records: Iterable[Mapping[str, Any]], oper
         if allowed(user, operation, target, published):
             out.append(rec)
     return out
+
+
+def filter_frame(user: User | None, frame: Any, operation: str = "list_layer", layer: str | None = None,
+                 published: Iterable[str] = DEFAULT_PUBLISHED_LAYERS) -> Any:
+    """``filter_records`` for a (Geo)DataFrame of one layer, vectorised (city scale: 60,000 outfalls).
+
+    Same rules: the operation and layer are checked first (PermissionDenied), then the rows outside
+    the user's jurisdiction are dropped (columns ``subdistrict`` and ``river`` where present).
+    """
+    check(user, operation, layer, published)
+    if not user.restricted:
+        return frame if user.role != "river_chief" else frame.iloc[0:0]
+    keep = None
+    for column, names in (("subdistrict", user.subdistricts), ("river", user.rivers)):
+        if column in frame.columns:
+            hit = frame[column].map(norm).isin({norm(n) for n in names} - {""})
+            keep = hit if keep is None else keep | hit
+    return frame.iloc[0:0] if keep is None else frame[keep]
