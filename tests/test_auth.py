@@ -66,6 +66,7 @@ def test_password_is_stored_as_bcrypt_hash_only(accounts, tmp_path):
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("hetu.sqlite*"))
     assert GOOD.encode() not in raw
     assert accounts.login("chief", GOOD).name == "chief"
+    assert accounts.login(" CHIEF ", GOOD).name == "chief"  # user names ignore case and blanks
     with pytest.raises(LoginError, match="用户名或密码错误"):
         accounts.login("chief", GOOD.lower())
     with pytest.raises(LoginError, match="用户名或密码错误"):  # unknown user: the same answer
@@ -88,6 +89,15 @@ def test_policy_refuses(password, rule):
 def test_policy_accepts_three_classes_and_chinese_symbols():
     assert policy_problems("river-chief-2026", "zhang.san") == []   # lower, digit, symbol
     assert policy_problems("桃浦河河长Taopu2026", "zhang.san") == []  # Chinese counts as 'other'
+
+
+def test_login_upgrades_a_cheaper_hash(tmp_path, settings):
+    with Accounts(tmp_path, settings=settings, rounds=4) as cheap:
+        cheap.create("chief", GOOD, "river_chief", CLI, must_change_password=False)
+    with Accounts(tmp_path, settings=settings, rounds=5) as acc:
+        acc.login("chief", GOOD)
+        assert acc._row("chief")["password_hash"].startswith("$2b$05$")
+        assert acc.login("chief", GOOD).name == "chief"
 
 
 def test_72_byte_limit_refused_not_truncated(accounts):

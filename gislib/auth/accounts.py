@@ -53,6 +53,11 @@ def _user(row: sqlite3.Row) -> User:
                 demo=bool(row["demo"]))
 
 
+def login_name(name: str) -> str:
+    """The stored form of a user name: NFKC, no surrounding blanks, case-folded (Boss = boss)."""
+    return norm(name).casefold()
+
+
 def _places(names: Iterable[str] | None) -> list[str]:
     return sorted({norm(n) for n in (names or ()) if norm(n)})
 
@@ -83,7 +88,7 @@ class Accounts:
 
     # ------------------------------------------------------------------ reading
     def _row(self, name: str) -> sqlite3.Row | None:
-        return self._conn.execute("SELECT * FROM users WHERE name=?", (norm(name),)).fetchone()
+        return self._conn.execute("SELECT * FROM users WHERE name=?", (login_name(name),)).fetchone()
 
     def get(self, name: str) -> User:
         """The account ``name``; NotFoundError when there is none."""
@@ -113,7 +118,7 @@ class Accounts:
         """The audit of logins and admin actions, oldest first (all users, or one)."""
         sql, args = "SELECT * FROM auth_events", ()
         if user is not None:
-            sql, args = sql + " WHERE user=?", (norm(user),)
+            sql, args = sql + " WHERE user=?", (login_name(user),)
         rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 
@@ -151,7 +156,7 @@ class Accounts:
                subdistricts: Iterable[str] = (), rivers: Iterable[str] = (), must_change_password: bool = True,
                demo: bool = False, now: dt.datetime | None = None) -> User:
         """Create an account (the password must pass the policy); audited as ``user_created``."""
-        actor, now, name = self._admin(by), now or utcnow(), norm(name)
+        actor, now, name = self._admin(by), now or utcnow(), login_name(name)
         if not name or len(name) > 64 or any(c.isspace() or c in ":/\\" for c in name):
             raise ValidationError(f"用户名 {name!r} 无效: 1–64 characters, no spaces, ':' or slashes", field="name")
         if role not in ROLES:
@@ -255,7 +260,7 @@ class Accounts:
         now, row = now or utcnow(), self._row(name)
         if row is None:
             passwords.burn_time(password, self.rounds)
-            self._in_tx(self._event, norm(name) or "?", "login_unknown_user", None, now)
+            self._in_tx(self._event, login_name(name)[:64] or "?", "login_unknown_user", None, now)
             raise LoginError(*WRONG)
         refused = self._refuse(row, now)
         if refused:
@@ -265,8 +270,12 @@ class Accounts:
             self._in_tx(self._fail, row["name"], now)
             raise LoginError(*WRONG)
 
+        fields = {"failed_attempts": 0, "locked_until": None}
+        if passwords.cost(row["password_hash"]) < self.rounds:  # made with a lower cost: upgrade it
+            fields["password_hash"] = passwords.hash_password(password, self.rounds)
+
         def ok() -> None:
-            self._update(row["name"], row["name"], now, failed_attempts=0, locked_until=None)
+            self._update(row["name"], row["name"], now, **fields)
             self._event(row["name"], "login_ok", row["name"], now)
         self._in_tx(ok)
         return self.get(row["name"])

@@ -80,6 +80,14 @@ def verify_password(password: str, hashed: str) -> bool:
     return bcrypt.checkpw(raw, hashed.encode("ascii"))
 
 
+def cost(hashed: str) -> int:
+    """The bcrypt cost (log2 rounds) of a stored hash such as ``$2b$12$...``."""
+    try:
+        return int(hashed.split("$")[2])
+    except (IndexError, ValueError):
+        return 0
+
+
 @lru_cache(maxsize=4)
 def _dummy_hash(rounds: int) -> str:
     return hash_password("hetu-no-such-user", rounds)
