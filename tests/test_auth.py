@@ -100,6 +100,20 @@ def test_login_upgrades_a_cheaper_hash(tmp_path, settings):
         assert acc.login("chief", GOOD).name == "chief"
 
 
+@pytest.mark.parametrize("name, display", [
+    ("zhang san", ""), ("a:b", ""), ("x" * 65, ""), ("bell\a", ""), ("ok.name", "<b>\x00</b>"), ("ok.name", "长" * 65)])
+def test_hostile_names_refused_and_nothing_written(accounts, name, display):
+    with pytest.raises(ValidationError):
+        accounts.create(name, GOOD, "viewer", CLI, display_name=display)
+    assert accounts.users() == [] and accounts.events() == []
+
+
+def test_huge_password_at_login_is_just_wrong(accounts):
+    accounts.create("chief", GOOD, "river_chief", CLI, must_change_password=False)
+    with pytest.raises(LoginError, match="用户名或密码错误"):
+        accounts.login("chief", GOOD * 100_000)
+
+
 def test_72_byte_limit_refused_not_truncated(accounts):
     exact = "Aa1!" + "x" * 68  # 72 bytes: the longest password bcrypt reads in full
     accounts.create("long", exact, "viewer", CLI, must_change_password=False)

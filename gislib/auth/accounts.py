@@ -58,6 +58,20 @@ def login_name(name: str) -> str:
     return norm(name).casefold()
 
 
+def _check_name(name: str) -> None:
+    if not name or len(name) > 64 or any(c.isspace() or c in ":/\\" or not c.isprintable() for c in name):
+        raise ValidationError(f"用户名 {name[:70]!r} 无效 (invalid user name): 1–64 characters, no spaces, "
+                              "':', slashes or control characters", field="name")
+
+
+def _check_display_name(text: str) -> str:
+    text = norm(text)
+    if len(text) > 64 or not text.isprintable():
+        raise ValidationError("显示名称最多 64 个字符且不含控制字符 (display name: at most 64 printable characters)",
+                              field="display_name")
+    return text
+
+
 def _places(names: Iterable[str] | None) -> list[str]:
     return sorted({norm(n) for n in (names or ()) if norm(n)})
 
@@ -157,15 +171,15 @@ class Accounts:
                demo: bool = False, now: dt.datetime | None = None) -> User:
         """Create an account (the password must pass the policy); audited as ``user_created``."""
         actor, now, name = self._admin(by), now or utcnow(), login_name(name)
-        if not name or len(name) > 64 or any(c.isspace() or c in ":/\\" for c in name):
-            raise ValidationError(f"用户名 {name!r} 无效: 1–64 characters, no spaces, ':' or slashes", field="name")
+        _check_name(name)
+        display_name = _check_display_name(display_name)
         if role not in ROLES:
             raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
         if self._row(name) is not None:
             raise ValidationError(f"用户 {name} 已存在 (user exists): use enable/reset-password", field="name")
         passwords.check_policy(password, name)
         places = {"subdistricts": _places(subdistricts), "rivers": _places(rivers)}
-        row = (name, display_name.strip() or name, role, json.dumps(places["subdistricts"], ensure_ascii=False),
+        row = (name, display_name or name, role, json.dumps(places["subdistricts"], ensure_ascii=False),
                json.dumps(places["rivers"], ensure_ascii=False), passwords.hash_password(password, self.rounds),
                int(must_change_password), int(demo), actor, _iso(now), actor, _iso(now))
 
