@@ -15,6 +15,7 @@
 | HETU_LOCKOUT_MINUTES | how long a locked account stays locked | 15 |
 | HETU_SESSION_IDLE_MINUTES | a login expires after this many minutes without activity | 30 |
 | HETU_PUBLISHED_LAYERS | layers viewers may read, comma-separated | sections,plots |
+| HETU_SSO_MAPPING | JSON file mapping single sign-on groups to roles (gislib/auth/sso.py) | (none) |
 """
 from __future__ import annotations
 

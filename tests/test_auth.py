@@ -410,3 +410,42 @@ def test_command_line_acting_user_has_the_same_rights(accounts, admin):
         accounts.acting("chief")
     with pytest.raises(PermissionDenied, match="没有用户"):
         accounts.acting("ghost")
+
+
+# ---------------------------------------------------------------- single sign-on mapping
+SSO = {"name_claim": "preferred_username", "groups_claim": "groups",
+       "groups": {"hetu-admin": {"role": "admin"}, "hetu-officer": {"role": "officer", "subdistricts": ["桃浦镇"]},
+                  "chief-taopu": {"role": "river_chief", "rivers": ["桃浦河"]},
+                  "chief-zhenru": {"role": "river_chief", "rivers": ["真如港"]}, "staff": {"role": "viewer"}}}
+
+
+def test_sso_claims_map_to_role_and_jurisdiction(tmp_path, monkeypatch):
+    from gislib.auth.sso import load_mapping, user_from_claims
+
+    path = tmp_path / "sso.json"
+    path.write_text(json.dumps(SSO, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("HETU_SSO_MAPPING", str(path))
+    mapping = load_mapping()
+    chief = user_from_claims({"preferred_username": "Li.Si", "name": "李四",
+                              "groups": ["staff", "chief-taopu", "chief-zhenru"]}, mapping)
+    assert (chief.name, chief.role, chief.rivers) == ("li.si", "river_chief", ("桃浦河", "真如港"))
+    assert not allowed(chief, "read_record", OUTSIDE) and allowed(chief, "record_patrol", INSIDE)
+    officer = user_from_claims({"preferred_username": "w", "groups": "hetu-officer"}, mapping)
+    assert officer.role == "officer" and officer.subdistricts == ("桃浦镇",)
+    with pytest.raises(PermissionDenied, match="没有分配河图角色"):
+        user_from_claims({"preferred_username": "x", "groups": ["other"]}, mapping)
+    path.write_text(json.dumps({"groups": {"g": {"role": "superuser"}}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="未知角色"):
+        load_mapping()
+
+
+def test_sso_login_refused_for_a_disabled_local_account(accounts, admin):
+    from gislib.auth.sso import sso_login
+
+    accounts.create("li.si", GOOD, "river_chief", admin, rivers=["桃浦河"])
+    claims = {"preferred_username": "li.si", "groups": ["chief-taopu"]}
+    assert sso_login(accounts, claims, SSO).role == "river_chief"
+    accounts.set_disabled("li.si", True, admin)
+    with pytest.raises(PermissionDenied, match="已停用"):
+        sso_login(accounts, claims, SSO)
+    assert [e["action"] for e in accounts.events("li.si")][-1] == "login_disabled"

@@ -5,6 +5,7 @@
 * ``accounts``: users and the login/admin audit in the record store, lockout, idle expiry.
 * ``passwords``: bcrypt hashing and the password policy.
 * ``demo``: the demo accounts of the Putuo data set.
+* ``sso``: roles and jurisdictions of single sign-on (``st.login``) users from HETU_SSO_MAPPING.
 * ``cli``: ``python -m gislib users ...``.
 """
 from __future__ import annotations

@@ -114,6 +114,16 @@ class Accounts:
     def users(self) -> list[User]:
         return [_user(r) for r in self._conn.execute("SELECT * FROM users ORDER BY name")]
 
+    def find(self, name: str) -> User | None:
+        """The account ``name``, or None."""
+        row = self._row(name)
+        return None if row is None else _user(row)
+
+    def audit(self, actor: str, action: str, user: str | None, now: dt.datetime | None = None,
+              **detail: Any) -> None:
+        """Append one event to ``auth_events`` (e.g. an SSO login, a logout by idle expiry)."""
+        self._in_tx(lambda: self._event(actor, action, user, now or utcnow(), **detail))
+
     def acting(self, name: str) -> User:
         """The account a command-line ``--user NAME`` acts as, with the same rights as in the app.
 
