@@ -201,6 +201,15 @@ def test_non_admin_cannot_manage_users_and_nothing_is_written(accounts, admin):
     assert accounts.get("officer").role == "officer"
 
 
+def test_the_last_admin_stays(accounts, admin):
+    with pytest.raises(ValidationError, match="唯一可用的管理员"):
+        accounts.set_disabled("boss", True, CLI)
+    with pytest.raises(ValidationError, match="唯一可用的管理员"):
+        accounts.set_role("boss", "officer", CLI)
+    accounts.create("deputy", GOOD, "admin", admin, must_change_password=False)
+    assert accounts.set_role("boss", "officer", "cli:test").role == "officer"
+
+
 def test_admin_assigns_jurisdiction_audited(accounts, admin):
     accounts.create("chief", GOOD, "river_chief", admin, rivers=["桃浦河"], must_change_password=False)
     chief = accounts.set_role("chief", "river_chief", admin, rivers=["桃浦河", "真如港"])

@@ -165,6 +165,14 @@ class Accounts:
         check(by, "manage_users")
         return by.name
 
+    def _keep_an_admin(self, user: User) -> None:
+        """Refuse to disable or demote the last enabled admin (the pages would have no admin left)."""
+        others = self._conn.execute("SELECT COUNT(*) FROM users WHERE role='admin' AND disabled=0 AND name<>?",
+                                    (user.name,)).fetchone()[0]
+        if user.role == "admin" and not user.disabled and others == 0:
+            raise ValidationError(f"{user.name} 是唯一可用的管理员，不能停用或降级 (the last admin cannot be "
+                                  "disabled or demoted): create another admin first", field="name")
+
     def _in_tx(self, fn, *args: Any) -> Any:
         self._conn.execute("BEGIN IMMEDIATE")
         try:
@@ -207,6 +215,8 @@ class Accounts:
         actor, now, user = self._admin(by), now or utcnow(), self.get(name)
         if disabled and isinstance(by, User) and by.name == user.name:
             raise ValidationError("不能停用自己的账户 (you cannot disable your own account)", field="name")
+        if disabled:
+            self._keep_an_admin(user)
 
         def write() -> None:
             self._update(user.name, actor, now, disabled=int(disabled), failed_attempts=0, locked_until=None)
@@ -233,6 +243,8 @@ class Accounts:
         actor, now, user = self._admin(by), now or utcnow(), self.get(name)
         if role not in ROLES:
             raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
+        if role != "admin":
+            self._keep_an_admin(user)
         new = {"role": role,
                "subdistricts": _places(user.subdistricts if subdistricts is None else subdistricts),
                "rivers": _places(user.rivers if rivers is None else rivers)}
