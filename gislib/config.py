@@ -62,15 +62,20 @@ def _positive_int(name: str, default: int) -> int:
     return int(raw)
 
 
+def published_layers() -> tuple[str, ...]:
+    """HETU_PUBLISHED_LAYERS: the layers viewers may read (cheap: read on every permission check)."""
+    published = os.environ.get("HETU_PUBLISHED_LAYERS", "sections,plots")
+    return tuple(x.strip() for x in published.split(",") if x.strip())
+
+
 def _auth_settings() -> dict:
     """The HETU_LOCKOUT_*, HETU_SESSION_IDLE_MINUTES and HETU_PUBLISHED_LAYERS settings."""
-    published = os.environ.get("HETU_PUBLISHED_LAYERS", "sections,plots")
     return {
         "lockout_attempts": _positive_int("HETU_LOCKOUT_ATTEMPTS", 5),
         "lockout_window_minutes": _positive_int("HETU_LOCKOUT_WINDOW_MINUTES", 15),
         "lockout_minutes": _positive_int("HETU_LOCKOUT_MINUTES", 15),
         "session_idle_minutes": _positive_int("HETU_SESSION_IDLE_MINUTES", 30),
-        "published_layers": tuple(x.strip() for x in published.split(",") if x.strip()),
+        "published_layers": published_layers(),
     }
 
 

@@ -36,12 +36,17 @@ GOOD = "Taopu#River2026"
 CLI = "cli:test"
 
 
-@pytest.fixture
-def settings(monkeypatch):
+@pytest.fixture(autouse=True)
+def default_env(monkeypatch):
+    """The documented defaults, whatever the developer's shell has set."""
     for name in ("HETU_LOCKOUT_ATTEMPTS", "HETU_LOCKOUT_WINDOW_MINUTES", "HETU_LOCKOUT_MINUTES",
-                 "HETU_SESSION_IDLE_MINUTES", "HETU_PUBLISHED_LAYERS"):
+                 "HETU_SESSION_IDLE_MINUTES", "HETU_PUBLISHED_LAYERS", "HETU_SSO_MAPPING"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HETU_DATASET", "putuo")
+
+
+@pytest.fixture
+def settings():
     return load_settings()
 
 
@@ -366,6 +371,13 @@ def test_viewer_reads_published_layers_only():
     assert not allowed(viewer, "read_record", {**OUTSIDE, "layer": "outfalls"})
     assert not allowed(viewer, "list_layer", "outfalls")
     assert allowed(viewer, "list_layer", "outfalls", published=("outfalls",))
+
+
+def test_published_layers_from_the_environment(monkeypatch):
+    viewer = User(name="v", role="viewer")
+    monkeypatch.setenv("HETU_PUBLISHED_LAYERS", "outfalls, sections")
+    assert allowed(viewer, "read_record", {**INSIDE, "layer": "outfalls"})
+    assert not allowed(viewer, "read_record", {**INSIDE, "layer": "plots"})
     with pytest.raises(PermissionDenied, match="未向查看者发布"):
         check(viewer, "search", {**OUTSIDE, "layer": "dust_sites"})
 

@@ -5,7 +5,8 @@ describes each one). On top of the role, every operation that touches a record i
 user's **jurisdiction**: a record is inside when its ``subdistrict`` is one of the user's
 sub-districts or its ``river`` one of the user's rivers. A user with neither list covers the whole
 district, except a river chief, who covers nothing until an admin assigns rivers or sub-districts.
-Viewers read only the published layers (``Settings.published_layers``, env HETU_PUBLISHED_LAYERS).
+Viewers read only the published layers (env HETU_PUBLISHED_LAYERS, default sections and plots;
+``published=`` overrides it per call).
 
 ``check(user, operation, target)`` raises PermissionDenied (zh/en message) and ``allowed`` answers
 yes/no; ``filter_records`` keeps what a user may see for list, search, export and trace results.
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gislib.config import published_layers
 from gislib.errors import PermissionDenied
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -55,7 +57,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "officer": frozenset(_OFFICER),
     "admin": frozenset(_OFFICER | {"manage_users", "change_settings"}),
 }
-DEFAULT_PUBLISHED_LAYERS = ("sections", "plots")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def _target_problem(user: User, operation: str, target: Any,
     if kind == "admin" or target is None:
         return None
     layer = target if isinstance(target, str) else target.get("layer")
-    if user.role == "viewer" and layer not in set(published):
+    if user.role == "viewer" and layer not in set(published_layers() if published is None else published):
         return _deny(operation, f"图层 {layer or '（未知）'} 未向查看者发布",
                      f"layer {layer or '(unknown)'} is not published for viewers")
     if isinstance(target, Mapping) and not in_jurisdiction(user, target):
@@ -126,7 +127,7 @@ def _target_problem(user: User, operation: str, target: Any,
 
 
 def check(user: User | None, operation: str, target: Any = None,
-          published: Iterable[str] = DEFAULT_PUBLISHED_LAYERS) -> None:
+          published: Iterable[str] | None = None) -> None:
     """Raise PermissionDenied unless ``user`` may run ``operation`` on ``target``.
 
     ``target``: None (the operation as such, e.g. opening the import page), a layer name, or a
@@ -145,7 +146,7 @@ def check(user: User | None, operation: str, target: Any = None,
 
 
 def allowed(user: User | None, operation: str, target: Any = None,
-            published: Iterable[str] = DEFAULT_PUBLISHED_LAYERS) -> bool:
+            published: Iterable[str] | None = None) -> bool:
     """Whether ``check`` would let the call through."""
     try:
         check(user, operation, target, published)
@@ -156,13 +157,13 @@ def allowed(user: User | None, operation: str, target: Any = None,
 
 def filter_records(user: User | None, records: Iterable[Mapping[str, Any]], operation: str = "list_layer",
                    layer: str | None = None,
-                   published: Iterable[str] = DEFAULT_PUBLISHED_LAYERS) -> list[Mapping[str, Any]]:
+                   published: Iterable[str] | None = None) -> list[Mapping[str, Any]]:
     """The records ``user`` may see for ``operation`` (list, search, export, trace results).
 
     Raises PermissionDenied when the operation itself is refused (rather than returning nothing);
     ``layer`` names the layer of records that carry no ``layer`` field (rows of a GeoPackage).
     """
-    published = tuple(published)
+    published = published_layers() if published is None else tuple(published)
     check(user, operation, layer, published)
     out = []
     for rec in records:
@@ -173,7 +174,7 @@ def filter_records(user: User | None, records: Iterable[Mapping[str, Any]], oper
 
 
 def filter_frame(user: User | None, frame: Any, operation: str = "list_layer", layer: str | None = None,
-                 published: Iterable[str] = DEFAULT_PUBLISHED_LAYERS) -> Any:
+                 published: Iterable[str] | None = None) -> Any:
     """``filter_records`` for a (Geo)DataFrame of one layer, vectorised (city scale: 60,000 outfalls).
 
     Same rules: the operation and layer are checked first (PermissionDenied), then the rows outside
