@@ -226,6 +226,16 @@ def test_admin_assigns_jurisdiction_audited(accounts, admin):
         accounts._conn.execute("DELETE FROM auth_events")
 
 
+def test_one_accounts_object_shared_by_threads(accounts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    accounts.create("chief", GOOD, "river_chief", CLI, rivers=["桃浦河"], must_change_password=False)
+    with ThreadPoolExecutor(4) as pool:  # Streamlit runs each session's script in its own thread
+        names = list(pool.map(lambda _: accounts.login("chief", GOOD).name, range(8)))
+    assert names == ["chief"] * 8
+    assert [e["action"] for e in accounts.events("chief")].count("login_ok") == 8
+
+
 # ---------------------------------------------------------------- idle expiry
 def test_idle_expiry(settings, monkeypatch):
     assert settings.session_idle_minutes == 30

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,9 @@ class Accounts:
         self.rounds = rounds
         path = resolve_data_dir(data_dir)
         path.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path / DB_FILENAME, isolation_level=None, timeout=30)
+        self._lock = threading.RLock()  # one Accounts may be shared by Streamlit's script threads
+        self._conn = sqlite3.connect(path / DB_FILENAME, isolation_level=None, timeout=30,
+                                     check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA busy_timeout=30000")
@@ -101,8 +104,13 @@ class Accounts:
         self.close()
 
     # ------------------------------------------------------------------ reading
+    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
     def _row(self, name: str) -> sqlite3.Row | None:
-        return self._conn.execute("SELECT * FROM users WHERE name=?", (login_name(name),)).fetchone()
+        rows = self._query("SELECT * FROM users WHERE name=?", (login_name(name),))
+        return rows[0] if rows else None
 
     def get(self, name: str) -> User:
         """The account ``name``; NotFoundError when there is none."""
@@ -112,7 +120,7 @@ class Accounts:
         return _user(row)
 
     def users(self) -> list[User]:
-        return [_user(r) for r in self._conn.execute("SELECT * FROM users ORDER BY name")]
+        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY name")]
 
     def find(self, name: str) -> User | None:
         """The account ``name``, or None."""
@@ -143,7 +151,7 @@ class Accounts:
         sql, args = "SELECT * FROM auth_events", ()
         if user is not None:
             sql, args = sql + " WHERE user=?", (login_name(user),)
-        rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        rows = self._query(sql + " ORDER BY id", args)
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
 
     # ------------------------------------------------------------------ writing
@@ -167,21 +175,23 @@ class Accounts:
 
     def _keep_an_admin(self, user: User) -> None:
         """Refuse to disable or demote the last enabled admin (the pages would have no admin left)."""
-        others = self._conn.execute("SELECT COUNT(*) FROM users WHERE role='admin' AND disabled=0 AND name<>?",
-                                    (user.name,)).fetchone()[0]
+        others = self._query("SELECT COUNT(*) FROM users WHERE role='admin' AND disabled=0 AND name<>?",
+                             (user.name,))[0][0]
         if user.role == "admin" and not user.disabled and others == 0:
             raise ValidationError(f"{user.name} 是唯一可用的管理员，不能停用或降级 (the last admin cannot be "
                                   "disabled or demoted): create another admin first", field="name")
 
     def _in_tx(self, fn, *args: Any) -> Any:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            out = fn(*args)
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-        return out
+        """Run ``fn`` in one write transaction: all of it or nothing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn(*args)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return out
 
     # ------------------------------------------------------------------ admin actions
     def create(self, name: str, password: str, role: str, by: User | str, *, display_name: str = "",
@@ -207,7 +217,10 @@ class Accounts:
                 "must_change_password, demo, created_by, created_at, updated_by, updated_at) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
             self._event(actor, "user_created", name, now, role=role, demo=demo, **places)
-        self._in_tx(write)
+        try:
+            self._in_tx(write)
+        except sqlite3.IntegrityError as exc:  # created by someone else a moment ago
+            raise ValidationError(f"用户 {name} 已存在 (user exists)", field="name") from exc
         return self.get(name)
 
     def set_disabled(self, name: str, disabled: bool, by: User | str, now: dt.datetime | None = None) -> User:
