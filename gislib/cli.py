@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("gislib.exporter", "export a layer to GPKG, zipped SHP, GeoJSON, KML or Excel in a chosen CRS"),
     "trace": ("gislib.trace_cli", "trace upstream outfalls / the downstream section along the river network"),
     "ledger": ("gislib.store.ledger", "export the filtered outfall ledger to Excel or CSV"),
+    "users": ("gislib.auth.cli", "accounts: create-admin, add, list, disable, enable, reset-password, set-role"),
     "snapshot": ("layers.snapshot_cli", "render the map (extent, layers) to a PNG or an A4/A3 PDF page"),
     "atlas": ("layers.snapshot_cli_atlas", "render one PDF page per sub-district, river or outfall"),
     "outfall-file": ("layers.outfall_file_cli", "write the outfall file (一口一档) of one or more outfalls as a PDF"),

@@ -10,6 +10,12 @@
 | HETU_MAX_UPLOAD_MB | upload size limit | 50 |
 | HETU_DISTRICT | district profile id (``putuo``, ``city``; gislib/presets/districts.json) | the data set's |
 | HETU_DUST_RULE | dust rule preset id or JSON file, overriding the profile's | the profile's |
+| HETU_LOCKOUT_ATTEMPTS | failed logins that lock an account (docs/auth.md) | 5 |
+| HETU_LOCKOUT_WINDOW_MINUTES | the window in which those failures are counted | 15 |
+| HETU_LOCKOUT_MINUTES | how long a locked account stays locked | 15 |
+| HETU_SESSION_IDLE_MINUTES | a login expires after this many minutes without activity | 30 |
+| HETU_PUBLISHED_LAYERS | layers viewers may read, comma-separated | sections,plots |
+| HETU_SSO_MAPPING | JSON file mapping single sign-on groups to roles (gislib/auth/sso.py) | (none) |
 """
 from __future__ import annotations
 
@@ -35,11 +41,42 @@ class Settings:
     lang: str
     max_upload_mb: int
     district: DistrictProfile  # the jurisdiction: dust rule, CRS zone, report wording
+    # accounts (gislib.auth, docs/auth.md)
+    lockout_attempts: int = 5
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 15
+    session_idle_minutes: int = 30
+    published_layers: tuple[str, ...] = ("sections", "plots")
 
     @property
     def dust_rule(self) -> str:
         """The dust rule in force: HETU_DUST_RULE, else the district profile's."""
         return os.environ.get("HETU_DUST_RULE", "").strip() or self.district.dust_rule
+
+
+def _positive_int(name: str, default: int) -> int:
+    """A whole number >= 1 from env ``name`` (``default`` when unset)."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}={raw!r} 无效: use a whole number of at least 1")
+    return int(raw)
+
+
+def published_layers() -> tuple[str, ...]:
+    """HETU_PUBLISHED_LAYERS: the layers viewers may read (cheap: read on every permission check)."""
+    published = os.environ.get("HETU_PUBLISHED_LAYERS", "sections,plots")
+    return tuple(x.strip() for x in published.split(",") if x.strip())
+
+
+def _auth_settings() -> dict:
+    """The HETU_LOCKOUT_*, HETU_SESSION_IDLE_MINUTES and HETU_PUBLISHED_LAYERS settings."""
+    return {
+        "lockout_attempts": _positive_int("HETU_LOCKOUT_ATTEMPTS", 5),
+        "lockout_window_minutes": _positive_int("HETU_LOCKOUT_WINDOW_MINUTES", 15),
+        "lockout_minutes": _positive_int("HETU_LOCKOUT_MINUTES", 15),
+        "session_idle_minutes": _positive_int("HETU_SESSION_IDLE_MINUTES", 30),
+        "published_layers": published_layers(),
+    }
 
 
 def load_settings() -> Settings:
@@ -63,4 +100,5 @@ def load_settings() -> Settings:
         lang=lang,
         max_upload_mb=max_mb,
         district=current_profile(dataset),
+        **_auth_settings(),
     )

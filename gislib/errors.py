@@ -47,7 +47,23 @@ class NotFoundError(HetuError):
 
 
 class PermissionDenied(HetuError):
-    """The acting user's role or jurisdiction does not allow this action."""
+    """The acting user's role or jurisdiction does not allow this action; nothing was read or written.
+
+    ``zh`` and ``en`` hold the message in each language (``str()`` shows both); ``operation`` names
+    the refused service operation (gislib.auth.permissions.OPERATIONS).
+    """
+
+    def __init__(self, zh: str, en: str = "", operation: str | None = None):
+        super().__init__(f"{zh} ({en})" if en else zh)
+        self.zh, self.en, self.operation = zh, en or zh, operation
+
+
+class LoginError(HetuError):
+    """A login or password change was refused: wrong name or password, locked, disabled or demo account."""
+
+    def __init__(self, zh: str, en: str = ""):
+        super().__init__(f"{zh} ({en})" if en else zh)
+        self.zh, self.en = zh, en or zh
 
 
 class ExportError(HetuError):

@@ -16,6 +16,9 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``attachments``: links record -> file content hash; files live in <data_dir>/attachments.
 * ``import_memory``: officers' column and value mappings per (user, source); versions 10–19 are the
   importer's.
+* ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
+  (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
+  append-only log of logins, failures and every admin action.
 """
 from __future__ import annotations
 
@@ -138,6 +141,41 @@ CREATE INDEX import_memory_source ON import_memory (source_key, kind, updated_at
     (20, "discharge pattern wording follows HJ 521-2009 (间歇排放 -> 间断排放)", """
 UPDATE features SET data = json_set(data, '$.discharge_pattern', '间断排放')
 WHERE layer = 'outfalls' AND json_extract(data, '$.discharge_pattern') = '间歇排放';
+"""),
+    # 40–49: accounts and permissions (issue 16, gislib.auth).
+    (40, "users and auth_events (accounts, roles, jurisdictions, login and admin audit)", """
+CREATE TABLE users (
+    name TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'river_chief', 'officer', 'admin')),
+    subdistricts TEXT NOT NULL DEFAULT '[]',
+    rivers TEXT NOT NULL DEFAULT '[]',
+    password_hash TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 1,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    demo INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE auth_events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    user TEXT,
+    detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX auth_events_user ON auth_events (user, action, at);
+CREATE TRIGGER auth_events_no_update BEFORE UPDATE ON auth_events
+BEGIN SELECT RAISE(ABORT, 'auth_events is append-only'); END;
+CREATE TRIGGER auth_events_no_delete BEFORE DELETE ON auth_events
+BEGIN SELECT RAISE(ABORT, 'auth_events is append-only'); END;
+CREATE TRIGGER users_no_delete BEFORE DELETE ON users
+BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
 """),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,348 @@
+"""gislib.auth.accounts: local accounts in the record store (tables ``users``, ``auth_events``).
+
+``Accounts`` opens ``<data_dir>/hetu.sqlite`` (migrating it like the record store) and offers
+login, password change, and the admin actions (create, disable, enable, reset password, set role
+and jurisdiction). Every login attempt and every admin action is appended to ``auth_events``.
+
+* Lockout: ``Settings.lockout_attempts`` failed logins within ``lockout_window_minutes`` lock the
+  account for ``lockout_minutes`` (even the right password is refused meanwhile).
+* An admin reset sets ``must_change_password``: the user logs in but every permission check fails
+  until ``change_password`` (gislib.auth.permissions.check).
+* Demo accounts (``demo=1``) log in only while the demo data set (putuo or city) is in use.
+* Admin actions take ``by``: an admin ``User`` (checked for ``manage_users``) or, for the command
+  line on the server, a string ``"cli:<os user>"``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gislib.auth import passwords
+from gislib.auth.permissions import ROLES, User, check, norm
+from gislib.config import Settings, load_settings
+from gislib.errors import LoginError, NotFoundError, PermissionDenied, ValidationError
+from gislib.store import resolve_data_dir
+from gislib.store.migrations import migrate
+
+DB_FILENAME = "hetu.sqlite"
+DEMO_DATASETS = ("putuo", "city")
+WRONG = ("用户名或密码错误", "wrong user name or password")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def session_expired(last_seen: dt.datetime, now: dt.datetime, settings: Settings) -> bool:
+    """Whether a session last active at ``last_seen`` has idled out by ``now``."""
+    return now - last_seen >= dt.timedelta(minutes=settings.session_idle_minutes)
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(name=row["name"], role=row["role"], display_name=row["display_name"],
+                subdistricts=tuple(json.loads(row["subdistricts"])), rivers=tuple(json.loads(row["rivers"])),
+                must_change_password=bool(row["must_change_password"]), disabled=bool(row["disabled"]),
+                demo=bool(row["demo"]))
+
+
+def login_name(name: str) -> str:
+    """The stored form of a user name: NFKC, no surrounding blanks, case-folded (Boss = boss)."""
+    return norm(name).casefold()
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > 64 or any(c.isspace() or c in ":/\\" or not c.isprintable() for c in name):
+        raise ValidationError(f"用户名 {name[:70]!r} 无效 (invalid user name): 1–64 characters, no spaces, "
+                              "':', slashes or control characters", field="name")
+
+
+def _check_display_name(text: str) -> str:
+    text = norm(text)
+    if len(text) > 64 or not text.isprintable():
+        raise ValidationError("显示名称最多 64 个字符且不含控制字符 (display name: at most 64 printable characters)",
+                              field="display_name")
+    return text
+
+
+def _places(names: Iterable[str] | None) -> list[str]:
+    return sorted({norm(n) for n in (names or ()) if norm(n)})
+
+
+class Accounts:
+    """The accounts of one data directory."""
+
+    def __init__(self, data_dir: str | Path | None = None, settings: Settings | None = None,
+                 rounds: int = passwords.DEFAULT_ROUNDS):
+        self.settings = settings or load_settings()
+        self.rounds = rounds
+        path = resolve_data_dir(data_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()  # one Accounts may be shared by Streamlit's script threads
+        self._conn = sqlite3.connect(path / DB_FILENAME, isolation_level=None, timeout=30,
+                                     check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        migrate(self._conn)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Accounts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def _row(self, name: str) -> sqlite3.Row | None:
+        rows = self._query("SELECT * FROM users WHERE name=?", (login_name(name),))
+        return rows[0] if rows else None
+
+    def get(self, name: str) -> User:
+        """The account ``name``; NotFoundError when there is none."""
+        row = self._row(name)
+        if row is None:
+            raise NotFoundError(f"没有用户 {name!r} (no such user): see `python -m gislib users list`")
+        return _user(row)
+
+    def users(self) -> list[User]:
+        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY name")]
+
+    def find(self, name: str) -> User | None:
+        """The account ``name``, or None."""
+        row = self._row(name)
+        return None if row is None else _user(row)
+
+    def audit(self, actor: str, action: str, user: str | None, now: dt.datetime | None = None,
+              **detail: Any) -> None:
+        """Append one event to ``auth_events`` (e.g. an SSO login, a logout by idle expiry)."""
+        self._in_tx(lambda: self._event(actor, action, user, now or utcnow(), **detail))
+
+    def acting(self, name: str) -> User:
+        """The account a command-line ``--user NAME`` acts as, with the same rights as in the app.
+
+        The shell user already holds the server, so no password is asked; disabled accounts and demo
+        accounts outside the demo are refused (PermissionDenied), and ``check`` does the rest.
+        """
+        row = self._row(name)
+        if row is None:
+            raise PermissionDenied(f"没有用户 {name!r}", f"no user {name!r}: see `python -m gislib users list`")
+        refused = self._refuse(row, utcnow())
+        if refused and refused[0] != "login_locked":
+            raise PermissionDenied(*refused[1].split("|"))
+        return _user(row)
+
+    def events(self, user: str | None = None) -> list[dict[str, Any]]:
+        """The audit of logins and admin actions, oldest first (all users, or one)."""
+        sql, args = "SELECT * FROM auth_events", ()
+        if user is not None:
+            sql, args = sql + " WHERE user=?", (login_name(user),)
+        rows = self._query(sql + " ORDER BY id", args)
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    # ------------------------------------------------------------------ writing
+    def _event(self, actor: str, action: str, user: str | None, now: dt.datetime, **detail: Any) -> None:
+        self._conn.execute("INSERT INTO auth_events (at, actor, action, user, detail) VALUES (?,?,?,?,?)",
+                           (_iso(now), actor, action, user, json.dumps(detail, ensure_ascii=False)))
+
+    def _update(self, name: str, actor: str, now: dt.datetime, **fields: Any) -> None:
+        fields.update(updated_by=actor, updated_at=_iso(now))
+        sets = ", ".join(f"{k}=?" for k in fields)
+        self._conn.execute(f"UPDATE users SET {sets} WHERE name=?", (*fields.values(), name))
+
+    def _admin(self, by: User | str) -> str:
+        """The actor name of an admin action; refuses non-admins (PermissionDenied)."""
+        if isinstance(by, str):
+            if not by.startswith("cli:"):
+                raise ValidationError("by must be an admin User or 'cli:<os user>'", field="by")
+            return by
+        check(by, "manage_users")
+        return by.name
+
+    def _keep_an_admin(self, user: User) -> None:
+        """Refuse to disable or demote the last enabled admin (the pages would have no admin left)."""
+        others = self._query("SELECT COUNT(*) FROM users WHERE role='admin' AND disabled=0 AND name<>?",
+                             (user.name,))[0][0]
+        if user.role == "admin" and not user.disabled and others == 0:
+            raise ValidationError(f"{user.name} 是唯一可用的管理员，不能停用或降级 (the last admin cannot be "
+                                  "disabled or demoted): create another admin first", field="name")
+
+    def _in_tx(self, fn, *args: Any) -> Any:
+        """Run ``fn`` in one write transaction: all of it or nothing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn(*args)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            return out
+
+    # ------------------------------------------------------------------ admin actions
+    def create(self, name: str, password: str, role: str, by: User | str, *, display_name: str = "",
+               subdistricts: Iterable[str] = (), rivers: Iterable[str] = (), must_change_password: bool = True,
+               demo: bool = False, now: dt.datetime | None = None) -> User:
+        """Create an account (the password must pass the policy); audited as ``user_created``."""
+        actor, now, name = self._admin(by), now or utcnow(), login_name(name)
+        _check_name(name)
+        display_name = _check_display_name(display_name)
+        if role not in ROLES:
+            raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
+        if self._row(name) is not None:
+            raise ValidationError(f"用户 {name} 已存在 (user exists): use enable/reset-password", field="name")
+        passwords.check_policy(password, name)
+        places = {"subdistricts": _places(subdistricts), "rivers": _places(rivers)}
+        row = (name, display_name or name, role, json.dumps(places["subdistricts"], ensure_ascii=False),
+               json.dumps(places["rivers"], ensure_ascii=False), passwords.hash_password(password, self.rounds),
+               int(must_change_password), int(demo), actor, _iso(now), actor, _iso(now))
+
+        def write() -> None:
+            self._conn.execute(
+                "INSERT INTO users (name, display_name, role, subdistricts, rivers, password_hash, "
+                "must_change_password, demo, created_by, created_at, updated_by, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            self._event(actor, "user_created", name, now, role=role, demo=demo, **places)
+        try:
+            self._in_tx(write)
+        except sqlite3.IntegrityError as exc:  # created by someone else a moment ago
+            raise ValidationError(f"用户 {name} 已存在 (user exists)", field="name") from exc
+        return self.get(name)
+
+    def set_disabled(self, name: str, disabled: bool, by: User | str, now: dt.datetime | None = None) -> User:
+        """Disable or re-enable an account; audited as ``user_disabled`` / ``user_enabled``."""
+        actor, now, user = self._admin(by), now or utcnow(), self.get(name)
+        if disabled and isinstance(by, User) and by.name == user.name:
+            raise ValidationError("不能停用自己的账户 (you cannot disable your own account)", field="name")
+        if disabled:
+            self._keep_an_admin(user)
+
+        def write() -> None:
+            self._update(user.name, actor, now, disabled=int(disabled), failed_attempts=0, locked_until=None)
+            self._event(actor, "user_disabled" if disabled else "user_enabled", user.name, now)
+        self._in_tx(write)
+        return self.get(name)
+
+    def reset_password(self, name: str, new_password: str, by: User | str, now: dt.datetime | None = None) -> User:
+        """Give ``name`` a temporary password that must be changed at the next login; unlocks."""
+        actor, now, user = self._admin(by), now or utcnow(), self.get(name)
+        passwords.check_policy(new_password, user.name)
+        hashed = passwords.hash_password(new_password, self.rounds)
+
+        def write() -> None:
+            self._update(user.name, actor, now, password_hash=hashed, must_change_password=1,
+                         failed_attempts=0, locked_until=None)
+            self._event(actor, "password_reset", user.name, now)
+        self._in_tx(write)
+        return self.get(name)
+
+    def set_role(self, name: str, role: str, by: User | str, *, subdistricts: Iterable[str] | None = None,
+                 rivers: Iterable[str] | None = None, now: dt.datetime | None = None) -> User:
+        """Change role and/or jurisdiction (None keeps a list as it is); audited with old and new."""
+        actor, now, user = self._admin(by), now or utcnow(), self.get(name)
+        if role not in ROLES:
+            raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
+        if role != "admin":
+            self._keep_an_admin(user)
+        new = {"role": role,
+               "subdistricts": _places(user.subdistricts if subdistricts is None else subdistricts),
+               "rivers": _places(user.rivers if rivers is None else rivers)}
+        old = {"role": user.role, "subdistricts": list(user.subdistricts), "rivers": list(user.rivers)}
+
+        def write() -> None:
+            self._update(user.name, actor, now, role=role,
+                         subdistricts=json.dumps(new["subdistricts"], ensure_ascii=False),
+                         rivers=json.dumps(new["rivers"], ensure_ascii=False))
+            self._event(actor, "role_changed", user.name, now, old=old, new=new)
+        self._in_tx(write)
+        return self.get(name)
+
+    # ------------------------------------------------------------------ login
+    def _failures(self, name: str, now: dt.datetime) -> int:
+        """Failed logins of ``name`` within the window and after its last success or reset."""
+        since = _iso(now - dt.timedelta(minutes=self.settings.lockout_window_minutes))
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM auth_events WHERE user=? AND action='login_failed' AND at>? AND id > "
+            "COALESCE((SELECT MAX(id) FROM auth_events WHERE user=? AND action IN "
+            "('login_ok', 'password_reset', 'user_enabled', 'password_changed')), 0)",
+            (name, since, name)).fetchone()[0]
+
+    def _refuse(self, row: sqlite3.Row, now: dt.datetime) -> tuple[str, str] | None:
+        """Why ``row`` may not log in at all right now (before the password is looked at)."""
+        if row["disabled"]:
+            return "login_disabled", "账户已停用，请联系管理员|the account is disabled; ask an administrator"
+        if row["locked_until"] and row["locked_until"] > _iso(now):
+            until = dt.datetime.fromisoformat(row["locked_until"])
+            minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+            return "login_locked", (f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员"
+                                    f"|too many failed logins: locked, try again in {minutes} min")
+        if row["demo"] and self.settings.dataset not in DEMO_DATASETS:
+            return "login_demo_refused", ("演示账户只能在演示数据集（putuo/city）中使用"
+                                          "|demo accounts work only with the demo data set (putuo or city)")
+        return None
+
+    def _fail(self, name: str, now: dt.datetime) -> None:
+        self._event(name, "login_failed", name, now)
+        failures = self._failures(name, now)
+        locked = None
+        if failures >= self.settings.lockout_attempts:
+            locked = _iso(now + dt.timedelta(minutes=self.settings.lockout_minutes))
+            self._event("system", "user_locked", name, now, failures=failures, until=locked)
+        self._update(name, "system", now, failed_attempts=failures, locked_until=locked)
+
+    def login(self, name: str, password: str, now: dt.datetime | None = None) -> User:
+        """The account when ``password`` is right and it may log in; LoginError otherwise."""
+        now, row = now or utcnow(), self._row(name)
+        if row is None:
+            passwords.burn_time(password, self.rounds)
+            self._in_tx(self._event, login_name(name)[:64] or "?", "login_unknown_user", None, now)
+            raise LoginError(*WRONG)
+        refused = self._refuse(row, now)
+        if refused:
+            self._in_tx(self._event, row["name"], refused[0], row["name"], now)
+            raise LoginError(*refused[1].split("|"))
+        if not passwords.verify_password(password, row["password_hash"]):
+            self._in_tx(self._fail, row["name"], now)
+            raise LoginError(*WRONG)
+
+        fields = {"failed_attempts": 0, "locked_until": None}
+        if passwords.cost(row["password_hash"]) < self.rounds:  # made with a lower cost: upgrade it
+            fields["password_hash"] = passwords.hash_password(password, self.rounds)
+
+        def ok() -> None:
+            self._update(row["name"], row["name"], now, **fields)
+            self._event(row["name"], "login_ok", row["name"], now)
+        self._in_tx(ok)
+        return self.get(row["name"])
+
+    def logout(self, user: User, now: dt.datetime | None = None) -> None:
+        self._in_tx(self._event, user.name, "logout", user.name, now or utcnow())
+
+    def change_password(self, name: str, old: str, new: str, now: dt.datetime | None = None) -> User:
+        """The user's own change (also after a reset): old password, policy, and new != old."""
+        now = now or utcnow()
+        user = self.login(name, old, now)
+        if new == old:
+            raise ValidationError("新密码不能与旧密码相同 (the new password must differ)", field="password")
+        passwords.check_policy(new, user.name)
+        hashed = passwords.hash_password(new, self.rounds)
+
+        def write() -> None:
+            self._update(user.name, user.name, now, password_hash=hashed, must_change_password=0)
+            self._event(user.name, "password_changed", user.name, now)
+        self._in_tx(write)
+        return self.get(name)
