@@ -8,6 +8,10 @@
 | HETU_TIANDITU_KEY | the ``tk`` key for Tianditu tiles (never commit it) | (none) |
 | HETU_LANG | ``zh`` or ``en`` | zh |
 | HETU_MAX_UPLOAD_MB | upload size limit | 50 |
+| HETU_MAX_ROWS, HETU_MAX_COLUMNS, HETU_MAX_CELL_CHARS | rows, columns and characters per cell an upload may have | 250000, 300, 32767 |
+| HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
+| HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
+| HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
 """
 from __future__ import annotations
 
@@ -31,6 +35,41 @@ class Settings:
     tianditu_key: str
     lang: str
     max_upload_mb: int
+    # upload gate limits (gislib.uploads.Limits); defaults keep a 200,000-row ledger importable
+    max_rows: int = 250_000
+    max_columns: int = 300
+    max_cell_chars: int = 32_767
+    max_unzipped_mb: int = 150
+    max_zip_ratio: int = 100
+    max_zip_members: int = 1000
+    max_nesting: int = 64
+    upload_ttl_hours: int = 24
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """HETU_MAX_UPLOAD_MB in bytes."""
+        return self.max_upload_mb * 1024 * 1024
+
+
+GATE_VARIABLES = {  # Settings field → (environment variable, default)
+    "max_rows": ("HETU_MAX_ROWS", 250_000), "max_columns": ("HETU_MAX_COLUMNS", 300),
+    "max_cell_chars": ("HETU_MAX_CELL_CHARS", 32_767), "max_unzipped_mb": ("HETU_MAX_UNZIPPED_MB", 150),
+    "max_zip_ratio": ("HETU_MAX_ZIP_RATIO", 100), "max_zip_members": ("HETU_MAX_ZIP_MEMBERS", 1000),
+    "max_nesting": ("HETU_MAX_NESTING", 64), "upload_ttl_hours": ("HETU_UPLOAD_TTL_HOURS", 24),
+}
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} must be a whole positive number (default {default})") from exc
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be a whole positive number (default {default})")
+    return value
 
 
 def load_settings() -> Settings:
@@ -52,4 +91,5 @@ def load_settings() -> Settings:
         tianditu_key=os.environ.get("HETU_TIANDITU_KEY", ""),
         lang=lang,
         max_upload_mb=max_mb,
+        **{key: _positive_int(var, default) for key, (var, default) in GATE_VARIABLES.items()},
     )
