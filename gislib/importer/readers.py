@@ -172,7 +172,7 @@ def read_xlsx(path: Path, sheet: str | None, limits: Limits) -> SourceTable:
             raise ValidationError(f"{path.name} 中没有名为「{sheet}」的工作表。现有：{'、'.join(wb.sheetnames)}。", field="sheet")
         ws = wb[sheet or wb.sheetnames[0]]
         ws.reset_dimensions()  # a declared A1:XFD1048576 must not make openpyxl pad every row
-        cells = ws.iter_rows(values_only=True, max_col=limits.max_columns + 1)
+        cells = ws.iter_rows(values_only=True)  # rows as wide as their last real cell; checked per row
         return _table_from_rows(path, bounded_rows(cells, path.name, limits), None, ws.title)
     finally:
         wb.close()
@@ -220,6 +220,10 @@ def read_csv(path: Path, limits: Limits, encoding: str | None = None) -> SourceT
     else:
         text, encoding = decode_text(data, path.name)
     del data
+    lines = text.count("\n")
+    if lines > 2 * limits.max_rows:  # even with a line break inside every row, too many rows
+        raise refuse(f"文件 {path.name} 有 {lines:,} 行，超过上限 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
+                     f"The file has {lines:,} lines, over the {limits.max_rows:,} row limit; split it.")
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     table = _table_from_rows(path, bounded_rows(_csv_rows(reader, path.name, limits), path.name, limits), encoding, None)
@@ -554,6 +558,25 @@ def _gpx_waypoint(wpt, number: int) -> SourceRow:
     return SourceRow(number, values, geom)
 
 
+def _precount(fh, name: str, tag: str, limits: Limits) -> None:
+    """Refuse before parsing when the raw bytes already hold more ``tag`` elements than the row limit.
+
+    One pass in C over the bytes (``<tag`` plus half of the prefixed ``:tag``, an upper bound) costs
+    little memory, so a 10⁶-placemark KMZ is refused without building any rows.
+    """
+    found, tail = 0, b""
+    plain, prefixed = f"<{tag}".encode(), f":{tag}".encode()
+    while chunk := fh.read(4 * 1024 * 1024):
+        block = tail + chunk
+        found += block.count(plain) + block.count(prefixed) // 2
+        tail = block[-(len(prefixed) + 1):]
+        found -= tail.count(plain)  # counted again with the next block
+    found += tail.count(plain)
+    if found > limits.max_rows:
+        raise refuse(f"文件 {name} 约有 {found:,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
+                     f"The file has about {found:,} features, over the {limits.max_rows:,} limit; split it.")
+
+
 def _stream_features(source, name: str, limits: Limits, tag: str, build) -> tuple[list[SourceRow], dict, int]:
     """Rows built from every ``tag`` element of a streamed XML parse; (rows, headers, tracks seen)."""
     rows: list[SourceRow] = []
@@ -589,6 +612,8 @@ def parse_kml(source, path: Path, limits: Limits | None = None) -> SourceTable:
         source = io.BytesIO(source)
     if isinstance(source, Path):
         with source.open("rb") as fh:
+            _precount(fh, path.name, "Placemark", limits)
+            fh.seek(0)
             return parse_kml(fh, path, limits)
     rows, headers, _ = _stream_features(source, path.name, limits, "Placemark", _placemark)
     if not rows:
@@ -605,12 +630,16 @@ def read_kmz(path: Path, limits: Limits) -> SourceTable:
             raise DataError(f"KMZ {path.name} 中没有 .kml 文件。")
         main = next((n for n in kmls if Path(n).name.lower() == "doc.kml"), kmls[0])
         with zf.open(main) as fh:
+            _precount(fh, path.name, "Placemark", limits)
+        with zf.open(main) as fh:
             return parse_kml(fh, path, limits)
 
 
 def read_gpx(path: Path, limits: Limits) -> SourceTable:
     """The waypoints (wpt) of a GPX file as points with their name, desc, ele, time… as columns."""
     with path.open("rb") as fh:
+        _precount(fh, path.name, "wpt", limits)
+        fh.seek(0)
         rows, headers, tracks = _stream_features(fh, path.name, limits, "wpt", _gpx_waypoint)
     notes = [f"GPX 中的 {tracks} 条轨迹/路线未导入，只读取航点"] if tracks else []
     if not rows:
