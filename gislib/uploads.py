@@ -230,25 +230,96 @@ def check_xlsx(path: Path, limits: Limits) -> None:
 
 # --------------------------------------------------------------------------- streaming limits
 def bounded_rows(rows: Iterable[Any], name: str, limits: Limits, first_line: int = 1) -> Iterator[list]:
-    """The rows of a table, stopping with a clear refusal past the row, column or cell-size limits.
-
-    Rows are numbered from ``first_line`` as the spreadsheet shows them (Excel row, CSV line).
+    """The rows of a table (as lists, unchanged), stopping with a clear refusal past the row, column or
+    cell-size limits. Rows are numbered from ``first_line`` as the spreadsheet shows them (Excel row, CSV line).
     """
     for n, raw in enumerate(rows, start=first_line):
         if n - first_line >= limits.max_rows + 20:  # + room for title rows and the header
             raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
                          f"The file has over {limits.max_rows:,} rows; split it into several files.")
-        row = list(raw)
-        while row and (row[-1] is None or row[-1] == ""):
-            row.pop()
-        if len(row) > limits.max_columns:
-            raise refuse(f"文件 {name} 第 {n} 行有 {len(row)} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
+        row = raw if isinstance(raw, list) else list(raw)
+        width = len(row)
+        while width and (row[width - 1] is None or row[width - 1] == ""):
+            width -= 1
+        if width > limits.max_columns:
+            raise refuse(f"文件 {name} 第 {n} 行有 {width} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
                          f"Row {n} has over {limits.max_columns} columns; delete the extra columns.", field=None)
-        for j, value in enumerate(row):
+        for j in range(width):
+            value = row[j]
             if isinstance(value, str) and len(value) > limits.max_cell_chars:
                 raise refuse(f"文件 {name} 第 {n} 行第 {j + 1} 列有 {len(value):,} 个字符，超过单元格上限 {limits.max_cell_chars:,}（HETU_MAX_CELL_CHARS）。请缩短该单元格。",
                              f"Row {n}, column {j + 1} is over {limits.max_cell_chars:,} characters; shorten it.", field=None)
         yield row
+
+
+def csv_rows(reader, name: str, limits: Limits) -> Iterator[list[str]]:
+    """csv.reader rows; a broken or oversized field becomes a refusal naming the line."""
+    import csv
+
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise refuse(f"文件 {name} 第 {reader.line_num} 行无法解析：单元格超过 {limits.max_cell_chars:,} 个字符（HETU_MAX_CELL_CHARS）或引号不配对（{exc}）。请检查该行。",
+                         f"Line {reader.line_num} cannot be read: a cell is too long or a quote is unbalanced.", field=None) from exc
+        yield row
+
+
+def gate_text(path: Path, limits: Limits | None = None) -> tuple[str, str]:
+    """(text, encoding) of an uploaded CSV/TXT after the gate and a line-count limit."""
+    from gislib.textio import decode_text
+
+    limits = limits or Limits.from_settings()
+    check_upload(path, limits, expect="text")
+    text, encoding = decode_text(Path(path).read_bytes(), Path(path).name)
+    check_line_count(text, Path(path).name, limits)
+    return text, encoding
+
+
+def check_line_count(text: str, name: str, limits: Limits) -> None:
+    """Refuse a text with more than twice HETU_MAX_ROWS lines before any row is built (one C-speed count)."""
+    lines = text.count("\n")
+    if lines > 2 * limits.max_rows:  # even with a line break inside every row, too many rows
+        raise refuse(f"文件 {name} 有 {lines:,} 行，超过上限 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
+                     f"The file has {lines:,} lines, over the {limits.max_rows:,} row limit; split it.")
+
+
+def read_grid(path: str | Path, dialect_for=None, limits: Limits | None = None) -> list[list]:
+    """Every row of a CSV/TXT (or the first sheet of an .xlsx) as lists of raw cells, through the gate.
+
+    ``dialect_for(text)`` gives the CSV delimiter or dialect (default ``,``). The xlsx is streamed
+    against its real rows, not its declared size. For the sample tables of ``quality``,
+    ``soil-check`` and ``dust-check`` and their pages.
+    """
+    import csv
+    import io
+
+    from gislib.errors import DataError
+
+    p = Path(path)
+    limits = limits or Limits.from_settings()
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        check_upload(p, limits)
+        check_xlsx(p, limits)
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(p, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several unrelated types for broken files
+            raise DataError(f"{p.name}: 无法读取 Excel 文件（{exc}）；请确认文件完好、未加密并另存为 .xlsx。 The workbook cannot be read.") from exc
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()
+            return list(bounded_rows(sheet.iter_rows(values_only=True), p.name, limits))
+        finally:
+            book.close()
+    text, _ = gate_text(p, limits)
+    dialect = dialect_for(text) if dialect_for else ","
+    options = {"delimiter": dialect} if isinstance(dialect, str) else {"dialect": dialect}
+    reader = csv.reader(io.StringIO(text), **options)
+    return list(bounded_rows(csv_rows(reader, p.name, limits), p.name, limits))
 
 
 def strip_controls(value: Any) -> tuple[Any, bool]:

@@ -32,7 +32,8 @@ from typing import Any
 
 from gislib.errors import DataError, HetuError, ValidationError
 from gislib.textio import decode_text  # noqa: F401  (part of this module's API)
-from gislib.uploads import Limits, bounded_rows, check_upload, check_xlsx, gdal_read, open_zip, refuse, strip_controls
+from gislib.uploads import (Limits, bounded_rows, check_line_count, check_upload, check_xlsx, csv_rows, gate_text, gdal_read, open_zip, refuse,
+                            strip_controls)
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv")
@@ -196,37 +197,19 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_rows(reader, name: str, limits: Limits) -> Iterator[list[str]]:
-    """csv.reader rows; a broken or oversized field becomes a refusal naming the line."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise refuse(f"文件 {name} 第 {reader.line_num} 行无法解析：单元格超过 {limits.max_cell_chars:,} 个字符（HETU_MAX_CELL_CHARS）或引号不配对（{exc}）。请检查该行。",
-                         f"Line {reader.line_num} cannot be read: a cell is too long or a quote is unbalanced.", field=None) from exc
-        yield row
-
-
 def read_csv(path: Path, limits: Limits, encoding: str | None = None) -> SourceTable:
     """A CSV/TXT table; encoding detected (UTF-8/BOM/GBK) unless given, delimiter sniffed, rows streamed."""
-    data = path.read_bytes()
     if encoding:
         try:
-            text = data.decode(encoding)
+            text = path.read_bytes().decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise DataError(f"{path.name} 不能按 {encoding} 解码（{exc}）。不指定编码可自动识别。") from exc
+        check_line_count(text, path.name, limits)
     else:
-        text, encoding = decode_text(data, path.name)
-    del data
-    lines = text.count("\n")
-    if lines > 2 * limits.max_rows:  # even with a line break inside every row, too many rows
-        raise refuse(f"文件 {path.name} 有 {lines:,} 行，超过上限 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
-                     f"The file has {lines:,} lines, over the {limits.max_rows:,} row limit; split it.")
+        text, encoding = gate_text(path, limits)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    table = _table_from_rows(path, bounded_rows(_csv_rows(reader, path.name, limits), path.name, limits), encoding, None)
+    table = _table_from_rows(path, bounded_rows(csv_rows(reader, path.name, limits), path.name, limits), encoding, None)
     table.notes.append(f"编码 {encoding}，分隔符「{'TAB' if delimiter == chr(9) else delimiter}」")
     return table
 
