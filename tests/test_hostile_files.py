@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import CASES, vrt_as_gpkg, vrt_in_zip
+from tests.hostile import CASES, csv_big_cell, vrt_as_gpkg, vrt_in_zip, xlsx_dimension_bomb, zip_named_csv
 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = REPO / "tests" / "hostile" / "run_case.py"
@@ -64,6 +64,25 @@ def test_nul_is_removed_and_reported(tmp_path):
 def test_odd_geojson_members_keep_every_feature(tmp_path):
     result = run_capped(CASES["geojson_non_dict_crs_properties"].make(tmp_path))
     assert result["rows"] == 5 and "name" in result["headers"] and "extra" in result["headers"]
+
+
+# --------------------------------------------------------------------------- the other readers
+@pytest.mark.parametrize("reader", ["quality", "soil"])
+def test_sample_readers_refuse_the_far_row_xlsx(reader, tmp_path):
+    """``quality`` and ``soil-check`` (and their pages) stream the workbook against its real rows."""
+    path = xlsx_dimension_bomb(tmp_path, far_row=True)
+    result = run_capped(path, "--with", reader)
+    assert result["outcome"] == "refused" and "HETU_MAX_ROWS" in result["message"], result
+    assert result["peak_mb"] - result["baseline_mb"] < EXTRA_MB_CAP
+
+
+@pytest.mark.parametrize("reader", ["quality", "soil", "dust"])
+def test_sample_readers_refuse_a_zip_called_csv_and_a_10mb_cell(reader, tmp_path):
+    result = run_capped(zip_named_csv(tmp_path), "--with", reader)
+    assert result["outcome"] == "refused" and "按文件内容判断" in result["message"], result
+    if reader != "dust":  # pandas reads long cells; only the gate's type check applies to dust readings
+        result = run_capped(csv_big_cell(tmp_path), "--with", reader)
+        assert result["outcome"] == "refused" and "HETU_MAX_CELL_CHARS" in result["message"], result
 
 
 # --------------------------------------------------------------------------- server-side requests

@@ -117,6 +117,14 @@ def csv_big_cell(folder: Path, megabytes: int = 10) -> Path:
     return path
 
 
+def zip_named_csv(folder: Path) -> Path:
+    """A zip bomb renamed to .csv: refused by content before anything is decoded."""
+    path = folder / "readings.csv"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.txt", b"0" * 5_000_000)
+    return path
+
+
 def csv_nul_name(folder: Path) -> Path:
     path = folder / "nul_name.csv"
     path.write_bytes("排口编码,排口名称,经度,纬度\nPT001,真如港\x00排口,121.40,31.25\nPT002,桃浦河排口,121.41,31.26\n".encode())

@@ -1,6 +1,6 @@
 """Read one upload under a memory and CPU cap, the way the app would; print one JSON line.
 
-    python tests/hostile/run_case.py FILE MEM_MB [--import LAYER]
+    python tests/hostile/run_case.py FILE MEM_MB [--import LAYER | --with quality|soil|dust]
 
 Output: outcome ("read", "refused" for a HetuError, "crash" for anything else), the error type and
 message, rows read (and first row), seconds spent reading, and peak RSS in MB: VmHWM of this process
@@ -28,9 +28,25 @@ def _hwm_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def _read_with(reader: str, path: Path) -> list:
+    """The rows the ``quality``/``soil-check``/``dust-check`` commands read from ``path``."""
+    if reader == "quality":
+        from gislib.quality import read_samples
+
+        return list(read_samples(path))
+    if reader == "soil":
+        from gislib.soil import read_soil_file
+
+        return read_soil_file(path)
+    from gislib.dust import read_readings
+
+    return list(read_readings(path).frame.itertuples())
+
+
 def main(argv: list[str]) -> int:
     path, mem_mb = Path(argv[0]), int(argv[1])
     layer = argv[3] if len(argv) > 3 and argv[2] == "--import" else None
+    reader = argv[3] if len(argv) > 3 and argv[2] == "--with" else None
     cap = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     resource.setrlimit(resource.RLIMIT_CPU, (90, 90))
@@ -44,7 +60,10 @@ def main(argv: list[str]) -> int:
     out: dict = {"file": path.name}
     start = time.perf_counter()
     try:
-        if layer:
+        if reader:
+            rows = _read_with(reader, path)
+            out.update(outcome="read", rows=len(rows), first={})
+        elif layer:
             report = import_file(path, layer)
             out.update(outcome="read", rows=len(report.accepted), rejected=len(report.rejected), first={})
         else:
