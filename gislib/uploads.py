@@ -394,23 +394,40 @@ def gdal_read(path: Path, driver: str, name: str, limits: Limits, **kwargs):
 
 
 # --------------------------------------------------------------------------- abandoned uploads
-def clean_abandoned(root: Path, max_age_hours: float, now: float | None = None) -> list[Path]:
-    """Delete files under ``root`` (temporary uploads, unfinished import sessions) older than the age; the list."""
+KEEP_MARKER = ".imported"  # an upload folder holding this file was imported: it is the record's source, kept
+ABANDONED_AREAS = ("uploads", "import_sessions", "tmp")  # under HETU_DATA_DIR
+TEMP_PREFIXES = ("hetu_upload_", "hetu_shp_", "hetu_rej_", "hetu_export_", "hetu_sample_")
+
+
+def mark_imported(path: Path) -> None:
+    """Keep the upload folder of ``path`` for good: its rows were written to the store."""
+    (Path(path).parent / KEEP_MARKER).touch()
+
+
+def clean_abandoned(data_dir: Path, max_age_hours: float, now: float | None = None) -> list[Path]:
+    """Delete abandoned uploads older than ``max_age_hours``; the paths removed.
+
+    Abandoned: entries of ``HETU_DATA_DIR/uploads`` without the :data:`KEEP_MARKER` (dry runs nobody
+    confirmed), everything in ``import_sessions`` and ``tmp`` there, and Hetu's own temporary
+    folders (``hetu_upload_…`` and friends) left in the system temp folder by a crashed run.
+    """
     import shutil
+    import tempfile
 
     now = time.time() if now is None else now
+    candidates = [e for area in ABANDONED_AREAS if (Path(data_dir) / area).is_dir()
+                  for e in (Path(data_dir) / area).iterdir()]
+    candidates += [e for e in Path(tempfile.gettempdir()).glob("hetu_*") if e.name.startswith(TEMP_PREFIXES)]
     removed: list[Path] = []
-    if not Path(root).is_dir():
-        return removed
-    for entry in Path(root).iterdir():
+    for entry in candidates:
         try:
-            if now - entry.stat().st_mtime < max_age_hours * 3600:
+            if now - entry.lstat().st_mtime < max_age_hours * 3600 or (entry / KEEP_MARKER).exists():
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
             removed.append(entry)
-        except FileNotFoundError:
+        except OSError:  # gone meanwhile, or not ours to delete
             continue
     return removed

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,7 @@ import streamlit as st
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.i18n import t
+from gislib.uploads import clean_abandoned, safe_name
 
 
 # Until logins exist (a later issue), the acting user is chosen here; the store always records it.
@@ -21,6 +24,7 @@ def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
     settings = load_settings()
+    clean_abandoned_uploads(settings)
     if "lang" not in st.session_state:
         st.session_state["lang"] = settings.lang
     if "basemap" not in st.session_state:
@@ -75,9 +79,24 @@ def upload_too_big(upload) -> bool:
 
 @contextmanager
 def uploaded_path(upload) -> Iterator[Path]:
-    """An uploaded file on disk under its own name (names can carry hints such as 高德), for readers
-    that take a path; deleted afterwards."""
+    """An uploaded file on disk under its own (sanitised) name (names can carry hints such as 高德),
+    for readers that take a path; deleted afterwards. The readers pass it through gislib.uploads."""
     with tempfile.TemporaryDirectory(prefix="hetu_upload_") as tmp:
-        path = Path(tmp) / Path(upload.name).name
+        path = Path(tmp) / safe_name(upload.name)
         path.write_bytes(upload.getvalue())
         yield path
+
+
+_CLEANED = {"at": 0.0}
+_CLEAN_LOCK = threading.Lock()
+
+
+def clean_abandoned_uploads(settings, every_s: float = 3600) -> None:
+    """At most hourly per process: delete uploads and import sessions abandoned for HETU_UPLOAD_TTL_HOURS."""
+    if time.time() - _CLEANED["at"] < every_s or not _CLEAN_LOCK.acquire(blocking=False):
+        return
+    try:
+        _CLEANED["at"] = time.time()
+        clean_abandoned(settings.data_dir, settings.upload_ttl_hours)
+    finally:
+        _CLEAN_LOCK.release()
