@@ -129,7 +129,7 @@ def _head_text(head: bytes) -> str | None:
         head = head[3:]
     elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return head.decode("utf-16", errors="ignore")
-    if head.count(b"\x00") > len(head) // 100:  # a stray NUL in a name is text; many NULs are binary
+    if head.count(b"\x00") > max(2, len(head) // 100):  # a stray NUL in a name is text; many NULs are binary
         return None
     head = head.replace(b"\x00", b"")
     for enc in ("utf-8", "gb18030"):
