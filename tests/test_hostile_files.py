@@ -141,3 +141,20 @@ def test_gdal_network_is_off_even_if_a_url_reached_gdal(local_server):
     with pytest.raises(Exception):
         pyogrio.read_info(f"/vsicurl/{url}")
     assert hits == []
+
+
+# --------------------------------------------------------------------------- the CLIs
+@pytest.mark.parametrize("command, make", [
+    (["quality"], lambda d: xlsx_dimension_bomb(d, far_row=True)),
+    (["soil-check", "--land-class", "1"], lambda d: xlsx_dimension_bomb(d, far_row=True)),
+    (["dust-check", "--rule", "hebei-db13-2934-2019"], zip_named_csv),
+    (["import", "--layer", "outfalls", "--dry-run"], vrt_as_gpkg),
+], ids=["quality", "soil-check", "dust-check", "import"])
+def test_cli_refuses_with_one_line_and_exit_2(command, make, tmp_path):
+    path = make(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "gislib", command[0], str(path), *command[1:]], cwd=REPO,
+                          capture_output=True, text=True, timeout=TIME_CAP_S,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    print(f"\n{command[0]}: exit {proc.returncode}: {proc.stderr.strip()[:200]}")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and path.name in proc.stderr
