@@ -404,15 +404,38 @@ def _json_value(value: Any, limits: Limits) -> Any:
     """A property value as a scalar: nested objects/lists become their JSON text (length-capped)."""
     if isinstance(value, (dict, list)):
         value = json.dumps(value, ensure_ascii=False)[: limits.max_cell_chars]
-    if isinstance(value, str):
-        return strip_controls(value)[0]
-    return value
+    return strip_controls(value)[0]
+
+
+def _geojson_geometries(raw: list[Any]) -> list[Any]:
+    """Shapely geometries of GeoJSON geometry members: plain Points in one vectorised call, the rest one
+    by one; None for a missing one and the string "error" for one that cannot be understood."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import shape
+
+    out: list[Any] = [None] * len(raw)
+    point_at, xy = [], []
+    for i, g in enumerate(raw):
+        if not g:
+            continue
+        c = g.get("coordinates") if isinstance(g, dict) and g.get("type") == "Point" else None
+        if isinstance(c, list) and len(c) in (2, 3) and all(type(v) in (int, float) for v in c):
+            point_at.append(i)
+            xy.append(c[:2])
+            continue
+        try:
+            out[i] = shape(g)
+        except Exception:  # noqa: BLE001 - bad or hostile geometry is reported by validation
+            out[i] = "error"
+    if xy:
+        for i, pt in zip(point_at, shapely.points(np.asarray(xy, dtype=float))):
+            out[i] = pt
+    return out
 
 
 def read_geojson(path: Path, limits: Limits) -> SourceTable:
     """A GeoJSON FeatureCollection (or one Feature); honours a legacy "crs" member; nothing trusted."""
-    from shapely.geometry import shape
-
     text, encoding = decode_text(path.read_bytes(), path.name)
     try:
         doc = json.loads(text)
@@ -422,18 +445,16 @@ def read_geojson(path: Path, limits: Limits) -> SourceTable:
         raise refuse(f"{path.name} 的 JSON 嵌套过深，疑似恶意文件，已拒绝。请用 GIS 软件重新导出 GeoJSON。",
                      "The JSON nests too deeply; export it again.") from exc
     del text
+    features = [f if isinstance(f, dict) else {} for f in _features(doc, path.name, limits)]
+    geometries = _geojson_geometries([f.get("geometry") for f in features])
     rows, headers = [], {}
-    for i, feat in enumerate(_features(doc, path.name, limits), start=1):
-        feat = feat if isinstance(feat, dict) else {}
+    for i, (feat, geom) in enumerate(zip(features, geometries), start=1):
         raw = feat.get("properties")
         props = {str(k)[:200]: _json_value(v, limits) for k, v in raw.items()} if isinstance(raw, dict) else {}
         headers.update(dict.fromkeys(props))
-        geom = None
-        if feat.get("geometry"):
-            try:
-                geom = shape(feat["geometry"])
-            except Exception:  # noqa: BLE001 - bad or hostile geometry is reported by validation
-                props["__geometry_error__"] = "几何对象无法解析"
+        if isinstance(geom, str):
+            props["__geometry_error__"] = "几何对象无法解析"
+            geom = None
         rows.append(SourceRow(i, props, geom))
     if len(headers) > limits.max_columns:
         raise refuse(f"文件 {path.name} 有 {len(headers)} 个属性字段，超过上限 {limits.max_columns}（HETU_MAX_COLUMNS）。请删除多余的字段。",
