@@ -329,6 +329,12 @@ def _check_shapefile_parts(folder: Path, name: str) -> None:
 
 def read_shapefile_zip(path: Path, layer: str | None, limits: Limits) -> SourceTable:
     """A zipped Shapefile (.shp/.shx/.dbf[/.prj/.cpg]); the one named ``layer`` when there are several."""
+    gdf, stem, encoding, notes = _shapefile_zip_frame(path, layer, limits)
+    return _table_from_gdf(path, gdf, Path(stem).name, encoding, notes)
+
+
+def _shapefile_zip_frame(path: Path, layer: str | None, limits: Limits):
+    """(GeoDataFrame, stem, encoding, notes) of the Shapefile in a zip, read by the Shapefile driver only."""
     notes: list[str] = []
     with open_zip(path, limits) as zf, tempfile.TemporaryDirectory(prefix="hetu_shp_") as tmp:
         stem, siblings = _pick_shapefile(zf, path.name, layer)
@@ -348,7 +354,28 @@ def read_shapefile_zip(path: Path, layer: str | None, limits: Limits) -> SourceT
             notes.append("无 .prj 文件，坐标系将按坐标值判断")
         gdf = gdal_read(Path(tmp) / "layer.shp", "ESRI Shapefile", f"{path.name} 中的 Shapefile {Path(stem).name}",
                         limits, encoding=encoding)
-    return _table_from_gdf(path, gdf, Path(stem).name, encoding, notes)
+    return gdf, stem, encoding, notes
+
+
+GDAL_DRIVERS = {".gpkg": ("sqlite", "GPKG"), ".geojson": ("json", "GeoJSON"), ".json": ("json", "GeoJSON"),
+                ".shp": ("shp", "ESRI Shapefile")}
+
+
+def read_gdf(path: str | os.PathLike, layer: str | None = None, limits: Limits | None = None):
+    """A GeoDataFrame of a GPKG, GeoJSON, Shapefile (or zipped Shapefile) through the gate, the driver named.
+
+    For commands that need GDAL's own reading (``trace`` with user layers)."""
+    p = Path(path)
+    limits = limits or Limits.from_settings()
+    suffix = p.suffix.lower()
+    if suffix == ".zip":
+        check_upload(p, limits)
+        return _shapefile_zip_frame(p, layer, limits)[0]
+    if suffix not in GDAL_DRIVERS:
+        raise DataError(f"{p.name}: 不支持的 GIS 文件类型「{suffix}」，请使用 GeoJSON、GPKG 或（压缩的）Shapefile。 Unsupported GIS file type.")
+    kind, driver = GDAL_DRIVERS[suffix]
+    check_upload(p, limits, expect=kind)
+    return gdal_read(p, driver, p.name, limits, **({"layer": layer} if layer else {}))
 
 
 def read_gpkg(path: Path, layer: str | None, limits: Limits) -> SourceTable:
