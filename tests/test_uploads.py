@@ -168,3 +168,15 @@ def test_unexpected_reader_failures_become_data_errors(tmp_path):
                             "a.dbf": b"\x03" + b"\xff" * 40}))
     with pytest.raises(DataError, match="broken.zip"):
         read_source(zpath)
+
+
+def test_sqlite_that_is_not_a_geopackage_is_refused(tmp_path):
+    """Magic bytes pass (it is SQLite) but it is no GeoPackage: a clear DataError naming the file."""
+    import sqlite3
+
+    path = tmp_path / "排口.gpkg"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE outfalls (code TEXT, name TEXT)")
+        con.execute("INSERT INTO outfalls VALUES ('PT1', 'a')")
+    with pytest.raises(DataError, match="排口.gpkg.*gpkg_contents"):
+        read_source(path)
