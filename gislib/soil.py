@@ -489,9 +489,13 @@ def read_csv_any_encoding(path: str | Path) -> "Any":
     if "," not in first_line:
         sep = "\t" if "\t" in first_line else (";" if ";" in first_line else ",")
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: CSV 无法解析（{exc}）；请检查分隔符和引号") from exc
+    from gislib.uploads import check_frame_cells
+
+    check_frame_cells(frame, Path(path).name)
+    return frame
 
 
 def decode_text(path: str | Path) -> str:

@@ -299,6 +299,20 @@ def check_line_count(text: str, name: str, limits: Limits) -> None:
                      f"The file has {rows:,} rows, over the {limits.max_rows:,} row limit; split it.")
 
 
+def check_frame_cells(frame, name: str, limits: Limits | None = None) -> None:
+    """Refuse a DataFrame of text read from a CSV (header on line 1) with a cell over HETU_MAX_CELL_CHARS."""
+    limits = limits or Limits.from_settings()
+    if len(frame.columns) > limits.max_columns:
+        raise refuse(f"文件 {name} 有 {len(frame.columns)} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
+                      f"The file has over {limits.max_columns} columns; delete the extra columns.")
+    for j, column in enumerate(frame.columns):
+        lengths = frame[column].astype(str).str.len()
+        if len(lengths) and lengths.max() > limits.max_cell_chars:
+            line = int(lengths.to_numpy().argmax()) + 2
+            raise refuse(f"文件 {name} 第 {line} 行第 {j + 1} 列有 {int(lengths.max()):,} 个字符，超过单元格上限 {limits.max_cell_chars:,}（HETU_MAX_CELL_CHARS）。请缩短该单元格。",
+                         f"Line {line}, column {j + 1} is over {limits.max_cell_chars:,} characters; shorten it.", field=None)
+
+
 def read_grid(path: str | Path, dialect_for=None, limits: Limits | None = None) -> list[list]:
     """Every row of a CSV/TXT (or the first sheet of an .xlsx) as lists of raw cells, through the gate.
 

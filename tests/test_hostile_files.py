@@ -80,9 +80,9 @@ def test_sample_readers_refuse_the_far_row_xlsx(reader, tmp_path):
 def test_sample_readers_refuse_a_zip_called_csv_and_a_10mb_cell(reader, tmp_path):
     result = run_capped(zip_named_csv(tmp_path), "--with", reader)
     assert result["outcome"] == "refused" and "按文件内容判断" in result["message"], result
-    if reader != "dust":  # pandas reads long cells; only the gate's type check applies to dust readings
-        result = run_capped(csv_big_cell(tmp_path), "--with", reader)
-        assert result["outcome"] == "refused" and "HETU_MAX_CELL_CHARS" in result["message"], result
+    result = run_capped(csv_big_cell(tmp_path), "--with", reader)
+    assert result["outcome"] == "refused" and "第 3 行" in result["message"], result
+    assert "HETU_MAX_CELL_CHARS" in result["message"] and "big_cell.csv" in result["message"]
 
 
 # --------------------------------------------------------------------------- server-side requests
