@@ -9,6 +9,7 @@
 | HETU_LANG | ``zh`` or ``en`` | zh |
 | HETU_MAX_UPLOAD_MB | upload size limit | 50 |
 | HETU_MAX_ROWS, HETU_MAX_COLUMNS, HETU_MAX_CELL_CHARS | rows, columns and characters per cell an upload may have | 250000, 300, 32767 |
+| HETU_MAX_CELLS | filled cells (and Excel shared strings) an upload may have | 5000000 |
 | HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
 | HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
 | HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
@@ -39,6 +40,7 @@ class Settings:
     max_rows: int = 250_000
     max_columns: int = 300
     max_cell_chars: int = 32_767
+    max_cells: int = 5_000_000
     max_unzipped_mb: int = 150
     max_zip_ratio: int = 100
     max_zip_members: int = 1000
@@ -53,7 +55,8 @@ class Settings:
 
 GATE_VARIABLES = {  # Settings field → (environment variable, default)
     "max_rows": ("HETU_MAX_ROWS", 250_000), "max_columns": ("HETU_MAX_COLUMNS", 300),
-    "max_cell_chars": ("HETU_MAX_CELL_CHARS", 32_767), "max_unzipped_mb": ("HETU_MAX_UNZIPPED_MB", 150),
+    "max_cell_chars": ("HETU_MAX_CELL_CHARS", 32_767), "max_cells": ("HETU_MAX_CELLS", 5_000_000),
+    "max_unzipped_mb": ("HETU_MAX_UNZIPPED_MB", 150),
     "max_zip_ratio": ("HETU_MAX_ZIP_RATIO", 100), "max_zip_members": ("HETU_MAX_ZIP_MEMBERS", 1000),
     "max_nesting": ("HETU_MAX_NESTING", 64), "upload_ttl_hours": ("HETU_UPLOAD_TTL_HOURS", 24),
 }

@@ -69,6 +69,7 @@ class Limits:
     max_rows: int = 250_000
     max_columns: int = 300
     max_cell_chars: int = 32_767
+    max_cells: int = 5_000_000
     max_unzipped_bytes: int = 150 * 1024 * 1024
     max_zip_ratio: int = 100
     max_zip_members: int = 1000
@@ -81,8 +82,8 @@ class Limits:
 
         s = load_settings()
         size = max_bytes or s.max_upload_bytes
-        return cls(size, s.max_rows, s.max_columns, s.max_cell_chars, min(s.max_unzipped_mb * 1024 * 1024, 8 * size),
-                   s.max_zip_ratio, s.max_zip_members, s.max_nesting)
+        return cls(size, s.max_rows, s.max_columns, s.max_cell_chars, s.max_cells,
+                   min(s.max_unzipped_mb * 1024 * 1024, 8 * size), s.max_zip_ratio, s.max_zip_members, s.max_nesting)
 
 
 def _size(n: int) -> str:
@@ -220,12 +221,34 @@ def open_zip(path: Path, limits: Limits, allow_nested: bool = False) -> zipfile.
 
 
 def check_xlsx(path: Path, limits: Limits) -> None:
-    """An .xlsx passes the zip checks and has a workbook part."""
+    """An .xlsx passes the zip checks, has a workbook part, and no more shared strings than it has cells
+    (nor 3 × HETU_MAX_ROWS): counted in C-speed passes before openpyxl builds them all, ~15 µs each."""
     with open_zip(path, limits) as zf:
         names = set(zf.namelist())
-    if "[Content_Types].xml" not in names or not any(n.lower().startswith("xl/workbook") for n in names):
-        raise refuse(f"文件 {path.name} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）。请在 Excel/WPS 中另存为 .xlsx。",
-                     "This zip is not an Excel workbook; save it again as .xlsx.")
+        if "[Content_Types].xml" not in names or not any(n.lower().startswith("xl/workbook") for n in names):
+            raise refuse(f"文件 {path.name} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）。请在 Excel/WPS 中另存为 .xlsx。",
+                         "This zip is not an Excel workbook; save it again as .xlsx.")
+        shared = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
+        count = count_in_stream(zf.open(shared), b"si>") // 2 if shared else 0
+        if count > 1000:  # more distinct texts than cells can only be a bomb
+            sheets = [n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")]
+            cells = sum(count_in_stream(zf.open(n), b"<c ") + count_in_stream(zf.open(n), b":c ") for n in sheets)
+            cap = min(cells + 1000, 3 * limits.max_rows)  # and at most three distinct texts per row
+            if count > cap:
+                raise refuse(f"文件 {path.name} 含约 {count:,} 个不同的文本，超过上限 {cap:,}（表格单元格数，且不超过 HETU_MAX_ROWS 的 3 倍），疑似恶意文件。请拆分工作簿或重新保存后再导入。",
+                             f"The workbook holds about {count:,} distinct texts, over the {cap:,} limit (its cells, at most 3 × HETU_MAX_ROWS).")
+
+
+def count_in_stream(fh, token: bytes) -> int:
+    """How often ``token`` occurs in a binary stream, read in 4 MB blocks (closes ``fh``)."""
+    found, tail = 0, b""
+    with fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            block = tail + chunk
+            found += block.count(token)
+            tail = block[-(len(token) - 1):] if len(token) > 1 else b""
+            found -= tail.count(token)
+    return found + tail.count(token)
 
 
 # --------------------------------------------------------------------------- streaming limits
@@ -233,6 +256,7 @@ def bounded_rows(rows: Iterable[Any], name: str, limits: Limits, first_line: int
     """The rows of a table (as lists, unchanged), stopping with a clear refusal past the row, column or
     cell-size limits. Rows are numbered from ``first_line`` as the spreadsheet shows them (Excel row, CSV line).
     """
+    cells = 0
     for n, raw in enumerate(rows, start=first_line):
         if n - first_line >= limits.max_rows + 20:  # + room for title rows and the header
             raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
@@ -241,6 +265,10 @@ def bounded_rows(rows: Iterable[Any], name: str, limits: Limits, first_line: int
         width = len(row)
         while width and (row[width - 1] is None or row[width - 1] == ""):
             width -= 1
+        cells += width
+        if cells > limits.max_cells:
+            raise refuse(f"文件 {name} 到第 {n} 行已有超过 {limits.max_cells:,} 个单元格（HETU_MAX_CELLS）。请拆分成多个文件分批导入。",
+                         f"The file has over {limits.max_cells:,} cells by row {n}; split it into several files.")
         if width > limits.max_columns:
             raise refuse(f"文件 {name} 第 {n} 行有 {width} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
                          f"Row {n} has over {limits.max_columns} columns; delete the extra columns.", field=None)

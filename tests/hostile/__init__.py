@@ -70,6 +70,36 @@ def xlsx_dimension_bomb(folder: Path, far_row: bool = False) -> Path:
     return path
 
 
+def xlsx_shared_strings_bomb(folder: Path, count: int = 740_000) -> Path:
+    """A 2 MB workbook of two rows whose shared-string table holds ``count`` distinct texts
+    (openpyxl builds them all before the first row: ~15 µs each)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["排口编码", "排口名称"])
+    wb.active.append(["PT001", "真如港排口"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = folder / "shared_strings.xlsx"
+    rel = (b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            data = data.replace(b"</Relationships>", rel) if item.filename == "xl/_rels/workbook.xml.rels" else data
+            data = data.replace(b"</Types>", override) if item.filename == "[Content_Types].xml" else data
+            dst.writestr(item, data)
+        with dst.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+                     b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (count, count))
+            for i in range(0, count, 100_000):
+                fh.write(b"".join(b"<si><t>%07d</t></si>" % j for j in range(i, min(count, i + 100_000))))
+            fh.write(b"</sst>")
+    return path
+
+
 def _dbf_header(records: int, width: int) -> bytes:
     header = struct.pack("<BBBBIHH20x", 0x03, 26, 1, 1, records, 32 + 32 + 1, 1 + width)
     fld = struct.pack("<11sc4xBB14x", b"NAME", b"C", width, 0)
@@ -252,6 +282,7 @@ CASES: dict[str, Case] = {
     "vrt_as_gpkg_local_file": Case(vrt_as_gpkg, "refused", ("VRT",)),
     "vrt_in_zip_local_file": Case(vrt_in_zip, "refused", ("不是 Shapefile",)),
     "xlsx_dimension_bomb": Case(xlsx_dimension_bomb, "read", rows=2, check={"排口编码": "PT001"}),
+    "xlsx_shared_strings_bomb": Case(xlsx_shared_strings_bomb, "refused", ("不同的文本", "HETU_MAX_ROWS")),
     "xlsx_row_1048576": Case(lambda f: xlsx_dimension_bomb(f, far_row=True), "refused", ("HETU_MAX_ROWS",)),
     "low_ratio_zip_bomb": Case(low_ratio_zip_bomb, "refused", ("解压后", "HETU_MAX_UNZIPPED_MB")),
     "deep_geojson": Case(deep_geojson, "refused", ("嵌套",)),
