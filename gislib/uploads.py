@@ -228,11 +228,14 @@ def check_xlsx(path: Path, limits: Limits) -> None:
         if "[Content_Types].xml" not in names or not any(n.lower().startswith("xl/workbook") for n in names):
             raise refuse(f"文件 {path.name} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）。请在 Excel/WPS 中另存为 .xlsx。",
                          "This zip is not an Excel workbook; save it again as .xlsx.")
+        sheets = [n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")]
+        cells = sum(count_in_stream(zf.open(n), b"<c ") + count_in_stream(zf.open(n), b":c ") for n in sheets)
+        if cells > limits.max_cells:
+            raise refuse(f"文件 {path.name} 约有 {cells:,} 个单元格，超过上限 {limits.max_cells:,}（HETU_MAX_CELLS）。请拆分工作簿后分批导入。",
+                         f"The workbook has about {cells:,} cells, over the {limits.max_cells:,} limit; split it.")
         shared = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
         count = count_in_stream(zf.open(shared), b"si>") // 2 if shared else 0
         if count > 1000:  # more distinct texts than cells can only be a bomb
-            sheets = [n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")]
-            cells = sum(count_in_stream(zf.open(n), b"<c ") + count_in_stream(zf.open(n), b":c ") for n in sheets)
             cap = min(cells + 1000, 3 * limits.max_rows)  # and at most three distinct texts per row
             if count > cap:
                 raise refuse(f"文件 {path.name} 含约 {count:,} 个不同的文本，超过上限 {cap:,}（表格单元格数，且不超过 HETU_MAX_ROWS 的 3 倍），疑似恶意文件。请拆分工作簿或重新保存后再导入。",

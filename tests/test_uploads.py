@@ -180,3 +180,17 @@ def test_sqlite_that_is_not_a_geopackage_is_refused(tmp_path):
         con.execute("INSERT INTO outfalls VALUES ('PT1', 'a')")
     with pytest.raises(DataError, match="排口.gpkg.*gpkg_contents"):
         read_source(path)
+
+
+def test_cell_count_is_checked_before_parsing(tmp_path, monkeypatch):
+    wb = Workbook()
+    for i in range(6):
+        wb.active.append([f"PT{i}", "名称"])
+    wb.save(tmp_path / "cells.xlsx")
+    assert len(read_source(tmp_path / "cells.xlsx").rows) == 5
+    monkeypatch.setenv("HETU_MAX_CELLS", "10")
+    with pytest.raises(ValidationError, match=r"cells\.xlsx 约有 12 个单元格，超过上限 10（HETU_MAX_CELLS）"):
+        read_source(tmp_path / "cells.xlsx")
+    (tmp_path / "cells.csv").write_text("".join(f"PT{i},名称\n" for i in range(6)), encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"cells\.csv 到第 6 行已有超过 10 个单元格（HETU_MAX_CELLS）"):
+        read_source(tmp_path / "cells.csv")
