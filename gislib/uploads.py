@@ -229,7 +229,7 @@ def check_xlsx(path: Path, limits: Limits) -> None:
             raise refuse(f"文件 {path.name} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）。请在 Excel/WPS 中另存为 .xlsx。",
                          "This zip is not an Excel workbook; save it again as .xlsx.")
         sheets = [n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")]
-        cells = sum(count_in_stream(zf.open(n), b"<c ") + count_in_stream(zf.open(n), b":c ") for n in sheets)
+        cells = sum(sum(count_in_stream(zf.open(n), b"<c ", b":c ")) for n in sheets)
         if cells > limits.max_cells:
             raise refuse(f"文件 {path.name} 约有 {cells:,} 个单元格，超过上限 {limits.max_cells:,}（HETU_MAX_CELLS）。请拆分工作簿后分批导入。",
                          f"The workbook has about {cells:,} cells, over the {limits.max_cells:,} limit; split it.")
@@ -242,16 +242,22 @@ def check_xlsx(path: Path, limits: Limits) -> None:
                              f"The workbook holds about {count:,} distinct texts, over the {cap:,} limit (its cells, at most 3 × HETU_MAX_ROWS).")
 
 
-def count_in_stream(fh, token: bytes) -> int:
-    """How often ``token`` occurs in a binary stream, read in 4 MB blocks (closes ``fh``)."""
-    found, tail = 0, b""
-    with fh:
+def count_in_stream(fh, token: bytes, *more: bytes, close: bool = True) -> int | tuple[int, ...]:
+    """How often ``token`` (and each of ``more``) occurs in a binary stream read in 4 MB blocks, in one pass."""
+    tokens = (token, *more)
+    found, tail = [0] * len(tokens), b""
+    keep = max(len(t) for t in tokens) - 1
+    try:
         while chunk := fh.read(4 * 1024 * 1024):
             block = tail + chunk
-            found += block.count(token)
-            tail = block[-(len(token) - 1):] if len(token) > 1 else b""
-            found -= tail.count(token)
-    return found + tail.count(token)
+            tail = block[-keep:] if keep else b""
+            for i, t in enumerate(tokens):  # matches inside the tail are counted with the next block
+                found[i] += block.count(t) - tail.count(t)
+    finally:
+        if close:
+            fh.close()
+    found = [f + tail.count(t) for f, t in zip(found, tokens)]
+    return found[0] if not more else tuple(found)
 
 
 # --------------------------------------------------------------------------- streaming limits

@@ -32,7 +32,7 @@ from typing import Any
 
 from gislib.errors import DataError, HetuError, ValidationError
 from gislib.textio import decode_text  # noqa: F401  (part of this module's API)
-from gislib.uploads import (Limits, bounded_rows, check_line_count, check_upload, check_xlsx, csv_rows, gate_text, gdal_read, open_zip, refuse,
+from gislib.uploads import (Limits, bounded_rows, check_line_count, check_upload, check_xlsx, count_in_stream, csv_rows, gate_text, gdal_read, open_zip, refuse,
                             strip_controls)
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -595,14 +595,8 @@ def _precount(fh, name: str, tag: str, limits: Limits) -> None:
     One pass in C over the bytes (``<tag`` plus half of the prefixed ``:tag``, an upper bound) costs
     little memory, so a 10⁶-placemark KMZ is refused without building any rows.
     """
-    found, tail = 0, b""
-    plain, prefixed = f"<{tag}".encode(), f":{tag}".encode()
-    while chunk := fh.read(4 * 1024 * 1024):
-        block = tail + chunk
-        found += block.count(plain) + block.count(prefixed) // 2
-        tail = block[-(len(prefixed) + 1):]
-        found -= tail.count(plain)  # counted again with the next block
-    found += tail.count(plain)
+    plain, prefixed = count_in_stream(fh, f"<{tag}".encode(), f":{tag}".encode(), close=False)
+    found = plain + prefixed // 2
     if found > limits.max_rows:
         raise refuse(f"文件 {name} 约有 {found:,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
                      f"The file has about {found:,} features, over the {limits.max_rows:,} limit; split it.")
