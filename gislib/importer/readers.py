@@ -461,9 +461,41 @@ def _geojson_geometries(raw: list[Any]) -> list[Any]:
     return out
 
 
+def _scan_json(text: str, name: str, limits: Limits) -> None:
+    """Refuse JSON whose shape would cost too much memory to load, from one streamed pass (ijson, C backend)
+    that keeps nothing: nesting over HETU_MAX_NESTING, an object with more members than HETU_MAX_COLUMNS
+    allows, or more values in all than HETU_MAX_CELLS (× 2, for coordinates) before json.loads builds them."""
+    import ijson
+
+    sizes: list[int] = []  # members of each open object
+    values = 0
+    try:
+        for event, _ in ijson.basic_parse(io.BytesIO(text.encode("utf-8")), use_float=True):
+            if event in ("start_map", "start_array"):
+                sizes.append(0)
+                if len(sizes) > limits.max_nesting:
+                    raise refuse(f"{name} 的 JSON 嵌套超过 {limits.max_nesting} 层（HETU_MAX_NESTING），疑似恶意文件，已拒绝。请用 GIS 软件重新导出 GeoJSON。",
+                                 f"The JSON nests deeper than {limits.max_nesting} levels; export it again.")
+            elif event in ("end_map", "end_array"):
+                sizes.pop()
+            elif event == "map_key":
+                sizes[-1] += 1
+                if sizes[-1] > limits.max_columns + 50:
+                    raise refuse(f"{name} 中有对象含超过 {limits.max_columns + 50} 个字段（HETU_MAX_COLUMNS），疑似恶意文件，已拒绝。请删除多余的字段。",
+                                 f"An object has over {limits.max_columns + 50} members; delete the extra fields.")
+            else:
+                values += 1
+                if values > 2 * limits.max_cells:
+                    raise refuse(f"{name} 含超过 {2 * limits.max_cells:,} 个值（HETU_MAX_CELLS 的 2 倍），已拒绝。请拆分后分批导入。",
+                                 f"The file has over {2 * limits.max_cells:,} values; split it.")
+    except ijson.JSONError as exc:
+        raise DataError(f"{name} 不是有效的 GeoJSON（{exc}）。请用 GIS 软件重新导出。 Not valid JSON.") from exc
+
+
 def read_geojson(path: Path, limits: Limits) -> SourceTable:
     """A GeoJSON FeatureCollection (or one Feature); honours a legacy "crs" member; nothing trusted."""
     text, encoding = decode_text(path.read_bytes(), path.name)
+    _scan_json(text, path.name, limits)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

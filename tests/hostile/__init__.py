@@ -133,6 +133,16 @@ def deep_geojson(folder: Path, depth: int = 100_000) -> Path:
     return path
 
 
+def wide_geojson(folder: Path, members: int = 1_000_000) -> Path:
+    """One feature with a million properties: json.loads alone would hold ~700 MB at 4 million."""
+    path = folder / "wide.geojson"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{')
+        fh.write(",".join(f'"k{i:07d}":1' for i in range(members)))
+        fh.write("}}]}")
+    return path
+
+
 def deep_kml(folder: Path, depth: int = 100_000) -> Path:
     path = folder / "deep.kml"
     path.write_text('<kml xmlns="http://www.opengis.net/kml/2.2"><Document>' + "<Folder>" * depth
@@ -286,6 +296,7 @@ CASES: dict[str, Case] = {
     "xlsx_row_1048576": Case(lambda f: xlsx_dimension_bomb(f, far_row=True), "refused", ("HETU_MAX_ROWS",)),
     "low_ratio_zip_bomb": Case(low_ratio_zip_bomb, "refused", ("解压后", "HETU_MAX_UNZIPPED_MB")),
     "deep_geojson": Case(deep_geojson, "refused", ("嵌套",)),
+    "geojson_wide_object": Case(wide_geojson, "refused", ("字段", "HETU_MAX_COLUMNS")),
     "deep_kml": Case(deep_kml, "refused", ("嵌套", "HETU_MAX_NESTING")),
     "csv_10mb_cell": Case(csv_big_cell, "refused", ("第 3 行", "HETU_MAX_CELL_CHARS")),
     "csv_nul_in_name": Case(csv_nul_name, "read", rows=2, check={"排口名称": "真如港排口"}),
