@@ -621,13 +621,23 @@ def _gpx_waypoint(wpt, number: int) -> SourceRow:
     return SourceRow(number, values, geom)
 
 
+def _element_budget(limits: Limits) -> int:
+    """XML elements a KML/GPX may have: 20 per row allowed (and at most 2 × HETU_MAX_CELLS)."""
+    return min(20 * limits.max_rows, 2 * limits.max_cells)
+
+
 def _precount(fh, name: str, tag: str, limits: Limits) -> None:
     """Refuse before parsing when the raw bytes already hold more ``tag`` elements than the row limit.
 
     One pass in C over the bytes (``<tag`` plus half of the prefixed ``:tag``, an upper bound) costs
     little memory, so a 10⁶-placemark KMZ is refused without building any rows.
     """
-    plain, prefixed = count_in_stream(fh, f"<{tag}".encode(), f":{tag}".encode(), close=False)
+    plain, prefixed, opening, closing = count_in_stream(fh, f"<{tag}".encode(), f":{tag}".encode(), b"<", b"</",
+                                                         close=False)
+    budget = _element_budget(limits)
+    if opening - closing > budget:  # start tags (an upper bound): refuse before any element is built
+        raise refuse(f"文件 {name} 约有 {opening - closing:,} 个 XML 元素，超过上限 {budget:,}（HETU_MAX_ROWS 的 20 倍），疑似恶意文件，已拒绝。",
+                     f"The file has about {opening - closing:,} XML elements, over the {budget:,} limit.")
     found = plain + prefixed // 2
     if found > limits.max_rows:
         raise refuse(f"文件 {name} 约有 {found:,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
@@ -635,27 +645,42 @@ def _precount(fh, name: str, tag: str, limits: Limits) -> None:
 
 
 def _stream_features(source, name: str, limits: Limits, tag: str, build) -> tuple[list[SourceRow], dict, int]:
-    """Rows built from every ``tag`` element of a streamed XML parse; (rows, headers, tracks seen)."""
+    """Rows built from every ``tag`` element of a streamed XML parse; (rows, headers, tracks seen).
+
+    Memory stays bounded: every element outside a feature is dropped from its parent as soon as it
+    ends, a feature may hold at most 10,000 + 10 × HETU_MAX_COLUMNS elements, and the whole file at most
+    20 × HETU_MAX_ROWS (and 2 × HETU_MAX_CELLS) elements.
+    """
     rows: list[SourceRow] = []
     headers: dict[str, None] = {}
-    open_features = tracks = 0
+    stack: list[Any] = []
+    open_features = tracks = inside = total = 0
+    per_feature, budget = 10_000 + 10 * limits.max_columns, _element_budget(limits)
     for event, el in _xml_events(source, name, limits):
         local = _local(el.tag)
-        if local == tag:
-            open_features += 1 if event == "start" else -1
-        if event != "end":
+        if event == "start":
+            stack.append(el)
+            open_features += local == tag
+            inside += open_features > 0
+            total += 1
+            if inside > per_feature or total > budget:
+                raise refuse(f"文件 {name} 的第 {len(rows) + 1} 个要素或整个文件含过多 XML 元素（上限每个要素 {per_feature:,}、全文件 {budget:,}，HETU_MAX_COLUMNS/HETU_MAX_ROWS），疑似恶意文件，已拒绝。",
+                             "Too many XML elements in one feature or in the file; export it again.")
             continue
-        if local == tag and open_features == 0:
-            if len(rows) >= limits.max_rows:
-                raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 个要素（HETU_MAX_ROWS）。请拆分后分批导入。",
-                             f"The file has over {limits.max_rows:,} features; split it.")
-            row = build(el, len(rows) + 1)
-            headers.update((k, None) for k in row.values if not k.startswith("__"))
-            rows.append(row)
-            el.clear()
-        elif local in ("trk", "rte"):
-            tracks += 1
-            el.clear()
+        stack.pop()
+        if local == tag:
+            open_features -= 1
+            if open_features == 0:
+                if len(rows) >= limits.max_rows:
+                    raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 个要素（HETU_MAX_ROWS）。请拆分后分批导入。",
+                                 f"The file has over {limits.max_rows:,} features; split it.")
+                row = build(el, len(rows) + 1)
+                headers.update((k, None) for k in row.values if not k.startswith("__"))
+                rows.append(row)
+                inside = 0
+        tracks += local in ("trk", "rte") and open_features == 0
+        if open_features == 0 and stack:
+            del stack[-1][-1]  # the element that just ended is its parent's last child: drop it
     if len(headers) > limits.max_columns:
         raise refuse(f"文件 {name} 有 {len(headers)} 个字段，超过上限 {limits.max_columns}（HETU_MAX_COLUMNS）。请删除多余的字段。",
                      f"The file has over {limits.max_columns} fields; delete the extra ones.")

@@ -150,6 +150,28 @@ def deep_kml(folder: Path, depth: int = 100_000) -> Path:
     return path
 
 
+def kml_wide_placemark(folder: Path, members: int = 200_000) -> Path:
+    """One Placemark with 200,000 ExtendedData values (the tree of one feature is held until it ends)."""
+    path = folder / "wide.kml"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write('<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>a</name><ExtendedData>')
+        fh.write("".join(f'<Data name="k{i}"><value>1</value></Data>' for i in range(members)))
+        fh.write("</ExtendedData><Point><coordinates>121.4,31.2</coordinates></Point></Placemark></Document></kml>")
+    return path
+
+
+def kml_many_elements(folder: Path, count: int = 6_000_000) -> Path:
+    """45 MB of empty elements outside any Placemark, which a tree parser would keep."""
+    path = folder / "many_elements.kml"
+    with path.open("wb") as fh:
+        fh.write(b'<kml xmlns="http://www.opengis.net/kml/2.2"><Document>')
+        block = b"<a/>" * 100_000
+        for _ in range(count // 100_000):
+            fh.write(block)
+        fh.write(b"<Placemark><name>a</name><Point><coordinates>121.4,31.2</coordinates></Point></Placemark></Document></kml>")
+    return path
+
+
 def csv_big_cell(folder: Path, megabytes: int = 10) -> Path:
     path = folder / "big_cell.csv"
     path.write_text("排口编码,排口名称,经度,纬度\nPT001,真如港排口,121.40,31.25\nPT002,\"" + "河" * (megabytes * 1024 * 1024 // 3)
@@ -298,6 +320,8 @@ CASES: dict[str, Case] = {
     "deep_geojson": Case(deep_geojson, "refused", ("嵌套",)),
     "geojson_wide_object": Case(wide_geojson, "refused", ("字段", "HETU_MAX_COLUMNS")),
     "deep_kml": Case(deep_kml, "refused", ("嵌套", "HETU_MAX_NESTING")),
+    "kml_wide_placemark": Case(kml_wide_placemark, "refused", ("XML 元素", "HETU_MAX_COLUMNS")),
+    "kml_many_elements": Case(kml_many_elements, "refused", ("XML 元素", "HETU_MAX_ROWS 的 20 倍")),
     "csv_10mb_cell": Case(csv_big_cell, "refused", ("第 3 行", "HETU_MAX_CELL_CHARS")),
     "csv_nul_in_name": Case(csv_nul_name, "read", rows=2, check={"排口名称": "真如港排口"}),
     "geojson_non_dict_crs_properties": Case(geojson_odd_members, "read", rows=5, check={}),
