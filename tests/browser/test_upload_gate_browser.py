@@ -37,7 +37,7 @@ def _no_traceback(rp) -> None:
 
 @pytest.mark.parametrize("make, words, shot", [
     (lambda d, url: vrt_as_gpkg(d, src=f"CSV:/vsicurl/{url}"), ("排口.gpkg", "VRT", "拒绝"), "upload_gate_vrt.png"),
-    (lambda d, url: deep_geojson(d), ("deep.geojson", "嵌套过深"), "upload_gate_deep_geojson.png"),
+    (lambda d, url: deep_geojson(d), ("deep.geojson", "嵌套超过", "HETU_MAX_NESTING"), "upload_gate_deep_geojson.png"),
 ], ids=["vrt-as-gpkg", "deep-geojson"])
 def test_hostile_import_file_gets_a_clear_message(make, words, shot, app_url, new_page, artifacts, tmp_path):
     rp = new_page(1366, 768)
