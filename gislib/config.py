@@ -16,6 +16,11 @@
 | HETU_SESSION_IDLE_MINUTES | a login expires after this many minutes without activity | 30 |
 | HETU_PUBLISHED_LAYERS | layers viewers may read, comma-separated | sections,plots |
 | HETU_SSO_MAPPING | JSON file mapping single sign-on groups to roles (gislib/auth/sso.py) | (none) |
+| HETU_MAX_ROWS, HETU_MAX_COLUMNS, HETU_MAX_CELL_CHARS | rows, columns and characters per cell an upload may have | 250000, 300, 32767 |
+| HETU_MAX_CELLS | filled cells (and Excel shared strings) an upload may have | 5000000 |
+| HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
+| HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
+| HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
 """
 from __future__ import annotations
 
@@ -47,11 +52,35 @@ class Settings:
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
     published_layers: tuple[str, ...] = ("sections", "plots")
+    # upload gate limits (gislib.uploads.Limits); defaults keep a 200,000-row ledger importable
+    max_rows: int = 250_000
+    max_columns: int = 300
+    max_cell_chars: int = 32_767
+    max_cells: int = 5_000_000
+    max_unzipped_mb: int = 150
+    max_zip_ratio: int = 100
+    max_zip_members: int = 1000
+    max_nesting: int = 64
+    upload_ttl_hours: int = 24
 
     @property
     def dust_rule(self) -> str:
         """The dust rule in force: HETU_DUST_RULE, else the district profile's."""
         return os.environ.get("HETU_DUST_RULE", "").strip() or self.district.dust_rule
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """HETU_MAX_UPLOAD_MB in bytes."""
+        return self.max_upload_mb * 1024 * 1024
+
+
+GATE_VARIABLES = {  # Settings field → (environment variable, default)
+    "max_rows": ("HETU_MAX_ROWS", 250_000), "max_columns": ("HETU_MAX_COLUMNS", 300),
+    "max_cell_chars": ("HETU_MAX_CELL_CHARS", 32_767), "max_cells": ("HETU_MAX_CELLS", 5_000_000),
+    "max_unzipped_mb": ("HETU_MAX_UNZIPPED_MB", 150),
+    "max_zip_ratio": ("HETU_MAX_ZIP_RATIO", 100), "max_zip_members": ("HETU_MAX_ZIP_MEMBERS", 1000),
+    "max_nesting": ("HETU_MAX_NESTING", 64), "upload_ttl_hours": ("HETU_UPLOAD_TTL_HOURS", 24),
+}
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -101,4 +130,5 @@ def load_settings() -> Settings:
         max_upload_mb=max_mb,
         district=current_profile(dataset),
         **_auth_settings(),
+        **{key: _positive_int(var, default) for key, (var, default) in GATE_VARIABLES.items()},
     )

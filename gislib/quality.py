@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import math
 import numbers
 import re
@@ -32,7 +31,6 @@ from pathlib import Path
 from gislib.domain import WQ_CLASS_GRADE, WQ_CLASS_RANK, WQ_CLASSES
 from gislib import units as unitmod
 from gislib.errors import DataError, NotFoundError, ValidationError
-from gislib.textio import decode_text
 
 __all__ = [
     "GB3838_ITEMS", "ITEM_ORDER", "PRIORITY_ITEMS", "EVALUATED_ITEMS", "REFERENCE_ITEMS",
@@ -908,34 +906,23 @@ def _cell_text(raw: object) -> str:
     return str(raw).strip()
 
 
-def _decode_csv(data: bytes, path: Path) -> str:
-    return decode_text(data, path.name)[0]
-
-
 def _read_grid(path: Path) -> list[list[object]]:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        text = _decode_csv(path.read_bytes(), path)
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook  # imported here: only the Excel path needs it
+    """The rows of a CSV or the first .xlsx sheet, through the upload gate (gislib.uploads)."""
+    from gislib.uploads import read_grid
 
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several unrelated types for broken files
-            raise DataError(f"{path.name}: 无法读取 Excel 文件 ({exc}); 请确认文件完好并另存为 .xlsx") from exc
-        try:
-            sheet = book.worksheets[0]
-            return [list(r) for r in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
+    suffix = path.suffix.lower()
     if suffix == ".xls":
         raise DataError(f"{path.name}: 不支持旧版 .xls; 请在 Excel 中另存为 .xlsx 或 CSV")
-    raise DataError(f"{path.name}: 不支持的文件类型 {suffix!r}; 请使用 .csv 或 .xlsx")
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+        raise DataError(f"{path.name}: 不支持的文件类型 {suffix!r}; 请使用 .csv 或 .xlsx")
+    return read_grid(path, _csv_dialect)
+
+
+def _csv_dialect(text: str):
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        return csv.excel
 
 
 def item_quantity(item: str) -> str | None:

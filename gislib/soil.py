@@ -40,7 +40,6 @@ from typing import Any, Iterable, Mapping
 
 from gislib.domain import LAND_USE_CLASSES
 from gislib.errors import DataError, NotFoundError, ValidationError
-from gislib import textio
 from gislib import units as unitmod
 
 STANDARD = "GB 36600-2018"
@@ -707,7 +706,7 @@ def apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[di
 
 # --------------------------------------------------------------------------- reading files
 def read_csv_any_encoding(path: str | Path) -> "Any":
-    """A CSV as a pandas DataFrame of strings; UTF-8 (with or without BOM), then GB18030/GBK."""
+    """A CSV as a pandas DataFrame of strings; UTF-8 (with or without BOM), then GB18030/GBK; through the upload gate."""
     import pandas as pd
 
     text = decode_text(path)
@@ -716,14 +715,20 @@ def read_csv_any_encoding(path: str | Path) -> "Any":
     if "," not in first_line:
         sep = "\t" if "\t" in first_line else (";" if ";" in first_line else ",")
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: CSV 无法解析（{exc}）；请检查分隔符和引号") from exc
+    from gislib.uploads import check_frame_cells
+
+    check_frame_cells(frame, Path(path).name)
+    return frame
 
 
 def decode_text(path: str | Path) -> str:
-    """The text of a file in UTF-8 (with or without BOM) or, failing that, GB18030 (a superset of GBK)."""
-    return textio.decode_text(Path(path).read_bytes(), str(path))[0]
+    """The text of an uploaded file in UTF-8 (with or without BOM) or GB18030, after the upload gate."""
+    from gislib.uploads import gate_text
+
+    return gate_text(Path(path))[0]
 
 
 def _cell_text(value: object) -> str:
@@ -735,28 +740,19 @@ def _cell_text(value: object) -> str:
 
 
 def _raw_rows(path: Path) -> list[list[str]]:
-    """All rows of a CSV or the first sheet of an .xlsx as lists of cell text."""
+    """All rows of a CSV or the first sheet of an .xlsx as lists of cell text (through the upload gate)."""
+    from gislib.uploads import read_grid
+
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
+        raise DataError(f"{path}: 不支持的文件类型 '{suffix}'；请提供 .csv 或 .xlsx")
+    rows = read_grid(path, _soil_delimiter)
+    return [[_cell_text(v) for v in row] for row in rows]
 
-        try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds
-            raise DataError(f"{path}: Excel 文件无法读取（{exc}）；请确认是 .xlsx 格式且未加密") from exc
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if suffix in (".csv", ".txt"):
-        import csv
 
-        text = decode_text(path)
-        first_line = text.splitlines()[0] if text.strip() else ""
-        delimiter = "," if "," in first_line or not first_line else ("\t" if "\t" in first_line else ";")
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    raise DataError(f"{path}: 不支持的文件类型 '{suffix}'；请提供 .csv 或 .xlsx")
+def _soil_delimiter(text: str) -> str:
+    first_line = text.splitlines()[0] if text.strip() else ""
+    return "," if "," in first_line or not first_line else ("\t" if "\t" in first_line else ";")
 
 
 def read_soil_file(path: str | Path) -> list[dict[str, str]]:

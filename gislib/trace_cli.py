@@ -7,7 +7,7 @@ Examples::
         --rivers rivers.gpkg --outfalls outfalls.csv --sections sections.geojson --json
     python -m gislib trace downstream --outfall OUT-007 --overrides directions.json --json
 
-Files may be GeoJSON, GPKG, zipped SHP (anything ``geopandas.read_file`` opens) or, for points,
+Files may be GeoJSON, GPKG, (zipped) SHP, read through the upload gate with the driver named, or, for points,
 CSV with 经度/纬度 (or lon/lat/lng) columns in WGS84/CGCS2000 degrees. Points are matched by a
 ``code`` field (or 编码/编号). Layers not given as files come from the record store
 (outfalls, sections: ``gislib.catalog``, in HETU_DATA_DIR) and the data set (rivers). Rejected rows are listed in the output with their reason; the rest are used.
@@ -68,9 +68,9 @@ def _find_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
 def _read_csv(path: Path):
     import pandas as pd
 
-    from gislib.textio import decode_text
+    from gislib.uploads import gate_text
 
-    text, _ = decode_text(Path(path).read_bytes(), Path(path).name)
+    text, _ = gate_text(Path(path))
     try:
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except Exception as exc:
@@ -135,10 +135,9 @@ def read_points(path: str, layer: str) -> tuple[gpd.GeoDataFrame, list[dict[str,
 
 
 def _read_gis(p: Path, layer: str) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_file(p)
-    except Exception as exc:
-        raise DataError(f"cannot read {layer} file {p}: {exc}; use GeoJSON, GPKG, zipped SHP or CSV") from exc
+    from gislib.importer.readers import read_gdf  # the upload gate, GDAL driver named
+
+    gdf = read_gdf(p)
     if gdf.crs is None:
         raise CRSError(f"{layer} file {p} has no coordinate reference system; add one (e.g. a .prj) and retry")
     return gdf

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 
 import pytest
 from PIL import Image
@@ -103,3 +104,75 @@ def test_attach_to_missing_record(store):
         store.attach("outfalls", "NOPE", "a.jpg", image_bytes(), "bob")
     with pytest.raises(NotFoundError):
         store.attachment_path("0" * 64)
+
+
+# --------------------------------------------------------------------------- whole-file checks (issue 12)
+HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+def honest_pdfs() -> list[bytes]:
+    """PDFs made the ways Hetu and officers make them: fpdf2 (our own PDFs) and matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from fpdf import FPDF
+    from matplotlib import pyplot as plt
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Approval 2026-11")
+    out = io.BytesIO()
+    fig = plt.figure()
+    fig.gca().plot([1, 2, 3])
+    fig.savefig(out, format="pdf")
+    plt.close(fig)
+    return [bytes(pdf.output()), out.getvalue()]
+
+
+@pytest.mark.parametrize("data, name, why", [
+    (image_bytes("PNG", size=(50, 50)) + HTML, "look.png", "IEND"),
+    (image_bytes("JPEG", size=(50, 50)) + HTML, "look.jpg", "HTML"),
+    (image_bytes("WEBP", size=(50, 50)) + HTML, "look.webp", "WebP"),
+], ids=["png+html", "jpeg+html", "webp+html"])
+def test_image_polyglots_are_refused(store, data, name, why):
+    with pytest.raises(ValidationError, match=why) as exc:
+        store.attach("outfalls", "PWK-1", name, data, "bob")
+    assert name in str(exc.value)
+    assert store.attachments("outfalls", "PWK-1") == []
+
+
+def _objstm_pdf(body: bytes) -> bytes:
+    packed = zlib.compress(body)
+    return (b"%PDF-1.5\n1 0 obj << /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length "
+            + str(len(packed)).encode() + b" >>\nstream\n" + packed + b"\nendstream\nendobj\n%%EOF\n")
+
+
+@pytest.mark.parametrize("data, word", [
+    (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "/OpenAction"),
+    (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /J#61vaScript /J#53 (x) >>"), "/JavaScript"),
+    (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /AA << /O << /S /Launch /F (cmd.exe) >> >>"), "/Launch"),
+    (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /Names << /EmbeddedFiles 2 0 R >>"), "/EmbeddedFile"),
+    (_objstm_pdf(b"2 0 << /S /JavaScript /JS (app.alert(1)) >>"), "/JS"),
+], ids=["openaction-js", "hex-escaped-names", "launch", "embedded-file", "js-in-object-stream"])
+def test_pdfs_with_active_content_are_refused(store, data, word):
+    with pytest.raises(ValidationError, match="活动内容") as exc:
+        store.attach("outfalls", "PWK-1", "批复.pdf", data, "bob", kind="document")
+    assert word in str(exc.value) and "批复.pdf" in str(exc.value)
+
+
+def test_honest_pdfs_and_photos_still_attach(store):
+    for i, data in enumerate(honest_pdfs()):
+        assert store.attach("outfalls", "PWK-1", f"批复{i}.pdf", data, "bob", kind="document")["mime"] == "application/pdf"
+    for fmt in ("JPEG", "PNG", "WEBP"):
+        assert store.attach("outfalls", "PWK-2", f"现场.{fmt.lower()}", image_bytes(fmt, size=(400, 300)), "bob")
+    assert len(store.attachments("outfalls", "PWK-1")) == 2 and len(store.attachments("outfalls", "PWK-2")) == 3
+
+
+def test_file_names_are_sanitised(store):
+    data = image_bytes("JPEG", size=(60, 40))
+    info = store.attach("outfalls", "PWK-1", "..\\..\\etc/现场\x00照片\r\nSet-Cookie: x" + "长" * 5000 + ".jpg", data, "bob")
+    name = info["filename"]
+    assert len(name) <= 120 and name.endswith(".jpg")
+    assert not any(c in name for c in "\x00\r\n/\\") and name.startswith("现场照片Set-Cookie: x长")
+    assert store.attachments("outfalls", "PWK-1")[0]["filename"] == name

@@ -3,6 +3,7 @@ survey-order GK coordinates, KML/KMZ, GeoJSON, GPKG), every row's fate checked, 
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import zipfile
@@ -331,8 +332,9 @@ def test_zip_traversal_bomb_and_size_limits(tmp_path):
     with pytest.raises(ValidationError, match="压缩炸弹"):  # ratio ≈ 1000 : 1
         read_source(tmp_path / "bomb.kmz")
     with zipfile.ZipFile(tmp_path / "large.kmz", "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("doc.kml", b"<kml>" + b" " * 3_000_000 + b"</kml>")
-    with pytest.raises(ValidationError, match="解压后"):  # total over 8 × max_bytes
+        rnd = random.Random(1)
+        zf.writestr("doc.kml", b"<kml>" + b"".join(rnd.choice([b"<a>1</a>", b"<b>2</b>", b"<c>3</c>"]) for _ in range(400_000)) + b"</kml>")
+    with pytest.raises(ValidationError, match="解压后"):  # ratio ~17 : 1, but the total is over 8 × max_bytes
         read_source(tmp_path / "large.kmz", max_bytes=300_000)
     (tmp_path / "big.csv").write_text("a,b\n" + "1,2\n" * 100, encoding="utf-8")
     with pytest.raises(ValidationError, match="超过上限"):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +15,7 @@ from gislib.dataset import current_name
 from gislib.i18n import t
 from gislib.safe_text import md_text
 from views import map_csp
+from gislib.uploads import clean_abandoned, safe_name
 
 
 # Until logins exist (a later issue), the acting user is chosen here; the store always records it.
@@ -24,6 +27,7 @@ def page_setup() -> None:
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
     map_csp.install()  # every map frame gets a Content-Security-Policy (views/map_csp.py)
     settings = load_settings()
+    clean_abandoned_uploads(settings)
     if "lang" not in st.session_state:
         st.session_state["lang"] = settings.lang
     if "basemap" not in st.session_state:
@@ -81,9 +85,24 @@ def upload_too_big(upload) -> bool:
 
 @contextmanager
 def uploaded_path(upload) -> Iterator[Path]:
-    """An uploaded file on disk under its own name (names can carry hints such as 高德), for readers
-    that take a path; deleted afterwards."""
+    """An uploaded file on disk under its own (sanitised) name (names can carry hints such as 高德),
+    for readers that take a path; deleted afterwards. The readers pass it through gislib.uploads."""
     with tempfile.TemporaryDirectory(prefix="hetu_upload_") as tmp:
-        path = Path(tmp) / Path(upload.name).name
+        path = Path(tmp) / safe_name(upload.name)
         path.write_bytes(upload.getvalue())
         yield path
+
+
+_CLEANED = {"at": 0.0}
+_CLEAN_LOCK = threading.Lock()
+
+
+def clean_abandoned_uploads(settings, every_s: float = 3600) -> None:
+    """At most hourly per process: delete uploads and import sessions abandoned for HETU_UPLOAD_TTL_HOURS."""
+    if time.time() - _CLEANED["at"] < every_s or not _CLEAN_LOCK.acquire(blocking=False):
+        return
+    try:
+        _CLEANED["at"] = time.time()
+        clean_abandoned(settings.data_dir, settings.upload_ttl_hours)
+    finally:
+        _CLEAN_LOCK.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -27,11 +28,12 @@ from gislib.importer.samples import SAMPLES, sample_bytes
 from gislib.safe_text import md_text, plain
 from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
+from gislib.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized
 
-UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpkg"]
+UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
 STORE_TO_MAP = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust": "dust_sites"}
 IGNORE = "（忽略）"
@@ -69,8 +71,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "Sample files are demo data (示例数据): positions of demo outfalls on Putuo river banks, "
                      "with deliberately wrong rows."),
     "upload": ("上传文件", "Upload a file"),
-    "upload_help": ("支持 Excel、CSV、Shapefile 压缩包、GeoJSON、KML/KMZ、GeoPackage；最大 {mb} MB",
-                    "Excel, CSV, zipped Shapefile, GeoJSON, KML/KMZ, GeoPackage; at most {mb} MB"),
+    "upload_help": ("支持 Excel、CSV、Shapefile 压缩包、GeoJSON、KML/KMZ、GPX 航点、GeoPackage；最大 {mb} MB",
+                    "Excel, CSV, zipped Shapefile, GeoJSON, KML/KMZ, GPX waypoints, GeoPackage; at most {mb} MB"),
     "too_big": ("文件 {name} 为 {size:.1f} MB，超过上限 {mb} MB。请拆分文件，或请管理员调整 HETU_MAX_UPLOAD_MB。",
                 "{name} is {size:.1f} MB, above the {mb} MB limit. Split the file or ask the administrator "
                 "to raise HETU_MAX_UPLOAD_MB."),
@@ -259,7 +261,8 @@ def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = resolve_data_dir() / "uploads" / digest  # kept with the data: the source of every import
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(upload.name).name
+    os.utime(folder)  # in use: not abandoned (gislib.uploads.clean_abandoned)
+    path = folder / safe_name(upload.name)
     if not path.exists():
         path.write_bytes(data)
     return path, digest
@@ -531,6 +534,7 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices:
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
+        mark_imported(path)  # the source of written records: never cleaned as abandoned
         st.session_state.setdefault("import_written", {})[signature] = {
             "stats": {**stats, "user": user}, "report": report, "existing": existing}
         st.rerun()

@@ -2,25 +2,43 @@
 
 Files are stored once per SHA-256 under ``<data_dir>/attachments/ab/cdef…`` (first two hex
 digits as folder). Types are checked by CONTENT (magic bytes), never by file name: JPEG, PNG,
-WebP and PDF only. Images must decode with Pillow (decompression-bomb protection on) and get a
-256 px JPEG thumbnail under ``<data_dir>/attachments/thumbs/ab/cdef….jpg``.
+WebP and PDF only, and the WHOLE file must be of that type: nothing after a PNG's IEND, a WebP's
+RIFF size equal to the file's, no HTML/script markup anywhere (polyglots), and no active content in
+a PDF (/JavaScript, /JS, /OpenAction, /Launch, /EmbeddedFile, /RichMedia, also inside compressed
+object streams and behind #xx name escapes). Images must decode with Pillow (decompression-bomb
+protection on) and get a 256 px JPEG thumbnail under ``<data_dir>/attachments/thumbs/ab/cdef….jpg``.
+File names are sanitised (:func:`clean_filename`: no control characters or folders, ≤ 120 characters).
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import os
+import re
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from gislib.errors import NotFoundError, ValidationError
+from gislib.uploads import safe_name
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 50_000_000  # ~ 8660 × 5770; larger images are refused as possible bombs
 THUMBNAIL_PX = 256
 KINDS = ("photo", "document")
 IMAGE_MIMES = ("image/jpeg", "image/png", "image/webp")
+MAX_FILENAME = 120
+MARKUP = re.compile(rb"<\s*(script|html|iframe|svg|object|embed|body|meta|link)[\s>/]|javascript:|<\?php",
+                    re.IGNORECASE)
+PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/OpenAction", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
+PDF_NAME = re.compile(rb"/[^\s/<>\[\]()%{}]+")
+MAX_PDF_INFLATE = 64 * 1024 * 1024  # bytes of compressed object streams inspected at most
+
+
+def clean_filename(filename: str) -> str:
+    """A stored/shown file name: no NUL/CR/LF or other control characters, no folders, ≤ 120 characters."""
+    return safe_name(filename, MAX_FILENAME)
 
 
 def sniff_mime(data: bytes) -> str | None:
@@ -75,8 +93,80 @@ def check_content(filename: str, data: bytes, kind: str, max_bytes: int = DEFAUL
             "(按文件内容判断, 与扩展名无关): upload a real photo or PDF", field="file")
     if kind == "photo" and mime not in IMAGE_MIMES:
         raise ValidationError(f"照片 {filename} 是 PDF 文档: attach it as kind='document'", field="kind")
+    check_whole_file(filename, bytes(data), mime)
     thumb = make_thumbnail(filename, bytes(data), max_pixels) if mime in IMAGE_MIMES else None
     return CheckedFile(hashlib.sha256(data).hexdigest(), mime, len(data), thumb)
+
+
+def _refuse(filename: str, what: str, hint: str) -> ValidationError:
+    return ValidationError(f"附件 {filename} {what}, 已拒绝 (按整个文件内容判断): {hint}", field="file")
+
+
+def check_whole_file(filename: str, data: bytes, mime: str) -> None:
+    """The whole file is what its first bytes say: ValidationError for polyglots and active PDFs."""
+    if mime == "image/png":
+        _check_png_end(filename, data)
+    if mime == "image/webp" and int.from_bytes(data[4:8], "little") + 8 not in (len(data), len(data) - 1):
+        raise _refuse(filename, "的 WebP 长度与文件不符, 文件后附有其他内容", "upload the original photo")
+    if MARKUP.search(data):
+        raise _refuse(filename, "中夹带 HTML/脚本内容 (多格式伪装文件)", "upload the original photo or PDF")
+    if mime == "application/pdf":
+        _check_pdf_active(filename, data)
+
+
+def _check_png_end(filename: str, data: bytes) -> None:
+    """Walk the PNG chunks to IEND; nothing may follow it."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            if data[pos:].strip(b"\x00"):
+                raise _refuse(filename, f"在 PNG 结束块 IEND 之后还有 {len(data) - pos} 字节其他内容", "upload the original photo")
+            return
+    raise _refuse(filename, "不是完整的 PNG (缺少结束块 IEND)", "upload the original photo")
+
+
+def _pdf_active_names(data: bytes) -> set[str]:
+    """The active-content keys in a PDF text, #xx name escapes decoded (/J#61vaScript is /JavaScript).
+
+    /OpenAction counts only with an action dictionary (``<< /S … >>``); the common ``[page /Fit]``
+    destination that PDF writers add is harmless.
+    """
+    text = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), data)
+    names = set(PDF_NAME.findall(text))
+    found = {n.decode("latin-1") for n in PDF_ACTIVE if n != b"/OpenAction" and (n in names or n + b"s" in names)}
+    if re.search(rb"/OpenAction\s*<<", text):
+        found.add("/OpenAction")
+    return found
+
+
+def _pdf_object_streams(data: bytes) -> list[bytes]:
+    """The inflated content of the compressed object streams (/ObjStm), where keys can hide."""
+    out, budget = [], MAX_PDF_INFLATE
+    for m in re.finditer(rb"/ObjStm", data):
+        start = data.find(b"stream", m.end())
+        end = data.find(b"endstream", start)
+        if start < 0 or end < 0 or budget <= 0:
+            continue
+        body = data[start + 6:end].lstrip(b"\r\n")
+        try:
+            inflated = zlib.decompressobj().decompress(body, budget)
+        except zlib.error:
+            continue
+        budget -= len(inflated)
+        out.append(inflated)
+    return out
+
+
+def _check_pdf_active(filename: str, data: bytes) -> None:
+    found = _pdf_active_names(data)
+    for stream in _pdf_object_streams(data):
+        found |= _pdf_active_names(stream)
+    if found:
+        raise _refuse(filename, f"是含活动内容 ({', '.join(sorted(found))}) 的 PDF",
+                      "print it to a plain PDF (打印为 PDF) and upload that")
 
 
 def make_thumbnail(filename: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:

@@ -25,6 +25,7 @@ from gislib.store.attachments import (
     DEFAULT_MAX_PIXELS,
     AttachmentFiles,
     check_content,
+    clean_filename,
 )
 from gislib.store.base import Store
 from gislib.store.migrations import migrate
@@ -619,6 +620,7 @@ class SQLiteStore(Store):
     def attach(self, layer: str, code: str, filename: str, data: bytes, user: str,
                kind: str = "photo") -> dict[str, Any]:
         user = _user_name(user)
+        filename = clean_filename(filename)  # no NUL/CR/LF/folders, ≤ 120 characters
         with self._lock:
             self._require(layer, code)  # fail fast before hashing a large file
         checked = check_content(filename, data, kind, self.max_attachment_bytes, self.max_image_pixels)
