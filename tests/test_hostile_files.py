@@ -58,7 +58,7 @@ def test_hostile_file_ends_cleanly(name, tmp_path):
 def test_nul_is_removed_and_reported(tmp_path):
     result = run_capped(CASES["csv_nul_in_name"].make(tmp_path))
     assert "\x00" not in json.dumps(result["first"], ensure_ascii=False).replace("\\u0000", "\x00")
-    assert any("控制字符" in n and "第 1 行「排口名称」" in n for n in result["notes"]), result["notes"]
+    assert any("控制字符" in n and "第 2 行「排口名称」" in n for n in result["notes"]), result["notes"]
 
 
 def test_odd_geojson_members_keep_every_feature(tmp_path):

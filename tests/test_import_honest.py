@@ -327,7 +327,7 @@ def test_cli_fill_value_map_and_near_duplicate_flag(tmp_path):
 
 def test_one_summary_per_kind_through_import_file(tmp_path):
     path = tmp_path / "co.csv"
-    path.write_text("code,name,type_l2,lng,lat\n" + "".join(f"C{i},排口\x00{i},城镇雨洪排口,121.40,31.25\n" for i in range(450)),
+    path.write_text("code,name,type_l2,lng,lat\n" + "".join(f"C{i},排口\x1b{i},城镇雨洪排口,121.40,31.25\n" for i in range(450)),
                     encoding="utf-8")
     r = import_file(path, "outfalls")
     for kind in ("near_duplicate", "control_chars"):

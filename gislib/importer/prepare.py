@@ -57,6 +57,7 @@ def strip_controls(table: SourceTable) -> list[dict]:
                 v = v or None
             values[key] = v
         r.values = values
+        hit = list(dict.fromkeys(table.cleaned.get(r.row, []) + hit))  # the reader may have stripped them already
         if hit:
             warnings.append({"row": r.row, "kind": "control_chars",
                              "message": f"第 {r.row} 行「{'、'.join(hit)[:40]}」含控制字符（如 NUL、换行），已去除"})

@@ -64,6 +64,7 @@ class SourceTable:
     encoding: str | None = None
     layer: str | None = None  # sheet or layer name read
     notes: list[str] = field(default_factory=list)
+    cleaned: dict[int, list[str]] = field(default_factory=dict)  # row -> columns whose control characters were removed
 
     @property
     def name(self) -> str:
@@ -138,6 +139,7 @@ def _table_from_rows(path: Path, rows: Iterable[list[Any]], encoding: str | None
     out: list[SourceRow] = []
     notes = [f"表头在第 {h + 1} 行（其上的标题行已跳过）"] if h else []
     cleaned: list[str] = []
+    cleaned_cells: dict[int, list[str]] = {}
     for n, raw in enumerate(itertools.chain(head[h + 1:], rows), start=h + 2):  # row numbers as the spreadsheet shows them
         if all(_is_empty(v) for v in raw):
             continue
@@ -150,12 +152,13 @@ def _table_from_rows(path: Path, rows: Iterable[list[Any]], encoding: str | None
                 v, changed = strip_controls(v.strip())
                 if changed:
                     cleaned.append(f"第 {n} 行「{hdr}」")
+                    cleaned_cells.setdefault(n, []).append(hdr)
             values[hdr] = None if v == "" else v
         out.append(SourceRow(n, values))
     if cleaned:
         notes.append(f"{len(cleaned)} 个单元格含控制字符（如 NUL），已删除这些字符：{'、'.join(cleaned[:5])}"
                      + ("等" if len(cleaned) > 5 else ""))
-    return SourceTable(str(path), "table", headers, out, None, encoding, layer, notes)
+    return SourceTable(str(path), "table", headers, out, None, encoding, layer, notes, cleaned_cells)
 
 
 # --------------------------------------------------------------------------- tables
