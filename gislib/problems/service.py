@@ -105,8 +105,9 @@ def verify(store: Store, code: str, user: str, date: Any, passed: bool, note: st
     if passed:
         return store.transition(LAYER, code, model.CLOSED, user, date, note or "现场核查通过，予以销号",
                                 evidence=evidence)
-    return store.transition(LAYER, code, model.FIXING, user, date, f"核查退回: {note}" if note else None,
-                            evidence=evidence)
+    if not (note or "").strip():
+        raise ValidationError("核查退回必须写明退回原因 (note)", field="note")
+    return store.transition(LAYER, code, model.FIXING, user, date, f"核查退回: {note}", evidence=evidence)
 
 
 def spot_check(store: Store, code: str, user: str, date: Any, passed: bool, note: str) -> dict[str, Any]:
