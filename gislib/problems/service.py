@@ -160,14 +160,15 @@ def prefill_from_section(section: dict[str, Any], month: str, cls: str, target: 
             "description": f"断面 {section.get('code')} {month} 水质类别 {cls}，目标 {target}。主要污染物: {pollutants or '—'}"}
 
 
-def prefill_from_dust(site: dict[str, Any], day: str, value: float, limit: float) -> dict[str, Any]:
-    """A 监测预警 扬尘 problem pre-filled from a dust site's exceedance on ``day``."""
+def prefill_from_dust(site: dict[str, Any], day: str, value: float) -> dict[str, Any]:
+    """A 监测预警 扬尘 problem pre-filled from a dust site's exceedance on ``day`` (``value``: its
+    highest PM10 reading of the day, µg/m³, judged exceeded by the dust rule in force)."""
     return {"name": f"{site.get('name') or site.get('code')} {day} PM10 超标", "category": "扬尘",
             "source": "监测预警", "alert": {"layer": "dust", "code": site.get("code"),
-                                         "text": f"{day}: PM10 {value:g} µg/m³ > {limit:g}"},
+                                         "text": f"{day}: PM10 最高 {value:g} µg/m³, 超标"},
             "links": {"dust": site.get("code")}, "lon": site.get("lon"), "lat": site.get("lat"),
             "subdistrict": site.get("subdistrict"),
-            "description": f"工地 {site.get('code')} {day} PM10 日均 {value:g} µg/m³，超过限值 {limit:g}。"}
+            "description": f"工地 {site.get('code')} {day} PM10 按现行扬尘规则判定超标 (最高 {value:g} µg/m³)。"}
 
 
 def _iso(value: Any) -> str:
