@@ -23,14 +23,16 @@ def cli(*args, data_dir) -> subprocess.CompletedProcess:
 def seeded(tmp_path_factory):
     """A data dir whose store holds the demo (seeded by the first command)."""
     d = tmp_path_factory.mktemp("cli")
-    out = cli("patrols", "coverage", "--days", "30", "--json", "--today", "2026-11-22", data_dir=d)
+    out = cli("patrols", "coverage", "--days", "30", "--json", data_dir=d)
     assert out.returncode == 0, out.stderr
     return d, json.loads(out.stdout)
 
 
 def test_patrols_coverage_json_on_the_demo(seeded):
     _, cov = seeded
-    assert cov["as_of"] == "2026-11-22" and cov["days"] == 30
+    from gislib.problems.service import today_shanghai
+
+    assert cov["as_of"] == today_shanghai().isoformat() and cov["days"] == 30
     assert 0 < cov["stretches_covered"] < cov["stretches"]
     assert 0 < cov["covered_km"] < cov["length_km"]
     assert {r["river"] for r in cov["rivers"]} >= {"苏州河", "真如港", "桃浦河"}
@@ -69,7 +71,7 @@ def test_problems_import_export_report(seeded, tmp_path):
     out = cli("problems", "export", "--out", str(tmp_path / "p.xlsx"), "--batch", "DC-CLI", "--json", data_dir=d)
     assert json.loads(out.stdout)["problems"] == 1
     assert pd.read_excel(tmp_path / "p.xlsx").iloc[0]["责任单位"] == "长寿路街道"
-    out = cli("problems", "report", "--batch", "DC-2026-01", "--out", str(tmp_path / "b.pdf"), "--today", "2026-11-22",
+    out = cli("problems", "report", "--batch", "DC-2026-01", "--out", str(tmp_path / "b.pdf"),
               "--json", data_dir=d)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["items"] == 10

@@ -64,7 +64,7 @@ def test_ranking_of_a_month_worked_by_hand():
     assert (b["chiefs_met"], b["patrol_met_rate"]) == (1, 1.0)  # a 45-min patrol on the 12th
     assert b["color"] == "绿" and b["score"] == 100.0
     order = ranking(PROBLEMS, CHIEFS, PATROLS, ["甲", "乙"], "2026-11", TODAY, CFG)
-    assert [(r["rank"], r["subdistrict"]) for r in order] == [(1, "甲"), (2, "乙")]  # red listed first
+    assert [(r["rank"], r["subdistrict"]) for r in order] == [(1, "乙"), (2, "甲")]  # green ranks above red
 
 
 def test_yellow_between_the_thresholds_and_thresholds_are_configurable():
@@ -78,7 +78,7 @@ def test_yellow_between_the_thresholds_and_thresholds_are_configurable():
 def test_ranking_exports(tmp_path):
     rows = ranking(PROBLEMS, CHIEFS, PATROLS, ["甲", "乙"], "2026-11", TODAY, CFG)
     sheet = pd.read_excel(io.BytesIO(ranking_workbook(rows, "2026-11")))
-    assert list(sheet.iloc[:2]["街道/镇"]) == ["甲", "乙"] and sheet.iloc[0]["按期销号率"] == "33%"
+    assert list(sheet.iloc[:2]["街道/镇"]) == ["乙", "甲"] and sheet.iloc[1]["按期销号率"] == "33%"
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(ranking_pdf(rows, "2026-11", TODAY, CFG))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout

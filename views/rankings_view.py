@@ -45,6 +45,7 @@ def table(rows: list[dict]) -> None:
     head = {k: (h if zh else HEADERS_EN[k]) for k, h in HEADERS}
     frame = pd.DataFrame([{head[k]: (r[k] if not k.endswith("_rate") else ("—" if r[k] is None else f"{r[k]:.0%}"))
                            for k, _ in HEADERS} for r in rows])
+    frame[head["score"]] = frame[head["score"]].map("{:.1f}".format)
     if not zh:
         frame[head["color"]] = frame[head["color"]].map(lambda c: f"{COLOR_EN[c]} ({c})")
 
@@ -90,7 +91,8 @@ def main() -> None:
     today = today_shanghai()
     cfg = load_config()
     months = list(reversed(months_back(today, 12)))
-    month = st.selectbox(L("month"), months, key="rank_month")
+    # bureaus publish the list of the month just ended; the running month can be chosen too
+    month = st.selectbox(L("month"), months, index=1, key="rank_month")
     rows = store_ranking(st_, month, today)
     counts = {c: sum(r["color"] == c for r in rows) for c in ("红", "黄", "绿")}
     st.markdown(" ".join(f"<span style='background:{COLOR_HEX[c]};color:#fff;padding:2px 10px;border-radius:10px;"

@@ -2,8 +2,9 @@
 patrol tracks along real Putuo rivers (示例数据, generated from a seed).
 
 Everything is generated through the same services the app uses (so every step is a dated,
-attributed transition in the audit log) with ``AS_OF`` of the other demo records as "today".
-``ensure_demo(store)`` seeds an empty store once; the data is reproducible (seed 17, fixed date).
+attributed transition in the audit log), for the year up to the day it is seeded (Asia/Shanghai),
+so overdue items and patrol coverage look current. ``ensure_demo(store)`` seeds an empty store
+once; the data is reproducible: the same seed (17) on the same day gives the same records.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import numpy as np
 import shapely
 from shapely.ops import linemerge, substring
 
-from gislib.demo.records import AS_OF
 from gislib.domain import DEMO_MARK
 
 SEED = 17
@@ -268,7 +268,9 @@ def ensure_demo(store, dataset: str | None = None) -> bool:
             n = store._conn.execute("SELECT COUNT(*) FROM river_chiefs").fetchone()[0]
         if n or store.count("problems", include_removed=True):
             return False
-        today = min(AS_OF, dt.date.today())
+        from gislib.problems.service import today_shanghai
+
+        today = today_shanghai()  # fresh as of the day it is seeded (same seed and day: same data)
         rng = np.random.default_rng(SEED)
         ctx = _Ctx(dataset)
         # ~1,500 small write transactions: skip the fsync of each while seeding (a crash mid-way

@@ -26,7 +26,7 @@ from gislib.problems import model
 
 RATES = ("closed_on_time_rate", "reply_on_time_rate", "patrol_met_rate")
 COLOR_HEX = {"红": "#d7191c", "黄": "#fdae61", "绿": "#1a9641"}
-COLOR_ORDER = {"红": 0, "黄": 1, "绿": 2}
+COLOR_ORDER = {"绿": 0, "黄": 1, "红": 2}  # rank 1 is the best
 
 
 def _in(day: dt.date | None, first: dt.date, last: dt.date) -> bool:
@@ -81,7 +81,8 @@ def subdistrict_month(problems: list[dict[str, Any]], chiefs: list[dict[str, Any
 
 def ranking(problems: list[dict[str, Any]], chiefs: list[dict[str, Any]], patrols: list[dict[str, Any]],
             subdistricts: list[str], month: str, today: dt.date, cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every sub-district's row for ``month``, red first, then yellow, then green; best score first within."""
+    """Every sub-district's row for ``month``: green first, then yellow, then red; best score first within
+    (rank 1 is the best)."""
     rows = [subdistrict_month(problems, chiefs, patrols, s, month, today, cfg) for s in subdistricts]
     rows.sort(key=lambda r: (COLOR_ORDER[r["color"]], -r["score"], r["subdistrict"]))
     for i, r in enumerate(rows, start=1):
