@@ -106,3 +106,20 @@ class ProblemsLayer(MapLayer):
                    linewidths=2, zorder=8)
         ax.scatter(pts.geometry.x, pts.geometry.y, s=28, c=list(pts["_color"]), edgecolors="#333333",
                    linewidths=0.5, zorder=9)
+
+
+def district_map(basemap: str = "offline", dataset: str | None = None):
+    """A small map of the district (basemap + outline, Leaflet served by the app) for picking points
+    and showing tracks on the problem and patrol pages."""
+    from gislib.dataset import current_name, load_layer
+    from layers.folium_elements import HetuMap
+    from layers.mapview import add_basemap
+
+    dataset = dataset or current_name()
+    district = load_layer("district", dataset)
+    minx, miny, maxx, maxy = district.total_bounds
+    fmap = HetuMap(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True,
+                   max_zoom=19)
+    add_basemap(fmap, basemap, dataset)
+    folium.GeoJson(district.to_json(), style_function=lambda f: {"fill": False, "color": "#555", "weight": 1}).add_to(fmap)
+    return fmap

@@ -78,20 +78,15 @@ def pick_chief(repo: PatrolRepo) -> dict:
     user = acting_user()
     names = [c["name"] for c in chiefs]
     mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
-    idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key="patrol_chief",
+    idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
                        format_func=lambda i: f"{names[i]} · {chiefs[i]['level']} · {chiefs[i].get('subdistrict') or '全区'}")
     return chiefs[idx]
 
 
 def base_map(height: int = 330, key: str = "patrol_map", extra=None, click: bool = False):
-    from gislib.dataset import load_layer
-    from layers.mapview import add_basemap
+    from layers.problems import district_map
 
-    district = load_layer("district")
-    minx, miny, maxx, maxy = district.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True)
-    add_basemap(fmap, st.session_state.get("basemap", "offline"), current_name())
-    folium.GeoJson(district.to_json(), style_function=lambda f: {"fill": False, "color": "#555", "weight": 1}).add_to(fmap)
+    fmap = district_map(st.session_state.get("basemap", "offline"))
     bounds = None
     for element, b in (extra or []):
         element.add_to(fmap)

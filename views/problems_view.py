@@ -16,7 +16,7 @@ from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
-from layers.problems import OVERDUE, STATE_EN, state_label
+from layers.problems import OVERDUE, district_map, state_label
 from views.common import demo_banner, lang, localized
 
 TEXT = {
@@ -177,15 +177,7 @@ def alert_choices() -> dict[str, dict]:
 
 def pick_point(pre: dict) -> tuple[float | None, float | None]:
     """A small map of the district: a click sets the problem's point."""
-    from gislib.dataset import load_layer
-
-    district = load_layer("district")
-    minx, miny, maxx, maxy = district.total_bounds
-    fmap = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=12, tiles=None, control_scale=True)
-    from layers.mapview import add_basemap
-
-    add_basemap(fmap, st.session_state.get("basemap", "offline"), current_name())
-    folium.GeoJson(district.to_json(), style_function=lambda f: {"fill": False, "color": "#555", "weight": 1}).add_to(fmap)
+    fmap = district_map(st.session_state.get("basemap", "offline"))
     point = st.session_state.get("new_point") or ((pre.get("lat"), pre.get("lon")) if pre.get("lon") else None)
     if point:
         folium.CircleMarker(point, radius=9, color="#d7191c", fill=True, fill_opacity=0.9).add_to(fmap)
@@ -249,7 +241,7 @@ def new_problem(st_) -> None:
 def record_fields(rec: dict) -> None:
     day = today()
     over = model.is_overdue(rec, day)
-    st.markdown(f"#### {rec['code']} · {rec.get('name', '')}")
+    st.markdown(f"#### {rec['code']} · {md_text(rec.get('name', ''))}")
     st.markdown(badge(rec["state"], over), unsafe_allow_html=True)
     if over:
         deadline = model.parse_date(rec["deadline"])
@@ -264,10 +256,15 @@ def record_fields(rec: dict) -> None:
             (L("measures"), rec.get("measures")), (L("deadline"), rec.get("deadline")),
             (L("reply_due"), rec.get("reply_due")),
             (L("reply"), f"{rec['reply']['date']} {rec['reply']['text']}" if rec.get("reply") else None)]
-    st.dataframe(pd.DataFrame([(k, str(v)) for k, v in rows if v not in (None, "")], columns=["", " "]),
-                 hide_index=True, width="stretch")
+    st.markdown("  \n".join(f"**{k}**: {md_text(v)}" for k, v in rows if v not in (None, "")))
     if rec.get("alert"):
         st.caption(f"监测预警 / alert: {rec['alert'].get('text', '')}")
+
+
+def md_text(value) -> str:
+    """User text shown literally in Markdown (no links, emphasis or HTML from what people typed)."""
+    text = str(value).replace("\n", " ")
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
 
 
 def _step(fn, *args) -> None:

@@ -50,7 +50,7 @@ def _choose_user(rp, user: str) -> None:
     expand = page.locator('[data-testid="stExpandSidebarButton"]')
     if expand.count() and expand.first.is_visible():
         expand.first.click()
-    page.get_by_label("当前用户 Acting user").click()
+    page.get_by_role("combobox", name="当前用户 Acting user").click()
     page.get_by_role("option", name=user).click()
     _settle(rp, 500)
     collapse = page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]')
@@ -63,6 +63,10 @@ def _ranking_found(rp, app_url) -> dict[str, int]:
     """Problems found this month per sub-district, as the downloaded 红黄绿榜 Excel says."""
     rp.page.goto(f"{app_url}/rankings")
     rp.wait_for_text("下载 Excel", timeout_ms=300000)  # the first visit seeds the demo year
+    _settle(rp)
+    month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    rp.page.get_by_role("combobox", name="统计月份").click()  # the running month (the default is the last one ended)
+    rp.page.get_by_role("option", name=month).click()
     _settle(rp)
     with rp.page.expect_download() as dl:
         rp.page.get_by_role("button", name="下载 Excel").click()
@@ -79,7 +83,8 @@ def test_patrol_finding_becomes_a_problem_that_is_closed_and_counted(app_url, ne
     rp.page.goto(f"{app_url}/patrols")
     rp.wait_for_text("巡河频次", timeout_ms=240000)  # the first visit seeds the demo year
     _choose_user(rp, "chief:孙某某")
-    rp.wait_for_text("孙某某 · 街镇级 · 桃浦镇")  # the chief defaults to the acting user
+    rp.wait_for_text("规则 (街镇级)")  # the chief defaults to the acting user
+    assert rp.page.get_by_role("combobox", name="河长").input_value() == "孙某某 · 街镇级 · 桃浦镇"
     rp.page.locator('[data-testid="stForm"] input[type="file"]').first.set_input_files(
         files=[{"name": "孙某某_桃浦河.gpx", "mimeType": "application/gpx+xml", "buffer": _gpx_along_taopu(today)}])
     rp.wait_for_text("孙某某_桃浦河.gpx")
@@ -104,8 +109,9 @@ def test_patrol_finding_becomes_a_problem_that_is_closed_and_counted(app_url, ne
     op.page.goto(f"{app_url}/problems?code={code}")
     op.wait_for_text(f"{code} · 桃浦河岸边建筑垃圾堆放", timeout_ms=240000)
     op.wait_for_text("巡河发现")
-    sub = re.search(r"(\S+(?:街道|镇))", op.page.locator('[data-testid="stMain"]').inner_text()).group(1)
-    assert op.page.locator('img[src*="media"]').count() >= 1  # the chief's photo shows on the record
+    sub = re.search(r"街道/镇: (\S+)", op.page.locator('[data-testid="stMain"]').inner_text()).group(1)
+    op.wait_for_text("现场.jpg · ")  # the chief's photo shows on the record, as a picture
+    op.page.locator('[data-testid="stImage"] img[src*="/media/"]').first.wait_for(timeout=30000)
     _settle(op)
     op.page.get_by_label("责任单位").fill("桃浦镇河长办")
     op.page.get_by_label("整改措施").fill("清运建筑垃圾，设置警示牌")
