@@ -91,7 +91,7 @@ class ProblemsLayer(MapLayer):
         return folium.GeoJson(
             _geojson(styled, fields + ["_color", "overdue", "code"], precision=6), name=self.title(lang),
             marker=folium.CircleMarker(radius=7),
-            style_function=lambda f: {"fillColor": f["properties"]["_color"], "fillOpacity": 0.9,
+            style_function=lambda f: {"fill": True, "fillColor": f["properties"]["_color"], "fillOpacity": 0.9,
                                       "color": OVERDUE_COLOR if f["properties"]["overdue"] else "#333333",
                                       "weight": 4 if f["properties"]["overdue"] else 1,
                                       "radius": 9 if f["properties"]["overdue"] else 7},
