@@ -22,7 +22,13 @@ from views.common import demo_banner, lang, localized
 TEXT = {
     "title": ("问题闭环", "Problems and rectification"),
     "mode.list": ("问题清单", "Problem list"), "mode.record": ("问题档案", "Problem record"),
-    "mode.new": ("登记新问题", "Register a problem"),
+    "mode.new": ("登记新问题", "Register a problem"), "mode.batches": ("整改任务清单", "Task lists"),
+    "batch.import": ("导入整改任务清单（Excel：序号、问题、类别、经度/纬度或河道、责任单位、整改措施、整改时限）",
+                     "Import a task list (Excel: 序号, 问题, 类别, 经度/纬度 or 河道, 责任单位, 整改措施, 整改时限)"),
+    "batch.code": ("批次编号", "Batch code"), "batch.name": ("批次名称", "Batch name"),
+    "batch.issued": ("下发日期", "Issued on"), "batch.by": ("下发单位", "Issued by"),
+    "batch.go": ("导入", "Import"), "batch.done": ("已导入 {n} 项", "{n} items imported"),
+    "batch.pick": ("批次", "Batch"), "batch.pdf": ("生成 PDF 报告", "Make the PDF report"),
     "state": ("状态", "State"), "source": ("来源", "Source"), "category": ("类别", "Category"),
     "subdistrict": ("街道/镇", "Sub-district"), "overdue_only": ("只看逾期", "Overdue only"),
     "batch": ("整改任务批次", "Task batch"), "all": ("全部", "All"),
@@ -409,6 +415,57 @@ def record_page(st_, records: list[dict]) -> None:
         history(st_, rec)
 
 
+def batch_page(st_) -> None:
+    """整改任务清单: import one from Excel, see a batch's items and progress, export Excel and PDF."""
+    from gislib.dataset import load_layer
+    from gislib.patrols.repo import PatrolRepo
+    from gislib.problems import batches
+
+    repo = PatrolRepo(st_)
+    with st.expander(L("batch.import"), expanded=not repo.batches()), st.form("batch_import"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input(L("batch.code"), placeholder="DC-2026-02")
+        name = c2.text_input(L("batch.name"), placeholder="2026年第二轮督察反馈问题整改任务清单")
+        c3, c4 = st.columns(2)
+        issued = c3.date_input(L("batch.issued"), value=today(), max_value=today())
+        by = c4.text_input(L("batch.by"))
+        upload = st.file_uploader("Excel / CSV", type=["xlsx", "csv"], key="batch_file")
+        go = st.form_submit_button(L("batch.go"), type="primary")
+    if go and upload is not None:
+        try:
+            made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
+                                              "issued_by": by.strip() or None},
+                                        batches.read_items(upload.getvalue(), upload.name), acting_user(),
+                                        rivers=load_layer("rivers"))
+        except HetuError as exc:
+            st.error(f"{L('refused')}: {exc}")
+        else:
+            st.success(L("batch.done", n=len(made)))
+    all_batches = repo.batches()
+    if not all_batches:
+        return
+    pick = st.selectbox(L("batch.pick"), [b["code"] for b in all_batches],
+                        format_func=lambda c: f"{c} · {next(b['name'] for b in all_batches if b['code'] == c)}")
+    batch = repo.batch(pick)
+    items, day = batches.batch_items(st_, pick), today()
+    prog = batches.batch_progress(items, day)
+    cols = st.columns(5)
+    for col, (k, zh, en) in zip(cols, (("items", "总项数", "Items"), ("已销号", "已销号", "Closed"),
+                                       ("待核查", "待核查", "Awaiting check"), ("整改中", "整改中", "Being fixed"),
+                                       ("overdue", "逾期", "Overdue"))):
+        col.metric(localized((zh, en)), prog[k])
+    st.progress(prog["closed_share"], text=f"{localized(('销号率', 'closed'))} {prog['closed_share']:.0%}")
+    st.dataframe(pd.DataFrame(batches.table_rows(items, day), columns=[h for _, h in batches.BATCH_COLUMNS]),
+                 hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), f"{pick}_整改任务清单.xlsx",
+                       icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if c2.button(L("batch.pdf"), icon=":material/picture_as_pdf:"):
+        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), f"{pick}_整改进展报告.pdf",
+                           mime="application/pdf")
+
+
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
@@ -425,12 +482,14 @@ def main() -> None:
     if "problems_mode" not in st.session_state:
         st.session_state["problems_mode"] = "new" if (qp.get("new") or qp.get("lon")) else (
             "record" if qp.get("code") else "list")
-    mode = st.radio("view", ["list", "record", "new"], key="problems_mode", horizontal=True,
+    mode = st.radio("view", ["list", "record", "new", "batches"], key="problems_mode", horizontal=True,
                     label_visibility="collapsed", format_func=lambda m: L(f"mode.{m}"))
     if mode == "list":
         problem_list(st_, records)
     elif mode == "new":
         new_problem(st_)
+    elif mode == "batches":
+        batch_page(st_)
     elif records:
         record_page(st_, records)
     st.caption(f"{DEMO_MARK} · {current_name()} · {localized(('日期按北京时间', 'dates in Asia/Shanghai'))}")

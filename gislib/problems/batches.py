@@ -150,13 +150,13 @@ BATCH_COLUMNS = (("item_no", "序号"), ("code", "问题编号"), ("name", "问�
                  ("closed_date", "销号日期"), ("on_time", "按期"))
 
 
-def _rows(items: list[dict[str, Any]], today: dt.date) -> list[list[Any]]:
+def table_rows(items: list[dict[str, Any]], today: dt.date) -> list[list[Any]]:
     return [[{**problem_row(r, today), "progress": progress_label(r)}.get(k, "") for k, _ in BATCH_COLUMNS]
             for r in items]
 
 
 def batch_workbook(batch: dict[str, Any], items: list[dict[str, Any]], today: dt.date) -> bytes:
-    return workbook_bytes([h for _, h in BATCH_COLUMNS], _rows(items, today), "整改任务清单",
+    return workbook_bytes([h for _, h in BATCH_COLUMNS], table_rows(items, today), "整改任务清单",
                           note=f"{batch['name']} · 下发 {batch.get('issued_date')} · 统计至 {today}")
 
 
@@ -166,5 +166,5 @@ def batch_pdf(batch: dict[str, Any], items: list[dict[str, Any]], today: dt.date
              f"统计至 {today}: 共 {p['items']} 项，已销号 {p['已销号']} 项 (其中按期 {p['closed_on_time']} 项)，"
              f"待核查 {p['待核查']} 项，整改中 {p['整改中']} 项，未交办 {p['未交办']} 项，逾期 {p['overdue']} 项；"
              f"销号率 {p['closed_share']:.0%}。"]
-    return pdf_report(f"{batch['name']} 整改进展报告", lines, [h for _, h in BATCH_COLUMNS], _rows(items, today),
+    return pdf_report(f"{batch['name']} 整改进展报告", lines, [h for _, h in BATCH_COLUMNS], table_rows(items, today),
                       [8, 18, 50, 30, 50, 18, 12, 8, 18, 8])
