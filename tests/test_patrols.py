@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from gislib.crs import from_wgs84, to_wgs84, wgs84_to_gcj02
+from gislib.crs import to_wgs84, wgs84_to_gcj02
 from gislib.errors import DataError, ValidationError
 from gislib.network import METRIC_CRS, build_network
 from gislib.patrols import frequency
