@@ -146,11 +146,22 @@ def test_problem_is_snapped_to_subdistrict_and_river_stretch(store):
 
 def test_problem_from_a_failing_section_or_a_dust_alert_is_prefilled(store):
     section = {"code": "PTDM003", "name": "桃浦河某桥", "river": "桃浦河", "subdistrict": "桃浦镇", "lon": 121.39, "lat": 31.27}
-    pre = svc.prefill_from_section(section, "2026-10", "劣Ⅴ", "Ⅳ", "氨氮(1.8)")
+    store.create("sections", {**section, "target_class": "IV"}, "officer:a")
+    store.create("dust", {"code": "GD-07", "name": "某地块工地", "lon": 121.36, "lat": 31.24}, "officer:a")
+    pre = svc.prefill_from_section(section, "2026-10", "劣V", "IV", "氨氮(1.8)")
     p = svc.create_problem(store, pre, "officer:a", locate_ctx=False)
     assert (p["source"], p["category"], p["links"], p["river"]) == ("监测预警", "黑臭", {"sections": "PTDM003"}, "桃浦河")
-    assert p["alert"]["text"] == "2026-10: 劣Ⅴ 类 (目标 Ⅳ) 氨氮(1.8)"
+    assert p["alert"]["text"] == "2026-10: 劣V 类 (目标 IV) 氨氮(1.8)"
     site = {"code": "GD-07", "name": "某地块工地", "subdistrict": "长征镇", "lon": 121.36, "lat": 31.24}
     d = svc.create_problem(store, svc.prefill_from_dust(site, "2026-11-20", 412), "officer:a", locate_ctx=False)
     assert (d["category"], d["links"], d["lon"]) == ("扬尘", {"dust": "GD-07"}, 121.36)
     assert "PM10 最高 412" in d["alert"]["text"]
+
+
+def test_links_must_name_existing_records(store):
+    store.create("outfalls", {"code": "PT-0099", "name": "示例排口", "type_l2": "城镇雨洪排口", "lon": 121.4,
+                              "lat": 31.25}, "officer:a")
+    p = _new(store, category="排口", links={"outfalls": "PT-0099"})
+    assert p["links"] == {"outfalls": "PT-0099"}
+    with pytest.raises(ValidationError, match="PT-9999"):
+        _new(store, links={"outfalls": "PT-9999"})

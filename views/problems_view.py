@@ -63,6 +63,7 @@ TEXT = {
 }
 SOURCE_EN = {"巡河发现": "Patrol", "12345": "12345 hotline", "信访": "Petition (信访)", "区长热线": "Mayor's hotline",
              "督察反馈": "Inspection feedback", "监测预警": "Monitoring alert", "执法检查": "Enforcement"}
+LINK_LABELS = {"": "—", "outfalls": "排口 Outfall", "plots": "地块 Plot", "sections": "断面 Section", "dust": "工地 Dust site"}
 CATEGORY_EN = {"排口": "Outfall", "河面漂浮物": "Floating litter", "黑臭": "Black-odorous water",
                "违法排放": "Illegal discharge", "扬尘": "Dust", "固废": "Solid waste", "其他": "Other"}
 
@@ -223,12 +224,19 @@ def new_problem(st_) -> None:
         ticket = c4.text_input(L("ticket_no"))
         lon = c5.number_input(L("lon"), value=None, format="%.6f", key="new_lon")
         lat = c6.number_input(L("lat"), value=None, format="%.6f", key="new_lat")
+        c7, c8 = st.columns(2)
+        link_layer = c7.selectbox(L("links"), ["", "outfalls", "plots", "sections", "dust"],
+                                  format_func=lambda k: LINK_LABELS.get(k, k))
+        link_code = c8.text_input(localized(("关联对象编码", "Linked record code")), placeholder="PT-0012")
         desc = st.text_area(L("description"), value=pre.get("description", ""))
         photos = st.file_uploader(L("photos"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
         ok = st.form_submit_button(L("create"), type="primary")
     if not ok:
         return
-    fields = {**{k: v for k, v in pre.items() if k in ("alert", "links", "river", "subdistrict")},
+    links = dict(pre.get("links") or {})
+    if link_layer and link_code.strip():
+        links[link_layer] = link_code.strip()
+    fields = {**{k: v for k, v in pre.items() if k in ("alert", "river", "subdistrict")}, "links": links or None,
               "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
               "lon": lon, "lat": lat, "description": desc.strip(), "reporter": acting_user()}
     try:

@@ -39,6 +39,7 @@ def create_problem(store: Store, fields: dict[str, Any], user: str, *, locate_ct
     ``locate.Context`` (default: the current data set's); pass ``False`` to skip locating.
     """
     rec = {k: v for k, v in fields.items() if v not in (None, "")}
+    check_links(store, rec.get("links") or {})
     found = model.parse_date(rec.get("found_date")) or today_shanghai()
     rec["found_date"] = found.isoformat()
     rec.setdefault("code", next_code(store, found.year))
@@ -56,6 +57,19 @@ def create_problem(store: Store, fields: dict[str, Any], user: str, *, locate_ct
         due = model.reply_due(rec, load_config()["complaint_reply_working_days"])
         rec.setdefault("reply_due", due.isoformat() if due else None)
     return store.create(LAYER, rec, user)
+
+
+def check_links(store: Store, links: dict[str, Any]) -> None:
+    """ValidationError unless every linked record ({layer: code}) exists in the store."""
+    from gislib.errors import NotFoundError
+
+    for layer, code in links.items():
+        if layer not in model.LINK_LAYERS:
+            raise ValidationError(f"关联对象图层 {layer!r} 无效; 可选: {'、'.join(model.LINK_LAYERS)}", field="links")
+        try:
+            store.get(layer, str(code))
+        except NotFoundError as exc:
+            raise ValidationError(f"关联的 {layer} 记录 {code!r} 不存在: check the code", field="links") from exc
 
 
 def assign(store: Store, code: str, user: str, date: Any, unit: str, measures: str, deadline: Any,
@@ -152,7 +166,7 @@ def prefill_from_section(section: dict[str, Any], month: str, cls: str, target: 
                          pollutants: str = "") -> dict[str, Any]:
     """A 监测预警 problem pre-filled from a section that missed its target class in ``month``."""
     name = section.get("name") or section.get("code")
-    return {"name": f"{name} {month} 水质 {cls} 类, 未达 {target} 类目标", "category": "黑臭" if cls == "劣Ⅴ" else "其他",
+    return {"name": f"{name} {month} 水质 {cls} 类, 未达 {target} 类目标", "category": "黑臭" if cls in ("劣V", "劣Ⅴ") else "其他",
             "source": "监测预警", "alert": {"layer": "sections", "code": section.get("code"),
                                          "text": f"{month}: {cls} 类 (目标 {target}) {pollutants}".strip()},
             "links": {"sections": section.get("code")}, "lon": section.get("lon"), "lat": section.get("lat"),
