@@ -217,6 +217,8 @@ def _seed_problems(store, rng, ctx, today: dt.date, outfalls, sections, dust) ->
             fields["ticket_no"] = f"{'SH' if source == '12345' else 'XF' if source == '信访' else 'QZ'}{found:%Y%m%d}{i:04d}"
         if source == "巡河发现":
             fields["reporter"] = CHIEFS[int(rng.integers(len(CHIEFS)))]["name"]
+        links = {k: v for k, v in (fields.get("links") or {}).items() if store.list(k, text=str(v))}
+        fields["links"] = links or None  # a store opened without the seeded records keeps no dangling link
         rec = svc.create_problem(store, fields, SEED_USER, locate_ctx=ctx.locate)
         unit = UNITS.get(rec.get("subdistrict") or "", "区水务所")
         stall = today if rng.random() > 0.12 else found + dt.timedelta(days=int(rng.integers(0, 20)))
