@@ -108,6 +108,12 @@ class ProblemsLayer(MapLayer):
                    linewidths=0.5, zorder=9)
 
 
+def md_text(value) -> str:
+    """User text shown literally in Streamlit Markdown (no links, emphasis or HTML from what people typed)."""
+    text = str(value).replace("\n", " ")
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
+
+
 def district_map(basemap: str = "offline", dataset: str | None = None):
     """A small map of the district (basemap + outline, Leaflet served by the app) for picking points
     and showing tracks on the problem and patrol pages."""

@@ -165,3 +165,17 @@ def test_links_must_name_existing_records(store):
     assert p["links"] == {"outfalls": "PT-0099"}
     with pytest.raises(ValidationError, match="PT-9999"):
         _new(store, links={"outfalls": "PT-9999"})
+
+
+def test_user_text_is_shown_literally_on_pages_and_in_map_popups():
+    import geopandas as gpd
+
+    from layers.problems import ProblemsLayer, md_text
+
+    assert md_text("[点我](http://x.cn) **粗** <b>") == r"\[点我\]\(http\://x\.cn\) \*\*粗\*\* \<b\>"
+    gdf = gpd.GeoDataFrame({"code": ["WT1"], "name": ["<img src=x onerror=alert(1)>"], "category": ["其他"],
+                            "source": ["12345"], "state": ["已登记"], "subdistrict": [""], "river": [""],
+                            "responsible_unit": [""], "deadline": [""], "overdue": [False]},
+                           geometry=gpd.points_from_xy([121.4], [31.25]), crs="EPSG:4326")
+    styled = ProblemsLayer().styled(gdf)
+    assert styled["_name"].iloc[0] == "&lt;img src=x onerror=alert(1)&gt;"

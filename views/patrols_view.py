@@ -23,6 +23,7 @@ from gislib.problems.config import load_config
 from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
+from layers.problems import md_text
 from views.common import demo_banner, lang, localized, usable_upload
 
 TEXT = {
@@ -203,7 +204,7 @@ def finding_form(st_, patrol: dict) -> None:
         st.rerun()
     for f in patrol["findings"]:
         if f.get("problem"):
-            st.page_link("views/problems_view.py", label=f"{f['problem']} · {f['text']}", icon=":material/flag:",
+            st.page_link("views/problems_view.py", label=f"{f['problem']} · {md_text(f['text'])}", icon=":material/flag:",
                          query_params={"code": f["problem"]})
 
 
@@ -249,7 +250,7 @@ def main() -> None:
         record_forms(st_, repo, chief)
     with right:
         if patrol:
-            st.markdown(f"**{L('latest')}** · {patrol['code']} · {patrol['date']} · {patrol.get('source_file') or ''}")
+            st.markdown(f"**{L('latest')}** · {patrol['code']} · {patrol['date']} · {md_text(patrol.get('source_file') or '')}")
             patrol_summary(patrol, rule)
             base_map(key="patrol_view_map", extra=patrol_layers(patrol), height=300)
             finding_form(st_, patrol)

@@ -16,7 +16,7 @@ from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
-from layers.problems import OVERDUE, district_map, state_label
+from layers.problems import OVERDUE, district_map, md_text, state_label
 from views.common import demo_banner, lang, localized
 
 TEXT = {
@@ -273,12 +273,6 @@ def record_fields(rec: dict) -> None:
     st.markdown("  \n".join(f"**{k}**: {md_text(v)}" for k, v in rows if v not in (None, "")))
     if rec.get("alert"):
         st.caption(f"监测预警 / alert: {rec['alert'].get('text', '')}")
-
-
-def md_text(value) -> str:
-    """User text shown literally in Markdown (no links, emphasis or HTML from what people typed)."""
-    text = str(value).replace("\n", " ")
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$:" else ch for ch in text)
 
 
 def _step(fn, *args) -> None:
