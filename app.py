@@ -14,6 +14,9 @@ st.navigation(
             st.Page("views/plots_view.py", title="污染地块 Plots", icon=":material/layers:", url_path="plots"),
             st.Page("views/dust_view.py", title="工地扬尘 Dust", icon=":material/construction:", url_path="dust"),
             st.Page("views/import_view.py", title="数据导入 Import", icon=":material/upload_file:", url_path="import"),
+            st.Page("views/problems_view.py", title="问题闭环 Problems", icon=":material/flag:", url_path="problems"),
+            st.Page("views/patrols_view.py", title="巡河 Patrols", icon=":material/directions_walk:", url_path="patrols"),
+            st.Page("views/rankings_view.py", title="红黄绿榜 Rankings", icon=":material/leaderboard:", url_path="rankings"),
             # pages: one line each, in menu order
         ],
         "系统": [

@@ -5,7 +5,9 @@ from layers.base import MapLayer
 from layers.context_layers import DistrictLayer, RiversLayer, SubdistrictsLayer
 from layers.dust import DustSitesLayer
 from layers.outfalls import OutfallsLayer
+from layers.patrol_coverage import PatrolCoverageLayer
 from layers.plots import PlotsLayer
+from layers.problems import ProblemsLayer
 from layers.sections import SectionsLayer
 
 LAYERS: tuple[MapLayer, ...] = (
@@ -13,9 +15,11 @@ LAYERS: tuple[MapLayer, ...] = (
     DistrictLayer(),
     PlotsLayer(),
     RiversLayer(),
+    PatrolCoverageLayer(),
     DustSitesLayer(),
     OutfallsLayer(),
     SectionsLayer(),
+    ProblemsLayer(),
 )
 BY_KEY: dict[str, MapLayer] = {layer.key: layer for layer in LAYERS}
 

@@ -82,8 +82,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,
                    evidence: Sequence[str] = (), expected_version: int | None = None,
-                   remediation_kind: str | None = None) -> dict[str, Any]:
-        """Move a record to ``to_state``; WorkflowError names the allowed next states."""
+                   remediation_kind: str | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Move a record to ``to_state``; WorkflowError names the allowed next states.
+
+        ``changes``: fields updated in the same step (validated and audited with it)."""
 
     def remove(self, layer: str, code: str, user: str, reason: str, date: Any = None,
                expected_version: int | None = None) -> dict[str, Any]:

@@ -142,6 +142,54 @@ CREATE INDEX import_memory_source ON import_memory (source_key, kind, updated_at
 UPDATE features SET data = json_set(data, '$.discharge_pattern', '间断排放')
 WHERE layer = 'outfalls' AND json_extract(data, '$.discharge_pattern') = '间歇排放';
 """),
+    # 30–39: 问题闭环 and 巡河 (gislib/problems, gislib/patrols). Problems themselves are records of
+    # the layer "problems" in ``features``; chiefs, patrols and task batches have their own tables.
+    (30, "river chiefs, patrols, task batches", """
+CREATE TABLE river_chiefs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('区级', '街镇级', '村居级')),
+    subdistrict TEXT,
+    rivers TEXT NOT NULL DEFAULT '[]',
+    active INTEGER NOT NULL DEFAULT 1,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE patrols (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    chief_id TEXT NOT NULL REFERENCES river_chiefs(id),
+    date TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    duration_min REAL,
+    length_m REAL NOT NULL,
+    track_wkt TEXT NOT NULL,
+    source_file TEXT,
+    source_format TEXT,
+    source_crs TEXT,
+    stretches TEXT NOT NULL DEFAULT '[]',
+    findings TEXT NOT NULL DEFAULT '[]',
+    note TEXT,
+    removed_reason TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX patrols_chief_date ON patrols (chief_id, date);
+CREATE TRIGGER patrols_no_delete BEFORE DELETE ON patrols
+BEGIN SELECT RAISE(ABORT, 'patrols are never deleted: set removed_reason instead'); END;
+CREATE TRIGGER river_chiefs_no_delete BEFORE DELETE ON river_chiefs
+BEGIN SELECT RAISE(ABORT, 'river chiefs are never deleted: set active = 0 instead'); END;
+CREATE TABLE task_batches (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    issued_by TEXT,
+    issued_date TEXT,
+    note TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""),
     # 40–49: accounts and permissions (issue 16, gislib.auth).
     (40, "users and auth_events (accounts, roles, jurisdictions, login and admin audit)", """
 CREATE TABLE users (

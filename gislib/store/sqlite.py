@@ -522,7 +522,7 @@ class SQLiteStore(Store):
     # ------------------------------------------------------------------ workflow
     def transition(self, layer: str, code: str, to_state: str, user: str, date: Any, note: str | None,
                    evidence: Sequence[str] = (), expected_version: int | None = None,
-                   remediation_kind: str | None = None) -> dict[str, Any]:
+                   remediation_kind: str | None = None, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         user = _user_name(user)
         if isinstance(evidence, str):
             evidence = [evidence]
@@ -535,10 +535,19 @@ class SQLiteStore(Store):
             else:
                 last = self._conn.execute("SELECT MAX(date) FROM transitions WHERE feature_id=?",
                                           (row["id"],)).fetchone()[0]
+                rec = self._record(row)
+                if changes:  # fields set together with the step (e.g. 交办: unit, measures, deadline)
+                    rec, errors = self._merge(row, changes)
+                    if errors:
+                        raise RecordValidationError(f"{row['code']} 有 {len(errors)} 处问题: " + "; ".join(
+                            f"{k}: {v}" for k, v in errors.items()), errors)
                 when = workflow.check_transition(
                     layer, row["state"], to_state, user, date, note, evidence, remediation_kind,
-                    last_date=parse_date(last))
-                rec = self._record(row)
+                    last_date=parse_date(last), record=rec)
+                if layer == "problems":
+                    from gislib.problems.model import on_transition
+
+                    on_transition(rec, row["state"], to_state, when)
                 rec["state"] = to_state
                 if to_state == workflow.REMEDIATION_STATE:
                     rec["remediation"] = {**(rec.get("remediation") or {}), "kind": remediation_kind}

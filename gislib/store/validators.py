@@ -28,7 +28,7 @@ from gislib.domain import (
 )
 from gislib.errors import ValidationError
 
-LAYERS: tuple[str, ...] = ("outfalls", "sections", "plots", "dust")
+LAYERS: tuple[str, ...] = ("outfalls", "sections", "plots", "dust", "problems")
 
 # Keys that live in table columns, not in the JSON ``data`` of a record.
 META_FIELDS: tuple[str, ...] = (
@@ -540,4 +540,8 @@ def validate_record(layer: str, data: dict[str, Any]) -> dict[str, str]:
         return {"layer": f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}"}
     if layer == "outfalls":
         return validate_outfall(data)
+    if layer == "problems":  # 问题闭环 (gislib/problems)
+        from gislib.problems.model import validate_problem
+
+        return validate_problem(normalize_record(layer, data))
     return _validate_generic(layer, data, point_required=layer in ("sections",))

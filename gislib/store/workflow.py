@@ -28,6 +28,7 @@ CLOSED_STATE = "已销号"
 
 INITIAL_STATE: dict[str, str] = {
     "outfalls": OUTFALL_STATES[0], "plots": PLOT_STAGES[0], "sections": ACTIVE_STATE, "dust": ACTIVE_STATE,
+    "problems": "已登记",
 }
 
 
@@ -37,6 +38,10 @@ def layer_states(layer: str) -> tuple[str, ...]:
         return OUTFALL_STATES
     if layer == "plots":
         return PLOT_STAGES + (REMOVED_STATE,)
+    if layer == "problems":
+        from gislib.problems.model import STATES
+
+        return STATES
     if layer in LAYERS:
         return (ACTIVE_STATE, REMOVED_STATE)
     raise ValidationError(f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}", field="layer")
@@ -50,6 +55,10 @@ def allowed_transitions(layer: str, state: str) -> tuple[str, ...]:
         return allowed_outfall_transitions(state)
     if layer == "plots":
         return PLOT_TRANSITIONS[state] + (REMOVED_STATE,)
+    if layer == "problems":
+        from gislib.problems.model import allowed_transitions as problem_next
+
+        return problem_next(state)
     return (REMOVED_STATE,)
 
 
@@ -64,6 +73,7 @@ def check_transition(
     remediation_kind: str | None = None,
     last_date: dt.date | None = None,
     today: dt.date | None = None,
+    record: dict[str, Any] | None = None,
 ) -> dt.date:
     """Raise WorkflowError/ValidationError unless the transition is allowed; return its date."""
     allowed = allowed_transitions(layer, from_state)
@@ -91,11 +101,20 @@ def check_transition(
     if layer == "outfalls" and to_state == REMEDIATION_STATE and remediation_kind not in REMEDIATION_KINDS:
         raise ValidationError(
             f"进入整治中必须选择整治方式; 可选: {'、'.join(REMEDIATION_KINDS)}", field="remediation_kind")
+    if layer == "problems":  # 交办/申请销号/退回/重新打开 rules (``record``: the record after the step)
+        from gislib.problems.model import check_transition as problem_rules
+
+        problem_rules(from_state, to_state, record or {}, when, note, evidence)
     return when
 
 
 def is_overdue(record: dict[str, Any], today: dt.date) -> bool:
-    """True for an outfall in 整治中 whose remediation deadline is before ``today``."""
+    """True for an outfall in 整治中 whose remediation deadline is before ``today``
+    (for problems: assigned or under rectification past the deadline)."""
+    if record.get("layer") == "problems":
+        from gislib.problems.model import is_overdue as problem_overdue
+
+        return problem_overdue(record, today)
     if record.get("state") != REMEDIATION_STATE:
         return False
     deadline = parse_date((record.get("remediation") or {}).get("deadline"))

@@ -1,0 +1,271 @@
+"""巡河: a river chief records a patrol (GPX/KML/KMZ track or points tapped on the map), sees the stretches it
+covered, turns a finding into a problem with one tap, and sees their patrol count against the required frequency."""
+from __future__ import annotations
+
+import datetime as dt
+
+import folium
+import pandas as pd
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gislib.catalog import store
+from gislib.dataset import current_name
+from gislib.domain import DEMO_MARK
+from gislib.errors import HetuError
+from gislib.patrols import frequency
+from gislib.patrols.repo import PatrolRepo
+from gislib.patrols.service import finding_to_problem, record_patrol
+from gislib.patrols.tracks import points_track, read_track
+from gislib.problems import model
+from gislib.problems.config import load_config
+from gislib.problems.locate import dataset_context
+from gislib.problems.rankings import months_back
+from gislib.problems.service import today_shanghai
+from layers.problems import md_text
+from views.common import demo_banner, lang, localized, usable_upload
+
+TEXT = {
+    "title": ("巡河", "River patrols"), "chief": ("河长", "River chief"),
+    "upload": ("上传轨迹（GPX / KML / KMZ）", "Upload a track (GPX / KML / KMZ)"),
+    "tap": ("或在地图上依次点选巡河路线", "Or tap the route on the map, point by point"),
+    "crs": ("坐标系", "Coordinates"), "date": ("巡河日期（轨迹无时间时必填）", "Date (needed when the track has no times)"),
+    "start": ("开始时间", "Start time"), "end": ("结束时间", "End time"), "note": ("备注", "Note"),
+    "save": ("保存巡河记录", "Save the patrol"), "save_tap": ("保存点选轨迹", "Save the tapped route"),
+    "clear": ("清除点选", "Clear points"), "saved": ("已保存巡河记录", "Patrol saved"),
+    "refused": ("未能保存", "Not saved"), "length": ("长度", "Length"), "duration": ("时长", "Duration"),
+    "stretches": ("覆盖河段", "Stretches covered"), "counts": ("计入频次", "Counts"),
+    "finding": ("发现问题 → 一键转为问题", "A finding → a problem in one tap"),
+    "finding_text": ("发现的问题", "What was found"), "category": ("类别", "Category"),
+    "photo": ("现场照片", "Photo"), "to_problem": ("转为问题", "Make it a problem"),
+    "made": ("已登记问题", "Problem registered"), "open": ("打开问题档案", "Open the problem"),
+    "frequency": ("巡河频次", "Patrol frequency"), "all_chiefs": ("本月全部河长", "All chiefs this month"),
+    "patrols": ("巡河记录", "Patrols"), "latest": ("本次巡河", "This patrol"),
+    "rule": ("规则", "Rule"), "tapped": ("已点选 {n} 个点", "{n} points tapped"),
+    "no_patrol": ("还没有巡河记录。", "No patrol yet."),
+}
+CRS_CHOICES = {"auto": ("自动（按文件名识别高德/百度）", "Auto (Amap/Baidu from the file name)"),
+               "wgs84": ("WGS84（GPS 原始）", "WGS84 (raw GPS)"), "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
+               "bd09": ("BD-09（百度）", "BD-09 (Baidu)")}
+PERIOD = {"week": ("每周", "weekly"), "month": ("每月", "monthly"), "quarter": ("每季度", "quarterly")}
+
+
+def L(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
+
+
+def acting_user() -> str:
+    return st.session_state.get("user", "officer:demo")
+
+
+@st.cache_resource(show_spinner=False)
+def _seeded(dataset: str) -> bool:
+    from gislib.demo.problems import ensure_demo
+
+    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+        return ensure_demo(store(), dataset)
+
+
+def rule_text(rule: dict) -> str:
+    per = localized(PERIOD[rule["period"]])
+    if lang() == "zh":
+        return f"{per}至少 {rule['min_count']} 次，每次 ≥ {rule['min_minutes']} 分钟、≥ {rule['min_km']} km"
+    return f"{per}, at least {rule['min_count']}; each ≥ {rule['min_minutes']} min and ≥ {rule['min_km']} km"
+
+
+def pick_chief(repo: PatrolRepo) -> dict:
+    chiefs = repo.chiefs()
+    user = acting_user()
+    names = [c["name"] for c in chiefs]
+    mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
+    idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
+                       format_func=lambda i: f"{names[i]} · {chiefs[i]['level']} · {chiefs[i].get('subdistrict') or '全区'}")
+    return chiefs[idx]
+
+
+def base_map(height: int = 330, key: str = "patrol_map", extra=None, click: bool = False):
+    from layers.problems import district_map
+
+    fmap = district_map(st.session_state.get("basemap", "offline"))
+    bounds = None
+    for element, b in (extra or []):
+        element.add_to(fmap)
+        bounds = b or bounds
+    if bounds:
+        fmap.fit_bounds(bounds)
+    return st_folium(fmap, key=key, height=height, use_container_width=True,
+                     returned_objects=["last_clicked"] if click else [])
+
+
+def patrol_layers(patrol: dict) -> list:
+    """The track (blue) and the stretches it covered (green) as folium elements with their bounds."""
+    track = shapely.from_wkt(patrol["track_wkt"])
+    net = dataset_context().network
+    covered = [net.edge_geom[i] for i in patrol["stretches"]]
+    out = []
+    if covered:
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame(geometry=covered, crs="EPSG:4549").to_crs(4326)
+        out.append((folium.GeoJson(gdf.to_json(), style_function=lambda f: {"color": "#1a9641", "weight": 7, "opacity": 0.7}), None))
+    minx, miny, maxx, maxy = track.bounds
+    out.append((folium.GeoJson(shapely.to_geojson(track), style_function=lambda f: {"color": "#2b6cb0", "weight": 3}),
+                [[miny, minx], [maxy, maxx]]))
+    return out
+
+
+def patrol_summary(patrol: dict, rule: dict) -> None:
+    ok, why = frequency.counts(patrol, rule)
+    c = st.columns(4)
+    c[0].metric(L("length"), f"{patrol['length_m'] / 1000:.2f} km")
+    c[1].metric(L("duration"), "—" if patrol["duration_min"] is None else f"{patrol['duration_min']:.0f} min")
+    c[2].metric(L("stretches"), len(patrol["stretches"]))
+    c[3].metric(L("counts"), "✓" if ok else "✗")
+    if not ok:
+        st.caption(why)
+
+
+def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
+    user = acting_user()
+    with st.form("track_upload", clear_on_submit=False):
+        upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
+        c1, c2 = st.columns(2)
+        crs = c1.selectbox(L("crs"), list(CRS_CHOICES), format_func=lambda k: localized(CRS_CHOICES[k]))
+        day = c2.date_input(L("date"), value=today_shanghai(), max_value=today_shanghai())
+        c3, c4 = st.columns(2)
+        start = c3.time_input(L("start"), value=None)
+        end = c4.time_input(L("end"), value=None)
+        note = st.text_input(L("note"))
+        go = st.form_submit_button(L("save"), type="primary")
+    if go and usable_upload(upload):
+        _save(lambda: record_patrol(st_, read_track(upload.getvalue(), upload.name, crs), chief["id"], user, date=day,
+                                    started_at=_at(day, start), ended_at=_at(day, end), note=note or None,
+                                    source_file=upload.name))
+    taps = st.session_state.setdefault("taps", [])
+    st.caption(L("tap") + " · " + L("tapped", n=len(taps)))
+    extra = []
+    if len(taps) >= 2:
+        extra.append((folium.PolyLine([(b, a) for a, b in taps], color="#2b6cb0", weight=3), None))
+    for a, b in taps:
+        extra.append((folium.CircleMarker((b, a), radius=4, color="#2b6cb0", fill=True), None))
+    out = base_map(key="tap_map", extra=extra, click=True)
+    clicked = (out or {}).get("last_clicked")
+    if clicked and (clicked["lng"], clicked["lat"]) != st.session_state.get("last_tap"):
+        st.session_state["last_tap"] = (clicked["lng"], clicked["lat"])
+        taps.append((clicked["lng"], clicked["lat"]))
+        st.rerun()
+    c1, c2 = st.columns(2)
+    if c1.button(L("save_tap"), disabled=len(taps) < 2):
+        _save(lambda: record_patrol(st_, points_track(taps), chief["id"], user, date=today_shanghai()))
+        st.session_state["taps"] = []
+    if c2.button(L("clear")):
+        st.session_state["taps"] = []
+        st.rerun()
+
+
+def _at(day: dt.date, t: dt.time | None) -> dt.datetime | None:
+    from zoneinfo import ZoneInfo
+
+    return None if t is None else dt.datetime.combine(day, t, ZoneInfo("Asia/Shanghai"))
+
+
+def _save(fn) -> None:
+    try:
+        patrol = fn()
+    except HetuError as exc:
+        st.error(f"{L('refused')}: {exc}")
+        return
+    st.session_state["patrol_current"] = patrol["code"]
+    st.session_state["patrols_flash"] = f"{L('saved')} {patrol['code']}"
+    st.rerun()
+
+
+def finding_form(st_, patrol: dict) -> None:
+    st.markdown(f"**{L('finding')}**")
+    track = shapely.from_wkt(patrol["track_wkt"])
+    end = shapely.get_point(track.geoms[-1], -1) if hasattr(track, "geoms") else shapely.get_point(track, -1)
+    with st.form("finding", clear_on_submit=True):
+        text = st.text_input(L("finding_text"))
+        c1, c2, c3 = st.columns(3)
+        cat = c1.selectbox(L("category"), model.CATEGORIES)
+        lon = c2.number_input("lon", value=round(end.x, 6), format="%.6f")
+        lat = c3.number_input("lat", value=round(end.y, 6), format="%.6f")
+        photo = st.file_uploader(L("photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="finding_photo")
+        go = st.form_submit_button(L("to_problem"), type="primary")
+    if go:
+        try:
+            rec = finding_to_problem(st_, patrol["code"], {"text": text, "category": cat, "lon": lon, "lat": lat},
+                                     acting_user(), [(p.name, p.getvalue()) for p in photo or []])
+        except HetuError as exc:
+            st.error(f"{L('refused')}: {exc}")
+            return
+        st.session_state["patrols_flash"] = f"{L('made')} {rec['code']}"
+        st.rerun()
+    for f in patrol["findings"]:
+        if f.get("problem"):
+            st.page_link("views/problems_view.py", label=f"{f['problem']} · {md_text(f['text'])}", icon=":material/flag:",
+                         query_params={"code": f["problem"]})
+
+
+def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
+    cfg = load_config()
+    rules, today = cfg["patrol_rules"], today_shanghai()
+    patrols = repo.patrols()
+    st.markdown(f"**{L('frequency')}** · {L('rule')} ({chief['level']}): {rule_text(rules[chief['level']])}")
+    zh = lang() == "zh"
+    rows = [frequency.chief_month(chief, patrols, rules, m, today) for m in reversed(months_back(today, 6))]
+    st.dataframe(pd.DataFrame([{
+        ("月份" if zh else "Month"): r["month"], ("巡河次数" if zh else "Patrols"): r["patrols"],
+        ("有效次数" if zh else "Counted"): r["valid"],
+        ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
+        ("是否达标" if zh else "Met"): "—" if r["met"] is None else ("✓" if r["met"] else "✗"),
+    } for r in rows]), hide_index=True, width="stretch")
+    with st.expander(L("all_chiefs")):
+        month = today.strftime("%Y-%m")
+        st.dataframe(pd.DataFrame([{
+            ("河长" if zh else "Chief"): r["name"], ("级别" if zh else "Level"): r["level"],
+            ("街镇" if zh else "Sub-district"): r["subdistrict"] or "全区", ("巡河次数" if zh else "Patrols"): r["patrols"],
+            ("有效" if zh else "Counted"): r["valid"], ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
+        } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in repo.chiefs())]),
+            hide_index=True, width="stretch")
+
+
+def main() -> None:
+    st.markdown(f"### {L('title')}")
+    demo_banner()
+    _seeded(current_name())
+    flash = st.session_state.pop("patrols_flash", None)
+    if flash:
+        st.success(flash)
+    st_ = store()
+    repo = PatrolRepo(st_)
+    chief = pick_chief(repo)
+    rule = load_config()["patrol_rules"][chief["level"]]
+    mine = repo.patrols(chief_id=chief["id"])
+    current = st.session_state.get("patrol_current")
+    patrol = next((p for p in mine if p["code"] == current), mine[-1] if mine else None)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        record_forms(st_, repo, chief)
+    with right:
+        if patrol:
+            st.markdown(f"**{L('latest')}** · {patrol['code']} · {patrol['date']} · {md_text(patrol.get('source_file') or '')}")
+            patrol_summary(patrol, rule)
+            base_map(key="patrol_view_map", extra=patrol_layers(patrol), height=300)
+            finding_form(st_, patrol)
+        else:
+            st.info(L("no_patrol"))
+        frequency_tables(repo, chief)
+    with st.expander(L("patrols")):
+        zh = lang() == "zh"
+        st.dataframe(pd.DataFrame([{
+            ("编号" if zh else "No."): p["code"], ("日期" if zh else "Date"): p["date"],
+            ("长度 km" if zh else "km"): round(p["length_m"] / 1000, 2), ("时长 min" if zh else "min"): p["duration_min"],
+            (L("stretches")): len(p["stretches"]), (L("counts")): "✓" if frequency.counts(p, rule)[0] else "✗",
+            ("来源" if zh else "Source"): p.get("source_file") or p.get("source_format"),
+        } for p in reversed(mine)]), hide_index=True, width="stretch")
+    st.caption(f"{DEMO_MARK} · {localized(('长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间', 'lengths in EPSG:4549; times in Asia/Shanghai'))}")
+
+
+main()

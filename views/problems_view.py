@@ -1,0 +1,500 @@
+"""问题闭环: the problem list, a new problem (from a map point, a failing section or a dust alert, pre-filled),
+and one problem's record: its rectification steps, evidence photos, complaint reply, spot checks, history."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gislib.catalog import store
+from gislib.dataset import current_name
+from gislib.domain import DEMO_MARK
+from gislib.errors import HetuError
+from gislib.problems import model
+from gislib.problems import service as svc
+from layers.problems import OVERDUE, district_map, md_text, state_label
+from views.common import demo_banner, lang, localized
+
+TEXT = {
+    "title": ("问题闭环", "Problems and rectification"),
+    "mode.list": ("问题清单", "Problem list"), "mode.record": ("问题档案", "Problem record"),
+    "mode.new": ("登记新问题", "Register a problem"), "mode.batches": ("整改任务清单", "Task lists"),
+    "batch.import": ("导入整改任务清单（Excel：序号、问题、类别、经度/纬度或河道、责任单位、整改措施、整改时限）",
+                     "Import a task list (Excel: 序号, 问题, 类别, 经度/纬度 or 河道, 责任单位, 整改措施, 整改时限)"),
+    "batch.code": ("批次编号", "Batch code"), "batch.name": ("批次名称", "Batch name"),
+    "batch.issued": ("下发日期", "Issued on"), "batch.by": ("下发单位", "Issued by"),
+    "batch.go": ("导入", "Import"), "batch.done": ("已导入 {n} 项", "{n} items imported"),
+    "batch.pick": ("批次", "Batch"), "batch.pdf": ("生成 PDF 报告", "Make the PDF report"),
+    "state": ("状态", "State"), "source": ("来源", "Source"), "category": ("类别", "Category"),
+    "subdistrict": ("街道/镇", "Sub-district"), "overdue_only": ("只看逾期", "Overdue only"),
+    "batch": ("整改任务批次", "Task batch"), "all": ("全部", "All"),
+    "name": ("问题标题", "Title"), "description": ("问题描述", "Description"),
+    "found_date": ("发现/受理日期", "Found / received on"), "ticket_no": ("工单/信访编号", "Ticket no."),
+    "lon": ("经度 (WGS84)", "Longitude (WGS84)"), "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
+    "photos": ("现场照片", "Photos"), "create": ("登记问题", "Register"),
+    "click_map": ("在地图上点击问题位置（或直接输入经纬度）", "Click the problem's place on the map (or type the coordinates)"),
+    "prefill": ("从监测预警预填", "Pre-fill from a monitoring alert"),
+    "prefill.none": ("不预填", "No pre-fill"),
+    "created": ("已登记问题", "Problem registered"),
+    "problem": ("问题", "Problem"), "where": ("位置", "Where"), "river": ("河道", "River"),
+    "stretch": ("河段编号", "Stretch id"), "links": ("关联对象", "Linked records"),
+    "unit": ("责任单位", "Responsible unit"), "measures": ("整改措施", "Measures"),
+    "deadline": ("整改时限", "Deadline"), "date": ("日期", "Date"), "note": ("说明", "Note"),
+    "assign": ("交办", "Assign"), "start": ("开始整改", "Start rectification"),
+    "progress": ("报送进展", "Report progress"), "progress_text": ("进展情况", "Progress"),
+    "request": ("申请销号", "Request closure"), "evidence": ("整改佐证（照片/文件，必填）", "Evidence (photos/files, required)"),
+    "verify": ("核查", "Verify"), "pass": ("核查通过，销号", "Verified: close"),
+    "return": ("退回重新整改", "Send back"), "reason": ("核查意见 / 退回原因", "Verification note / reason to send back"),
+    "spot": ("抽查", "Spot check"), "spot_ok": ("抽查合格", "Passed"), "spot_fail": ("抽查不合格（重新打开）", "Failed (reopens)"),
+    "interview": ("约谈", "Interview (约谈)"), "who": ("约谈对象", "Who was interviewed"),
+    "reply": ("答复", "Reply"), "reply_text": ("答复内容", "Reply text"), "reply_due": ("答复期限", "Reply due"),
+    "withdraw": ("撤销（重复/无效）", "Withdraw (duplicate/invalid)"),
+    "submit": ("提交", "Submit"), "done": ("已完成", "Done"), "refused": ("未能保存", "Not saved"),
+    "history": ("流转记录", "Steps"), "audit": ("修改记录（审计）", "Change log (audit)"),
+    "attachments": ("照片与佐证", "Photos and evidence"), "add_photo": ("补充照片", "Add photos"),
+    "overdue_warn": ("已逾期：整改时限 {deadline}，已超 {days} 天", "Overdue: deadline {deadline}, {days} days late"),
+    "count": ("共 {n} 条，逾期 {o} 条", "{n} problems, {o} overdue"),
+    "export": ("导出 Excel", "Export Excel"), "none": ("没有符合条件的问题。", "No problem matches."),
+    "progress_rows": ("整改进展", "Progress reports"), "spot_rows": ("抽查与约谈", "Spot checks and interviews"),
+}
+SOURCE_EN = {"巡河发现": "Patrol", "12345": "12345 hotline", "信访": "Petition (信访)", "区长热线": "Mayor's hotline",
+             "督察反馈": "Inspection feedback", "监测预警": "Monitoring alert", "执法检查": "Enforcement"}
+LINK_LABELS = {"": "—", "outfalls": "排口 Outfall", "plots": "地块 Plot", "sections": "断面 Section", "dust": "工地 Dust site"}
+CATEGORY_EN = {"排口": "Outfall", "河面漂浮物": "Floating litter", "黑臭": "Black-odorous water",
+               "违法排放": "Illegal discharge", "扬尘": "Dust", "固废": "Solid waste", "其他": "Other"}
+
+
+def L(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
+
+
+def label(value: str, table: dict[str, str]) -> str:
+    return value if lang() == "zh" or not value else f"{table.get(value, value)} ({value})"
+
+
+def acting_user() -> str:
+    return st.session_state.get("user", "officer:demo")
+
+
+def today() -> dt.date:
+    return svc.today_shanghai()
+
+
+@st.cache_resource(show_spinner=False)
+def _seeded(dataset: str) -> bool:
+    from gislib.demo.problems import ensure_demo
+
+    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+        return ensure_demo(store(), dataset)
+
+
+def badge(state: str, overdue: bool = False) -> str:
+    color = model.STATE_COLORS.get(state, "#969696")
+    ring = f"outline:3px solid #d7191c;" if overdue else ""
+    text = state_label(state, lang()) + (f" · {state_label(OVERDUE, lang())}" if overdue else "")
+    return (f"<span style='background:{color};color:#fff;padding:2px 10px;border-radius:10px;{ring}"
+            f"font-weight:600;white-space:nowrap'>{text}</span>")
+
+
+# --------------------------------------------------------------------------- list
+def problem_rows(records: list[dict], day: dt.date) -> pd.DataFrame:
+    zh = lang() == "zh"
+    return pd.DataFrame([{
+        ("编号" if zh else "No."): r["code"], ("问题" if zh else "Problem"): r.get("name", ""),
+        L("state"): state_label(r["state"], lang()), ("逾期" if zh else "Overdue"): "⚠" if model.is_overdue(r, day) else "",
+        L("category"): label(r.get("category", ""), CATEGORY_EN), L("source"): label(r.get("source", ""), SOURCE_EN),
+        L("subdistrict"): r.get("subdistrict", ""), L("river"): r.get("river", ""),
+        L("found_date"): r.get("found_date", ""), L("unit"): r.get("responsible_unit", ""),
+        L("deadline"): r.get("deadline", ""),
+    } for r in records])
+
+
+def problem_list(st_, records: list[dict]) -> None:
+    day = today()
+    c = st.columns(5)
+    states = c[0].multiselect(L("state"), model.STATES[:-1], format_func=lambda s: state_label(s, lang()))
+    sources = c[1].multiselect(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN))
+    cats = c[2].multiselect(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN))
+    subs = c[3].multiselect(L("subdistrict"), sorted({r.get("subdistrict") or "" for r in records} - {""}))
+    only_over = c[4].toggle(L("overdue_only"))
+    shown = [r for r in records if (not states or r["state"] in states) and (not sources or r.get("source") in sources)
+             and (not cats or r.get("category") in cats) and (not subs or r.get("subdistrict") in subs)
+             and (not only_over or model.is_overdue(r, day))]
+    shown.sort(key=lambda r: (r.get("found_date") or "", r["code"]), reverse=True)
+    n_over = sum(model.is_overdue(r, day) for r in shown)
+    st.markdown(L("count", n=len(shown), o=n_over) + " &nbsp; " + " ".join(
+        badge(s) + f" {sum(r['state'] == s for r in shown)}" for s in model.STATES[:-1]
+        if any(r["state"] == s for r in shown)), unsafe_allow_html=True)
+    if not shown:
+        st.info(L("none"))
+        return
+    frame = problem_rows(shown, day)
+    event = st.dataframe(frame, hide_index=True, width="stretch", height=min(36 * (len(frame) + 1) + 4, 520),
+                         on_select="rerun", selection_mode="single-row", key="problem_table")
+    picked = (event.selection.rows if event and event.selection else [])
+    if picked:
+        open_record(shown[picked[0]]["code"])
+    from gislib.problems.export import problems_workbook
+
+    st.download_button(L("export"), problems_workbook(shown, day), f"问题清单_{day}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+
+def open_record(code: str) -> None:
+    """Show ``code``'s record on the next run (widgets of this run cannot be changed any more)."""
+    st.session_state["problems_next"] = code
+    st.query_params["code"] = code
+    st.rerun()
+
+
+# --------------------------------------------------------------------------- new problem
+def alert_choices() -> dict[str, dict]:
+    """Failing sections (latest month off target) and dust sites exceeded on their last day."""
+    from gislib.catalog import layer_frame
+    from gislib.samples import all_samples
+    from gislib.sections import latest_status
+    from layers.dust import latest_day_status
+
+    out: dict[str, dict] = {}
+    sections = layer_frame("sections")
+    status = latest_status(all_samples(store()), sections)
+    for _, s in sections.iterrows():
+        stat = status.get(s["code"])
+        if stat and stat.meets_target is False:
+            rec = {"code": s["code"], "name": s["name"], "river": s.get("river"), "subdistrict": s.get("subdistrict"),
+                   "lon": s.geometry.x, "lat": s.geometry.y}
+            out[f"断面 {s['code']} {s['name']} · {stat.month} {stat.cls}类 (目标 {s['target_class']})"] = \
+                svc.prefill_from_section(rec, stat.month, stat.cls, s["target_class"], stat.main_pollutants)
+    sites = layer_frame("dust_sites")
+    dust = latest_day_status()
+    for _, d in sites.iterrows():
+        if d["code"] in dust.index and bool(dust.loc[d["code"], "exceeded"]):
+            row = dust.loc[d["code"]]
+            rec = {"code": d["code"], "name": d["name"], "subdistrict": d.get("subdistrict"),
+                   "lon": d.geometry.x, "lat": d.geometry.y}
+            out[f"工地 {d['code']} {d['name']} · {row['date']} PM10 超标"] = svc.prefill_from_dust(
+                rec, str(row["date"]), float(row["max_value"]))
+    return out
+
+
+def pick_point(pre: dict) -> tuple[float | None, float | None]:
+    """A small map of the district: a click sets the problem's point."""
+    fmap = district_map(st.session_state.get("basemap", "offline"))
+    point = st.session_state.get("new_point") or ((pre.get("lat"), pre.get("lon")) if pre.get("lon") else None)
+    if point:
+        folium.CircleMarker(point, radius=9, color="#d7191c", fill=True, fill_opacity=0.9).add_to(fmap)
+    st.caption(L("click_map"))
+    out = st_folium(fmap, key="new_problem_map", height=320, use_container_width=True, returned_objects=["last_clicked"])
+    clicked = (out or {}).get("last_clicked")
+    if clicked and (clicked["lat"], clicked["lng"]) != st.session_state.get("new_point"):
+        st.session_state["new_point"] = (clicked["lat"], clicked["lng"])
+        st.session_state["new_lat"], st.session_state["new_lon"] = round(clicked["lat"], 6), round(clicked["lng"], 6)
+        st.rerun()
+    return point[1] if point else None, point[0] if point else None
+
+
+def new_problem(st_) -> None:
+    choices = alert_choices()
+    keys = [L("prefill.none")] + list(choices)
+    qp = st.query_params
+    wanted = next((k for k in choices if qp.get("alert") and qp.get("alert") in k), None)
+    pick = st.selectbox(L("prefill"), keys, index=keys.index(wanted) if wanted else 0, key="new_prefill")
+    pre = choices.get(pick, {})
+    if qp.get("lon") and qp.get("lat") and not pre:
+        pre = {"lon": float(qp["lon"]), "lat": float(qp["lat"])}
+    if pre.get("lon") is not None and st.session_state.get("new_prefill_applied") != pick:
+        st.session_state["new_prefill_applied"] = pick
+        st.session_state["new_lon"], st.session_state["new_lat"] = round(pre["lon"], 6), round(pre["lat"], 6)
+        st.session_state["new_point"] = (pre["lat"], pre["lon"])
+    pick_point(pre)
+    with st.form("new_problem", clear_on_submit=False):
+        name = st.text_input(L("name"), value=pre.get("name", ""))
+        c1, c2, c3 = st.columns(3)
+        cat = c1.selectbox(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN),
+                           index=model.CATEGORIES.index(pre["category"]) if pre.get("category") in model.CATEGORIES else 0)
+        source = c2.selectbox(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN),
+                              index=model.SOURCES.index(pre.get("source", "巡河发现")))
+        found = c3.date_input(L("found_date"), value=today(), max_value=today())
+        c4, c5, c6 = st.columns(3)
+        ticket = c4.text_input(L("ticket_no"))
+        lon = c5.number_input(L("lon"), value=None, format="%.6f", key="new_lon")
+        lat = c6.number_input(L("lat"), value=None, format="%.6f", key="new_lat")
+        c7, c8 = st.columns(2)
+        link_layer = c7.selectbox(L("links"), ["", "outfalls", "plots", "sections", "dust"],
+                                  format_func=lambda k: LINK_LABELS.get(k, k))
+        link_code = c8.text_input(localized(("关联对象编码", "Linked record code")), placeholder="PT-0012")
+        desc = st.text_area(L("description"), value=pre.get("description", ""))
+        photos = st.file_uploader(L("photos"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
+        ok = st.form_submit_button(L("create"), type="primary")
+    if not ok:
+        return
+    links = dict(pre.get("links") or {})
+    if link_layer and link_code.strip():
+        links[link_layer] = link_code.strip()
+    fields = {**{k: v for k, v in pre.items() if k in ("alert", "river", "subdistrict")}, "links": links or None,
+              "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
+              "lon": lon, "lat": lat, "description": desc.strip(), "reporter": acting_user()}
+    try:
+        rec = svc.create_problem(st_, fields, acting_user())
+        if photos:
+            svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], acting_user())
+    except HetuError as exc:
+        st.error(f"{L('refused')}: {exc}")
+        return
+    st.session_state.pop("new_point", None)
+    st.session_state["problems_flash"] = f"{L('created')} {rec['code']}"
+    open_record(rec["code"])
+
+
+# --------------------------------------------------------------------------- one record
+def record_fields(rec: dict) -> None:
+    day = today()
+    over = model.is_overdue(rec, day)
+    st.markdown(f"#### {rec['code']} · {md_text(rec.get('name', ''))}")
+    st.markdown(badge(rec["state"], over), unsafe_allow_html=True)
+    if over:
+        deadline = model.parse_date(rec["deadline"])
+        st.error(L("overdue_warn", deadline=deadline, days=(day - deadline).days))
+    rows = [(L("category"), label(rec.get("category", ""), CATEGORY_EN)), (L("source"), label(rec.get("source", ""), SOURCE_EN)),
+            (L("ticket_no"), rec.get("ticket_no")), (L("batch"), rec.get("batch")),
+            (L("found_date"), rec.get("found_date")), (L("subdistrict"), rec.get("subdistrict")),
+            (L("river"), rec.get("river")), (L("stretch"), rec.get("stretch")),
+            (L("where"), f"{rec['lon']:.6f}, {rec['lat']:.6f}"),
+            (L("links"), "、".join(f"{k}: {v}" for k, v in (rec.get("links") or {}).items())),
+            (L("description"), rec.get("description")), (L("unit"), rec.get("responsible_unit")),
+            (L("measures"), rec.get("measures")), (L("deadline"), rec.get("deadline")),
+            (L("reply_due"), rec.get("reply_due")),
+            (L("reply"), f"{rec['reply']['date']} {rec['reply']['text']}" if rec.get("reply") else None)]
+    st.markdown("  \n".join(f"**{k}**: {md_text(v)}" for k, v in rows if v not in (None, "")))
+    if rec.get("alert"):
+        st.caption(f"监测预警 / alert: {rec['alert'].get('text', '')}")
+
+
+def _step(fn, *args) -> None:
+    try:
+        fn(*args)
+    except HetuError as exc:
+        st.error(f"{L('refused')}: {exc}")
+        return
+    st.session_state["problems_flash"] = L("done")
+    st.rerun()
+
+
+def _files(uploads) -> list[tuple[str, bytes]]:
+    return [(u.name, u.getvalue()) for u in (uploads or [])]
+
+
+def actions(st_, rec: dict) -> None:
+    code, user, state = rec["code"], acting_user(), rec["state"]
+    st.markdown(f"**{localized(('办理', 'Actions'))}** · {localized(('当前操作人', 'acting as'))} `{user}`")
+    if state == model.REGISTERED:
+        with st.form("assign"):
+            unit = st.text_input(L("unit"), value=rec.get("responsible_unit", ""))
+            measures = st.text_area(L("measures"), value=rec.get("measures", ""))
+            c1, c2 = st.columns(2)
+            deadline = c1.date_input(L("deadline"), value=today() + dt.timedelta(days=15))
+            day = c2.date_input(L("date"), value=today(), max_value=today(), key="assign_date")
+            if st.form_submit_button(L("assign"), type="primary"):
+                _step(svc.assign, st_, code, user, day, unit.strip(), measures.strip(), deadline)
+    elif state == model.ASSIGNED:
+        with st.form("start"):
+            day = st.date_input(L("date"), value=today(), max_value=today(), key="start_date")
+            if st.form_submit_button(L("start"), type="primary"):
+                _step(svc.start, st_, code, user, day)
+    elif state == model.FIXING:
+        with st.form("progress", clear_on_submit=True):
+            text = st.text_input(L("progress_text"))
+            if st.form_submit_button(L("progress")):
+                _step(svc.report_progress, st_, code, user, today(), text)
+        with st.form("request"):
+            files = st.file_uploader(L("evidence"), type=["jpg", "jpeg", "png", "pdf"], accept_multiple_files=True,
+                                     key="request_files")
+            note = st.text_input(L("note"), key="request_note")
+            if st.form_submit_button(L("request"), type="primary"):
+                _step(lambda: svc.request_close(st_, code, user, today(),
+                                                svc.attach_evidence(st_, code, _files(files), user) if files else [],
+                                                note or None))
+    elif state == model.CLOSE_REQUESTED:
+        with st.form("verify"):
+            note = st.text_input(L("reason"))
+            c1, c2 = st.columns(2)
+            if c1.form_submit_button(L("pass"), type="primary"):
+                _step(svc.verify, st_, code, user, today(), True, note or None)
+            if c2.form_submit_button(L("return")):
+                _step(svc.verify, st_, code, user, today(), False, note)
+    elif state == model.CLOSED:
+        with st.form("spot"):
+            note = st.text_input(L("note"), key="spot_note")
+            c1, c2 = st.columns(2)
+            if c1.form_submit_button(L("spot_ok")):
+                _step(svc.spot_check, st_, code, user, today(), True, note)
+            if c2.form_submit_button(L("spot_fail")):
+                _step(svc.spot_check, st_, code, user, today(), False, note)
+    if state in (model.CLOSED, model.FIXING, model.ASSIGNED):
+        with st.expander(L("interview")), st.form("interview"):
+            who = st.text_input(L("who"))
+            note = st.text_input(L("note"), key="interview_note")
+            if st.form_submit_button(L("interview")):
+                _step(svc.interview, st_, code, user, today(), who, note)
+    if rec.get("source") in model.COMPLAINT_SOURCES:
+        with st.expander(L("reply"), expanded=not rec.get("reply")), st.form("reply"):
+            text = st.text_area(L("reply_text"), value=(rec.get("reply") or {}).get("text", ""))
+            day = st.date_input(L("date"), value=today(), max_value=today(), key="reply_date")
+            if st.form_submit_button(L("reply")):
+                _step(svc.reply, st_, code, user, day, text)
+    if state in model.OPEN_STATES:
+        with st.expander(L("withdraw")), st.form("withdraw"):
+            reason = st.text_input(L("note"), key="withdraw_reason")
+            if st.form_submit_button(L("withdraw")):
+                _step(lambda: st_.remove(model.LAYER, code, user, reason, today()))
+
+
+def evidence(st_, rec: dict) -> None:
+    st.markdown(f"**{L('attachments')}**")
+    files = st_.attachments(model.LAYER, rec["code"])
+    thumbs = [a for a in files if a.get("thumbnail_path") and Path(a["thumbnail_path"]).exists()]
+    if thumbs:
+        cols = st.columns(4)
+        for i, a in enumerate(thumbs):
+            cols[i % 4].image(a["thumbnail_path"], caption=f"{a['filename']} · {a['at'][:10]}")
+    for i, a in enumerate(f for f in files if f not in thumbs):
+        path = Path(a["path"])
+        if path.exists():
+            st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(), a["filename"],
+                               mime=a["mime"], key=f"pf_{i}", icon=":material/description:")
+    with st.form("add_photo", clear_on_submit=True):
+        ups = st.file_uploader(L("add_photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="more_photos")
+        if st.form_submit_button(L("add_photo")) and ups:
+            _step(svc.attach_evidence, st_, rec["code"], _files(ups), acting_user())
+
+
+def history(st_, rec: dict) -> None:
+    st.markdown(f"**{L('history')}**")
+    files = {a["sha256"]: a["filename"] for a in st_.attachments(model.LAYER, rec["code"])}
+    moves = st_.transitions(model.LAYER, rec["code"])
+    zh = lang() == "zh"
+    if moves:
+        st.dataframe(pd.DataFrame([{
+            L("date"): m["date"], ("由" if zh else "From"): state_label(m["from_state"], lang()),
+            ("至" if zh else "To"): state_label(m["to_state"], lang()), ("操作人" if zh else "User"): m["user"],
+            L("note"): m["note"] or "", ("佐证" if zh else "Evidence"): "、".join(files.get(e, e[:16]) for e in m["evidence"] or []),
+        } for m in reversed(moves)]), hide_index=True, width="stretch")
+    extra = [(p["date"], p["user"], L("progress"), p["text"]) for p in rec.get("progress") or []]
+    extra += [(c["date"], c["user"], f"{L('spot')}: {c['result']}", c.get("note", "")) for c in rec.get("spot_checks") or []]
+    extra += [(c["date"], c["user"], f"{L('interview')}: {c['who']}", c.get("note", "")) for c in rec.get("interviews") or []]
+    if extra:
+        st.dataframe(pd.DataFrame(sorted(extra, reverse=True), columns=[L("date"), "user", "", L("note")]),
+                     hide_index=True, width="stretch")
+    with st.expander(L("audit")):
+        st.dataframe(pd.DataFrame([{"at": a["at"], "user": a["user"], "action": a["action"], "field": a["field"] or "",
+                                    "new": "" if a["new"] is None or a["action"] == "create" else str(a["new"])[:80],
+                                    "note": a["note"] or ""} for a in st_.audit(model.LAYER, rec["code"])]),
+                     hide_index=True, width="stretch")
+
+
+def record_page(st_, records: list[dict]) -> None:
+    codes = [r["code"] for r in sorted(records, key=lambda r: r["code"], reverse=True)]
+    names = {r["code"]: r.get("name", "") for r in records}
+    wanted = st.query_params.get("code")
+    if wanted in codes and st.session_state.get("problem_code") not in codes:
+        st.session_state["problem_code"] = wanted
+    if st.session_state.get("problem_code") not in codes:
+        st.session_state["problem_code"] = codes[0]
+    code = st.selectbox(L("problem"), codes, key="problem_code", format_func=lambda c: f"{c} {names[c]}")
+    st.query_params["code"] = code
+    rec = st_.get(model.LAYER, code)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        record_fields(rec)
+        evidence(st_, rec)
+    with right:
+        actions(st_, rec)
+        history(st_, rec)
+
+
+def batch_page(st_) -> None:
+    """整改任务清单: import one from Excel, see a batch's items and progress, export Excel and PDF."""
+    from gislib.dataset import load_layer
+    from gislib.patrols.repo import PatrolRepo
+    from gislib.problems import batches
+
+    repo = PatrolRepo(st_)
+    with st.expander(L("batch.import"), expanded=not repo.batches()), st.form("batch_import"):
+        c1, c2 = st.columns(2)
+        code = c1.text_input(L("batch.code"), placeholder="DC-2026-02")
+        name = c2.text_input(L("batch.name"), placeholder="2026年第二轮督察反馈问题整改任务清单")
+        c3, c4 = st.columns(2)
+        issued = c3.date_input(L("batch.issued"), value=today(), max_value=today())
+        by = c4.text_input(L("batch.by"))
+        upload = st.file_uploader("Excel / CSV", type=["xlsx", "csv"], key="batch_file")
+        go = st.form_submit_button(L("batch.go"), type="primary")
+    if go and upload is not None:
+        try:
+            made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
+                                              "issued_by": by.strip() or None},
+                                        batches.read_items(upload.getvalue(), upload.name), acting_user(),
+                                        rivers=load_layer("rivers"))
+        except HetuError as exc:
+            st.error(f"{L('refused')}: {exc}")
+        else:
+            st.success(L("batch.done", n=len(made)))
+    all_batches = repo.batches()
+    if not all_batches:
+        return
+    pick = st.selectbox(L("batch.pick"), [b["code"] for b in all_batches],
+                        format_func=lambda c: f"{c} · {next(b['name'] for b in all_batches if b['code'] == c)}")
+    batch = repo.batch(pick)
+    items, day = batches.batch_items(st_, pick), today()
+    prog = batches.batch_progress(items, day)
+    cols = st.columns(5)
+    for col, (k, zh, en) in zip(cols, (("items", "总项数", "Items"), ("已销号", "已销号", "Closed"),
+                                       ("待核查", "待核查", "Awaiting check"), ("整改中", "整改中", "Being fixed"),
+                                       ("overdue", "逾期", "Overdue"))):
+        col.metric(localized((zh, en)), prog[k])
+    st.progress(prog["closed_share"], text=f"{localized(('销号率', 'closed'))} {prog['closed_share']:.0%}")
+    st.dataframe(pd.DataFrame(batches.table_rows(items, day), columns=[h for _, h in batches.BATCH_COLUMNS]),
+                 hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), f"{pick}_整改任务清单.xlsx",
+                       icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if c2.button(L("batch.pdf"), icon=":material/picture_as_pdf:"):
+        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), f"{pick}_整改进展报告.pdf",
+                           mime="application/pdf")
+
+
+def main() -> None:
+    st.markdown(f"### {L('title')}")
+    demo_banner()
+    _seeded(current_name())
+    flash = st.session_state.pop("problems_flash", None)
+    if flash:
+        st.success(flash)
+    st_ = store()
+    records = st_.list(model.LAYER)
+    qp = st.query_params
+    pending = st.session_state.pop("problems_next", None)
+    if pending:
+        st.session_state["problems_mode"], st.session_state["problem_code"] = "record", pending
+    if "problems_mode" not in st.session_state:
+        st.session_state["problems_mode"] = "new" if (qp.get("new") or qp.get("lon")) else (
+            "record" if qp.get("code") else "list")
+    mode = st.radio("view", ["list", "record", "new", "batches"], key="problems_mode", horizontal=True,
+                    label_visibility="collapsed", format_func=lambda m: L(f"mode.{m}"))
+    if mode == "list":
+        problem_list(st_, records)
+    elif mode == "new":
+        new_problem(st_)
+    elif mode == "batches":
+        batch_page(st_)
+    elif records:
+        record_page(st_, records)
+    st.caption(f"{DEMO_MARK} · {current_name()} · {localized(('日期按北京时间', 'dates in Asia/Shanghai'))}")
+
+
+main()

@@ -1,0 +1,120 @@
+"""红黄绿榜: per sub-district and month, problems found, closed on time, overdue, complaint replies on time and
+patrol frequency met, coloured red/yellow/green by the configured thresholds; charts; Excel/PDF for the monthly report."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from gislib.catalog import store
+from gislib.dataset import current_name
+from gislib.domain import DEMO_MARK
+from gislib.problems.config import load_config
+from gislib.problems.rankings import COLOR_HEX, HEADERS, months_back, ranking_pdf, ranking_workbook, store_ranking
+from gislib.problems.service import today_shanghai
+from views.common import demo_banner, lang, localized
+
+TEXT = {
+    "title": ("红黄绿榜与统计", "Red/yellow/green list and statistics"), "month": ("统计月份", "Month"),
+    "summary": ("红榜 {r} 个 · 黄榜 {y} 个 · 绿榜 {g} 个", "{r} red · {y} yellow · {g} green"),
+    "chart": ("各街镇问题统计", "Problems per sub-district"), "trend": ("全区逐月趋势", "District, month by month"),
+    "excel": ("下载 Excel", "Download Excel"), "pdf": ("下载 PDF 月报", "Download PDF report"),
+    "rules": ("评定规则", "How the colours are given"),
+}
+HEADERS_EN = {"rank": "Rank", "color": "List", "subdistrict": "Sub-district", "found": "Found", "due": "Due",
+              "closed_on_time": "Closed on time", "closed_on_time_rate": "On-time rate", "overdue": "Overdue",
+              "complaints": "Complaints", "replied_on_time": "Replied on time", "reply_on_time_rate": "Reply rate",
+              "chiefs": "Chiefs", "chiefs_met": "Chiefs on rule", "patrol_met_rate": "Patrol rate", "score": "Score"}
+COLOR_EN = {"红": "Red", "黄": "Yellow", "绿": "Green"}
+
+
+def L(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
+
+
+@st.cache_resource(show_spinner=False)
+def _seeded(dataset: str) -> bool:
+    from gislib.demo.problems import ensure_demo
+
+    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+        return ensure_demo(store(), dataset)
+
+
+def table(rows: list[dict]) -> None:
+    zh = lang() == "zh"
+    head = {k: (h if zh else HEADERS_EN[k]) for k, h in HEADERS}
+    frame = pd.DataFrame([{head[k]: (r[k] if not k.endswith("_rate") else ("—" if r[k] is None else f"{r[k]:.0%}"))
+                           for k, _ in HEADERS} for r in rows])
+    frame[head["score"]] = frame[head["score"]].map("{:.1f}".format)
+    if not zh:
+        frame[head["color"]] = frame[head["color"]].map(lambda c: f"{COLOR_EN[c]} ({c})")
+
+    def paint(value: str) -> str:
+        color = COLOR_HEX.get(str(value)[-2] if str(value).endswith(")") else str(value))
+        return f"background-color:{color};color:#fff;font-weight:600" if color else ""
+    st.dataframe(frame.style.map(paint, subset=[head["color"]]), hide_index=True, width="stretch",
+                 height=36 * (len(frame) + 1) + 4)
+
+
+def charts(rows: list[dict], st_) -> None:
+    zh = lang() == "zh"
+    names = {"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
+             "overdue": "逾期" if zh else "Overdue"}
+    long = pd.DataFrame([{"sub": r["subdistrict"], "what": names[k], "n": r[k]} for r in rows for k in names])
+    st.markdown(f"**{L('chart')}**")
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        x=alt.X("sub:N", title=None, sort=[r["subdistrict"] for r in rows]), xOffset="what:N",
+        y=alt.Y("n:Q", title=None), color=alt.Color("what:N", title=None,
+                                                   scale=alt.Scale(range=["#3182bd", "#31a354", "#d7191c"]))),
+        width="stretch")
+
+
+def trend(st_, today) -> None:
+    zh = lang() == "zh"
+    months = months_back(today, 12)
+    rows = []
+    for m in months:
+        for r in store_ranking(st_, m, today):
+            rows.append({"month": m, "found": r["found"], "overdue": r["overdue"], "closed_on_time": r["closed_on_time"]})
+    frame = pd.DataFrame(rows).groupby("month").sum(numeric_only=True).reset_index()
+    frame = frame.rename(columns={"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
+                                  "overdue": "逾期(月末)" if zh else "Overdue (month end)"})
+    st.markdown(f"**{L('trend')}**")
+    st.line_chart(frame.set_index("month"))
+
+
+def main() -> None:
+    st.markdown(f"### {L('title')}")
+    demo_banner()
+    _seeded(current_name())
+    st_ = store()
+    today = today_shanghai()
+    cfg = load_config()
+    months = list(reversed(months_back(today, 12)))
+    # bureaus publish the list of the month just ended; the running month can be chosen too
+    month = st.selectbox(L("month"), months, index=1, key="rank_month")
+    rows = store_ranking(st_, month, today)
+    counts = {c: sum(r["color"] == c for r in rows) for c in ("红", "黄", "绿")}
+    st.markdown(" ".join(f"<span style='background:{COLOR_HEX[c]};color:#fff;padding:2px 10px;border-radius:10px;"
+                         f"font-weight:600'>{c if lang() == 'zh' else COLOR_EN[c]} {counts[c]}</span>" for c in counts),
+                unsafe_allow_html=True)
+    table(rows)
+    c1, c2 = st.columns(2)
+    c1.download_button(L("excel"), ranking_workbook(rows, month), f"红黄绿榜_{month}.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if c2.button(L("pdf"), icon=":material/picture_as_pdf:"):
+        st.session_state["rank_pdf"] = (month, ranking_pdf(rows, month, today, cfg))
+    ready = st.session_state.get("rank_pdf")
+    if ready and ready[0] == month:
+        c2.download_button(f"{month}.pdf", ready[1], f"红黄绿榜_{month}.pdf", mime="application/pdf", key="rank_pdf_dl")
+    charts(rows, st_)
+    trend(st_, today)
+    with st.expander(L("rules")):
+        from gislib.problems import rankings
+
+        st.code(rankings.__doc__.strip(), language=None)
+        st.json(cfg["ranking"])
+    st.caption(f"{DEMO_MARK} · {current_name()}")
+
+
+main()
