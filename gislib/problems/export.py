@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gislib.domain import DEMO_MARK
+from gislib.safe_text import cell as safe_cell
 from gislib.problems import model
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -16,16 +17,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("responsible_unit", "责任单位"), ("measures", "整改措施"), ("deadline", "整改时限"), ("closed_date", "销号日期"),
     ("on_time", "按期销号"), ("reply_date", "答复日期"), ("reply_due", "答复期限"), ("description", "问题描述"),
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def cell(value: Any) -> Any:
-    """A value safe in a spreadsheet: text that a spreadsheet would run as a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    if isinstance(value, (list, dict)):
-        return str(value)
-    return value
+    """A value safe in a spreadsheet (gislib.safe_text.cell); lists and mappings as text."""
+    return safe_cell(str(value) if isinstance(value, (list, dict)) else value)
 
 
 def problem_row(rec: dict[str, Any], today: dt.date) -> dict[str, Any]:
