@@ -31,7 +31,6 @@ from gislib.outfall_file import (
     LAYER,
     MONITOR_ITEMS,
     build_pdf,
-    ensure_demo_monitoring,
     label,
     monitoring_frame,
     monitoring_table,
@@ -44,7 +43,9 @@ from gislib.outfall_file import (
     workflow_steps,
 )
 from gislib.store import RecordValidationError, validate_outfall
-from views.common import demo_banner, lang, localized
+from gislib.store.validators import parse_date
+from gislib.timefmt import local_time, today_local
+from views.common import demo_banner, lang, localized, tr
 
 DEFAULT_USER = "officer:demo"
 TEXT: dict[str, dict[str, str]] = {
@@ -74,7 +75,8 @@ TEXT: dict[str, dict[str, str]] = {
     "uploaded": {"zh": "已上传 {f}", "en": "Uploaded {f}"},
     "no_files": {"zh": "暂无照片或附件", "en": "No photos or files yet"},
     "steps": {"zh": "工作流程", "en": "Workflow steps"},
-    "edits": {"zh": "修改记录 (谁、何时、字段、原值 → 新值)", "en": "Edits (who, when, field, old → new)"},
+    "edits": {"zh": "修改记录 (谁、何时、字段、原值 → 新值; 北京时间)",
+              "en": "Edits (who, when, field, old → new; Beijing time)"},
     "no_steps": {"zh": "尚无状态变更", "en": "No state changes yet"},
     "save": {"zh": "保存修改", "en": "Save"},
     "saved": {"zh": "已保存 (版本 {v})", "en": "Saved (version {v})"},
@@ -284,7 +286,7 @@ def photos_panel(rec: dict) -> None:
     cols = st.columns(4)
     for i, a in enumerate(photos):
         with cols[i % 4]:
-            st.image(a["thumbnail_path"], caption=f"{a['filename']} · {a['user']} · {a['at'][:10]}")
+            st.image(a["thumbnail_path"], caption=f"{a['filename']} · {a['user']} · {local_time(a['at'])}")
     for a in docs:
         st.download_button(f"📄 {a['filename']} ({a['size'] // 1024} KB)", Path(a["path"]).read_bytes(),
                            file_name=a["filename"], mime=a["mime"], key=f"dl_{a['sha256']}")
@@ -307,14 +309,26 @@ def photos_panel(rec: dict) -> None:
 
 
 # --------------------------------------------------------------------------- timeline
+STEP_COLS = {"date": ("日期", "Date"), "from_state": ("从", "From"), "to_state": ("到", "To"),
+             "user": ("操作人", "User"), "note": ("说明", "Note"), "evidence": ("佐证", "Evidence"),
+             "remediation_kind": ("整治方式", "Remediation")}
+EDIT_COLS = {"at": ("时间 (北京时间)", "Time (Beijing)"), "user": ("操作人", "User"), "action": ("操作", "Action"),
+             "field": ("字段", "Field"), "old": ("原值", "Old"), "new": ("新值", "New"), "note": ("备注", "Note")}
+
+
+def _columns(spec: dict[str, tuple[str, str]]) -> dict[str, str]:
+    return {k: localized(v) for k, v in spec.items()}
+
+
 def history_panel(rec: dict) -> None:
     code = rec["code"]
     st.markdown(f"**{_t('steps')}**")
     steps = workflow_steps(store(), code)
     if steps:
-        st.dataframe(pd.DataFrame(steps).rename(columns={
-            "date": "日期", "from_state": "从", "to_state": "到", "user": "操作人", "note": "说明",
-            "evidence": "佐证", "remediation_kind": "整治方式"}), hide_index=True, width="stretch")
+        frame = pd.DataFrame(steps)
+        if lang() == "en":
+            frame[["from_state", "to_state"]] = frame[["from_state", "to_state"]].map(lambda v: tr(f"state.{v}"))
+        st.dataframe(frame.rename(columns=_columns(STEP_COLS)), hide_index=True, width="stretch")
     else:
         st.caption(_t("no_steps"))
     st.markdown(f"**{_t('edits')}**")
@@ -323,9 +337,8 @@ def history_panel(rec: dict) -> None:
     if recent:
         st.markdown("\n".join(f"- {e['at']} · `{e['user']}` · {e['action']} **{e['field']}**: "
                                f"{e['old']} → {e['new']}" for e in recent))
-    cols = {"at": "时间", "user": "操作人", "action": "操作", "field": "字段", "old": "原值", "new": "新值", "note": "备注"}
+    cols = _columns(EDIT_COLS)
     st.dataframe(pd.DataFrame(events, columns=list(cols)).rename(columns=cols), hide_index=True, width="stretch")
-
 
 
 # --------------------------------------------------------------------------- writing
@@ -401,6 +414,10 @@ def _num(text: str) -> Any:
         return text  # the validator names the field
 
 
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict, error_keys=(), **kw) -> Any:
     """A form widget initialised from the loaded record, with its validation message below it."""
     key = _k(code, field)
@@ -414,6 +431,9 @@ def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict
                            format_func=lambda v: "—" if v in (None, "") else str(v), **kw)
     elif kind == "check":
         out = st.checkbox(lab, value=bool(value), key=key, **kw)
+    elif kind == "date":
+        out = st.date_input(lab, value=parse_date(value), key=key, min_value=dt.date(1950, 1, 1),
+                            max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD", **kw)
     else:
         raise ValueError(kind)
     for ek in (field, *error_keys):
@@ -451,8 +471,7 @@ def edit_form(base: dict) -> None:
             type_l3 = _widget("select", code, "type_l3", L("type_l3"), base.get("type_l3") or "", errors,
                               options=l3_all)
             doc_no = _widget("text", code, "approval_doc_no", L("approval_doc_no"), base.get("approval_doc_no"), errors)
-            doc_date = _widget("text", code, "approval_date", L("approval_date") + " (YYYY-MM-DD)",
-                               base.get("approval_date"), errors)
+            doc_date = _widget("date", code, "approval_date", L("approval_date"), base.get("approval_date"), errors)
         with c2:
             sub = _widget("text", code, "subdistrict", L("subdistrict"), base.get("subdistrict"), errors)
             admin = _widget("text", code, "admin_code", L("admin_code"), base.get("admin_code"), errors)
@@ -490,7 +509,7 @@ def edit_form(base: dict) -> None:
                             error_keys=("tracing",))
             plan = _widget("text", code, "rem_plan", label("remediation.plan", lang()), rem.get("plan"), errors,
                            error_keys=("remediation.plan",))
-            deadline = _widget("text", code, "rem_deadline", label("remediation.deadline", lang()) + " (YYYY-MM-DD)",
+            deadline = _widget("date", code, "rem_deadline", label("remediation.deadline", lang()),
                                rem.get("deadline"), errors, error_keys=("remediation.deadline",))
             progress = _widget("text", code, "rem_progress", label("remediation.progress_pct", lang()),
                                rem.get("progress_pct"), errors, error_keys=("remediation.progress_pct",))
@@ -513,7 +532,7 @@ def edit_form(base: dict) -> None:
     form = {
         "name": name.strip(), "national_code": national.strip(), "local_code": local.strip(),
         "type_l1": type_l1, "type_l2": type_l2, "type_l3": type_l3,
-        "approval_doc_no": doc_no.strip(), "approval_date": doc_date.strip(), "subdistrict": sub.strip(),
+        "approval_doc_no": doc_no.strip(), "approval_date": _iso(doc_date), "subdistrict": sub.strip(),
         "admin_code": admin.strip(), "address": address.strip(), "river": river.strip(),
         "river_code": river_code.strip(), "target_class": target, "discharge_mode": mode,
         "discharge_pattern": pattern, "outlet_size": size.strip(), "design_volume_m3d": _num(design),
@@ -535,7 +554,7 @@ def edit_form(base: dict) -> None:
         form["river_chief"] = {k: v for k, v in (("level", chief_level.strip()), ("name", chief_name.strip())) if v} or None
     if trace.strip() != (tracing.get("result") or ""):
         form["tracing"] = {**tracing, "result": trace.strip()}
-    new_rem = {"plan": plan.strip(), "deadline": deadline.strip(), "progress_pct": _num(progress)}
+    new_rem = {"plan": plan.strip(), "deadline": _iso(deadline), "progress_pct": _num(progress)}
     if any((new_rem[k] or None) != (rem.get(k) or None) for k in new_rem):
         form["remediation"] = {**rem, **{k: v for k, v in new_rem.items() if v not in ("", None)}}
         for k in ("plan", "deadline", "progress_pct"):
@@ -602,7 +621,7 @@ def workflow_panel(base: dict) -> None:
             to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}")
             if err_field in (None, "to_state", "state") and err:
                 st.markdown(f":red[⚠ {err}]")
-            when = st.date_input(_t("date"), value=dt.date.today(), key=f"flow_date_{code}")
+            when = st.date_input(_t("date"), value=today_local(), key=f"flow_date_{code}")
             if err_field == "date":
                 st.markdown(f":red[⚠ {err}]")
             note = st.text_area(_t("note"), key=f"flow_note_{code}", height=80)
@@ -624,7 +643,7 @@ def workflow_panel(base: dict) -> None:
                 reason = st.text_input(_t("reason"), key=f"rm_reason_{code}")
                 if err_field == "note" and err and "撤销" in err:
                     st.markdown(f":red[⚠ {err}]")
-                when = st.date_input(_t("date"), value=dt.date.today(), key=f"rm_date_{code}")
+                when = st.date_input(_t("date"), value=today_local(), key=f"rm_date_{code}")
                 if st.form_submit_button(_t("remove_btn")):
                     do_transition(code, {"to_state": REMOVED_STATE, "date": when.isoformat(), "note": reason.strip()})
 
@@ -658,7 +677,7 @@ def main() -> None:
         demo_banner()
         return
     try:
-        current = ensure_demo_monitoring(store(), code)
+        current = store().get(LAYER, code)  # reading never writes
     except NotFoundError:
         st.title(_t("title"))
         st.error(_t("not_found", code=code))

@@ -197,13 +197,19 @@ def records_from_geodataframe(gdf: Any) -> list[dict[str, Any]]:
 def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
                            source: str = "demo") -> dict[str, int]:
     """Fill an EMPTY layer from a GeoDataFrame (all or nothing); a non-empty layer is left alone.
+    Demo outfalls already monitored (已监测 or later) are written with their demo monitoring history.
 
     Returns {"inserted", "updated", "unchanged", "skipped"} (skipped = records already there).
     """
     existing = store.count(layer, include_removed=True)
     if existing:
         return {"inserted": 0, "updated": 0, "unchanged": 0, "skipped": existing}
-    result = store.upsert_many(layer, records_from_geodataframe(gdf), user, source)
+    records = records_from_geodataframe(gdf)
+    if layer == "outfalls":  # demo outfalls get their demo monitoring now, never when a page reads them
+        from gislib.demo.monitoring import with_demo_monitoring
+
+        records = with_demo_monitoring(records)
+    result = store.upsert_many(layer, records, user, source)
     return {**result, "skipped": 0}
 
 
