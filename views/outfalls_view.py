@@ -10,7 +10,7 @@ import streamlit as st
 
 from gislib.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
-from gislib.store.ledger import ledger_rows, write_ledger
+from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 from gislib.store.workflow import is_overdue
 from views.common import demo_banner, lang, localized, tr
 
@@ -101,12 +101,13 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
 def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.store.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    headers, rows = ledger_rows(store(), "outfalls", today=today, **kwargs)
+    headers, rows, empty = ledger_table(store(), "outfalls", today=today, **kwargs)
     order = {code: i for i, code in enumerate(codes)}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ledger{suffix}"
-        write_ledger(path, headers, rows)
+        write_ledger(path, headers, rows, title=LAYER_TITLES["outfalls"],
+                     notes=ledger_notes("outfalls", kwargs, len(rows), empty))
         return path.read_bytes()
 
 

@@ -1,4 +1,4 @@
-"""gislib.demo.monitoring: the demo monitoring history (示例数据) of demo outfalls.
+"""gislib.demo.monitoring: the demo monitoring history, address and 溯源结果 (示例数据) of demo outfalls.
 
 Written into the record store once, when a data set's store is seeded (gislib.store.ledger
 ``seed_from_geodataframe``), so that opening a record only reads it. Values depend only on the
@@ -68,6 +68,39 @@ def demo_monitoring(record: dict[str, Any], today: dt.date | None = None) -> lis
 
 def is_demo(record: dict[str, Any]) -> bool:
     return bool(record.get("demo")) or record.get("mark") == DEMO_MARK
+
+
+TRACED_STATES: tuple[str, ...] = ("已溯源", "整治中", "已销号", "日常监管")
+
+
+def demo_tracing(record: dict[str, Any]) -> str:
+    """A plausible 溯源结果 (示例) from the outfall's type and responsible party."""
+    l2 = str(record.get("type_l2") or "")
+    party = record.get("responsible") or "周边单位"
+    if "雨洪" in l2:
+        text = f"雨水管网有污水混接，来源为{party}"
+    elif "生活污水" in l2:
+        text = "沿河居民生活污水直排，未接入市政污水管网"
+    elif "工" in l2 or "园区" in l2:
+        text = f"{party}生产废水经雨水管排放"
+    else:
+        text = f"来源为{party}，已登记"
+    return f"{text}（示例）"
+
+
+def with_demo_details(records: list[dict[str, Any]], today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Demo outfalls as an officer's file would hold them: an address (示例地址), the 溯源结果
+    once traced and the monitoring history once monitored; other records unchanged."""
+    out = []
+    for r in with_demo_monitoring(records, today):
+        if is_demo(r):
+            r = dict(r)
+            if not r.get("address") and r.get("subdistrict"):
+                r["address"] = f"{r['subdistrict']}{r.get('river') or ''}沿岸（示例地址）"
+            if r.get("state") in TRACED_STATES and not r.get("tracing") and not r.get("tracing_result"):
+                r["tracing_result"] = demo_tracing(r)
+        out.append(r)
+    return out
 
 
 def with_demo_monitoring(records: list[dict[str, Any]], today: dt.date | None = None) -> list[dict[str, Any]]:
