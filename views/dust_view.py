@@ -33,7 +33,11 @@ TEXT = {
                    "⚠️ This preset carries an UNVERIFIED placeholder limit; do not use it for enforcement."),
     "verified": ("已核实", "verified"), "not_verified": ("未核实·占位限值", "NOT verified · placeholder"),
     "alerts": ("当日预警列表", "Alerts of the day"), "site": ("工地", "Site"),
-    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天（现有数据）", "Last 30 days (data available)"),
+    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天", "Last 30 days"),
+    "until": ("至", "until"), "no_readings": ("无读数", "no readings"),
+    "chart.over": ("超过限值", "Over the limit"), "chart.under": ("未超过", "Within the limit"),
+    "chart.time": ("时间", "Time"), "chart.window": ("时段", "Window"), "chart.limit": ("限值", "Limit"),
+    "chart.minus_bg": ("−背景", " − background"),
     "upload": ("上传读数（CSV：站点、时间、PM10，可选 背景值）", "Upload readings (CSV: site, time, PM10, optional background)"),
     "save": ("保存读数", "Save readings"), "idw": ("PM10 插值面（IDW）", "Interpolated PM10 surface (IDW)"),
     "idw_button": ("计算当日插值面", "Compute the day's surface"),
@@ -143,21 +147,26 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
     return table
 
 
-def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str) -> alt.Chart:
+def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str,
+                 span: tuple[pd.Timestamp, pd.Timestamp], time_format: str) -> alt.Chart:
+    """The metric over ``span`` (the whole span on the axis, even where readings are missing)."""
+    over, under = L("chart.over"), L("chart.under")
     data = frame[["window_start", "metric", "exceeded"]].copy()
-    data["超限"] = data["exceeded"].map({True: "超过限值", False: "未超过"})
-    base = alt.Chart(data).encode(x=alt.X("window_start:T", title="时间"))
+    data["band"] = data["exceeded"].map({True: over, False: under})
+    x = alt.X("window_start:T", title=L("chart.time"),
+              scale=alt.Scale(domain=[span[0].isoformat(), span[1].isoformat()]),
+              axis=alt.Axis(format=time_format, labelAngle=0, labelOverlap=True))
+    base = alt.Chart(data).encode(x=x)
     line = base.mark_line(color="#4c78a8", strokeWidth=1.2).encode(
         y=alt.Y("metric:Q", title=f"{metric_label} (µg/m³)"),
-        tooltip=[alt.Tooltip("window_start:T", title="时段", format="%Y-%m-%d %H:%M"),
+        tooltip=[alt.Tooltip("window_start:T", title=L("chart.window"), format="%Y-%m-%d %H:%M"),
                  alt.Tooltip("metric:Q", title=metric_label, format=".1f")])
     points = base.mark_circle(size=28).encode(
-        y="metric:Q", color=alt.Color("超限:N", scale=alt.Scale(domain=["未超过", "超过限值"],
-                                                                range=["#4c78a8", "#d62728"]),
+        y="metric:Q", color=alt.Color("band:N", scale=alt.Scale(domain=[under, over], range=["#4c78a8", "#d62728"]),
                                       legend=alt.Legend(title=None, orient="top")))
     rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="#d62728", strokeDash=[6, 4]).encode(
         y="limit:Q")
-    label = alt.Chart(pd.DataFrame({"limit": [limit], "t": [f"限值 {limit:g}"]})).mark_text(
+    label = alt.Chart(pd.DataFrame({"limit": [limit], "t": [f"{L('chart.limit')} {limit:g}"]})).mark_text(
         align="left", dx=4, dy=-6, color="#d62728").encode(y="limit:Q", text="t:N", x=alt.value(0))
     return (line + points + rule + label).properties(title=title, height=260)
 
@@ -182,23 +191,24 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
              "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
     st.table(pd.Series({k: str(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
     mine = ser[ser["site"] == code]
-    metric_label = f"{rule.pollutant}{'−背景' if rule.subtract_background else ''} {rule.window_minutes}min"
+    metric_label = f"{rule.pollutant}{L('chart.minus_bg') if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:
         st.info("该工地没有读数 / no readings for this site")
         return
     end = pd.Timestamp(day) + pd.Timedelta(days=1)
-    last24 = mine[(mine["window_start"] >= end - pd.Timedelta(hours=24)) & (mine["window_start"] < end)]
-    last30 = mine[(mine["window_start"] >= end - pd.Timedelta(days=30)) & (mine["window_start"] < end)]
+    start24, start30 = end - pd.Timedelta(hours=24), end - pd.Timedelta(days=30)
+    last24 = mine[(mine["window_start"] >= start24) & (mine["window_start"] < end)]
+    last30 = mine[(mine["window_start"] >= start30) & (mine["window_start"] < end)]
     c1, c2 = st.columns(2)
     with c1:
         if last24.empty:
-            st.info(f"{L('last24')}: 无读数 / no readings")
+            st.info(f"{L('last24')}: {L('no_readings')}")
         else:
-            st.altair_chart(metric_chart(last24, limit, f"{L('last24')}（至 {day.isoformat()} 24:00）", metric_label),
-                            width="stretch")
+            st.altair_chart(metric_chart(last24, limit, f"{L('last24')} ({L('until')} {day.isoformat()} 24:00)",
+                                         metric_label, (start24, end), "%H:%M"), width="stretch")
     with c2:
-        span = f"{last30['window_start'].min():%m-%d} – {last30['window_start'].max():%m-%d}" if len(last30) else ""
-        st.altair_chart(metric_chart(last30, limit, f"{L('last30')} {span}", metric_label), width="stretch")
+        title = f"{L('last30')} {start30:%m-%d} – {day:%m-%d}"
+        st.altair_chart(metric_chart(last30, limit, title, metric_label, (start30, end), "%m-%d"), width="stretch")
     mine_days = days[days["site"] == code] if not days.empty else days
     if not mine_days.empty:
         shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],

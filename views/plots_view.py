@@ -51,6 +51,7 @@ TEXT = {
     "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
     "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
+    "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
 }
 FIELD_LABELS = {
     "code": ("地块编码", "Code"), "name": ("地块名称", "Name"), "address": ("地块位置", "Address"),
@@ -62,6 +63,43 @@ FIELD_LABELS = {
     "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
 }
 BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
+REGISTRY_EN = {
+    "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
+    "area_m2": "Area (m²)", "former_use": "Former use", "industry": "Industry", "pollutants": "Pollutants",
+    "responsible": "Responsible party", "land_holder": "Land-use-right holder", "land_class": "Land class",
+    "stage": "Stage", "measure": "Measures required", "listed_batch": "Listed in batch",
+    "removed_batch": "Removed in batch", "mark": "Note",
+}
+BATCH_EN = {"batch": "Batch", "kind": "Kind", "count": "Plots", "codes": "Plot codes"}
+
+
+def headers(columns, zh_names: dict[str, str], en_names: dict[str, str]) -> dict[str, str]:
+    """Column names for people in the current language."""
+    names = zh_names if lang() == "zh" else en_names
+    return {c: names.get(c, c) for c in columns}
+
+
+def open_plot(code: str) -> None:
+    """Open a plot's file on the next run (widget values can only be set before the widgets exist)."""
+    st.session_state["plots_open"] = code
+    st.rerun()
+
+
+def plots_map(selected: str | None, codes, height: int = 360) -> None:
+    """The plots on a map coloured by stage; clicking a plot opens its file."""
+    from streamlit_folium import st_folium
+
+    from layers.page_map import code_in, record_map
+
+    fmap = record_map("plots", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
+                      dataset=current_name())
+    out = st_folium(fmap, key=f"plots_map_{selected or 'all'}", height=height, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    st.caption(L("map_hint") + " · © OpenStreetMap contributors (ODbL)")
+    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
+    if clicked and clicked != selected and clicked != st.session_state.get("plots_map_opened"):
+        st.session_state["plots_map_opened"] = clicked
+        open_plot(clicked)
 
 
 def L(key: str) -> str:
@@ -70,7 +108,7 @@ def L(key: str) -> str:
 
 
 def stage_label(stage: str) -> str:
-    return stage if lang() == "zh" else f"{STAGE_EN.get(stage, stage)} ({stage})"
+    return stage if lang() == "zh" else STAGE_EN.get(stage, stage)
 
 
 def acting_user() -> str:
@@ -90,8 +128,10 @@ def stage_badge(stage: str) -> str:
 
 def colour_stage(frame: pd.DataFrame, column: str):
     """A Styler colouring ``column`` by the plot stage colours."""
+    colors = {**{stage_label(k): v for k, v in PLOT_STAGE_COLOR.items()}, **PLOT_STAGE_COLOR}
+
     def cell(value: str) -> str:
-        color = PLOT_STAGE_COLOR.get(str(value))
+        color = colors.get(str(value))
         return f"background-color:{color};color:{_text_on(color)}" if color else ""
     return frame.style.map(cell, subset=[column])
 
@@ -113,26 +153,37 @@ def _layer(key: str, dataset: str, version: str):
 
 # --------------------------------------------------------------------------- list and 名录
 def plot_list(records: list[dict]) -> None:
-    zh = lang() == "zh"
     st.subheader(L("all_plots"))
     rows = pd.DataFrame([plot_registry.registry_row(r) for r in records])
     shown = rows[["code", "name", "stage", "land_class", "subdistrict", "area_m2", "pollutants", "listed_batch",
-                  "removed_batch", "mark"]].sort_values("code")
-    headers = {k: plot_registry.REGISTRY_HEADERS[k] if zh else k for k in shown.columns}
-    shown = shown.rename(columns=headers)
-    st.dataframe(colour_stage(shown, headers["stage"]).format({headers["area_m2"]: "{:,.0f}"}),
-                 hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4)
+                  "removed_batch", "mark"]].sort_values("code").reset_index(drop=True)
+    if lang() == "en":
+        shown["stage"] = shown["stage"].map(stage_label)
+    names = headers(shown.columns, plot_registry.REGISTRY_HEADERS, REGISTRY_EN)
+    codes = list(shown["code"])
+    shown = shown.rename(columns=names)
+    event = st.dataframe(colour_stage(shown, names["stage"]).format({names["area_m2"]: "{:,.0f}"}),
+                         hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4,
+                         on_select="rerun", selection_mode="single-row", key="plots_table")
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        open_plot(codes[picked[0]])
     counts = rows["stage"].value_counts()
     st.markdown(" ".join(stage_badge(s) + f" {counts[s]}" for s in PLOT_STAGES if s in counts),
                 unsafe_allow_html=True)
+    plots_map(None, codes)
 
     st.subheader(L("registry_now"))
     reg = plot_registry.registry(records)
-    st.dataframe(colour_stage(reg.rename(columns=plot_registry.REGISTRY_HEADERS), "当前阶段")
-                 .format({"面积(m²)": "{:,.0f}"}), hide_index=True, width="stretch")
+    if lang() == "en":
+        reg["stage"] = reg["stage"].map(stage_label)
+    reg_names = headers(reg.columns, plot_registry.REGISTRY_HEADERS, REGISTRY_EN)
+    st.dataframe(colour_stage(reg.rename(columns=reg_names), reg_names["stage"])
+                 .format({reg_names["area_m2"]: "{:,.0f}"}), hide_index=True, width="stretch")
     st.markdown(f"**{L('batches')}**")
-    st.dataframe(plot_registry.batches(records).rename(columns=plot_registry.BATCH_HEADERS), hide_index=True,
-                 width="stretch")
+    batches = plot_registry.batches(records)
+    st.dataframe(batches.rename(columns=headers(batches.columns, plot_registry.BATCH_HEADERS, BATCH_EN)),
+                 hide_index=True, width="stretch")
     st.markdown(f"**{L('export')}**")
     if not st.session_state.get("plots_export_ready"):
         if st.button(L("prepare"), key="plots_prepare_export"):
@@ -340,6 +391,7 @@ def plot_page(st_, records: list[dict]) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         registry_fields(rec)
+        plots_map(code, codes, height=300)
         buffer_query(rec)
     with right:
         transition_form(st_, rec)
@@ -358,7 +410,13 @@ def main() -> None:
     if not records:
         st.info("还没有地块记录 / no plot records yet")
         return
-    mode = st.radio("view", ["list", "plot"], index=1 if st.query_params.get("code") else 0, key="plots_mode", horizontal=True, label_visibility="collapsed",
+    opened = st.session_state.pop("plots_open", None)
+    if opened:  # a row or a plot on the map was clicked: show its file
+        st.session_state["plots_mode"], st.session_state["plot_code"] = "plot", opened
+        st.query_params["code"] = opened
+    if "plots_mode" not in st.session_state:
+        st.session_state["plots_mode"] = "plot" if st.query_params.get("code") else "list"
+    mode = st.radio("view", ["list", "plot"], key="plots_mode", horizontal=True, label_visibility="collapsed",
                     format_func=lambda m: L(f"mode.{m}"))
     if mode == "list":
         plot_list(records)

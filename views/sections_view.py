@@ -37,6 +37,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "Click a row, or choose a section below, to open its page."},
     "list.open": {"zh": "打开断面", "en": "Open section"},
     "list.count": {"zh": "共 {n} 个断面", "en": "{n} sections"},
+    "map.hint": {"zh": "点击地图上的断面打开其详情", "en": "Click a section on the map to open it"},
     "col.code": {"zh": "编码", "en": "Code"},
     "col.name": {"zh": "断面名称", "en": "Section"},
     "col.river": {"zh": "河道", "en": "River"},
@@ -154,6 +155,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     picked = event.selection.rows if event and event.selection else []
     if picked:
         open_section(table.iloc[picked[0]][s("col.code")])
+    sections_map(None, list(sections["code"]))
     st.caption(s("list.hint"))
     options = list(table[s("col.code")])
     names = dict(zip(table[s("col.code")], table[s("col.name")]))
@@ -161,6 +163,23 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     code = c3.selectbox(s("list.open"), options, format_func=lambda c: f"{c} {names[c]}", key="open_code")
     if c4.button(s("list.open"), key="open_button", width="stretch"):
         open_section(code)
+
+
+def sections_map(selected: str | None, codes, height: int = 360) -> None:
+    """The sections on a map (coloured by latest class); clicking a section opens its page."""
+    from streamlit_folium import st_folium
+
+    from layers.page_map import code_in, record_map
+
+    fmap = record_map("sections", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
+                      dataset=current_name())
+    out = st_folium(fmap, key=f"sections_map_{selected or 'all'}", height=height, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    st.caption(s("map.hint") + " · © OpenStreetMap contributors (ODbL)")
+    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
+    if clicked and clicked != selected and clicked != st.session_state.get("sections_map_opened"):
+        st.session_state["sections_map_opened"] = clicked
+        open_section(clicked)
 
 
 def open_section(code: str) -> None:
@@ -244,6 +263,7 @@ def trend_chart(samples: pd.DataFrame, item_col: str, item: str, water_type: str
 def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
     if st.button(s("back"), key="back"):
         del st.query_params["code"]
+        st.session_state.pop("sections_map_opened", None)
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
@@ -258,9 +278,13 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.info(s("nodata"))
         return
     last = rows.sort_values("month").iloc[-1]
-    st.html(status_chips(last, sec["target_class"]))
-    st.markdown(f"**{s('history')}**")
-    st.html(history_strip(rows))
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.html(status_chips(last, sec["target_class"]))
+        st.markdown(f"**{s('history')}**")
+        st.html(history_strip(rows))
+    with right:
+        sections_map(code, list(sections["code"]), height=300)
     st.markdown(f"**{s('trend')}**")
     item_cols = {resolve_item(c): c for c in own.columns if c not in ("section_code", "date", "mark") and resolve_item(c)
                  and own[c].notna().any()}
