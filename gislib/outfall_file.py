@@ -33,6 +33,7 @@ from gislib.domain import (
 from gislib.errors import ConflictError, ExportError, HetuError, NotFoundError, ValidationError
 from gislib.store.validators import OUTFALL_FIELDS
 from gislib.store.workflow import is_overdue
+from gislib.i18n import term
 from gislib.timefmt import local_time, now_local
 
 LAYER = "outfalls"
@@ -80,6 +81,8 @@ EXTRA_ZH: dict[str, str] = {
 GROUPS_EN = {"身份": "Identity", "类型": "Class", "位置": "Location", "受纳水体": "Receiving water",
              "排放": "Discharge", "责任": "Responsibility", "溯源": "Tracing", "整治": "Remediation",
              "信息公开": "Disclosure", "状态": "Workflow"}
+TERM_FIELDS = {"type_l1", "type_l2", "type_l3", "approval_kind", "discharge_mode", "discharge_pattern",
+               "remediation.kind", "state", "phase", "demo"}
 ACTION_ZH = {"create": "创建", "update": "修改", "transition": "状态变更", "remove": "撤销", "attach": "上传附件"}
 ACTION_EN = {"create": "created", "update": "edited", "transition": "state change", "remove": "removed",
              "attach": "attachment"}
@@ -104,8 +107,10 @@ def _yes_no(value: Any, lang: str) -> str:
     return str(value)
 
 
-def _class_text(cls: Any) -> str:
-    return f"{WQ_CLASS_ROMAN.get(str(cls), cls)}类" if cls else ""
+def _class_text(cls: Any, lang: str = "zh") -> str:
+    if not cls:
+        return ""
+    return f"{WQ_CLASS_ROMAN.get(str(cls), cls)}类" if lang == "zh" else f"Class {cls}"
 
 
 def party_text(party: dict[str, Any], lang: str = "zh") -> str:
@@ -143,6 +148,8 @@ def record_facts(record: dict[str, Any], lang: str = "zh", today: dt.date | None
     def add(group: str, field: str, value: Any) -> None:
         if _blank(value):
             return
+        if field in TERM_FIELDS:
+            value = term(value, lang)
         if isinstance(value, bool):
             value = _yes_no(value, lang)
         elif isinstance(value, list):
@@ -163,7 +170,7 @@ def record_facts(record: dict[str, Any], lang: str = "zh", today: dt.date | None
         add("位置", f, r.get(f))
     add("受纳水体", "river", r.get("river"))
     add("受纳水体", "river_code", r.get("river_code"))
-    add("受纳水体", "target_class", _class_text(r.get("target_class")))
+    add("受纳水体", "target_class", _class_text(r.get("target_class"), lang))
     sec = r.get("downstream_section_code")
     if sec:
         name = section_names.get(str(sec))
@@ -188,7 +195,7 @@ def record_facts(record: dict[str, Any], lang: str = "zh", today: dt.date | None
     sign = r.get("signboard") or {}
     add("信息公开", "signboard.installed", sign.get("installed"))
     add("信息公开", "signboard.qr_url", sign.get("qr_url"))
-    add("状态", "state", OUTFALL_STATE_EN.get(state, state) if lang == "en" else state)
+    add("状态", "state", state)
     add("状态", "phase", OUTFALL_PHASE.get(state))
     add("状态", "removed_reason", r.get("removed_reason"))
     add("状态", "version", r.get("version"))
@@ -386,7 +393,7 @@ def _value_text(field: str, value: Any, lang: str) -> str:
     if _blank(value):
         return "—"
     if field == "target_class":
-        return _class_text(value)
+        return _class_text(value, lang)
     if field == "responsible_parties" and isinstance(value, list):
         return short("；".join(party_text(p, lang) for p in value if isinstance(p, dict)))
     if field == "river_chief":

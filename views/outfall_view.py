@@ -42,6 +42,7 @@ from gislib.outfall_file import (
     timeline,
     workflow_steps,
 )
+from gislib.i18n import term
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.store.validators import parse_date
 from gislib.timefmt import local_time, today_local
@@ -69,7 +70,17 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_pdf": {"zh": "导出 PDF", "en": "PDF"},
     "no_mon": {"zh": "暂无监测记录 (状态为已监测及以后的示例排污口会自动生成示例监测记录)",
                "en": "No monitoring yet (demo outfalls get a demo history once they are 已监测 or later)"},
-    "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "示例数据 demo data: generated monitoring"},
+    "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "Demo data: generated monitoring"},
+    "choose": {"zh": "请选择", "en": "Choose"},
+    "yes": {"zh": "是", "en": "yes"}, "no": {"zh": "否", "en": "no"},
+    "method": {"zh": "方式", "en": "Method"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
+    "ref_line": {"zh": "{c}类 参考限值 {v}", "en": "Class {c} reference {v}"},
+    "field": {"zh": "字段", "en": "Field"}, "sep_hint": {"zh": " (、分隔)", "en": " (separate with 、 or ,)"},
+    "party_name": {"zh": "责任主体 (主要) 名称", "en": "Main responsible party"},
+    "credit_code": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
+    "contact": {"zh": "联系方式", "en": "Contact"}, "chief_level": {"zh": "河长级别", "en": "River chief level"},
+    "chief_name": {"zh": "河长姓名", "en": "River chief name"},
+    "kind_hint": {"zh": "整治方式 (进入整治中时必选)", "en": "Remediation kind (required when moving to Under remediation)"},
     "upload": {"zh": "上传照片或 PDF", "en": "Upload photos or PDFs"},
     "upload_btn": {"zh": "上传", "en": "Upload"},
     "uploaded": {"zh": "已上传 {f}", "en": "Uploaded {f}"},
@@ -177,9 +188,10 @@ def header(rec: dict) -> None:
     demo = rec.get("demo") or rec.get("mark") == DEMO_MARK
     st.title(f"{_t('title')} · {rec['code']} {rec.get('name', '')}")
     phase = OUTFALL_PHASE.get(rec["state"], "")
-    badges = [f":blue-badge[{rec['state']}]", f":gray-badge[{phase}]", f":gray-badge[v{rec['version']}]"]
+    badges = [f":blue-badge[{term(rec['state'], lang())}]", f":gray-badge[{term(phase, lang())}]",
+              f":gray-badge[v{rec['version']}]"]
     if demo:
-        badges.append(f":orange-badge[{DEMO_MARK}]")
+        badges.append(f":orange-badge[{term(DEMO_MARK, lang())}]")
     st.markdown(" ".join(badges) + f" · {_t('acting')}: `{acting_user()}`")
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
@@ -249,7 +261,10 @@ def monitoring_panel(rec: dict) -> None:
         return
     if "mark" in frame and (frame["mark"] == DEMO_MARK).any():
         st.caption(_t("mon_demo"))
-    frame = frame.assign(超参考限值=frame["exceeded"].fillna(False).map({True: "是", False: "否"}))
+    yes, no = _t("yes"), _t("no")
+    frame = frame.assign(over=frame["exceeded"].fillna(False).map({True: yes, False: no}),
+                         method_label=frame["method"].map(lambda m: term(m, lang())))
+    methods = [term(m, lang()) for m in ("快检", "规范监测")]
     roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}[reference_class(rec)]
     charts = []
     for item in [i for i in MONITOR_ITEMS if i in set(frame["item"])]:
@@ -258,17 +273,20 @@ def monitoring_panel(rec: dict) -> None:
         x_axis = alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=4))
         line = base.mark_line(color="#999999").encode(x=x_axis, y="value:Q")
         pts = base.mark_point(filled=True, size=70).encode(
-            x=x_axis, y=alt.Y("value:Q", title=f"{item} (mg/L)"),
-            shape=alt.Shape("method:N", title="方式", scale=alt.Scale(domain=["快检", "规范监测"],
+            x=x_axis, y=alt.Y("value:Q", title=f"{item if lang() == 'zh' else MONITOR_ITEMS[item][1]} (mg/L)"),
+            shape=alt.Shape("method_label:N", title=_t("method"), scale=alt.Scale(domain=methods,
                                                                       range=["circle", "square"])),
-            color=alt.Color("超参考限值:N", scale=alt.Scale(domain=["否", "是"], range=["#1f78d1", "#d62728"])),
-            tooltip=["date:T", "method:N", "value:Q", "limit:Q"])
+            color=alt.Color("over:N", title=_t("over_ref"), scale=alt.Scale(domain=[no, yes],
+                                                                             range=["#1f78d1", "#d62728"])),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "method_label:N", "value:Q", "limit:Q"])
         rule = alt.Chart(pd.DataFrame({"limit": [float(sub["limit"].iloc[-1])],
-                                       "label": [f"{roman}类 参考限值 {sub['limit'].iloc[-1]:g}"]}))
+                                       "label": [_t("ref_line", c=roman if lang() == "zh" else reference_class(rec),
+                                                     v=f"{sub['limit'].iloc[-1]:g}")]}))
         rule_line = rule.mark_rule(color="#ff7f0e", strokeDash=[5, 3]).encode(y="limit:Q")
         rule_text = rule.mark_text(align="left", dx=4, dy=-6, color="#b35900").encode(y="limit:Q", text="label:N",
                                                                                       x=alt.value(0))
-        charts.append((line + pts + rule_line + rule_text).properties(title=item, height=190, width=210))
+        name = item if lang() == "zh" else MONITOR_ITEMS[item][1]
+        charts.append((line + pts + rule_line + rule_text).properties(title=name, height=190, width=210))
     chart = alt.hconcat(*charts).resolve_scale(y="independent").configure_legend(orient="bottom", direction="horizontal")
     st.altair_chart(chart, width="content")
     headers, rows = monitoring_table(rec, lang())
@@ -371,15 +389,15 @@ def conflict_panel(code: str) -> None:
         st.error(_t("conflict", a=base["version"], b=theirs["version"]))
         if conflict["kind"] == "update":
             fields = list(mine)
-            rows = [{"字段": label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): short(mine.get(f)),
+            rows = [{_t("field"): label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): short(mine.get(f)),
                      _t("theirs"): short(theirs.get(f))} for f in fields]
             changed_by_them = sorted(k for k in set(theirs) | set(base)
                                      if k not in ("version", "updated_at", "updated_by") and theirs.get(k) != base.get(k)
                                      and k not in fields)
-            rows += [{"字段": label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): "—",
+            rows += [{_t("field"): label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): "—",
                       _t("theirs"): short(theirs.get(f))} for f in changed_by_them]
         else:
-            rows = [{"字段": k, _t("mine"): short(v), _t("theirs"): short(theirs.get("state") if k == "to_state" else "")}
+            rows = [{_t("field"): k, _t("mine"): short(v), _t("theirs"): short(theirs.get("state") if k == "to_state" else "")}
                     for k, v in mine.items()]
         col_a, col_b = st.columns(2)
         with col_a:
@@ -428,7 +446,7 @@ def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict
         if value not in options:
             options = [value] + options
         out = st.selectbox(lab, options, index=options.index(value), key=key,
-                           format_func=lambda v: "—" if v in (None, "") else str(v), **kw)
+                           format_func=lambda v: "—" if v in (None, "") else term(v, lang()), **kw)
     elif kind == "check":
         out = st.checkbox(lab, value=bool(value), key=key, **kw)
     elif kind == "date":
@@ -489,21 +507,21 @@ def edit_form(base: dict) -> None:
                              base.get("design_volume_m3d"), errors)
             actual = _widget("text", code, "actual_volume_m3d", L("actual_volume_m3d"),
                              base.get("actual_volume_m3d"), errors)
-            pollutants = _widget("text", code, "main_pollutants", L("main_pollutants") + " (、分隔)",
+            pollutants = _widget("text", code, "main_pollutants", L("main_pollutants") + _t("sep_hint"),
                                  "、".join(base.get("main_pollutants") or []), errors)
         with c3:
             p = f"responsible_parties[{main_i}]"
-            p_name = _widget("text", code, "party_name", L("responsible_parties") + " (主要) 名称", party.get("name"),
+            p_name = _widget("text", code, "party_name", _t("party_name"), party.get("name"),
                              errors, error_keys=(f"{p}.name", "responsible_parties"))
-            p_credit = _widget("text", code, "party_credit", "统一社会信用代码", party.get("credit_code"), errors,
+            p_credit = _widget("text", code, "party_credit", _t("credit_code"), party.get("credit_code"), errors,
                                error_keys=(f"{p}.credit_code",))
-            p_contact = _widget("text", code, "party_contact", "联系方式", party.get("contact"), errors)
+            p_contact = _widget("text", code, "party_contact", _t("contact"), party.get("contact"), errors)
             permit = _widget("text", code, "discharge_permit_no", L("discharge_permit_no"),
                              base.get("discharge_permit_no"), errors)
             permit_outlet = _widget("text", code, "permit_outlet_code", L("permit_outlet_code"),
                                     base.get("permit_outlet_code"), errors)
-            chief_level = _widget("text", code, "chief_level", "河长级别", chief.get("level"), errors)
-            chief_name = _widget("text", code, "chief_name", "河长姓名", chief.get("name"), errors,
+            chief_level = _widget("text", code, "chief_level", _t("chief_level"), chief.get("level"), errors)
+            chief_name = _widget("text", code, "chief_name", _t("chief_name"), chief.get("name"), errors,
                                  error_keys=("river_chief",))
             trace = _widget("text", code, "tracing_result", L("tracing"), tracing.get("result"), errors,
                             error_keys=("tracing",))
@@ -618,7 +636,8 @@ def workflow_panel(base: dict) -> None:
         st.caption(_t("final"))
     else:
         with st.form(f"flow_{code}"):
-            to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}")
+            to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}",
+                                    format_func=lambda v: term(v, lang()))
             if err_field in (None, "to_state", "state") and err:
                 st.markdown(f":red[⚠ {err}]")
             when = st.date_input(_t("date"), value=today_local(), key=f"flow_date_{code}")
@@ -627,10 +646,11 @@ def workflow_panel(base: dict) -> None:
             note = st.text_area(_t("note"), key=f"flow_note_{code}", height=80)
             if err_field == "note":
                 st.markdown(f":red[⚠ {err}]")
-            ev = st.multiselect(_t("evidence"), list(evidence_options), key=f"flow_ev_{code}")
+            ev = st.multiselect(_t("evidence"), list(evidence_options), key=f"flow_ev_{code}",
+                                placeholder=_t("choose"))
             ev_text = st.text_input(_t("evidence_text"), key=f"flow_evt_{code}")
-            kind = st.selectbox(_t("kind") + " (进入整治中时必选)", [""] + list(REMEDIATION_KINDS),
-                                key=f"flow_kind_{code}", format_func=lambda v: v or "—")
+            kind = st.selectbox(_t("kind_hint"), [""] + list(REMEDIATION_KINDS),
+                                key=f"flow_kind_{code}", format_func=lambda v: term(v, lang()) or "—")
             if err_field == "remediation_kind":
                 st.markdown(f":red[⚠ {err}]")
             if st.form_submit_button(_t("apply"), type="primary"):

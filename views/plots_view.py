@@ -15,6 +15,7 @@ from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
+from gislib.i18n import term
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
@@ -50,6 +51,9 @@ TEXT = {
     "distance": ("距离（米）", "Distance (m)"),
     "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
     "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
+    "note_example": ("如：2026-11-20 专家评审通过，结论……", "e.g. 2026-11-20 expert review passed, conclusion …"),
+    "projection_note": ("面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算",
+                        "areas and distances computed in the CGCS2000 3° Gauss-Krüger projection"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
     "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
 }
@@ -227,7 +231,7 @@ def registry_fields(rec: dict) -> None:
         "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
         "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
-        "mark": row["mark"],
+        "mark": term(row["mark"], lang()),
     }
     st.table(pd.Series({L(k): str(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
 
@@ -243,7 +247,7 @@ def transition_form(st_, rec: dict) -> None:
         c1, c2 = st.columns(2)
         when = c1.date_input(L("date"), value=dt.date.today(), max_value=dt.date.today(), key="move_date")
         batch = c2.text_input(L("batch"), key="move_batch")
-        note = st.text_area(L("note"), key="move_note", placeholder="如：2026-11-20 专家评审通过，结论……")
+        note = st.text_area(L("note"), key="move_note", placeholder=L("note_example"))
         evidence = st.file_uploader(L("evidence"), type=["pdf"], key="move_evidence")
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
@@ -314,7 +318,7 @@ def soil_check(rec: dict) -> None:
     except HetuError as exc:
         st.warning(str(exc))
         return
-    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
+    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {term(rec.get('land_use'), lang())} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
     if not usable_upload(upload):
@@ -422,8 +426,7 @@ def main() -> None:
         plot_list(records)
     else:
         plot_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · 面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算 · "
-               "© OpenStreetMap contributors (ODbL)")
+    st.caption(f"{DEMO_MARK} · {current_name()} · {L('projection_note')} · © OpenStreetMap contributors (ODbL)")
 
 
 main()

@@ -22,6 +22,7 @@ from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
 from gislib.errors import HetuError
+from gislib.i18n import term
 from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
 from layers.bulletin_map import render_bulletin_map
@@ -236,10 +237,11 @@ def trend_chart(samples: pd.DataFrame, item_col: str, item: str, water_type: str
     unit = spec.unit
     base = alt.Chart(values).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-40)),
-        y=alt.Y("value:Q", title=f"{item} ({unit})"))
+        y=alt.Y("value:Q", title=f"{term(item, lang())} ({unit})"))
     layers = [base.mark_line(color="#3a6ea5"),
               base.mark_point(filled=True, size=40, color="#3a6ea5").encode(
-                  tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", title=item), "mark"])]
+                  tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", title=term(item, lang())),
+                           "mark"])]
     limits = spec.limits_for(water_type or "河流")
     lines = []
     if limits:
@@ -271,7 +273,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         return
     sec = match.iloc[0]
     st.subheader(f"{sec['name']} · {code}")
-    st.caption(f"{sec['river']} · {sec['subdistrict']} · {sec.get('level', '')} · {DEMO_MARK}")
+    st.caption(f"{sec['river']} · {sec['subdistrict']} · {term(sec.get('level', ''), lang())} · {DEMO_MARK}")
     rows = classes[classes["section_code"] == code]
     own = samples[samples["section_code"] == code].sort_values("date")
     if rows.empty:
@@ -290,12 +292,14 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
                  and own[c].notna().any()}
     items = [i for i in ITEM_ORDER if i in item_cols]
     default = items.index("氨氮") if "氨氮" in items else 0
-    item = st.selectbox(s("trend.item"), items, index=default, key=f"trend_item_{code}")
+    item = st.selectbox(s("trend.item"), items, index=default, key=f"trend_item_{code}",
+                        format_func=lambda i: term(i, lang()))
     st.altair_chart(trend_chart(own, item_cols[item], item, sec.get("water_type") or "河流", sec["target_class"]),
                     width="stretch")
     st.markdown(f"**{s('samples')}**")
     shown = own.drop(columns=["section_code", "imported_by", "imported_at", "batch_id"], errors="ignore")
     shown = shown.rename(columns={"mark": s("samples.source"), "date": "采样日期" if lang() == "zh" else "Date"})
+    shown = shown.rename(columns=lambda c: term(c, lang()))
     shown = shown.dropna(axis=1, how="all").astype(object)
     shown = shown.where(shown.notna(), "")
     st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch")
