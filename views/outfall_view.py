@@ -286,9 +286,12 @@ def monitoring_panel(rec: dict) -> None:
         rule_text = rule.mark_text(align="left", dx=4, dy=-6, color="#b35900").encode(y="limit:Q", text="label:N",
                                                                                       x=alt.value(0))
         name = item if lang() == "zh" else MONITOR_ITEMS[item][1]
-        charts.append((line + pts + rule_line + rule_text).properties(title=name, height=190, width=210))
-    chart = alt.hconcat(*charts).resolve_scale(y="independent").configure_legend(orient="bottom", direction="horizontal")
-    st.altair_chart(chart, width="content")
+        charts.append((line + pts + rule_line + rule_text).properties(title=name, height=190))
+    # one chart per item, each as wide as its column: side by side on a PC, stacked on a phone
+    for col, chart in zip(st.columns(max(1, len(charts))), charts):
+        with col:
+            st.altair_chart(chart.configure_legend(orient="bottom", direction="horizontal", columns=2),
+                            width="stretch")
     headers, rows = monitoring_table(rec, lang())
     st.dataframe(pd.DataFrame(rows, columns=headers), hide_index=True, width="stretch")
 

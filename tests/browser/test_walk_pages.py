@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = [
-    ("map", "map", ""), ("outfalls", "outfalls", ""), ("outfall", "outfall", "code=PT-0012"),
+    ("map", "", ""), ("outfalls", "outfalls", ""), ("outfall", "outfall", "code=PT-0012"),
     ("sections", "sections", ""), ("section", "sections", "code=PTDM007"), ("plots", "plots", ""),
     ("plot", "plots", "code=PTDK-001"), ("dust", "dust", ""), ("import", "import", ""), ("settings", "settings", ""),
 ]
@@ -50,6 +51,12 @@ VISIBLE_TEXTS_JS = """() => {
     out.push(text);
   }
   return out;
+}"""
+SHAPE_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return [!!document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]'),
+          main ? main.querySelectorAll('*').length : 0, main ? main.innerText.length : 0,
+          document.querySelectorAll('[data-testid="stSkeleton"]').length];
 }"""
 OVERFLOW_JS = """() => {
   const boxes = [document.documentElement, document.querySelector('[data-testid="stMain"]'),
@@ -85,11 +92,27 @@ def ui_strings() -> tuple[set[str], set[str]]:
     return zh_all - en_all, en_all - zh_all
 
 
+def settle(rp, timeout_s: float = 120) -> None:
+    """Wait until the script run is over and the page has stopped changing for 2 s (charts and
+    maps draw after the run; cold caches make the first run of a page slow)."""
+    deadline = time.time() + timeout_s
+    last, stable = None, 0
+    while time.time() < deadline and stable < 4:
+        rp.page.wait_for_timeout(500)
+        now = rp.page.evaluate(SHAPE_JS)
+        stable = stable + 1 if now == last and not now[0] else 0
+        last = now
+    rp.wait_idle(timeout_s=30)
+
+
 def problems_on(rp, lang: str, zh_ui: set[str], en_ui: set[str]) -> list[str]:
     found = []
     n_exc = rp.page.locator('[data-testid="stException"]').count()
     if n_exc:
         found.append(f"{n_exc} exception box(es): " + rp.page.locator('[data-testid="stException"]').first.inner_text()[:300])
+    dialog = rp.page.locator('[role="dialog"]')
+    if dialog.count() and dialog.first.is_visible():
+        found.append(f"dialog: {dialog.first.inner_text()[:200]}")
     texts = rp.page.evaluate(VISIBLE_TEXTS_JS)
     if lang == "en":
         found += [f"Chinese UI text in English: {t!r}" for t in texts if t in zh_ui]
@@ -121,9 +144,7 @@ def test_walk_every_page(app_url, new_page, artifacts, lang, width, height):
         url = f"{app_url}/{path}?lang={lang}" + (f"&{query}" if query else "")
         rp.page.goto(url)
         rp.page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] h3').first.wait_for(timeout=90000)
-        rp.page.wait_for_timeout(1500)
-        rp.wait_idle(timeout_s=90)
-        rp.page.wait_for_timeout(1500)  # charts and maps draw after the script run
+        settle(rp)
         rp.page.screenshot(path=str(artifacts / f"walk_{name}_{lang}_{width}x{height}.png"))
         problems = problems_on(rp, lang, zh_ui, en_ui)
         if problems:
