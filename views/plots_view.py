@@ -16,6 +16,8 @@ from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
 from gislib.i18n import term
+from gislib.outfall_file import readable_changes
+from gislib.timefmt import local_time, today_local
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import STANDARD, VERDICT_ZH, check_samples, land_class_for_use, read_soil_file
 from gislib.store import workflow
@@ -54,6 +56,8 @@ TEXT = {
     "note_example": ("如：2026-11-20 专家评审通过，结论……", "e.g. 2026-11-20 expert review passed, conclusion …"),
     "projection_note": ("面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算",
                         "areas and distances computed in the CGCS2000 3° Gauss-Krüger projection"),
+    "col.at": ("时间 (北京时间)", "Time (Beijing)"), "col.user": ("操作人", "User"), "col.action": ("操作", "Action"),
+    "col.field": ("字段", "Field"), "col.old": ("原值", "Old"), "col.new": ("新值", "New"), "col.note": ("备注", "Note"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
     "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
 }
@@ -66,6 +70,8 @@ FIELD_LABELS = {
     "state": ("当前阶段", "Stage"), "listed_batch": ("纳入批次", "Listed in batch"),
     "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
 }
+ACTIONS = {"create": ("创建", "created"), "update": ("修改", "edited"), "transition": ("阶段流转", "stage move"),
+           "remove": ("撤销", "withdrawn"), "attach": ("上传附件", "attachment")}
 BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
 REGISTRY_EN = {
     "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
@@ -245,7 +251,7 @@ def transition_form(st_, rec: dict) -> None:
     with st.form(f"move_{rec['code']}", clear_on_submit=True):
         to_state = st.selectbox(L("next"), allowed, format_func=stage_label, key="move_to")
         c1, c2 = st.columns(2)
-        when = c1.date_input(L("date"), value=dt.date.today(), max_value=dt.date.today(), key="move_date")
+        when = c1.date_input(L("date"), value=today_local(), max_value=today_local(), key="move_date")
         batch = c2.text_input(L("batch"), key="move_batch")
         note = st.text_area(L("note"), key="move_note", placeholder=L("note_example"))
         evidence = st.file_uploader(L("evidence"), type=["pdf"], key="move_evidence")
@@ -299,16 +305,19 @@ def history(st_, rec: dict) -> None:
         for i, a in enumerate(files.values()):
             path = Path(a["path"])
             if path.exists():
-                st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(),
+                st.download_button(f"{a['filename']} · {local_time(a['at'])} · {a['user']}", path.read_bytes(),
                                    a["filename"], mime=a["mime"], key=f"att_{rec['code']}_{i}",
                                    icon=":material/description:")
     with st.expander(L("audit")):
-        log = st_.audit("plots", rec["code"])
-        st.dataframe(pd.DataFrame([{"at": a["at"], "user": a["user"], "action": a["action"], "field": a["field"] or "",
-                                    "old": "" if a["old"] is None or a["action"] == "create" else str(a["old"])[:60],
-                                    "new": "" if a["new"] is None or a["action"] == "create" else str(a["new"])[:60],
-                                    "note": a["note"] or ""} for a in log]),
-                     hide_index=True, width="stretch")
+        rows = []
+        for a in st_.audit("plots", rec["code"]):
+            changes = [("", "", "")] if a["action"] == "create" or not a["field"] else readable_changes(
+                a["field"], a["old"], a["new"], lang())
+            rows += [{L("col.at"): local_time(a["at"]), L("col.user"): a["user"],
+                      L("col.action"): ACTIONS.get(a["action"], (a["action"],) * 2)[0 if lang() == "zh" else 1],
+                      L("col.field"): localized(FIELD_LABELS[a["field"]]) if a["field"] in FIELD_LABELS else f,
+                      L("col.old"): o, L("col.new"): n, L("col.note"): a["note"] or ""} for f, o, n in changes]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def soil_check(rec: dict) -> None:
