@@ -73,7 +73,10 @@ TEXT: dict[str, dict[str, str]] = {
     "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "Demo data: generated monitoring"},
     "choose": {"zh": "请选择", "en": "Choose"},
     "yes": {"zh": "是", "en": "yes"}, "no": {"zh": "否", "en": "no"},
-    "method": {"zh": "方式", "en": "Method"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
+    "method": {"zh": "方式", "en": "Method"},
+    "chart_key": {"zh": "● 快检　■ 规范监测　·　蓝色: 未超参考限值　红色: 超参考限值　·　虚线: 参考限值",
+                  "en": "● quick test　■ standard monitoring　·　blue: within the reference　red: above it　·　"
+                        "dashed: reference limit"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
     "ref_line": {"zh": "{c}类 参考限值 {v}", "en": "Class {c} reference {v}"},
     "field": {"zh": "字段", "en": "Field"}, "sep_hint": {"zh": " (、分隔)", "en": " (separate with 、 or ,)"},
     "party_name": {"zh": "责任主体 (主要) 名称", "en": "Main responsible party"},
@@ -274,9 +277,9 @@ def monitoring_panel(rec: dict) -> None:
         line = base.mark_line(color="#999999").encode(x=x_axis, y="value:Q")
         pts = base.mark_point(filled=True, size=70).encode(
             x=x_axis, y=alt.Y("value:Q", title=f"{item if lang() == 'zh' else MONITOR_ITEMS[item][1]} (mg/L)"),
-            shape=alt.Shape("method_label:N", title=_t("method"), scale=alt.Scale(domain=methods,
+            shape=alt.Shape("method_label:N", title=_t("method"), legend=None, scale=alt.Scale(domain=methods,
                                                                       range=["circle", "square"])),
-            color=alt.Color("over:N", title=_t("over_ref"), scale=alt.Scale(domain=[no, yes],
+            color=alt.Color("over:N", title=_t("over_ref"), legend=None, scale=alt.Scale(domain=[no, yes],
                                                                              range=["#1f78d1", "#d62728"])),
             tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "method_label:N", "value:Q", "limit:Q"])
         rule = alt.Chart(pd.DataFrame({"limit": [float(sub["limit"].iloc[-1])],
@@ -290,8 +293,8 @@ def monitoring_panel(rec: dict) -> None:
     # one chart per item, each as wide as its column: side by side on a PC, stacked on a phone
     for col, chart in zip(st.columns(max(1, len(charts))), charts):
         with col:
-            st.altair_chart(chart.configure_legend(orient="bottom", direction="horizontal", columns=2),
-                            width="stretch")
+            st.altair_chart(chart, width="stretch")
+    st.caption(_t("chart_key"))
     headers, rows = monitoring_table(rec, lang())
     st.dataframe(pd.DataFrame(rows, columns=headers), hide_index=True, width="stretch")
 
