@@ -107,6 +107,11 @@ def _yes_no(value: Any, lang: str) -> str:
     return str(value)
 
 
+def class_text(cls: Any, lang: str = "zh") -> str:
+    """A water-quality class as written everywhere in Hetu: Ⅲ类 (Class III in English)."""
+    return _class_text(cls, lang)
+
+
 def _class_text(cls: Any, lang: str = "zh") -> str:
     if not cls:
         return ""

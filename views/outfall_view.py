@@ -31,6 +31,7 @@ from gislib.outfall_file import (
     LAYER,
     MONITOR_ITEMS,
     build_pdf,
+    class_text,
     label,
     monitoring_frame,
     monitoring_table,
@@ -452,7 +453,8 @@ def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict
         if value not in options:
             options = [value] + options
         out = st.selectbox(lab, options, index=options.index(value), key=key,
-                           format_func=lambda v: "—" if v in (None, "") else term(v, lang()), **kw)
+                           format_func=lambda v: "—" if v in (None, "") else (
+                               class_text(v, lang()) if field == "target_class" else term(v, lang())), **kw)
     elif kind == "check":
         out = st.checkbox(lab, value=bool(value), key=key, **kw)
     elif kind == "date":
