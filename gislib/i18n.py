@@ -67,6 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field.builder": {"zh": "施工单位", "en": "Builder"},
     "field.status": {"zh": "状态", "en": "Status"},
     "field.level": {"zh": "级别", "en": "Level"},
+    "field.updated_at": {"zh": "最近修改", "en": "Last change"},
     "dust.over": {"zh": "当日超标", "en": "Exceeded today"},
     "dust.near": {"zh": "有超限读数", "en": "Readings over limit"},
     "dust.ok": {"zh": "正常", "en": "Normal"},

@@ -196,7 +196,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     st.query_params["site"] = code
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
-    st.markdown(f"#### {info['name']} · `{code}`" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
+    st.markdown(f"#### {info['name']} · `{code}`" + (f" · {term(DEMO_MARK, lang())}" if info.get("demo") else ""))
     facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
              "施工阶段" if zh else "Phase": term(info.get("phase"), lang()), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
              "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
@@ -345,7 +345,7 @@ def main() -> None:
         idw_map(site_table, ser, day, rule, dataset)
     with c2:
         upload_readings(set(site_table["code"]))
-    st.caption(f"{DEMO_MARK} · {dataset} · "
+    st.caption(f"{term(DEMO_MARK, lang())} · {dataset} · "
                + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store().db_path):,}")
                + " · © OpenStreetMap contributors (ODbL)")
 

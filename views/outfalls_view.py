@@ -10,6 +10,7 @@ import streamlit as st
 
 from gislib.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
+from gislib.i18n import term
 from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 from gislib.store.workflow import is_overdue
 from views.common import demo_banner, lang, localized, tr
@@ -32,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
     "mark": {"zh": "标记", "en": "Mark"},
 }
 SORTS = {"code": "field.code", "name": "field.name", "river": "field.river", "subdistrict": "field.subdistrict",
-         "type_l1": "field.type_l1", "state": "field.state", "overdue": "common.overdue", "updated_at": "updated_at"}
+         "type_l1": "field.type_l1", "state": "field.state", "overdue": "common.overdue", "updated_at": "field.updated_at"}
 
 
 def _t(key: str, **kw: object) -> str:
@@ -70,7 +71,7 @@ def _filters() -> tuple[tuple, str]:
                            format_func=lambda v: v if v == all_ else tr(f"type.{v}"))
     c5, c6, c7, c8 = st.columns([2, 1, 1, 1])
     state = c5.selectbox(tr("filter.state"), [all_] + list(OUTFALL_STATES), key="ledger_state",
-                         format_func=lambda v: v if v == all_ else f"{OUTFALL_PHASE[v]} · {tr('state.' + v)}")
+                         format_func=lambda v: v if v == all_ else f"{term(OUTFALL_PHASE[v], lang())} · {tr('state.' + v)}")
     sort = c6.selectbox(_t("sort"), list(SORTS), key="ledger_sort",
                         format_func=lambda k: tr(SORTS[k]) if SORTS[k].startswith(("field.", "common.")) else k)
     desc = c7.checkbox(_t("desc"), key="ledger_desc")
@@ -88,12 +89,13 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
         rem = r.get("remediation") or {}
         rows.append({
             tr("field.code"): r["code"], tr("field.name"): r.get("name", ""),
-            tr("field.state"): r.get("state", ""), tr("field.phase"): OUTFALL_PHASE.get(r.get("state"), ""),
+            tr("field.state"): term(r.get("state", ""), lang()),
+            tr("field.phase"): term(OUTFALL_PHASE.get(r.get("state"), ""), lang()),
             _t("overdue"): "⚠️ " + tr("common.overdue") if is_overdue(r, today) else "",
             tr("field.river"): r.get("river", ""), tr("field.subdistrict"): r.get("subdistrict", ""),
-            tr("field.type_l1"): r.get("type_l1", ""), tr("field.type_l2"): r.get("type_l2", ""),
-            tr("field.remediation_kind"): rem.get("kind", ""), tr("field.deadline"): rem.get("deadline", ""),
-            _t("mark"): DEMO_MARK if r.get("demo") or r.get("mark") == DEMO_MARK else "",
+            tr("field.type_l1"): term(r.get("type_l1", ""), lang()), tr("field.type_l2"): term(r.get("type_l2", ""), lang()),
+            tr("field.remediation_kind"): term(rem.get("kind", ""), lang()), tr("field.deadline"): rem.get("deadline", ""),
+            _t("mark"): term(DEMO_MARK, lang()) if r.get("demo") or r.get("mark") == DEMO_MARK else "",
         })
     return pd.DataFrame(rows)
 

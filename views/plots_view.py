@@ -435,7 +435,7 @@ def main() -> None:
         plot_list(records)
     else:
         plot_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · {L('projection_note')} · © OpenStreetMap contributors (ODbL)")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()} · {L('projection_note')} · © OpenStreetMap contributors (ODbL)")
 
 
 main()

@@ -146,7 +146,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
             s("col.pollutants"): (lat["main_pollutants"] if lat is not None else "") or "—",
         })
     table = pd.DataFrame(rows)
-    st.caption(s("list.count", n=len(table)) + f" · {DEMO_MARK}")
+    st.caption(s("list.count", n=len(table)) + f" · {term(DEMO_MARK, lang())}")
     if table.empty:
         return
     labels = {class_label(c, lang()): c for c in WQ_CLASS_COLOR}
@@ -273,7 +273,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         return
     sec = match.iloc[0]
     st.subheader(f"{sec['name']} · {code}")
-    st.caption(f"{sec['river']} · {sec['subdistrict']} · {term(sec.get('level', ''), lang())} · {DEMO_MARK}")
+    st.caption(f"{sec['river']} · {sec['subdistrict']} · {term(sec.get('level', ''), lang())} · {term(DEMO_MARK, lang())}")
     rows = classes[classes["section_code"] == code]
     own = samples[samples["section_code"] == code].sort_values("date")
     if rows.empty:
