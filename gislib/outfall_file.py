@@ -600,17 +600,21 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
     _heading(pdf, fam, "工作流程与修改记录" if lang == "zh" else "Workflow and edits")
     steps = workflow_steps(store, record["code"])
     if steps:
-        _table(pdf, fam, ["日期", "从", "到", "操作人", "说明/佐证"],
+        _table(pdf, fam, ["日期", "从", "到", "操作人", "说明/佐证"] if lang == "zh" else
+               ["Date", "From", "To", "User", "Note / evidence"],
                [[s["date"], s["from_state"], s["to_state"], s["user"],
                  short(" ".join(x for x in (s["note"], s["evidence"], s["remediation_kind"]) if x), 60)]
                 for s in steps], (22, 18, 18, 36, 88))
         pdf.ln(2)
     events = timeline(store, record["code"], lang)
-    _table(pdf, fam, ["时间", "操作人", "操作", "字段", "原值 → 新值"],
+    _table(pdf, fam, ["时间 (北京时间)", "操作人", "操作", "字段", "原值 → 新值"] if lang == "zh" else
+           ["Time (Beijing)", "User", "Action", "Field", "Old → new"],
            [[e["at"], e["user"], e["action"], e["field"], short(f"{e['old']} → {e['new']}", 70)]
             for e in events[:40]], (34, 34, 16, 24, 74))
     if len(events) > 40:
-        pdf.cell(0, 5, f"… 另有 {len(events) - 40} 条较早记录", new_x="LMARGIN", new_y="NEXT")
+        more = len(events) - 40
+        pdf.cell(0, 5, f"… 另有 {more} 条较早记录" if lang == "zh" else f"… {more} earlier entries",
+                 new_x="LMARGIN", new_y="NEXT")
 
 
 def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage | None = None,

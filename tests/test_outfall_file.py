@@ -144,6 +144,10 @@ def test_pdf_of_two_outfalls_with_photos_chart_map_and_timeline(store, tmp_path)
         for expected in ("一口一档", code, "PT-0001", "OpenStreetMap contributors", "示例数据", "参考限值",
                          "现场照片", "详细地址", "不是排污口的排放标准"):
             assert expected in text, expected
+        # issue 11 item 7: the PDF's edit times are Beijing time (the store keeps UTC)
+        utc = dt.datetime.fromisoformat(store.audit("outfalls", code)[0]["at"])
+        assert (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in text
+        assert "北京时间" in text
 
 
 def test_pdf_names_unknown_codes(store, tmp_path):
