@@ -34,6 +34,7 @@ from gislib.quality import (
     SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
 )
 from gislib.colors import hex_to_rgb, text_color_on
+from gislib.timefmt import today_local
 
 GOOD_RANK = WQ_CLASS_RANK["III"]
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -430,6 +431,27 @@ CHANGE_HEADERS = ["断面", "本月", "上月", "环比", "去年同期", "同�
 CLASS_TEXT = {class_label(c): c for c in WQ_CLASSES}
 
 
+# A number with its unit or brackets stays whole ("(0.15)", "32.0%", "GB 3838-2002"), and closing
+# punctuation never starts a line: the PDF breaks lines only between these tokens.
+_TOKEN = re.compile(r"(?:[0-9A-Za-z.%+\-−~～×/()（）]+|.)[、，。；：！？）」』%]*", re.S)
+
+
+def keep_numbers_whole(pdf, text: str, width: float) -> str:
+    """``text`` with line breaks placed for ``width`` (mm, in the current font) so that numbers
+    never break across lines (fpdf2 would split CJK text anywhere, "(0.1" | "5)")."""
+    lines = []
+    for para in str(text).split("\n"):
+        line = ""
+        for tok in _TOKEN.findall(para):
+            if line and pdf.get_string_width(line + tok) > width:
+                lines.append(line.rstrip())
+                line = tok.lstrip()
+            else:
+                line += tok
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -457,7 +479,7 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
     pdf.multi_cell(0, 9, b.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=9)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 6, f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {dt.date.today().isoformat()}",
+    pdf.cell(0, 6, f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {today_local().isoformat()}",
              align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
 
@@ -471,6 +493,8 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
 
     def table(headers: list[str], rows: list[list[str]], widths: tuple[int, ...], class_cols: tuple[int, ...] = ()):
         pdf.set_font(family, size=8.5)
+        room = [pdf.epw * w / sum(widths) - 2 * pdf.c_margin - 1.0 for w in widths]
+        rows = [[keep_numbers_whole(pdf, v, room[i]) for i, v in enumerate(row)] for row in rows]
         head = FontFace(emphasis="BOLD", fill_color=(230, 236, 244))
         with pdf.table(col_widths=widths, line_height=5.2, text_align="CENTER", headings_style=head,
                        borders_layout="SINGLE_TOP_LINE" if not rows else "ALL", repeat_headings=1) as t:
@@ -493,7 +517,8 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
 
     heading("一、总体情况")
     for para in b.summary():
-        pdf.multi_cell(0, 6.2, para, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6.2, keep_numbers_whole(pdf, para, pdf.epw - 2 * pdf.c_margin - 1.0),
+                       new_x="LMARGIN", new_y="NEXT")
     if map_png is not None and Path(map_png).exists():
         pdf.ln(2)
         pdf.image(str(map_png), x=pdf.l_margin + 12, w=pdf.epw - 24)
@@ -534,31 +559,41 @@ def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
 
 
 # --------------------------------------------------------------------------- Word
+def _docx_fonts(doc) -> None:
+    """The bundled CJK font (fonts.FAMILY) for Latin and East Asian text in the document defaults
+    and every style; the template's theme fonts, which Word would prefer, are removed."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    theme = [qn(f"w:{a}") for a in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")]
+    root = doc.styles.element
+    rprs = [style.element.get_or_add_rPr() for style in doc.styles if hasattr(style, "font")]
+    for rpr in rprs:
+        if rpr.find(qn("w:rFonts")) is None:
+            rpr.insert(0, OxmlElement("w:rFonts"))
+    for rfonts in root.iter(qn("w:rFonts")):  # document defaults and every style
+        for attr in theme:
+            rfonts.attrib.pop(attr, None)
+        for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+            rfonts.set(qn(f"w:{attr}"), fonts.FAMILY)
+    for lang in root.iter(qn("w:lang")):
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt, RGBColor
+    from docx.shared import Cm, Mm, Pt, RGBColor
 
     doc = Document()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Caption", "Table Grid"):
-        try:
-            style = doc.styles[style_name]
-        except KeyError:
-            continue
-        style.font.name = fonts.FAMILY
-        rpr = style.element.get_or_add_rPr()
-        rfonts = rpr.find(qn("w:rFonts"))
-        if rfonts is None:
-            rfonts = OxmlElement("w:rFonts")
-            rpr.append(rfonts)
-        rfonts.set(qn("w:eastAsia"), fonts.FAMILY if style_name != "Normal" else "宋体")
-        rfonts.set(qn("w:ascii"), fonts.FAMILY)
-        rfonts.set(qn("w:hAnsi"), fonts.FAMILY)
+    _docx_fonts(doc)
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)  # A4, not python-docx's US Letter
     section.left_margin = section.right_margin = Cm(2)
+    section.top_margin = section.bottom_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
     footer.text = f"{DEMO_MARK} · 地图: {OSM_CREDIT.short}"
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -574,7 +609,7 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
     run = title.add_run(b.title)
     run.bold = True
     run.font.size = Pt(16)
-    sub = doc.add_paragraph(f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {dt.date.today().isoformat()}")
+    sub = doc.add_paragraph(f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {today_local().isoformat()}")
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def shade(cell, hex_color: str) -> None:

@@ -10,7 +10,8 @@ from gislib.domain import OUTFALL_STATE_EN, OUTFALL_TYPE_EN
 TEXT: dict[str, dict[str, str]] = {
     "app.title": {"zh": "河图 · 河道与污染源一张图", "en": "Hetu · rivers and pollution sources"},
     "app.demo_banner": {"zh": "示例数据：点位与记录为演示生成，河道与边界来自 OpenStreetMap",
-                        "en": "Demo data (示例数据): records are generated; rivers and boundaries from OpenStreetMap"},
+                        "en": "Demo data: records are generated; rivers and boundaries from OpenStreetMap"},
+    "app.dataset": {"zh": "数据集", "en": "Data set"},
     "nav.map": {"zh": "一张图", "en": "Map"},
     "nav.outfalls": {"zh": "排口台账", "en": "Outfall ledger"},
     "nav.outfall": {"zh": "一口一档", "en": "Outfall file"},
@@ -66,6 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field.builder": {"zh": "施工单位", "en": "Builder"},
     "field.status": {"zh": "状态", "en": "Status"},
     "field.level": {"zh": "级别", "en": "Level"},
+    "field.updated_at": {"zh": "最近修改", "en": "Last change"},
     "dust.over": {"zh": "当日超标", "en": "Exceeded today"},
     "dust.near": {"zh": "有超限读数", "en": "Readings over limit"},
     "dust.ok": {"zh": "正常", "en": "Normal"},
@@ -88,7 +90,40 @@ TEXT: dict[str, dict[str, str]] = {
     "phase.管": {"zh": "管（销号/监管）", "en": "Supervise (管)"},
 }
 
-EN_TERMS: dict[str, str] = {**OUTFALL_STATE_EN, **OUTFALL_TYPE_EN}
+# Domain values (data that comes from fixed lists, not from people) in English.
+VALUE_EN: dict[str, str] = {
+    # 入河方式, 排放规律, 整治方式, 审批/登记
+    "明渠": "Open channel", "管道": "Pipe", "泵站": "Pumping station", "涵闸": "Sluice", "箱涵": "Box culvert",
+    "其他": "Other", "连续排放": "Continuous", "间歇排放": "Intermittent", "雨天排放": "Rain only",
+    "不排放": "No discharge", "取缔": "Ban", "合并": "Merge", "规范整治": "Regularise",
+    "审批": "Approval", "登记": "Registration",
+    # level-2 and level-3 outfall types
+    "工矿企业排污口": "Industrial/mining outfall", "工矿企业雨洪排口": "Industrial/mining storm outfall",
+    "工业及其他各类园区污水处理厂排污口": "Industrial-park WWTP outfall",
+    "工业及其他各类园区污水处理厂雨洪排口": "Industrial-park WWTP storm outfall",
+    "规模化畜禽养殖排污口": "Large livestock farm outfall", "规模化水产养殖排污口": "Large aquaculture outfall",
+    "大中型灌区排口": "Irrigation-district outfall", "港口码头排口": "Port/wharf outfall",
+    "规模以下畜禽养殖排污口": "Small livestock farm outfall", "规模以下水产养殖排污口": "Small aquaculture outfall",
+    "城镇生活污水散排口": "Scattered urban sewage", "农村污水处理设施排污口": "Rural treatment-facility outfall",
+    "农村生活污水散排口": "Scattered rural sewage", "城镇雨洪排口": "Urban storm outfall",
+    "其他排污口": "Other outfall", "工业企业排污口": "Industrial outfall", "矿山排污口": "Mine outfall",
+    "尾矿库排污口": "Tailings outfall", "工业企业雨洪排口": "Industrial storm outfall",
+    "矿山雨洪排口": "Mine storm outfall", "尾矿库雨洪排口": "Tailings storm outfall",
+    # monitoring, sections, plots, dust
+    "快检": "Quick test", "规范监测": "Standard monitoring", "市控": "City-controlled", "区控": "District-controlled",
+    "河流": "River", "湖库": "Lake/reservoir", "第一类用地": "Class 1 land", "第二类用地": "Class 2 land",
+    "土方开挖": "Earthwork", "基础施工": "Foundations", "主体结构": "Main structure", "装饰装修": "Finishing",
+    "拆除": "Demolition", "竣工收尾": "Completion",
+    # water-quality items (GB 3838-2002 Table 1 and common extras)
+    "水温": "Water temp.", "溶解氧": "DO", "高锰酸盐指数": "CODMn", "化学需氧量": "COD", "五日生化需氧量": "BOD5",
+    "氨氮": "NH3-N", "总磷": "TP", "总氮": "TN", "铜": "Cu", "锌": "Zn", "氟化物": "Fluoride", "硒": "Se",
+    "砷": "As", "汞": "Hg", "镉": "Cd", "铬(六价)": "Cr(VI)", "铅": "Pb", "氰化物": "Cyanide",
+    "挥发酚": "Volatile phenols", "石油类": "Petroleum", "阴离子表面活性剂": "Anionic surfactants",
+    "硫化物": "Sulfide", "粪大肠菌群": "Fecal coliforms", "电导率": "Conductivity", "浊度": "Turbidity",
+    "示例数据": "Demo data",
+    "查": "Survey", "测": "Monitor", "溯": "Trace", "治": "Remediate", "管": "Supervise",
+}
+EN_TERMS: dict[str, str] = {**VALUE_EN, **OUTFALL_STATE_EN, **OUTFALL_TYPE_EN}
 
 
 def t(key: str, lang: str = "zh") -> str:
@@ -100,3 +135,11 @@ def t(key: str, lang: str = "zh") -> str:
     if lang == "en":
         return EN_TERMS.get(term, term)
     return term
+
+
+def term(value, lang: str = "zh") -> str:
+    """A domain value (type, state, mode …) for people: English when known in English mode."""
+    if value is None:
+        return ""
+    text = str(value)
+    return EN_TERMS.get(text, text) if lang == "en" else text

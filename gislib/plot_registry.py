@@ -28,6 +28,7 @@ from gislib.errors import ExportError
 from gislib.proximity import area_m2
 from gislib.safe_text import cell as safe_cell
 from gislib.colors import hex_to_rgb, text_color_on
+from gislib.timefmt import today_local
 
 LISTED_STAGES = ("纳入名录", "风险管控", "修复", "效果评估")
 REMOVED_STAGES = ("移出名录", "后期管理")
@@ -158,7 +159,7 @@ def to_excel(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Pa
         table = _zh(frame, headers)
         ws.append([f"{title} · {sheet_name}" + (f"（{DEMO_MARK}）" if demo else "")])
         ws["A1"].font = Font(bold=True, size=13)
-        ws.append([f"生成日期 {dt.date.today().isoformat()} · 面积按 CGCS2000 3° 高斯-克吕格投影计算"])
+        ws.append([f"生成日期 {today_local().isoformat()} · 面积按 CGCS2000 3° 高斯-克吕格投影计算"])
         ws.append(list(table.columns))
         for cell in ws[3]:
             cell.font = Font(bold=True)
@@ -233,7 +234,7 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
     pdf.cell(0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=8.5)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 5, f"依据《土壤污染防治法》第五十八条、第六十六条 · 生成日期 {dt.date.today().isoformat()} · "
+    pdf.cell(0, 5, f"依据《土壤污染防治法》第五十八条、第六十六条 · 生成日期 {today_local().isoformat()} · "
              "面积按 CGCS2000 3° 高斯-克吕格投影计算", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
 

@@ -177,7 +177,11 @@ def test_outputs(bulletin, tmp_path):
         styles = z.read("word/styles.xml").decode()
         footer = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/footer"))
     assert "测试区地表水环境质量专报" in body and "示例数据" in body
-    assert 'w:eastAsia="宋体"' in styles and 'w:eastAsia="Noto Sans CJK SC"' in styles
+    # Issue 11 item 11: A4 (not python-docx's US Letter) and the bundled CJK font in every style,
+    # with no theme font that Word would prefer over it
+    assert '<w:pgSz w:w="11906" w:h="16838"/>' in body
+    assert 'w:eastAsia="Noto Sans CJK SC"' in styles and 'w:ascii="Noto Sans CJK SC"' in styles
+    assert "Theme=" not in styles and 'w:eastAsia="宋体"' not in styles
     assert "OpenStreetMap" in footer
     xlsx = write_warnings_xlsx(bulletin, tmp_path / "w.xlsx")
     ws = load_workbook(xlsx).active
@@ -216,3 +220,23 @@ def test_sections_page_builds_the_bulletin(tmp_path, monkeypatch, lang):
     at.run()
     assert not at.exception
     assert [sb.key for sb in at.selectbox] == ["trend_item_PTDM007"]
+
+
+def test_pdf_lines_never_split_a_number():
+    """Issue 11 item 11: "(0.15)" and "32.0%" stay on one line at every column width; closing
+    punctuation never starts a line; nothing is lost."""
+    from fpdf import FPDF
+
+    from gislib import fonts
+    from gislib.bulletin import keep_numbers_whole
+
+    pdf = FPDF()
+    pdf.set_font(fonts.add_to_fpdf(pdf), size=8.5)
+    text = "总磷(0.20)、化学需氧量(0.15)、五日生化需氧量(0.15)；Ⅰ～Ⅲ类占32.0%，达标率76.0%。"
+    for width in range(12, 90, 2):
+        lines = keep_numbers_whole(pdf, text, width).split("\n")
+        assert "".join(lines) == text
+        assert sum(line.count("(0.15)") for line in lines) == 2
+        assert sum(line.count("32.0%") + line.count("76.0%") for line in lines) == 2
+        assert not any(line.startswith(("、", "，", "。", "；", ")")) for line in lines)
+        assert all(pdf.get_string_width(line) <= width for line in lines if len(line) > 8)

@@ -80,9 +80,12 @@ def test_samples_cover_24_months_and_some_sections_fail(built):
     assert any(s.meets_target is True for s in status.values())
 
 
-def test_dust_readings_are_a_week_of_quarter_hours_with_some_exceedances(built):
+def test_dust_readings_are_30_days_of_quarter_hours_with_some_exceedances(built):
+    """Issue 11 item 12: the dust page's 最近 30 天 has 30 days of demo readings to show."""
     readings = layer(built, "dust_readings")
-    assert readings.groupby("site_code").size().eq(7 * 96).all()
+    assert readings.groupby("site_code").size().eq(30 * 96).all()
+    days = pd.to_datetime(readings["time"]).dt.date
+    assert days.nunique() == 30 and str(days.max()) == "2026-11-22"
     from gislib.dust import evaluate, get_rule
 
     days = evaluate(readings.rename(columns={"site_code": "site", "pm10": "PM10"}), get_rule("hebei-db13-2934-2019"))

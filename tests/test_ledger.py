@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -109,16 +110,46 @@ def test_ledger_xlsx_end_to_end(data_dir, tmp_path):
     summary = json.loads(proc.stdout)
     assert summary["rows"] == 3 and summary["layer"] == "outfalls"
     ws = load_workbook(out).active
-    headers = [c.value for c in ws[1]]
+    assert ws["A1"].value == "入河排污口台账"  # a title row, then the filter note, then the header
+    assert "筛选条件: 无（全部）" in ws["A2"].value and "共 3 条" in ws["A2"].value and "北京时间" in ws["A2"].value
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value == "编码")
+    assert ws.freeze_panes == f"A{header_row + 1}" and ws.auto_filter.ref.startswith(f"A{header_row}:")
+    headers = [c.value for c in ws[header_row]]
     for h in ("编码", "名称", "受纳水体", "街道/镇", "一级类型", "二级类型", "状态", "整治方式", "整治期限",
-              "是否逾期", "责任主体", "河长", "经度", "纬度"):
+              "是否逾期", "责任主体", "河长", "经度", "纬度", "水质目标"):
         assert h in headers, h
-    rows = {r[0]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=header_row + 1, values_only=True)}
     assert rows["PWK-001"]["是否逾期"] == "是"  # deadline 2026-03-31 < 2026-06-01, still 整治中
     assert rows["PWK-003"]["是否逾期"] == "否"  # deadline 2027-12-31
     assert rows["PWK-001"]["责任主体"] == "华为技术有限公司" and rows["PWK-001"]["河长"] == "区级 张三"
     assert rows["PWK-002"]["名称"].startswith("'=")  # formula injection neutralised
     assert rows["PWK-001"]["经度"] == 121.40
+    assert rows["PWK-001"]["水质目标"] == "Ⅳ类" and rows["PWK-002"]["水质目标"] == "Ⅴ类"  # as everywhere else
+
+
+def test_ledger_columns_are_never_all_empty_and_coordinates_have_6_decimals(tmp_path):
+    """Issue 11 item 11: no column is empty in every row (the note names the ones left out),
+    详细地址 and 溯源结果 are there when filled, coordinates carry 6 decimals, times are Beijing."""
+    from gislib.store.ledger import ledger_notes, ledger_table
+
+    gdf = demo_gdf()
+    gdf["address"] = ["长征镇示例路 1 号", None, None]
+    gdf["tracing_result"] = ["车间废水经雨水管排放", None, None]
+    gdf.loc[0, "geometry"] = Point(121.4012345678912, 31.2512345678912)
+    with open_store(tmp_path / "d") as store:
+        seed_from_geodataframe(store, "outfalls", gdf, "seed")
+        headers, rows, empty = ledger_table(store, "outfalls", today=dt.date(2026, 6, 1))
+        stored_at = store.get("outfalls", "PWK-001")["updated_at"]
+    table = {r[0]: dict(zip(headers, r)) for r in rows}
+    assert all(any(r[i] not in ("", None) for r in rows) for i in range(len(headers)))
+    assert "国家统一编码" in empty and "排污许可证编号" in empty and "国家统一编码" not in headers
+    assert table["PWK-001"]["详细地址"] == "长征镇示例路 1 号"
+    assert table["PWK-001"]["溯源结果"] == "车间废水经雨水管排放"
+    assert (table["PWK-001"]["经度"], table["PWK-001"]["纬度"]) == (121.401235, 31.251235)
+    utc = dt.datetime.fromisoformat(stored_at)
+    assert table["PWK-001"]["更新时间(北京时间)"] == (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    notes = ledger_notes("outfalls", {"river": "苏州河", "overdue": True}, 1, empty)
+    assert "受纳水体 = 苏州河" in notes[0] and "只看整治逾期" in notes[0] and "国家统一编码" in notes[1]
 
 
 def test_ledger_csv_filters_and_bom(data_dir, tmp_path):

@@ -70,15 +70,37 @@ def test_demo_monitoring_is_deterministic_valid_and_marked():
     assert max(quick) < min(standard)  # quick tests first, then standard monitoring
 
 
-def test_ensure_demo_monitoring_writes_once_and_only_when_monitored(store):
+def test_seeding_writes_the_demo_monitoring_so_reading_never_has_to(store):
+    """Issue 11 item 8: the demo history is in the store from the seed (version 1, seed user);
+    opening a record only reads, and ensure_demo_monitoring finds nothing to write."""
     monitored = next(r for r in store.list("outfalls", state="已监测"))
-    first = ensure_demo_monitoring(store, monitored["code"], today=TODAY)
-    assert first["version"] == monitored["version"] + 1 and first["monitoring"]
+    assert monitored["monitoring"] and monitored["version"] == 1
+    assert [a["user"] for a in store.audit("outfalls", monitored["code"])] == ["system:demo-seed"]
     again = ensure_demo_monitoring(store, monitored["code"], today=TODAY)
-    assert again["version"] == first["version"]
+    assert again["version"] == 1
     suspected = next(r for r in store.list("outfalls", state="疑似"))
-    assert "monitoring" not in ensure_demo_monitoring(store, suspected["code"], today=TODAY)
-    assert store.audit("outfalls", monitored["code"])[0]["user"] == "system:demo-monitoring"
+    assert "monitoring" not in suspected
+
+
+def test_timeline_is_local_time_and_readable_changes(store):
+    """Issue 11 item 7: the audit shows Asia/Shanghai times and one readable row per changed
+    sub-field (整治期限: — → 2027-06-30), never raw JSON."""
+    code = next(r["code"] for r in store.list("outfalls", state="已核实"))
+    cur = store.get("outfalls", code)
+    store.update("outfalls", code, {"remediation": {"deadline": "2027-06-30"}, "target_class": "III"},
+                 expected_version=cur["version"], user="officer:test")
+    stored_at = store.audit("outfalls", code)[0]["at"]  # UTC in the store
+    utc = dt.datetime.fromisoformat(stored_at)
+    assert utc.utcoffset() == dt.timedelta(0)
+    events = timeline(store, code)
+    deadline = next(e for e in events if e["field"] == "整治期限")
+    assert (deadline["old"], deadline["new"]) == ("—", "2027-06-30")
+    assert deadline["at"] == (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    target = next(e for e in events if e["field"] == "水质目标")
+    assert target["new"] == "Ⅲ类"
+    assert not any("{" in str(e["old"]) + str(e["new"]) for e in events)
+    en = timeline(store, code, "en")
+    assert any(e["field"] == "Deadline" and e["new"] == "2027-06-30" for e in en)
 
 
 def test_record_facts_show_every_group_and_overdue():
@@ -105,7 +127,6 @@ def test_pdf_of_two_outfalls_with_photos_chart_map_and_timeline(store, tmp_path)
     from layers.outfall_file_map import map_image_for
 
     code = next(r["code"] for r in store.list("outfalls", state="整治中"))
-    ensure_demo_monitoring(store, code, today=TODAY)
     store.attach("outfalls", code, "现场照片.png", _png(), "officer:test")
     cur = store.get("outfalls", code)
     store.update("outfalls", code, {"address": "示例路 1 号"}, expected_version=cur["version"], user="officer:test")
@@ -123,6 +144,10 @@ def test_pdf_of_two_outfalls_with_photos_chart_map_and_timeline(store, tmp_path)
         for expected in ("一口一档", code, "PT-0001", "OpenStreetMap contributors", "示例数据", "参考限值",
                          "现场照片", "详细地址", "不是排污口的排放标准"):
             assert expected in text, expected
+        # issue 11 item 7: the PDF's edit times are Beijing time (the store keeps UTC)
+        utc = dt.datetime.fromisoformat(store.audit("outfalls", code)[0]["at"])
+        assert (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") in text
+        assert "北京时间" in text
 
 
 def test_pdf_names_unknown_codes(store, tmp_path):

@@ -123,13 +123,14 @@ def test_conflict_keeps_my_input_and_reapplies(data_dir):
     at = _record_page("PT-0005", user="officer:a")
     # someone else saves first
     cur = st_.get("outfalls", "PT-0005")
+    address_before = cur.get("address")
     st_.update("outfalls", "PT-0005", {"outlet_size": "DN800"}, expected_version=cur["version"], user="officer:b")
     _input(at, "详细地址").set_value("我的地址")
     _button(at, "保存修改").click().run()
     text = _text(at)
     assert "保存冲突" in text and "你的修改没有丢失" in text
     assert _input(at, "详细地址").value == "我的地址"
-    assert st_.get("outfalls", "PT-0005").get("address") is None
+    assert st_.get("outfalls", "PT-0005").get("address") == address_before  # nothing of mine saved yet
     _button(at, "在最新版本上重新应用我的修改").click().run()
     rec = st_.get("outfalls", "PT-0005")
     assert rec["address"] == "我的地址" and rec["outlet_size"] == "DN800"
@@ -163,3 +164,43 @@ def test_removal_needs_a_reason(data_dir):
     _button(at, "撤销").click().run()
     rec = st_.get("outfalls", "PT-0006")
     assert rec["state"] == "已撤销" and rec["removed_reason"] == "重复录入"
+
+
+def _counts(st_, code: str) -> tuple:
+    rec = st_.get("outfalls", code)
+    return rec["version"], len(rec.get("monitoring") or []), len(st_.audit("outfalls", code))
+
+
+def test_opening_a_record_writes_nothing(data_dir):
+    """Issue 11 item 8: opening demo records (monitored or not) leaves version, monitoring rows and
+    audit rows exactly as they were."""
+    st_ = _store(data_dir)
+    codes = [next(r["code"] for r in st_.list("outfalls", state=s)) for s in ("已监测", "日常监管", "疑似")]
+    before = {c: _counts(st_, c) for c in codes}
+    assert before[codes[0]][1] > 0  # the demo history is already there, from the seed
+    for code in codes:
+        _record_page(code)
+    assert {c: _counts(st_, c) for c in codes} == before
+
+
+def test_dates_are_date_pickers_and_times_are_beijing(data_dir):
+    """Issue 11 item 7: the deadline is a date picker (no free text, no "YYYY-MM-DD" hint); the
+    saved change shows in the timeline in Asia/Shanghai time as a readable sub-field change."""
+    import datetime as dt
+
+    code = "PT-0007"
+    at = _record_page(code)
+    assert not [w.label for w in at.text_input if "YYYY" in w.label or "期限" in w.label or "日期" in w.label]
+    deadline = next(d for d in at.date_input if d.label == "整治期限")
+    deadline.set_value(dt.date(2027, 6, 30))
+    _button(at, "保存修改").click().run()
+    assert not at.exception and "已保存" in _text(at)
+    rec = _store(data_dir).get("outfalls", code)
+    assert rec["remediation"]["deadline"] == "2027-06-30"
+    utc = dt.datetime.fromisoformat(rec["updated_at"])
+    local = (utc + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    timeline = [df.value for df in at.dataframe if "字段" in df.value.columns][0]
+    row = timeline[timeline["字段"] == "整治期限"].iloc[0]
+    assert (row["原值"], row["新值"]) == ("—", "2027-06-30")
+    assert row["时间 (北京时间)"] == local
+    assert local in _text(at)  # 最近修改 in the facts panel

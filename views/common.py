@@ -28,8 +28,9 @@ def page_setup() -> None:
     map_csp.install()  # every map frame gets a Content-Security-Policy (views/map_csp.py)
     settings = load_settings()
     clean_abandoned_uploads(settings)
-    if "lang" not in st.session_state:
-        st.session_state["lang"] = settings.lang
+    if "lang" not in st.session_state:  # ?lang=en opens the app in English (links can carry it)
+        wanted = st.query_params.get("lang")
+        st.session_state["lang"] = wanted if wanted in ("zh", "en") else settings.lang
     if "basemap" not in st.session_state:
         st.session_state["basemap"] = settings.basemap
     if "user" not in st.session_state:
@@ -40,6 +41,26 @@ def page_setup() -> None:
         st.selectbox("当前用户 Acting user", DEMO_USERS, key="user",
                      help="登录功能上线前，在此选择操作人；每次修改都记录操作人。"
                           " Until logins arrive, choose who acts; every edit records the user.")
+        widget_texts()
+
+
+# Streamlit has no option for the file uploader's own texts ("Upload", "50MB per file • CSV"): in
+# Chinese they are shown in Chinese by CSS. The English text stays in the page (font-size 0), so the
+# button keeps its name for screen readers, which also read the Chinese generated content.
+UPLOADER_ZH_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "上传文件"; font-size: 0.875rem}
+[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "拖放文件到此处，单个文件不超过 %dMB"; font-size: 0.8rem}
+</style>"""
+
+
+def widget_texts() -> None:
+    """Streamlit's built-in widget texts in the chosen language (see UPLOADER_ZH_CSS)."""
+    if lang() == "zh":
+        st.html(UPLOADER_ZH_CSS % load_settings().max_upload_mb)
 
 
 def lang() -> str:
@@ -63,7 +84,7 @@ def demo_banner() -> None:
     """The 示例数据 notice every page with generated records shows, with the district whose rules apply."""
     from gislib.district import current_profile
 
-    st.caption(f"{tr('app.demo_banner')} · 数据集 dataset: `{current_name()}` · "
+    st.caption(f"{tr('app.demo_banner')} · {tr('app.dataset')}: `{current_name()}` · "
                f"{current_profile().display_name(lang())}（{current_profile().admin_code}）")
 
 

@@ -21,6 +21,7 @@ from gislib.domain import DEMO_MARK
 from gislib.safe_text import md_text
 from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
+from gislib.i18n import term
 from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
@@ -34,11 +35,26 @@ TEXT = {
                    "⚠️ This preset carries an UNVERIFIED placeholder limit; do not use it for enforcement."),
     "verified": ("已核实", "verified"), "not_verified": ("未核实·占位限值", "NOT verified · placeholder"),
     "alerts": ("当日预警列表", "Alerts of the day"), "site": ("工地", "Site"),
-    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天（现有数据）", "Last 30 days (data available)"),
+    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天", "Last 30 days"),
+    "until": ("至", "until"), "no_readings": ("无读数", "no readings"),
+    "chart.over": ("超过限值", "Over the limit"), "chart.under": ("未超过", "Within the limit"),
+    "chart.time": ("时间", "Time"), "chart.window": ("时段", "Window"), "chart.limit": ("限值", "Limit"),
+    "chart.minus_bg": ("−背景", " − background"),
     "upload": ("上传读数（CSV：站点、时间、PM10，可选 背景值）", "Upload readings (CSV: site, time, PM10, optional background)"),
     "save": ("保存读数", "Save readings"), "idw": ("PM10 插值面（IDW）", "Interpolated PM10 surface (IDW)"),
     "idw_button": ("计算当日插值面", "Compute the day's surface"),
     "no_alerts": ("当日没有超标工地。", "No site exceeded on this day."),
+    "rule.net": ("监测值 − 背景值", "reading − background"), "rule.value": ("监测值", "reading"),
+    "rule.cap": ("（背景值上限 {v}）", " (background capped at {v})"), "rule.mean": ("均值", "mean"),
+    "rule.priority": ("（重点地区 × {v}）", " (priority areas × {v})"),
+    "rule.allowed": ("每日允许超标 {n} 次", "{n} windows over allowed per day"), "rule.source": ("来源", "Source"),
+    "site_no_readings": ("该工地没有读数", "No readings for this site"),
+    "idw_few": ("当日有读数的工地少于 3 个, 无法插值", "Fewer than 3 sites have readings on this day: no surface"),
+    "none_yet": ("还没有扬尘读数", "No readings yet"), "saved": ("已保存 {n} 条读数", "Saved {n} readings"),
+    "footer": ("{n} 条读数（其中上传 {up} 条）", "{n} readings ({up} uploaded)"),
+    "parsed": ("{ok} 条可用, {bad} 行未使用", "{ok} readings usable, {bad} lines not used"),
+    "converted": ("已由 mg/m³ 换算", "converted from mg/m³"), "more_rows": ("另有 {n} 行", "{n} more lines"),
+    "unknown_sites": ("未登记的站点（仍会保存，但不在工地列表中显示）", "Unregistered sites (saved, but not listed)"),
 }
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
@@ -94,11 +110,12 @@ def rule_picker() -> DustRule:
         format_func=lambda i: f"{presets[i].name} · {L('verified') if presets[i].verified else L('not_verified')}")
     rule = presets[rule_id]
     window = f"{rule.window_minutes} min"
-    metric = ("监测值 − 背景值" + (f"（背景值上限 {rule.background_cap_ugm3:g}）" if rule.background_cap_ugm3 else "")
-              if rule.subtract_background else "监测值")
-    st.caption(f"{rule.pollutant} · {window} 均值 · {metric} > {rule.limit_ugm3:g} µg/m³"
-               f"{'（重点地区 × ' + format(rule.priority_multiplier, 'g') + '）' if rule.priority_multiplier != 1 else ''}"
-               f" · 每日允许超标 {rule.max_exceedances_per_day} 次 · 来源: {rule.source}")
+    metric = L("rule.net") if rule.subtract_background else L("rule.value")
+    if rule.subtract_background and rule.background_cap_ugm3:
+        metric += L("rule.cap").format(v=f"{rule.background_cap_ugm3:g}")
+    priority = L("rule.priority").format(v=format(rule.priority_multiplier, "g")) if rule.priority_multiplier != 1 else ""
+    st.caption(f"{rule.pollutant} · {window} {L('rule.mean')} · {metric} > {rule.limit_ugm3:g} µg/m³{priority}"
+               f" · {L('rule.allowed').format(n=rule.max_exceedances_per_day)} · {L('rule.source')}: {rule.source}")
     if not rule.verified:
         st.warning(L("unverified") + (f"\n\n{rule.note}" if rule.note else ""))
     return rule
@@ -129,7 +146,7 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
         st.info(L("no_alerts"))
     shown = pd.DataFrame({
         "编码" if zh else "Code": table["code"], "工地" if zh else "Site": table["name"],
-        "街道/镇" if zh else "Sub-district": table["subdistrict"], "施工阶段" if zh else "Phase": table["phase"],
+        "街道/镇" if zh else "Sub-district": table["subdistrict"], "施工阶段" if zh else "Phase": table["phase"].map(lambda v: term(v, lang())),
         "重点地区" if zh else "Priority area": table["priority_area"].map({True: "是" if zh else "yes",
                                                                          False: ""}),
         "限值(µg/m³)" if zh else "Limit (µg/m³)": table["limit_ugm3"],
@@ -145,21 +162,26 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
     return table
 
 
-def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str) -> alt.Chart:
+def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: str,
+                 span: tuple[pd.Timestamp, pd.Timestamp], time_format: str) -> alt.Chart:
+    """The metric over ``span`` (the whole span on the axis, even where readings are missing)."""
+    over, under = L("chart.over"), L("chart.under")
     data = frame[["window_end", "metric", "exceeded"]].copy()  # windows are labelled by their END (01:00 = 00:00–01:00)
-    data["超限"] = data["exceeded"].map({True: "超过限值", False: "未超过"})
-    base = alt.Chart(data).encode(x=alt.X("window_end:T", title="时间（时段结束）"))
+    data["band"] = data["exceeded"].map({True: over, False: under})
+    x = alt.X("window_end:T", title=L("chart.time"),
+              scale=alt.Scale(domain=[span[0].isoformat(), span[1].isoformat()]),
+              axis=alt.Axis(format=time_format, labelAngle=0, labelOverlap=True))
+    base = alt.Chart(data).encode(x=x)
     line = base.mark_line(color="#4c78a8", strokeWidth=1.2).encode(
         y=alt.Y("metric:Q", title=f"{metric_label} (µg/m³)"),
-        tooltip=[alt.Tooltip("window_end:T", title="时段（结束）", format="%Y-%m-%d %H:%M"),
+        tooltip=[alt.Tooltip("window_end:T", title=L("chart.window"), format="%Y-%m-%d %H:%M"),
                  alt.Tooltip("metric:Q", title=metric_label, format=".1f")])
     points = base.mark_circle(size=28).encode(
-        y="metric:Q", color=alt.Color("超限:N", scale=alt.Scale(domain=["未超过", "超过限值"],
-                                                                range=["#4c78a8", "#d62728"]),
+        y="metric:Q", color=alt.Color("band:N", scale=alt.Scale(domain=[under, over], range=["#4c78a8", "#d62728"]),
                                       legend=alt.Legend(title=None, orient="top")))
     rule = alt.Chart(pd.DataFrame({"limit": [limit]})).mark_rule(color="#d62728", strokeDash=[6, 4]).encode(
         y="limit:Q")
-    label = alt.Chart(pd.DataFrame({"limit": [limit], "t": [f"限值 {limit:g}"]})).mark_text(
+    label = alt.Chart(pd.DataFrame({"limit": [limit], "t": [f"{L('chart.limit')} {limit:g}"]})).mark_text(
         align="left", dx=4, dy=-6, color="#d62728").encode(y="limit:Q", text="t:N", x=alt.value(0))
     return (line + points + rule + label).properties(title=title, height=260)
 
@@ -176,31 +198,32 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     st.query_params["site"] = code
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
-    st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {DEMO_MARK}" if info.get("demo") else ""))
+    st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {term(DEMO_MARK, lang())}" if info.get("demo") else ""))
     facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
-             "施工阶段" if zh else "Phase": info.get("phase"), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
+             "施工阶段" if zh else "Phase": term(info.get("phase"), lang()), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
              "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
              "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
              "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
     st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
     mine = ser[ser["site"] == code]
-    metric_label = f"{rule.pollutant}{'−背景' if rule.subtract_background else ''} {rule.window_minutes}min"
+    metric_label = f"{rule.pollutant}{L('chart.minus_bg') if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:
-        st.info("该工地没有读数 / no readings for this site")
+        st.info(L("site_no_readings"))
         return
     end = pd.Timestamp(day) + pd.Timedelta(days=1)
-    last24 = mine[(mine["window_end"] > end - pd.Timedelta(hours=24)) & (mine["window_end"] <= end)]
-    last30 = mine[(mine["window_end"] > end - pd.Timedelta(days=30)) & (mine["window_end"] <= end)]
+    start24, start30 = end - pd.Timedelta(hours=24), end - pd.Timedelta(days=30)
+    last24 = mine[(mine["window_end"] > start24) & (mine["window_end"] <= end)]
+    last30 = mine[(mine["window_end"] > start30) & (mine["window_end"] <= end)]
     c1, c2 = st.columns(2)
     with c1:
         if last24.empty:
-            st.info(f"{L('last24')}: 无读数 / no readings")
+            st.info(f"{L('last24')}: {L('no_readings')}")
         else:
-            st.altair_chart(metric_chart(last24, limit, f"{L('last24')}（至 {day.isoformat()} 24:00）", metric_label),
-                            width="stretch")
+            st.altair_chart(metric_chart(last24, limit, f"{L('last24')} ({L('until')} {day.isoformat()} 24:00)",
+                                         metric_label, (start24, end), "%H:%M"), width="stretch")
     with c2:
-        span = f"{last30['window_start'].min():%m-%d} – {last30['window_start'].max():%m-%d}" if len(last30) else ""
-        st.altair_chart(metric_chart(last30, limit, f"{L('last30')} {span}", metric_label), width="stretch")
+        title = f"{L('last30')} {start30:%m-%d} – {day:%m-%d}"
+        st.altair_chart(metric_chart(last30, limit, title, metric_label, (start30, end), "%m-%d"), width="stretch")
     mine_days = days[days["site"] == code] if not days.empty else days
     if not mine_days.empty:
         shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],
@@ -237,15 +260,15 @@ def upload_readings(site_codes: set[str]) -> None:
                 st.error(str(exc))
                 return
     frame = parsed.frame
-    st.caption(f"{md_text(upload.name)}: {len(frame)} 条可用, {len(parsed.errors)} 行未使用"
-               + (f" · 已由 mg/m³ 换算: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
+    st.caption(f"{md_text(upload.name)}: " + L("parsed").format(ok=len(frame), bad=len(parsed.errors))
+               + (f" · {L('converted')}: {', '.join(parsed.converted_from_mg)}" if parsed.converted_from_mg else ""))
     if parsed.errors:
         shown = parsed.errors[:50]
-        more = f"\n\n…另有 {len(parsed.errors) - 50} 行 / more rows" if len(parsed.errors) > 50 else ""
+        more = "\n\n…" + L("more_rows").format(n=len(parsed.errors) - 50) if len(parsed.errors) > 50 else ""
         st.warning("\n".join(f"- {md_text(e.reason)}" for e in shown) + more)
     unknown = sorted(set(frame["site"]) - site_codes)
     if unknown:
-        st.warning(f"未登记的站点（仍会保存，但不在工地列表中显示）: {md_text(', '.join(map(str, unknown[:20])))}")
+        st.warning(f"{L('unknown_sites')}: {md_text(', '.join(map(str, unknown[:20])))}")
     if frame.empty:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
@@ -255,7 +278,7 @@ def upload_readings(site_codes: set[str]) -> None:
             st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
-        st.success(f"已保存 {n} 条读数 / saved {n} readings")
+        st.success(L("saved").format(n=n))
 
 
 def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: DustRule, dataset: str) -> None:
@@ -266,7 +289,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
         means = today.groupby("site")["metric"].mean()
         pts = site_table.set_index("code").loc[[c for c in means.index if c in set(site_table["code"])]]
         if len(pts) < 3:
-            st.warning("当日有读数的工地少于 3 个, 无法插值 / fewer than 3 sites with data")
+            st.warning(L("idw_few"))
             return
         values = means.loc[pts.index].to_numpy(dtype=float)
         lonlat = pts[["lon", "lat"]].to_numpy(dtype=float)
@@ -316,7 +339,7 @@ def main() -> None:
     rule_json = rule.to_dict()
     data = readings(dataset, version)
     if data.empty:
-        st.info("还没有扬尘读数 / no readings yet")
+        st.info(L("none_yet"))
         return
     first, last = data["time"].min().date(), data["time"].max().date()
     day = st.date_input(L("day"), value=last, min_value=first, max_value=last, key="dust_day")
@@ -337,8 +360,9 @@ def main() -> None:
         idw_map(site_table, ser, day, rule, dataset)
     with c2:
         upload_readings(set(site_table["code"]))
-    st.caption(f"{DEMO_MARK} · {dataset} · {len(data):,} 条读数（其中上传 "
-               f"{dust_store.count(store().db_path):,} 条）· © OpenStreetMap contributors (ODbL)")
+    st.caption(f"{term(DEMO_MARK, lang())} · {dataset} · "
+               + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store().db_path):,}")
+               + " · © OpenStreetMap contributors (ODbL)")
 
 
 main()

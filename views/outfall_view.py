@@ -31,7 +31,7 @@ from gislib.outfall_file import (
     LAYER,
     MONITOR_ITEMS,
     build_pdf,
-    ensure_demo_monitoring,
+    class_text,
     label,
     monitoring_frame,
     monitoring_table,
@@ -43,9 +43,12 @@ from gislib.outfall_file import (
     timeline,
     workflow_steps,
 )
+from gislib.i18n import term
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
-from views.common import demo_banner, lang, localized
+from gislib.store.validators import parse_date
+from gislib.timefmt import local_time, today_local
+from views.common import demo_banner, lang, localized, tr
 
 DEFAULT_USER = "officer:demo"
 TEXT: dict[str, dict[str, str]] = {
@@ -69,13 +72,27 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_pdf": {"zh": "导出 PDF", "en": "PDF"},
     "no_mon": {"zh": "暂无监测记录 (状态为已监测及以后的示例排污口会自动生成示例监测记录)",
                "en": "No monitoring yet (demo outfalls get a demo history once they are 已监测 or later)"},
-    "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "示例数据 demo data: generated monitoring"},
+    "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "Demo data: generated monitoring"},
+    "choose": {"zh": "请选择", "en": "Choose"},
+    "yes": {"zh": "是", "en": "yes"}, "no": {"zh": "否", "en": "no"},
+    "method": {"zh": "方式", "en": "Method"},
+    "chart_key": {"zh": "● 快检　■ 规范监测　·　蓝色: 未超参考限值　红色: 超参考限值　·　虚线: 参考限值",
+                  "en": "● quick test　■ standard monitoring　·　blue: within the reference　red: above it　·　"
+                        "dashed: reference limit"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
+    "ref_line": {"zh": "{c}类 参考限值 {v}", "en": "Class {c} reference {v}"},
+    "field": {"zh": "字段", "en": "Field"}, "sep_hint": {"zh": " (、分隔)", "en": " (separate with 、 or ,)"},
+    "party_name": {"zh": "责任主体 (主要) 名称", "en": "Main responsible party"},
+    "credit_code": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
+    "contact": {"zh": "联系方式", "en": "Contact"}, "chief_level": {"zh": "河长级别", "en": "River chief level"},
+    "chief_name": {"zh": "河长姓名", "en": "River chief name"},
+    "kind_hint": {"zh": "整治方式 (进入整治中时必选)", "en": "Remediation kind (required when moving to Under remediation)"},
     "upload": {"zh": "上传照片或 PDF", "en": "Upload photos or PDFs"},
     "upload_btn": {"zh": "上传", "en": "Upload"},
     "uploaded": {"zh": "已上传 {f}", "en": "Uploaded {f}"},
     "no_files": {"zh": "暂无照片或附件", "en": "No photos or files yet"},
     "steps": {"zh": "工作流程", "en": "Workflow steps"},
-    "edits": {"zh": "修改记录 (谁、何时、字段、原值 → 新值)", "en": "Edits (who, when, field, old → new)"},
+    "edits": {"zh": "修改记录 (谁、何时、字段、原值 → 新值; 北京时间)",
+              "en": "Edits (who, when, field, old → new; Beijing time)"},
     "no_steps": {"zh": "尚无状态变更", "en": "No state changes yet"},
     "save": {"zh": "保存修改", "en": "Save"},
     "saved": {"zh": "已保存 (版本 {v})", "en": "Saved (version {v})"},
@@ -176,9 +193,10 @@ def header(rec: dict) -> None:
     demo = rec.get("demo") or rec.get("mark") == DEMO_MARK
     st.title(f"{_t('title')} · {md_text(rec['code'])} {md_text(rec.get('name'))}")
     phase = OUTFALL_PHASE.get(rec["state"], "")
-    badges = [f":blue-badge[{rec['state']}]", f":gray-badge[{phase}]", f":gray-badge[v{rec['version']}]"]
+    badges = [f":blue-badge[{term(rec['state'], lang())}]", f":gray-badge[{term(phase, lang())}]",
+              f":gray-badge[v{rec['version']}]"]
     if demo:
-        badges.append(f":orange-badge[{DEMO_MARK}]")
+        badges.append(f":orange-badge[{term(DEMO_MARK, lang())}]")
     st.markdown(" ".join(badges) + f" · {_t('acting')}: `{acting_user()}`")
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
@@ -248,7 +266,10 @@ def monitoring_panel(rec: dict) -> None:
         return
     if "mark" in frame and (frame["mark"] == DEMO_MARK).any():
         st.caption(_t("mon_demo"))
-    frame = frame.assign(超参考限值=frame["exceeded"].fillna(False).map({True: "是", False: "否"}))
+    yes, no = _t("yes"), _t("no")
+    frame = frame.assign(over=frame["exceeded"].fillna(False).map({True: yes, False: no}),
+                         method_label=frame["method"].map(lambda m: term(m, lang())))
+    methods = [term(m, lang()) for m in ("快检", "规范监测")]
     roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}[reference_class(rec)]
     charts = []
     for item in [i for i in MONITOR_ITEMS if i in set(frame["item"])]:
@@ -257,19 +278,25 @@ def monitoring_panel(rec: dict) -> None:
         x_axis = alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=4))
         line = base.mark_line(color="#999999").encode(x=x_axis, y="value:Q")
         pts = base.mark_point(filled=True, size=70).encode(
-            x=x_axis, y=alt.Y("value:Q", title=f"{item} (mg/L)"),
-            shape=alt.Shape("method:N", title="方式", scale=alt.Scale(domain=["快检", "规范监测"],
+            x=x_axis, y=alt.Y("value:Q", title=f"{item if lang() == 'zh' else MONITOR_ITEMS[item][1]} (mg/L)"),
+            shape=alt.Shape("method_label:N", title=_t("method"), legend=None, scale=alt.Scale(domain=methods,
                                                                       range=["circle", "square"])),
-            color=alt.Color("超参考限值:N", scale=alt.Scale(domain=["否", "是"], range=["#1f78d1", "#d62728"])),
-            tooltip=["date:T", "method:N", "value:Q", "limit:Q"])
+            color=alt.Color("over:N", title=_t("over_ref"), legend=None, scale=alt.Scale(domain=[no, yes],
+                                                                             range=["#1f78d1", "#d62728"])),
+            tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), "method_label:N", "value:Q", "limit:Q"])
         rule = alt.Chart(pd.DataFrame({"limit": [float(sub["limit"].iloc[-1])],
-                                       "label": [f"{roman}类 参考限值 {sub['limit'].iloc[-1]:g}"]}))
+                                       "label": [_t("ref_line", c=roman if lang() == "zh" else reference_class(rec),
+                                                     v=f"{sub['limit'].iloc[-1]:g}")]}))
         rule_line = rule.mark_rule(color="#ff7f0e", strokeDash=[5, 3]).encode(y="limit:Q")
         rule_text = rule.mark_text(align="left", dx=4, dy=-6, color="#b35900").encode(y="limit:Q", text="label:N",
                                                                                       x=alt.value(0))
-        charts.append((line + pts + rule_line + rule_text).properties(title=item, height=190, width=210))
-    chart = alt.hconcat(*charts).resolve_scale(y="independent").configure_legend(orient="bottom", direction="horizontal")
-    st.altair_chart(chart, width="content")
+        name = item if lang() == "zh" else MONITOR_ITEMS[item][1]
+        charts.append((line + pts + rule_line + rule_text).properties(title=name, height=190))
+    # one chart per item, each as wide as its column: side by side on a PC, stacked on a phone
+    for col, chart in zip(st.columns(max(1, len(charts))), charts):
+        with col:
+            st.altair_chart(chart, width="stretch")
+    st.caption(_t("chart_key"))
     headers, rows = monitoring_table(rec, lang())
     st.dataframe(pd.DataFrame(rows, columns=headers), hide_index=True, width="stretch")
 
@@ -285,7 +312,7 @@ def photos_panel(rec: dict) -> None:
     cols = st.columns(4)
     for i, a in enumerate(photos):
         with cols[i % 4]:
-            st.image(a["thumbnail_path"], caption=f"{a['filename']} · {a['user']} · {a['at'][:10]}")
+            st.image(a["thumbnail_path"], caption=f"{a['filename']} · {a['user']} · {local_time(a['at'])}")
     for a in docs:
         st.download_button(f"📄 {md_text(a['filename'])} ({a['size'] // 1024} KB)", Path(a["path"]).read_bytes(),
                            file_name=a["filename"], mime=a["mime"], key=f"dl_{a['sha256']}")
@@ -308,14 +335,26 @@ def photos_panel(rec: dict) -> None:
 
 
 # --------------------------------------------------------------------------- timeline
+STEP_COLS = {"date": ("日期", "Date"), "from_state": ("从", "From"), "to_state": ("到", "To"),
+             "user": ("操作人", "User"), "note": ("说明", "Note"), "evidence": ("佐证", "Evidence"),
+             "remediation_kind": ("整治方式", "Remediation")}
+EDIT_COLS = {"at": ("时间 (北京时间)", "Time (Beijing)"), "user": ("操作人", "User"), "action": ("操作", "Action"),
+             "field": ("字段", "Field"), "old": ("原值", "Old"), "new": ("新值", "New"), "note": ("备注", "Note")}
+
+
+def _columns(spec: dict[str, tuple[str, str]]) -> dict[str, str]:
+    return {k: localized(v) for k, v in spec.items()}
+
+
 def history_panel(rec: dict) -> None:
     code = rec["code"]
     st.markdown(f"**{_t('steps')}**")
     steps = workflow_steps(store(), code)
     if steps:
-        st.dataframe(pd.DataFrame(steps).rename(columns={
-            "date": "日期", "from_state": "从", "to_state": "到", "user": "操作人", "note": "说明",
-            "evidence": "佐证", "remediation_kind": "整治方式"}), hide_index=True, width="stretch")
+        frame = pd.DataFrame(steps)
+        if lang() == "en":
+            frame[["from_state", "to_state"]] = frame[["from_state", "to_state"]].map(lambda v: tr(f"state.{v}"))
+        st.dataframe(frame.rename(columns=_columns(STEP_COLS)), hide_index=True, width="stretch")
     else:
         st.caption(_t("no_steps"))
     st.markdown(f"**{_t('edits')}**")
@@ -324,9 +363,8 @@ def history_panel(rec: dict) -> None:
     if recent:
         st.markdown("\n".join(f"- {md_text(e['at'])} · {md_text(e['user'])} · {md_text(e['action'])} "
                                f"**{md_text(e['field'])}**: {md_text(e['old'])} → {md_text(e['new'])}" for e in recent))
-    cols = {"at": "时间", "user": "操作人", "action": "操作", "field": "字段", "old": "原值", "new": "新值", "note": "备注"}
+    cols = _columns(EDIT_COLS)
     st.dataframe(pd.DataFrame(events, columns=list(cols)).rename(columns=cols), hide_index=True, width="stretch")
-
 
 
 # --------------------------------------------------------------------------- writing
@@ -359,15 +397,15 @@ def conflict_panel(code: str) -> None:
         st.error(_t("conflict", a=base["version"], b=theirs["version"]))
         if conflict["kind"] == "update":
             fields = list(mine)
-            rows = [{"字段": label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): short(mine.get(f)),
+            rows = [{_t("field"): label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): short(mine.get(f)),
                      _t("theirs"): short(theirs.get(f))} for f in fields]
             changed_by_them = sorted(k for k in set(theirs) | set(base)
                                      if k not in ("version", "updated_at", "updated_by") and theirs.get(k) != base.get(k)
                                      and k not in fields)
-            rows += [{"字段": label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): "—",
+            rows += [{_t("field"): label(f, lang()), _t("base"): short(base.get(f)), _t("mine"): "—",
                       _t("theirs"): short(theirs.get(f))} for f in changed_by_them]
         else:
-            rows = [{"字段": k, _t("mine"): short(v), _t("theirs"): short(theirs.get("state") if k == "to_state" else "")}
+            rows = [{_t("field"): k, _t("mine"): short(v), _t("theirs"): short(theirs.get("state") if k == "to_state" else "")}
                     for k, v in mine.items()]
         col_a, col_b = st.columns(2)
         with col_a:
@@ -402,6 +440,10 @@ def _num(text: str) -> Any:
         return text  # the validator names the field
 
 
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
 def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict, error_keys=(), **kw) -> Any:
     """A form widget initialised from the loaded record, with its validation message below it."""
     key = _k(code, field)
@@ -412,9 +454,13 @@ def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict
         if value not in options:
             options = [value] + options
         out = st.selectbox(lab, options, index=options.index(value), key=key,
-                           format_func=lambda v: "—" if v in (None, "") else str(v), **kw)
+                           format_func=lambda v: "—" if v in (None, "") else (
+                               class_text(v, lang()) if field == "target_class" else term(v, lang())), **kw)
     elif kind == "check":
         out = st.checkbox(lab, value=bool(value), key=key, **kw)
+    elif kind == "date":
+        out = st.date_input(lab, value=parse_date(value), key=key, min_value=dt.date(1950, 1, 1),
+                            max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD", **kw)
     else:
         raise ValueError(kind)
     for ek in (field, *error_keys):
@@ -452,8 +498,7 @@ def edit_form(base: dict) -> None:
             type_l3 = _widget("select", code, "type_l3", L("type_l3"), base.get("type_l3") or "", errors,
                               options=l3_all)
             doc_no = _widget("text", code, "approval_doc_no", L("approval_doc_no"), base.get("approval_doc_no"), errors)
-            doc_date = _widget("text", code, "approval_date", L("approval_date") + " (YYYY-MM-DD)",
-                               base.get("approval_date"), errors)
+            doc_date = _widget("date", code, "approval_date", L("approval_date"), base.get("approval_date"), errors)
         with c2:
             sub = _widget("text", code, "subdistrict", L("subdistrict"), base.get("subdistrict"), errors)
             admin = _widget("text", code, "admin_code", L("admin_code"), base.get("admin_code"), errors)
@@ -471,27 +516,27 @@ def edit_form(base: dict) -> None:
                              base.get("design_volume_m3d"), errors)
             actual = _widget("text", code, "actual_volume_m3d", L("actual_volume_m3d"),
                              base.get("actual_volume_m3d"), errors)
-            pollutants = _widget("text", code, "main_pollutants", L("main_pollutants") + " (、分隔)",
+            pollutants = _widget("text", code, "main_pollutants", L("main_pollutants") + _t("sep_hint"),
                                  "、".join(base.get("main_pollutants") or []), errors)
         with c3:
             p = f"responsible_parties[{main_i}]"
-            p_name = _widget("text", code, "party_name", L("responsible_parties") + " (主要) 名称", party.get("name"),
+            p_name = _widget("text", code, "party_name", _t("party_name"), party.get("name"),
                              errors, error_keys=(f"{p}.name", "responsible_parties"))
-            p_credit = _widget("text", code, "party_credit", "统一社会信用代码", party.get("credit_code"), errors,
+            p_credit = _widget("text", code, "party_credit", _t("credit_code"), party.get("credit_code"), errors,
                                error_keys=(f"{p}.credit_code",))
-            p_contact = _widget("text", code, "party_contact", "联系方式", party.get("contact"), errors)
+            p_contact = _widget("text", code, "party_contact", _t("contact"), party.get("contact"), errors)
             permit = _widget("text", code, "discharge_permit_no", L("discharge_permit_no"),
                              base.get("discharge_permit_no"), errors)
             permit_outlet = _widget("text", code, "permit_outlet_code", L("permit_outlet_code"),
                                     base.get("permit_outlet_code"), errors)
-            chief_level = _widget("text", code, "chief_level", "河长级别", chief.get("level"), errors)
-            chief_name = _widget("text", code, "chief_name", "河长姓名", chief.get("name"), errors,
+            chief_level = _widget("text", code, "chief_level", _t("chief_level"), chief.get("level"), errors)
+            chief_name = _widget("text", code, "chief_name", _t("chief_name"), chief.get("name"), errors,
                                  error_keys=("river_chief",))
             trace = _widget("text", code, "tracing_result", L("tracing"), tracing.get("result"), errors,
                             error_keys=("tracing",))
             plan = _widget("text", code, "rem_plan", label("remediation.plan", lang()), rem.get("plan"), errors,
                            error_keys=("remediation.plan",))
-            deadline = _widget("text", code, "rem_deadline", label("remediation.deadline", lang()) + " (YYYY-MM-DD)",
+            deadline = _widget("date", code, "rem_deadline", label("remediation.deadline", lang()),
                                rem.get("deadline"), errors, error_keys=("remediation.deadline",))
             progress = _widget("text", code, "rem_progress", label("remediation.progress_pct", lang()),
                                rem.get("progress_pct"), errors, error_keys=("remediation.progress_pct",))
@@ -514,7 +559,7 @@ def edit_form(base: dict) -> None:
     form = {
         "name": name.strip(), "national_code": national.strip(), "local_code": local.strip(),
         "type_l1": type_l1, "type_l2": type_l2, "type_l3": type_l3,
-        "approval_doc_no": doc_no.strip(), "approval_date": doc_date.strip(), "subdistrict": sub.strip(),
+        "approval_doc_no": doc_no.strip(), "approval_date": _iso(doc_date), "subdistrict": sub.strip(),
         "admin_code": admin.strip(), "address": address.strip(), "river": river.strip(),
         "river_code": river_code.strip(), "target_class": target, "discharge_mode": mode,
         "discharge_pattern": pattern, "outlet_size": size.strip(), "design_volume_m3d": _num(design),
@@ -536,7 +581,7 @@ def edit_form(base: dict) -> None:
         form["river_chief"] = {k: v for k, v in (("level", chief_level.strip()), ("name", chief_name.strip())) if v} or None
     if trace.strip() != (tracing.get("result") or ""):
         form["tracing"] = {**tracing, "result": trace.strip()}
-    new_rem = {"plan": plan.strip(), "deadline": deadline.strip(), "progress_pct": _num(progress)}
+    new_rem = {"plan": plan.strip(), "deadline": _iso(deadline), "progress_pct": _num(progress)}
     if any((new_rem[k] or None) != (rem.get(k) or None) for k in new_rem):
         form["remediation"] = {**rem, **{k: v for k, v in new_rem.items() if v not in ("", None)}}
         for k in ("plan", "deadline", "progress_pct"):
@@ -600,19 +645,21 @@ def workflow_panel(base: dict) -> None:
         st.caption(_t("final"))
     else:
         with st.form(f"flow_{code}"):
-            to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}")
+            to_state = st.selectbox(_t("to_state"), allowed, key=f"flow_to_{code}",
+                                    format_func=lambda v: term(v, lang()))
             if err_field in (None, "to_state", "state") and err:
                 st.markdown(f":red[⚠ {md_text(err)}]")
-            when = st.date_input(_t("date"), value=dt.date.today(), key=f"flow_date_{code}")
+            when = st.date_input(_t("date"), value=today_local(), key=f"flow_date_{code}")
             if err_field == "date":
                 st.markdown(f":red[⚠ {md_text(err)}]")
             note = st.text_area(_t("note"), key=f"flow_note_{code}", height=80)
             if err_field == "note":
                 st.markdown(f":red[⚠ {md_text(err)}]")
-            ev = st.multiselect(_t("evidence"), list(evidence_options), key=f"flow_ev_{code}")
+            ev = st.multiselect(_t("evidence"), list(evidence_options), key=f"flow_ev_{code}",
+                                placeholder=_t("choose"))
             ev_text = st.text_input(_t("evidence_text"), key=f"flow_evt_{code}")
-            kind = st.selectbox(_t("kind") + " (进入整治中时必选)", [""] + list(REMEDIATION_KINDS),
-                                key=f"flow_kind_{code}", format_func=lambda v: v or "—")
+            kind = st.selectbox(_t("kind_hint"), [""] + list(REMEDIATION_KINDS),
+                                key=f"flow_kind_{code}", format_func=lambda v: term(v, lang()) or "—")
             if err_field == "remediation_kind":
                 st.markdown(f":red[⚠ {md_text(err)}]")
             if st.form_submit_button(_t("apply"), type="primary"):
@@ -625,7 +672,7 @@ def workflow_panel(base: dict) -> None:
                 reason = st.text_input(_t("reason"), key=f"rm_reason_{code}")
                 if err_field == "note" and err and "撤销" in err:
                     st.markdown(f":red[⚠ {md_text(err)}]")
-                when = st.date_input(_t("date"), value=dt.date.today(), key=f"rm_date_{code}")
+                when = st.date_input(_t("date"), value=today_local(), key=f"rm_date_{code}")
                 if st.form_submit_button(_t("remove_btn")):
                     do_transition(code, {"to_state": REMOVED_STATE, "date": when.isoformat(), "note": reason.strip()})
 
@@ -659,7 +706,7 @@ def main() -> None:
         demo_banner()
         return
     try:
-        current = ensure_demo_monitoring(store(), code)
+        current = store().get(LAYER, code)  # reading never writes
     except NotFoundError:
         st.title(_t("title"))
         st.error(_t("not_found", code=md_text(code)))

@@ -10,7 +10,8 @@ import streamlit as st
 
 from gislib.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
-from gislib.store.ledger import ledger_rows, write_ledger
+from gislib.i18n import term
+from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 from gislib.store.workflow import is_overdue
 from views.common import demo_banner, lang, localized, tr
 
@@ -35,7 +36,7 @@ TEXT: dict[str, dict[str, str]] = {
     "mark": {"zh": "标记", "en": "Mark"},
 }
 SORTS = {"code": "field.code", "name": "field.name", "river": "field.river", "subdistrict": "field.subdistrict",
-         "type_l1": "field.type_l1", "state": "field.state", "overdue": "common.overdue", "updated_at": "updated_at"}
+         "type_l1": "field.type_l1", "state": "field.state", "overdue": "common.overdue", "updated_at": "field.updated_at"}
 
 
 def _t(key: str, **kw: object) -> str:
@@ -73,7 +74,7 @@ def _filters() -> tuple[tuple, str]:
                            format_func=lambda v: v if v == all_ else tr(f"type.{v}"))
     c5, c6, c7, c8 = st.columns([2, 1, 1, 1])
     state = c5.selectbox(tr("filter.state"), [all_] + list(OUTFALL_STATES), key="ledger_state",
-                         format_func=lambda v: v if v == all_ else f"{OUTFALL_PHASE[v]} · {tr('state.' + v)}")
+                         format_func=lambda v: v if v == all_ else f"{term(OUTFALL_PHASE[v], lang())} · {tr('state.' + v)}")
     sort = c6.selectbox(_t("sort"), list(SORTS), key="ledger_sort",
                         format_func=lambda k: tr(SORTS[k]) if SORTS[k].startswith(("field.", "common.")) else k)
     desc = c7.checkbox(_t("desc"), key="ledger_desc")
@@ -91,12 +92,13 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
         rem = r.get("remediation") or {}
         rows.append({
             tr("field.code"): r["code"], tr("field.name"): r.get("name", ""),
-            tr("field.state"): r.get("state", ""), tr("field.phase"): OUTFALL_PHASE.get(r.get("state"), ""),
+            tr("field.state"): term(r.get("state", ""), lang()),
+            tr("field.phase"): term(OUTFALL_PHASE.get(r.get("state"), ""), lang()),
             _t("overdue"): "⚠️ " + tr("common.overdue") if is_overdue(r, today) else "",
             tr("field.river"): r.get("river", ""), tr("field.subdistrict"): r.get("subdistrict", ""),
-            tr("field.type_l1"): r.get("type_l1", ""), tr("field.type_l2"): r.get("type_l2", ""),
-            tr("field.remediation_kind"): rem.get("kind", ""), tr("field.deadline"): rem.get("deadline", ""),
-            _t("mark"): DEMO_MARK if r.get("demo") or r.get("mark") == DEMO_MARK else "",
+            tr("field.type_l1"): term(r.get("type_l1", ""), lang()), tr("field.type_l2"): term(r.get("type_l2", ""), lang()),
+            tr("field.remediation_kind"): term(rem.get("kind", ""), lang()), tr("field.deadline"): rem.get("deadline", ""),
+            _t("mark"): term(DEMO_MARK, lang()) if r.get("demo") or r.get("mark") == DEMO_MARK else "",
         })
     return pd.DataFrame(rows)
 
@@ -104,12 +106,13 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
 def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.store.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    headers, rows = ledger_rows(store(), "outfalls", today=today, **kwargs)
+    headers, rows, empty = ledger_table(store(), "outfalls", today=today, **kwargs)
     order = {code: i for i, code in enumerate(codes)}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ledger{suffix}"
-        write_ledger(path, headers, rows)
+        write_ledger(path, headers, rows, title=LAYER_TITLES["outfalls"],
+                     notes=ledger_notes("outfalls", kwargs, len(rows), empty))
         return path.read_bytes()
 
 

@@ -15,6 +15,9 @@ from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
+from gislib.i18n import term
+from gislib.outfall_file import readable_changes
+from gislib.timefmt import local_time, today_local
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
 from gislib.soil import (
     BACKGROUND_ITEMS, STANDARD, VERDICT_EXPLAIN, VERDICT_EXPLAIN_EN, VERDICT_ZH, WITHIN_BACKGROUND,
@@ -58,7 +61,13 @@ TEXT = {
     "unit_choose": ("请选择…", "Choose…"),
     "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
     "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
+    "note_example": ("如：2026-11-20 专家评审通过，结论……", "e.g. 2026-11-20 expert review passed, conclusion …"),
+    "projection_note": ("面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算",
+                        "areas and distances computed in the CGCS2000 3° Gauss-Krüger projection"),
+    "col.at": ("时间 (北京时间)", "Time (Beijing)"), "col.user": ("操作人", "User"), "col.action": ("操作", "Action"),
+    "col.field": ("字段", "Field"), "col.old": ("原值", "Old"), "col.new": ("新值", "New"), "col.note": ("备注", "Note"),
     "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
+    "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
 }
 FIELD_LABELS = {
     "code": ("地块编码", "Code"), "name": ("地块名称", "Name"), "address": ("地块位置", "Address"),
@@ -69,7 +78,46 @@ FIELD_LABELS = {
     "state": ("当前阶段", "Stage"), "listed_batch": ("纳入批次", "Listed in batch"),
     "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
 }
+ACTIONS = {"create": ("创建", "created"), "update": ("修改", "edited"), "transition": ("阶段流转", "stage move"),
+           "remove": ("撤销", "withdrawn"), "attach": ("上传附件", "attachment")}
 BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
+REGISTRY_EN = {
+    "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
+    "area_m2": "Area (m²)", "former_use": "Former use", "industry": "Industry", "pollutants": "Pollutants",
+    "responsible": "Responsible party", "land_holder": "Land-use-right holder", "land_class": "Land class",
+    "stage": "Stage", "measure": "Measures required", "listed_batch": "Listed in batch",
+    "removed_batch": "Removed in batch", "mark": "Note",
+}
+BATCH_EN = {"batch": "Batch", "kind": "Kind", "count": "Plots", "codes": "Plot codes"}
+
+
+def headers(columns, zh_names: dict[str, str], en_names: dict[str, str]) -> dict[str, str]:
+    """Column names for people in the current language."""
+    names = zh_names if lang() == "zh" else en_names
+    return {c: names.get(c, c) for c in columns}
+
+
+def open_plot(code: str) -> None:
+    """Open a plot's file on the next run (widget values can only be set before the widgets exist)."""
+    st.session_state["plots_open"] = code
+    st.rerun()
+
+
+def plots_map(selected: str | None, codes, height: int = 360) -> None:
+    """The plots on a map coloured by stage; clicking a plot opens its file."""
+    from streamlit_folium import st_folium
+
+    from layers.page_map import code_in, record_map
+
+    fmap = record_map("plots", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
+                      dataset=current_name())
+    out = st_folium(fmap, key=f"plots_map_{selected or 'all'}", height=height, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    st.caption(L("map_hint") + " · © OpenStreetMap contributors (ODbL)")
+    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
+    if clicked and clicked != selected and clicked != st.session_state.get("plots_map_opened"):
+        st.session_state["plots_map_opened"] = clicked
+        open_plot(clicked)
 
 
 def L(key: str) -> str:
@@ -78,7 +126,7 @@ def L(key: str) -> str:
 
 
 def stage_label(stage: str) -> str:
-    return stage if lang() == "zh" else f"{STAGE_EN.get(stage, stage)} ({stage})"
+    return stage if lang() == "zh" else STAGE_EN.get(stage, stage)
 
 
 def acting_user() -> str:
@@ -98,8 +146,10 @@ def stage_badge(stage: str) -> str:
 
 def colour_stage(frame: pd.DataFrame, column: str):
     """A Styler colouring ``column`` by the plot stage colours."""
+    colors = {**{stage_label(k): v for k, v in PLOT_STAGE_COLOR.items()}, **PLOT_STAGE_COLOR}
+
     def cell(value: str) -> str:
-        color = PLOT_STAGE_COLOR.get(str(value))
+        color = colors.get(str(value))
         return f"background-color:{color};color:{_text_on(color)}" if color else ""
     return frame.style.map(cell, subset=[column])
 
@@ -121,26 +171,37 @@ def _layer(key: str, dataset: str, version: str):
 
 # --------------------------------------------------------------------------- list and 名录
 def plot_list(records: list[dict]) -> None:
-    zh = lang() == "zh"
     st.subheader(L("all_plots"))
     rows = pd.DataFrame([plot_registry.registry_row(r) for r in records])
     shown = rows[["code", "name", "stage", "land_class", "subdistrict", "area_m2", "pollutants", "listed_batch",
-                  "removed_batch", "mark"]].sort_values("code")
-    headers = {k: plot_registry.REGISTRY_HEADERS[k] if zh else k for k in shown.columns}
-    shown = shown.rename(columns=headers)
-    st.dataframe(colour_stage(shown, headers["stage"]).format({headers["area_m2"]: "{:,.0f}"}),
-                 hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4)
+                  "removed_batch", "mark"]].sort_values("code").reset_index(drop=True)
+    if lang() == "en":
+        shown["stage"] = shown["stage"].map(stage_label)
+    names = headers(shown.columns, plot_registry.REGISTRY_HEADERS, REGISTRY_EN)
+    codes = list(shown["code"])
+    shown = shown.rename(columns=names)
+    event = st.dataframe(colour_stage(shown, names["stage"]).format({names["area_m2"]: "{:,.0f}"}),
+                         hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 4,
+                         on_select="rerun", selection_mode="single-row", key="plots_table")
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        open_plot(codes[picked[0]])
     counts = rows["stage"].value_counts()
     st.markdown(" ".join(stage_badge(s) + f" {counts[s]}" for s in PLOT_STAGES if s in counts),
                 unsafe_allow_html=True)
+    plots_map(None, codes)
 
     st.subheader(L("registry_now"))
     reg = plot_registry.registry(records)
-    st.dataframe(colour_stage(reg.rename(columns=plot_registry.REGISTRY_HEADERS), "当前阶段")
-                 .format({"面积(m²)": "{:,.0f}"}), hide_index=True, width="stretch")
+    if lang() == "en":
+        reg["stage"] = reg["stage"].map(stage_label)
+    reg_names = headers(reg.columns, plot_registry.REGISTRY_HEADERS, REGISTRY_EN)
+    st.dataframe(colour_stage(reg.rename(columns=reg_names), reg_names["stage"])
+                 .format({reg_names["area_m2"]: "{:,.0f}"}), hide_index=True, width="stretch")
     st.markdown(f"**{L('batches')}**")
-    st.dataframe(plot_registry.batches(records).rename(columns=plot_registry.BATCH_HEADERS), hide_index=True,
-                 width="stretch")
+    batches = plot_registry.batches(records)
+    st.dataframe(batches.rename(columns=headers(batches.columns, plot_registry.BATCH_HEADERS, BATCH_EN)),
+                 hide_index=True, width="stretch")
     st.markdown(f"**{L('export')}**")
     if not st.session_state.get("plots_export_ready"):
         if st.button(L("prepare"), key="plots_prepare_export"):
@@ -185,7 +246,7 @@ def registry_fields(rec: dict) -> None:
         "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
         "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
-        "mark": row["mark"],
+        "mark": term(row["mark"], lang()),
     }
     st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
 
@@ -199,9 +260,9 @@ def transition_form(st_, rec: dict) -> None:
     with st.form(f"move_{rec['code']}", clear_on_submit=True):
         to_state = st.selectbox(L("next"), allowed, format_func=stage_label, key="move_to")
         c1, c2 = st.columns(2)
-        when = c1.date_input(L("date"), value=dt.date.today(), max_value=dt.date.today(), key="move_date")
+        when = c1.date_input(L("date"), value=today_local(), max_value=today_local(), key="move_date")
         batch = c2.text_input(L("batch"), key="move_batch")
-        note = st.text_area(L("note"), key="move_note", placeholder="如：2026-11-20 专家评审通过，结论……")
+        note = st.text_area(L("note"), key="move_note", placeholder=L("note_example"))
         evidence = st.file_uploader(L("evidence"), type=["pdf"], key="move_evidence")
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
@@ -253,16 +314,19 @@ def history(st_, rec: dict) -> None:
         for i, a in enumerate(files.values()):
             path = Path(a["path"])
             if path.exists():
-                st.download_button(f"{md_text(a['filename'])} · {a['at'][:10]} · {md_text(a['user'])}", path.read_bytes(),
+                st.download_button(f"{md_text(a['filename'])} · {local_time(a['at'])} · {md_text(a['user'])}", path.read_bytes(),
                                    a["filename"], mime=a["mime"], key=f"att_{rec['code']}_{i}",
                                    icon=":material/description:")
     with st.expander(L("audit")):
-        log = st_.audit("plots", rec["code"])
-        st.dataframe(pd.DataFrame([{"at": a["at"], "user": a["user"], "action": a["action"], "field": a["field"] or "",
-                                    "old": "" if a["old"] is None or a["action"] == "create" else str(a["old"])[:60],
-                                    "new": "" if a["new"] is None or a["action"] == "create" else str(a["new"])[:60],
-                                    "note": a["note"] or ""} for a in log]),
-                     hide_index=True, width="stretch")
+        rows = []
+        for a in st_.audit("plots", rec["code"]):
+            changes = [("", "", "")] if a["action"] == "create" or not a["field"] else readable_changes(
+                a["field"], a["old"], a["new"], lang())
+            rows += [{L("col.at"): local_time(a["at"]), L("col.user"): a["user"],
+                      L("col.action"): ACTIONS.get(a["action"], (a["action"],) * 2)[0 if lang() == "zh" else 1],
+                      L("col.field"): localized(FIELD_LABELS[a["field"]]) if a["field"] in FIELD_LABELS else f,
+                      L("col.old"): o, L("col.new"): n, L("col.note"): a["note"] or ""} for f, o, n in changes]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def background_inputs(rec: dict) -> dict[str, float]:
@@ -285,7 +349,7 @@ def soil_check(rec: dict) -> None:
     except HetuError as exc:
         st.warning(md_text(str(exc)))
         return
-    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {rec.get('land_use')} "
+    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {term(rec.get('land_use'), lang())} "
                f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
     backgrounds = background_inputs(rec)
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
@@ -385,6 +449,7 @@ def plot_page(st_, records: list[dict]) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         registry_fields(rec)
+        plots_map(code, codes, height=300)
         buffer_query(rec)
     with right:
         transition_form(st_, rec)
@@ -403,14 +468,19 @@ def main() -> None:
     if not records:
         st.info("还没有地块记录 / no plot records yet")
         return
-    mode = st.radio("view", ["list", "plot"], index=1 if st.query_params.get("code") else 0, key="plots_mode", horizontal=True, label_visibility="collapsed",
+    opened = st.session_state.pop("plots_open", None)
+    if opened:  # a row or a plot on the map was clicked: show its file
+        st.session_state["plots_mode"], st.session_state["plot_code"] = "plot", opened
+        st.query_params["code"] = opened
+    if "plots_mode" not in st.session_state:
+        st.session_state["plots_mode"] = "plot" if st.query_params.get("code") else "list"
+    mode = st.radio("view", ["list", "plot"], key="plots_mode", horizontal=True, label_visibility="collapsed",
                     format_func=lambda m: L(f"mode.{m}"))
     if mode == "list":
         plot_list(records)
     else:
         plot_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · 面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算 · "
-               "© OpenStreetMap contributors (ODbL)")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()} · {L('projection_note')} · © OpenStreetMap contributors (ODbL)")
 
 
 main()

@@ -22,6 +22,7 @@ from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
 from gislib.errors import HetuError
+from gislib.i18n import term
 from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
 from gislib.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
@@ -38,6 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
                   "en": "Click a row, or choose a section below, to open its page."},
     "list.open": {"zh": "打开断面", "en": "Open section"},
     "list.count": {"zh": "共 {n} 个断面", "en": "{n} sections"},
+    "map.hint": {"zh": "点击地图上的断面打开其详情", "en": "Click a section on the map to open it"},
     "col.code": {"zh": "编码", "en": "Code"},
     "col.name": {"zh": "断面名称", "en": "Section"},
     "col.river": {"zh": "河道", "en": "River"},
@@ -148,7 +150,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
             s("col.pollutants"): (lat["main_pollutants"] if lat is not None else "") or "—",
         })
     table = pd.DataFrame(rows)
-    st.caption(s("list.count", n=len(table)) + f" · {DEMO_MARK}")
+    st.caption(s("list.count", n=len(table)) + f" · {term(DEMO_MARK, lang())}")
     if table.empty:
         return
     labels = {class_label(c, lang()): c for c in WQ_CLASS_COLOR}
@@ -158,6 +160,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     picked = event.selection.rows if event and event.selection else []
     if picked:
         open_section(table.iloc[picked[0]][s("col.code")])
+    sections_map(None, list(sections["code"]))
     st.caption(s("list.hint"))
     options = list(table[s("col.code")])
     names = dict(zip(table[s("col.code")], table[s("col.name")]))
@@ -165,6 +168,23 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     code = c3.selectbox(s("list.open"), options, format_func=lambda c: f"{c} {names[c]}", key="open_code")
     if c4.button(s("list.open"), key="open_button", width="stretch"):
         open_section(code)
+
+
+def sections_map(selected: str | None, codes, height: int = 360) -> None:
+    """The sections on a map (coloured by latest class); clicking a section opens its page."""
+    from streamlit_folium import st_folium
+
+    from layers.page_map import code_in, record_map
+
+    fmap = record_map("sections", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
+                      dataset=current_name())
+    out = st_folium(fmap, key=f"sections_map_{selected or 'all'}", height=height, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    st.caption(s("map.hint") + " · © OpenStreetMap contributors (ODbL)")
+    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
+    if clicked and clicked != selected and clicked != st.session_state.get("sections_map_opened"):
+        st.session_state["sections_map_opened"] = clicked
+        open_section(clicked)
 
 
 def open_section(code: str) -> None:
@@ -221,10 +241,11 @@ def trend_chart(samples: pd.DataFrame, item_col: str, item: str, water_type: str
     unit = spec.unit
     base = alt.Chart(values).encode(
         x=alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=-40)),
-        y=alt.Y("value:Q", title=f"{item} ({unit})"))
+        y=alt.Y("value:Q", title=f"{term(item, lang())} ({unit})"))
     layers = [base.mark_line(color="#3a6ea5"),
               base.mark_point(filled=True, size=40, color="#3a6ea5").encode(
-                  tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", title=item), "mark"])]
+                  tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q", title=term(item, lang())),
+                           "mark"])]
     limits = spec.limits_for(water_type or "河流")
     lines = []
     if limits:
@@ -248,6 +269,7 @@ def trend_chart(samples: pd.DataFrame, item_col: str, item: str, water_type: str
 def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
     if st.button(s("back"), key="back"):
         del st.query_params["code"]
+        st.session_state.pop("sections_map_opened", None)
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
@@ -256,27 +278,33 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         return
     sec = match.iloc[0]
     st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
-    st.caption(f"{md_text(sec['river'])} · {md_text(sec['subdistrict'])} · {md_text(sec.get('level'))} · {DEMO_MARK}")
+    st.caption(f"{md_text(sec['river'])} · {md_text(sec['subdistrict'])} · {term(sec.get('level', ''), lang())} · {term(DEMO_MARK, lang())}")
     rows = classes[classes["section_code"] == code]
     own = samples[samples["section_code"] == code].sort_values("date")
     if rows.empty:
         st.info(s("nodata"))
         return
     last = rows.sort_values("month").iloc[-1]
-    st.html(status_chips(last, sec["target_class"]))
-    st.markdown(f"**{s('history')}**")
-    st.html(history_strip(rows))
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.html(status_chips(last, sec["target_class"]))
+        st.markdown(f"**{s('history')}**")
+        st.html(history_strip(rows))
+    with right:
+        sections_map(code, list(sections["code"]), height=300)
     st.markdown(f"**{s('trend')}**")
     item_cols = {resolve_item(c): c for c in own.columns if c not in ("section_code", "date", "mark") and resolve_item(c)
                  and own[c].notna().any()}
     items = [i for i in ITEM_ORDER if i in item_cols]
     default = items.index("氨氮") if "氨氮" in items else 0
-    item = st.selectbox(s("trend.item"), items, index=default, key=f"trend_item_{code}")
+    item = st.selectbox(s("trend.item"), items, index=default, key=f"trend_item_{code}",
+                        format_func=lambda i: term(i, lang()))
     st.altair_chart(trend_chart(own, item_cols[item], item, sec.get("water_type") or "河流", sec["target_class"]),
                     width="stretch")
     st.markdown(f"**{s('samples')}**")
     shown = own.drop(columns=["section_code", "imported_by", "imported_at", "batch_id"], errors="ignore")
     shown = shown.rename(columns={"mark": s("samples.source"), "date": "采样日期" if lang() == "zh" else "Date"})
+    shown = shown.rename(columns=lambda c: term(c, lang()))
     shown = shown.dropna(axis=1, how="all").astype(object)
     shown = shown.where(shown.notna(), "")
     st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch")

@@ -14,6 +14,7 @@ from gislib.demo import records
 from gislib.demo.context import Context, city_context, putuo_context
 
 SEED = 20261123
+DUST_DAYS = 30  # the dust page shows the last 30 days: the demo has that much
 Progress = Callable[[str], None]
 
 
@@ -45,7 +46,7 @@ def build_putuo(path: Path | None = None, progress: Progress = print) -> Path:
     progress("generating plots and dust sites")
     plots = records.make_plots(ctx, 15, rng)
     sites = records.make_dust_sites(ctx, 40, rng)
-    readings = records.make_dust_readings(sites, 7, rng)
+    readings = records.make_dust_readings(sites, DUST_DAYS, rng)
     path = path or DATASETS["putuo"]
     _write_records(path, ctx, outfalls, sections, samples, plots, sites, readings)
     progress(f"wrote {path} in {time.perf_counter() - t0:.1f} s")
@@ -75,7 +76,7 @@ def build_city(path: Path | None = None, n_outfalls: int = 60_000, n_sections: i
     rng_p = np.random.default_rng(SEED)
     plots = records.make_plots(putuo, 15, rng_p)
     sites = records.make_dust_sites(putuo, 40, rng_p)
-    readings = records.make_dust_readings(sites, 7, rng_p)
+    readings = records.make_dust_readings(sites, DUST_DAYS, rng_p)
     path = path or DATASETS["city"]
     _write_records(path, ctx, outfalls, sections, samples, plots, sites, readings)
     progress(f"wrote {path} in {time.perf_counter() - t0:.1f} s")

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gislib.domain import OUTFALL_PHASE
+from gislib.domain import OUTFALL_PHASE, WQ_CLASS_ROMAN
 from gislib.errors import CRSError, ExportError, NotFoundError, ValidationError
 from gislib.store import LAYERS, Store, open_store, resolve_data_dir
 from gislib.store.sqlite import DB_FILENAME
 from gislib.store.workflow import is_overdue
 from gislib.safe_text import cell as safe_cell
+from gislib.timefmt import local_time, now_local
 from gislib.values import python_value
 
 Getter = Callable[[dict[str, Any], dt.date], Any]
@@ -43,6 +44,26 @@ def _field(key: str) -> Getter:
     return lambda r, _d: r.get(key)
 
 
+def _coord(key: str) -> Getter:
+    """Longitude/latitude to 6 decimals (about 0.1 m), not the 13 of a float."""
+    return lambda r, _d: None if r.get(key) is None else round(float(r[key]), 6)
+
+
+def _target(r: dict[str, Any], _d: dt.date) -> str:
+    """水质目标 written as everywhere else in Hetu: Ⅲ类."""
+    cls = r.get("target_class")
+    return f"{WQ_CLASS_ROMAN.get(str(cls), cls)}类" if cls else ""
+
+
+def _tracing(r: dict[str, Any], _d: dt.date) -> Any:
+    tracing = r.get("tracing")
+    return tracing.get("result") if isinstance(tracing, dict) else tracing
+
+
+def _local(key: str) -> Getter:
+    return lambda r, _d: local_time(r.get(key))
+
+
 OUTFALL_COLUMNS: list[tuple[str, Getter]] = [
     ("编码", _field("code")),
     ("名称", _field("name")),
@@ -51,13 +72,14 @@ OUTFALL_COLUMNS: list[tuple[str, Getter]] = [
     ("受纳水体", _field("river")),
     ("街道/镇", _field("subdistrict")),
     ("行政区划代码", _field("admin_code")),
+    ("详细地址", _field("address")),
     ("一级类型", _field("type_l1")),
     ("二级类型", _field("type_l2")),
     ("三级类型", _field("type_l3")),
     ("审批/登记", _field("approval_kind")),
     ("入河方式", _field("discharge_mode")),
     ("排放规律", _field("discharge_pattern")),
-    ("水质目标", _field("target_class")),
+    ("水质目标", _target),
     ("状态", _field("state")),
     ("阶段", lambda r, _d: OUTFALL_PHASE.get(r.get("state"), "")),
     ("整治方式", _rem("kind")),
@@ -69,18 +91,19 @@ OUTFALL_COLUMNS: list[tuple[str, Getter]] = [
     ("统一社会信用代码", lambda r, _d: _main_party(r).get("credit_code")),
     ("排污许可证编号", _field("discharge_permit_no")),
     ("河长", lambda r, _d: _chief(r)),
-    ("经度", _field("lon")),
-    ("纬度", _field("lat")),
+    ("溯源结果", _tracing),
+    ("经度", _coord("lon")),
+    ("纬度", _coord("lat")),
     ("原坐标系", _field("source_crs")),
     ("版本", _field("version")),
     ("更新人", _field("updated_by")),
-    ("更新时间", _field("updated_at")),
+    ("更新时间(北京时间)", _local("updated_at")),
 ]
 GENERIC_COLUMNS: list[tuple[str, Getter]] = [
     ("编码", _field("code")), ("名称", _field("name")), ("状态", _field("state")),
-    ("经度", _field("lon")), ("纬度", _field("lat")), ("几何(WKT)", _field("geometry_wkt")),
+    ("经度", _coord("lon")), ("纬度", _coord("lat")), ("几何(WKT)", _field("geometry_wkt")),
     ("原坐标系", _field("source_crs")), ("版本", _field("version")),
-    ("更新人", _field("updated_by")), ("更新时间", _field("updated_at")),
+    ("更新人", _field("updated_by")), ("更新时间(北京时间)", _local("updated_at")),
 ]
 _GENERIC_SKIP = {"layer", "code", "name", "state", "lon", "lat", "geometry_wkt", "source_crs", "version",
                  "created_by", "created_at", "updated_by", "updated_at"}
@@ -109,9 +132,19 @@ def _schema_labels(layer: str) -> dict[str, str]:
     return labels
 
 
-def ledger_rows(store: Store, layer: str, today: dt.date | None = None,
-                **filters: Any) -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows of the filtered ledger of ``layer`` (filters as ``Store.list``)."""
+LAYER_TITLES = {"outfalls": "入河排污口台账", "sections": "监测断面台账", "plots": "污染地块台账",
+                "dust": "建筑工地扬尘台账"}
+FILTER_LABELS = {"text": "编码或名称含", "subdistrict": "街道/镇", "river": "受纳水体", "type_l1": "一级类型",
+                 "state": "状态", "overdue": "只看整治逾期", "include_removed": "含已撤销"}
+ALWAYS_SHOWN = ("编码", "名称")
+
+
+def ledger_table(store: Store, layer: str, today: dt.date | None = None,
+                 **filters: Any) -> tuple[list[str], list[list[Any]], list[str]]:
+    """Headers, rows and the left-out column names of the filtered ledger of ``layer``.
+
+    Columns that are empty in every exported row are left out (and named in the note), so the
+    sheet carries no always-empty columns; an empty ledger keeps every column."""
     today = today or dt.date.today()
     records = store.list(layer, today=today, **filters)
     if layer == "outfalls":
@@ -122,11 +155,35 @@ def ledger_rows(store: Store, layer: str, today: dt.date | None = None,
         columns = GENERIC_COLUMNS + [(labels.get(k, k), _field(k)) for k in extra]
     headers = [h for h, _ in columns]
     rows = [[_cell(get(r, today)) for _, get in columns] for r in records]
+    if not rows:
+        return headers, rows, []
+    keep = [i for i, h in enumerate(headers) if h in ALWAYS_SHOWN or any(row[i] not in ("", None) for row in rows)]
+    empty = [h for i, h in enumerate(headers) if i not in keep]
+    return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows], empty
+
+
+def ledger_rows(store: Store, layer: str, today: dt.date | None = None,
+                **filters: Any) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the filtered ledger of ``layer`` (filters as ``Store.list``)."""
+    headers, rows, _empty = ledger_table(store, layer, today, **filters)
     return headers, rows
 
 
-def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: str = "台账") -> None:
-    """Write .xlsx (bold frozen header, filter) or .csv (UTF-8 with BOM)."""
+def ledger_notes(layer: str, filters: dict[str, Any], n_rows: int, empty: list[str]) -> list[str]:
+    """The lines above the ledger sheet's header: which filters, how many, when, what is left out."""
+    chosen = [f"{FILTER_LABELS.get(k, k)}" + ("" if v is True else f" = {v}")
+              for k, v in filters.items() if v not in (None, "", False)]
+    lines = [f"筛选条件: {'；'.join(chosen) if chosen else '无（全部）'} · 共 {n_rows} 条 · "
+             f"导出于 {now_local():%Y-%m-%d %H:%M}（北京时间）"]
+    if empty:
+        lines.append(f"以下列在所选记录中均无数据，未列出: {'、'.join(empty)}")
+    return lines
+
+
+def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: str = "台账",
+                 title: str | None = None, notes: list[str] | tuple[str, ...] = ()) -> None:
+    """Write .xlsx (title row and notes above a bold frozen header with a filter) or .csv
+    (UTF-8 with BOM, header on the first line so that programs can read it)."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     headers = [safe_cell(h) for h in headers]
@@ -138,28 +195,40 @@ def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: s
                 writer.writerow(headers)
                 writer.writerows(rows)
         elif suffix == ".xlsx":
-            from openpyxl import Workbook
-            from openpyxl.styles import Font
-            from openpyxl.utils import get_column_letter
-
-            wb = Workbook()
-            ws = wb.active
-            ws.title = sheet
-            ws.append(headers)
-            for row in rows:
-                ws.append(row)
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            ws.freeze_panes = "A2"
-            ws.auto_filter.ref = ws.dimensions
-            for i, header in enumerate(headers, start=1):
-                width = max([len(str(header)) * 2] + [len(str(r[i - 1])) for r in rows[:200]])
-                ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
-            wb.save(path)
+            _write_xlsx(path, headers, rows, sheet, [title] if title else [], list(notes))
         else:
             raise ValidationError(f"输出文件 {path.name} 的扩展名应为 .xlsx 或 .csv", field="out")
     except OSError as exc:
         raise ExportError(f"无法写入 {path} ({exc}): check the folder exists and is writable") from exc
+
+
+def _write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], sheet: str, title: list[str],
+                notes: list[str]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for line in title:
+        ws.append([line])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, size=14)
+    for line in notes:
+        ws.append([line])
+        ws.cell(ws.max_row, 1).font = Font(size=9, color="555555")
+    header_row = ws.max_row + 1 if (title or notes) else 1
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(max(1, len(headers)))}{header_row + len(rows)}"
+    for i, header in enumerate(headers, start=1):
+        width = max([len(str(header)) * 2] + [len(str(r[i - 1])) for r in rows[:200]])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
+    wb.save(path)
 
 
 # --------------------------------------------------------------------------- seeding
@@ -198,13 +267,19 @@ def records_from_geodataframe(gdf: Any) -> list[dict[str, Any]]:
 def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
                            source: str = "demo") -> dict[str, int]:
     """Fill an EMPTY layer from a GeoDataFrame (all or nothing); a non-empty layer is left alone.
+    Demo outfalls already monitored (已监测 or later) are written with their demo monitoring history.
 
     Returns {"inserted", "updated", "unchanged", "skipped"} (skipped = records already there).
     """
     existing = store.count(layer, include_removed=True)
     if existing:
         return {"inserted": 0, "updated": 0, "unchanged": 0, "skipped": existing}
-    result = store.upsert_many(layer, records_from_geodataframe(gdf), user, source)
+    records = records_from_geodataframe(gdf)
+    if layer == "outfalls":  # demo outfalls get their demo details now, never when a page reads them
+        from gislib.demo.monitoring import with_demo_details
+
+        records = with_demo_details(records)
+    result = store.upsert_many(layer, records, user, source)
     return {**result, "skipped": 0}
 
 
@@ -241,10 +316,11 @@ def run(args: argparse.Namespace) -> int:
     filters = {"subdistrict": args.subdistrict, "river": args.river, "type_l1": args.type_l1,
                "state": args.state, "text": args.text}
     filters = {k: v for k, v in filters.items() if v}
+    chosen = {**filters, "overdue": True if args.overdue else None, "include_removed": args.include_removed}
     with open_store(data_dir) as store:
-        headers, rows = ledger_rows(store, args.layer, today=today, overdue=True if args.overdue else None,
-                                    include_removed=args.include_removed, **filters)
-    write_ledger(out, headers, rows)
+        headers, rows, empty = ledger_table(store, args.layer, today=today, **chosen)
+    write_ledger(out, headers, rows, title=LAYER_TITLES.get(args.layer),
+                 notes=ledger_notes(args.layer, chosen, len(rows), empty))
     summary = {"layer": args.layer, "out": str(out), "rows": len(rows), "columns": len(headers),
                "filters": {**filters, **({"overdue": True} if args.overdue else {})}, "today": today.isoformat()}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
