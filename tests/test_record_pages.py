@@ -78,7 +78,8 @@ def test_dust_last_30_days_shows_30_days():
     assert end - start == dt.timedelta(days=30) and end.date() == day + dt.timedelta(days=1)
     assert x["axis"]["format"] == "%m-%d"
     readings = frames[0]
-    assert readings["window_start"].dt.date.nunique() == 30
+    # windows are labelled by their end (the 00:00 label closes the day before): 30 natural days
+    assert (readings["window_end"] - dt.timedelta(minutes=1)).dt.date.nunique() == 30
 
 
 @pytest.mark.parametrize("page,params", [("dust_view.py", {}), ("outfall_view.py", {"code": "PT-0012"}),
