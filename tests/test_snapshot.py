@@ -272,17 +272,17 @@ def test_export_panel_makes_a_download(tmp_path):
     at = AppTest.from_function(_panel_script, default_timeout=120)
     at.run()
     assert not at.exception
-    assert at.text_input(key="export_title").value == "上海市普陀区 河道与污染源一张图"
-    at.selectbox(key="export_dpi").set_value(100)
-    at.button(key="export_make").click().run()
+    assert at.text_input(key="mapexport_title").value == "上海市普陀区 河道与污染源一张图"
+    at.selectbox(key="mapexport_dpi").set_value(100)
+    at.button(key="mapexport_make").click().run()
     assert not at.exception
-    name, data, mime = at.session_state["export_file"]
+    name, data, mime = at.session_state["mapexport_map_file"]
     assert name.endswith(".pdf") and data[:5] == b"%PDF-" and mime == "application/pdf"
-    at.radio(key="atlas_by").set_value("subdistrict")
-    at.multiselect(key="atlas_codes_subdistrict").set_value(["万里街道", "长征镇"])
-    at.button(key="atlas_make").click().run()
+    at.radio(key="mapexport_atlas_by").set_value("subdistrict")
+    at.multiselect(key="mapexport_atlas_codes_subdistrict").set_value(["万里街道", "长征镇"])
+    at.button(key="mapexport_atlas_make").click().run()
     assert not at.exception
-    assert at.session_state["atlas_file"][2] == 2
+    assert at.session_state["mapexport_atlas_file"][2] == 2
     assert any("2" in s.value for s in at.success)
 
 

@@ -99,20 +99,20 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
         st.caption(_t("note"))
         t1, t2 = st.columns(2)
         title = t1.text_input(_t("title"), value=TITLES[lg]["snapshot"].format(district=district_name(lg)),
-                              key="export_title")
-        subtitle = t2.text_input(_t("subtitle"), value="", key="export_subtitle")
+                              key="mapexport_title")
+        subtitle = t2.text_input(_t("subtitle"), value="", key="mapexport_subtitle")
         c1, c2, c3, c4 = st.columns(4)
-        fmt = c1.radio(_t("format"), ["pdf", "png"], horizontal=True, key="export_format",
+        fmt = c1.radio(_t("format"), ["pdf", "png"], horizontal=True, key="mapexport_format",
                        format_func=str.upper)
-        paper = c2.selectbox(_t("paper"), ["A4", "A3"], key="export_paper")
-        orientation = c3.selectbox(_t("orientation"), ["landscape", "portrait"], key="export_orientation",
+        paper = c2.selectbox(_t("paper"), ["A4", "A3"], key="mapexport_paper")
+        orientation = c3.selectbox(_t("orientation"), ["landscape", "portrait"], key="mapexport_orientation",
                                    format_func=_t)
-        dpi = c4.selectbox(_t("dpi"), DPI_CHOICES, index=2, key="export_dpi")
+        dpi = c4.selectbox(_t("dpi"), DPI_CHOICES, index=2, key="mapexport_dpi")
         bbox = view_bounds(bounds)
         extent = st.radio(_t("extent"), ["view", "district"] if bbox else ["district"], horizontal=True,
-                          key="export_extent", format_func=lambda v: _t("extent." + v))
-        inset = st.checkbox(_t("inset"), value=True, key="export_inset")
-        if st.button(_t("make"), key="export_make", type="primary"):
+                          key="mapexport_extent", format_func=lambda v: _t("extent." + v))
+        inset = st.checkbox(_t("inset"), value=True, key="mapexport_inset")
+        if st.button(_t("make"), key="mapexport_make", type="primary"):
             with st.spinner("…"):
                 try:
                     data = _snapshot_bytes(catalog_version(), fmt, tuple(layers_on), astuple(filters),
@@ -121,17 +121,17 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                 except HetuError as exc:
                     st.error(str(exc))
                 else:
-                    st.session_state["export_file"] = (f"hetu_map_{dt.date.today():%Y%m%d}.{fmt}", data, MIME[fmt])
-        if "export_file" in st.session_state:
-            name, data, mime = st.session_state["export_file"]
+                    st.session_state["mapexport_map_file"] = (f"hetu_map_{dt.date.today():%Y%m%d}.{fmt}", data, MIME[fmt])
+        if "mapexport_map_file" in st.session_state:
+            name, data, mime = st.session_state["mapexport_map_file"]
             st.download_button(f"⬇ {_t('download')} {name} ({len(data) // 1024} KiB)", data, file_name=name,
-                               mime=mime, key="export_download")
+                               mime=mime, key="mapexport_download")
 
         st.markdown(f"**{_t('atlas')}**")
-        by = st.radio(_t("atlas.by"), ATLAS_BY, horizontal=True, key="atlas_by", format_func=lambda v: _t("by." + v))
+        by = st.radio(_t("atlas.by"), ATLAS_BY, horizontal=True, key="mapexport_atlas_by", format_func=lambda v: _t("by." + v))
         codes = st.multiselect(_t("atlas.codes_outfall" if by == "outfall" else "atlas.codes"), _atlas_choices(by),
-                               key=f"atlas_codes_{by}", placeholder=_t("atlas.placeholder"))
-        if st.button(_t("atlas.make"), key="atlas_make", disabled=(by == "outfall" and not codes)):
+                               key=f"mapexport_atlas_codes_{by}", placeholder=_t("atlas.placeholder"))
+        if st.button(_t("atlas.make"), key="mapexport_atlas_make", disabled=(by == "outfall" and not codes)):
             bar = st.progress(0.0, text="0 %")
 
             def progress(done: int, total: int, label: str) -> None:
@@ -145,9 +145,9 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                 st.error(str(exc))
             else:
                 n = len(codes) if codes else len(_atlas_choices(by))
-                st.session_state["atlas_file"] = (f"hetu_atlas_{by}_{dt.date.today():%Y%m%d}.pdf", data, n)
-        if "atlas_file" in st.session_state:
-            name, data, n = st.session_state["atlas_file"]
+                st.session_state["mapexport_atlas_file"] = (f"hetu_atlas_{by}_{dt.date.today():%Y%m%d}.pdf", data, n)
+        if "mapexport_atlas_file" in st.session_state:
+            name, data, n = st.session_state["mapexport_atlas_file"]
             st.success(_t("atlas.done").format(n=n))
             st.download_button(f"⬇ {_t('download')} {name} ({len(data) // 1024} KiB)", data, file_name=name,
-                               mime=MIME["pdf"], key="atlas_download")
+                               mime=MIME["pdf"], key="mapexport_atlas_download")
