@@ -11,6 +11,7 @@ import streamlit as st
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.i18n import t
+from layers.assets import ensure_web_fonts
 
 
 # Until logins exist (a later issue), the acting user is chosen here; the store always records it.
@@ -20,6 +21,7 @@ DEMO_USERS = ["officer:demo", "officer:李某某", "chief:孙某某", "admin:dem
 def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
+    ensure_web_fonts()  # the CJK web-font fallback (config.toml [[theme.fontFaces]])
     settings = load_settings()
     if "lang" not in st.session_state:
         st.session_state["lang"] = settings.lang

@@ -31,6 +31,8 @@ TEXT: dict[str, dict[str, str]] = {
     "extent": {"zh": "范围", "en": "Extent"},
     "extent.view": {"zh": "当前视图", "en": "Current view"},
     "extent.district": {"zh": "全区", "en": "Whole district"},
+    "view_is": {"zh": "当前视图：{w:.5f}–{e:.5f}°E，{s:.5f}–{n:.5f}°N{zoom}（移动或缩放地图即更新）",
+                "en": "Current view: {w:.5f}–{e:.5f}°E, {s:.5f}–{n:.5f}°N{zoom} (follows the map as you move it)"},
     "make": {"zh": "生成地图", "en": "Make map"},
     "download": {"zh": "下载", "en": "Download"},
     "atlas": {"zh": "图集（多页 PDF）", "en": "Atlas (multi-page PDF)"},
@@ -51,8 +53,8 @@ DPI_CHOICES = (100, 150, 200, 300)
 MIME = {"png": "image/png", "pdf": "application/pdf"}
 
 
-def _t(key: str) -> str:
-    return localized(TEXT[key])
+def _t(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
 
 
 def view_bounds(bounds) -> tuple[float, float, float, float] | None:
@@ -91,11 +93,14 @@ def _atlas_choices(by: str) -> list[str]:
     return sorted(styled_layer("outfalls", None, lang())["code"])
 
 
-def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = None, bounds=None) -> None:
-    """The export expander: options, a make button and the download; then the atlas section."""
+def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = None, bounds=None,
+                        zoom: float | None = None) -> None:
+    """The export expander: options, a make button and the download; then the atlas section.
+
+    ``bounds`` and ``zoom`` are the live map's (st_folium's ``bounds`` dict) or the district's."""
     filters = filters or Filters()
     lg = lang()
-    with st.expander(_t("export")):
+    with st.expander(_t("export"), expanded=True):
         st.caption(_t("note"))
         t1, t2 = st.columns(2)
         title = t1.text_input(_t("title"), value=TITLES[lg]["snapshot"].format(district=district_name(lg)),
@@ -111,6 +116,9 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
         bbox = view_bounds(bounds)
         extent = st.radio(_t("extent"), ["view", "district"] if bbox else ["district"], horizontal=True,
                           key="mapexport_extent", format_func=lambda v: _t("extent." + v))
+        if bbox and extent == "view":
+            st.caption(_t("view_is", w=bbox[0], e=bbox[2], s=bbox[1], n=bbox[3],
+                          zoom="" if zoom is None else f" · zoom {float(zoom):g}"))
         inset = st.checkbox(_t("inset"), value=True, key="mapexport_inset")
         if st.button(_t("make"), key="mapexport_make", type="primary"):
             with st.spinner("…"):
