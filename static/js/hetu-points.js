@@ -318,7 +318,7 @@
     },
 
     _closeVectorTooltips: function () {
-      this._map.eachLayer(function (l) { if (l.closeTooltip && l.isTooltipOpen && l.isTooltipOpen()) l.closeTooltip(); });
+      this._map.eachLayer(function (l) { if (l.getTooltip && l.getTooltip() && l.isTooltipOpen()) l.closeTooltip(); });
     },
 
     _hideTip: function () { this._tipIndex = -1; if (this._tip) this._tip.style.display = "none"; },

@@ -204,7 +204,8 @@ def test_phone_tooltip_stays_inside_the_map_and_credits_leave_the_scale_bar(app_
           if (p.x < s.x - 4 && p.y > 80 && p.y < s.y - 120 && l0._nearest(p) === i && (!best || p.x > best.x)) best = p; }
         return best; }""")
     box = rp.map_iframe.bounding_box()
-    rp.page.mouse.move(box["x"] + p["x"], box["y"] + p["y"])
+    rp.page.mouse.move(box["x"] + p["x"] - 30, box["y"] + p["y"] - 5)
+    rp.page.mouse.move(box["x"] + p["x"], box["y"] + p["y"], steps=3)
     rp.page.wait_for_timeout(300)
     rects = frame.evaluate("""() => { const r = e => e.getBoundingClientRect();
         const tip = Array.from(document.querySelectorAll('.hetu-points-tip')).find(t => t.style.display === 'block');
