@@ -96,7 +96,7 @@ def _export_map_frame(rp, zoom: float):
         except Exception:  # noqa: BLE001 - the frame was replaced by the export-mode map
             pass
         time.sleep(0.5)
-    frame.evaluate("(z) => map.setView(map.getCenter(), z, {animate: false})", zoom)
+    frame.evaluate("(z) => { map.setView(map.getCenter(), z, {animate: false}); }", zoom)
     rp.page.get_by_text(re.compile(rf"zoom {zoom:g}")).first.wait_for(timeout=30000)
     rp.wait_idle()
     return frame, frame.evaluate(VIEW_JS)

@@ -38,7 +38,7 @@ def test_chosen_basemap_is_requested_after_navigating_away_and_back(app_url, new
     page.get_by_role("link", name="设置 Settings").click()
     rp.wait_for_text("当前使用")
     assert "OpenStreetMap" in page.get_by_text("当前使用").first.inner_text()
-    checked = page.locator("[data-testid='stRadio'] input:checked")
+    checked = page.locator("[data-testid='stForm'] input:checked")
     assert checked.count() == 1
-    assert "OpenStreetMap" in page.locator("[data-testid='stRadio'] label:has(input:checked)").inner_text()
+    assert "OpenStreetMap" in page.locator("[data-testid='stForm'] label:has(input:checked)").inner_text()
     assert all("openstreetmap.org" in u for u in rp.external_requests())
