@@ -191,10 +191,14 @@ def key_facts(key: str, row: pd.Series) -> None:
     st.caption(tr("common.demo"))
 
 
-def selection_card(key: str, row: pd.Series) -> None:
-    """A compact card of the selection above the map: on a phone it is what shows without scrolling."""
-    facts = list(_facts(key, row).items())[2:6]  # after code and name
+def selection_card(key: str | None, row) -> None:
+    """A compact card of the selection above the map: on a phone it is what shows without scrolling.
+    Always present (a hint when nothing is selected), so the map below never changes place."""
     with st.container(key="hetu_selcard", border=True):
+        if row is None:
+            st.caption(tr("map.click_hint"))
+            return
+        facts = list(_facts(key, row).items())[2:6]  # after code and name
         st.markdown(f"**{row['code']} {row['name']}** · {tr('layer.' + key)}")
         st.caption(" · ".join(f"{k}: {v}" for k, v in facts))
         _record_link(key, row)
@@ -309,8 +313,7 @@ def main() -> None:
                         if k in ("outfalls", "sections", "plots", "dust_sites"))
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
     key, row = selected_row()
-    if row is not None:
-        selection_card(key, row)
+    selection_card(key, row)
     # Pans and zooms rerun the app only while exporting (the export needs the current extent); the
     # export map is a separate component (its own key) so that it reports its bounds from the start.
     returned = ["last_object_clicked", "last_object_clicked_tooltip"] + (["bounds", "zoom"] if exporting else [])

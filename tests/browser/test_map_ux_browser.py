@@ -111,7 +111,7 @@ def test_outfall_over_a_section_one_tooltip_and_the_click_selects_the_outfall(ap
     pair = frame.evaluate(OVERLAP_JS)
     assert pair and pair["d"] < 300, pair
     # a zoom at which the section's 8 px marker covers the outfall
-    frame.evaluate("([lat, lng]) => map.setView([lat, lng], 14, {animate: false})", [pair["lat"], pair["lng"]])
+    frame.evaluate("([lat, lng]) => { map.setView([lat, lng], 14, {animate: false}); }", [pair["lat"], pair["lng"]])
     rp.page.wait_for_timeout(800)
     p = frame.evaluate("([lat, lng]) => map.latLngToContainerPoint([lat, lng])", [pair["lat"], pair["lng"]])
     sec = frame.evaluate("""(code) => { let q = null; map.eachLayer(l => { if (l.feature && l.feature.properties.code === code && l.getLatLng) q = map.latLngToContainerPoint(l.getLatLng()); }); return q; }""",
@@ -129,21 +129,33 @@ def test_outfall_over_a_section_one_tooltip_and_the_click_selects_the_outfall(ap
     assert tips["point"][0].startswith(code), tips
     rp.page.screenshot(path=str(artifacts / "map_overlap_hover.png"))
     rp.page.mouse.click(box["x"] + p["x"], box["y"] + p["y"])
-    rp.wait_for_text("受纳水体")
+    _wait_for_facts(rp, code)
     tables = " ".join(rp.page.locator("[data-testid='stTable']").all_inner_texts())
     assert code in " ".join(rp.page.locator("[data-testid='stMarkdown']").all_inner_texts())
     assert pair["code"] not in tables, "the section under the outfall was selected"
 
 
-def _bounds_after_move(frame, old, timeout_s: float = 30):
+def _wait_for_facts(rp, code: str) -> None:
+    """The details panel beside the map shows the feature's key-facts table."""
+    rp.page.locator("[data-testid='stTable']").filter(has_text=code).first.wait_for(timeout=30000)
+    rp.wait_idle()
+
+
+def _bounds_after_move(rp, old, timeout_s: float = 30):
+    """The map's bounds once they differ from ``old`` and have settled (the frame may be rebuilt)."""
     deadline = time.time() + timeout_s
+    last = None
     while time.time() < deadline:
-        b = frame.evaluate(BOUNDS_JS)
-        if b != old:
-            time.sleep(0.8)  # let a fitBounds finish
-            return frame.evaluate(BOUNDS_JS)
-        time.sleep(0.3)
-    return frame.evaluate(BOUNDS_JS)
+        try:
+            b = rp.map_frame().evaluate(BOUNDS_JS)
+        except Exception:  # noqa: BLE001 - the map frame is being replaced
+            time.sleep(0.3)
+            continue
+        if b != old and b == last:
+            return b
+        last = b
+        time.sleep(0.6)
+    return last
 
 
 def _fits(view, target, slack: float = 2.2):
@@ -165,7 +177,7 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     box.fill("桃浦河")
     box.press("Enter")
     rp.wait_for_text("显示前 20 个，共 26 个")  # the capped outfall list says so
-    view = _bounds_after_move(frame, start)
+    view = _bounds_after_move(rp, start)
     contains, ratio = _fits(view, river)
     assert contains and ratio < 2.2, (view, river, ratio)  # the FIRST search on a fresh page moved and zoomed
     page.screenshot(path=str(artifacts / "map_search_river.png"))
@@ -173,10 +185,12 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     # a later search zooms in too (not only pans), and the results show the new query's hit
     box.fill("PT-0007")
     box.press("Enter")
-    rp.wait_for_text("受纳水体")
-    view2 = _bounds_after_move(frame, view)
-    assert frame.evaluate("map.getZoom()") >= 16
-    assert "PT-0007" in page.locator("[data-testid='stSelectbox']").first.inner_text()
+    _wait_for_facts(rp, "PT-0007")
+    view2 = _bounds_after_move(rp, view)
+    assert rp.map_frame().evaluate("map.getZoom()") >= 16
+    results = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first
+    shown = results.inner_text() + " ".join(results.locator("input").evaluate_all("els => els.map(e => e.value)"))
+    assert "PT-0007" in shown and "桃浦河" not in shown, shown
 
     # the river filter zooms to the rivers it keeps
     box.fill("")
@@ -184,11 +198,12 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     rp.wait_idle()
     page.get_by_role("button", name=re.compile("图层筛选")).click()
     page.get_by_text("河道", exact=True).first.wait_for()
-    combo = page.locator("[data-testid='stMultiSelect']").filter(has_text="河道").first
-    combo.click()
-    page.get_by_role("option", name="桃浦河", exact=True).click()
+    combo = page.locator("[data-testid='stPopoverBody'] [data-testid='stMultiSelect']").nth(1)  # 河道
+    combo.locator("input").first.click()
+    page.keyboard.type("桃浦河")
+    page.get_by_role("option", name="桃浦河").first.click()
     page.keyboard.press("Escape")
-    view3 = _bounds_after_move(frame, view2)
+    view3 = _bounds_after_move(rp, view2)
     contains, ratio = _fits(view3, extent_of("rivers", ("桃浦河",), dataset="putuo"))
     assert contains and ratio < 2.2, (view3, ratio)
     assert rp.external_requests() == []
