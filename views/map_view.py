@@ -169,8 +169,19 @@ def _facts(key: str, row: pd.Series) -> dict[str, str]:
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
-        facts[tr("field." + FIELD_ALIASES.get(field, field))] = str(value)
+        facts[tr("field." + FIELD_ALIASES.get(field, field))] = _value(field, value)
     return facts
+
+
+VALUE_KEYS = {"type_l1": "type.", "state": "state."}  # coded values shown in the interface language
+
+
+def _value(field: str, value) -> str:
+    prefix = VALUE_KEYS.get(field)
+    if prefix and lang() == "en":
+        text = tr(prefix + str(value))
+        return text if text != prefix + str(value) else str(value)
+    return str(value)
 
 
 def _record_link(key: str, row: pd.Series) -> None:
