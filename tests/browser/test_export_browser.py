@@ -134,6 +134,7 @@ def test_export_current_view_is_the_view_at_zoom_14_25_and_18_75(app_url, new_pa
     info.value.save_as(png)
     extent = [float(v) for v in Image.open(png).text["Hetu-Extent-EPSG4326"].split(",")]
     _assert_extent_is_view(extent, view)
+    _beside(rp, png, artifacts / "export_view_14_25_beside_map.png")
 
     frame, view = _export_map_frame(rp, 18.75)
     page.get_by_text("PDF", exact=True).first.click()
@@ -152,4 +153,20 @@ def test_export_current_view_is_the_view_at_zoom_14_25_and_18_75(app_url, new_pa
     assert "图幅范围" in _pdf_text(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(artifacts / "export_view_18_75")],
                    check=True, capture_output=True)
+    _beside(rp, artifacts / "export_view_18_75.png", artifacts / "export_view_18_75_beside_map.png")
     assert rp.external_requests() == []
+
+
+def _beside(rp, exported, out) -> None:
+    """The live map (left) and the exported page (right) in one picture, for the eye."""
+    from PIL import Image
+
+    shot = out.with_suffix(".map.png")
+    rp.map_iframe.screenshot(path=str(shot))
+    left, right = Image.open(shot).convert("RGB"), Image.open(exported).convert("RGB")
+    right = right.resize((round(right.width * left.height / right.height), left.height))
+    both = Image.new("RGB", (left.width + right.width + 16, left.height), "white")
+    both.paste(left, (0, 0))
+    both.paste(right, (left.width + 16, 0))
+    both.save(out)
+    shot.unlink()
