@@ -55,6 +55,7 @@ TEXT = {
     "capped": ("{layer}：显示前 {shown} 个，共 {total} 个；输入更完整的名称或编码可缩小范围",
                "{layer}: showing {shown} of {total}; type more of the name or code to narrow it down"),
     "found": ("找到 {n} 项", "{n} found"),
+    "search_placeholder": ("搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001", "Search a river, sub-district, name or code, e.g. PT-0001"),
     "zoomed": ("地图已缩放到{layer}：{name}", "Map zoomed to the {layer}: {name}"),
     "layer.rivers": ("河道", "river"),
     "layer.subdistricts": ("街道/镇", "sub-district"),
@@ -127,7 +128,7 @@ def request_view(bounds, max_zoom: int = 17) -> None:
 
 def search_box() -> None:
     """Search rivers, sub-districts and features; the chosen hit is selected and the map zooms to it."""
-    query = st.text_input(tr("map.search"), key="search_query", placeholder="PT-0001 / 桃浦河 …",
+    query = st.text_input(tr("map.search"), key="search_query", placeholder=_t("search_placeholder"),
                           label_visibility="collapsed").strip()
     if not query:
         return

@@ -162,6 +162,8 @@ def _beside(rp, exported, out) -> None:
     from PIL import Image
 
     shot = out.with_suffix(".map.png")
+    rp.wait_idle()  # not greyed out by a script run
+    rp.page.wait_for_timeout(1500)
     rp.map_iframe.screenshot(path=str(shot))
     left, right = Image.open(shot).convert("RGB"), Image.open(exported).convert("RGB")
     right = right.resize((round(right.width * left.height / right.height), left.height))

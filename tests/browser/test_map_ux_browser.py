@@ -69,7 +69,7 @@ def test_first_click_selects_the_outfall_under_the_pointer(app_url, new_page, ar
     rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
     # what the user sees: the tapped outfall's code and its key facts, on the FIRST click
     facts = rp.page.locator(".st-key-hetu_selcard" if w < 800 else "[data-testid='stTable']")
-    facts.first.wait_for(timeout=30000)
+    facts.filter(has_text=target["code"]).first.wait_for(timeout=30000)
     rp.wait_idle()
     assert rp.page.evaluate("window.scrollY") == before, "the page jumped under the click"
     assert rp.page.evaluate("() => history.length") >= 1
@@ -173,7 +173,7 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     page = rp.page
     start = frame.evaluate(BOUNDS_JS)
     river = extent_of("rivers", ("桃浦河",), dataset="putuo")
-    box = page.get_by_placeholder("PT-0001 / 桃浦河 …")
+    box = page.get_by_placeholder("搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001")
     box.fill("桃浦河")
     box.press("Enter")
     rp.wait_for_text("显示前 20 个，共 26 个")  # the capped outfall list says so
