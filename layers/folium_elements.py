@@ -112,10 +112,12 @@ class FitWhenSized(MacroElement):
             if (!frame || !window.parent || !window.parent.document) return;
             var top = frame.getBoundingClientRect().top + window.parent.scrollY;
             var h = Math.max({{ this.min_height }}, Math.round(window.parent.innerHeight - top - {{ this.bottom_gap }}));
-            window.parent.document.documentElement.style.setProperty("--hetu-map-h", h + "px");
+            var root = window.parent.document.documentElement.style;
+            if (root.getPropertyValue("--hetu-map-h") !== h + "px") root.setProperty("--hetu-map-h", h + "px");
           }
           fill();
           try { window.parent.addEventListener("resize", fill); } catch (e) {}
+          setInterval(fill, 400);  // the header above grows and shrinks (search results, the selection card)
           window.addEventListener("resize", function () { m.invalidateSize(); });
           setTimeout(function () {
             fill();
