@@ -180,6 +180,9 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     view = _bounds_after_move(rp, start)
     contains, ratio = _fits(view, river)
     assert contains and ratio < 2.2, (view, river, ratio)  # the FIRST search on a fresh page moved and zoomed
+    page.wait_for_timeout(800)
+    box_map = rp.map_iframe.bounding_box()  # the results above the map did not push its bottom off screen
+    assert box_map["y"] + box_map["height"] <= 900 + 1, box_map
     page.screenshot(path=str(artifacts / "map_search_river.png"))
 
     # a later search zooms in too (not only pans), and the results show the new query's hit
