@@ -110,7 +110,9 @@ class FitWhenSized(MacroElement):
           function fill() {
             m.getContainer().style.height = "100vh";
             if (!frame || !window.parent || !window.parent.document) return;
+            // the frame's top in the page, whatever scrolls (the window or a container of the page)
             var top = frame.getBoundingClientRect().top + window.parent.scrollY;
+            for (var el = frame.parentElement; el; el = el.parentElement) top += el.scrollTop || 0;
             var h = Math.max({{ this.min_height }}, Math.round(window.parent.innerHeight - top - {{ this.bottom_gap }}));
             var root = window.parent.document.documentElement.style;
             if (root.getPropertyValue("--hetu-map-h") !== h + "px") root.setProperty("--hetu-map-h", h + "px");

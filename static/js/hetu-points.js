@@ -65,6 +65,9 @@
       map.getContainer().addEventListener("mousemove", this._capMove, true);
       map.getContainer().addEventListener("click", this._capClick, true);
       map.on("mouseout", this._hideTip, this);
+      this._openTips = [];  // vector tooltips open now (closed when a point is under the pointer)
+      map.on("tooltipopen", this._tipOpened, this);
+      map.on("tooltipclose", this._tipClosed, this);
       var self = this;
       if (this._x) { this._redraw(); return; }
       fetch(this.options.url).then(function (r) {
@@ -81,6 +84,8 @@
       map.getContainer().removeEventListener("mousemove", this._capMove, true);
       map.getContainer().removeEventListener("click", this._capClick, true);
       map.off("mouseout", this._hideTip, this);
+      map.off("tooltipopen", this._tipOpened, this);
+      map.off("tooltipclose", this._tipClosed, this);
     },
 
     _parse: function (buf) {
@@ -311,14 +316,19 @@
       }
       // The point wins: the vector layers below never see this move, and their open tooltips close.
       e.stopPropagation(); e._hetuHandled = true;
-      if (this._tipIndex === -1 || this._tipIndex === undefined) this._closeVectorTooltips();
+      this._closeVectorTooltips();
       map.getContainer().style.cursor = "pointer";
       this._tipIndex = c ? -2 : i;
       this._showTip(c ? this.options.clusterText.replace("{n}", c.n) : this._label(i), cp);
     },
 
+    _tipOpened: function (e) { this._openTips.push(e.tooltip); },
+
+    _tipClosed: function (e) { this._openTips = this._openTips.filter(function (t) { return t !== e.tooltip; }); },
+
     _closeVectorTooltips: function () {
-      this._map.eachLayer(function (l) { if (l.getTooltip && l.getTooltip() && l.isTooltipOpen()) l.closeTooltip(); });
+      var map = this._map;
+      this._openTips.slice().forEach(function (t) { map.closeTooltip(t); });
     },
 
     _hideTip: function () { this._tipIndex = -1; if (this._tip) this._tip.style.display = "none"; },
