@@ -21,11 +21,15 @@
 | HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
 | HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
 | HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
+
+Defaults chosen in the app's 设置 page ("save as default for everyone") are kept in
+``HETU_DATA_DIR/settings.json`` and take precedence over the environment's defaults.
 """
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gislib.dataset import REPO_ROOT
@@ -33,6 +37,8 @@ from gislib.district import DistrictProfile, current_profile
 from gislib.errors import ConfigError
 
 BASEMAPS = ("offline", "osm", "tianditu", "amap")
+SAVED_KEYS = {"basemap": BASEMAPS, "lang": ("zh", "en")}  # the defaults the settings page may save
+SETTINGS_FILE = "settings.json"
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,41 @@ def _auth_settings() -> dict:
 
 
 def load_settings() -> Settings:
+    """The HETU_* environment variables, checked, with the defaults saved in the settings page on top."""
+    env = _env_settings()
+    saved = saved_defaults(env.data_dir)
+    return replace(env, **saved) if saved else env
+
+
+def saved_defaults(data_dir: Path) -> dict[str, str]:
+    """The defaults saved in ``data_dir/settings.json``; unknown keys or values are ignored."""
+    path = Path(data_dir) / SETTINGS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {k: v for k, v in raw.items() if k in SAVED_KEYS and v in SAVED_KEYS[k]}
+
+
+def save_defaults(data_dir: Path, **values: str) -> Path:
+    """Save defaults (``basemap=…``, ``lang=…``) for every user to ``data_dir/settings.json``."""
+    for key, value in values.items():
+        if key not in SAVED_KEYS:
+            raise ConfigError(f"{key!r} cannot be saved as a default; use one of {sorted(SAVED_KEYS)}")
+        if value not in SAVED_KEYS[key]:
+            raise ConfigError(f"{key}={value!r} is unknown; use one of {SAVED_KEYS[key]}")
+    path = Path(data_dir) / SETTINGS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    merged = {**saved_defaults(data_dir), **values}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(merged, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _env_settings() -> Settings:
     """Read and check the HETU_* environment variables."""
     basemap = os.environ.get("HETU_BASEMAP", "offline").lower()
     if basemap not in BASEMAPS:

@@ -40,10 +40,10 @@ EARTH_R = 6378137.0
 TEXT = {
     "zh": {"legend": "图例", "crs": "坐标系：WGS 84 / Web Mercator (EPSG:3857)；数据 CGCS2000/WGS 84",
            "scale_note": "比例尺按图幅中心纬度 {lat:.2f}°N 修正", "north": "北", "date": "制图日期",
-           "locator": "位置示意", "credits": "数据来源"},
+           "locator": "位置示意", "credits": "数据来源", "extent": "图幅范围"},
     "en": {"legend": "Legend", "crs": "CRS: WGS 84 / Web Mercator (EPSG:3857); data in CGCS2000/WGS 84",
            "scale_note": "scale bar corrected for latitude {lat:.2f}°N", "north": "N", "date": "Date",
-           "locator": "Locator", "credits": "Data"},
+           "locator": "Locator", "credits": "Data", "extent": "Extent"},
 }
 
 
@@ -144,6 +144,18 @@ def fit_bounds(bounds: Bounds, aspect: float, pad: float = 0.04) -> Bounds:
     else:
         h = w / aspect
     return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def bounds_to_4326(bounds3857: Bounds) -> Bounds:
+    """(minlon, minlat, maxlon, maxlat) of Web-Mercator bounds."""
+    minx, miny, maxx, maxy = bounds3857
+    to_lon = 180.0 / (math.pi * EARTH_R)
+    return minx * to_lon, latitude_of(miny), maxx * to_lon, latitude_of(maxy)
+
+
+def extent_text(bounds3857: Bounds) -> str:
+    """The map frame's extent in degrees, as printed in the footer and stored in the file's metadata."""
+    return "{:.5f},{:.5f},{:.5f},{:.5f}".format(*bounds_to_4326(bounds3857))
 
 
 def nice_length(max_m: float) -> float:
@@ -450,8 +462,10 @@ def _compose(drawables: list[Drawable], legend: Sequence[LegendGroup], bounds385
     # footer: CRS and scale note, credits
     fl, fb, fw, fh = boxes["footer"]
     lat = latitude_of((bounds[1] + bounds[3]) / 2)
-    fig.text(fl, fb + fh * 0.62, f"{TEXT[lang]['crs']}；{TEXT[lang]['scale_note'].format(lat=lat)}"
-             if lang == "zh" else f"{TEXT[lang]['crs']}; {TEXT[lang]['scale_note'].format(lat=lat)}",
+    sep = "；" if lang == "zh" else "; "
+    w, s_, e, n = bounds_to_4326(bounds)
+    fig.text(fl, fb + fh * 0.62, f"{TEXT[lang]['crs']}{sep}{TEXT[lang]['scale_note'].format(lat=lat)}{sep}"
+             f"{TEXT[lang]['extent']} {w:.5f}–{e:.5f}°E, {s_:.5f}–{n:.5f}°N",
              fontsize=6.5, color="#333333", va="center")
     fig.text(fl, fb + fh * 0.18, f"{TEXT[lang]['credits']}: " + " · ".join(spec.credits),
              fontsize=6.5, color="#333333", va="center")
@@ -475,7 +489,8 @@ def to_png(page: Page, dpi: int | None = None) -> bytes:
     """The page as PNG bytes at its DPI (or ``dpi``)."""
     buf = io.BytesIO()
     with _rc():
-        page.figure.savefig(buf, format="png", dpi=dpi or page.figure.dpi, facecolor="white")
+        page.figure.savefig(buf, format="png", dpi=dpi or page.figure.dpi, facecolor="white",
+                            metadata={"Software": "Hetu 河图", "Hetu-Extent-EPSG4326": extent_text(page.map_bounds3857)})
     return buf.getvalue()
 
 
@@ -484,8 +499,11 @@ def to_pdf(pages: Iterable[Page], title: str = "", progress: Callable[[int], Non
     from matplotlib.backends.backend_pdf import PdfPages
 
     buf = io.BytesIO()
+    extents = []  # each page's map extent, kept in the PDF's Keywords for tools and tests
     with _rc(), PdfPages(buf, metadata={"Title": title, "Creator": "Hetu 河图"}) as pdf:
         for i, page in enumerate(pages):
+            extents.append(extent_text(page.map_bounds3857))
+            pdf.infodict()["Keywords"] = "extent-epsg4326=" + ";".join(extents)
             pdf.savefig(page.figure, facecolor="white")
             page.figure.clear()
             if progress:

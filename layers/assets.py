@@ -21,6 +21,25 @@ POINTS_JS = ("hetu_points", f"{STATIC_URL}/js/hetu-points.js")
 HETU_CSS = ("hetu_css", f"{STATIC_URL}/css/hetu-map.css")
 
 
+FONTS_SRC = REPO_ROOT / "assets" / "fonts"
+WEB_FONTS_DIR = STATIC_DIR / "fonts"  # copies, not a symlink: the static server refuses paths outside static/
+
+
+def ensure_web_fonts() -> None:
+    """Copy the bundled CJK font into ``static/fonts`` (the web-font fallback of .streamlit/config.toml
+    and hetu-map.css) when it is missing or stale."""
+    import shutil
+
+    for src in FONTS_SRC.glob("*.otf"):
+        dst = WEB_FONTS_DIR / src.name
+        if dst.exists() and dst.stat().st_size == src.stat().st_size:
+            continue
+        WEB_FONTS_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_suffix(".tmp")
+        shutil.copyfile(src, tmp)
+        tmp.replace(dst)
+
+
 def publish(data: bytes, suffix: str) -> str:
     """Write generated data under ``static/gen`` by content hash and return its URL."""
     GEN_DIR.mkdir(parents=True, exist_ok=True)

@@ -87,7 +87,8 @@ class DustSitesLayer(MapLayer):
 
     def to_folium(self, styled, lang="zh"):
         return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,
-                            labels=styled["_label"] + " · " + styled["_status"])
+                            labels=styled["_label"] + " · " + styled["_status"],
+                            severity=[3, 2, 1, 0])  # clusters take their worst status: over > near > ok
 
     def draw_static(self, ax, styled, lang="zh"):
         pts = styled.to_crs(3857)

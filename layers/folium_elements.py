@@ -36,15 +36,20 @@ class PointCanvas(JSCSSMixin, MacroElement):
     default_js = [POINTS_JS]
 
     def __init__(self, url: str, colors: list[str], labels: list[str], shape_labels: list[str],
-                 name: str, labels_url: str | None = None, show: bool = True, radius=None):
+                 name: str, labels_urls: list[str] | None = None, labels_chunk: int = 5000, show: bool = True,
+                 radius=None, severity: list[int] | None = None, cluster_text: str | None = None):
         super().__init__()
         self._name = "HetuPoints"
         self.layer_name = name
         self.show = show
-        options = {"url": url, "labelsUrl": labels_url, "colors": colors, "labels": labels,
-                   "shapeLabels": shape_labels, "name": name}
+        options = {"url": url, "labelsUrls": labels_urls or [], "labelsChunk": labels_chunk, "colors": colors,
+                   "labels": labels, "shapeLabels": shape_labels, "name": name}
         if radius:
             options["radius"] = radius
+        if severity:
+            options["severity"] = severity
+        if cluster_text:
+            options["clusterText"] = cluster_text
         self.options_json = json.dumps(options, ensure_ascii=False)
 
 
@@ -94,16 +99,58 @@ class HtmlControl(MacroElement):
 
 
 class FitWhenSized(MacroElement):
-    """Fit the map to bounds once its frame has its final size (iframes resize after creation),
-    and fold the legend on narrow (phone) screens."""
+    """The map's first view once its frame has its final size (iframes resize after creation).
+
+    * The frame fills the browser window below it: the page's stylesheet sizes the map iframe from
+      the CSS variable ``--hetu-map-h`` that this script keeps up to date on the parent page.
+    * The view is the last one this browser tab showed for the data set (kept in sessionStorage), so
+      a map rebuilt after a layer switch or the export toggle stays where the user was; otherwise
+      the data set's bounds. A pending :class:`ViewRequest` wins over both.
+    * Focusing the map for the keyboard never scrolls the page (a scroll between mouse-down and
+      mouse-up would eat the first click).
+    * The legend is folded on narrow (phone) screens.
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function (m) {
-          var b = L.latLngBounds({{ this.bounds|tojson }});
+          var b = L.latLngBounds({{ this.bounds|tojson }}), key = "hetu.view." + {{ this.dataset|tojson }};
+          var saved = null;
+          try { saved = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+          if (m.keyboard && m.keyboard.enabled()) {
+            m.keyboard.disable();
+            m.keyboard._onMouseDown = function () {
+              if (!this._focused) this._map.getContainer().focus({preventScroll: true});
+            };
+            m.keyboard.enable();
+          }
+          var frame = null;
+          try { frame = window.frameElement; } catch (e) { frame = null; }
+          function fill() {
+            m.getContainer().style.height = "100vh";
+            if (!frame || !window.parent || !window.parent.document) return;
+            // the frame's top in the page, whatever scrolls (the window or a container of the page)
+            var top = frame.getBoundingClientRect().top + window.parent.scrollY;
+            for (var el = frame.parentElement; el; el = el.parentElement) top += el.scrollTop || 0;
+            var h = Math.max({{ this.min_height }}, Math.round(window.parent.innerHeight - top - {{ this.bottom_gap }}));
+            var root = window.parent.document.documentElement.style;
+            if (root.getPropertyValue("--hetu-map-h") !== h + "px") root.setProperty("--hetu-map-h", h + "px");
+          }
+          fill();
+          try { window.parent.addEventListener("resize", fill); } catch (e) {}
+          setInterval(fill, 400);  // the header above grows and shrinks (search results, the selection card)
+          window.addEventListener("resize", function () { m.invalidateSize(); });
           setTimeout(function () {
+            fill();
             m.invalidateSize();
-            m.fitBounds(b, {padding: [8, 8]});
+            var req = window.__hetuViewReq;
+            if (req) m.fitBounds(req.bounds, req.options);
+            else if (saved && saved.c) m.setView(saved.c, saved.z);
+            else m.fitBounds(b, {padding: [8, 8]});
+            window.__hetuSized = true;
+            m.on("moveend", function () {
+              try { window.sessionStorage.setItem(key, JSON.stringify({c: m.getCenter(), z: m.getZoom()})); } catch (e) {}
+            });
             if (m.getSize().x < 800) {
               m.getContainer().querySelectorAll('.hetu-legend details').forEach(function (d) { d.open = false; });
             }
@@ -112,7 +159,39 @@ class FitWhenSized(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, bounds: list[list[float]]):
+    def __init__(self, bounds: list[list[float]], dataset: str = "putuo", min_height: int = 320,
+                 bottom_gap: int = 12):
         super().__init__()
         self._name = "FitWhenSized"
         self.bounds = bounds
+        self.dataset = dataset
+        self.min_height = min_height
+        self.bottom_gap = bottom_gap
+
+
+class ViewRequest(MacroElement):
+    """Move the live map to ``bounds`` once (search hit, river filter): sent with streamlit-folium's
+    ``feature_group_to_add``, so the map is not rebuilt. ``nonce`` makes each request happen exactly
+    once per browser tab, even when the map is rebuilt later with the same request still attached."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+          var nonce = {{ this.nonce|tojson }}, done = null;
+          try { done = window.sessionStorage.getItem("hetu.viewNonce"); } catch (e) {}
+          if (done === nonce) return;
+          try { window.sessionStorage.setItem("hetu.viewNonce", nonce); } catch (e) {}
+          var req = window.__hetuViewReq = {bounds: L.latLngBounds({{ this.bounds|tojson }}),
+                                            options: {maxZoom: {{ this.max_zoom }}, padding: [24, 24]}};
+          if (window.__hetuSized && window.map) window.map.fitBounds(req.bounds, req.options);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: tuple[float, float, float, float], nonce: str, max_zoom: int = 17):
+        super().__init__()
+        self._name = "ViewRequest"
+        minx, miny, maxx, maxy = bounds
+        self.bounds = [[miny, minx], [maxy, maxx]]
+        self.nonce = nonce
+        self.max_zoom = max_zoom

@@ -52,11 +52,27 @@ def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str):
     return layer.styled(layer.apply_filters(layer.load(dataset), filters), lang)
 
 
+_READY: set[tuple] = set()  # the _styled arguments already computed (for progress display only)
+
+
 def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None):
     """A layer's features after filtering, with its style columns (cached; do not modify)."""
+    args = _styled_args(key, filters, lang, dataset)
+    out = _styled(*args)
+    if len(_READY) > 512:
+        _READY.clear()
+    _READY.add(args)
+    return out
+
+
+def layer_ready(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None) -> bool:
+    """True when :func:`styled_layer` has these features at hand (so no progress needs showing)."""
+    return _styled_args(key, filters, lang, dataset) in _READY
+
+
+def _styled_args(key, filters, lang, dataset) -> tuple:
     dataset = dataset or current_name()
-    filters = filters or Filters()
-    return _styled(key, dataset, catalog_version(dataset=dataset), filters, lang)
+    return key, dataset, catalog_version(dataset=dataset), filters or Filters(), lang
 
 
 def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -159,23 +175,94 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     HtmlControl(legend_html(legend, lang), position="bottomright").add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    FitWhenSized([[miny, minx], [maxy, maxx]]).add_to(fmap)
+    FitWhenSized([[miny, minx], [maxy, maxx]], dataset).add_to(fmap)
     return MapResult(fmap, legend, counts, (minx, miny, maxx, maxy), dataset, tuple(layers_on))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: its layer, code (the name for rivers and sub-districts), name and extent."""
+
+    key: str
+    code: str
+    name: str
+    bounds: tuple[float, float, float, float]  # minlon, minlat, maxlon, maxlat
+
+    @property
+    def selectable(self) -> bool:
+        """True for features with a record (key facts); rivers and sub-districts are only zoomed to."""
+        return self.key in SEARCH_RECORD_LAYERS
+
+
+@dataclass
+class SearchResult:
+    """Hits per layer (at most ``limit`` each) and how many matched in all."""
+
+    hits: list[SearchHit]
+    totals: dict[str, int]
+    limit: int
+
+    def capped(self) -> dict[str, tuple[int, int]]:
+        """Layers with more matches than shown: key -> (shown, total)."""
+        shown: dict[str, int] = {}
+        for h in self.hits:
+            shown[h.key] = shown.get(h.key, 0) + 1
+        return {k: (shown.get(k, 0), n) for k, n in self.totals.items() if n > shown.get(k, 0)}
+
+
+SEARCH_AREA_LAYERS = ("rivers", "subdistricts")  # found by name, one hit per name, zoomed to their extent
+SEARCH_RECORD_LAYERS = ("outfalls", "sections", "plots", "dust_sites")
+
+
+def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int = 20) -> SearchResult:
+    """Rivers and sub-districts by name (exact names first), then features by code or name."""
+    query = query.strip()
+    hits: list[SearchHit] = []
+    totals: dict[str, int] = {}
+    if not query:
+        return SearchResult(hits, totals, limit)
+    for key in SEARCH_AREA_LAYERS:
+        areas = _named_extents(key, dataset or current_name(), catalog_version(dataset=dataset), lang)
+        found = [(name, b) for name, b in areas.items() if query.lower() in name.lower()]
+        found.sort(key=lambda nb: (nb[0] != query, len(nb[0]), nb[0]))
+        totals[key] = len(found)
+        hits += [SearchHit(key, name, name, b) for name, b in found[:limit]]
+    for key in SEARCH_RECORD_LAYERS:
+        gdf = styled_layer(key, None, lang, dataset)
+        mask = gdf["code"].str.contains(query, case=False, regex=False) | gdf["name"].str.contains(query, regex=False)
+        totals[key] = int(mask.sum())
+        for _, row in gdf[mask].head(limit).iterrows():
+            hits.append(SearchHit(key, row["code"], row["name"], tuple(float(v) for v in row.geometry.bounds)))
+    return SearchResult(hits, {k: n for k, n in totals.items() if n}, limit)
+
+
+@lru_cache(maxsize=8)
+def _named_extents(key: str, dataset: str, version: str, lang: str) -> dict[str, tuple[float, float, float, float]]:
+    """Name -> extent of every named river (all its pieces) or sub-district."""
+    gdf = styled_layer(key, None, lang, dataset)
+    gdf = gdf[gdf["name"].notna() & (gdf["name"].astype(str).str.strip() != "")]
+    out = {}
+    for name, grp in gdf.groupby("name"):
+        out[str(name)] = tuple(float(v) for v in grp.total_bounds)
+    return out
+
+
+def extent_of(key: str, names: tuple[str, ...], dataset: str | None = None, lang: str = "zh"):
+    """The combined extent of named rivers or sub-districts (None when none is known)."""
+    areas = _named_extents(key, dataset or current_name(), catalog_version(dataset=dataset), lang)
+    boxes = [areas[n] for n in names if n in areas]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def find_feature(query: str, dataset: str | None = None, lang: str = "zh"):
     """Features whose code or name contains ``query``: (layer key, code, name, lon, lat) rows."""
-    query = query.strip()
-    if not query:
-        return []
-    hits = []
-    for key in ("outfalls", "sections", "plots", "dust_sites"):
-        gdf = styled_layer(key, None, lang, dataset)
-        mask = gdf["code"].str.contains(query, case=False, regex=False) | gdf["name"].str.contains(query, regex=False)
-        for _, row in gdf[mask].head(20).iterrows():
-            p = row.geometry.representative_point() if row.geometry.geom_type != "Point" else row.geometry
-            hits.append((key, row["code"], row["name"], p.x, p.y))
-    return hits
+    rows = []
+    for h in search(query, dataset, lang).hits:
+        if h.selectable:
+            rows.append((h.key, h.code, h.name, (h.bounds[0] + h.bounds[2]) / 2, (h.bounds[1] + h.bounds[3]) / 2))
+    return rows
 
 
 def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str | None = None,

@@ -28,27 +28,33 @@ PHASE_SYMBOLS: list[tuple[str, str]] = [
     ("查", "circle"), ("测", "square"), ("溯", "triangle"), ("治", "diamond"), ("管", "ring"),
 ]
 MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "ring": "o"}
-LABELS_MAX = 20_000  # above this, hover labels show type and phase only (keeps the payload small)
+LABEL_CHUNK = 5_000  # hover labels are published in chunks of this many points, fetched on first hover
 
 
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
                  labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
                  shapes: list[str] | None = None, shape_labels: list[str] | None = None,
-                 category_labels: list[str] | None = None, radius=None) -> PointCanvas:
-    """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels."""
-    # an unknown category draws as the last one (暂无法确定 / 无数据 / no data); an unknown shape as the first
+                 category_labels: list[str] | None = None, radius=None,
+                 severity: list[int] | None = None) -> PointCanvas:
+    """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels.
+
+    ``severity``: a rank per colour; zoomed-out clusters take the colour of their worst member
+    (without it, their most common colour)."""
+    # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
     cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
     if shape_column:
         sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).fillna(0).to_numpy(dtype=np.uint8)
     else:
         sym = np.full(len(styled), shape_index, dtype=np.uint8)
     url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
-    labels_url = None
-    if len(styled) <= LABELS_MAX:
-        labels_url = publish(json.dumps([plain(v) for v in labels], ensure_ascii=False).encode(), ".json")
-    return PointCanvas(url=url, labels_url=labels_url, name=key, colors=[c for _, c in colors],
-                       radius=radius,
-                       labels=category_labels, shape_labels=shape_labels)
+    texts = [plain(v) for v in labels]
+    labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
+                   for i in range(0, len(texts), LABEL_CHUNK)]
+    title = t(f"layer.{key}", lang)
+    cluster_text = f"{{n}} · {title} · 点击放大" if lang == "zh" else f"{{n}} · {title} · click to zoom in"
+    return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, name=key,
+                       colors=[c for _, c in colors], radius=radius, labels=category_labels,
+                       shape_labels=shape_labels, severity=severity, cluster_text=cluster_text)
 
 
 def display_category(type_l2: str) -> str:

@@ -73,8 +73,10 @@ class SectionsLayer(MapLayer):
         if len(styled) > CANVAS_ABOVE:  # city scale: one canvas instead of thousands of GeoJSON markers
             from layers.outfalls import point_canvas
 
+            # clusters take the worst class of their sections (劣Ⅴ worst; 无数据 least)
+            severity = list(range(1, len(CLASS_ORDER))) + [0]
             return point_canvas(self.key, styled, CLASS_ORDER, lang=lang, radius=[[0, 3], [12, 4.5], [14, 6]],
-                                labels=styled["_label"] + " · " + styled["_class_label"])
+                                labels=styled["_label"] + " · " + styled["_class_label"], severity=severity)
         fields = ["code", "name", "river", "_class_label", "_target_label", "_meets", "main_pollutants", "latest_month"]
         aliases = [t(f"field.{f}", lang) for f in ("code", "name", "river", "latest_class", "target_class",
                                                      "meets_target", "main_pollutants", "latest_month")]

@@ -80,3 +80,22 @@ def test_upstream_trace_from_a_selected_section(app):
     assert at.session_state["trace"] == ("PTDM020", 3.0, True)
     assert any("双向" in c.value and "3.0 km" in c.value for c in at.caption)
     assert at.dataframe, "the list of upstream outfalls"
+
+
+def test_export_on_import_page_then_map_export_panel_does_not_crash(app):
+    """Issue 11.3: both pages kept their download in session key `export_file`; the map panel crashed."""
+    at = app()
+    at.switch_page("views/import_view.py").run()
+    assert not at.exception
+    at.button(key="export_make").click().run()  # export a layer on 数据导入
+    assert not at.exception
+    assert "export_file" in at.session_state
+    at.switch_page("views/map_view.py").run()
+    at.toggle(key="export_mode").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="mapexport_make") is not None and at.button(key="mapexport_atlas_make") is not None
+    at.button(key="mapexport_make").click().run()
+    assert not at.exception
+    name, data, mime = at.session_state["mapexport_map_file"]
+    assert data[:5] == b"%PDF-" and mime == "application/pdf"
+    assert at.session_state["export_file"][1] != name, "the import page's download is left alone"

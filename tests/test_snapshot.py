@@ -272,17 +272,17 @@ def test_export_panel_makes_a_download(tmp_path):
     at = AppTest.from_function(_panel_script, default_timeout=120)
     at.run()
     assert not at.exception
-    assert at.text_input(key="export_title").value == "上海市普陀区 河道与污染源一张图"
-    at.selectbox(key="export_dpi").set_value(100)
-    at.button(key="export_make").click().run()
+    assert at.text_input(key="mapexport_title").value == "上海市普陀区 河道与污染源一张图"
+    at.selectbox(key="mapexport_dpi").set_value(100)
+    at.button(key="mapexport_make").click().run()
     assert not at.exception
-    name, data, mime = at.session_state["export_file"]
+    name, data, mime = at.session_state["mapexport_map_file"]
     assert name.endswith(".pdf") and data[:5] == b"%PDF-" and mime == "application/pdf"
-    at.radio(key="atlas_by").set_value("subdistrict")
-    at.multiselect(key="atlas_codes_subdistrict").set_value(["万里街道", "长征镇"])
-    at.button(key="atlas_make").click().run()
+    at.radio(key="mapexport_atlas_by").set_value("subdistrict")
+    at.multiselect(key="mapexport_atlas_codes_subdistrict").set_value(["万里街道", "长征镇"])
+    at.button(key="mapexport_atlas_make").click().run()
     assert not at.exception
-    assert at.session_state["atlas_file"][2] == 2
+    assert at.session_state["mapexport_atlas_file"][2] == 2
     assert any("2" in s.value for s in at.success)
 
 
@@ -293,3 +293,27 @@ def test_view_bounds_accepts_st_folium_bounds():
     assert got == (121.3, 31.2, 121.5, 31.3)
     assert view_bounds(None) is None and view_bounds((1, 1, 1, 1)) is None
     assert math.isclose(view_bounds([121.3, 31.2, 121.5, 31.3])[2], 121.5)
+
+
+def test_exported_extent_is_the_requested_view_in_png_and_pdf(tmp_path):
+    """Issue 11.1: the file says (footer text and metadata) which extent it shows; it is the view asked for."""
+    import io
+    import subprocess
+
+    from PIL import Image
+
+    from layers.snapshot import snapshot
+
+    view = (121.40, 31.23, 121.43, 31.25)  # 0.03° wide, 0.02° high: wider than the A4 frame's aspect needs
+    png = snapshot("png", bbox4326=view, dpi=60, layers_on=("district", "rivers"))
+    got = tuple(float(v) for v in Image.open(io.BytesIO(png)).text["Hetu-Extent-EPSG4326"].split(","))
+    assert got[0] <= view[0] and got[1] <= view[1] and got[2] >= view[2] and got[3] >= view[3]
+    # the width is the view's; only the height grows to the frame's aspect (a few hundredths of a degree)
+    assert math.isclose(got[0], 121.40, abs_tol=1e-5) and math.isclose(got[2], 121.43, abs_tol=1e-5)
+    assert got[3] - got[1] < 0.03
+    pdf = tmp_path / "view.pdf"
+    pdf.write_bytes(snapshot("pdf", bbox4326=view, dpi=60, layers_on=("district", "rivers")))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert f"extent-epsg4326={got[0]:.5f},{got[1]:.5f},{got[2]:.5f},{got[3]:.5f}" in info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "图幅范围 121.40000–121.43000°E" in text

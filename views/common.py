@@ -16,6 +16,7 @@ from gislib.i18n import t
 from gislib.safe_text import md_text
 from views import map_csp
 from gislib.uploads import clean_abandoned, safe_name
+from layers.assets import ensure_web_fonts
 
 
 # Until logins exist (a later issue), the acting user is chosen here; the store always records it.
@@ -26,6 +27,7 @@ def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
     map_csp.install()  # every map frame gets a Content-Security-Policy (views/map_csp.py)
+    ensure_web_fonts()  # the CJK web-font fallback (config.toml [[theme.fontFaces]])
     settings = load_settings()
     clean_abandoned_uploads(settings)
     if "lang" not in st.session_state:  # ?lang=en opens the app in English (links can carry it)

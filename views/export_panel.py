@@ -32,6 +32,8 @@ TEXT: dict[str, dict[str, str]] = {
     "extent": {"zh": "范围", "en": "Extent"},
     "extent.view": {"zh": "当前视图", "en": "Current view"},
     "extent.district": {"zh": "全区", "en": "Whole district"},
+    "view_is": {"zh": "当前视图：{w:.5f}–{e:.5f}°E，{s:.5f}–{n:.5f}°N{zoom}（移动或缩放地图即更新）",
+                "en": "Current view: {w:.5f}–{e:.5f}°E, {s:.5f}–{n:.5f}°N{zoom} (follows the map as you move it)"},
     "make": {"zh": "生成地图", "en": "Make map"},
     "download": {"zh": "下载", "en": "Download"},
     "atlas": {"zh": "图集（多页 PDF）", "en": "Atlas (multi-page PDF)"},
@@ -52,8 +54,8 @@ DPI_CHOICES = (100, 150, 200, 300)
 MIME = {"png": "image/png", "pdf": "application/pdf"}
 
 
-def _t(key: str) -> str:
-    return localized(TEXT[key])
+def _t(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
 
 
 def view_bounds(bounds) -> tuple[float, float, float, float] | None:
@@ -92,28 +94,34 @@ def _atlas_choices(by: str) -> list[str]:
     return sorted(styled_layer("outfalls", None, lang())["code"])
 
 
-def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = None, bounds=None) -> None:
-    """The export expander: options, a make button and the download; then the atlas section."""
+def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = None, bounds=None,
+                        zoom: float | None = None) -> None:
+    """The export expander: options, a make button and the download; then the atlas section.
+
+    ``bounds`` and ``zoom`` are the live map's (st_folium's ``bounds`` dict) or the district's."""
     filters = filters or Filters()
     lg = lang()
-    with st.expander(_t("export")):
+    with st.expander(_t("export"), expanded=True):
         st.caption(_t("note"))
         t1, t2 = st.columns(2)
         title = t1.text_input(_t("title"), value=TITLES[lg]["snapshot"].format(district=district_name(lg)),
-                              key="export_title")
-        subtitle = t2.text_input(_t("subtitle"), value="", key="export_subtitle")
+                              key="mapexport_title")
+        subtitle = t2.text_input(_t("subtitle"), value="", key="mapexport_subtitle")
         c1, c2, c3, c4 = st.columns(4)
-        fmt = c1.radio(_t("format"), ["pdf", "png"], horizontal=True, key="export_format",
+        fmt = c1.radio(_t("format"), ["pdf", "png"], horizontal=True, key="mapexport_format",
                        format_func=str.upper)
-        paper = c2.selectbox(_t("paper"), ["A4", "A3"], key="export_paper")
-        orientation = c3.selectbox(_t("orientation"), ["landscape", "portrait"], key="export_orientation",
+        paper = c2.selectbox(_t("paper"), ["A4", "A3"], key="mapexport_paper")
+        orientation = c3.selectbox(_t("orientation"), ["landscape", "portrait"], key="mapexport_orientation",
                                    format_func=_t)
-        dpi = c4.selectbox(_t("dpi"), DPI_CHOICES, index=2, key="export_dpi")
+        dpi = c4.selectbox(_t("dpi"), DPI_CHOICES, index=2, key="mapexport_dpi")
         bbox = view_bounds(bounds)
         extent = st.radio(_t("extent"), ["view", "district"] if bbox else ["district"], horizontal=True,
-                          key="export_extent", format_func=lambda v: _t("extent." + v))
-        inset = st.checkbox(_t("inset"), value=True, key="export_inset")
-        if st.button(_t("make"), key="export_make", type="primary"):
+                          key="mapexport_extent", format_func=lambda v: _t("extent." + v))
+        if bbox and extent == "view":
+            st.caption(_t("view_is", w=bbox[0], e=bbox[2], s=bbox[1], n=bbox[3],
+                          zoom="" if zoom is None else f" · zoom {float(zoom):g}"))
+        inset = st.checkbox(_t("inset"), value=True, key="mapexport_inset")
+        if st.button(_t("make"), key="mapexport_make", type="primary"):
             with st.spinner("…"):
                 try:
                     data = _snapshot_bytes(catalog_version(), fmt, tuple(layers_on), astuple(filters),
@@ -122,17 +130,17 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                 except HetuError as exc:
                     st.error(md_text(str(exc)))
                 else:
-                    st.session_state["export_file"] = (f"hetu_map_{dt.date.today():%Y%m%d}.{fmt}", data, MIME[fmt])
-        if "export_file" in st.session_state:
-            name, data, mime = st.session_state["export_file"]
+                    st.session_state["mapexport_map_file"] = (f"hetu_map_{dt.date.today():%Y%m%d}.{fmt}", data, MIME[fmt])
+        if "mapexport_map_file" in st.session_state:
+            name, data, mime = st.session_state["mapexport_map_file"]
             st.download_button(f"⬇ {_t('download')} {name} ({len(data) // 1024} KiB)", data, file_name=name,
-                               mime=mime, key="export_download")
+                               mime=mime, key="mapexport_download")
 
         st.markdown(f"**{_t('atlas')}**")
-        by = st.radio(_t("atlas.by"), ATLAS_BY, horizontal=True, key="atlas_by", format_func=lambda v: _t("by." + v))
+        by = st.radio(_t("atlas.by"), ATLAS_BY, horizontal=True, key="mapexport_atlas_by", format_func=lambda v: _t("by." + v))
         codes = st.multiselect(_t("atlas.codes_outfall" if by == "outfall" else "atlas.codes"), _atlas_choices(by),
-                               key=f"atlas_codes_{by}", placeholder=_t("atlas.placeholder"))
-        if st.button(_t("atlas.make"), key="atlas_make", disabled=(by == "outfall" and not codes)):
+                               key=f"mapexport_atlas_codes_{by}", placeholder=_t("atlas.placeholder"))
+        if st.button(_t("atlas.make"), key="mapexport_atlas_make", disabled=(by == "outfall" and not codes)):
             bar = st.progress(0.0, text="0 %")
 
             def progress(done: int, total: int, label: str) -> None:
@@ -146,9 +154,9 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
                 st.error(md_text(str(exc)))
             else:
                 n = len(codes) if codes else len(_atlas_choices(by))
-                st.session_state["atlas_file"] = (f"hetu_atlas_{by}_{dt.date.today():%Y%m%d}.pdf", data, n)
-        if "atlas_file" in st.session_state:
-            name, data, n = st.session_state["atlas_file"]
+                st.session_state["mapexport_atlas_file"] = (f"hetu_atlas_{by}_{dt.date.today():%Y%m%d}.pdf", data, n)
+        if "mapexport_atlas_file" in st.session_state:
+            name, data, n = st.session_state["mapexport_atlas_file"]
             st.success(_t("atlas.done").format(n=n))
             st.download_button(f"⬇ {_t('download')} {name} ({len(data) // 1024} KiB)", data, file_name=name,
-                               mime=MIME["pdf"], key="atlas_download")
+                               mime=MIME["pdf"], key="mapexport_atlas_download")

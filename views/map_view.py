@@ -1,6 +1,9 @@
 """一张图: the map of rivers and pollution sources, with layers, filters, search and key facts."""
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import folium
 import pandas as pd
 import streamlit as st
@@ -11,12 +14,15 @@ from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from gislib.errors import HetuError
+from gislib.outfall_file import class_text
 from gislib.safe_text import md_text, safe_frame
 from layers.base import Filters
-from layers.mapview import build_map, feature_at, find_feature, styled_layer
+from layers.folium_elements import ViewRequest
+from layers.mapview import (SEARCH_AREA_LAYERS, build_map, extent_of, feature_at, layer_ready, search,
+                            styled_layer)
 from layers import trace
 from layers.registry import LAYERS
-from views.common import demo_banner, lang, tr
+from views.common import lang, localized, tr
 from views.export_panel import render_export_panel
 
 MAP_KEY = "hetu_map"
@@ -40,38 +46,114 @@ RECORD_PAGES = {
 FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
 
 
-def sidebar_controls() -> tuple[tuple[str, ...], Filters]:
-    """Layer switches and filters in the sidebar."""
+TEXT = {
+    "drawer": ("图层筛选", "Layers"),
+    "drawer_help": ("图层开关与筛选（街道、河道、类型、状态）", "Layer switches and filters (sub-district, river, type, state)"),
+    "panel": ("详情", "Details"),
+    "panel_help": ("在地图右侧显示选中要素的详情", "Show the selected feature's details beside the map"),
+    "export": ("导出", "Export"),
+    "export_help": ("导出当前视图或全区为 PNG/PDF，或生成图集", "Export the current view or the district as PNG/PDF, or an atlas"),
+    "loading": ("正在加载{name}…（{i}/{n}）", "Loading {name}… ({i}/{n})"),
+    "filtering": ("正在按筛选条件更新{name}…（{i}/{n}）", "Applying the filters to {name}… ({i}/{n})"),
+    "capped": ("{layer}：显示前 {shown} 个，共 {total} 个；输入更完整的名称或编码可缩小范围",
+               "{layer}: showing {shown} of {total}; type more of the name or code to narrow it down"),
+    "found": ("找到 {n} 项", "{n} found"),
+    "search_placeholder": ("搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001", "Search a river, sub-district, name or code, e.g. PT-0001"),
+    "zoomed": ("地图已缩放到{layer}：{name}", "Map zoomed to the {layer}: {name}"),
+    "layer.rivers": ("河道", "river"),
+    "layer.subdistricts": ("街道/镇", "sub-district"),
+    "open": ("打开完整档案", "Open the full record"),
+    "value": ("内容", "Value"),
+    "preparing": ("正在准备地图…", "Preparing the map…"),
+    "trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
+}
+PAGE_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "hetu-page.css"
+
+
+def _t(key: str, **fmt) -> str:
+    return localized(TEXT[key], **fmt)
+
+
+def _layer_name(key: str) -> str:
+    return _t("layer." + key) if key in SEARCH_AREA_LAYERS else tr("layer." + key)
+
+
+def load_with_progress(keys, filters: Filters | None, text_key: str) -> None:
+    """Load (and cache) the given layers, with a progress bar while any of them is not at hand yet."""
+    todo = [k for k in keys if not layer_ready(k, filters, lang())]
+    if not todo:
+        return
+    bar = st.progress(0.0, text=_t(text_key, name=_layer_name(todo[0]), i=1, n=len(todo)))
+    for i, key in enumerate(todo):
+        bar.progress(i / len(todo), text=_t(text_key, name=_layer_name(key), i=i + 1, n=len(todo)))
+        styled_layer(key, filters, lang())
+    bar.empty()
+
+
+def layer_drawer() -> tuple[tuple[str, ...], Filters]:
+    """Layer switches and filters, in a drawer (popover) beside the search box."""
     outfalls = styled_layer("outfalls", None, lang())
-    with st.sidebar:
-        st.subheader(tr("map.layers"))
+    with st.popover(_t("drawer"), icon=":material/layers:", use_container_width=True, help=_t("drawer_help")):
+        st.markdown(f"**{tr('map.layers')}**")
         layers_on = tuple(layer.key for layer in LAYERS
                           if st.checkbox(layer.title(lang()), value=layer.default_on, key=f"layer_{layer.key}"))
-        st.subheader(tr("map.filters"))
-        subdistricts = st.multiselect(tr("filter.subdistrict"), sorted(styled_layer("subdistricts", None, lang())["name"]))
-        rivers = st.multiselect(tr("filter.river"), sorted(outfalls["river"].dropna().unique()))
-        types = st.multiselect(tr("filter.type"), list(OUTFALL_TYPE_L1),
-                               format_func=lambda v: tr(f"type.{v}"))
-        states = st.multiselect(tr("filter.state"), list(OUTFALL_STATES),
-                                format_func=lambda v: f"{OUTFALL_PHASE[v]} · {tr('state.' + v)}")
-    return layers_on, Filters(tuple(subdistricts), tuple(rivers), tuple(types), tuple(states))
+        st.markdown(f"**{tr('map.filters')}**")
+        subdistricts = st.multiselect(tr("filter.subdistrict"), sorted(styled_layer("subdistricts", None, lang())["name"]),
+                                      key="filter_subdistricts", placeholder=tr("filter.subdistrict"))
+        rivers = st.multiselect(tr("filter.river"), sorted(outfalls["river"].dropna().unique()), key="filter_rivers",
+                                placeholder=tr("filter.river"))
+        types = st.multiselect(tr("filter.type"), list(OUTFALL_TYPE_L1), format_func=lambda v: tr(f"type.{v}"),
+                               key="filter_types", placeholder=tr("filter.type"))
+        states = st.multiselect(tr("filter.state"), list(OUTFALL_STATES), key="filter_states",
+                                format_func=lambda v: f"{OUTFALL_PHASE[v]} · {tr('state.' + v)}",
+                                placeholder=tr("filter.state"))
+    filters = Filters(tuple(subdistricts), tuple(rivers), tuple(types), tuple(states))
+    zoom_to_filter(filters)
+    return layers_on, filters
+
+
+def zoom_to_filter(filters: Filters) -> None:
+    """A changed river or sub-district filter moves the map to what it keeps."""
+    wanted = (filters.rivers, filters.subdistricts)
+    if st.session_state.get("zoomed_filter", ((), ())) == wanted:
+        return
+    st.session_state["zoomed_filter"] = wanted
+    boxes = [b for b in (extent_of("rivers", filters.rivers), extent_of("subdistricts", filters.subdistricts)) if b]
+    if boxes:
+        request_view((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                      max(b[2] for b in boxes), max(b[3] for b in boxes)))
+
+
+def request_view(bounds, max_zoom: int = 17) -> None:
+    """Ask the live map to show ``bounds`` (once)."""
+    st.session_state["view_request"] = (tuple(bounds), uuid.uuid4().hex, max_zoom)
 
 
 def search_box() -> None:
-    """Search by name or code; choosing a hit selects it and zooms the map there."""
-    query = st.text_input(tr("map.search"), key="search_query", placeholder="PT-0001 / 桃浦河 …")
+    """Search rivers, sub-districts and features; the chosen hit is selected and the map zooms to it."""
+    query = st.text_input(tr("map.search"), key="search_query", placeholder=_t("search_placeholder"),
+                          label_visibility="collapsed").strip()
     if not query:
         return
-    hits = find_feature(query, lang=lang())
-    if not hits:
+    result = search(query, lang=lang())
+    if not result.hits:
         st.info(tr("map.search_none"))
         return
-    labels = [f"{code} {name} ({tr('layer.' + key)})" for key, code, name, _, _ in hits]
-    choice = st.selectbox("→", range(len(hits)), format_func=lambda i: labels[i], key="search_choice")
-    key, code, _, x, y = hits[choice]
-    if st.session_state.get("selected") != (key, code):
-        st.session_state["selected"] = (key, code)
-        st.session_state["view"] = ([y, x], 16)
+    hits = result.hits
+    labels = [f"{h.name} ({_layer_name(h.key)})" if not h.selectable else f"{h.code} {h.name} ({_layer_name(h.key)})"
+              for h in hits]
+    # the key follows the query: a new query starts at its own first hit, never the previous query's choice
+    choice = st.selectbox(_t("found", n=sum(result.totals.values())), range(len(hits)),
+                          format_func=lambda i: labels[i], key=f"search_choice_{query}")
+    for key, (shown, total) in result.capped().items():
+        st.caption(_t("capped", layer=_layer_name(key), shown=shown, total=total))
+    hit = hits[choice]
+    if st.session_state.get("search_applied") == (query, choice):
+        return
+    st.session_state["search_applied"] = (query, choice)
+    if hit.selectable:
+        st.session_state["selected"] = (hit.key, hit.code)
+    request_view(hit.bounds)
 
 
 def selected_row():
@@ -85,24 +167,58 @@ def selected_row():
     return (key, rows.iloc[0]) if len(rows) else (None, None)
 
 
-def key_facts(key: str, row: pd.Series) -> None:
-    """The selected feature's key facts beside the map."""
-    st.markdown(f"**{tr('layer.' + key)}** · {md_text(row['code'])}")
-    st.markdown(f"#### {md_text(row['name'])}")
+def _facts(key: str, row: pd.Series) -> dict[str, str]:
     facts = {}
     for field in KEY_FACTS[key]:
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
-        facts[tr("field." + FIELD_ALIASES.get(field, field))] = md_text(value)  # st.table renders markdown
-    st.table(pd.Series(facts, name="内容" if lang() == "zh" else "Value"))
+        facts[tr("field." + FIELD_ALIASES.get(field, field))] = md_text(_value(field, value))  # st.table renders markdown
+    return facts
+
+
+VALUE_KEYS = {"type_l1": "type.", "state": "state."}  # coded values shown in the interface language
+
+
+def _value(field: str, value) -> str:
+    if field == "target_class":
+        return class_text(value, lang())  # Ⅲ类, as everywhere else
+    prefix = VALUE_KEYS.get(field)
+    if prefix and lang() == "en":
+        text = tr(prefix + str(value))
+        return text if text != prefix + str(value) else str(value)
+    return str(value)
+
+
+def _record_link(key: str, row: pd.Series) -> None:
+    page, param, label = RECORD_PAGES[key]
+    st.page_link(page, label=label if lang() == "zh" else _t("open"), icon=":material/open_in_new:",
+                 query_params={param: row["code"]})
+
+
+def key_facts(key: str, row: pd.Series) -> None:
+    """The selected feature's key facts beside the map."""
+    st.markdown(f"**{tr('layer.' + key)}** · {md_text(row['code'])}")
+    st.markdown(f"#### {md_text(row['name'])}")
+    st.table(pd.Series(_facts(key, row), name=_t("value")))
     if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
         if pd.to_datetime(row["deadline"], errors="coerce") < pd.Timestamp.today().normalize():  # NaT: False
             st.error(f"⚠️ {tr('common.overdue')}: {md_text(row['deadline'])}")
-    page, param, label = RECORD_PAGES[key]
-    st.page_link(page, label=label if lang() == "zh" else "Open the full record", icon=":material/open_in_new:",
-                 query_params={param: row["code"]})
+    _record_link(key, row)
     st.caption(tr("common.demo"))
+
+
+def selection_card(key: str | None, row) -> None:
+    """A compact card of the selection above the map: on a phone it is what shows without scrolling.
+    Always present (a hint when nothing is selected), so the map below never changes place."""
+    with st.container(key="hetu_selcard", border=True):
+        if row is None:
+            st.caption(tr("map.click_hint"))
+            return
+        facts = list(_facts(key, row).items())[2:6]  # after code and name
+        st.markdown(f"**{row['code']} {row['name']}** · {tr('layer.' + key)}")
+        st.caption(" · ".join(f"{k}: {v}" for k, v in facts))
+        _record_link(key, row)
 
 
 def trace_panel(key: str, row: pd.Series) -> None:
@@ -154,10 +270,11 @@ def _trace_panel(key: str, row: pd.Series) -> None:
 
 def trace_upstream(section: str, km: float, two_way: bool):
     """The upstream trace, cached per store version (the network itself is cached in layers.trace)."""
-    return _cached_upstream(section, km, two_way, catalog_version())
+    with st.spinner(_t("trace_spinner")):
+        return _cached_upstream(section, km, two_way, catalog_version())
 
 
-@st.cache_data(show_spinner="正在沿河网追溯…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def _cached_upstream(section: str, km: float, two_way: bool, version: str):
     return trace.upstream(section, km, two_way)
 
@@ -166,46 +283,75 @@ def trace_downstream(code: str):
     return trace.downstream(code)
 
 
-def highlight(key: str | None, row) -> folium.FeatureGroup | None:
-    """A ring around the selected feature (and a traced stretch), sent to the live map without re-rendering it."""
+def highlight(key: str | None, row) -> folium.FeatureGroup:
+    """What is sent to the live map without rebuilding it: a ring around the selected feature (or the
+    traced stretch) and the pending view request."""
+    group = folium.FeatureGroup(name="selection")
+    request = st.session_state.get("view_request")
+    if request:
+        ViewRequest(*request).add_to(group)
     if row is None:
-        return None
+        return group
     pending = st.session_state.get("trace")
     if key == "sections" and pending and pending[0] == row["code"]:
         try:
-            return trace.trace_group(*trace_upstream(*pending))
+            traced = trace.trace_group(*trace_upstream(*pending))
         except HetuError:  # trace_panel says why
-            return None
-    group = folium.FeatureGroup(name="selection")
+            return group
+        if request:
+            ViewRequest(*request).add_to(traced)
+        return traced
     p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
     folium.CircleMarker([p.y, p.x], radius=14, color="#ff00aa", weight=3, fill=False).add_to(group)
     return group
 
 
+def page_style() -> None:
+    """The map page's stylesheet: the map fills the window below the header (see FitWhenSized)."""
+    st.html(f"<style>{PAGE_CSS.read_text(encoding='utf-8')}</style>")
+
+
+def header() -> tuple[tuple[str, ...], Filters, bool, bool]:
+    """Title, search, the layers-and-filters drawer and the toggles, in one compact block."""
+    with st.container(key="hetu_map_head"):
+        c_title, c_search, c_tools = st.columns([3, 5, 5], vertical_alignment="center")
+        c_title.markdown(f"**{tr('app.title')}**")
+        with c_search:
+            search_box()
+        with c_tools, st.container(key="hetu_tools"):
+            t0, t1, t2 = st.columns([5, 3, 3], vertical_alignment="center")
+            with t0:
+                layers_on, filters = layer_drawer()
+            exporting = t1.toggle(_t("export"), key="export_mode", help=_t("export_help"))
+            panel = t2.toggle(_t("panel"), value=True, key="show_panel", help=_t("panel_help"))
+    return layers_on, filters, exporting, panel
+
+
 def main() -> None:
     settings = load_settings()
-    st.markdown(f"### {tr('app.title')}")
-    demo_banner()
-    layers_on, filters = sidebar_controls()
-    search_box()
-    with st.spinner("正在准备地图数据…" if lang() == "zh" else "Preparing the map data…"):
-        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", "offline"),
+    page_style()
+    load_with_progress(("outfalls", "subdistricts"), None, "loading")
+    layers_on, filters, exporting, panel = header()
+    load_with_progress(layers_on, filters, "filtering" if filters != Filters() else "loading")
+    with st.spinner(_t("preparing")):
+        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", settings.basemap),
                            tianditu_key=settings.tianditu_key)
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
                         if k in ("outfalls", "sections", "plots", "dust_sites"))
-    st.caption(f"{tr('map.counts')}: {counts}")
+    st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
     key, row = selected_row()
-    exporting = st.toggle("导出地图 PNG/PDF" if lang() == "zh" else "Export map PNG/PDF", key="export_mode")
-    # Pans and zooms rerun the app only while exporting (the export needs the current extent).
-    returned = ["last_object_clicked", "last_object_clicked_tooltip"] + (["bounds"] if exporting else [])
-    col_map, col_info = st.columns([3, 1], gap="small")
+    selection_card(key, row)
+    # Pans and zooms rerun the app only while exporting (the export needs the current extent); the
+    # export map is a separate component (its own key) so that it reports its bounds from the start.
+    returned = ["last_object_clicked", "last_object_clicked_tooltip"] + (["bounds", "zoom"] if exporting else [])
+    col_map, col_info = st.columns([4, 1], gap="small") if panel else (st.container(), None)
     with col_map:
-        center, zoom = st.session_state.get("view", (None, None))
-        out = st_folium(result.fmap, key=MAP_KEY, height=600, use_container_width=True,
-                        returned_objects=returned, center=center, zoom=zoom,
+        out = st_folium(result.fmap, key=MAP_KEY + ("_export" if exporting else ""), height=600,
+                        use_container_width=True, returned_objects=returned,
                         feature_group_to_add=highlight(key, row))
         if exporting:
-            render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds)
+            render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds,
+                                zoom=(out or {}).get("zoom"))
     clicked = (out or {}).get("last_object_clicked")
     if clicked and clicked != st.session_state.get("last_click"):
         st.session_state["last_click"] = clicked
@@ -214,13 +360,16 @@ def main() -> None:
         if hit is not None:
             st.session_state["selected"] = (hit[0], hit[1]["code"])
             st.rerun()
-    with col_info:
-        st.subheader(tr("map.selected"))
-        if row is None:
-            st.info(tr("map.click_hint"))
-        else:
-            key_facts(key, row)
-            trace_panel(key, row)
+    if col_info is not None:
+        with col_info:
+            st.subheader(tr("map.selected"))
+            if row is None:
+                st.info(tr("map.click_hint"))
+            else:
+                key_facts(key, row)
+                trace_panel(key, row)
+    elif row is not None:
+        trace_panel(key, row)
     st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
 
 

@@ -6,7 +6,12 @@
  * Each point is drawn as a pre-rendered sprite (colour x shape), so a redraw of 60,000 points
  * costs a few milliseconds. Hovering shows a tooltip; clicking fires a Leaflet 'click' event with
  * the point's exact position and its label as tooltip, which streamlit-folium returns to Python.
- * After every draw the canvas carries data-drawn="<points drawn>" and window.__hetuDraws counts.
+ * Points under the pointer win over vector layers below them (one tooltip, the click selects the point).
+ * Hover labels come in chunks of ``labelsChunk`` points, fetched when first needed.
+ * Zoomed out over many points, they are aggregated into counted grid clusters coloured by their worst
+ * (or most common) colour; a click on a cluster zooms into it.
+ * After every draw the canvas carries data-drawn="<points drawn>" (data-clusters="<clusters>" when
+ * aggregated) and window.__hetuDraws counts.
  */
 (function () {
   "use strict";
@@ -34,11 +39,13 @@
     options: {
       url: null, labelsUrl: null, colors: ["#3388ff"], labels: null, shapeLabels: null,
       radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "markerPane", name: "points",
-      spriteLimit: 3000
+      spriteLimit: 3000, labelsUrls: null, labelsChunk: 5000, severity: null,
+      aggregateBelow: 13, aggregateMin: 4000, clusterCell: 56, clusterText: "{n}"
     },
 
     initialize: function (options) {
-      L.setOptions(this, options); this._n = 0; this._labels = null; this._sprites = {}; this._stamps = {};
+      L.setOptions(this, options); this._n = 0; this._labels = {}; this._sprites = {}; this._stamps = {};
+      this._clusters = null;
     },
 
     onAdd: function (map) {
@@ -49,12 +56,18 @@
       map.getPane(this.options.pane).appendChild(c);
       this._tip = L.DomUtil.create("div", "hetu-points-tip", map.getContainer());
       this._tip.style.cssText = "position:absolute;z-index:1000;pointer-events:none;display:none;background:#fff;" +
-        "border:1px solid #999;border-radius:4px;padding:2px 6px;font:12px sans-serif;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.3)";
+        "border:1px solid #999;border-radius:4px;padding:2px 6px;font-size:12px;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.3)";
       map.on("moveend resize viewreset", this._redraw, this);
       map.on("zoomstart", this._hide, this);
-      map.on("mousemove", this._onMove, this);
+      // Capture phase: a point under the pointer is handled before the vector layers see the event.
+      this._capMove = L.bind(this._onMove, this);
+      this._capClick = L.bind(this._onClick, this);
+      map.getContainer().addEventListener("mousemove", this._capMove, true);
+      map.getContainer().addEventListener("click", this._capClick, true);
       map.on("mouseout", this._hideTip, this);
-      map.on("click", this._onClick, this);
+      this._openTips = [];  // vector tooltips open now (closed when a point is under the pointer)
+      map.on("tooltipopen", this._tipOpened, this);
+      map.on("tooltipclose", this._tipClosed, this);
       var self = this;
       if (this._x) { this._redraw(); return; }
       fetch(this.options.url).then(function (r) {
@@ -68,9 +81,11 @@
       L.DomUtil.remove(this._canvas); L.DomUtil.remove(this._tip);
       map.off("moveend resize viewreset", this._redraw, this);
       map.off("zoomstart", this._hide, this);
-      map.off("mousemove", this._onMove, this);
+      map.getContainer().removeEventListener("mousemove", this._capMove, true);
+      map.getContainer().removeEventListener("click", this._capClick, true);
       map.off("mouseout", this._hideTip, this);
-      map.off("click", this._onClick, this);
+      map.off("tooltipopen", this._tipOpened, this);
+      map.off("tooltipclose", this._tipClosed, this);
     },
 
     _parse: function (buf) {
@@ -87,11 +102,23 @@
         y[i] = (1 - Math.log(Math.tan(la) + 1 / Math.cos(la)) / Math.PI) / 2 * 256;
       }
       this._n = n; window.__hetuParsed = performance.now();
-      if (this.options.labelsUrl) {
-        var self = this;
-        fetch(this.options.labelsUrl).then(function (r) { return r.json(); })
-          .then(function (labels) { self._labels = labels; }).catch(function () {});
-      }
+      var urls = this.options.labelsUrls || (this.options.labelsUrl ? [this.options.labelsUrl] : []);
+      this._labelUrls = urls;
+      if (urls.length === 1) this._fetchLabels(0);
+    },
+
+    _fetchLabels: function (k) {
+      // One chunk of hover labels (points k*chunk .. (k+1)*chunk-1); the tip is refreshed when it arrives.
+      if (this._labels[k] || !this._labelUrls || !this._labelUrls[k]) return;
+      var self = this;
+      this._labels[k] = "loading";
+      fetch(this._labelUrls[k]).then(function (r) { return r.json(); })
+        .then(function (labels) {
+          self._labels[k] = labels;
+          if (self._tipIndex >= 0 && Math.floor(self._tipIndex / self.options.labelsChunk) === k) {
+            self._tip.textContent = self._label(self._tipIndex);
+          }
+        }).catch(function () { delete self._labels[k]; });
     },
 
     _radius: function (z) {
@@ -152,6 +179,13 @@
         (grid[k] || (grid[k] = [])).push(i);
       }
       var count = visible.length;
+      this._clusters = null;
+      if (z < this.options.aggregateBelow && count >= this.options.aggregateMin) {
+        this._drawClusters(g, visible, x, y, scale, ox, oy, size, dpr);
+        this._cols = cols; this._cell = cell; this._scale = scale; this._ox = ox; this._oy = oy;
+        this._finishDraw(c, count);
+        return;
+      }
       var spriteOf = function (i) {
         var key = col[i] * 8 + shp[i], s = sprites[key];
         if (!s) s = sprites[key] = sprite(colors[col[i]] || "#3388ff", SHAPES[shp[i]] || "circle", r);
@@ -182,15 +216,60 @@
         g.putImageData(this._image, 0, 0);
       }
       this._cols = cols; this._cell = cell; this._scale = scale; this._ox = ox; this._oy = oy;
+      this._finishDraw(c, count);
+    },
+
+    _finishDraw: function (c, count) {
       c.style.visibility = "visible";
       c.setAttribute("data-drawn", String(count));
+      if (this._clusters) c.setAttribute("data-clusters", String(this._clusters.length));
+      else c.removeAttribute("data-clusters");
       window.__hetuDraws = (window.__hetuDraws || 0) + 1;
       window.__hetuLastDraw = performance.now();
       if (!window.__hetuFirstDraw) window.__hetuFirstDraw = window.__hetuLastDraw;
     },
 
+    _drawClusters: function (g, visible, x, y, scale, ox, oy, size, dpr) {
+      // Counted grid clusters: one disc per screen cell, coloured by the worst (or most common) colour.
+      var cell = this.options.clusterCell, cols = Math.ceil(size.x / cell) + 1, cells = {}, sev = this.options.severity;
+      for (var j = 0; j < visible.length; j++) {
+        var i = visible[j], px = x[i] * scale - ox, py = y[i] * scale - oy;
+        var k = Math.floor(px / cell) + Math.floor(py / cell) * cols, a = cells[k];
+        if (!a) a = cells[k] = { n: 0, sx: 0, sy: 0, hist: {} };
+        a.n++; a.sx += px; a.sy += py; a.hist[this._col[i]] = (a.hist[this._col[i]] || 0) + 1;
+      }
+      var out = [], colors = this.options.colors;
+      g.setTransform(dpr, 0, 0, dpr, 0, 0);
+      g.clearRect(0, 0, size.x, size.y);
+      g.textAlign = "center"; g.textBaseline = "middle";
+      for (var key in cells) {
+        var c = cells[key], best = -1, bestScore = -1;
+        for (var ci in c.hist) {
+          var score = sev ? (sev[ci] || 0) * 1e9 + c.hist[ci] : c.hist[ci];
+          if (score > bestScore) { bestScore = score; best = +ci; }
+        }
+        var cx = c.sx / c.n, cy = c.sy / c.n, r = Math.min(24, 9 + 3.2 * Math.log(c.n));
+        g.beginPath(); g.arc(cx, cy, r, 0, 2 * Math.PI);
+        g.fillStyle = colors[best] || "#3388ff"; g.globalAlpha = 0.85; g.fill(); g.globalAlpha = 1;
+        g.lineWidth = 2; g.strokeStyle = "#ffffff"; g.stroke();
+        g.font = "bold " + (c.n >= 1000 ? 10 : 11) + "px sans-serif"; g.fillStyle = "#ffffff";
+        g.fillText(c.n >= 10000 ? Math.round(c.n / 1000) + "k" : String(c.n), cx, cy);
+        out.push({ x: cx, y: cy, r: r, n: c.n, color: best });
+      }
+      this._clusters = out;
+    },
+
+    _clusterAt: function (cp) {
+      if (!this._clusters) return null;
+      for (var j = 0; j < this._clusters.length; j++) {
+        var c = this._clusters[j];
+        if ((c.x - cp.x) * (c.x - cp.x) + (c.y - cp.y) * (c.y - cp.y) <= c.r * c.r) return c;
+      }
+      return null;
+    },
+
     _nearest: function (cp) {
-      if (!this._grid) return -1;
+      if (!this._grid || this._clusters) return -1;
       var cell = this._cell, gx = Math.floor(cp.x / cell), gy = Math.floor(cp.y / cell);
       var best = -1, bestD = Math.pow(this._spriteR + 4, 2);
       for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) {
@@ -207,28 +286,66 @@
     },
 
     _label: function (i) {
-      var o = this.options, parts = [];
-      if (this._labels && this._labels[i]) parts.push(this._labels[i]);
+      var o = this.options, parts = [], k = Math.floor(i / o.labelsChunk), chunk = this._labels[k];
+      if (chunk && chunk !== "loading" && chunk[i - k * o.labelsChunk]) parts.push(chunk[i - k * o.labelsChunk]);
+      else this._fetchLabels(k);
       if (o.labels && o.labels[this._col[i]]) parts.push(o.labels[this._col[i]]);
       if (o.shapeLabels && o.shapeLabels[this._shp[i]]) parts.push(o.shapeLabels[this._shp[i]]);
       return parts.join(" · ");
     },
 
-    _onMove: function (e) {
-      var i = this._nearest(e.containerPoint);
-      if (i < 0) { this._hideTip(); this._map.getContainer().style.cursor = ""; return; }
-      this._map.getContainer().style.cursor = "pointer";
-      this._tip.textContent = this._label(i);
-      this._tip.style.left = (e.containerPoint.x + 12) + "px";
-      this._tip.style.top = (e.containerPoint.y - 10) + "px";
-      this._tip.style.display = "block";
+    _showTip: function (text, cp) {
+      // Kept inside the map: flipped to the left of the pointer near the right edge, below near the top.
+      var tip = this._tip, size = this._map.getSize();
+      tip.textContent = text; tip.style.display = "block"; tip.style.whiteSpace = "nowrap";
+      tip.style.maxWidth = Math.max(120, size.x - 16) + "px";
+      if (tip.offsetWidth > size.x - 16) tip.style.whiteSpace = "normal";
+      var w = tip.offsetWidth, h = tip.offsetHeight;
+      var left = cp.x + 12 + w > size.x - 4 ? cp.x - 12 - w : cp.x + 12;
+      var top = cp.y - 10 - h < 4 ? cp.y + 14 : cp.y - 10 - h;
+      tip.style.left = Math.max(4, Math.min(left, size.x - w - 4)) + "px";
+      tip.style.top = Math.max(4, Math.min(top, size.y - h - 4)) + "px";
     },
 
-    _hideTip: function () { if (this._tip) this._tip.style.display = "none"; },
+    _onMove: function (e) {
+      if (!this._map || e.buttons) return;  // a drag: leave it to Leaflet
+      var map = this._map, cp = map.mouseEventToContainerPoint(e), i = this._nearest(cp), c = this._clusterAt(cp);
+      if (e._hetuHandled || (i < 0 && !c)) {  // nothing here, or another point layer's point is on top
+        if (this._tipIndex !== -1) { this._hideTip(); map.getContainer().style.cursor = ""; }
+        return;
+      }
+      // The point wins: the vector layers below never see this move, and their open tooltips close.
+      e.stopPropagation(); e._hetuHandled = true;
+      this._closeVectorTooltips();
+      map.getContainer().style.cursor = "pointer";
+      this._tipIndex = c ? -2 : i;
+      this._showTip(c ? this.options.clusterText.replace("{n}", c.n) : this._label(i), cp);
+    },
+
+    _tipOpened: function (e) { this._openTips.push(e.tooltip); },
+
+    _tipClosed: function (e) { this._openTips = this._openTips.filter(function (t) { return t !== e.tooltip; }); },
+
+    _closeVectorTooltips: function () {
+      var map = this._map;
+      this._openTips.slice().forEach(function (t) { map.closeTooltip(t); });
+    },
+
+    _hideTip: function () { this._tipIndex = -1; if (this._tip) this._tip.style.display = "none"; },
 
     _onClick: function (e) {
-      var i = this._nearest(e.containerPoint);
+      var map = this._map;
+      if (!map || e._hetuHandled || (map.dragging && map.dragging.moved())) return;
+      var cp = map.mouseEventToContainerPoint(e), c = this._clusterAt(cp);
+      if (c) {  // a cluster: zoom in to it
+        e.stopPropagation(); e._hetuHandled = true; this._hideTip();
+        map.setView(map.containerPointToLatLng([c.x, c.y]), Math.min(map.getZoom() + 2, map.getMaxZoom()));
+        return;
+      }
+      var i = this._nearest(cp);
       if (i < 0) return;
+      e.stopPropagation(); e._hetuHandled = true;  // the point is on top: the section or plot below is not clicked
+      this._hideTip();
       // The label is data: streamlit-folium reads tooltip content through innerHTML, so hand it escaped.
       var label = this._label(i).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       var latlng = L.latLng(this._lat[i] * 1e-6, this._lon[i] * 1e-6);

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -14,10 +15,8 @@ PANEL = "导出地图（PNG/PDF）与图集"
 def _open_panel(rp, app_url):
     rp.page.goto(app_url)
     rp.map_frame()
-    rp.page.get_by_text("导出地图 PNG/PDF").first.click()  # the toggle under the search box
-    panel = rp.page.get_by_text(PANEL)
-    panel.first.wait_for(timeout=30000)
-    panel.first.click()
+    rp.page.get_by_text("导出", exact=True).first.click()  # the toggle in the map's header
+    rp.page.get_by_text(PANEL).first.wait_for(timeout=30000)
     rp.wait_for_text("生成地图")
 
 
@@ -81,3 +80,95 @@ def test_export_current_view_and_atlas(app_url, new_page, artifacts, tmp_path):
                     str(artifacts / "export_atlas_page2")], check=True, capture_output=True)
     page.screenshot(path=str(artifacts / "export_panel.png"), full_page=True)
     assert rp.external_requests() == []
+
+
+VIEW_JS = "() => { const b = map.getBounds(); return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+
+
+def _export_map_frame(rp, zoom: float):
+    """The export-mode map, zoomed to ``zoom`` around the district's centre; the panel follows it."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        frame = rp.map_frame()
+        try:
+            if frame.evaluate("!!window.__hetuSized"):
+                break
+        except Exception:  # noqa: BLE001 - the frame was replaced by the export-mode map
+            pass
+        time.sleep(0.5)
+    frame.evaluate("(z) => { map.setView(map.getCenter(), z, {animate: false}); }", zoom)
+    rp.page.get_by_text(re.compile(rf"zoom {zoom:g}")).first.wait_for(timeout=30000)
+    rp.wait_idle()
+    return frame, frame.evaluate(VIEW_JS)
+
+
+def _assert_extent_is_view(extent, view):
+    """The exported frame holds the view, and is the view in its binding dimension (the other grows to
+    the paper's aspect)."""
+    tol = 2e-5
+    assert extent[0] <= view[0] + tol and extent[1] <= view[1] + tol, (extent, view)
+    assert extent[2] >= view[2] - tol and extent[3] >= view[3] - tol, (extent, view)
+    width_ratio = (extent[2] - extent[0]) / (view[2] - view[0])
+    height_ratio = (extent[3] - extent[1]) / (view[3] - view[1])
+    assert min(width_ratio, height_ratio) < 1.01, (width_ratio, height_ratio)
+    assert max(width_ratio, height_ratio) < 1.6, (width_ratio, height_ratio)
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_export_current_view_is_the_view_at_zoom_14_25_and_18_75(app_url, new_page, artifacts, tmp_path):
+    """Issue 11.1: 当前视图 exports what the map shows, not the district."""
+    from PIL import Image
+
+    rp = new_page(1400, 900)
+    _open_panel(rp, app_url)
+    page = rp.page
+    frame, view = _export_map_frame(rp, 14.25)
+    page.get_by_text("PNG", exact=True).first.click()
+    rp.wait_idle()
+    page.get_by_text("生成地图").first.click()
+    label = page.get_by_text(re.compile(r"下载 hetu_map_.*\.png"))
+    label.first.wait_for(timeout=120000)
+    with page.expect_download() as info:
+        label.first.click()
+    png = tmp_path / "view.png"
+    info.value.save_as(png)
+    extent = [float(v) for v in Image.open(png).text["Hetu-Extent-EPSG4326"].split(",")]
+    _assert_extent_is_view(extent, view)
+    _beside(rp, png, artifacts / "export_view_14_25_beside_map.png")
+
+    frame, view = _export_map_frame(rp, 18.75)
+    page.get_by_text("PDF", exact=True).first.click()
+    rp.wait_idle()
+    page.get_by_text("生成地图").first.click()
+    label = page.get_by_text(re.compile(r"下载 hetu_map_.*\.pdf"))
+    label.first.wait_for(timeout=120000)
+    page.screenshot(path=str(artifacts / "export_view_source.png"))
+    with page.expect_download() as info:
+        label.first.click()
+    pdf = tmp_path / "view.pdf"
+    info.value.save_as(pdf)
+    info_text = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    keywords = re.search(r"extent-epsg4326=([0-9.,]+)", info_text).group(1)
+    _assert_extent_is_view([float(v) for v in keywords.split(",")], view)
+    assert "图幅范围" in _pdf_text(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf), str(artifacts / "export_view_18_75")],
+                   check=True, capture_output=True)
+    _beside(rp, artifacts / "export_view_18_75.png", artifacts / "export_view_18_75_beside_map.png")
+    assert rp.external_requests() == []
+
+
+def _beside(rp, exported, out) -> None:
+    """The live map (left) and the exported page (right) in one picture, for the eye."""
+    from PIL import Image
+
+    shot = out.with_suffix(".map.png")
+    rp.wait_idle()  # not greyed out by a script run
+    rp.page.wait_for_timeout(1500)
+    rp.map_iframe.screenshot(path=str(shot))
+    left, right = Image.open(shot).convert("RGB"), Image.open(exported).convert("RGB")
+    right = right.resize((round(right.width * left.height / right.height), left.height))
+    both = Image.new("RGB", (left.width + right.width + 16, left.height), "white")
+    both.paste(left, (0, 0))
+    both.paste(right, (left.width + 16, 0))
+    both.save(out)
+    shot.unlink()
