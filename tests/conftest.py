@@ -112,8 +112,9 @@ class RecordedPage:
     def external_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
 
-    def map_frame(self, timeout_s: float = 45):
-        """The streamlit-folium iframe once its map exists."""
+    def map_frame(self, timeout_s: float = 120):
+        """The streamlit-folium iframe once its map exists (the first page of a fresh clone builds and
+        publishes every layer's files: allow a cold start on two busy cores)."""
         deadline = time.time() + timeout_s
         while time.time() < deadline:
             for element in self.page.query_selector_all("iframe"):

@@ -206,7 +206,8 @@ def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page
     page.keyboard.type("桃浦河")
     page.get_by_role("option", name="桃浦河").first.click()
     page.keyboard.press("Escape")
-    view3 = _bounds_after_move(rp, view2)
+    rp.wait_idle()  # the filtered layers are prepared (a progress bar) before the map moves
+    view3 = _bounds_after_move(rp, view2, timeout_s=90)
     contains, ratio = _fits(view3, extent_of("rivers", ("桃浦河",), dataset="putuo"))
     assert contains and ratio < 2.2, (view3, ratio)
     assert rp.external_requests() == []

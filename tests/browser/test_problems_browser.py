@@ -144,16 +144,25 @@ def test_patrol_finding_becomes_a_problem_that_is_closed_and_counted(app_url, ne
     assert op.external_requests() == [], op.external_requests()
 
 
+def _drawer(rp):
+    """The map's 图层筛选 drawer (layers and filters), opened if it is closed."""
+    body = rp.page.locator("[data-testid='stPopoverBody']")
+    if not body.count() or not body.first.is_visible():
+        rp.page.get_by_role("button", name=re.compile("图层筛选")).click()
+        body.first.wait_for()
+    return body.first
+
+
 def _layer_screenshot(new_page, app_url, artifacts, title: str, name: str, off: tuple[str, ...] = ()) -> None:
     rp = new_page(1366, 768)
     rp.page.goto(app_url)
     frame = rp.map_frame(timeout_s=120)
     _settle(rp)
-    sidebar = rp.page.locator('[data-testid="stSidebar"]')
-    for label in off + (title,):  # switch the layer off / on by its label, as a person does
-        sidebar.get_by_text(label, exact=True).click()
+    for label in off + (title,):  # switch the layer off / on by its label in the map's drawer, as a person does
+        _drawer(rp).get_by_text(label, exact=True).click()
         _settle(rp, 500)
-    assert rp.page.get_by_label(title, exact=True).is_checked()
+    assert _drawer(rp).get_by_label(title, exact=True).is_checked()
+    rp.page.keyboard.press("Escape")  # close the drawer
     deadline = time.time() + 240  # the first use of the layers seeds the demo year
     while time.time() < deadline:  # the map's legend lists the layer once it is drawn
         frame = rp.map_frame(timeout_s=120)
