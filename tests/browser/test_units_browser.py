@@ -31,9 +31,18 @@ def _settle(rp, ms: int = 1000) -> None:
     rp.page.wait_for_timeout(ms)
 
 
-def _choose(rp, label: str, option: str) -> None:
-    rp.page.get_by_label(label).first.click()
-    rp.page.get_by_role("option", name=option, exact=True).first.click()
+def _choose(rp, label: str, option: str, attempts: int = 4) -> None:
+    """Pick ``option`` in the selectbox ``label`` (a rerun can swallow the click that opens it: retry)."""
+    wanted = rp.page.get_by_role("option", name=option, exact=True).first
+    for _ in range(attempts):
+        rp.wait_idle()
+        rp.page.get_by_label(label).first.click()
+        try:
+            wanted.wait_for(timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 - the list did not open; try again
+            rp.page.keyboard.press("Escape")
+    wanted.click()
     _settle(rp, 500)
 
 
