@@ -31,9 +31,13 @@ FIND_JS = """([code, kind]) => {
   let out = null;
   map.eachLayer(l => {
     if (out) return;
-    if (kind === 'canvas' && l._labels && l._n) {
-      const i = l._labels.findIndex(s => s.startsWith(code + ' '));
-      if (i >= 0) out = map.latLngToContainerPoint([l._lat[i] * 1e-6, l._lon[i] * 1e-6]);
+    if (kind === 'canvas' && l._labels && l._n) {  // hover labels come in chunks of options.labelsChunk
+      const size = l.options.labelsChunk || 5000;
+      for (const k of Object.keys(l._labels)) {
+        const chunk = l._labels[k];
+        const j = Array.isArray(chunk) ? chunk.findIndex(s => typeof s === 'string' && s.startsWith(code + ' ')) : -1;
+        if (j >= 0) { const i = +k * size + j; out = map.latLngToContainerPoint([l._lat[i] * 1e-6, l._lon[i] * 1e-6]); break; }
+      }
     } else if (kind === 'vector' && l.feature && l.feature.properties.code === code) {
       out = map.latLngToContainerPoint(l.getLatLng ? l.getLatLng() : l.getCenter());
     }
@@ -159,8 +163,11 @@ def _hover_and_click(rp, frame, code: str, kind: str, artifacts, shot: str) -> d
     page.screenshot(path=str(artifacts / f"{shot}_hover.png"))
     assert any(NAME in t["text"] and t["imgs"] == 0 for t in tips), (pos, tips)
     page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
-    rp.wait_for_text(code)  # the selection's key facts beside the map
-    return {"tips": tips, "popups": frame.evaluate(POPUP_JS)}
+    page.wait_for_timeout(300)
+    popups = frame.evaluate(POPUP_JS)  # read before the selection's rerun redraws the frame
+    page.locator(f"[data-testid='stMain'] >> text={code} >> visible=true").first.wait_for(timeout=30000)
+    rp.wait_idle()  # the selection's key facts (the card beside or above the map)
+    return {"tips": tips, "popups": popups}
 
 
 def _assert_clean(rp, dialogs) -> None:
@@ -178,8 +185,8 @@ def test_hostile_names_on_the_map(hostile_records, app_url, new_page, artifacts)
         got = _hover_and_click(rp, frame, code, kind, artifacts, f"xss_map_{key}")
         if kind == "vector":  # the GeoJSON popup of a click shows the name as text too
             assert any(NAME in p["text"] and p["imgs"] == 0 for p in got["popups"]), got["popups"]
-        side = rp.page.locator('[data-testid="stColumn"]').nth(1).inner_text()
-        assert code in side and NAME in side, side  # the key facts beside the map: the literal name
+        side = rp.page.locator('[data-testid="stMain"]').inner_text()
+        assert code in side and NAME in side, side  # the key facts of the selection: the literal name
         facts = rp.page.locator('[data-testid="stTable"]').first.inner_text()
         assert NAME in facts.replace("\n", " "), facts  # the table renders markdown: backticks must stay
         _assert_clean(rp, dialogs)
