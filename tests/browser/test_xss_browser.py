@@ -279,6 +279,7 @@ def test_map_frame_refuses_inline_script(app_url, new_page, artifacts):
     assert probe["handler"] == 0 and probe["inline"] == 0, probe
     assert "script-src-attr" in probe["seen"] or "script-src" in probe["seen"], probe
     rp.click_outfall(frame)  # the map script itself ran (allowed by its hash) and clicks reach the app
-    rp.wait_for_text("受纳水体")
+    rp.page.locator("[data-testid='stMain'] >> text=受纳水体 >> visible=true").first.wait_for(timeout=30000)
+    rp.wait_idle()  # the selection's key facts
     assert len(csp_errors()) == probed, csp_errors()  # selecting (an eval'd feature group) breaks none either
     print("console errors:", rp.console_errors)
