@@ -129,3 +129,21 @@ def clean_abandoned_uploads(settings, every_s: float = 3600) -> None:
         clean_abandoned(settings.data_dir, settings.upload_ttl_hours)
     finally:
         _CLEAN_LOCK.release()
+
+
+def record_page_map(layer: str, selected: str | None, codes, hint: str, open_record, height: int = 360) -> None:
+    """A record page's map of ``layer`` (the selected record ringed); a click on another record opens it
+    through ``open_record(code)`` (once per clicked code)."""
+    from streamlit_folium import st_folium
+
+    from layers.page_map import code_in, record_map
+
+    fmap = record_map(layer, selected, lang(), basemap=st.session_state.get("basemap", "offline"),
+                      dataset=current_name())
+    out = st_folium(fmap, key=f"{layer}_map_{selected or 'all'}", height=height, use_container_width=True,
+                    returned_objects=["last_object_clicked_tooltip"])
+    st.caption(hint + " · © OpenStreetMap contributors (ODbL)")
+    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
+    if clicked and clicked != selected and clicked != st.session_state.get(f"{layer}_map_opened"):
+        st.session_state[f"{layer}_map_opened"] = clicked
+        open_record(clicked)

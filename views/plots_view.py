@@ -27,7 +27,7 @@ from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
 from gislib.safe_text import md_text
 from gislib.colors import text_color_on
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -105,19 +105,7 @@ def open_plot(code: str) -> None:
 
 def plots_map(selected: str | None, codes, height: int = 360) -> None:
     """The plots on a map coloured by stage; clicking a plot opens its file."""
-    from streamlit_folium import st_folium
-
-    from layers.page_map import code_in, record_map
-
-    fmap = record_map("plots", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
-                      dataset=current_name())
-    out = st_folium(fmap, key=f"plots_map_{selected or 'all'}", height=height, use_container_width=True,
-                    returned_objects=["last_object_clicked_tooltip"])
-    st.caption(L("map_hint") + " · © OpenStreetMap contributors (ODbL)")
-    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
-    if clicked and clicked != selected and clicked != st.session_state.get("plots_map_opened"):
-        st.session_state["plots_map_opened"] = clicked
-        open_plot(clicked)
+    record_page_map("plots", selected, codes, L("map_hint"), open_plot, height)
 
 
 def L(key: str) -> str:

@@ -28,7 +28,7 @@ from gislib.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -172,19 +172,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
 
 def sections_map(selected: str | None, codes, height: int = 360) -> None:
     """The sections on a map (coloured by latest class); clicking a section opens its page."""
-    from streamlit_folium import st_folium
-
-    from layers.page_map import code_in, record_map
-
-    fmap = record_map("sections", selected, lang(), basemap=st.session_state.get("basemap", "offline"),
-                      dataset=current_name())
-    out = st_folium(fmap, key=f"sections_map_{selected or 'all'}", height=height, use_container_width=True,
-                    returned_objects=["last_object_clicked_tooltip"])
-    st.caption(s("map.hint") + " · © OpenStreetMap contributors (ODbL)")
-    clicked = code_in((out or {}).get("last_object_clicked_tooltip"), codes)
-    if clicked and clicked != selected and clicked != st.session_state.get("sections_map_opened"):
-        st.session_state["sections_map_opened"] = clicked
-        open_section(clicked)
+    record_page_map("sections", selected, codes, s("map.hint"), open_section, height)
 
 
 def open_section(code: str) -> None:
