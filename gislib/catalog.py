@@ -53,15 +53,9 @@ def store(data_dir: str | Path | None = None, dataset: str | None = None):
 
 
 def version(data_dir: str | Path | None = None, dataset: str | None = None) -> str:
-    """A token that changes whenever the store or the data set changes (cheap: file stats only)."""
-    st = store(data_dir, dataset)
-    parts = [data_version(dataset)]
-    for suffix in ("", "-wal"):
-        p = Path(str(st.db_path) + suffix)
-        if p.exists():
-            s = p.stat()
-            parts.append(f"{s.st_mtime_ns}:{s.st_size}")
-    return "|".join(parts)
+    """A token that changes whenever the store or the data set changes: the data set's version and
+    the store's revision (bumped by every write, whichever process made it; one small query)."""
+    return f"{data_version(dataset)}|r{store(data_dir, dataset).revision()}"
 
 
 def _flat(record: dict) -> dict:

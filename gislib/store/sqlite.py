@@ -29,6 +29,7 @@ from gislib.store.attachments import (
 )
 from gislib.store.base import Store
 from gislib.store.migrations import migrate
+from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
 from gislib.store.validators import (
     LAYERS,
     META_FIELDS,
@@ -115,6 +116,9 @@ class SQLiteStore(Store):
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self.schema_version = migrate(self._conn)
+        self._depth = 0  # nesting of _write(): inner writes join the outer transaction
+        self.samples = SQLiteSamples(self)
+        self.dust_readings = SQLiteDustReadings(self)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -123,15 +127,38 @@ class SQLiteStore(Store):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: COMMIT on success, ROLLBACK of everything on any error."""
+        """One write transaction: COMMIT on success, ROLLBACK of everything on any error.
+
+        Nested inside another ``_write`` (or ``transaction()``) it joins the outer transaction.
+        Every transaction bumps the store revision before it commits."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self._conn
+                self._conn.execute("UPDATE store_revision SET revision = revision + 1 WHERE id = 1")
             except BaseException:
+                self._depth = 0
                 self._conn.execute("ROLLBACK")
                 raise
+            self._depth = 0
             self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._write():
+            yield
+
+    def revision(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT revision FROM store_revision WHERE id = 1").fetchone()[0])
 
     def _row(self, layer: str, code: str) -> sqlite3.Row | None:
         """The features row for ``code``: the record key, else national, local, other, former codes."""
