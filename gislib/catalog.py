@@ -48,6 +48,9 @@ def store(data_dir: str | Path | None = None, dataset: str | None = None):
             for layer, store_layer in STORE_LAYERS.items():
                 if st.count(store_layer, include_removed=True) == 0:
                     seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
+            from gislib.demo.problems import ensure_demo
+
+            ensure_demo(st, dataset)  # chiefs, patrols, problems: filled here, never on a read path
             _stores[key] = st
         return _stores[key]
 
