@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,12 @@ class Store(abc.ABC):
     def transaction(self) -> AbstractContextManager[None]:
         """``with store.transaction():`` every store write inside is ONE transaction, rolled back whole
         if anything inside raises."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Many small transactions in a row (seeding a demo): a backend may relax durability inside
+        (a crash mid-way loses part of the load, never the file). Default: nothing special."""
+        yield
 
     # ------------------------------------------------------------------ records
     @abc.abstractmethod
