@@ -31,9 +31,8 @@ class SQLiteSamples(SampleRepository):
 
     def add_batch(self, source: str, rows: Sequence[dict[str, Any]], user: str, at: str) -> int:
         with self._store._write() as conn:
-            cur = conn.execute("INSERT INTO water_sample_batches (source, row_count, imported_by, imported_at) "
-                               "VALUES (?,?,?,?)", (source, len(rows), user, at))
-            batch = int(cur.lastrowid)
+            batch = int(conn.execute("INSERT INTO water_sample_batches (source, row_count, imported_by, imported_at) "
+                                     "VALUES (?,?,?,?) RETURNING id", (source, len(rows), user, at)).fetchone()[0])
             conn.executemany(
                 "INSERT INTO water_samples (section_code, sample_date, sample_month, values_json, originals_json, "
                 "batch_id, imported_by, imported_at) VALUES (?,?,?,?,?,?,?,?) "
