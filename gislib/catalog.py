@@ -48,11 +48,20 @@ def store(data_dir: str | Path | None = None, dataset: str | None = None):
             for layer, store_layer in STORE_LAYERS.items():
                 if st.count(store_layer, include_removed=True) == 0:
                     seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
-            from gislib.demo.problems import ensure_demo
-
-            ensure_demo(st, dataset)  # chiefs, patrols, problems: filled here, never on a read path
             _stores[key] = st
         return _stores[key]
+
+
+def prepare(data_dir: str | Path | None = None, dataset: str | None = None):
+    """Fill a data set's store completely, demo chiefs, patrols and problems included, so that no
+    page has to write on its first visit (run at deployment or build time: the demo problems take
+    20–50 s of geometry work on the Putuo set, too long for a first request). Pages that find the
+    demo missing still fill it on first use."""
+    from gislib.demo.problems import ensure_demo
+
+    st = store(data_dir, dataset)
+    ensure_demo(st, dataset)
+    return st
 
 
 def version(data_dir: str | Path | None = None, dataset: str | None = None) -> str:

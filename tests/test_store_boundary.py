@@ -118,7 +118,7 @@ def test_reading_every_layer_and_record_pages_writes_nothing(tmp_path, monkeypat
 
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("HETU_DATASET", "putuo")
-    st = catalog.store()  # the first open fills the store from the data set: that is a write
+    st = catalog.prepare()  # filling the store from the data set (records, demo problems) is the write
     revision, version, files = st.revision(), catalog.version(), _fingerprint(tmp_path)
     for layer in LAYERS:
         assert len(layer.load("putuo")) > 0 or layer.key in ("patrol_coverage", "problems"), layer.key

@@ -275,7 +275,7 @@ def ensure_demo(store, dataset: str | None = None) -> bool:
         today = today_shanghai()  # fresh as of the day it is seeded (same seed and day: same data)
         rng = np.random.default_rng(SEED)
         ctx = _Ctx(dataset)
-        with store.bulk_load():  # ~1,500 small write transactions
+        with store.bulk_load():  # ~1,500 small write transactions (other sessions keep working between them)
             _seed_chiefs_and_patrols(store, rng, ctx.rivers, ctx.locate.network, today)
             _seed_problems(store, rng, ctx, today, load_layer("outfalls", dataset),
                            load_layer("sections", dataset), load_layer("dust_sites", dataset))

@@ -164,9 +164,10 @@ class SQLiteStore(Store):
         with self._lock:
             sync = self._conn.execute("PRAGMA synchronous").fetchone()[0]
             self._conn.execute("PRAGMA synchronous=OFF")
-            try:
-                yield
-            finally:
+        try:
+            yield  # other threads' calls still run between the load's transactions
+        finally:
+            with self._lock:
                 self._conn.execute(f"PRAGMA synchronous={int(sync)}")
 
     def revision(self) -> int:
