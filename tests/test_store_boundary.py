@@ -83,6 +83,8 @@ def test_every_write_bumps_the_revision_and_reads_do_not(tmp_path):
         assert st.revision() == first + 2
         with pytest.raises(Exception):
             st.create("sections", {"code": "DM1", "name": "重复"}, "officer:li")  # refused: nothing written
+        rec = st.get("sections", "DM1")
+        st.update("sections", "DM1", {"name": rec["name"]}, rec["version"], "officer:li")  # no change
         assert st.revision() == first + 2
 
 

@@ -131,7 +131,7 @@ class SQLiteStore(Store):
         """One write transaction: COMMIT on success, ROLLBACK of everything on any error.
 
         Nested inside another ``_write`` (or ``transaction()``) it joins the outer transaction.
-        Every transaction bumps the store revision before it commits."""
+        Every transaction that changed a row bumps the store revision before it commits."""
         with self._lock:
             if self._depth:
                 self._depth += 1
@@ -142,9 +142,11 @@ class SQLiteStore(Store):
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            changes = self._conn.total_changes
             try:
                 yield self._conn
-                self._conn.execute("UPDATE store_revision SET revision = revision + 1 WHERE id = 1")
+                if self._conn.total_changes != changes:  # a call that wrote nothing keeps the revision
+                    self._conn.execute("UPDATE store_revision SET revision = revision + 1 WHERE id = 1")
             except BaseException:
                 self._depth = 0
                 self._conn.execute("ROLLBACK")
