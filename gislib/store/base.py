@@ -15,6 +15,7 @@ or knows a file path. What it holds, by repository:
   ``allowed_transitions``, ``transitions``; ``audit``, ``conflicts``; ``attach``, ``attachments``;
 * ``store.samples`` (``SampleRepository``): water samples officers imported, with their batches;
 * ``store.dust_readings`` (``DustReadingRepository``): uploaded construction-dust readings;
+* ``store.patrols`` (``PatrolRepository``): river chiefs, patrols and task batches;
 * import mappings: ``remember_import`` / ``recall_import``;
 * ``revision()``: a counter that every write transaction bumps (kept in the database, so other
   processes see it); caches key on it, never on file time stamps;
@@ -70,12 +71,66 @@ class DustReadingRepository(abc.ABC):
         """How many readings are stored."""
 
 
+class PatrolRepository(abc.ABC):
+    """River chiefs, patrols (巡河) and task batches (整改任务清单), each write audited with its user."""
+
+    @abc.abstractmethod
+    def save_chief(self, chief: dict[str, Any], user: str) -> dict[str, Any]:
+        """Insert or update a chief {id, name, level, subdistrict, rivers, active}."""
+
+    @abc.abstractmethod
+    def chief(self, ref: str) -> dict[str, Any]:
+        """A chief by id or by name; NotFoundError otherwise."""
+
+    @abc.abstractmethod
+    def chiefs(self, active_only: bool = True) -> list[dict[str, Any]]:
+        """The chiefs, by id."""
+
+    @abc.abstractmethod
+    def add_patrol(self, patrol: dict[str, Any], user: str) -> dict[str, Any]:
+        """Store a patrol {chief_id, date, track_wkt, length_m, duration_min, stretches, …}."""
+
+    @abc.abstractmethod
+    def patrol(self, code: str) -> dict[str, Any]:
+        """One patrol by code."""
+
+    @abc.abstractmethod
+    def patrols(self, chief_id: str | None = None, since: Any = None, until: Any = None,
+                include_removed: bool = False) -> list[dict[str, Any]]:
+        """Patrols matching the filters, by date and code."""
+
+    @abc.abstractmethod
+    def add_finding(self, code: str, finding: dict[str, Any], user: str) -> dict[str, Any]:
+        """Append a finding to a patrol."""
+
+    @abc.abstractmethod
+    def remove_patrol(self, code: str, user: str, reason: str) -> dict[str, Any]:
+        """Withdraw a patrol (kept, no longer counted) with the reason."""
+
+    @abc.abstractmethod
+    def save_batch(self, batch: dict[str, Any], user: str) -> dict[str, Any]:
+        """Create or update a task batch {code, name, issued_by, issued_date, note}."""
+
+    @abc.abstractmethod
+    def batch(self, code: str) -> dict[str, Any]:
+        """One task batch by code."""
+
+    @abc.abstractmethod
+    def batches(self) -> list[dict[str, Any]]:
+        """Every task batch, newest issue first."""
+
+    @abc.abstractmethod
+    def audit(self, layer: str, code: str) -> list[dict[str, Any]]:
+        """The audit entries of a chief, patrol or batch, newest first."""
+
+
 class Store(abc.ABC):
     """Records of the layers outfalls/sections/plots/dust with workflow, audit and attachments."""
 
     data_dir: Path
     samples: SampleRepository
     dust_readings: DustReadingRepository
+    patrols: PatrolRepository
 
     # ------------------------------------------------------------------ boundary
     @abc.abstractmethod

@@ -30,6 +30,7 @@ from gislib.store.attachments import (
 )
 from gislib.store.base import Store
 from gislib.store.migrations import migrate
+from gislib.store.patrols import SQLitePatrols
 from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
 from gislib.store.validators import (
     LAYERS,
@@ -120,6 +121,7 @@ class SQLiteStore(Store):
         self._depth = 0  # nesting of _write(): inner writes join the outer transaction
         self.samples = SQLiteSamples(self)
         self.dust_readings = SQLiteDustReadings(self)
+        self.patrols = SQLitePatrols(self)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
