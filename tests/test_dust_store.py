@@ -1,4 +1,4 @@
-"""gislib.dust.readings: uploaded dust readings in the store's SQLite file, one transaction per upload."""
+"""gislib.dust.readings: uploaded dust readings behind the store's repository, one transaction per upload."""
 from __future__ import annotations
 
 import sqlite3
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from gislib.dust.rule import read_readings
-from gislib.dust.readings import TABLE, count, load_readings, merged, save_readings
+from gislib.dust.readings import count, load_readings, merged, save_readings
 from gislib.errors import ValidationError
 from gislib.store import open_store
 
@@ -23,7 +23,7 @@ GD-3,2026-11-22 08:00,abc,0.05
 @pytest.fixture
 def db(tmp_path):
     with open_store(tmp_path / "data") as store:
-        yield store.db_path
+        yield store
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def readings(tmp_path):
 
 
 def test_save_and_load(db, readings):
-    assert load_readings(db).empty and count(db) == 0  # no table yet
+    assert load_readings(db).empty and count(db) == 0  # nothing uploaded yet
     assert [e.line for e in readings.errors] == [5, 6]  # per-row errors come from read_readings
     assert save_readings(db, readings, "officer:demo", "r.csv") == 3
     back = load_readings(db)
@@ -59,11 +59,13 @@ def test_same_site_and_time_is_replaced(db, readings):
 
 def test_one_transaction_all_or_nothing(db, readings):
     save_readings(db, readings.frame.iloc[:1], "officer:a")
-    with sqlite3.connect(db) as conn:  # make the LAST row of the next upload fail inside SQLite
-        conn.execute(f"CREATE TRIGGER boom BEFORE INSERT ON {TABLE} WHEN NEW.site='GD-2' "
+    with sqlite3.connect(db.db_path) as conn:  # make the LAST row of the next upload fail inside SQLite
+        conn.execute("CREATE TRIGGER boom BEFORE INSERT ON dust_readings WHEN NEW.site='GD-2' "
                      "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+    revision = db.revision()
     with pytest.raises(sqlite3.IntegrityError, match="boom"):
         save_readings(db, readings, "officer:b")
+    assert db.revision() == revision  # a rolled-back upload does not change the revision either
     back = load_readings(db)
     assert count(db) == 1 and set(back["user"]) == {"officer:a"}  # nothing of the failed upload was written
 
@@ -73,8 +75,7 @@ def test_rejects(db, readings):
         save_readings(db, readings, "")
     with pytest.raises(ValidationError, match="缺少列"):
         save_readings(db, pd.DataFrame({"site": ["a"]}), "officer:a")
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (TABLE,)).fetchone() is None
+    assert count(db) == 0
 
 
 def test_merged_upload_wins():
@@ -94,14 +95,3 @@ def test_the_written_unit_is_recorded(db, readings):
     back = load_readings(db).set_index(["site", "time"])
     first = back.loc[("GD-1", pd.Timestamp("2026-11-22 08:00"))]
     assert first["PM10"] == pytest.approx(120) and first["units"] == "PM10=mg/m³"
-
-
-def test_a_store_table_from_before_units_gets_the_column(db, readings):
-    conn = sqlite3.connect(db)
-    conn.execute(f"CREATE TABLE {TABLE} (site TEXT NOT NULL, time TEXT NOT NULL, pm10 REAL, pm25 REAL, tsp REAL, "
-                 "background REAL, source TEXT, user TEXT NOT NULL, imported_at TEXT NOT NULL, PRIMARY KEY (site, time))")
-    conn.commit()
-    conn.close()
-    assert list(load_readings(db).columns)[-1] == "units"  # readable before the upgrade
-    assert save_readings(db, readings, "officer:demo") == 3
-    assert set(load_readings(db)["units"]) == {"PM10=mg/m³"}

@@ -73,7 +73,7 @@ def acting_user() -> str:
 @st.cache_data(show_spinner=False)
 def readings(dataset: str, version: str) -> pd.DataFrame:
     """The data set's readings plus every uploaded reading (an upload wins for the same site and time)."""
-    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset).db_path))
+    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset)))
 
 
 @st.cache_data(show_spinner=False)
@@ -273,7 +273,7 @@ def upload_readings(site_codes: set[str]) -> None:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
-            n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name, units=parsed.units)
+            n = dust_store.save_readings(store(), parsed, acting_user(), upload.name, units=parsed.units)
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
@@ -361,7 +361,7 @@ def main() -> None:
     with c2:
         upload_readings(set(site_table["code"]))
     st.caption(f"{term(DEMO_MARK, lang())} · {dataset} · "
-               + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store().db_path):,}")
+               + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store()):,}")
                + " · © OpenStreetMap contributors (ODbL)")
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.reports import plot_registry
+from gislib.services import plot_listing
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
@@ -24,7 +25,6 @@ from gislib.soil.gb36600 import (
     apply_units, check_samples, land_class_for_use, magnitude_suspects, read_soil_file,
 )
 from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
-from gislib.services import workflow
 from gislib.safe_text import md_text
 from gislib.reports.colors import text_color_on
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
@@ -80,7 +80,6 @@ FIELD_LABELS = {
 }
 ACTIONS = {"create": ("创建", "created"), "update": ("修改", "edited"), "transition": ("阶段流转", "stage move"),
            "remove": ("撤销", "withdrawn"), "attach": ("上传附件", "attachment")}
-BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
 REGISTRY_EN = {
     "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
     "area_m2": "Area (m²)", "former_use": "Former use", "industry": "Industry", "pollutants": "Pollutants",
@@ -255,24 +254,10 @@ def transition_form(st_, rec: dict) -> None:
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
         return
-    user = acting_user()
     try:
-        field = BATCH_FIELD.get(to_state)
-        if field and not batch.strip():
-            raise HetuError(f"进入「{to_state}」必须填写名录批次（如 {dt.date.today().year}年第1批）: "
-                            "enter the batch of the provincial notice")
-        last = max((t["date"] for t in st_.transitions("plots", rec["code"])), default=None)
-        # check before attaching, so that a refused move leaves no stray file on the record
-        workflow.check_transition("plots", rec["state"], to_state, user, when, note,
-                                  ["pending"] if evidence else [], last_date=pd.to_datetime(last).date() if last else None)
-        shas = []
-        if evidence is not None:
-            info = st_.attach("plots", rec["code"], evidence.name, evidence.getvalue(), user, kind="document")
-            shas.append(info["sha256"])
-        saved = st_.transition("plots", rec["code"], to_state, user, when, note or None, evidence=shas,
-                               expected_version=rec["version"])
-        if field:
-            st_.update("plots", rec["code"], {field: batch.strip()}, saved["version"], user)
+        plot_listing.move_plot(st_, rec["code"], to_state, acting_user(), when, note or None,
+                               expected_version=rec["version"], batch=batch,
+                               evidence=(evidence.name, evidence.getvalue()) if evidence is not None else None)
     except HetuError as exc:
         st.error(f"未能流转 / move refused: {md_text(str(exc))}")
         return

@@ -266,23 +266,17 @@ def ensure_demo(store, dataset: str | None = None) -> bool:
     if (dataset or current_name()) != "putuo":
         return False
     with _lock:
-        with store._lock:
-            n = store._conn.execute("SELECT COUNT(*) FROM river_chiefs").fetchone()[0]
-        if n or store.count("problems", include_removed=True):
+        from gislib.patrols.repo import PatrolRepo
+
+        if PatrolRepo(store).chiefs(active_only=False) or store.count("problems", include_removed=True):
             return False
         from gislib.problems.service import today_shanghai
 
         today = today_shanghai()  # fresh as of the day it is seeded (same seed and day: same data)
         rng = np.random.default_rng(SEED)
         ctx = _Ctx(dataset)
-        # ~1,500 small write transactions: skip the fsync of each while seeding (a crash mid-way
-        # leaves a partly seeded demo, never a damaged file in WAL mode), then restore the setting
-        sync = store._conn.execute("PRAGMA synchronous").fetchone()[0]
-        store._conn.execute("PRAGMA synchronous=OFF")
-        try:
+        with store.bulk_load():  # ~1,500 small write transactions (other sessions keep working between them)
             _seed_chiefs_and_patrols(store, rng, ctx.rivers, ctx.locate.network, today)
             _seed_problems(store, rng, ctx, today, load_layer("outfalls", dataset),
                            load_layer("sections", dataset), load_layer("dust_sites", dataset))
-        finally:
-            store._conn.execute(f"PRAGMA synchronous={int(sync)}")
         return True

@@ -1,60 +1,31 @@
-"""gislib.dust.readings: construction-dust readings uploaded by officers, kept in the record store's SQLite file.
+"""gislib.dust.readings: construction-dust readings uploaded by officers, kept in the record store.
 
-The table ``dust_readings_imported`` lives in the store's ``db_path`` (``<data_dir>/hetu.sqlite``)
-and is created here with ``CREATE TABLE IF NOT EXISTS``; the store's own migrations do not know
-it. One upload is written in ONE transaction (table creation included): all of its rows or none.
-A reading is keyed by (site, time); uploading the same site and time again replaces the value.
-Values are µg/m³ (``gislib.dust.rule.read_readings`` converts mg/m³), times naive Beijing time. The unit
-the file was written in is recorded per row (``units``, e.g. "PM10=mg/m³"), so a converted value can
-always be traced back to the figure the lab reported (value ÷ 1000 for mg/m³).
+The readings live behind the store's dust-readings repository (``store.dust_readings``, table
+``dust_readings`` of migration 50); this module turns parsed files into its rows and its rows back
+into frames, and never opens a connection. One upload is written in ONE transaction: all of its
+rows or none. A reading is keyed by (site, time); uploading the same site and time again replaces
+the value. Values are µg/m³ (``gislib.dust.rule.read_readings`` converts mg/m³), times naive Beijing
+time. The unit the file was written in is recorded per row (``units``, e.g. "PM10=mg/m³"), so a
+converted value can always be traced back to the figure the lab reported (value ÷ 1000 for mg/m³).
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gislib.domain import DUST_POLLUTANTS
-from gislib.errors import DataError, ValidationError
+from gislib.errors import ValidationError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from gislib.dust.rule import Readings
+    from gislib.store import Store
 
-TABLE = "dust_readings_imported"
-# pollutant -> column of the table
+# pollutant -> column of the repository's rows
 COLUMNS = {"PM10": "pm10", "PM2.5": "pm25", "TSP": "tsp"}
-_CREATE = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    site TEXT NOT NULL,
-    time TEXT NOT NULL,
-    pm10 REAL,
-    pm25 REAL,
-    tsp REAL,
-    background REAL,
-    source TEXT,
-    user TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    units TEXT,
-    PRIMARY KEY (site, time)
-)"""
-
-
-@contextlib.contextmanager
-def _connect(db_path: str | Path) -> Iterator[sqlite3.Connection]:
-    if not Path(db_path).parent.exists():
-        raise DataError(f"数据目录 {Path(db_path).parent} 不存在: open the store first (gislib.services.catalog.store())")
-    conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
-    try:
-        conn.execute("PRAGMA busy_timeout=30000")
-        yield conn
-    finally:
-        conn.close()
+FRAME_COLUMNS = ["site", "time", *COLUMNS, "background", "source", "user", "imported_at", "units"]
 
 
 def _number(value: object) -> float | None:
@@ -64,14 +35,7 @@ def _number(value: object) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _add_units_column(conn: sqlite3.Connection) -> None:
-    """Stores created before units were recorded get the column (inside the caller's transaction)."""
-    have = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-    if "units" not in have:
-        conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN units TEXT")
-
-
-def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user: str, source: str = "",
+def save_readings(store: "Store", readings: "Readings | pd.DataFrame", user: str, source: str = "",
                   units: dict[str, str] | None = None) -> int:
     """Store parsed readings (frame: site, time, PM10/PM2.5/TSP, background) in one transaction;
     returns the number of rows written (new or replaced). ``units`` ({pollutant: unit written},
@@ -94,46 +58,23 @@ def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user
     unit_text = "; ".join(f"{p}={u}" for p, u in sorted(units.items())) or None
     rows = []
     for i, (site, when) in enumerate(zip(frame["site"].astype(str), times)):
-        values = [_number(frame[p].iloc[i]) if p in frame.columns else None for p in COLUMNS]
-        background = _number(frame["background"].iloc[i]) if "background" in frame.columns else None
-        rows.append((site.strip(), when.strftime("%Y-%m-%d %H:%M:%S"), *values, background, source, user.strip(), now,
-                     unit_text))
-    with _connect(db_path) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            conn.execute(_CREATE)
-            _add_units_column(conn)
-            conn.executemany(
-                f"INSERT INTO {TABLE} (site, time, pm10, pm25, tsp, background, source, user, imported_at, units) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (site, time) DO UPDATE SET pm10=excluded.pm10, "
-                "pm25=excluded.pm25, tsp=excluded.tsp, background=excluded.background, source=excluded.source, "
-                "user=excluded.user, imported_at=excluded.imported_at, units=excluded.units", rows)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    return len(rows)
+        row = {"site": site.strip(), "reading_time": when.strftime("%Y-%m-%d %H:%M:%S"), "source": source,
+               "imported_by": user.strip(), "imported_at": now, "units": unit_text,
+               "background": _number(frame["background"].iloc[i]) if "background" in frame.columns else None}
+        row.update({col: _number(frame[p].iloc[i]) if p in frame.columns else None for p, col in COLUMNS.items()})
+        rows.append(row)
+    return store.dust_readings.upsert(rows)
 
 
-def load_readings(db_path: str | Path, site: str | None = None) -> "pd.DataFrame":
+def load_readings(store: "Store", site: str | None = None) -> "pd.DataFrame":
     """The uploaded readings (optionally of one site): site, time, PM10, PM2.5, TSP, background,
-    source, user, imported_at, units (the unit written in the file, e.g. "PM10=mg/m³"); empty (same columns) when nothing was uploaded yet."""
+    source, user, imported_at, units (the unit written in the file, e.g. "PM10=mg/m³"); empty (same
+    columns) when nothing was uploaded yet."""
     import pandas as pd
 
-    columns = ["site", "time", *COLUMNS, "background", "source", "user", "imported_at", "units"]
-    with _connect(db_path) as conn:
-        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone()
-        if not exists:
-            return pd.DataFrame(columns=columns).astype({"time": "datetime64[ns]"})
-        have_units = "units" in {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-        sql = (f"SELECT site, time, pm10, pm25, tsp, background, source, user, imported_at, "
-               f"{'units' if have_units else 'NULL'} FROM {TABLE}")
-        args: tuple = ()
-        if site is not None:
-            sql += " WHERE site=?"
-            args = (site,)
-        frame = pd.read_sql_query(sql + " ORDER BY site, time", conn, params=args)
-    frame.columns = columns
+    names = {"reading_time": "time", "imported_by": "user", **{col: p for p, col in COLUMNS.items()}}
+    frame = pd.DataFrame(store.dust_readings.rows(site))
+    frame = frame.rename(columns=names).reindex(columns=FRAME_COLUMNS)
     frame["time"] = pd.to_datetime(frame["time"])
     for col in [*COLUMNS, "background"]:
         frame[col] = frame[col].astype(float)
@@ -154,11 +95,9 @@ def merged(base: "pd.DataFrame", imported: "pd.DataFrame") -> "pd.DataFrame":
     return both.drop_duplicates(["site", "time"], keep="last").sort_values(["site", "time"]).reset_index(drop=True)
 
 
-def count(db_path: str | Path) -> int:
+def count(store: "Store") -> int:
     """How many uploaded readings are stored."""
-    with _connect(db_path) as conn:
-        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone()
-        return conn.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0] if exists else 0
+    return store.dust_readings.count()
 
 
-__all__ = ["TABLE", "count", "load_readings", "merged", "save_readings"]
+__all__ = ["count", "load_readings", "merged", "save_readings"]

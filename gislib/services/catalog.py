@@ -52,16 +52,22 @@ def store(data_dir: str | Path | None = None, dataset: str | None = None):
         return _stores[key]
 
 
-def version(data_dir: str | Path | None = None, dataset: str | None = None) -> str:
-    """A token that changes whenever the store or the data set changes (cheap: file stats only)."""
+def prepare(data_dir: str | Path | None = None, dataset: str | None = None):
+    """Fill a data set's store completely, demo chiefs, patrols and problems included, so that no
+    page has to write on its first visit (run at deployment or build time: the demo problems take
+    20–50 s of geometry work on the Putuo set, too long for a first request). Pages that find the
+    demo missing still fill it on first use."""
+    from gislib.demo.problems import ensure_demo
+
     st = store(data_dir, dataset)
-    parts = [data_version(dataset)]
-    for suffix in ("", "-wal"):
-        p = Path(str(st.db_path) + suffix)
-        if p.exists():
-            s = p.stat()
-            parts.append(f"{s.st_mtime_ns}:{s.st_size}")
-    return "|".join(parts)
+    ensure_demo(st, dataset)
+    return st
+
+
+def version(data_dir: str | Path | None = None, dataset: str | None = None) -> str:
+    """A token that changes whenever the store or the data set changes: the data set's version and
+    the store's revision (bumped by every write, whichever process made it; one small query)."""
+    return f"{data_version(dataset)}|r{store(data_dir, dataset).revision()}"
 
 
 def _flat(record: dict) -> dict:

@@ -1,7 +1,10 @@
 """gislib.store: the record store (outfalls, sections, plots, dust) with workflow and audit.
 
 ``open_store()`` returns the embedded SQLite backend; code above it uses only the abstract
-``Store`` interface (``base.py``) so that a PostGIS backend can be added later. See
+``Store`` interface (``base.py``: records, ``store.samples``, ``store.dust_readings``, import
+mappings, ``revision()``, ``transaction()``) so that a PostGIS backend can be added; nothing
+outside this package opens a connection or knows a file path (``exists(data_dir)`` answers
+whether a store was created). See
 ``migrations.py`` for the data model and ``validators.py`` for the 一口一档 record fields.
 """
 from __future__ import annotations
@@ -31,6 +34,13 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_DATA_DIR
 
 
+def exists(data_dir: str | Path | None = None) -> bool:
+    """Whether a store was ever created in ``data_dir`` (callers never need to know its file name)."""
+    from gislib.store.sqlite import DB_FILENAME
+
+    return (resolve_data_dir(data_dir) / DB_FILENAME).exists()
+
+
 def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int | None = None,
                max_image_pixels: int | None = None) -> Store:
     """Open (creating and migrating as needed) the SQLite store ``<data_dir>/hetu.sqlite``."""
@@ -45,6 +55,6 @@ def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int 
 
 
 __all__ = [
-    "LAYERS", "Store", "open_store", "resolve_data_dir", "validate_outfall", "validate_record",
+    "LAYERS", "Store", "exists", "open_store", "resolve_data_dir", "validate_outfall", "validate_record",
     "credit_code_problem", "register_code_validator", "RecordValidationError", "BulkValidationError",
 ]

@@ -6,20 +6,147 @@ PostGIS backend can replace the SQLite one with no change above this interface.
 A record dict is flat: the meta fields ``layer, code, state, version, lon, lat, geometry_wkt,
 source_crs, created_by, created_at, updated_by, updated_at`` plus every field of the record's
 JSON data (for outfalls the 一口一档 fields of ``validators.validate_outfall``).
+
+The store is the ONE boundary of persistence: nothing outside ``gislib/store/`` opens a connection
+or knows a file path. What it holds, by repository:
+
+* records of every layer (outfalls, sections, plots, dust sites, problems): ``create``, ``get``,
+  ``list``, ``count``, ``update``, ``upsert_many``, ``import_records``; workflow ``transition``,
+  ``allowed_transitions``, ``transitions``; ``audit``, ``conflicts``; ``attach``, ``attachments``;
+* ``store.samples`` (``SampleRepository``): water samples officers imported, with their batches;
+* ``store.dust_readings`` (``DustReadingRepository``): uploaded construction-dust readings;
+* ``store.patrols`` (``PatrolRepository``): river chiefs, patrols and task batches;
+* import mappings: ``remember_import`` / ``recall_import``;
+* ``revision()``: a counter that every write transaction bumps (kept in the database, so other
+  processes see it); caches key on it, never on file time stamps;
+* ``transaction()``: several writes of a service as ONE transaction (all or nothing);
+* ``exists(data_dir)`` (module ``gislib.store``): whether a store was ever created there.
+
+Business rules that hold whatever the backend (remediation kind, how changes merge into a record,
+the plot-listing step) live in ``gislib/services/`` and are called by every backend.
 """
 from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
+
+
+class SampleRepository(abc.ABC):
+    """Water samples imported by officers (``gislib.water.samples`` turns files into these rows)."""
+
+    @abc.abstractmethod
+    def add_batch(self, source: str, rows: Sequence[dict[str, Any]], user: str, at: str) -> int:
+        """Write one import in ONE transaction: a batch row (who, when, which file) and its rows
+        {section_code, sample_date, values_json, originals_json}; a (section, date) already stored is
+        replaced. Returns the batch id."""
+
+    @abc.abstractmethod
+    def rows(self) -> list[dict[str, Any]]:
+        """Every stored sample, by section and date: section_code, sample_date, values_json,
+        originals_json, batch_id, imported_by, imported_at."""
+
+    @abc.abstractmethod
+    def batches(self) -> list[dict[str, Any]]:
+        """Every import, newest first: id, source, rows, imported_by, imported_at."""
+
+
+class DustReadingRepository(abc.ABC):
+    """Construction-dust readings uploaded by officers (``gislib.dust.readings`` prepares the rows)."""
+
+    @abc.abstractmethod
+    def upsert(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Write rows {site, reading_time, pm10, pm25, tsp, background, source, imported_by,
+        imported_at, units} in ONE transaction; the same (site, reading_time) is replaced."""
+
+    @abc.abstractmethod
+    def rows(self, site: str | None = None) -> list[dict[str, Any]]:
+        """The stored readings (of one site), by site and time."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """How many readings are stored."""
+
+
+class PatrolRepository(abc.ABC):
+    """River chiefs, patrols (巡河) and task batches (整改任务清单), each write audited with its user."""
+
+    @abc.abstractmethod
+    def save_chief(self, chief: dict[str, Any], user: str) -> dict[str, Any]:
+        """Insert or update a chief {id, name, level, subdistrict, rivers, active}."""
+
+    @abc.abstractmethod
+    def chief(self, ref: str) -> dict[str, Any]:
+        """A chief by id or by name; NotFoundError otherwise."""
+
+    @abc.abstractmethod
+    def chiefs(self, active_only: bool = True) -> list[dict[str, Any]]:
+        """The chiefs, by id."""
+
+    @abc.abstractmethod
+    def add_patrol(self, patrol: dict[str, Any], user: str) -> dict[str, Any]:
+        """Store a patrol {chief_id, date, track_wkt, length_m, duration_min, stretches, …}."""
+
+    @abc.abstractmethod
+    def patrol(self, code: str) -> dict[str, Any]:
+        """One patrol by code."""
+
+    @abc.abstractmethod
+    def patrols(self, chief_id: str | None = None, since: Any = None, until: Any = None,
+                include_removed: bool = False) -> list[dict[str, Any]]:
+        """Patrols matching the filters, by date and code."""
+
+    @abc.abstractmethod
+    def add_finding(self, code: str, finding: dict[str, Any], user: str) -> dict[str, Any]:
+        """Append a finding to a patrol."""
+
+    @abc.abstractmethod
+    def remove_patrol(self, code: str, user: str, reason: str) -> dict[str, Any]:
+        """Withdraw a patrol (kept, no longer counted) with the reason."""
+
+    @abc.abstractmethod
+    def save_batch(self, batch: dict[str, Any], user: str) -> dict[str, Any]:
+        """Create or update a task batch {code, name, issued_by, issued_date, note}."""
+
+    @abc.abstractmethod
+    def batch(self, code: str) -> dict[str, Any]:
+        """One task batch by code."""
+
+    @abc.abstractmethod
+    def batches(self) -> list[dict[str, Any]]:
+        """Every task batch, newest issue first."""
+
+    @abc.abstractmethod
+    def audit(self, layer: str, code: str) -> list[dict[str, Any]]:
+        """The audit entries of a chief, patrol or batch, newest first."""
 
 
 class Store(abc.ABC):
     """Records of the layers outfalls/sections/plots/dust with workflow, audit and attachments."""
 
     data_dir: Path
+    samples: SampleRepository
+    dust_readings: DustReadingRepository
+    patrols: PatrolRepository
+
+    # ------------------------------------------------------------------ boundary
+    @abc.abstractmethod
+    def revision(self) -> int:
+        """The store's revision: bumped in the same transaction by every write, seen by every process."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """``with store.transaction():`` every store write inside is ONE transaction, rolled back whole
+        if anything inside raises."""
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Many small transactions in a row (seeding a demo): a backend may relax durability inside
+        (a crash mid-way loses part of the load, never the file). Default: nothing special."""
+        yield
 
     # ------------------------------------------------------------------ records
     @abc.abstractmethod

@@ -19,6 +19,18 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
   (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
   append-only log of logins, failures and every admin action.
+* ``water_samples`` and ``water_sample_batches`` (version 50): monitoring samples officers imported
+  (values per GB 3838 item as JSON, the figures as written where a unit was converted), one batch
+  row per import; ``dust_readings`` (version 50): uploaded construction-dust readings keyed by
+  (site, reading_time); ``store_revision`` (version 50): ONE row whose counter every write
+  transaction of the store bumps, so caches key on ``Store.revision()``.
+  Stores made before version 50 kept these readings in tables the sample and dust modules created
+  themselves (``section_samples_imported``, ``section_samples_import_batches``,
+  ``dust_readings_imported``); ``LEGACY_STEPS[50]`` copies them over, every row, and drops them.
+
+SQL here is kept portable (standard types, no SQLite functions in new migrations) so the same list
+runs on the PostgreSQL backend; ``LEGACY_STEPS`` hold SQLite-only upgrades of files made by older
+code and do nothing on a database that never had those tables.
 """
 from __future__ import annotations
 
@@ -225,8 +237,80 @@ BEGIN SELECT RAISE(ABORT, 'auth_events is append-only'); END;
 CREATE TRIGGER users_no_delete BEFORE DELETE ON users
 BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
 """),
+    # 50–59: every persisted thing behind the store (issue 15): samples, dust readings, revision.
+    (50, "water samples, dust readings and the store revision inside the store's migrations", """
+CREATE TABLE water_sample_batches (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE water_samples (
+    id INTEGER PRIMARY KEY,
+    section_code TEXT NOT NULL,
+    sample_date TEXT NOT NULL,
+    sample_month TEXT NOT NULL,
+    values_json TEXT NOT NULL,
+    originals_json TEXT,
+    batch_id INTEGER NOT NULL REFERENCES water_sample_batches(id),
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    UNIQUE (section_code, sample_date)
+);
+CREATE INDEX water_samples_month ON water_samples (section_code, sample_month);
+CREATE TABLE dust_readings (
+    site TEXT NOT NULL,
+    reading_time TEXT NOT NULL,
+    pm10 REAL,
+    pm25 REAL,
+    tsp REAL,
+    background REAL,
+    source TEXT,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    units TEXT,
+    PRIMARY KEY (site, reading_time)
+);
+CREATE TABLE store_revision (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    revision INTEGER NOT NULL
+);
+INSERT INTO store_revision (id, revision) VALUES (1, 1);
+"""),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def _table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _copy_legacy_readings(conn: sqlite3.Connection) -> None:
+    """Version 50 on a file made by older code: move its samples and dust readings into the new
+    tables (ids, who and when kept; columns added later read as NULL) and drop the old tables."""
+    have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "section_samples_import_batches" in have:
+        conn.execute("INSERT INTO water_sample_batches (id, source, row_count, imported_by, imported_at) "
+                     "SELECT id, source, rows, imported_by, imported_at FROM section_samples_import_batches")
+    if "section_samples_imported" in have:
+        originals = "originals_json" if "originals_json" in _table_columns(conn, "section_samples_imported") else "NULL"
+        conn.execute("INSERT INTO water_samples (id, section_code, sample_date, sample_month, values_json, "
+                     "originals_json, batch_id, imported_by, imported_at) SELECT id, section_code, date, month, "
+                     f"values_json, {originals}, batch_id, imported_by, imported_at FROM section_samples_imported")
+        conn.execute("DROP TABLE section_samples_imported")
+    if "section_samples_import_batches" in have:
+        conn.execute("DROP TABLE section_samples_import_batches")
+    if "dust_readings_imported" in have:
+        units = "units" if "units" in _table_columns(conn, "dust_readings_imported") else "NULL"
+        conn.execute("INSERT INTO dust_readings (site, reading_time, pm10, pm25, tsp, background, source, "
+                     "imported_by, imported_at, units) SELECT site, time, pm10, pm25, tsp, background, source, "
+                     f"user, imported_at, {units} FROM dust_readings_imported")
+        conn.execute("DROP TABLE dust_readings_imported")
+
+
+# SQLite-only steps run right after the SQL of their version (upgrades of files made by old code).
+LEGACY_STEPS = {50: _copy_legacy_readings}
 
 
 def _statements(script: str) -> list[str]:
@@ -266,6 +350,8 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
             if current < version <= target:
                 for stmt in _statements(sql):
                     conn.execute(stmt)
+                if version in LEGACY_STEPS:
+                    LEGACY_STEPS[version](conn)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (
                     version, description, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
         conn.execute("COMMIT")

@@ -17,8 +17,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from gislib.domain import REMEDIATION_KINDS, REMOVED_STATE
+from gislib.domain import REMOVED_STATE
 from gislib.errors import ConflictError, NotFoundError, ValidationError
+from gislib.services import merges, remediation
 from gislib.services import workflow
 from gislib.store.attachments import (
     DEFAULT_MAX_BYTES,
@@ -29,6 +30,8 @@ from gislib.store.attachments import (
 )
 from gislib.store.base import Store
 from gislib.store.migrations import migrate
+from gislib.store.patrols import SQLitePatrols
+from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
 from gislib.store.validators import (
     LAYERS,
     META_FIELDS,
@@ -115,6 +118,10 @@ class SQLiteStore(Store):
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA busy_timeout=30000")
         self.schema_version = migrate(self._conn)
+        self._depth = 0  # nesting of _write(): inner writes join the outer transaction
+        self.samples = SQLiteSamples(self)
+        self.dust_readings = SQLiteDustReadings(self)
+        self.patrols = SQLitePatrols(self)
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -123,15 +130,53 @@ class SQLiteStore(Store):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: COMMIT on success, ROLLBACK of everything on any error."""
+        """One write transaction: COMMIT on success, ROLLBACK of everything on any error.
+
+        Nested inside another ``_write`` (or ``transaction()``) it joins the outer transaction.
+        Every transaction that changed a row bumps the store revision before it commits."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            changes = self._conn.total_changes
             try:
                 yield self._conn
+                if self._conn.total_changes != changes:  # a call that wrote nothing keeps the revision
+                    self._conn.execute("UPDATE store_revision SET revision = revision + 1 WHERE id = 1")
             except BaseException:
+                self._depth = 0
                 self._conn.execute("ROLLBACK")
                 raise
+            self._depth = 0
             self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._write():
+            yield
+
+    @contextlib.contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Skip the fsync of each transaction while seeding (WAL mode: a crash mid-way leaves a partly
+        seeded store, never a damaged file), then restore the setting."""
+        with self._lock:
+            sync = self._conn.execute("PRAGMA synchronous").fetchone()[0]
+            self._conn.execute("PRAGMA synchronous=OFF")
+        try:
+            yield  # other threads' calls still run between the load's transactions
+        finally:
+            with self._lock:
+                self._conn.execute(f"PRAGMA synchronous={int(sync)}")
+
+    def revision(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT revision FROM store_revision WHERE id = 1").fetchone()[0])
 
     def _row(self, layer: str, code: str) -> sqlite3.Row | None:
         """The features row for ``code``: the record key, else national, local, other, former codes."""
@@ -197,11 +242,8 @@ class SQLiteStore(Store):
         rec["state"] = state
         if layer in LAYERS and state not in workflow.layer_states(layer):
             errors["state"] = f"状态 {state!r} 无效; 可选: {'、'.join(workflow.layer_states(layer))}"
-        if layer == "outfalls" and state == workflow.REMEDIATION_STATE:
-            kind = (rec.get("remediation") or {}).get("kind") if isinstance(rec.get("remediation"), dict) else None
-            if kind not in REMEDIATION_KINDS:
-                errors.setdefault("remediation.kind",
-                                  f"整治中的排污口必须有整治方式; 可选: {'、'.join(REMEDIATION_KINDS)}")
+        for key, problem in remediation.record_problems(layer, rec).items():
+            errors.setdefault(key, problem)
         return rec, errors
 
     def _code_clashes(self, layer: str, rec: dict[str, Any], feature_id: int | None) -> dict[str, str]:
@@ -274,29 +316,8 @@ class SQLiteStore(Store):
         return self._record(self._conn.execute("SELECT * FROM features WHERE id=?", (row["id"],)).fetchone())
 
     def _merge(self, row: sqlite3.Row, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The current record with ``changes`` applied, validated; a code change keeps the old code."""
-        current = self._record(row)
-        errors: dict[str, str] = {}
-        if "state" in changes and changes["state"] != current["state"]:
-            errors["state"] = (f"状态不能直接修改 (当前 {current['state']}): use transition(); "
-                               f"allowed next: {'、'.join(workflow.allowed_transitions(row['layer'], current['state'])) or '无'}")
-        merged = dict(current)
-        for key, value in changes.items():
-            if key in READ_ONLY_FIELDS or key == "state":
-                continue  # maintained by the store
-            if isinstance(value, dict) and isinstance(current.get(key), dict):
-                merged[key] = {**current[key], **value}  # nested groups merge one level deep
-            else:
-                merged[key] = value
-        if ("lon" in changes or "lat" in changes) and "geometry_wkt" not in changes:
-            merged["geometry_wkt"] = None
-        if "geometry_wkt" in changes and "lon" not in changes and "lat" not in changes:
-            merged["lon"] = merged["lat"] = None
-        new_code = str(merged.get("code") or "").strip()
-        if new_code and new_code != current["code"]:
-            former = list(merged.get("former_codes") or [])
-            if current["code"] not in former:
-                merged["former_codes"] = former + [current["code"]]
+        """The current record with ``changes`` applied (``services.merges``), validated."""
+        merged, errors = merges.merge_changes(row["layer"], self._record(row), changes, READ_ONLY_FIELDS)
         rec, problems = self._prepare(row["layer"], merged)
         errors.update(problems)
         return rec, errors
@@ -548,15 +569,7 @@ class SQLiteStore(Store):
                     from gislib.problems.model import on_transition
 
                     on_transition(rec, row["state"], to_state, when)
-                rec["state"] = to_state
-                if to_state == workflow.REMEDIATION_STATE:
-                    rec["remediation"] = {**(rec.get("remediation") or {}), "kind": remediation_kind}
-                if layer == "outfalls" and to_state == workflow.CLOSED_STATE:
-                    rem = dict(rec.get("remediation") or {})
-                    rem.setdefault("closed_date", when.isoformat())
-                    rec["remediation"] = rem
-                if to_state == REMOVED_STATE:
-                    rec["removed_reason"] = note
+                rec = remediation.apply_step(layer, rec, to_state, when, note, remediation_kind)
                 at = _now()
                 action = "remove" if to_state == REMOVED_STATE else "transition"
                 self._conn.execute(

@@ -1,9 +1,9 @@
 """gislib.water.samples: the section-samples repository (demo table + samples imported by users).
 
 Demo samples live in the data set table ``section_samples``. Samples that officers import are
-kept in the record store's SQLite file, in a table of this module (``section_samples_imported``,
-created here with CREATE TABLE IF NOT EXISTS; the store's own schema is untouched). Each import
-is one transaction and one row of ``section_samples_import_batches`` (who, when, which file).
+kept in the record store, through its samples repository (``store.samples``, tables of migration
+50; this module never opens a connection). Each import is one transaction and one batch (who,
+when, which file).
 
 ``all_samples(store)`` merges both in the wide layout of the demo table (section_code, date,
 mark, one column per GB 3838 item): imported rows replace the demo rows of the same section and
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,54 +26,10 @@ from typing import Any
 import pandas as pd
 
 from gislib.domain import DEMO_MARK, WQ_CLASS_ROMAN
-from gislib.errors import DataError, ValidationError
+from gislib.errors import ValidationError
 from gislib.water.quality import EVALUATED_ITEMS, ITEM_ORDER, Measured, evaluate_sample, read_samples
 
 IMPORTED_MARK = "导入"
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS section_samples_import_batches(
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        source TEXT NOT NULL,
-        rows INTEGER NOT NULL,
-        imported_by TEXT NOT NULL,
-        imported_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS section_samples_imported(
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        section_code TEXT NOT NULL,
-        date TEXT NOT NULL,
-        month TEXT NOT NULL,
-        values_json TEXT NOT NULL,
-        batch_id INTEGER NOT NULL REFERENCES section_samples_import_batches(id),
-        imported_by TEXT NOT NULL,
-        imported_at TEXT NOT NULL,
-        UNIQUE(section_code, date))""",
-    "CREATE INDEX IF NOT EXISTS section_samples_imported_month ON section_samples_imported(section_code, month)",
-)
-
-
-def _add_originals_column(conn: sqlite3.Connection) -> None:
-    """Files created before units were recorded get the originals_json column."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(section_samples_imported)")}
-    if "originals_json" not in have:
-        conn.execute("ALTER TABLE section_samples_imported ADD COLUMN originals_json TEXT")
-
-
-def _connect(db_path: str | Path) -> sqlite3.Connection:
-    """A short-lived connection to the store file, with our tables present."""
-    conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=30)
-    conn.execute("PRAGMA busy_timeout=30000")
-    for statement in SCHEMA:
-        conn.execute(statement)
-    _add_originals_column(conn)
-    return conn
-
-
-def _db_path(store: Any) -> Path:
-    path = getattr(store, "db_path", None)
-    if path is None:
-        raise DataError("这个记录库没有 SQLite 文件 (db_path); 导入的监测数据只能保存在 SQLite 记录库中")
-    return Path(path)
 
 
 def _user_name(user: Any) -> str:
@@ -241,48 +196,20 @@ def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: b
     if not rows:
         raise ValidationError("没有可导入的行; 请检查文件中的断面、采样日期和监测值")
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    conn = _connect(_db_path(store))
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            cur = conn.execute(
-                "INSERT INTO section_samples_import_batches(source, rows, imported_by, imported_at) VALUES (?,?,?,?)",
-                (preview.source, len(rows), who, now))
-            batch = int(cur.lastrowid)
-            for r in rows:
-                conn.execute(
-                    "INSERT INTO section_samples_imported(section_code, date, month, values_json, batch_id, "
-                    "imported_by, imported_at, originals_json) VALUES (?,?,?,?,?,?,?,?) "
-                    "ON CONFLICT(section_code, date) DO UPDATE SET month=excluded.month, "
-                    "values_json=excluded.values_json, batch_id=excluded.batch_id, "
-                    "imported_by=excluded.imported_by, imported_at=excluded.imported_at, "
-                    "originals_json=excluded.originals_json",
-                    (r.section_code, r.date, r.date[:7], json.dumps(r.values, ensure_ascii=False), batch, who, now,
-                     json.dumps(r.originals, ensure_ascii=False) if r.originals else None))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
-    return batch
+    return store.samples.add_batch(preview.source, [
+        {"section_code": r.section_code, "sample_date": r.date, "values_json": json.dumps(r.values, ensure_ascii=False),
+         "originals_json": json.dumps(r.originals, ensure_ascii=False) if r.originals else None}
+        for r in rows], who, now)
 
 
 # --------------------------------------------------------------------------- reading
 def imported_samples(store: Any) -> pd.DataFrame:
     """Imported samples in the wide layout, plus imported_by / imported_at / batch_id."""
-    conn = _connect(_db_path(store))
-    try:
-        rows = conn.execute(
-            "SELECT section_code, date, values_json, imported_by, imported_at, batch_id "
-            "FROM section_samples_imported ORDER BY section_code, date").fetchall()
-    finally:
-        conn.close()
     records = []
-    for code, date, values, by, at, batch in rows:
-        rec = {"section_code": code, "date": date, "mark": IMPORTED_MARK}
-        rec.update(json.loads(values))
-        rec.update({"imported_by": by, "imported_at": at, "batch_id": batch})
+    for row in store.samples.rows():
+        rec = {"section_code": row["section_code"], "date": row["sample_date"], "mark": IMPORTED_MARK}
+        rec.update(json.loads(row["values_json"]))
+        rec.update({"imported_by": row["imported_by"], "imported_at": row["imported_at"], "batch_id": row["batch_id"]})
         records.append(rec)
     return pd.DataFrame(records, columns=None if records else ["section_code", "date", "mark"])
 
@@ -290,24 +217,13 @@ def imported_samples(store: Any) -> pd.DataFrame:
 def imported_originals(store: Any) -> dict[tuple[str, str], dict[str, dict]]:
     """{(section_code, date): {item: {"value": as written, "unit": written unit}}} for imported rows
     whose file was not in the standard's unit."""
-    conn = _connect(_db_path(store))
-    try:
-        rows = conn.execute("SELECT section_code, date, originals_json FROM section_samples_imported "
-                            "WHERE originals_json IS NOT NULL").fetchall()
-    finally:
-        conn.close()
-    return {(code, date): json.loads(text) for code, date, text in rows}
+    return {(r["section_code"], r["sample_date"]): json.loads(r["originals_json"])
+            for r in store.samples.rows() if r["originals_json"]}
 
 
 def import_batches(store: Any) -> pd.DataFrame:
     """Every import: id, source, rows, imported_by, imported_at (newest first)."""
-    conn = _connect(_db_path(store))
-    try:
-        return pd.read_sql_query(
-            "SELECT id, source, rows, imported_by, imported_at FROM section_samples_import_batches ORDER BY id DESC",
-            conn)
-    finally:
-        conn.close()
+    return pd.DataFrame(store.samples.batches(), columns=["id", "source", "rows", "imported_by", "imported_at"])
 
 
 def merge_samples(demo: pd.DataFrame, imported: pd.DataFrame) -> pd.DataFrame:
