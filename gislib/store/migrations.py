@@ -16,6 +16,7 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``attachments``: links record -> file content hash; files live in <data_dir>/attachments.
 * ``import_memory``: officers' column and value mappings per (user, source); versions 10–19 are the
   importer's.
+* version 70 (70–74 are the field tables', gislib.fields): stored former field names renamed.
 * ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
   (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
   append-only log of logins, failures and every admin action.
@@ -224,6 +225,14 @@ CREATE TRIGGER auth_events_no_delete BEFORE DELETE ON auth_events
 BEGIN SELECT RAISE(ABORT, 'auth_events is append-only'); END;
 CREATE TRIGGER users_no_delete BEFORE DELETE ON users
 BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
+"""),
+    # versions 70–74: field names (gislib.fields). Imports before this wrote the outfall's discovery
+    # date as found_on; its one name is found_date (what the record page, ledger and demo read).
+    (70, "outfalls: found_on -> found_date (gislib.fields)", """
+UPDATE features
+SET data = json_set(json_remove(data, '$.found_on'), '$.found_date',
+                    COALESCE(json_extract(data, '$.found_date'), json_extract(data, '$.found_on')))
+WHERE layer = 'outfalls' AND json_extract(data, '$.found_on') IS NOT NULL;
 """),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
