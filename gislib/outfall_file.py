@@ -344,10 +344,9 @@ def _table(pdf, family: str, headers: Sequence[str], rows: Sequence[Sequence[str
             table.row([str(c) for c in r])
 
 
-def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, map_image: MapImage | None,
-                 lang: str, section_names: dict[str, str]) -> None:
+def _pdf_title(doc: _OutfallPDF, record: dict[str, Any], lang: str) -> None:
+    """Title, code and name, the generation stamp, and the demo mark when the record is demo data."""
     pdf, fam = doc.pdf, doc.family
-    pdf.add_page()
     demo = bool(record.get("demo") or record.get("mark") == DEMO_MARK)
     pdf.set_font(fam, "B", 15)
     pdf.cell(0, 9, "入河排污口档案（一口一档）" if lang == "zh" else "Outfall file", new_x="LMARGIN", new_y="NEXT")
@@ -368,7 +367,10 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         pdf.cell(0, 5, f"{DEMO_MARK}: 本档案中的记录为演示生成", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
 
-    # locator map beside nothing: full width, modest height
+
+def _pdf_map(doc: _OutfallPDF, record: dict[str, Any], work: Path, map_image: MapImage | None, lang: str) -> None:
+    """The locator map, full width at modest height, with its credit."""
+    pdf, fam = doc.pdf, doc.family
     map_png = map_image(record, work / f"map_{record['code']}.png") if map_image else None
     if map_png and Path(map_png).exists():
         _heading(pdf, fam, "位置示意图" if lang == "zh" else "Location")
@@ -376,61 +378,80 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         pdf.set_font(fam, "", 7)
         pdf.cell(0, 4, f"底图与河道: {OSM_CREDIT.short}", new_x="LMARGIN", new_y="NEXT")
 
-    _heading(pdf, fam, "档案信息" if lang == "zh" else "Record")
-    facts = record_facts(record, lang, section_names=section_names)
+
+def _pdf_facts(doc: _OutfallPDF, record: dict[str, Any], lang: str, section_names: dict[str, str]) -> None:
+    """The record's facts (the field table's ``pdf`` fields), the group named once per group."""
+    _heading(doc.pdf, doc.family, "档案信息" if lang == "zh" else "Record")
     shown, last = [], None
-    for g, lab, val in facts:
+    for g, lab, val in record_facts(record, lang, section_names=section_names):
         shown.append([g if g != last else "", lab, val])
         last = g
-    _table(pdf, fam, [], shown, (22, 40, 120))
+    _table(doc.pdf, doc.family, [], shown, (22, 40, 120))
 
+
+def _pdf_monitoring(doc: _OutfallPDF, record: dict[str, Any], work: Path, lang: str) -> None:
+    """The reference note, the chart and the table of the monitoring (or that there is none)."""
+    pdf, fam = doc.pdf, doc.family
     _heading(pdf, fam, "监测记录" if lang == "zh" else "Monitoring")
     pdf.set_font(fam, "", 8)
     pdf.multi_cell(0, 4.5, reference_note(record, lang), new_x="LMARGIN", new_y="NEXT")
     chart = monitoring_chart_png(record, work / f"chart_{record['code']}.png", lang)
-    if chart:
-        pdf.image(str(chart), w=180)
-        headers, rows = monitoring_table(record, lang)
-        limits = reference_limits(record)
-        rows.append(["参考限值" if lang == "zh" else "Reference", f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
-                    + [f"{limits[i]:g}" if i in limits else "" for i in MONITOR_ITEMS][: len(headers) - 2])
-        _table(pdf, fam, headers, rows, [26, 26] + [130 / max(1, len(headers) - 2)] * (len(headers) - 2))
-        pdf.set_font(fam, "", 7)
-        pdf.cell(0, 4, "↑ = 高于参考限值" if lang == "zh" else "↑ = above the reference limit",
-                 new_x="LMARGIN", new_y="NEXT")
-    else:
+    if not chart:
         pdf.cell(0, 5, "暂无监测记录" if lang == "zh" else "No monitoring yet", new_x="LMARGIN", new_y="NEXT")
+        return
+    pdf.image(str(chart), w=180)
+    headers, rows = monitoring_table(record, lang)
+    limits = reference_limits(record)
+    rows.append(["参考限值" if lang == "zh" else "Reference", f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
+                + [f"{limits[i]:g}" if i in limits else "" for i in MONITOR_ITEMS][: len(headers) - 2])
+    _table(pdf, fam, headers, rows, [26, 26] + [130 / max(1, len(headers) - 2)] * (len(headers) - 2))
+    pdf.set_font(fam, "", 7)
+    pdf.cell(0, 4, "↑ = 高于参考限值" if lang == "zh" else "↑ = above the reference limit",
+             new_x="LMARGIN", new_y="NEXT")
 
+
+def _pdf_photos(doc: _OutfallPDF, photos: list[dict[str, Any]]) -> None:
+    """Up to 12 photo thumbnails, four to a row, each captioned with its file name."""
+    pdf, fam = doc.pdf, doc.family
+    size, gap = 40.0, 4.0
+    x0, y = pdf.l_margin, pdf.get_y()
+    if y + size + 8 > pdf.h - 18:
+        pdf.add_page()
+        y = pdf.get_y()
+    for i, a in enumerate(photos[:12]):
+        col = i % 4
+        if col == 0 and i:
+            y += size + 8
+            if y + size + 8 > pdf.h - 18:
+                pdf.add_page()
+                y = pdf.get_y()
+        x = x0 + col * (size + gap)
+        pdf.image(a["thumbnail_path"], x=x, y=y, w=size, h=size, keep_aspect_ratio=True)
+        pdf.set_xy(x, y + size + 0.5)
+        pdf.set_font(fam, "", 6.5)
+        pdf.cell(size, 3.5, short(a["filename"], 28), align="C")
+    pdf.set_xy(x0, y + size + 6)
+
+
+def _pdf_attachments(doc: _OutfallPDF, store, record: dict[str, Any], lang: str) -> None:
+    """Photos as thumbnails, other files as one line each."""
+    pdf, fam = doc.pdf, doc.family
     files = store.attachments(LAYER, record["code"])
     photos = [a for a in files if a.get("thumbnail_path")]
-    docs = [a for a in files if not a.get("thumbnail_path")]
     _heading(pdf, fam, f"照片与附件 ({len(files)})" if lang == "zh" else f"Photos and files ({len(files)})")
     if photos:
-        size, gap = 40.0, 4.0
-        x0, y = pdf.l_margin, pdf.get_y()
-        if y + size + 8 > pdf.h - 18:
-            pdf.add_page()
-            y = pdf.get_y()
-        for i, a in enumerate(photos[:12]):
-            col = i % 4
-            if col == 0 and i:
-                y += size + 8
-                if y + size + 8 > pdf.h - 18:
-                    pdf.add_page()
-                    y = pdf.get_y()
-            x = x0 + col * (size + gap)
-            pdf.image(a["thumbnail_path"], x=x, y=y, w=size, h=size, keep_aspect_ratio=True)
-            pdf.set_xy(x, y + size + 0.5)
-            pdf.set_font(fam, "", 6.5)
-            pdf.cell(size, 3.5, short(a["filename"], 28), align="C")
-        pdf.set_xy(x0, y + size + 6)
-    for a in docs:
+        _pdf_photos(doc, photos)
+    for a in (a for a in files if not a.get("thumbnail_path")):
         pdf.set_font(fam, "", 8)
         pdf.cell(0, 4.5, f"· {a['filename']} ({a['mime']}, {a['size'] // 1024} KB, {a['user']})",
                  new_x="LMARGIN", new_y="NEXT")
     if not files:
         pdf.cell(0, 5, "暂无附件" if lang == "zh" else "No files", new_x="LMARGIN", new_y="NEXT")
 
+
+def _pdf_history(doc: _OutfallPDF, store, record: dict[str, Any], lang: str) -> None:
+    """The workflow steps and the 40 newest edits."""
+    pdf, fam = doc.pdf, doc.family
     _heading(pdf, fam, "工作流程与修改记录" if lang == "zh" else "Workflow and edits")
     steps = workflow_steps(store, record["code"])
     if steps:
@@ -449,6 +470,18 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         more = len(events) - 40
         pdf.cell(0, 5, f"… 另有 {more} 条较早记录" if lang == "zh" else f"… {more} earlier entries",
                  new_x="LMARGIN", new_y="NEXT")
+
+
+def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, map_image: MapImage | None,
+                 lang: str, section_names: dict[str, str]) -> None:
+    """One outfall's pages: title, map, facts, monitoring, photos and files, workflow and edits."""
+    doc.pdf.add_page()
+    _pdf_title(doc, record, lang)
+    _pdf_map(doc, record, work, map_image, lang)
+    _pdf_facts(doc, record, lang, section_names)
+    _pdf_monitoring(doc, record, work, lang)
+    _pdf_attachments(doc, store, record, lang)
+    _pdf_history(doc, store, record, lang)
 
 
 def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage | None = None,

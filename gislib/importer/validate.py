@@ -34,6 +34,7 @@ from gislib import crs as crsmod
 from gislib import domain
 from gislib.errors import ExportError, ValidationError
 from gislib.importer import enums
+from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
 from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
 from gislib.safe_text import cell as safe_cell
 
@@ -693,8 +694,7 @@ def _outfall_types(v: dict, errs: list[str], opts: _Options) -> None:
 
 
 # --------------------------------------------------------------------------- codes
-_CODE_FIELDS = {"code": "编码", "national_code": "国家统一编码", "local_code": "地方编码",
-                "permit_outlet_code": "排污许可排放口编码"}
+_CODE_FIELDS = {n: OUTFALL_TABLE.field(n).zh for n in ("code", "national_code", "local_code", "permit_outlet_code")}
 
 
 @dataclass

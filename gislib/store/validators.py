@@ -378,21 +378,7 @@ def validate_outfall(data: dict[str, Any]) -> dict[str, str]:
         errors["name"] = "缺少名称: fill in the outfall name"
     _validate_codes(rec, errors)
     errors.update(validate_geometry(rec, point_required=True))
-    # HJ 1312-2023 classification
-    l1, l2, l3 = rec.get("type_l1"), rec.get("type_l2"), rec.get("type_l3")
-    if _is_blank(l1):
-        errors["type_l1"] = "缺少一级类型: choose one (暂无法确定 is allowed during 排查)"
-    elif l1 not in OUTFALL_TYPES:
-        errors["type_l1"] = f"一级类型 {l1!r} 无效; 可选: {'、'.join(OUTFALL_TYPES)}"
-    else:
-        if _is_blank(l2):
-            errors["type_l2"] = f"缺少二级类型; {l1} 可选: {'、'.join(OUTFALL_TYPES[l1])}"
-        elif l2 not in OUTFALL_TYPES[l1]:
-            errors["type_l2"] = f"二级类型 {l2!r} 不属于 {l1}; 可选: {'、'.join(OUTFALL_TYPES[l1])}"
-        elif not _is_blank(l3) and l3 not in OUTFALL_TYPES[l1][l2]:
-            opts = OUTFALL_TYPES[l1][l2]
-            errors["type_l3"] = (f"三级类型 {l3!r} 不属于 {l2}; 可选: {'、'.join(opts)}" if opts
-                                 else f"{l2} 没有三级类型: leave it empty")
+    _validate_types(rec, errors)
     _check_date(errors, "approval_date", rec.get("approval_date"))
     admin = rec.get("admin_code")
     if not _is_blank(admin) and not re.fullmatch(r"\d{6}", str(admin)):
@@ -420,20 +406,41 @@ def validate_outfall(data: dict[str, Any]) -> dict[str, str]:
     if tracing is not None and not isinstance(tracing, dict):
         errors["tracing"] = "溯源结果应为 {result, method, ...}"
     _validate_remediation(rec.get("remediation"), errors)
-    sign = rec.get("signboard")
-    if sign is not None:
-        if not isinstance(sign, dict):
-            errors["signboard"] = "标识牌应为 {installed, qr_url}"
-        else:
-            if "installed" in sign and not isinstance(sign["installed"], bool):
-                errors["signboard.installed"] = "是否设置标识牌应为 是/否"
-            url = sign.get("qr_url")
-            if not _is_blank(url) and not re.match(r"^https?://\S+$", str(url)):
-                errors["signboard.qr_url"] = f"二维码地址 {url!r} 应以 http:// 或 https:// 开头"
+    _validate_signboard(rec.get("signboard"), errors)
     _validate_inspections(rec.get("inspections"), errors)
     if "in_national_platform" in rec and not isinstance(rec["in_national_platform"], bool):
         errors["in_national_platform"] = "是否纳入国家平台应为 是/否"
     return errors
+
+
+def _validate_types(rec: dict[str, Any], errors: dict[str, str]) -> None:
+    """HJ 1312-2023 classification: level 1 given, levels 2 and 3 belong to the level above."""
+    l1, l2, l3 = rec.get("type_l1"), rec.get("type_l2"), rec.get("type_l3")
+    if _is_blank(l1):
+        errors["type_l1"] = "缺少一级类型: choose one (暂无法确定 is allowed during 排查)"
+    elif l1 not in OUTFALL_TYPES:
+        errors["type_l1"] = f"一级类型 {l1!r} 无效; 可选: {'、'.join(OUTFALL_TYPES)}"
+    elif _is_blank(l2):
+        errors["type_l2"] = f"缺少二级类型; {l1} 可选: {'、'.join(OUTFALL_TYPES[l1])}"
+    elif l2 not in OUTFALL_TYPES[l1]:
+        errors["type_l2"] = f"二级类型 {l2!r} 不属于 {l1}; 可选: {'、'.join(OUTFALL_TYPES[l1])}"
+    elif not _is_blank(l3) and l3 not in OUTFALL_TYPES[l1][l2]:
+        opts = OUTFALL_TYPES[l1][l2]
+        errors["type_l3"] = (f"三级类型 {l3!r} 不属于 {l2}; 可选: {'、'.join(opts)}" if opts
+                             else f"{l2} 没有三级类型: leave it empty")
+
+
+def _validate_signboard(sign: Any, errors: dict[str, str]) -> None:
+    if sign is None:
+        return
+    if not isinstance(sign, dict):
+        errors["signboard"] = "标识牌应为 {installed, qr_url}"
+        return
+    if "installed" in sign and not isinstance(sign["installed"], bool):
+        errors["signboard.installed"] = "是否设置标识牌应为 是/否"
+    url = sign.get("qr_url")
+    if not _is_blank(url) and not re.match(r"^https?://\S+$", str(url)):
+        errors["signboard.qr_url"] = f"二维码地址 {url!r} 应以 http:// 或 https:// 开头"
 
 
 def _validate_parties(parties: Any, errors: dict[str, str]) -> None:
