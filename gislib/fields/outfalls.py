@@ -114,7 +114,7 @@ FIELDS = (
       pdf=True, form="date", former=("remediation_deadline",)),
     F("progress_pct", "整治进度(%)", "Progress (%)", type="float", unit="%", path=("remediation", "progress_pct"),
       group=G_REM, ledger=True, pdf=True, form="number"),
-    F("closed_date", "销号日期", "Closed (销号) on", type="date", path=("remediation", "closed_date"), group=G_REM,
+    F("closed_date", "销号日期", "Closed on", type="date", path=("remediation", "closed_date"), group=G_REM,
       ledger=True, pdf=True),
     F("overdue", "是否逾期", "Overdue", type="bool", group=G_REM, ledger=True, pdf=True, fmt="overdue"),
     # 信息公开
