@@ -26,7 +26,7 @@ def _env(monkeypatch, data_dir):
 
 
 def _store(data_dir):
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     return store(data_dir)
 
@@ -208,8 +208,8 @@ def test_dates_are_date_pickers_and_times_are_beijing(data_dir):
 
 def test_an_imported_discovery_date_shows_on_the_record_page(data_dir, tmp_path):
     """Issue 14 item 2: the import wrote found_on while the page read found_date, so the date never showed."""
-    from gislib.importer import import_file
-    from gislib.importer.cli import write_to_store
+    from gislib.io.importer import import_file
+    from cli.import_ import write_to_store
 
     src = tmp_path / "新排口.csv"
     src.write_text("排口编码,排口名称,排口类型,经度,纬度,发现日期\nPT-7101,导入的排口,城镇雨洪排口,121.40,31.25,2024/5/1\n",

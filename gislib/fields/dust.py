@@ -1,7 +1,7 @@
 """gislib.fields.dust: the fields of a construction site (建筑工地扬尘).
 
 The layer is ``dust`` everywhere in the store and the import; the demo GeoPackage and the map
-call their layer ``dust_sites`` (``TABLE.dataset_layer``), which gislib.catalog reads from here.
+call their layer ``dust_sites`` (``TABLE.dataset_layer``), which gislib.services.catalog reads from here.
 """
 from __future__ import annotations
 

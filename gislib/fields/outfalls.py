@@ -1,8 +1,8 @@
 """gislib.fields.outfalls: the ONE list of the outfall's (入河排污口, 一口一档) fields.
 
 The import schema (gislib.schemas), the record validators' labels (gislib.store.validators), the
-ledger columns (gislib.store.ledger), the 一口一档 facts and PDF labels (gislib.outfall_file), the
-edit form (views/outfall_view.py) and the map columns (gislib.catalog) are all read from here.
+ledger columns (gislib.reports.ledger), the 一口一档 facts and PDF labels (gislib.reports.outfall_file), the
+edit form (views/outfall_view.py) and the map columns (gislib.services.catalog) are all read from here.
 Domain references: docs/domain.md §1.4 (一口一档), HJ 1312-2023 (types), GB 3838-2002 (classes).
 """
 from __future__ import annotations

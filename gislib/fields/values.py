@@ -56,7 +56,7 @@ def river_chief_text(chief: Any) -> str:
 
 
 def _overdue(record: dict[str, Any], today: dt.date | None) -> bool:
-    from gislib.store.workflow import is_overdue
+    from gislib.services.workflow import is_overdue
 
     return is_overdue(record, today or dt.date.today())
 
