@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
 def to_store_record(layer: str, record: dict) -> dict:
     """An accepted record in the store's flat form: lon/lat for points, geometry_wkt otherwise,
-    ISO dates; plots ``stage`` → ``state`` and ``land_class`` → ``land_use`` (store names)."""
+    ISO dates (field names are the store's: gislib.fields)."""
     out: dict = {}
     for key, value in record.items():
         if key in ("geometry", "source_row") or value is None:
@@ -146,10 +146,6 @@ def to_store_record(layer: str, record: dict) -> dict:
             out["lon"], out["lat"] = float(geom.x), float(geom.y)
         else:
             out["geometry_wkt"] = geom.wkt
-    if layer == "plots":
-        for ours, theirs in (("stage", "state"), ("land_class", "land_use")):
-            if ours in out:
-                out[theirs] = out.pop(ours)
     return out
 
 

@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the PDF and print a JSON summary."""
     from gislib.services.catalog import store as catalog_store
-    from gislib.reports.outfall_file import build_pdf, ensure_demo_monitoring
+    from gislib.demo.monitoring import ensure_demo_monitoring
+    from gislib.reports.outfall_file import build_pdf
     from layers.outfall_file_map import map_image_for
 
     out = Path(args.out)

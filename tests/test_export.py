@@ -33,7 +33,7 @@ def dist_m(a, b) -> float:
 def outfalls():
     recs = [
         {"code": "PT001", "name": "人民广场雨水口", "type_l2": "城镇雨洪排口", "river": "苏州河", "target_class": "Ⅲ类",
-         "found_on": "2024-05-01", "x": PEOPLES_SQUARE[0], "y": PEOPLES_SQUARE[1]},
+         "found_date": "2024-05-01", "x": PEOPLES_SQUARE[0], "y": PEOPLES_SQUARE[1]},
         {"code": "PT002", "name": "真如港排口", "type_l2": "工矿企业排污口", "type_l3": "工业企业排污口", "river": "真如港",
          "discharge_mode": "管道", "x": 121.40, "y": 31.25},
     ]
@@ -61,7 +61,7 @@ def test_round_trip_every_format(tmp_path, outfalls, suffix, target):
     acc = back.accepted.set_index("code")
     assert acc.loc["PT001", "name"] == "人民广场雨水口" and acc.loc["PT001", "target_class"] == "III"
     assert acc.loc["PT002", "type_l3"] == "工业企业排污口" and acc.loc["PT002", "discharge_mode"] == "管道"
-    assert str(acc.loc["PT001", "found_on"]) == "2024-05-01"
+    assert str(acc.loc["PT001", "found_date"]) == "2024-05-01"
 
 
 def test_gcj_geojson_holds_shifted_coordinates(tmp_path, outfalls):

@@ -158,8 +158,8 @@ def test_bad_values_name_field_and_allowed_values():
     recs = [
         {"code": "A1", "name": "a", "type_l1": "工业排污口", "type_l2": "城镇雨洪排口", "x": 121.4, "y": 31.25},
         {"code": "A2", "name": "b", "type_l2": "城镇雨洪排口", "state": "整治中", "x": 121.41, "y": 31.25},
-        {"code": "A3", "type_l2": "城镇雨洪排口", "found_on": "去年", "x": 121.42, "y": 31.25},
-        {"code": "A4", "name": "d", "type_l2": "城镇雨洪排口", "discharge_mode": "管道 ", "found_on": "2024年5月1日", "x": 121.43, "y": 31.25},
+        {"code": "A3", "type_l2": "城镇雨洪排口", "found_date": "去年", "x": 121.42, "y": 31.25},
+        {"code": "A4", "name": "d", "type_l2": "城镇雨洪排口", "discharge_mode": "管道 ", "found_date": "2024年5月1日", "x": 121.43, "y": 31.25},
     ]
     r = validate_rows(recs, "outfalls")
     f = fates(r)
@@ -168,7 +168,7 @@ def test_bad_values_name_field_and_allowed_values():
     assert "name" in f[3] and "日期" in f[3]
     assert f[4] == "accepted"
     row = r.accepted.iloc[0]
-    assert row["discharge_mode"] == "管道" and str(row["found_on"]) == "2024-05-01"
+    assert row["discharge_mode"] == "管道" and str(row["found_date"]) == "2024-05-01"
 
 
 # --------------------------------------------------------------------------- GBK Shapefile in EPSG:4549
@@ -299,8 +299,8 @@ def check_kml_report(report):
     assert f[1] == "accepted" and f[2] == "accepted"
     assert "几何无效" in f[3] and "LineString" in f[4]
     acc = report.accepted.set_index("code")
-    assert acc.loc["DK001", "name"] == "原化工厂地块" and acc.loc["DK001", "stage"] == "初步调查"
-    assert acc.loc["DK001", "land_class"] == "第一类用地"
+    assert acc.loc["DK001", "name"] == "原化工厂地块" and acc.loc["DK001", "state"] == "初步调查"
+    assert acc.loc["DK001", "land_use"] == "第一类用地"
     assert acc.geometry["DK001"].geom_type == "Polygon" and acc.geometry["DK002"].geom_type == "Point"
     assert report.crs["used"] == "EPSG:4326"
 

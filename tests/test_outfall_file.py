@@ -8,10 +8,9 @@ import subprocess
 
 import pytest
 
+from gislib.demo.monitoring import demo_monitoring, ensure_demo_monitoring
 from gislib.reports.outfall_file import (
     build_pdf,
-    demo_monitoring,
-    ensure_demo_monitoring,
     monitoring_table,
     record_facts,
     reference_class,

@@ -204,3 +204,17 @@ def test_dates_are_date_pickers_and_times_are_beijing(data_dir):
     assert (row["原值"], row["新值"]) == ("—", "2027-06-30")
     assert row["时间 (北京时间)"] == local
     assert local in _text(at)  # 最近修改 in the facts panel
+
+
+def test_an_imported_discovery_date_shows_on_the_record_page(data_dir, tmp_path):
+    """Issue 14 item 2: the import wrote found_on while the page read found_date, so the date never showed."""
+    from gislib.io.importer import import_file
+    from cli.import_ import write_to_store
+
+    src = tmp_path / "新排口.csv"
+    src.write_text("排口编码,排口名称,排口类型,经度,纬度,发现日期\nPT-7101,导入的排口,城镇雨洪排口,121.40,31.25,2024/5/1\n",
+                   encoding="utf-8")
+    write_to_store(_store(data_dir), import_file(src, "outfalls"), "officer:test", "test")
+    from gislib.safe_text import md_text
+
+    assert f"发现日期: **{md_text('2024-05-01')}**" in _text(_record_page("PT-7101"))

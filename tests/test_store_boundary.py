@@ -19,6 +19,7 @@ import pytest
 
 from gislib.dust.readings import load_readings, save_readings
 from gislib.water.samples import import_batches, imported_originals, imported_samples
+from gislib.store.migrations import LATEST_VERSION
 from gislib.store import exists, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def _tables(path: Path) -> set[str]:
 
 def test_a_store_made_by_main_upgrades_without_loss(old_store, tmp_path):
     assert "section_samples_imported" in _tables(OLD_STORE)  # the old layout really is in the file
-    assert old_store.schema_version == 50
+    assert old_store.schema_version == LATEST_VERSION
     # every imported sample, with its converted value, the figure as written, who and which batch
     samples = imported_samples(old_store).set_index("section_code")
     assert list(samples.index) == ["PTDM001", "PTDM002"]

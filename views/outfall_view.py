@@ -18,14 +18,13 @@ from gislib.services.catalog import store, version
 from gislib.dataset import current_name, data_version, load_layer
 from gislib.domain import (
     DEMO_MARK,
-    DISCHARGE_MODES,
-    DISCHARGE_PATTERNS,
     OUTFALL_PHASE,
-    OUTFALL_TYPES,
     REMEDIATION_KINDS,
     REMOVED_STATE,
-    WQ_CLASSES,
 )
+from gislib.fields import FieldDef
+from gislib.fields.forms import error_keys, form_changes, form_columns, initial, options
+from gislib.fields.outfalls import TABLE
 from gislib.errors import ConflictError, HetuError, NotFoundError, ValidationError, WorkflowError
 from gislib.reports.outfall_file import (
     LAYER,
@@ -46,7 +45,6 @@ from gislib.reports.outfall_file import (
 from gislib.i18n import term
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
-from gislib.store.validators import parse_date
 from gislib.timefmt import local_time, today_local
 from views.common import demo_banner, lang, localized, tr
 
@@ -81,10 +79,6 @@ TEXT: dict[str, dict[str, str]] = {
                         "dashed: reference limit"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
     "ref_line": {"zh": "{c}类 参考限值 {v}", "en": "Class {c} reference {v}"},
     "field": {"zh": "字段", "en": "Field"}, "sep_hint": {"zh": " (、分隔)", "en": " (separate with 、 or ,)"},
-    "party_name": {"zh": "责任主体 (主要) 名称", "en": "Main responsible party"},
-    "credit_code": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
-    "contact": {"zh": "联系方式", "en": "Contact"}, "chief_level": {"zh": "河长级别", "en": "River chief level"},
-    "chief_name": {"zh": "河长姓名", "en": "River chief name"},
     "kind_hint": {"zh": "整治方式 (进入整治中时必选)", "en": "Remediation kind (required when moving to Under remediation)"},
     "upload": {"zh": "上传照片或 PDF", "en": "Upload photos or PDFs"},
     "upload_btn": {"zh": "上传", "en": "Upload"},
@@ -430,177 +424,44 @@ def conflict_panel(code: str) -> None:
 
 
 # --------------------------------------------------------------------------- edit form
-def _num(text: str) -> Any:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return text  # the validator names the field
+def _widget(f: FieldDef, code: str, base: dict) -> Any:
+    """The widget of one form field of the table, initialised from the loaded record."""
+    key, lab, value = _k(code, f.name), f.form_label(lang()), initial(f, base)
+    if f.form == "list":
+        return st.text_input(lab + _t("sep_hint"), value=value, key=key)
+    if f.form in ("text", "number"):
+        return st.text_input(lab, value=value, key=key)
+    if f.form == "check":
+        return st.checkbox(lab, value=value, key=key)
+    if f.form == "date":
+        return st.date_input(lab, value=value, key=key, min_value=dt.date(1950, 1, 1),
+                             max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
+    choices = options(f) if value in options(f) else [value, *options(f)]
+    show = (lambda v: class_text(v, lang())) if f.fmt == "class" else (lambda v: term(v, lang()))
+    return st.selectbox(lab, choices, index=choices.index(value), key=key,
+                        format_func=lambda v: "—" if v in (None, "") else show(v))
 
 
-def _iso(day: dt.date | None) -> str:
-    return day.isoformat() if day else ""
-
-
-def _widget(kind: str, code: str, field: str, lab: str, value: Any, errors: dict, error_keys=(), **kw) -> Any:
-    """A form widget initialised from the loaded record, with its validation message below it."""
-    key = _k(code, field)
-    if kind == "text":
-        out = st.text_input(lab, value="" if value is None else str(value), key=key, **kw)
-    elif kind == "select":
-        options = list(kw.pop("options"))
-        if value not in options:
-            options = [value] + options
-        out = st.selectbox(lab, options, index=options.index(value), key=key,
-                           format_func=lambda v: "—" if v in (None, "") else (
-                               class_text(v, lang()) if field == "target_class" else term(v, lang())), **kw)
-    elif kind == "check":
-        out = st.checkbox(lab, value=bool(value), key=key, **kw)
-    elif kind == "date":
-        out = st.date_input(lab, value=parse_date(value), key=key, min_value=dt.date(1950, 1, 1),
-                            max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD", **kw)
-    else:
-        raise ValueError(kind)
-    for ek in (field, *error_keys):
+def _field_input(f: FieldDef, code: str, base: dict, errors: dict) -> Any:
+    """A widget and, below it, the validation messages that belong to it."""
+    out = _widget(f, code, base)
+    for ek in error_keys(f, base, TABLE):
         if ek in errors:
             st.markdown(f":red[⚠ {md_text(errors[ek])}]")
     return out
 
 
-def edit_form(base: dict) -> None:
-    code = base["code"]
-    errors: dict = st.session_state.get(f"of_errors_{code}", {})
-    if errors:
-        st.error(_t("fix", n=len(errors)))
-    parties = list(base.get("responsible_parties") or [])
-    main_i = next((i for i, p in enumerate(parties) if p.get("main")), 0)
-    party = parties[main_i] if parties else {}
-    rem = base.get("remediation") or {}
-    sign = base.get("signboard") or {}
-    chief = base.get("river_chief") or {}
-    tracing = base.get("tracing") or {}
-    l2_all = [l2 for l2s in OUTFALL_TYPES.values() for l2 in l2s]
-    l3_all = [""] + [l3 for l2s in OUTFALL_TYPES.values() for l3s in l2s.values() for l3 in l3s]
-    L = lambda f: label(f, lang())  # noqa: E731
-    with st.form(f"edit_{code}"):
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            name = _widget("text", code, "name", L("name"), base.get("name"), errors)
-            national = _widget("text", code, "national_code", L("national_code"), base.get("national_code"), errors)
-            local = _widget("text", code, "local_code", L("local_code"), base.get("local_code"), errors)
-            platform = _widget("check", code, "in_national_platform", L("in_national_platform"),
-                               base.get("in_national_platform"), errors)
-            type_l1 = _widget("select", code, "type_l1", L("type_l1"), base.get("type_l1"), errors,
-                              options=list(OUTFALL_TYPES))
-            type_l2 = _widget("select", code, "type_l2", L("type_l2"), base.get("type_l2"), errors, options=l2_all)
-            type_l3 = _widget("select", code, "type_l3", L("type_l3"), base.get("type_l3") or "", errors,
-                              options=l3_all)
-            doc_no = _widget("text", code, "approval_doc_no", L("approval_doc_no"), base.get("approval_doc_no"), errors)
-            doc_date = _widget("date", code, "approval_date", L("approval_date"), base.get("approval_date"), errors)
-        with c2:
-            sub = _widget("text", code, "subdistrict", L("subdistrict"), base.get("subdistrict"), errors)
-            admin = _widget("text", code, "admin_code", L("admin_code"), base.get("admin_code"), errors)
-            address = _widget("text", code, "address", L("address"), base.get("address"), errors)
-            river = _widget("text", code, "river", L("river"), base.get("river"), errors)
-            river_code = _widget("text", code, "river_code", L("river_code"), base.get("river_code"), errors)
-            target = _widget("select", code, "target_class", L("target_class"), base.get("target_class") or "",
-                             errors, options=[""] + list(WQ_CLASSES))
-            mode = _widget("select", code, "discharge_mode", L("discharge_mode"), base.get("discharge_mode") or "",
-                           errors, options=[""] + list(DISCHARGE_MODES))
-            pattern = _widget("select", code, "discharge_pattern", L("discharge_pattern"),
-                              base.get("discharge_pattern") or "", errors, options=[""] + list(DISCHARGE_PATTERNS))
-            size = _widget("text", code, "outlet_size", L("outlet_size"), base.get("outlet_size"), errors)
-            design = _widget("text", code, "design_volume_m3d", L("design_volume_m3d"),
-                             base.get("design_volume_m3d"), errors)
-            actual = _widget("text", code, "actual_volume_m3d", L("actual_volume_m3d"),
-                             base.get("actual_volume_m3d"), errors)
-            pollutants = _widget("text", code, "main_pollutants", L("main_pollutants") + _t("sep_hint"),
-                                 "、".join(base.get("main_pollutants") or []), errors)
-        with c3:
-            p = f"responsible_parties[{main_i}]"
-            p_name = _widget("text", code, "party_name", _t("party_name"), party.get("name"),
-                             errors, error_keys=(f"{p}.name", "responsible_parties"))
-            p_credit = _widget("text", code, "party_credit", _t("credit_code"), party.get("credit_code"), errors,
-                               error_keys=(f"{p}.credit_code",))
-            p_contact = _widget("text", code, "party_contact", _t("contact"), party.get("contact"), errors)
-            permit = _widget("text", code, "discharge_permit_no", L("discharge_permit_no"),
-                             base.get("discharge_permit_no"), errors)
-            permit_outlet = _widget("text", code, "permit_outlet_code", L("permit_outlet_code"),
-                                    base.get("permit_outlet_code"), errors)
-            chief_level = _widget("text", code, "chief_level", _t("chief_level"), chief.get("level"), errors)
-            chief_name = _widget("text", code, "chief_name", _t("chief_name"), chief.get("name"), errors,
-                                 error_keys=("river_chief",))
-            trace = _widget("text", code, "tracing_result", L("tracing"), tracing.get("result"), errors,
-                            error_keys=("tracing",))
-            plan = _widget("text", code, "rem_plan", label("remediation.plan", lang()), rem.get("plan"), errors,
-                           error_keys=("remediation.plan",))
-            deadline = _widget("date", code, "rem_deadline", label("remediation.deadline", lang()),
-                               rem.get("deadline"), errors, error_keys=("remediation.deadline",))
-            progress = _widget("text", code, "rem_progress", label("remediation.progress_pct", lang()),
-                               rem.get("progress_pct"), errors, error_keys=("remediation.progress_pct",))
-            sign_on = _widget("check", code, "sign_installed", label("signboard.installed", lang()),
-                              sign.get("installed"), errors, error_keys=("signboard.installed",))
-            qr = _widget("text", code, "sign_qr", label("signboard.qr_url", lang()), sign.get("qr_url"), errors,
-                         error_keys=("signboard.qr_url",))
-        submitted = st.form_submit_button(_t("save"), type="primary")
-    shown = {"name", "national_code", "local_code", "in_national_platform", "type_l1", "type_l2", "type_l3",
-             "approval_doc_no", "approval_date", "subdistrict", "admin_code", "address", "river", "river_code",
-             "target_class", "discharge_mode", "discharge_pattern", "outlet_size", "design_volume_m3d",
-             "actual_volume_m3d", "main_pollutants", "discharge_permit_no", "permit_outlet_code", "river_chief",
-             "tracing"}
-    other = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] not in shown
-             and not k.startswith(("responsible_parties", "remediation", "signboard"))}
-    for k, v in other.items():
-        st.markdown(f":red[⚠ {md_text(k)}: {md_text(v)}]")
-    if not submitted:
-        return
-    form = {
-        "name": name.strip(), "national_code": national.strip(), "local_code": local.strip(),
-        "type_l1": type_l1, "type_l2": type_l2, "type_l3": type_l3,
-        "approval_doc_no": doc_no.strip(), "approval_date": _iso(doc_date), "subdistrict": sub.strip(),
-        "admin_code": admin.strip(), "address": address.strip(), "river": river.strip(),
-        "river_code": river_code.strip(), "target_class": target, "discharge_mode": mode,
-        "discharge_pattern": pattern, "outlet_size": size.strip(), "design_volume_m3d": _num(design),
-        "actual_volume_m3d": _num(actual),
-        "main_pollutants": [s.strip() for s in pollutants.replace(",", "、").replace("，", "、").split("、") if s.strip()],
-        "discharge_permit_no": permit.strip(), "permit_outlet_code": permit_outlet.strip(),
-    }
-    if bool(platform) != bool(base.get("in_national_platform")):
-        form["in_national_platform"] = bool(platform)
-    new_party = {**party, "name": p_name.strip(), "credit_code": p_credit.strip(), "contact": p_contact.strip(),
-                 "main": True}
-    new_party = {k: v for k, v in new_party.items() if v not in ("", None)}
-    typed_party = any(x.strip() for x in (p_name, p_credit, p_contact))
-    if new_party != {**party, "main": True} and (typed_party or parties):
-        new_parties = list(parties) or [{}]
-        new_parties[main_i if parties else 0] = new_party
-        form["responsible_parties"] = new_parties
-    if (chief_level.strip(), chief_name.strip()) != (chief.get("level") or "", chief.get("name") or ""):
-        form["river_chief"] = {k: v for k, v in (("level", chief_level.strip()), ("name", chief_name.strip())) if v} or None
-    if trace.strip() != (tracing.get("result") or ""):
-        form["tracing"] = {**tracing, "result": trace.strip()}
-    new_rem = {"plan": plan.strip(), "deadline": _iso(deadline), "progress_pct": _num(progress)}
-    if any((new_rem[k] or None) != (rem.get(k) or None) for k in new_rem):
-        form["remediation"] = {**rem, **{k: v for k, v in new_rem.items() if v not in ("", None)}}
-        for k in ("plan", "deadline", "progress_pct"):
-            if new_rem[k] in ("", None):
-                form["remediation"].pop(k, None)
-    if bool(sign_on) != bool(sign.get("installed")) or qr.strip() != (sign.get("qr_url") or ""):
-        form["signboard"] = {k: v for k, v in (("installed", bool(sign_on)), ("qr_url", qr.strip())) if v != ""}
-    changes = {}
-    for k, v in form.items():
-        old = base.get(k)
-        if (v in ("", None, []) and old in ("", None, [])) or v == old:
-            continue
-        if k in ("design_volume_m3d", "actual_volume_m3d") and isinstance(v, float) and old is not None:
-            try:
-                if float(old) == v:
-                    continue
-            except (TypeError, ValueError):
-                pass
-        changes[k] = v if v not in ([],) else None
+def _other_errors(errors: dict) -> None:
+    """Messages of fields the form does not show (e.g. the location), listed below it."""
+    shown = {f.top for f in TABLE.where(form=True)}
+    for k, v in errors.items():
+        if k.split(".")[0].split("[")[0] not in shown:
+            st.markdown(f":red[⚠ {md_text(k)}: {md_text(v)}]")
+
+
+def _save(code: str, base: dict, values: dict) -> None:
+    """Validate the form's changes; keep them with their messages, or write them."""
+    changes = form_changes(TABLE, base, values)
     if not changes:
         st.session_state.pop(f"of_errors_{code}", None)
         st.info(_t("nochange"))
@@ -612,6 +473,23 @@ def edit_form(base: dict) -> None:
         st.rerun()
     st.session_state.pop(f"of_errors_{code}", None)
     write(code, changes)
+
+
+def edit_form(base: dict) -> None:
+    """The record's editable fields (those the field table marks ``form``), in three columns."""
+    code = base["code"]
+    errors: dict = st.session_state.get(f"of_errors_{code}", {})
+    if errors:
+        st.error(_t("fix", n=len(errors)))
+    values: dict[str, Any] = {}
+    with st.form(f"edit_{code}"):
+        for col, fields in zip(st.columns(3), form_columns(TABLE)):
+            with col:
+                values.update({f.name: _field_input(f, code, base, errors) for f in fields})
+        submitted = st.form_submit_button(_t("save"), type="primary")
+    _other_errors(errors)
+    if submitted:
+        _save(code, base, values)
 
 
 # --------------------------------------------------------------------------- workflow

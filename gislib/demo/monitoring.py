@@ -109,3 +109,26 @@ def with_demo_monitoring(records: list[dict[str, Any]], today: dt.date | None = 
     return [{**r, "monitoring": demo_monitoring(r, today)}
             if is_demo(r) and r.get("state") in MONITORED_STATES and not r.get("monitoring") else r
             for r in records]
+
+
+DEMO_MONITORING_USER = "system:demo-monitoring"
+
+
+def ensure_demo_monitoring(store, code: str, user: str = DEMO_MONITORING_USER,
+                           today: dt.date | None = None) -> dict[str, Any]:
+    """The record, after writing its demo monitoring history once (demo outfalls in 已监测+ only).
+
+    For stores seeded before the seed wrote the history (``python -m gislib outfall-file``); pages
+    never call it. Nothing is written when the record already has monitoring, is not demo data or
+    is not yet monitored. Two callers at once are fine: the loser's ConflictError is ignored.
+    """
+    from gislib.errors import ConflictError
+
+    rec = store.get("outfalls", code)
+    if rec.get("monitoring") or rec.get("state") not in MONITORED_STATES or not is_demo(rec):
+        return rec
+    try:
+        return store.update("outfalls", rec["code"], {"monitoring": demo_monitoring(rec, today)},
+                            expected_version=rec["version"], user=user)
+    except ConflictError:
+        return store.get("outfalls", code)

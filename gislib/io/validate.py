@@ -34,6 +34,7 @@ from gislib.geo import crs as crsmod
 from gislib import domain
 from gislib.errors import ExportError, ValidationError
 from gislib.io import enums
+from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
 from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
 from gislib.safe_text import cell as safe_cell
 
@@ -317,6 +318,25 @@ def _row_of(rec: dict, index: int) -> int:
 
 
 # --------------------------------------------------------------------------- main entry
+@dataclass
+class _Rows:
+    """The batch being validated: the input rows and, per row, its number, problems and geometry."""
+
+    recs: list[dict]
+    row_no: list[int]
+    errors: list[list[str]]
+    geoms: list[Any]
+    warnings: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, rows: Iterable[dict]) -> "_Rows":
+        recs = list(rows)
+        return cls(recs, [_row_of(r, i) for i, r in enumerate(recs)], [[] for _ in recs], [None] * len(recs))
+
+    def with_geometry(self) -> list[int]:
+        return [i for i, g in enumerate(self.geoms) if g is not None]
+
+
 def validate_rows(
     rows: Iterable[dict],
     layer: str,
@@ -346,173 +366,205 @@ def validate_rows(
     than ``tolerance_m`` are rejected. Codes in ``existing_codes`` count as updates, or are
     rejected when ``insert_only``.
     """
-    import geopandas as gpd
-    import shapely
-    from shapely import wkt as shapely_wkt
+    schema = get_schema(layer)
+    b = _Rows.of(rows)
+    _read_geometries(b)  # 1. geometry in the source CRS
+    guess, used = _detect_crs(b, crs_choice, filename, column_names, declared_crs, central_meridian, force_legacy)
+    _fix_axes(b, guess, used, central_meridian)  # 3. axis order and ranges
+    _to_wgs84(b, used, force_legacy)
+    _check_kinds(b, schema)  # 4. geometry kind and validity
+    if district is not None:
+        _check_district(b, district, tolerance_m)  # 5. district
+    # 6. attributes (enumerations through the officer's value mapping and the synonym table)
+    opts = _Options(fill or {}, value_map or {}, today)
+    values = [_attributes(rec, schema, b.errors[i], opts) for i, rec in enumerate(b.recs)]
+    b.warnings += opts.fill_warnings(schema)
+    # 7. codes: provisional codes, duplicates within the file, codes held by other records
+    known = _Known.of(existing_records, existing_codes)
+    _provisional_codes(values, b.errors, b.row_no, known, opts, b.warnings)
+    updates = _check_codes(values, b.errors, b.geoms, b.row_no, known, b.warnings, insert_only)
+    return _assemble(b, layer, schema, values, used, guess, known, opts, updates, dup_radius_m, filename,
+                     max_warnings)
+
+
+def _point_of(rec: dict, errs: list[str]) -> Any:
+    """The Point of a row's x/y cells, or None with the problems appended to ``errs``."""
     from shapely.geometry import Point
 
-    schema = get_schema(layer)
-    recs = list(rows)
-    n = len(recs)
-    row_no = [_row_of(r, i) for i, r in enumerate(recs)]
-    errors: list[list[str]] = [[] for _ in recs]
-    warnings: list[dict] = []
-    geoms: list[Any] = [None] * n
-    xlab, ylab = COORD_LABELS["x"], COORD_LABELS["y"]
-
-    # 1. geometry in the source CRS
-    for i, rec in enumerate(recs):
-        if rec.get("_geometry_error"):
-            errors[i].append(str(rec["_geometry_error"]))
+    xv, yv = rec.get("x"), rec.get("y")
+    if _is_blank(xv) and _is_blank(yv):
+        errs.append("坐标缺失（经度/纬度或 X/Y 为空），请补填坐标")
+        return None
+    parsed = []
+    for v, lab in ((xv, COORD_LABELS["x"]), (yv, COORD_LABELS["y"])):
+        if _is_blank(v):
+            errs.append(f"坐标缺失：{lab} 为空")
             continue
-        g = rec.get("_geometry")
-        if g is None and not _is_blank(rec.get("wkt")):
-            try:
-                g = shapely_wkt.loads(str(rec["wkt"]))
-            except Exception:  # noqa: BLE001 - shapely raises GEOSException/ValueError
-                errors[i].append(f"几何(WKT)「{str(rec['wkt'])[:40]}」无法解析")
-                continue
-        if g is None:
-            xv, yv = rec.get("x"), rec.get("y")
-            if _is_blank(xv) and _is_blank(yv):
-                errors[i].append("坐标缺失（经度/纬度或 X/Y 为空），请补填坐标")
-                continue
-            parsed = []
-            for v, lab in ((xv, xlab), (yv, ylab)):
-                if _is_blank(v):
-                    errors[i].append(f"坐标缺失：{lab} 为空")
-                    continue
-                try:
-                    parsed.append(_coordinate(v))
-                except ValidationError as exc:
-                    errors[i].append(f"{lab} 不是有效数字：{exc}")
-            if len(parsed) != 2:
-                continue
-            g = Point(parsed)
-        if g.is_empty:
-            errors[i].append("几何为空")
-            continue
-        geoms[i] = g
+        try:
+            parsed.append(_coordinate(v))
+        except ValidationError as exc:
+            errs.append(f"{lab} 不是有效数字：{exc}")
+    return Point(parsed) if len(parsed) == 2 else None
 
-    # 2. CRS of the file
-    have = [i for i in range(n) if geoms[i] is not None]
-    firsts = [tuple(p) for p in _firsts([geoms[i] for i in have]).tolist()]
-    if have:
-        guess = crsmod.detect_crs(
-            [p[0] for p in firsts], [p[1] for p in firsts], crs_choice, filename, column_names,
-            declared_crs=declared_crs, central_meridian=central_meridian,
-        )
-        used = crsmod.check_supported(guess.crs, force_legacy)
-    else:
-        guess = crsmod.CRSGuess("", "没有任何一行带有可用坐标，未判断坐标系。")
-        used = ""
+
+def _geometry_of(rec: dict, errs: list[str]) -> Any:
+    """A row's geometry in the source CRS: the GIS file's, a WKT cell's or the x/y cells'."""
+    from shapely import wkt as shapely_wkt
+
+    if rec.get("_geometry_error"):
+        errs.append(str(rec["_geometry_error"]))
+        return None
+    g = rec.get("_geometry")
+    if g is None and not _is_blank(rec.get("wkt")):
+        try:
+            g = shapely_wkt.loads(str(rec["wkt"]))
+        except Exception:  # noqa: BLE001 - shapely raises GEOSException/ValueError
+            errs.append(f"几何(WKT)「{str(rec['wkt'])[:40]}」无法解析")
+            return None
+    if g is None:
+        g = _point_of(rec, errs)
+    if g is not None and g.is_empty:
+        errs.append("几何为空")
+        return None
+    return g
+
+
+def _read_geometries(b: _Rows) -> None:
+    for i, rec in enumerate(b.recs):
+        b.geoms[i] = _geometry_of(rec, b.errors[i])
+
+
+def _detect_crs(b: _Rows, crs_choice: str, filename, column_names, declared_crs, central_meridian: float,
+                force_legacy: bool) -> tuple[Any, str]:
+    """(the CRS guess, the CRS used) from the first coordinate of every row with a geometry."""
+    have = b.with_geometry()
+    if not have:
+        return crsmod.CRSGuess("", "没有任何一行带有可用坐标，未判断坐标系。"), ""
+    firsts = _firsts([b.geoms[i] for i in have]).tolist()
+    guess = crsmod.detect_crs([p[0] for p in firsts], [p[1] for p in firsts], crs_choice, filename, column_names,
+                              declared_crs=declared_crs, central_meridian=central_meridian)
+    return guess, crsmod.check_supported(guess.crs, force_legacy)
+
+
+def _fix_geographic_axes(b: _Rows, i: int, g, x0: float, y0: float) -> Any:
+    """A degree row with lat/lon swapped is swapped back (warned); out of range is an error (None)."""
+    swapped = crsmod._looks_degrees(x0, y0) == "swapped"
+    if swapped:
+        g = _swap(g)
+        b.warnings.append({"row": b.row_no[i], "kind": "swap",
+                           "message": f"第 {b.row_no[i]} 行经纬度填反（{x0:g}, {y0:g}），已自动对调"})
+    if _outside_degrees(g, (y0, x0) if swapped else (x0, y0)):
+        b.errors[i].append(f"坐标 ({x0:g}, {y0:g}) 超出经纬度范围（经度 ±180、纬度 ±90），请核对数值是否多输/少输位数，或是否为投影坐标")
+        return None
+    return g
+
+
+def _fix_axes(b: _Rows, guess, used: str, central_meridian: float) -> None:
+    """Axis order per row: the file's swap, then per-row swapped degrees or northing/easting."""
     geographic = bool(used) and crsmod.is_geographic(used)
-
-    # 3. axis order, ranges, transform to WGS84
-    for k, i in enumerate(have):
-        g = geoms[i]
-        x0, y0 = firsts[k]
+    have = b.with_geometry()
+    firsts = [tuple(p) for p in _firsts([b.geoms[i] for i in have]).tolist()]
+    for (x0, y0), i in zip(firsts, have):
+        g = b.geoms[i]
         if guess.swapped_axes:
             g = _swap(g)
             x0, y0 = y0, x0
         if geographic:
-            swapped = crsmod._looks_degrees(x0, y0) == "swapped"
-            if swapped:
-                g = _swap(g)
-                warnings.append({"row": row_no[i], "kind": "swap",
-                                 "message": f"第 {row_no[i]} 行经纬度填反（{x0:g}, {y0:g}），已自动对调"})
-            if _outside_degrees(g, (y0, x0) if swapped else (x0, y0)):
-                errors[i].append(f"坐标 ({x0:g}, {y0:g}) 超出经纬度范围（经度 ±180、纬度 ±90），请核对数值是否多输/少输位数，或是否为投影坐标")
-                geoms[i] = None
-                continue
+            g = _fix_geographic_axes(b, i, g, x0, y0)
         else:
             pg = crsmod._projected_guess(x0, y0, central_meridian)
             if pg is not None and pg.swapped_axes:
                 g = _swap(g)
-                warnings.append({"row": row_no[i], "kind": "swap",
-                                 "message": f"第 {row_no[i]} 行 X/Y（北/东坐标）顺序相反，已自动对调"})
-        geoms[i] = g
-    have = [i for i in have if geoms[i] is not None]
-    if have:
-        src = np.array([geoms[i] for i in have], dtype=object)
-        wgs = shapely.transform(src, lambda c: np.column_stack(crsmod.to_wgs84(c[:, 0], c[:, 1], used, force_legacy)))
-        not_finite = _bad_coords(wgs, lambda x, y: ~(np.isfinite(x) & np.isfinite(y)))
-        outside = _bad_coords(wgs, lambda x, y: (x < CHINA_LON[0]) | (x > CHINA_LON[1]) | (y < CHINA_LAT[0]) | (y > CHINA_LAT[1]))
-        for k, (i, g) in enumerate(zip(have, wgs)):
-            if not (not_finite[k] or outside[k]):
-                geoms[i] = g
-                continue
-            c = shapely.get_coordinates(g)
-            if not_finite[k]:
-                errors[i].append(f"坐标无法从 {used} 转换为经纬度（超出该坐标系的有效范围）")
-                geoms[i] = None
-                continue
-            if outside[k]:
-                x0, y0 = _first_xy(geoms[i])
-                errors[i].append(
-                    f"坐标 ({x0:g}, {y0:g}) 按 {used} 换算后为 ({c[0, 0]:.5f}, {c[0, 1]:.5f})，超出中国范围"
-                    f"（经度 {CHINA_LON[0]:g}–{CHINA_LON[1]:g}、纬度 {CHINA_LAT[0]:g}–{CHINA_LAT[1]:g}），请核对数值或坐标系")
-                geoms[i] = None
-                continue
-            geoms[i] = g
+                b.warnings.append({"row": b.row_no[i], "kind": "swap",
+                                   "message": f"第 {b.row_no[i]} 行 X/Y（北/东坐标）顺序相反，已自动对调"})
+        b.geoms[i] = g
 
-    # 4. geometry kind and validity
-    have = [i for i in range(n) if geoms[i] is not None]
-    arr = np.array([geoms[i] for i in have], dtype=object)
-    ok_kind = np.isin(shapely.get_type_id(arr), [_TYPE_IDS[t] for t in schema.geometry_types]) if len(arr) else []
-    ok = ok_kind & shapely.is_valid(arr) if len(arr) else []
+
+def _to_wgs84(b: _Rows, used: str, force_legacy: bool) -> None:
+    """Every geometry to WGS84; rows that cannot be converted or land outside China get an error."""
+    import shapely
+
+    have = b.with_geometry()
+    if not have:
+        return
+    src = np.array([b.geoms[i] for i in have], dtype=object)
+    wgs = shapely.transform(src, lambda c: np.column_stack(crsmod.to_wgs84(c[:, 0], c[:, 1], used, force_legacy)))
+    not_finite = _bad_coords(wgs, lambda x, y: ~(np.isfinite(x) & np.isfinite(y)))
+    outside = _bad_coords(wgs, lambda x, y: (x < CHINA_LON[0]) | (x > CHINA_LON[1]) | (y < CHINA_LAT[0]) | (y > CHINA_LAT[1]))
+    for k, (i, g) in enumerate(zip(have, wgs)):
+        if not_finite[k]:
+            b.errors[i].append(f"坐标无法从 {used} 转换为经纬度（超出该坐标系的有效范围）")
+            g = None
+        elif outside[k]:
+            c = shapely.get_coordinates(g)
+            x0, y0 = _first_xy(b.geoms[i])
+            b.errors[i].append(
+                f"坐标 ({x0:g}, {y0:g}) 按 {used} 换算后为 ({c[0, 0]:.5f}, {c[0, 1]:.5f})，超出中国范围"
+                f"（经度 {CHINA_LON[0]:g}–{CHINA_LON[1]:g}、纬度 {CHINA_LAT[0]:g}–{CHINA_LAT[1]:g}），请核对数值或坐标系")
+            g = None
+        b.geoms[i] = g
+
+
+def _check_kinds(b: _Rows, schema) -> None:
+    """Geometries of the wrong kind for the layer, or invalid ones, are errors."""
+    import shapely
+
+    have = b.with_geometry()
+    if not have:
+        return
+    arr = np.array([b.geoms[i] for i in have], dtype=object)
+    ok = np.isin(shapely.get_type_id(arr), [_TYPE_IDS[t] for t in schema.geometry_types]) & shapely.is_valid(arr)
     for k, i in enumerate(have):
+        g = b.geoms[i]
         if ok[k]:
             continue
-        g = geoms[i]
         if g.geom_type not in schema.geometry_types:
-            errors[i].append(f"图层「{schema.label}」需要 {'/'.join(schema.geometry_types)} 几何，该行为 {g.geom_type}")
-            geoms[i] = None
-        elif not g.is_valid:
-            errors[i].append(f"几何无效（{shapely.is_valid_reason(g)}），请在 GIS 软件中修复（如自相交的面）")
-            geoms[i] = None
+            b.errors[i].append(f"图层「{schema.label}」需要 {'/'.join(schema.geometry_types)} 几何，该行为 {g.geom_type}")
+        else:
+            b.errors[i].append(f"几何无效（{shapely.is_valid_reason(g)}），请在 GIS 软件中修复（如自相交的面）")
+        b.geoms[i] = None
 
-    # 5. district
-    if district is not None:
-        have = [i for i in range(n) if geoms[i] is not None]
-        if have:
-            metric = _local_metric_crs(district.centroid.x)
-            pts = gpd.GeoSeries([geoms[i] for i in have], crs=crsmod.WGS84).to_crs(metric)
-            boundary = gpd.GeoSeries([district], crs=crsmod.WGS84).to_crs(metric).iloc[0]
-            dists = pts.distance(boundary).to_numpy()
-            for i, d in zip(have, dists):
-                if d > tolerance_m:
-                    errors[i].append(
-                        f"位于辖区外约 {d / 1000:.1f} km（容差 {tolerance_m / 1000:g} km），请核对坐标或坐标系"
-                        "（GCJ-02 与 WGS84 混用会偏移约 500 m，BD-09 约 1 km）")
-                elif d > 0:
-                    warnings.append({"row": row_no[i], "kind": "district",
-                                     "message": f"第 {row_no[i]} 行位于辖区边界外 {d:.0f} m（容差内，已接受），请核对"})
 
-    # 6. attributes (enumerations through the officer's value mapping and the synonym table)
-    opts = _Options(fill or {}, value_map or {}, today)
-    values = [_attributes(rec, schema, errors[i], opts) for i, rec in enumerate(recs)]
-    warnings += opts.fill_warnings(schema)
+def _check_district(b: _Rows, district, tolerance_m: float) -> None:
+    """Rows farther than ``tolerance_m`` outside the district are errors; nearer ones are warned."""
+    import geopandas as gpd
 
-    # 7. codes: provisional codes, duplicates within the file, codes held by other records
-    known = _Known.of(existing_records, existing_codes)
-    _provisional_codes(values, errors, row_no, known, opts, warnings)
-    updates = _check_codes(values, errors, geoms, row_no, known, warnings, insert_only)
+    have = b.with_geometry()
+    if not have:
+        return
+    metric = _local_metric_crs(district.centroid.x)
+    pts = gpd.GeoSeries([b.geoms[i] for i in have], crs=crsmod.WGS84).to_crs(metric)
+    boundary = gpd.GeoSeries([district], crs=crsmod.WGS84).to_crs(metric).iloc[0]
+    for i, d in zip(have, pts.distance(boundary).to_numpy()):
+        if d > tolerance_m:
+            b.errors[i].append(
+                f"位于辖区外约 {d / 1000:.1f} km（容差 {tolerance_m / 1000:g} km），请核对坐标或坐标系"
+                "（GCJ-02 与 WGS84 混用会偏移约 500 m，BD-09 约 1 km）")
+        elif d > 0:
+            b.warnings.append({"row": b.row_no[i], "kind": "district",
+                               "message": f"第 {b.row_no[i]} 行位于辖区边界外 {d:.0f} m（容差内，已接受），请核对"})
 
-    # 8. assemble
-    accepted_idx = [i for i in range(n) if not errors[i] and geoms[i] is not None]
-    rejected = [_rejection(row_no[i], errors[i]) for i in range(n) if errors[i]]
-    rejected_raw = {row_no[i]: dict(recs[i].get("_raw") or {k: v for k, v in recs[i].items() if not str(k).startswith("_")})
-                    for i in range(n) if errors[i]}
+
+def _assemble(b: _Rows, layer: str, schema, values: list[dict], used: str, guess, known, opts, updates: int,
+              dup_radius_m: float, filename, max_warnings: int) -> ImportReport:
+    """The report: accepted rows as a WGS84 GeoDataFrame, rejected rows with reasons, warnings."""
+    import geopandas as gpd
+
+    n = len(b.recs)
+    accepted_idx = [i for i in range(n) if not b.errors[i] and b.geoms[i] is not None]
+    rejected = [_rejection(b.row_no[i], b.errors[i]) for i in range(n) if b.errors[i]]
+    rejected_raw = {b.row_no[i]: dict(b.recs[i].get("_raw") or {k: v for k, v in b.recs[i].items()
+                                                                 if not str(k).startswith("_")})
+                    for i in range(n) if b.errors[i]}
     data = {f: [values[i][f] for i in accepted_idx] for f in schema.field_names}
     data["source_crs"] = [used] * len(accepted_idx)
-    data["source_row"] = [row_no[i] for i in accepted_idx]
-    gdf = gpd.GeoDataFrame(data, geometry=[geoms[i] for i in accepted_idx], crs=crsmod.WGS84)
+    data["source_row"] = [b.row_no[i] for i in accepted_idx]
+    gdf = gpd.GeoDataFrame(data, geometry=[b.geoms[i] for i in accepted_idx], crs=crsmod.WGS84)
     gdf = gdf[[*schema.field_names, *PROVENANCE_FIELDS, "geometry"]]
     near = near_duplicates(gdf, dup_radius_m, known.points)
     for d in near:
         d["other_version"] = known.versions.get(d["other_code"]) if d["existing"] else None
-    warnings += [_near_warning(d) for d in near]
+    warnings = b.warnings + [_near_warning(d) for d in near]
     crs_info = {"used": used, "label": crsmod.crs_label(used) if used else "", "reason": guess.reason,
                 "swapped_axes": guess.swapped_axes}
     codes = gdf["code"].tolist()
@@ -642,8 +694,7 @@ def _outfall_types(v: dict, errs: list[str], opts: _Options) -> None:
 
 
 # --------------------------------------------------------------------------- codes
-_CODE_FIELDS = {"code": "编码", "national_code": "国家统一编码", "local_code": "地方编码",
-                "permit_outlet_code": "排污许可排放口编码"}
+_CODE_FIELDS = {n: OUTFALL_TABLE.field(n).zh for n in ("code", "national_code", "local_code", "permit_outlet_code")}
 
 
 @dataclass

@@ -13,29 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gislib.domain import OUTFALL_PHASE, WQ_CLASS_ROMAN
 from gislib.errors import CRSError, ExportError, ValidationError
 from gislib.store import Store
-from gislib.services.workflow import is_overdue
+from gislib.fields import TABLES, FieldDef
+from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
+from gislib.fields.values import value as field_value
 from gislib.safe_text import cell as safe_cell
 from gislib.timefmt import local_time, now_local
 from gislib.values import python_value
 
 Getter = Callable[[dict[str, Any], dt.date], Any]
-
-
-def _main_party(rec: dict[str, Any]) -> dict[str, Any]:
-    parties = rec.get("responsible_parties") or []
-    return next((p for p in parties if p.get("main")), parties[0] if parties else {})
-
-
-def _chief(rec: dict[str, Any]) -> str:
-    chief = rec.get("river_chief") or {}
-    return " ".join(str(chief[k]) for k in ("level", "name") if chief.get(k))
-
-
-def _rem(key: str) -> Getter:
-    return lambda r, _d: (r.get("remediation") or {}).get(key)
 
 
 def _field(key: str) -> Getter:
@@ -47,56 +34,16 @@ def _coord(key: str) -> Getter:
     return lambda r, _d: None if r.get(key) is None else round(float(r[key]), 6)
 
 
-def _target(r: dict[str, Any], _d: dt.date) -> str:
-    """水质目标 written as everywhere else in Hetu: Ⅲ类."""
-    cls = r.get("target_class")
-    return f"{WQ_CLASS_ROMAN.get(str(cls), cls)}类" if cls else ""
-
-
-def _tracing(r: dict[str, Any], _d: dt.date) -> Any:
-    tracing = r.get("tracing")
-    return tracing.get("result") if isinstance(tracing, dict) else tracing
-
-
 def _local(key: str) -> Getter:
     return lambda r, _d: local_time(r.get(key))
 
 
-OUTFALL_COLUMNS: list[tuple[str, Getter]] = [
-    ("编码", _field("code")),
-    ("名称", _field("name")),
-    ("国家统一编码", _field("national_code")),
-    ("地方编码", _field("local_code")),
-    ("受纳水体", _field("river")),
-    ("街道/镇", _field("subdistrict")),
-    ("行政区划代码", _field("admin_code")),
-    ("详细地址", _field("address")),
-    ("一级类型", _field("type_l1")),
-    ("二级类型", _field("type_l2")),
-    ("三级类型", _field("type_l3")),
-    ("审批/登记", _field("approval_kind")),
-    ("入河方式", _field("discharge_mode")),
-    ("排放规律", _field("discharge_pattern")),
-    ("水质目标", _target),
-    ("状态", _field("state")),
-    ("阶段", lambda r, _d: OUTFALL_PHASE.get(r.get("state"), "")),
-    ("整治方式", _rem("kind")),
-    ("整治期限", _rem("deadline")),
-    ("整治进度(%)", _rem("progress_pct")),
-    ("销号日期", _rem("closed_date")),
-    ("是否逾期", lambda r, d: "是" if is_overdue(r, d) else "否"),
-    ("责任主体", lambda r, _d: _main_party(r).get("name")),
-    ("统一社会信用代码", lambda r, _d: _main_party(r).get("credit_code")),
-    ("排污许可证编号", _field("discharge_permit_no")),
-    ("河长", lambda r, _d: _chief(r)),
-    ("溯源结果", _tracing),
-    ("经度", _coord("lon")),
-    ("纬度", _coord("lat")),
-    ("原坐标系", _field("source_crs")),
-    ("版本", _field("version")),
-    ("更新人", _field("updated_by")),
-    ("更新时间(北京时间)", _local("updated_at")),
-]
+def _from_table(f: FieldDef) -> Getter:
+    return lambda r, d: field_value(f, r, "zh", d)
+
+
+# The outfall ledger: the fields of the one field table marked ``ledger``, in its order, with its labels.
+OUTFALL_COLUMNS: list[tuple[str, Getter]] = [(f.zh, _from_table(f)) for f in OUTFALL_TABLE.where(ledger=True)]
 GENERIC_COLUMNS: list[tuple[str, Getter]] = [
     ("编码", _field("code")), ("名称", _field("name")), ("状态", _field("state")),
     ("经度", _coord("lon")), ("纬度", _coord("lat")), ("几何(WKT)", _field("geometry_wkt")),
@@ -116,18 +63,14 @@ def _cell(value: Any) -> Any:
     return safe_cell(value)
 
 
+_EXTRA_LABELS = {"subdistrict": "街道/镇", "river": "受纳水体", "demo": "示例数据", "mark": "标记",
+                 "removed_reason": "撤销原因", "listed_batch": "纳入名录批次", "removed_batch": "移出名录批次"}
+
+
 def _schema_labels(layer: str) -> dict[str, str]:
-    """Chinese labels of the importer schema (gislib.schemas), field name -> label."""
-    try:
-        from gislib.schemas import SCHEMAS
-    except ImportError:
-        return {}
-    schema = SCHEMAS.get(layer)
-    labels = {"subdistrict": "街道/镇", "river": "受纳水体", "demo": "示例数据", "mark": "标记",
-              "removed_reason": "撤销原因", "listed_batch": "纳入名录批次", "removed_batch": "移出名录批次"}
-    labels.update(schema.labels if schema else {})
-    labels.update({"land_use": labels.get("land_class", "规划用地类别")} if layer == "plots" else {})
-    return labels
+    """Chinese labels of a layer's fields (gislib.fields), field name -> label."""
+    table = TABLES.get(layer)
+    return {**_EXTRA_LABELS, **({f.name: f.zh for f in table.fields} if table else {})}
 
 
 LAYER_TITLES = {"outfalls": "入河排污口台账", "sections": "监测断面台账", "plots": "污染地块台账",

@@ -15,10 +15,12 @@ import pandas as pd
 import shapely
 
 from gislib.dataset import current_name, data_version, load_layer
+from gislib.fields import MAP_LAYERS, TABLES
+from gislib.fields.values import value as field_value
 from gislib.safe_text import plain
 
-# map layer key -> store layer
-STORE_LAYERS = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust_sites": "dust"}
+# map layer key -> store layer, from the field tables (the map's dust_sites is the store's dust)
+STORE_LAYERS = dict(MAP_LAYERS)
 SEED_USER = "system:demo-seed"
 _lock = threading.Lock()
 _stores: dict[tuple[str, str], object] = {}
@@ -70,38 +72,33 @@ def version(data_dir: str | Path | None = None, dataset: str | None = None) -> s
     return f"{data_version(dataset)}|r{store(data_dir, dataset).revision()}"
 
 
-def _flat(record: dict) -> dict:
-    """Nested store fields flattened to the columns the map layers show."""
+def _flat(record: dict, layer: str = "outfalls") -> dict:
+    """A record as the flat columns the map layers show: each nested field of the layer's field
+    table under its own name (remediation.deadline as ``deadline``, the main party's name as
+    ``responsible``, 河长 as "level name"); other nested values are left out."""
     out = dict(record)
-    chief = out.get("river_chief")
-    if isinstance(chief, dict):
-        out["river_chief"] = chief.get("name", "")
-    parties = out.get("responsible_parties")
-    if isinstance(parties, list) and parties:
-        main = next((p for p in parties if p.get("main")), parties[0])
-        out["responsible"] = main.get("name", "")
-    rem = out.get("remediation")
-    if isinstance(rem, dict):
-        out["remediation_kind"] = rem.get("kind", "")
-        out["deadline"] = rem.get("deadline", "")
-    for key, value in list(out.items()):
-        if isinstance(value, (dict, list)):
-            out.pop(key)
-    return out
+    table = TABLES.get(layer)
+    for f in table.fields if table else ():
+        if len(f.path) > 1:
+            out[f.name] = f.read(record)
+        elif f.fmt in ("chief", "tracing"):
+            out[f.name] = field_value(f, record)
+    return {k: v for k, v in out.items() if not isinstance(v, (dict, list))}
 
 
 def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
     """The live records of a map layer as a GeoDataFrame in EPSG:4326 (removed records left out)."""
     st = store(data_dir, dataset)
-    rows = [_flat(r) for r in st.list(STORE_LAYERS[layer])]
+    store_layer = STORE_LAYERS[layer]
+    rows = [_flat(r, store_layer) for r in st.list(store_layer)]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return gpd.GeoDataFrame(frame, geometry=[], crs="EPSG:4326")
     geoms = [shapely.from_wkt(w) if isinstance(w, str) and w else shapely.Point(x, y)
              for w, x, y in zip(frame.get("geometry_wkt", [None] * len(frame)), frame["lon"], frame["lat"])]
     gdf = gpd.GeoDataFrame(frame.drop(columns=["geometry_wkt"], errors="ignore"), geometry=geoms, crs="EPSG:4326")
-    if layer == "plots":
-        gdf = gdf.rename(columns={"state": "stage", "land_use": "land_class"})
+    if layer == "plots":  # the plot pages and map still read the GeoPackage's former names
+        gdf = gdf.rename(columns={new: old for old, new in TABLES["plots"].former_names.items()})
     for col in ("code", "responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
         if col in gdf:  # always text ('' when missing), whatever an import put there
             gdf[col] = gdf[col].map(plain)

@@ -16,6 +16,7 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``attachments``: links record -> file content hash; files live in <data_dir>/attachments.
 * ``import_memory``: officers' column and value mappings per (user, source); versions 10–19 are the
   importer's.
+* version 70 (70–74 are the field tables', gislib.fields): stored former field names renamed.
 * ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
   (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
   append-only log of logins, failures and every admin action.
@@ -277,6 +278,14 @@ CREATE TABLE store_revision (
     revision INTEGER NOT NULL
 );
 INSERT INTO store_revision (id, revision) VALUES (1, 1);
+"""),
+    # versions 70–74: field names (gislib.fields). Imports before this wrote the outfall's discovery
+    # date as found_on; its one name is found_date (what the record page, ledger and demo read).
+    (70, "outfalls: found_on -> found_date (gislib.fields)", """
+UPDATE features
+SET data = json_set(json_remove(data, '$.found_on'), '$.found_date',
+                    COALESCE(json_extract(data, '$.found_date'), json_extract(data, '$.found_on')))
+WHERE layer = 'outfalls' AND json_extract(data, '$.found_on') IS NOT NULL;
 """),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]

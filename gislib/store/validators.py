@@ -27,6 +27,8 @@ from gislib.domain import (
     outfall_type_l1,
 )
 from gislib.errors import ValidationError
+from gislib.fields import MAIN, rename_former
+from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
 
 LAYERS: tuple[str, ...] = ("outfalls", "sections", "plots", "dust", "problems")
 
@@ -36,27 +38,17 @@ META_FIELDS: tuple[str, ...] = (
     "created_by", "created_at", "updated_by", "updated_at",
 )
 MONITORING_METHODS = ("快检", "规范监测")
+# fields of the table that are computed for display, never stored
+_SHOWN_ONLY: tuple[str, ...] = ("location", "overdue", "phase", "updated", "demo", "attachments")
 
-# The 一口一档 fields of an outfall record (docs/domain.md §1.4): field -> Chinese label.
-# Nested: responsible_parties [{name, credit_code, contact, main}], river_chief {level, name},
-# monitoring [{date, method, item, value, unit, limit, exceeded}], tracing {result, method, ...},
-# remediation {kind, plan, deadline, progress_pct, closed_date}, signboard {installed, qr_url},
-# inspections [{date, inspector, findings, photo_hashes}]. Any other key is kept as extra data.
+# The 一口一档 fields of an outfall record (docs/domain.md §1.4): field -> Chinese label, derived
+# from the one field table (gislib.fields.outfalls). Nested: responsible_parties [{name,
+# credit_code, contact, main}], river_chief {level, name}, monitoring [{date, method, item, value,
+# unit, limit, exceeded}], tracing {result, method, ...}, remediation {kind, plan, deadline,
+# progress_pct, closed_date}, signboard {installed, qr_url}, inspections [{date, inspector,
+# findings, photo_hashes}]. Any other key is kept as extra data.
 OUTFALL_FIELDS: dict[str, str] = {
-    "code": "编码", "name": "名称", "national_code": "国家统一编码", "local_code": "地方编码",
-    "former_codes": "历史编码", "in_national_platform": "是否纳入国家平台",
-    "type_l1": "一级类型", "type_l2": "二级类型", "type_l3": "三级类型",
-    "approval_kind": "审批/登记", "approval_doc_no": "审批/登记文号", "approval_date": "审批/登记日期",
-    "subdistrict": "街道/镇", "admin_code": "行政区划代码", "address": "详细地址",
-    "river": "受纳水体", "river_code": "受纳水体编码", "target_class": "水质目标",
-    "downstream_section_code": "下游最近断面编码", "downstream_section_km": "距下游断面(km)",
-    "discharge_mode": "入河方式", "discharge_pattern": "排放规律", "outlet_size": "口门尺寸",
-    "design_volume_m3d": "设计排放量(m³/d)", "actual_volume_m3d": "实际排放量(m³/d)",
-    "main_pollutants": "主要污染物", "responsible_parties": "责任主体",
-    "discharge_permit_no": "排污许可证编号", "permit_outlet_code": "排污许可排放口编码",
-    "river_chief": "河长", "monitoring": "监测记录", "tracing": "溯源结果", "remediation": "整治",
-    "signboard": "标识牌", "inspections": "巡查记录",
-}
+    f.top: f.zh for f in OUTFALL_TABLE.fields if f.path == (f.name,) and f.name not in _SHOWN_ONLY and (f.name == "code" or f.name not in META_FIELDS)}
 ATTACHMENT_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -245,12 +237,6 @@ def _split_list(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- normalisation
-# Flat column names (demo GeoPackage, importer) -> record field names.
-OUTFALL_ALIASES: dict[str, str] = {
-    "doc_no": "approval_doc_no", "doc_date": "approval_date", "remediation_deadline": "deadline",
-    "permit_no": "discharge_permit_no", "receiving_water": "river", "pollutants": "main_pollutants",
-}
-
 def normalize_record(layer: str, record: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``record`` with blanks dropped and flat importer/demo columns nested.
 
@@ -258,36 +244,17 @@ def normalize_record(layer: str, record: dict[str, Any]) -> dict[str, Any]:
     {level, name}; ``remediation_kind``/``deadline`` -> ``remediation``; ``tracing_result`` ->
     ``tracing``; ``former_codes``/``main_pollutants`` text -> lists; ``approval_kind`` is derived.
     """
-    out = {k: v for k, v in record.items() if not _is_blank(v)}
-    if layer == "plots":  # importer/demo names of the plot columns
-        for alias, field in (("stage", "state"), ("land_class", "land_use")):
-            if alias in out:
-                out.setdefault(field, out.pop(alias))
+    out = rename_former(layer, {k: v for k, v in record.items() if not _is_blank(v)})
     if layer != "outfalls":
         return out
-    for alias, field in OUTFALL_ALIASES.items():
-        if alias in out:
-            out.setdefault(field, out.pop(alias))
-    if "responsible" in out or "credit_code" in out:
-        party = {"name": out.pop("responsible", None), "credit_code": out.pop("credit_code", None),
-                 "contact": out.pop("contact", None), "main": True}
-        out.setdefault("responsible_parties", [{k: v for k, v in party.items() if v is not None}])
+    _nest_party(out)
     if isinstance(out.get("river_chief"), str):
         text = out["river_chief"].strip()
         m = re.match(r"^(\S*级)(?:河长)?[\s:：]+(.+)$", text)
         out["river_chief"] = {"level": m.group(1), "name": m.group(2).strip()} if m else {"name": text}
-    rem = dict(out.get("remediation") or {})
-    for flat, key in (("remediation_kind", "kind"), ("deadline", "deadline"),
-                      ("remediation_plan", "plan"), ("progress_pct", "progress_pct"),
-                      ("closed_date", "closed_date")):
-        if flat in out:
-            rem.setdefault(key, out.pop(flat))
-    if rem:
-        out["remediation"] = rem
-    if isinstance(out.get("tracing_result"), str):
-        out.setdefault("tracing", {"result": out.pop("tracing_result")})
     if isinstance(out.get("tracing"), str):
         out["tracing"] = {"result": out["tracing"]}
+    _nest_flat(out)
     for key in ("former_codes", "main_pollutants"):
         if key in out:
             out[key] = _split_list(out[key])
@@ -307,6 +274,28 @@ def normalize_record(layer: str, record: dict[str, Any]) -> dict[str, Any]:
     if "type_l2" in out:
         out["approval_kind"] = approval_kind(out["type_l2"])  # derived (部令第35号); input ignored
     return out
+
+
+def _nest_party(out: dict[str, Any]) -> None:
+    """Flat main-party columns (责任主体, 统一社会信用代码, 联系方式) -> ``responsible_parties``."""
+    flat = [f for f in OUTFALL_TABLE.fields if f.path[:2] == ("responsible_parties", MAIN)]
+    if not any(f.name in out for f in flat):
+        return
+    party = {f.path[2]: out.pop(f.name) for f in flat if f.name in out}
+    out.setdefault("responsible_parties", [{**party, "main": True}])
+
+
+def _nest_flat(out: dict[str, Any]) -> None:
+    """Flat columns of nested fields (``deadline``, ``tracing_result`` …) -> their place in the record
+    (``remediation.deadline``, ``tracing.result``), as the field table says; a nested value wins."""
+    for f in OUTFALL_TABLE.fields:
+        if len(f.path) != 2 or f.name not in out or f.name == f.top:
+            continue
+        box = out.get(f.top)
+        if box is None:
+            box = out[f.top] = {}
+        if isinstance(box, dict):
+            box.setdefault(f.path[1], out.pop(f.name))
 
 
 # --------------------------------------------------------------------------- validation
@@ -389,21 +378,7 @@ def validate_outfall(data: dict[str, Any]) -> dict[str, str]:
         errors["name"] = "缺少名称: fill in the outfall name"
     _validate_codes(rec, errors)
     errors.update(validate_geometry(rec, point_required=True))
-    # HJ 1312-2023 classification
-    l1, l2, l3 = rec.get("type_l1"), rec.get("type_l2"), rec.get("type_l3")
-    if _is_blank(l1):
-        errors["type_l1"] = "缺少一级类型: choose one (暂无法确定 is allowed during 排查)"
-    elif l1 not in OUTFALL_TYPES:
-        errors["type_l1"] = f"一级类型 {l1!r} 无效; 可选: {'、'.join(OUTFALL_TYPES)}"
-    else:
-        if _is_blank(l2):
-            errors["type_l2"] = f"缺少二级类型; {l1} 可选: {'、'.join(OUTFALL_TYPES[l1])}"
-        elif l2 not in OUTFALL_TYPES[l1]:
-            errors["type_l2"] = f"二级类型 {l2!r} 不属于 {l1}; 可选: {'、'.join(OUTFALL_TYPES[l1])}"
-        elif not _is_blank(l3) and l3 not in OUTFALL_TYPES[l1][l2]:
-            opts = OUTFALL_TYPES[l1][l2]
-            errors["type_l3"] = (f"三级类型 {l3!r} 不属于 {l2}; 可选: {'、'.join(opts)}" if opts
-                                 else f"{l2} 没有三级类型: leave it empty")
+    _validate_types(rec, errors)
     _check_date(errors, "approval_date", rec.get("approval_date"))
     admin = rec.get("admin_code")
     if not _is_blank(admin) and not re.fullmatch(r"\d{6}", str(admin)):
@@ -431,20 +406,41 @@ def validate_outfall(data: dict[str, Any]) -> dict[str, str]:
     if tracing is not None and not isinstance(tracing, dict):
         errors["tracing"] = "溯源结果应为 {result, method, ...}"
     _validate_remediation(rec.get("remediation"), errors)
-    sign = rec.get("signboard")
-    if sign is not None:
-        if not isinstance(sign, dict):
-            errors["signboard"] = "标识牌应为 {installed, qr_url}"
-        else:
-            if "installed" in sign and not isinstance(sign["installed"], bool):
-                errors["signboard.installed"] = "是否设置标识牌应为 是/否"
-            url = sign.get("qr_url")
-            if not _is_blank(url) and not re.match(r"^https?://\S+$", str(url)):
-                errors["signboard.qr_url"] = f"二维码地址 {url!r} 应以 http:// 或 https:// 开头"
+    _validate_signboard(rec.get("signboard"), errors)
     _validate_inspections(rec.get("inspections"), errors)
     if "in_national_platform" in rec and not isinstance(rec["in_national_platform"], bool):
         errors["in_national_platform"] = "是否纳入国家平台应为 是/否"
     return errors
+
+
+def _validate_types(rec: dict[str, Any], errors: dict[str, str]) -> None:
+    """HJ 1312-2023 classification: level 1 given, levels 2 and 3 belong to the level above."""
+    l1, l2, l3 = rec.get("type_l1"), rec.get("type_l2"), rec.get("type_l3")
+    if _is_blank(l1):
+        errors["type_l1"] = "缺少一级类型: choose one (暂无法确定 is allowed during 排查)"
+    elif l1 not in OUTFALL_TYPES:
+        errors["type_l1"] = f"一级类型 {l1!r} 无效; 可选: {'、'.join(OUTFALL_TYPES)}"
+    elif _is_blank(l2):
+        errors["type_l2"] = f"缺少二级类型; {l1} 可选: {'、'.join(OUTFALL_TYPES[l1])}"
+    elif l2 not in OUTFALL_TYPES[l1]:
+        errors["type_l2"] = f"二级类型 {l2!r} 不属于 {l1}; 可选: {'、'.join(OUTFALL_TYPES[l1])}"
+    elif not _is_blank(l3) and l3 not in OUTFALL_TYPES[l1][l2]:
+        opts = OUTFALL_TYPES[l1][l2]
+        errors["type_l3"] = (f"三级类型 {l3!r} 不属于 {l2}; 可选: {'、'.join(opts)}" if opts
+                             else f"{l2} 没有三级类型: leave it empty")
+
+
+def _validate_signboard(sign: Any, errors: dict[str, str]) -> None:
+    if sign is None:
+        return
+    if not isinstance(sign, dict):
+        errors["signboard"] = "标识牌应为 {installed, qr_url}"
+        return
+    if "installed" in sign and not isinstance(sign["installed"], bool):
+        errors["signboard.installed"] = "是否设置标识牌应为 是/否"
+    url = sign.get("qr_url")
+    if not _is_blank(url) and not re.match(r"^https?://\S+$", str(url)):
+        errors["signboard.qr_url"] = f"二维码地址 {url!r} 应以 http:// 或 https:// 开头"
 
 
 def _validate_parties(parties: Any, errors: dict[str, str]) -> None:
