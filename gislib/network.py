@@ -32,6 +32,7 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,14 @@ import pandas as pd
 import shapely
 from shapely.ops import substring
 
+from gislib.config import DEFAULT_DATA_DIR
 from gislib.errors import ConfigError, CRSError, DataError, NotFoundError, ValidationError
 
 METRIC_CRS = "EPSG:4549"
 OUTPUT_CRS = "EPSG:4326"
 DEFAULT_TOLERANCE_M = 5.0
 DEFAULT_SNAP_TOLERANCE_M = 50.0
-DEFAULT_CACHE_DIR = Path("var") / "cache"
+DEFAULT_CACHE_DIR = DEFAULT_DATA_DIR / "cache"  # dataset_network uses the configured data dir's
 ALGORITHM_VERSION = 1  # bump when the build changes, so old caches are not reused
 
 FORWARD, REVERSE, BOTH = 1, 2, 3
@@ -679,6 +681,24 @@ def load_or_build_network(rivers: gpd.GeoDataFrame, *, cache_dir: str | os.PathL
     except OSError as exc:
         raise ConfigError(f"cannot write the network cache {path}: {exc}; choose a writable cache directory") from exc
     return net
+
+
+
+@lru_cache(maxsize=2)
+def _dataset_network(dataset: str, version: str, cache_dir: str) -> Network:
+    from gislib.dataset import load_layer
+
+    return load_or_build_network(load_layer("rivers", dataset), cache_dir=cache_dir)
+
+
+def dataset_network(dataset: str | None = None) -> Network:
+    """THE river network of a data set: one object per data version for the whole process (map tracing,
+    record pages, problem location all share it), pickled under ``<data dir>/cache`` between runs."""
+    from gislib.config import data_dir
+    from gislib.dataset import current_name, data_version
+
+    dataset = dataset or current_name()
+    return _dataset_network(dataset, data_version(dataset), str(data_dir() / "cache"))
 
 
 # ------------------------------------------------------------------------------------ overrides

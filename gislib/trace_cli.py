@@ -24,6 +24,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from gislib.config import data_dir
 from gislib.errors import ConfigError, CRSError, DataError
 from gislib import network as nw
 
@@ -51,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="metres within which a point is placed on a river (default 50)")
         p.add_argument("--node-tolerance", type=float, default=nw.DEFAULT_TOLERANCE_M,
                        help="metres within which line ends are joined (default 5)")
-        p.add_argument("--cache-dir", default=str(nw.DEFAULT_CACHE_DIR), help="network cache folder (default ./var/cache)")
+        p.add_argument("--cache-dir", default=str(data_dir() / "cache"),
+                       help="network cache folder (default HETU_DATA_DIR/cache, shared with the app)")
         p.add_argument("--no-cache", action="store_true", help="build the network without reading or writing the cache")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
 

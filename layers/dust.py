@@ -7,10 +7,10 @@ status label says so next to the verdict.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pandas as pd
 
+from gislib.config import dust_rule_override
 from gislib.dataset import load_layer
 from gislib.district import current_profile
 from gislib.dust import evaluate, get_rule
@@ -26,7 +26,7 @@ UNVERIFIED_NOTE = {"zh": "（规则限值未核实）", "en": " (rule limit NOT 
 def current_rule_name(dataset: str | None = None) -> str:
     """The dust rule the map judges by: HETU_DUST_RULE (a preset id or a JSON file), else the
     district profile's rule."""
-    return os.environ.get("HETU_DUST_RULE", "").strip() or current_profile(dataset).dust_rule
+    return dust_rule_override() or current_profile(dataset).dust_rule
 
 
 def readings_frame(dataset: str | None = None) -> pd.DataFrame:

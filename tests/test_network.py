@@ -361,3 +361,15 @@ def test_snapping_is_reused_for_the_same_points_and_redone_when_they_change(conf
     assert conf_net.snap(CONF_OUTFALLS, 10.0) is not first  # another tolerance is another snap
     # and results stay the same with the reused snap: O3 is 100 m upstream of S
     assert km_of(trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, 0.2))["O3"] == 0.1
+
+
+def test_the_dataset_network_is_one_object_shared_by_map_record_pages_and_problems():
+    """One cache per expensive object: tracing on the map, the record page's downstream section and
+    problem location use the same network, built once per data version."""
+    from gislib.network import dataset_network
+    from gislib.problems.locate import dataset_context
+    from layers.trace import network
+
+    net = dataset_network("putuo")
+    assert network("putuo") is net
+    assert dataset_context("putuo").network is net

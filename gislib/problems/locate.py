@@ -27,9 +27,9 @@ class Context:
 @lru_cache(maxsize=4)
 def _context(dataset: str, version: str) -> Context:
     from gislib.dataset import load_layer
-    from gislib.network import load_or_build_network
+    from gislib.network import dataset_network
 
-    return Context(load_or_build_network(load_layer("rivers", dataset)), load_layer("subdistricts", dataset))
+    return Context(dataset_network(dataset), load_layer("subdistricts", dataset))
 
 
 def dataset_context(dataset: str | None = None) -> Context:
