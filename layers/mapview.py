@@ -128,7 +128,7 @@ def add_basemap(fmap: folium.Map, basemap: str, dataset: str, tianditu_key: str 
     if basemap == "offline" or (basemap == "tianditu" and not tianditu_key):
         ensure_tiles(dataset)
         folium.TileLayer(tiles=tile_url(dataset), attr=credits_html(dataset), name="offline",
-                         max_native_zoom=spec.max_zoom, min_native_zoom=spec.min_zoom, max_zoom=19,
+                         max_native_zoom=spec.top_zoom, min_native_zoom=spec.min_zoom, max_zoom=19,
                          min_zoom=spec.min_zoom - 2, detect_retina=False,
                          bounds=tile_coverage(dataset)).add_to(fmap)
     elif basemap == "tianditu":
