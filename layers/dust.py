@@ -35,6 +35,15 @@ def readings_frame(dataset: str | None = None) -> pd.DataFrame:
     return raw.rename(columns={"site_code": "site", "pm10": "PM10"})
 
 
+def merged_readings(dataset: str | None = None) -> pd.DataFrame:
+    """THE readings of the data set: its own plus every uploaded one (an upload wins for the same site and
+    time). The map's colours and the dust page both judge these, so they agree after an upload."""
+    from gislib import dust_store
+    from gislib.catalog import store
+
+    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset).db_path))
+
+
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
     """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
     rule = get_rule(rule_name or current_rule_name(dataset))
@@ -42,7 +51,7 @@ def latest_day_status(dataset: str | None = None, rule_name: str | None = None) 
 
     sites = layer_frame("dust_sites", dataset=dataset)
     priority = sites.loc[sites["priority_area"].fillna(False).astype(bool), "code"]
-    days = pd.DataFrame([d.to_dict() for d in evaluate(readings_frame(dataset), rule, priority)])
+    days = pd.DataFrame([d.to_dict() for d in evaluate(merged_readings(dataset), rule, priority)])
     if days.empty:
         return pd.DataFrame(columns=["site", "date", "exceedances", "exceeded", "max_value"])
     return days.sort_values("date").groupby("site").tail(1).set_index("site")
