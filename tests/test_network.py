@@ -373,3 +373,29 @@ def test_the_dataset_network_is_one_object_shared_by_map_record_pages_and_proble
     net = dataset_network("putuo")
     assert network("putuo") is net
     assert dataset_context("putuo").network is net
+
+
+def test_trace_reads_point_tables_as_the_importer_does_gcj02_and_excel(tmp_path):
+    """Issue 14.3: trace had its own CSV reader that assumed WGS84; an Amap (GCJ-02) export placed every
+    section ~500 m off. Now the importer's reading and CRS detection are used, Excel included."""
+    from openpyxl import Workbook
+
+    from gislib.crs import wgs84_to_gcj02
+    from gislib.trace_cli import read_points
+
+    lon, lat = 121.40, 31.25
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    (tmp_path / "sections_高德.csv").write_text(f"编码,经度,纬度\nS1,{glon:.7f},{glat:.7f}\n", encoding="utf-8")
+    pts, rejected = read_points(str(tmp_path / "sections_高德.csv"), "sections")
+    assert not rejected and "GCJ-02" in pts.attrs["crs_reason"]
+    assert pts.geometry.iloc[0].distance(Point(lon, lat)) < 1e-5  # back on the WGS84 spot (about 1 m)
+    plain, _ = read_points(str(tmp_path / "sections_高德.csv"), "sections", crs="EPSG:4326")
+    assert plain.geometry.iloc[0].distance(Point(lon, lat)) > 3e-3  # read as WGS84 it is ~500 m off
+
+    wb = Workbook()
+    wb.active.append(["编号", "lng", "lat"])
+    wb.active.append(["X1", lon, lat])
+    wb.active.append(["X2", "abc", lat])
+    wb.save(tmp_path / "points.xlsx")
+    pts, rejected = read_points(str(tmp_path / "points.xlsx"), "outfalls")
+    assert pts["code"].tolist() == ["X1"] and [r["row"] for r in rejected] == [3]
