@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,13 +194,17 @@ def render_vector_tiles(dataset: str = "putuo", out_dir: Path | None = None, pro
     shapes = _context_shapes(dataset, tile_resolution(z))
     with rasterio.open(spec.cog_path) as src:
         jobs = tiles_covering(src.bounds, z)
+    work = out_dir / f"{z}.partial"  # the level appears whole (tiles_ready looks for its folder) or not at all
+    shutil.rmtree(work, ignore_errors=True)
     for i, (x, y) in enumerate(jobs):
         bounds = tile_bounds(z, x, y)
         code = np.zeros((TILE, TILE), dtype=np.uint8)
         _burn(shapes, code, transform_from_bounds(*bounds, TILE, TILE), bounds)
-        _save_tile(_rgb(code), out_dir / str(z) / str(x) / f"{y}.png")
+        _save_tile(_rgb(code), work / str(x) / f"{y}.png")
         if progress and i % 500 == 0:
             progress(f"z{z} tiles {i}/{len(jobs)}")
+    shutil.rmtree(out_dir / str(z), ignore_errors=True)
+    work.replace(out_dir / str(z))
     return len(jobs)
 
 
@@ -257,12 +263,30 @@ def ensure_tiles(dataset: str) -> bool:
         return True
     if not spec.cog_path.exists():
         return False
-    if (spec.tiles_dir / "READY").exists():  # cut before the vector zoom existed: add only that level
-        n = render_vector_tiles(dataset)
-        (spec.tiles_dir / "READY").write_text(f"{n} more tiles, zooms {spec.min_zoom}-{spec.top_zoom}\n")
+    if (spec.tiles_dir / "READY").exists():  # cut before the vector zoom existed: add that level in the
+        _start_vector_level(dataset)          # background; the map overzooms the COG's level until it is there
     else:
         render_tiles(dataset)
     return True
+
+
+_adding: set[str] = set()
+_adding_lock = threading.Lock()
+
+
+def _start_vector_level(dataset: str) -> None:
+    """Render the vector zoom of ``dataset`` in a background thread, once per process."""
+    with _adding_lock:
+        if dataset in _adding:
+            return
+        _adding.add(dataset)
+    threading.Thread(target=render_vector_tiles, args=(dataset,), daemon=True, name=f"tiles-{dataset}").start()
+
+
+def native_zoom(dataset: str) -> int:
+    """The deepest zoom whose tiles exist now (Leaflet scales this level up beyond it)."""
+    spec = SPECS[dataset]
+    return spec.top_zoom if tiles_ready(dataset) else spec.max_zoom
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

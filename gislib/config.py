@@ -21,6 +21,7 @@
 | HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
 | HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
 | HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
+| HETU_GEN_RETENTION_HOURS | generated map data (static/gen) unused this long by any process is deleted | 24 |
 | HETU_PROBLEMS_CONFIG | JSON file overriding the problem/patrol/ranking rules | built-in |
 | HETU_NEW_PASSWORD | the password ``users create-admin|add|reset-password`` sets (else a prompt) | (prompt) |
 
@@ -139,6 +140,11 @@ def problems_config_path() -> str | None:
 def new_password() -> str:
     """HETU_NEW_PASSWORD (for scripted account creation), or "" to prompt."""
     return _env("HETU_NEW_PASSWORD")
+
+
+def gen_retention_hours() -> int:
+    """HETU_GEN_RETENTION_HOURS: generated map data no process has published for this long may be deleted."""
+    return _positive_int("HETU_GEN_RETENTION_HOURS", 24)
 
 
 def _positive_int(name: str, default: int) -> int:

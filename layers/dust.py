@@ -61,6 +61,8 @@ class DustSitesLayer(MapLayer):
     """Dust sites as square markers: red when the day is exceeded, amber with some windows over."""
 
     key = "dust_sites"
+    search = "record"
+    select_by = ("point",)
     source = "dust_sites"
     kind = "point"
     demo = True
@@ -95,7 +97,7 @@ class DustSitesLayer(MapLayer):
         return rows
 
     def to_folium(self, styled, lang="zh"):
-        return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,
+        return point_canvas(self.key, styled, STATUS_ORDER, shape="square", lang=lang,
                             labels=styled["_label"] + " · " + styled["_status"],
                             severity=[3, 2, 1, 0])  # clusters take their worst status: over > near > ok
 
