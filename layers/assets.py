@@ -11,7 +11,7 @@ import time
 
 from gislib.config import gen_retention_hours
 from gislib.dataset import REPO_ROOT
-from gislib.pointpack import content_name
+from gislib.geo.pointpack import content_name
 
 STATIC_DIR = REPO_ROOT / "static"
 STATIC_URL = "/app/static"

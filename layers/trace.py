@@ -6,16 +6,16 @@ from functools import lru_cache
 import folium
 import pandas as pd
 
-from gislib.catalog import layer_frame
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import layer_frame
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
-from gislib.network import dataset_network, trace_downstream, trace_upstream
+from gislib.geo.network import dataset_network, trace_downstream, trace_upstream
 
 STRETCH_COLOR = "#e7298a"
 
 
 def network(dataset: str | None = None):
-    """The river network of the data set (gislib.network.dataset_network: one per process and data version)."""
+    """The river network of the data set (gislib.geo.network.dataset_network: one per process and data version)."""
     return dataset_network(dataset)
 
 
@@ -32,7 +32,7 @@ def points(dataset: str | None = None):
 
 def latest_exceedances(record: dict) -> str:
     """'COD、氨氮' for the items that exceeded at the outfall's latest monitoring date, if any."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     full = store().get("outfalls", record["code"])
     history = full.get("monitoring") or []

@@ -1,4 +1,4 @@
-"""gislib.dust_store: uploaded dust readings in the store's SQLite file, one transaction per upload."""
+"""gislib.dust.readings: uploaded dust readings in the store's SQLite file, one transaction per upload."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,8 +6,8 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from gislib.dust import read_readings
-from gislib.dust_store import TABLE, count, load_readings, merged, save_readings
+from gislib.dust.rule import read_readings
+from gislib.dust.readings import TABLE, count, load_readings, merged, save_readings
 from gislib.errors import ValidationError
 from gislib.store import open_store
 
@@ -109,7 +109,7 @@ def test_a_store_table_from_before_units_gets_the_column(db, readings):
 
 def test_after_an_upload_the_map_colours_the_site_as_the_dust_page_judges_it(tmp_path, monkeypatch):
     """Issue 14.5: the map's dust colours came from the data set alone while the dust page merged uploads."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
     from layers.dust import DustSitesLayer, merged_readings
 
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))

@@ -1,4 +1,4 @@
-"""Tests of gislib.network and ``python -m gislib trace`` on small hand-drawn networks.
+"""Tests of gislib.geo.network and ``python -m gislib trace`` on small hand-drawn networks.
 
 Coordinates are metres in EPSG:4549 (CGCS2000 GK CM 120°E, the network's own metric CRS), offset
 to a spot in Shanghai, so every expected distance is plain arithmetic on the drawing (in comments).
@@ -16,7 +16,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from gislib.errors import ConfigError, DataError, NotFoundError, ValidationError
-from gislib.network import (
+from gislib.geo.network import (
     METRIC_CRS,
     build_network,
     load_or_build_network,
@@ -328,7 +328,7 @@ def test_cli_demo_data_set(tmp_path):
 def test_read_points_formats(tmp_path):
     import zipfile
 
-    from gislib.trace_cli import read_points
+    from cli.trace import read_points
 
     g = gpd.GeoDataFrame({"code": ["A", "", None]}, geometry=[Point(121.40, 31.2), Point(121.41, 31.2), None], crs=4326)
     g.to_file(tmp_path / "o.shp", encoding="utf-8")
@@ -366,7 +366,7 @@ def test_snapping_is_reused_for_the_same_points_and_redone_when_they_change(conf
 def test_the_dataset_network_is_one_object_shared_by_map_record_pages_and_problems():
     """One cache per expensive object: tracing on the map, the record page's downstream section and
     problem location use the same network, built once per data version."""
-    from gislib.network import dataset_network
+    from gislib.geo.network import dataset_network
     from gislib.problems.locate import dataset_context
     from layers.trace import network
 
@@ -380,8 +380,8 @@ def test_trace_reads_point_tables_as_the_importer_does_gcj02_and_excel(tmp_path)
     section ~500 m off. Now the importer's reading and CRS detection are used, Excel included."""
     from openpyxl import Workbook
 
-    from gislib.crs import wgs84_to_gcj02
-    from gislib.trace_cli import read_points
+    from gislib.geo.crs import wgs84_to_gcj02
+    from cli.trace import read_points
 
     lon, lat = 121.40, 31.25
     glon, glat = wgs84_to_gcj02(lon, lat)

@@ -85,7 +85,7 @@ def test_settings_page_is_a_form_not_a_json_dump(data_dir):
 # Settings are read in ONE place: a module that reads os.environ itself drifts from the documented defaults
 # (the data directory was REPO_ROOT/var/data in config.py and a cwd-relative var/data in gislib/store).
 REPO = Path(__file__).resolve().parent.parent
-ENV_READERS_ALLOWED = {"gislib/config.py", "gislib/uploads.py"}  # uploads: the GDAL lockdown must SET variables
+ENV_READERS_ALLOWED = {"gislib/config.py", "gislib/io/uploads.py"}  # uploads: the GDAL lockdown must SET variables
 
 
 def _reads_environment(source: str) -> list[int]:

@@ -1,5 +1,5 @@
 """gislib.reports.pdf: THE base of every PDF Hetu writes with fpdf2 (the 一口一档 file, the monthly bulletin,
-the 名录): A4, the bundled CJK font (gislib.fonts), margins, a grey footer "… 第 n 页", the red 示例数据 mark,
+the 名录): A4, the bundled CJK font (gislib.reports.fonts), margins, a grey footer "… 第 n 页", the red 示例数据 mark,
 a centred title block, section headings and tables (repeated heading rows, optional coloured cells)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from gislib import fonts
+from gislib.reports import fonts
 from gislib.domain import DEMO_MARK
 
 HEAD_FILL = (230, 236, 244)
@@ -97,6 +97,6 @@ class HetuPDF(FPDF):
 
 def filled(color_hex: str) -> FontFace:
     """A cell style filled with ``color_hex`` and readable text on it."""
-    from gislib.colors import hex_to_rgb, text_color_on
+    from gislib.reports.colors import hex_to_rgb, text_color_on
 
     return FontFace(fill_color=hex_to_rgb(color_hex), color=text_color_on(color_hex))
