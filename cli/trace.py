@@ -15,7 +15,6 @@ CSV with 经度/纬度 (or lon/lat/lng) columns in WGS84/CGCS2000 degrees. Point
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import sys
@@ -23,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 
+from gislib.config import data_dir
 from gislib.errors import ConfigError, CRSError, DataError
 from gislib.geo import network as nw
 
@@ -51,8 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="metres within which a point is placed on a river (default 50)")
         p.add_argument("--node-tolerance", type=float, default=nw.DEFAULT_TOLERANCE_M,
                        help="metres within which line ends are joined (default 5)")
-        p.add_argument("--cache-dir", default=str(nw.DEFAULT_CACHE_DIR), help="network cache folder (default ./var/cache)")
+        p.add_argument("--cache-dir", default=str(data_dir() / "cache"),
+                       help="network cache folder (default HETU_DATA_DIR/cache, shared with the app)")
         p.add_argument("--no-cache", action="store_true", help="build the network without reading or writing the cache")
+        p.add_argument("--crs", default="auto",
+                       help="CRS of CSV/XLSX point tables: auto (detected as the importer does), EPSG:n, gcj02, bd09")
         p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -65,55 +69,73 @@ def _find_column(columns: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _read_csv(path: Path):
-    import pandas as pd
+def _table_points(p: Path, layer: str, crs: str = "auto") -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Points of a CSV/TXT/XLSX table, read as the importer reads it (upload gate, UTF-8/GBK, header row,
+    delimiter) and in the CRS the importer detects (WGS84, GCJ-02/BD-09 named in the file or column names,
+    Gauss-Krüger metres, swapped axes) or ``crs``; converted to WGS84. Unusable rows are listed."""
+    from gislib.geo import crs as crsmod
+    from gislib.io.importer import read_source
 
-    from gislib.io.uploads import gate_text
+    table = read_source(p)
+    lon, lat = _find_column(table.headers, LON_COLUMNS), _find_column(table.headers, LAT_COLUMNS)
+    code = _find_column(table.headers, CODE_COLUMNS)
+    if lon is None or lat is None or code is None:
+        raise DataError(f"{layer} table {p} needs a code column ({'/'.join(CODE_COLUMNS)}) and "
+                        f"longitude/latitude columns ({'/'.join(LON_COLUMNS)}, {'/'.join(LAT_COLUMNS)}); "
+                        f"it has {table.headers}")
+    rejected: list[dict[str, Any]] = []
+    keep: list[tuple[int, str, float, float]] = []
+    for r in table.rows:
+        c, x, y = (str(r.values.get(k) if r.values.get(k) is not None else "").strip() for k in (code, lon, lat))
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            rejected.append({"layer": layer, "row": r.row, "reason": f"longitude/latitude {x!r}/{y!r} is not a number"})
+            continue
+        if not c:
+            rejected.append({"layer": layer, "row": r.row, "reason": "empty code"})
+            continue
+        keep.append((r.row, c, fx, fy))
+    xs, ys = np.array([k[2] for k in keep], dtype=float), np.array([k[3] for k in keep], dtype=float)
+    guess = _guess_crs(xs, ys, crs, p.name, table.headers)
+    if guess.swapped_axes:
+        xs, ys = ys, xs
+    lon_deg, lat_deg = crsmod.to_wgs84(xs, ys, guess.crs) if len(xs) else (xs, ys)
+    lon_deg, lat_deg = np.atleast_1d(lon_deg), np.atleast_1d(lat_deg)
+    inside = (np.abs(lon_deg) <= 180) & (np.abs(lat_deg) <= 90) & np.isfinite(lon_deg) & np.isfinite(lat_deg)
+    for (line, _, fx, fy), ok in zip(keep, inside):
+        if not ok:
+            rejected.append({"layer": layer, "row": line, "reason": f"longitude/latitude {fx}/{fy} out of range (degrees expected)"})
+    rejected.sort(key=lambda r: r["row"])
+    gdf = gpd.GeoDataFrame({"code": [k[1] for k, ok in zip(keep, inside) if ok]},
+                           geometry=gpd.points_from_xy(lon_deg[inside], lat_deg[inside]), crs="EPSG:4326")
+    gdf.attrs["crs_reason"] = guess.reason
+    return gdf, rejected
 
-    text, _ = gate_text(Path(path))
+
+def _guess_crs(xs: np.ndarray, ys: np.ndarray, crs: str, filename: str, headers: list[str]):
+    """The importer's CRS detection; plain degrees outside China (test networks, other countries) are WGS84."""
+    from gislib.geo import crs as crsmod
+
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise DataError(f"cannot read CSV {path}: {exc}") from exc
+        return crsmod.detect_crs(xs, ys, hint=crs, filename=filename, column_names=headers)
+    except CRSError:
+        if crs == "auto" and len(xs) and (np.abs(xs) <= 180).all() and (np.abs(ys) <= 90).all():
+            return crsmod.CRSGuess(crsmod.WGS84, "decimal degrees: WGS84")
+        if not len(xs):
+            return crsmod.CRSGuess(crsmod.WGS84, "no usable coordinates")
+        raise
 
 
-def read_points(path: str, layer: str) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
-    """Points with a ``code`` column (EPSG:4326 for CSV) and the rejected rows with reasons."""
+def read_points(path: str, layer: str, crs: str = "auto") -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Points with a ``code`` column in EPSG:4326 and the rejected rows with reasons. Tables (CSV/TXT/XLSX)
+    in the CRS the importer detects or ``crs``; GIS files in their own CRS."""
     p = Path(path)
     if not p.exists():
         raise DataError(f"{layer} file {path} does not exist; check the path")
     rejected: list[dict[str, Any]] = []
-    if p.suffix.lower() in (".csv", ".txt"):
-        df = _read_csv(p)
-        lon, lat = _find_column(list(df.columns), LON_COLUMNS), _find_column(list(df.columns), LAT_COLUMNS)
-        code = _find_column(list(df.columns), CODE_COLUMNS)
-        if lon is None or lat is None or code is None:
-            raise DataError(f"{layer} CSV {path} needs a code column ({'/'.join(CODE_COLUMNS)}) and "
-                            f"longitude/latitude columns ({'/'.join(LON_COLUMNS)}, {'/'.join(LAT_COLUMNS)}); "
-                            f"it has {list(df.columns)}")
-        keep, xs, ys = [], [], []
-        for i, (c, x, y) in enumerate(zip(df[code], df[lon], df[lat])):
-            line = i + 2  # line 1 is the header
-            reason = None
-            try:
-                fx, fy = float(str(x).strip()), float(str(y).strip())
-            except ValueError:
-                fx = fy = math.nan
-                reason = f"longitude/latitude {x!r}/{y!r} is not a number"
-            if reason is None and not (-180 <= fx <= 180 and -90 <= fy <= 90):
-                reason = f"longitude/latitude {fx}/{fy} out of range (degrees expected)"
-            if not str(c).strip():
-                reason = "empty code"
-            if reason:
-                rejected.append({"layer": layer, "row": line, "reason": reason})
-                continue
-            keep.append(i)
-            xs.append(fx)
-            ys.append(fy)
-        kept = df.iloc[keep]
-        gdf = gpd.GeoDataFrame({"code": [str(v).strip() for v in kept[code]]},
-                               geometry=gpd.points_from_xy(xs, ys), crs="EPSG:4326")
-        return gdf, rejected
+    if p.suffix.lower() in (".csv", ".txt", ".xlsx"):
+        return _table_points(p, layer, crs)
     gdf = _read_gis(p, layer)
     code = _find_column(list(gdf.columns), CODE_COLUMNS)
     if code is None:
@@ -170,7 +192,7 @@ def load_inputs(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoData
     for name in ("outfalls", "sections"):
         path = getattr(args, name)
         if path:
-            layers[name], rej = read_points(path, name)
+            layers[name], rej = read_points(path, name, getattr(args, "crs", "auto"))
             rejected += rej
         else:
             layers[name] = _demo_layer(name)

@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 
 from gislib.auth.accounts import Accounts
 from gislib.auth.permissions import ROLES, User
+from gislib.config import new_password
 from gislib.errors import ValidationError
 
 NEEDS_NAME = ("create-admin", "add", "disable", "enable", "reset-password", "set-role")
@@ -79,7 +79,7 @@ def _check_places(args: argparse.Namespace) -> None:
 
 def read_new_password(name: str) -> str:
     """HETU_NEW_PASSWORD, else a prompt typed twice."""
-    env = os.environ.get("HETU_NEW_PASSWORD")
+    env = new_password()
     if env:
         return env
     first = getpass.getpass(f"新密码 / new password for {name}: ")

@@ -21,6 +21,13 @@
 | HETU_MAX_UNZIPPED_MB, HETU_MAX_ZIP_RATIO, HETU_MAX_ZIP_MEMBERS | zip (xlsx, kmz, zipped SHP) checks | 150, 100, 1000 |
 | HETU_MAX_NESTING | deepest JSON/XML nesting read | 64 |
 | HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
+| HETU_GEN_RETENTION_HOURS | generated map data (static/gen) unused this long by any process is deleted | 24 |
+| HETU_PROBLEMS_CONFIG | JSON file overriding the problem/patrol/ranking rules | built-in |
+| HETU_NEW_PASSWORD | the password ``users create-admin|add|reset-password`` sets (else a prompt) | (prompt) |
+
+This module is the ONLY code that reads the environment (tests/test_settings.py::test_only_config_reads_the_environment):
+everything else asks ``load_settings()`` or one of the small accessors below, read on every call so that a changed
+environment (tests, a restarted server) is seen.
 
 Defaults chosen in the app's 设置 page ("save as default for everyone") are kept in
 ``HETU_DATA_DIR/settings.json`` and take precedence over the environment's defaults.
@@ -32,9 +39,15 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gislib.dataset import REPO_ROOT
-from gislib.district import DistrictProfile, current_profile
+from typing import TYPE_CHECKING
+
 from gislib.errors import ConfigError
+
+if TYPE_CHECKING:  # district imports this module: the profile is looked up when settings are read
+    from gislib.district import DistrictProfile
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO_ROOT / "var" / "data"  # the ONE default: not relative to the working directory
 
 BASEMAPS = ("offline", "osm", "tianditu", "amap")
 SAVED_KEYS = {"basemap": BASEMAPS, "lang": ("zh", "en")}  # the defaults the settings page may save
@@ -51,7 +64,7 @@ class Settings:
     tianditu_key: str
     lang: str
     max_upload_mb: int
-    district: DistrictProfile  # the jurisdiction: dust rule, CRS zone, report wording
+    district: "DistrictProfile"  # the jurisdiction: dust rule, CRS zone, report wording
     # accounts (gislib.auth, docs/auth.md)
     lockout_attempts: int = 5
     lockout_window_minutes: int = 15
@@ -72,7 +85,7 @@ class Settings:
     @property
     def dust_rule(self) -> str:
         """The dust rule in force: HETU_DUST_RULE, else the district profile's."""
-        return os.environ.get("HETU_DUST_RULE", "").strip() or self.district.dust_rule
+        return dust_rule_override() or self.district.dust_rule
 
     @property
     def max_upload_bytes(self) -> int:
@@ -89,9 +102,54 @@ GATE_VARIABLES = {  # Settings field → (environment variable, default)
 }
 
 
+def _env(name: str, default: str = "") -> str:
+    """The raw value of environment variable ``name`` (the one place that reads the environment)."""
+    return os.environ.get(name, default)
+
+
+def dataset_name() -> str:
+    """HETU_DATASET as written, lower-cased (``putuo`` when unset; gislib.dataset checks it)."""
+    return _env("HETU_DATASET", "putuo").strip().lower() or "putuo"
+
+
+def data_dir() -> Path:
+    """HETU_DATA_DIR, else ``REPO_ROOT/var/data``."""
+    return Path(_env("HETU_DATA_DIR").strip() or DEFAULT_DATA_DIR)
+
+
+def district_override() -> str:
+    """HETU_DISTRICT: a district profile id, or "" for the data set's profile."""
+    return _env("HETU_DISTRICT").strip().lower()
+
+
+def dust_rule_override() -> str:
+    """HETU_DUST_RULE: a dust rule preset id or JSON file, or "" for the district profile's."""
+    return _env("HETU_DUST_RULE").strip()
+
+
+def sso_mapping_path() -> str:
+    """HETU_SSO_MAPPING: the JSON file mapping single sign-on groups to roles, or ""."""
+    return _env("HETU_SSO_MAPPING").strip()
+
+
+def problems_config_path() -> str | None:
+    """HETU_PROBLEMS_CONFIG: a JSON file overriding the problem rules, or None."""
+    return _env("HETU_PROBLEMS_CONFIG").strip() or None
+
+
+def new_password() -> str:
+    """HETU_NEW_PASSWORD (for scripted account creation), or "" to prompt."""
+    return _env("HETU_NEW_PASSWORD")
+
+
+def gen_retention_hours() -> int:
+    """HETU_GEN_RETENTION_HOURS: generated map data no process has published for this long may be deleted."""
+    return _positive_int("HETU_GEN_RETENTION_HOURS", 24)
+
+
 def _positive_int(name: str, default: int) -> int:
     """A whole number >= 1 from env ``name`` (``default`` when unset)."""
-    raw = os.environ.get(name, "").strip() or str(default)
+    raw = _env(name).strip() or str(default)
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name}={raw!r} 无效: use a whole number of at least 1")
     return int(raw)
@@ -99,7 +157,7 @@ def _positive_int(name: str, default: int) -> int:
 
 def published_layers() -> tuple[str, ...]:
     """HETU_PUBLISHED_LAYERS: the layers viewers may read (cheap: read on every permission check)."""
-    published = os.environ.get("HETU_PUBLISHED_LAYERS", "sections,plots")
+    published = _env("HETU_PUBLISHED_LAYERS", "sections,plots")
     return tuple(x.strip() for x in published.split(",") if x.strip())
 
 
@@ -151,22 +209,24 @@ def save_defaults(data_dir: Path, **values: str) -> Path:
 
 def _env_settings() -> Settings:
     """Read and check the HETU_* environment variables."""
-    basemap = os.environ.get("HETU_BASEMAP", "offline").lower()
+    basemap = _env("HETU_BASEMAP", "offline").lower()
     if basemap not in BASEMAPS:
         raise ConfigError(f"HETU_BASEMAP={basemap!r} is unknown; use one of {BASEMAPS}")
-    lang = os.environ.get("HETU_LANG", "zh").lower()
+    lang = _env("HETU_LANG", "zh").lower()
     if lang not in ("zh", "en"):
         raise ConfigError(f"HETU_LANG={lang!r} is unknown; use zh or en")
     try:
-        max_mb = int(os.environ.get("HETU_MAX_UPLOAD_MB", "50"))
+        max_mb = int(_env("HETU_MAX_UPLOAD_MB", "50"))
     except ValueError as exc:
         raise ConfigError("HETU_MAX_UPLOAD_MB must be a whole number of megabytes") from exc
-    dataset = os.environ.get("HETU_DATASET", "putuo").lower()
+    from gislib.district import current_profile
+
+    dataset = dataset_name()
     return Settings(
         dataset=dataset,
-        data_dir=Path(os.environ.get("HETU_DATA_DIR", REPO_ROOT / "var" / "data")),
+        data_dir=data_dir(),
         basemap=basemap,
-        tianditu_key=os.environ.get("HETU_TIANDITU_KEY", ""),
+        tianditu_key=_env("HETU_TIANDITU_KEY"),
         lang=lang,
         max_upload_mb=max_mb,
         district=current_profile(dataset),

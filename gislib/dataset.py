@@ -12,13 +12,12 @@ Choose with the environment variable ``HETU_DATASET`` (``putuo`` or ``city``) or
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
+from gislib.config import REPO_ROOT, dataset_name
 from gislib.errors import ConfigError, NotFoundError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RAW_DIR = REPO_ROOT / "data" / "raw"
 GEO_DIR = REPO_ROOT / "data" / "geo"
 DATASETS: dict[str, Path] = {
@@ -33,7 +32,7 @@ TABLES = ("section_samples", "dust_readings")
 
 def current_name() -> str:
     """The data set chosen by ``HETU_DATASET`` (default ``putuo``)."""
-    name = os.environ.get("HETU_DATASET", "putuo").strip().lower() or "putuo"
+    name = dataset_name()
     if name not in DATASETS:
         raise ConfigError(f"HETU_DATASET={name!r} is not a data set; use one of {sorted(DATASETS)}")
     return name

@@ -10,11 +10,11 @@ profile's dust rule.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from gislib.config import district_override
 from gislib.errors import ConfigError
 
 PRESETS_PATH = Path(__file__).with_name("presets") / "districts.json"
@@ -68,7 +68,7 @@ def profile_for_dataset(dataset: str) -> DistrictProfile:
 
 def current_profile(dataset: str | None = None) -> DistrictProfile:
     """The profile in force: ``HETU_DISTRICT`` (a profile id) if set, else the data set's profile."""
-    wanted = os.environ.get("HETU_DISTRICT", "").strip().lower()
+    wanted = district_override()
     profiles = load_profiles()
     if wanted:
         if wanted not in profiles:

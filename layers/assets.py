@@ -5,15 +5,21 @@ JS and CSS file the map needs is vendored there, so the browser never contacts a
 """
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import threading
+import time
 
+from gislib.config import gen_retention_hours
 from gislib.dataset import REPO_ROOT
 from gislib.geo.pointpack import content_name
 
 STATIC_DIR = REPO_ROOT / "static"
 STATIC_URL = "/app/static"
 GEN_DIR = STATIC_DIR / "gen"
-KEEP_GENERATED = 200
+PRUNE_EVERY_S = 600  # a sweep of static/gen at most this often
+_LIVE: set[str] = set()  # names this process published: any page it built (or cached) may still ask for them
+_lock = threading.Lock()
+_last_prune = 0.0
 
 LEAFLET_JS = ("leaflet", f"{STATIC_URL}/vendor/leaflet/leaflet.js")
 LEAFLET_CSS = ("leaflet_css", f"{STATIC_URL}/vendor/leaflet/leaflet.css")
@@ -41,22 +47,45 @@ def ensure_web_fonts() -> None:
 
 
 def publish(data: bytes, suffix: str) -> str:
-    """Write generated data under ``static/gen`` by content hash and return its URL."""
+    """Write generated data under ``static/gen`` by content hash (the same data, the same name, so a page
+    of any session keeps working while the data are unchanged) and return its URL."""
     GEN_DIR.mkdir(parents=True, exist_ok=True)
     name = content_name(data, suffix)
     path = GEN_DIR / name
-    if not path.exists():
-        tmp = path.with_suffix(path.suffix + ".tmp")
+    if path.exists():
+        os.utime(path)  # in use again: the age that retention counts starts now
+    else:
+        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
-        _prune(GEN_DIR)
+    with _lock:
+        _LIVE.add(name)
+    prune()
     return f"{STATIC_URL}/gen/{name}"
 
 
-def _prune(folder: Path) -> None:
-    files = sorted(folder.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[KEEP_GENERATED:]:
-        old.unlink(missing_ok=True)
+def prune(force: bool = False) -> list[str]:
+    """Delete the generated files no page can still ask for: not published by this process (whose cached
+    pages may serve them) and not published by anyone for ``HETU_GEN_RETENTION_HOURS`` (other processes,
+    earlier runs). Never by count: many users and filter combinations cannot push out a live page's data.
+    Returns the names deleted."""
+    global _last_prune
+    now = time.time()
+    with _lock:
+        if not force and now - _last_prune < PRUNE_EVERY_S:
+            return []
+        _last_prune = now
+        live = set(_LIVE)
+    cutoff = now - gen_retention_hours() * 3600
+    gone = []
+    for path in GEN_DIR.glob("*") if GEN_DIR.exists() else ():
+        try:
+            if path.name not in live and path.stat().st_mtime < cutoff:
+                path.unlink()
+                gone.append(path.name)
+        except FileNotFoundError:  # another process swept it first
+            continue
+    return gone
 
 
 def tile_url(dataset: str) -> str:

@@ -46,6 +46,9 @@ class MapLayer(ABC):
     kind: str = "point"  # point | line | polygon
     default_on: bool = True
     demo: bool = False  # records are generated demo data (shown with the 示例数据 mark)
+    # What the map does with the layer; a new layer states it here instead of editing lists elsewhere:
+    search: str = ""  # "area": found by name and zoomed to; "record": found by code/name, selectable, counted
+    select_by: tuple[str, ...] = ()  # how a click finds a feature: "point" (canvas position), "tooltip" (its code)
 
     def title(self, lang: str = "zh") -> str:
         """The layer's name for people."""

@@ -33,6 +33,7 @@ class RiversLayer(MapLayer):
     """Waterway centre lines (OSM) and water-area polygons."""
 
     key = "rivers"
+    search = "area"
     source = "rivers"
     kind = "line"
 
@@ -98,6 +99,7 @@ class SubdistrictsLayer(MapLayer):
     """Approximate sub-district (街道/镇) polygons: outlines with names."""
 
     key = "subdistricts"
+    search = "area"
     source = "subdistricts"
     kind = "polygon"
 

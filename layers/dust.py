@@ -7,10 +7,10 @@ status label says so next to the verdict.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pandas as pd
 
+from gislib.config import dust_rule_override
 from gislib.dataset import load_layer
 from gislib.district import current_profile
 from gislib.dust.rule import evaluate, get_rule
@@ -26,13 +26,22 @@ UNVERIFIED_NOTE = {"zh": "（规则限值未核实）", "en": " (rule limit NOT 
 def current_rule_name(dataset: str | None = None) -> str:
     """The dust rule the map judges by: HETU_DUST_RULE (a preset id or a JSON file), else the
     district profile's rule."""
-    return os.environ.get("HETU_DUST_RULE", "").strip() or current_profile(dataset).dust_rule
+    return dust_rule_override() or current_profile(dataset).dust_rule
 
 
 def readings_frame(dataset: str | None = None) -> pd.DataFrame:
     """The data set's readings in the columns gislib.dust.rule expects (site, time, PM10, background)."""
     raw = load_layer("dust_readings", dataset)
     return raw.rename(columns={"site_code": "site", "pm10": "PM10"})
+
+
+def merged_readings(dataset: str | None = None) -> pd.DataFrame:
+    """THE readings of the data set: its own plus every uploaded one (an upload wins for the same site and
+    time). The map's colours and the dust page both judge these, so they agree after an upload."""
+    from gislib.dust import readings as dust_store
+    from gislib.services.catalog import store
+
+    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset)))
 
 
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
@@ -42,7 +51,7 @@ def latest_day_status(dataset: str | None = None, rule_name: str | None = None) 
 
     sites = layer_frame("dust_sites", dataset=dataset)
     priority = sites.loc[sites["priority_area"].fillna(False).astype(bool), "code"]
-    days = pd.DataFrame([d.to_dict() for d in evaluate(readings_frame(dataset), rule, priority)])
+    days = pd.DataFrame([d.to_dict() for d in evaluate(merged_readings(dataset), rule, priority)])
     if days.empty:
         return pd.DataFrame(columns=["site", "date", "exceedances", "exceeded", "max_value"])
     return days.sort_values("date").groupby("site").tail(1).set_index("site")
@@ -52,6 +61,8 @@ class DustSitesLayer(MapLayer):
     """Dust sites as square markers: red when the day is exceeded, amber with some windows over."""
 
     key = "dust_sites"
+    search = "record"
+    select_by = ("point",)
     source = "dust_sites"
     kind = "point"
     demo = True
@@ -86,7 +97,7 @@ class DustSitesLayer(MapLayer):
         return rows
 
     def to_folium(self, styled, lang="zh"):
-        return point_canvas(self.key, styled, STATUS_ORDER, shape_index=1, lang=lang,
+        return point_canvas(self.key, styled, STATUS_ORDER, shape="square", lang=lang,
                             labels=styled["_label"] + " · " + styled["_status"],
                             severity=[3, 2, 1, 0])  # clusters take their worst status: over > near > ok
 

@@ -37,13 +37,15 @@ class PointCanvas(JSCSSMixin, MacroElement):
 
     def __init__(self, url: str, colors: list[str], labels: list[str], shape_labels: list[str],
                  name: str, labels_urls: list[str] | None = None, labels_chunk: int = 5000, show: bool = True,
-                 radius=None, severity: list[int] | None = None, cluster_text: str | None = None):
+                 radius=None, severity: list[int] | None = None, cluster_text: str | None = None,
+                 shapes: list[str] | None = None):
         super().__init__()
         self._name = "HetuPoints"
         self.layer_name = name
         self.show = show
         options = {"url": url, "labelsUrls": labels_urls or [], "labelsChunk": labels_chunk, "colors": colors,
-                   "labels": labels, "shapeLabels": shape_labels, "name": name}
+                   "labels": labels, "shapeLabels": shape_labels, "name": name,
+                   "shapes": shapes or ["circle"]}  # shape NAMES; each point carries its position in them
         if radius:
             options["radius"] = radius
         if severity:

@@ -14,7 +14,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from gislib.geo.basemap import SPECS, ensure_tiles
+from gislib.geo.basemap import SPECS, ensure_tiles, native_zoom
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
@@ -22,7 +22,8 @@ from gislib.i18n import t
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
-from layers.registry import LAYERS, get_layer
+from layers import registry
+from layers.registry import get_layer
 
 ONLINE_BASEMAPS = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", OSM_CREDIT.html, None),
@@ -128,7 +129,7 @@ def add_basemap(fmap: folium.Map, basemap: str, dataset: str, tianditu_key: str 
     if basemap == "offline" or (basemap == "tianditu" and not tianditu_key):
         ensure_tiles(dataset)
         folium.TileLayer(tiles=tile_url(dataset), attr=credits_html(dataset), name="offline",
-                         max_native_zoom=spec.max_zoom, min_native_zoom=spec.min_zoom, max_zoom=19,
+                         max_native_zoom=native_zoom(dataset), min_native_zoom=spec.min_zoom, max_zoom=19,
                          min_zoom=spec.min_zoom - 2, detect_retina=False,
                          bounds=tile_coverage(dataset)).add_to(fmap)
     elif basemap == "tianditu":
@@ -158,7 +159,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     counts: dict[str, int] = {}
     gcj = basemap == "amap"
     elements = []
-    for layer in LAYERS:
+    for layer in registry.LAYERS:
         if layer.key not in layers_on:
             continue
         styled = styled_layer(layer.key, filters, lang, dataset)
@@ -191,7 +192,7 @@ class SearchHit:
     @property
     def selectable(self) -> bool:
         """True for features with a record (key facts); rivers and sub-districts are only zoomed to."""
-        return self.key in SEARCH_RECORD_LAYERS
+        return get_layer(self.key).search == "record"
 
 
 @dataclass
@@ -210,8 +211,11 @@ class SearchResult:
         return {k: (shown.get(k, 0), n) for k, n in self.totals.items() if n > shown.get(k, 0)}
 
 
-SEARCH_AREA_LAYERS = ("rivers", "subdistricts")  # found by name, one hit per name, zoomed to their extent
-SEARCH_RECORD_LAYERS = ("outfalls", "sections", "plots", "dust_sites")
+def layer_keys(search: str = "", select_by: str = "") -> tuple[str, ...]:
+    """The registered layers found by ``search`` ("area": by name, zoomed to; "record": by code or name) or
+    selected by ``select_by`` ("point", "tooltip"), in registry order: read from the layers themselves."""
+    return tuple(layer.key for layer in registry.LAYERS
+                 if (not search or layer.search == search) and (not select_by or select_by in layer.select_by))
 
 
 def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int = 20) -> SearchResult:
@@ -221,13 +225,13 @@ def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int 
     totals: dict[str, int] = {}
     if not query:
         return SearchResult(hits, totals, limit)
-    for key in SEARCH_AREA_LAYERS:
+    for key in layer_keys(search="area"):
         areas = _named_extents(key, dataset or current_name(), catalog_version(dataset=dataset), lang)
         found = [(name, b) for name, b in areas.items() if query.lower() in name.lower()]
         found.sort(key=lambda nb: (nb[0] != query, len(nb[0]), nb[0]))
         totals[key] = len(found)
         hits += [SearchHit(key, name, name, b) for name, b in found[:limit]]
-    for key in SEARCH_RECORD_LAYERS:
+    for key in layer_keys(search="record"):
         gdf = styled_layer(key, None, lang, dataset)
         mask = gdf["code"].str.contains(query, case=False, regex=False) | gdf["name"].str.contains(query, regex=False)
         totals[key] = int(mask.sum())
@@ -276,20 +280,17 @@ def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str 
     from gislib.geo.pointpack import snap_key
 
     dataset = dataset or current_name()
-    for key in CANVAS_LAYERS:
+    for key in layer_keys(select_by="point"):
         idx = _point_keys(key, dataset, catalog_version(dataset=dataset), gcj).get(snap_key(lng, lat))
         if idx is not None:
             return key, styled_layer(key, None, "zh", dataset).iloc[idx]
     if tooltip:
-        for key in ("sections", "plots"):
+        for key in layer_keys(select_by="tooltip"):
             gdf = styled_layer(key, None, "zh", dataset)
             for code in gdf["code"]:
                 if code in tooltip:
                     return key, gdf[gdf["code"] == code].iloc[0]
     return None
-
-
-CANVAS_LAYERS = ("outfalls", "dust_sites", "sections")
 
 
 @lru_cache(maxsize=8)

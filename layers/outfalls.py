@@ -27,25 +27,32 @@ CATEGORY_COLORS: list[tuple[str, str]] = [
 PHASE_SYMBOLS: list[tuple[str, str]] = [
     ("查", "circle"), ("测", "square"), ("溯", "triangle"), ("治", "diamond"), ("管", "ring"),
 ]
+POINT_SHAPES = ("circle", "square", "triangle", "diamond", "ring")  # what static/js/hetu-points.js sprite() draws
 MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "ring": "o"}
 LABEL_CHUNK = 5_000  # hover labels are published in chunks of this many points, fetched on first hover
 
 
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
-                 labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
-                 shapes: list[str] | None = None, shape_labels: list[str] | None = None,
+                 labels: pd.Series, shape: str = "circle", shape_column: str | None = None,
+                 symbols: list[tuple[str, str]] | None = None, shape_labels: list[str] | None = None,
                  category_labels: list[str] | None = None, radius=None,
                  severity: list[int] | None = None) -> PointCanvas:
     """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels.
 
-    ``severity``: a rank per colour; zoomed-out clusters take the colour of their worst member
-    (without it, their most common colour)."""
+    Shapes go BY NAME (one of ``POINT_SHAPES``): ``shape`` for every point, or ``shape_column`` whose values
+    map through ``symbols`` [(value, shape name)]; the page receives the names in order and each point's
+    position in them. ``severity``: a rank per colour; zoomed-out clusters take the colour of their worst
+    member (without it, their most common colour)."""
     # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
     cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
+    symbols = symbols if shape_column else [("", shape)]
+    names = [name for _, name in symbols]
+    if unknown := set(names) - set(POINT_SHAPES):
+        raise ValueError(f"{key}: unknown point shape {sorted(unknown)}; the page draws {POINT_SHAPES}")
     if shape_column:
-        sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).fillna(0).to_numpy(dtype=np.uint8)
+        sym = styled[shape_column].map({v: i for i, (v, _) in enumerate(symbols)}).fillna(0).to_numpy(dtype=np.uint8)
     else:
-        sym = np.full(len(styled), shape_index, dtype=np.uint8)
+        sym = np.zeros(len(styled), dtype=np.uint8)
     url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
     texts = [plain(v) for v in labels]
     labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
@@ -53,7 +60,7 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
     title = t(f"layer.{key}", lang)
     cluster_text = f"{{n}} · {title} · 点击放大" if lang == "zh" else f"{{n}} · {title} · click to zoom in"
     return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, name=key,
-                       colors=[c for _, c in colors], radius=radius, labels=category_labels,
+                       colors=[c for _, c in colors], shapes=names, radius=radius, labels=category_labels,
                        shape_labels=shape_labels, severity=severity, cluster_text=cluster_text)
 
 
@@ -82,6 +89,8 @@ class OutfallsLayer(MapLayer):
     """Outfalls as a canvas point layer that stays fast at 60,000 points."""
 
     key = "outfalls"
+    search = "record"
+    select_by = ("point",)
     source = "outfalls"
     kind = "point"
     demo = True
@@ -113,7 +122,7 @@ class OutfallsLayer(MapLayer):
     def to_folium(self, styled, lang="zh"):
         shape_labels = [t(p, lang) if lang == "en" else t("phase." + p, lang) for p, _ in PHASE_SYMBOLS]
         return point_canvas(self.key, styled, CATEGORY_COLORS, shape_column="_phase",
-                            shapes=[p for p, _ in PHASE_SYMBOLS], shape_labels=shape_labels, lang=lang,
+                            symbols=PHASE_SYMBOLS, shape_labels=shape_labels, lang=lang,
                             labels=styled["_label"],
                             category_labels=[t("cat." + c, lang) for c, _ in CATEGORY_COLORS])
 

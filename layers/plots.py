@@ -18,6 +18,8 @@ class PlotsLayer(MapLayer):
     """Plot polygons filled by stage; listed (名录) plots get a thick dark outline."""
 
     key = "plots"
+    search = "record"
+    select_by = ("tooltip",)
     source = "plots"
     kind = "polygon"
     demo = True

@@ -27,6 +27,8 @@ class SectionsLayer(MapLayer):
     """Monitoring sections as circle markers with a dark outline; red ring when off target."""
 
     key = "sections"
+    search = "record"
+    select_by = ("point", "tooltip")
     source = "sections"
     kind = "point"
     demo = True

@@ -8,23 +8,15 @@ import pandas as pd
 
 from gislib.services.catalog import layer_frame
 from gislib.services.catalog import version as catalog_version
-from gislib.dataset import current_name, data_version, load_layer
-from gislib.geo.network import load_or_build_network, trace_downstream, trace_upstream
-from gislib.store import resolve_data_dir
+from gislib.dataset import current_name
+from gislib.geo.network import dataset_network, trace_downstream, trace_upstream
 
 STRETCH_COLOR = "#e7298a"
 
 
-@lru_cache(maxsize=2)
-def _network(dataset: str, version: str):
-    cache = resolve_data_dir() / "cache"
-    return load_or_build_network(load_layer("rivers", dataset), cache_dir=cache)
-
-
 def network(dataset: str | None = None):
-    """The river network of the data set (built once per data version, cached on disk too)."""
-    dataset = dataset or current_name()
-    return _network(dataset, data_version(dataset))
+    """The river network of the data set (gislib.geo.network.dataset_network: one per process and data version)."""
+    return dataset_network(dataset)
 
 
 @lru_cache(maxsize=4)

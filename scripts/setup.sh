@@ -26,7 +26,7 @@ echo "setup: installing Python packages (requirements.txt)"
 $PY -m pip install -q --disable-pip-version-check -r requirements.txt
 
 # The offline basemap: the COG is committed; its XYZ tiles are cut once on each machine.
-if [ ! -f static/tiles/putuo/READY ]; then
+if ! $PY -c "import sys; from gislib.geo.basemap import tiles_ready; sys.exit(0 if tiles_ready('putuo') else 1)"; then
   echo "setup: cutting offline basemap tiles from data/geo/basemap_putuo.tif"
   $PY -m gislib basemap --dataset putuo
 fi

@@ -98,3 +98,28 @@ def test_context_layers_are_clipped_with_margin(built):
     assert rivers.distance(district).max() <= 1000.5
     assert {"苏州河", "桃浦河", "真如港"} <= set(rivers["name"].dropna())
     assert len(layer(built, "railways")) > 0 and len(layer(built, "water")) > 0
+
+
+def test_city_set_has_its_own_plots_and_dust_sites_not_putuos(tmp_path):
+    """Issue 11.14: on the city set the map header counted Putuo's 15 plots and 40 dust sites, because the
+    city build copied them from Putuo. They are now generated over the city's own area; here the build runs
+    on one district of the city context (嘉定区) to stay fast, and every plot and site must be in it."""
+    import geopandas as gpd
+
+    from gislib.demo.build import build_city
+    from gislib.demo.context import Context, city_context
+
+    city = city_context()
+    unit = city.subdistricts[city.subdistricts["name"] == "嘉定区"]
+    area = unit.geometry.iloc[0]
+    ctx = Context(gpd.GeoDataFrame({"name": ["嘉定区"]}, geometry=[area], crs=4326), unit.reset_index(drop=True),
+                  *(gpd.clip(g, area).explode(index_parts=False).reset_index(drop=True)
+                    for g in (city.rivers, city.water, city.railways)))
+    path = build_city(tmp_path / "city.gpkg", n_outfalls=40, n_sections=4, n_plots=7, n_sites=9, ctx=ctx,
+                      progress=lambda _: None)
+    plots, sites = layer(path, "plots"), layer(path, "dust_sites")
+    assert (len(plots), len(sites)) == (7, 9)
+    assert plots.geometry.within(area.buffer(1e-6)).all() and sites.geometry.within(area).all()
+    assert set(plots["code"].str[:4]) == {"SHDK"} and set(sites["code"].str[:4]) == {"SHGD"}
+    readings = layer(path, "dust_readings")
+    assert set(readings["site_code"]) == set(sites["code"])

@@ -95,3 +95,23 @@ def test_the_written_unit_is_recorded(db, readings):
     back = load_readings(db).set_index(["site", "time"])
     first = back.loc[("GD-1", pd.Timestamp("2026-11-22 08:00"))]
     assert first["PM10"] == pytest.approx(120) and first["units"] == "PM10=mg/m³"
+
+
+def test_after_an_upload_the_map_colours_the_site_as_the_dust_page_judges_it(tmp_path, monkeypatch):
+    """Issue 14.5: the map's dust colours came from the data set alone while the dust page merged uploads."""
+    from gislib.services.catalog import store
+    from layers.dust import DustSitesLayer, merged_readings
+
+    monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
+    before = DustSitesLayer().load("putuo")
+    calm = before[before["has_data"] & ~before["exceeded"]].iloc[0]
+    day = pd.Timestamp(calm["status_date"])
+    dusty = pd.DataFrame({"site": calm["code"], "PM10": 9000.0, "background": 40.0,
+                          "time": pd.date_range(day + pd.Timedelta(hours=8), periods=16, freq="15min")})
+    save_readings(store(dataset="putuo"), dusty, "officer:demo", "dusty.csv")
+
+    after = DustSitesLayer().load("putuo").set_index("code").loc[calm["code"]]
+    assert after["exceeded"] and after["status_date"] == calm["status_date"]
+    page = merged_readings("putuo")  # what the dust page shows for that site and day
+    mine = page[(page["site"] == calm["code"]) & (page["time"].dt.normalize() == day)]
+    assert mine["PM10"].max() == 9000.0

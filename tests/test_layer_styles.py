@@ -131,3 +131,118 @@ def test_amap_basemap_shifts_display_to_gcj02_and_clicks_still_resolve():
     assert 400 < dist < 600
     hit = feature_at(shifted["lat"][0], shifted["lon"][0], gcj=True)
     assert hit and hit[0] == "outfalls" and hit[1]["code"] == styled_layer("outfalls").iloc[0]["code"]
+
+
+def _canvas_options(html: str) -> dict[str, dict]:
+    """The options of every canvas point layer on the page, by layer name."""
+    import json
+
+    found = [json.loads(m) for m in re.findall(r"L\.hetuPoints\((\{.*?\})\);", html)]
+    return {o["name"]: o for o in found}
+
+
+def test_point_shapes_go_to_the_page_by_name():
+    """Issue 14.5: Python sent an index into a JS list (dust hard-coded shape_index=1 for 'square').
+    Each point's shape index now points into the layer's own list of shape NAMES sent with it."""
+    from gislib.domain import OUTFALL_PHASE
+    from layers.outfalls import PHASE_SYMBOLS
+
+    html = build_map(("outfalls", "dust_sites")).fmap.get_root().render()
+    options = _canvas_options(html)
+    dust, outfalls = options["dust_sites"], options["outfalls"]
+    dust_points = unpack_points((GEN() / dust["url"].rsplit("/", 1)[1]).read_bytes())
+    assert {dust["shapes"][i] for i in dust_points["shape"]} == {"square"}
+    points = unpack_points((GEN() / outfalls["url"].rsplit("/", 1)[1]).read_bytes())
+    styled = styled_layer("outfalls")
+    wanted = [dict(PHASE_SYMBOLS)[OUTFALL_PHASE.get(s, "查").replace("—", "查")] for s in styled["state"]]
+    assert [outfalls["shapes"][i] for i in points["shape"]] == wanted
+    assert {"circle", "triangle"} <= set(wanted)  # more than one shape really is on the map
+
+
+def GEN():
+    from layers.assets import GEN_DIR
+
+    return GEN_DIR
+
+
+def test_a_new_layer_is_its_module_and_its_registry_line(monkeypatch):
+    """Issue 14.5: adding a layer also needed edits in mapview (search, click lists) and the page's counts.
+    A tiny extra layer, registered in layers.registry only, is drawn, counted, found and clicked."""
+    import geopandas as gpd
+    import shapely
+
+    from layers import registry
+    from layers.base import MapLayer, label_column
+    from layers.mapview import search
+    from layers.outfalls import point_canvas
+
+    class WellsLayer(MapLayer):
+        key = "wells"
+        kind = "point"
+        search = "record"
+        select_by = ("point",)
+
+        def title(self, lang="zh"):
+            return "监测井" if lang == "zh" else "Wells"
+
+        def load(self, dataset=None):
+            return gpd.GeoDataFrame({"code": ["JC-1", "JC-2"], "name": ["示例井一", "示例井二"]},
+                                    geometry=[shapely.Point(121.40, 31.25), shapely.Point(121.41, 31.26)], crs=4326)
+
+        def styled(self, gdf, lang="zh"):
+            out = gdf.copy()
+            out["_cat"], out["_color"], out["_label"] = "well", "#123456", label_column(out)
+            return out
+
+        def legend(self, styled, lang="zh"):
+            return []
+
+        def to_folium(self, styled, lang="zh"):
+            return point_canvas(self.key, styled, [("well", "#123456")], lang, styled["_label"], shape="diamond")
+
+        def draw_static(self, ax, styled, lang="zh"):
+            ax.scatter(styled.geometry.x, styled.geometry.y, c="#123456", marker="D")
+
+    wells = WellsLayer()
+    monkeypatch.setattr(registry, "LAYERS", (*registry.LAYERS, wells))
+    monkeypatch.setitem(registry.BY_KEY, "wells", wells)
+    result = build_map(("district", "wells"))
+    assert result.counts["wells"] == 2
+    options = _canvas_options(result.fmap.get_root().render())["wells"]
+    assert options["shapes"] == ["diamond"] and options["colors"] == ["#123456"]
+    hits = search("示例井")
+    assert [(h.key, h.code, h.selectable) for h in hits.hits if h.key == "wells"] == [
+        ("wells", "JC-1", True), ("wells", "JC-2", True)]
+    key, row = feature_at(31.26, 121.41)
+    assert (key, row["code"]) == ("wells", "JC-2")
+
+
+def test_generated_map_data_is_never_deleted_while_a_page_can_still_ask_for_it(tmp_path, monkeypatch):
+    """Issue 14.5: static/gen kept the newest 200 files, so many users or filter combinations pushed out
+    the data file of a page still open. Names are content hashes; a file goes only when no running app
+    published it and nobody used it for HETU_GEN_RETENTION_HOURS."""
+    import os
+    import time
+
+    from layers import assets
+
+    monkeypatch.setattr(assets, "GEN_DIR", tmp_path / "gen")
+    monkeypatch.setattr(assets, "_LIVE", set())
+    monkeypatch.setenv("HETU_GEN_RETENTION_HOURS", "24")
+    first = assets.publish(b"the open page's points", ".bin")
+    assert assets.publish(b"the open page's points", ".bin") == first  # same data, same name
+    for i in range(300):  # many other filter combinations later
+        assets.publish(f"combination {i}".encode(), ".bin")
+    two_days_ago = time.time() - 48 * 3600
+    mine = tmp_path / "gen" / first.rsplit("/", 1)[1]
+    os.utime(mine, (two_days_ago, two_days_ago))
+    earlier_run = tmp_path / "gen" / "0123abcd.bin"  # left by an app process that has ended
+    earlier_run.write_bytes(b"old")
+    os.utime(earlier_run, (two_days_ago, two_days_ago))
+    recent_other = tmp_path / "gen" / "4567ef.json"  # another process's, used an hour ago
+    recent_other.write_bytes(b"[]")
+    os.utime(recent_other, (time.time() - 3600,) * 2)
+
+    assert assets.prune(force=True) == ["0123abcd.bin"]
+    assert mine.exists() and recent_other.exists() and not earlier_run.exists()
+    assert len(list((tmp_path / "gen").glob("*.bin"))) == 301  # nothing pushed out by count

@@ -361,3 +361,41 @@ def test_snapping_is_reused_for_the_same_points_and_redone_when_they_change(conf
     assert conf_net.snap(CONF_OUTFALLS, 10.0) is not first  # another tolerance is another snap
     # and results stay the same with the reused snap: O3 is 100 m upstream of S
     assert km_of(trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, 0.2))["O3"] == 0.1
+
+
+def test_the_dataset_network_is_one_object_shared_by_map_record_pages_and_problems():
+    """One cache per expensive object: tracing on the map, the record page's downstream section and
+    problem location use the same network, built once per data version."""
+    from gislib.geo.network import dataset_network
+    from gislib.problems.locate import dataset_context
+    from layers.trace import network
+
+    net = dataset_network("putuo")
+    assert network("putuo") is net
+    assert dataset_context("putuo").network is net
+
+
+def test_trace_reads_point_tables_as_the_importer_does_gcj02_and_excel(tmp_path):
+    """Issue 14.3: trace had its own CSV reader that assumed WGS84; an Amap (GCJ-02) export placed every
+    section ~500 m off. Now the importer's reading and CRS detection are used, Excel included."""
+    from openpyxl import Workbook
+
+    from gislib.geo.crs import wgs84_to_gcj02
+    from cli.trace import read_points
+
+    lon, lat = 121.40, 31.25
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    (tmp_path / "sections_高德.csv").write_text(f"编码,经度,纬度\nS1,{glon:.7f},{glat:.7f}\n", encoding="utf-8")
+    pts, rejected = read_points(str(tmp_path / "sections_高德.csv"), "sections")
+    assert not rejected and "GCJ-02" in pts.attrs["crs_reason"]
+    assert pts.geometry.iloc[0].distance(Point(lon, lat)) < 1e-5  # back on the WGS84 spot (about 1 m)
+    plain, _ = read_points(str(tmp_path / "sections_高德.csv"), "sections", crs="EPSG:4326")
+    assert plain.geometry.iloc[0].distance(Point(lon, lat)) > 3e-3  # read as WGS84 it is ~500 m off
+
+    wb = Workbook()
+    wb.active.append(["编号", "lng", "lat"])
+    wb.active.append(["X1", lon, lat])
+    wb.active.append(["X2", "abc", lat])
+    wb.save(tmp_path / "points.xlsx")
+    pts, rejected = read_points(str(tmp_path / "points.xlsx"), "outfalls")
+    assert pts["code"].tolist() == ["X1"] and [r["row"] for r in rejected] == [3]

@@ -80,3 +80,45 @@ def test_settings_page_is_a_form_not_a_json_dump(data_dir):
     at = _settings_page(data_dir)
     assert not at.json, "the configuration is shown as a table, not raw JSON"
     assert at.table and "数据目录 (HETU_DATA_DIR)" in at.table[0].value.to_string()
+
+
+# Settings are read in ONE place: a module that reads os.environ itself drifts from the documented defaults
+# (the data directory was REPO_ROOT/var/data in config.py and a cwd-relative var/data in gislib/store).
+REPO = Path(__file__).resolve().parent.parent
+ENV_READERS_ALLOWED = {"gislib/config.py", "gislib/io/uploads.py"}  # uploads: the GDAL lockdown must SET variables
+
+
+def _reads_environment(source: str) -> list[int]:
+    """Line numbers where ``source`` touches the process environment (os.environ/os.getenv/putenv/environb)."""
+    import ast
+
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in {"environ", "environb", "getenv", "putenv", "unsetenv"}:
+            hits.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" and any(
+                a.name in {"environ", "environb", "getenv", "putenv"} for a in node.names):
+            hits.append(node.lineno)
+    return hits
+
+
+def test_only_config_reads_the_environment():
+    files = [REPO / "app.py", *[p for d in ("gislib", "layers", "views", "cli") for p in (REPO / d).rglob("*.py")]]
+    offenders = {}
+    for path in files:
+        rel = path.relative_to(REPO).as_posix()
+        if rel not in ENV_READERS_ALLOWED and (lines := _reads_environment(path.read_text(encoding="utf-8"))):
+            offenders[rel] = lines
+    assert not offenders, f"read settings through gislib.config (load_settings or its accessors): {offenders}"
+    assert _reads_environment("import os\nx = os.environ.get('A')\n") == [2]  # the check itself can fail
+
+
+def test_the_data_directory_has_one_answer_whatever_the_working_directory(tmp_path, monkeypatch):
+    from gislib.config import DEFAULT_DATA_DIR
+    from gislib.store import resolve_data_dir
+
+    monkeypatch.delenv("HETU_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)  # a CLI run from another folder must not open a second, empty store
+    assert resolve_data_dir() == load_settings().data_dir == DEFAULT_DATA_DIR == REPO / "var" / "data"
+    monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path / "d"))
+    assert resolve_data_dir() == load_settings().data_dir == tmp_path / "d"

@@ -23,7 +23,7 @@ from gislib.dust.rule import DustRule, evaluate, load_presets, read_readings, wi
 from gislib.errors import HetuError
 from gislib.i18n import term
 from gislib.geo.idw import colorize, idw_surface
-from layers.dust import current_rule_name, readings_frame
+from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
@@ -73,7 +73,7 @@ def acting_user() -> str:
 @st.cache_data(show_spinner=False)
 def readings(dataset: str, version: str) -> pd.DataFrame:
     """The data set's readings plus every uploaded reading (an upload wins for the same site and time)."""
-    return dust_store.merged(readings_frame(dataset), dust_store.load_readings(store(dataset=dataset)))
+    return merged_readings(dataset)
 
 
 @st.cache_data(show_spinner=False)

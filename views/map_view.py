@@ -18,10 +18,10 @@ from gislib.reports.outfall_file import class_text
 from gislib.safe_text import md_text, safe_frame
 from layers.base import Filters
 from layers.folium_elements import ViewRequest
-from layers.mapview import (SEARCH_AREA_LAYERS, build_map, extent_of, feature_at, layer_ready, search,
+from layers.mapview import (build_map, extent_of, feature_at, layer_ready, search,
                             styled_layer)
 from layers import trace
-from layers.registry import LAYERS
+from layers.registry import LAYERS, get_layer
 from views.common import lang, localized, tr
 from views.export_panel import render_export_panel
 
@@ -75,7 +75,7 @@ def _t(key: str, **fmt) -> str:
 
 
 def _layer_name(key: str) -> str:
-    return _t("layer." + key) if key in SEARCH_AREA_LAYERS else tr("layer." + key)
+    return _t("layer." + key) if get_layer(key).search == "area" else tr("layer." + key)
 
 
 def load_with_progress(keys, filters: Filters | None, text_key: str) -> None:
@@ -169,7 +169,7 @@ def selected_row():
 
 def _facts(key: str, row: pd.Series) -> dict[str, str]:
     facts = {}
-    for field in KEY_FACTS[key]:
+    for field in KEY_FACTS.get(key, ("code", "name")):  # a newly registered layer: its code and name
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
@@ -191,6 +191,8 @@ def _value(field: str, value) -> str:
 
 
 def _record_link(key: str, row: pd.Series) -> None:
+    if key not in RECORD_PAGES:  # a layer without a record page of its own
+        return
     page, param, label = RECORD_PAGES[key]
     st.page_link(page, label=label if lang() == "zh" else _t("open"), icon=":material/open_in_new:",
                  query_params={param: row["code"]})
@@ -337,7 +339,7 @@ def main() -> None:
         result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", settings.basemap),
                            tianditu_key=settings.tianditu_key)
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
-                        if k in ("outfalls", "sections", "plots", "dust_sites"))
+                        if get_layer(k).search == "record")
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
     key, row = selected_row()
     selection_card(key, row)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.services.catalog import store, version
-from gislib.dataset import current_name, data_version, load_layer
+from gislib.dataset import current_name
 from gislib.domain import (
     DEMO_MARK,
     OUTFALL_PHASE,
@@ -130,19 +130,14 @@ def acting_user() -> str:
 
 
 # --------------------------------------------------------------------------- cached helpers
-@st.cache_resource(show_spinner=False)
-def _network(dataset: str, token: str):
-    from gislib.geo.network import load_or_build_network
-
-    return load_or_build_network(load_layer("rivers", dataset))
-
-
 @st.cache_data(show_spinner=False)
 def _downstream(code: str, lon: float, lat: float, dataset: str, token: str) -> dict:
     from gislib.services.catalog import layer_frame
     from gislib.reports.outfall_file import downstream_section
 
-    net = _network(dataset, data_version(dataset))
+    from gislib.geo.network import dataset_network
+
+    net = dataset_network(dataset)
     return downstream_section(net, code, layer_frame("outfalls", dataset=dataset),
                               layer_frame("sections", dataset=dataset))
 

@@ -18,13 +18,13 @@ provider (none can run here); ``user_from_claims`` is tested with claims as ``st
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gislib.auth.accounts import Accounts, login_name
 from gislib.auth.permissions import ROLES, User, norm
+from gislib.config import sso_mapping_path
 from gislib.errors import ConfigError, PermissionDenied
 
 RANK = {role: i for i, role in enumerate(ROLES)}  # viewer < river_chief < officer < admin
@@ -32,7 +32,7 @@ RANK = {role: i for i, role in enumerate(ROLES)}  # viewer < river_chief < offic
 
 def load_mapping(path: str | Path | None = None) -> dict[str, Any]:
     """The SSO mapping from ``path`` or HETU_SSO_MAPPING, checked (ConfigError when wrong)."""
-    path = path or os.environ.get("HETU_SSO_MAPPING", "")
+    path = path or sso_mapping_path()
     if not path:
         raise ConfigError("单点登录未配置: set HETU_SSO_MAPPING to the JSON file that maps groups to roles")
     try:

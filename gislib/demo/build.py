@@ -61,22 +61,23 @@ def _write_records(path: Path, ctx: Context, outfalls, sections, samples, plots,
 
 
 def build_city(path: Path | None = None, n_outfalls: int = 60_000, n_sections: int = 3_600,
-               progress: Progress = print) -> Path:
-    """All of Shanghai's OSM waterways with 60,000 outfalls and 3,600 sections (benchmark scale)."""
+               progress: Progress = print, n_plots: int = 160, n_sites: int = 160, ctx: Context | None = None) -> Path:
+    """All of Shanghai's OSM waterways with 60,000 outfalls and 3,600 sections (benchmark scale), and
+    plots and dust sites spread over the whole city (about ten per district), so that the map's counts
+    are the city's, not Putuo's (issue 11.14). ``ctx`` defaults to the whole city."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(SEED + 1)
     progress("reading all Shanghai waterways")
-    ctx = city_context()
+    ctx = ctx or city_context()
     progress(f"generating {n_outfalls} outfalls")
     outfalls = records.make_outfalls(ctx, n_outfalls, rng, code_prefix="SH")
     progress(f"generating {n_sections} sections and their samples")
     sections = records.make_sections(ctx, n_sections, rng, code_prefix="SHDM", min_spacing_m=200.0)
     samples = records.make_samples(sections, 3, rng)
-    putuo = putuo_context()
-    rng_p = np.random.default_rng(SEED)
-    plots = records.make_plots(putuo, 15, rng_p)
-    sites = records.make_dust_sites(putuo, 40, rng_p)
-    readings = records.make_dust_readings(sites, DUST_DAYS, rng_p)
+    progress(f"generating {n_plots} plots and {n_sites} dust sites over the city")
+    plots = records.make_plots(ctx, n_plots, rng, code_prefix="SHDK")
+    sites = records.make_dust_sites(ctx, n_sites, rng, code_prefix="SHGD")
+    readings = records.make_dust_readings(sites, DUST_DAYS, rng)
     path = path or DATASETS["city"]
     _write_records(path, ctx, outfalls, sections, samples, plots, sites, readings)
     progress(f"wrote {path} in {time.perf_counter() - t0:.1f} s")

@@ -221,7 +221,7 @@ def _random_points_in(area, n: int, rng: np.random.Generator, spacing_m: float) 
     return out
 
 
-def make_plots(ctx: Context, n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def make_plots(ctx: Context, n: int, rng: np.random.Generator, code_prefix: str = "PTDK") -> gpd.GeoDataFrame:
     """``n`` suspected or confirmed contaminated plots (polygons) at various stages."""
     land = _free_land(ctx)
     centres = _random_points_in(land, n, rng, spacing_m=600)
@@ -238,7 +238,7 @@ def make_plots(ctx: Context, n: int, rng: np.random.Generator) -> gpd.GeoDataFra
         stage = PLOT_STAGE_SHARES[stage_idx[i]][0]
         geoms.append(poly)
         rows.append({
-            "code": f"PTDK-{i + 1:03d}",
+            "code": f"{code_prefix}-{i + 1:03d}",
             "name": f"原示例{use}厂地块{i + 1}",
             "address": "",
             "former_use": use, "industry": industry, "pollutants": "、".join(pollutants),
@@ -256,7 +256,7 @@ def make_plots(ctx: Context, n: int, rng: np.random.Generator) -> gpd.GeoDataFra
     return gdf
 
 
-def make_dust_sites(ctx: Context, n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def make_dust_sites(ctx: Context, n: int, rng: np.random.Generator, code_prefix: str = "PTGD") -> gpd.GeoDataFrame:
     """``n`` construction sites (points) with project details."""
     land = _free_land(ctx)
     pts = _random_points_in(land, n, rng, spacing_m=350)
@@ -264,7 +264,7 @@ def make_dust_sites(ctx: Context, n: int, rng: np.random.Generator) -> gpd.GeoDa
     for i in range(n):
         start = AS_OF - dt.timedelta(days=int(rng.integers(60, 700)))
         rows.append({
-            "code": f"PTGD-{i + 1:03d}",
+            "code": f"{code_prefix}-{i + 1:03d}",
             "name": f"示例项目{i + 1}号工地",
             "project": f"示例{['住宅', '商办', '学校', '道路', '地铁配套', '公园'][i % 6]}项目{i + 1}",
             "builder": f"示例建设集团第{(i % 7) + 1}工程公司",

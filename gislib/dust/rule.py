@@ -313,9 +313,30 @@ def _parse_times(texts: "pd.Series") -> "pd.Series":
         return pd.to_datetime(pd.Series([one(t) for t in texts], index=texts.index), errors="coerce")
 
 
+@dataclass
+class _Layout:
+    """Which column of a readings table holds what."""
+
+    site: str
+    time: str
+    date: str | None  # a separate 日期 column joined to the time
+    background: str | None
+    pollutants: dict[str, str]  # pollutant -> header
+    unit: str | None  # a 单位 column: the unit of a row's values where the header gives none
+
+
+@dataclass
+class _Scales:
+    """Factors to µg/m³: per pollutant (from its header or ``units``), the background's, the units written."""
+
+    pollutants: dict[str, float]
+    background: float
+    written: dict[str, str]
+
+
 def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> Readings:
-    """Read a dust readings CSV (UTF-8/BOM/GBK): 站点/site, 时间/time (or 日期 + 时间), PM10/PM2.5/TSP,
-    optional 背景值.
+    """Read a dust readings table (CSV in UTF-8/BOM/GBK, or .xlsx): 站点/site, 时间/time (or 日期 + 时间),
+    PM10/PM2.5/TSP, optional 背景值.
 
     Values in a column whose header says mg/m³ (or ``units`` {header or pollutant: unit}, e.g. from
     ``--units``) are converted to µg/m³. A background column with no unit of its own takes the unit
@@ -323,16 +344,41 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
     line number and the reason; all other rows are kept. ``unit_warnings`` lists pollutant columns
     with no unit whose values are all below 5 (they look like mg/m³).
     """
-    import pandas as pd
-
-    from gislib.soil.gb36600 import read_csv_any_encoding
+    from gislib.io.uploads import table_frame
 
     path = Path(path)
     if not path.exists():
         raise NotFoundError(f"找不到读数文件 {path}；请检查路径")
-    raw = read_csv_any_encoding(path)
-    headers = [str(c).strip() for c in raw.columns]
-    raw.columns = headers
+    raw = table_frame(path)
+    raw.columns = [str(c).strip() for c in raw.columns]
+    layout = _readings_layout(list(raw.columns), path)
+    scales = _readings_scales(layout, dict(units or {}), list(raw.columns), path)
+    time_texts = raw[layout.time].astype(str)
+    if layout.date is not None:  # 日期 "2024-05-01" + 时间 "08:00"
+        time_texts = raw[layout.date].astype(str).str.strip() + " " + time_texts.str.strip()
+    times = _parse_times(time_texts)
+    unitless: dict[str, list[float]] = {p: [] for p in layout.pollutants if p not in scales.written}
+    records: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    for i, row in enumerate(raw.to_dict("records")):
+        record, reasons = _reading_of(row, times.iloc[i], time_texts.iloc[i], layout, scales, unitless)
+        if reasons:
+            line = i + 2
+            errors.append(RowError(line, f"第 {line} 行未使用：" + "；".join(reasons), {k: str(v) for k, v in row.items()}))
+        else:
+            records.append(record)
+    warnings = [w for p, h in layout.pollutants.items() if p in unitless
+                if (w := unitmod.magnitude_warning(p, h, unitless[p], "µg/m³"))]
+    return Readings(
+        frame=_readings_frame(records, layout), errors=errors, pollutants=tuple(layout.pollutants),
+        has_background=layout.background is not None,
+        converted_from_mg=tuple(h for p, h in layout.pollutants.items() if scales.pollutants[p] != 1.0),
+        source=str(path), units=scales.written, unit_warnings=warnings,
+    )
+
+
+def _readings_layout(headers: list[str], path: Path) -> _Layout:
+    """Find the site, time, date, background, pollutant and unit columns; refuse a table without the needed ones."""
     site_col = _find_column(headers, SITE_COLUMNS)
     time_col = _find_column(headers, TIME_COLUMNS)
     norm_headers = {re.sub(r"[\s_]", "", h).lower(): h for h in headers}
@@ -354,14 +400,19 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
             "需要 站点、时间 和至少一个污染物列（如 PM10 或 PM10(mg/m³)），可选 背景值",
             field=missing[0],
         )
-    given = dict(units or {})
-    unknown_given = [k for k in given if k not in headers and k not in pollutant_cols]
+    unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
+    return _Layout(site_col, time_col, date_col, background_col, pollutant_cols, unit_col)
+
+
+def _readings_scales(layout: _Layout, given: dict[str, str], headers: list[str], path: Path) -> _Scales:
+    """The factor to µg/m³ of every pollutant column and of the background; refuse units that do not convert."""
+    unknown_given = [k for k in given if k not in headers and k not in layout.pollutants]
     if unknown_given:
         raise ValidationError(f"{path}: 指定单位的列 {', '.join(unknown_given)} 不在文件中（表头：{', '.join(headers)}）",
                               field=unknown_given[0])
     scales: dict[str, float] = {}
     written: dict[str, str] = {}
-    for pollutant, header in pollutant_cols.items():
+    for pollutant, header in layout.pollutants.items():
         unit_given = given.get(header) or given.get(pollutant)
         scale = _unit_scale(header, unit_given)
         if scale is None:
@@ -372,82 +423,74 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
         if _written_unit(header, unit_given):
             written[pollutant] = _written_unit(header, unit_given)
     background_scale = 1.0
-    if background_col is not None:
-        has_unit = bool(re.search(r"/m", background_col.lower()))
-        background_scale = _unit_scale(background_col) if has_unit else next(iter(scales.values()))
+    if layout.background is not None:
+        background_scale = (_unit_scale(layout.background) if _has_own_unit(layout.background)
+                            else next(iter(scales.values())))
         if background_scale is None:
-            raise ValidationError(f"{path}: 列 '{background_col}' 的单位无法识别；请用 µg/m³ 或 mg/m³",
-                                  field=background_col)
+            raise ValidationError(f"{path}: 列 '{layout.background}' 的单位无法识别；请用 µg/m³ 或 mg/m³",
+                                  field=layout.background)
+    return _Scales(scales, background_scale, written)
 
-    time_texts = raw[time_col].astype(str)
-    if date_col is not None:  # 日期 "2024-05-01" + 时间 "08:00"
-        time_texts = raw[date_col].astype(str).str.strip() + " " + time_texts.str.strip()
-    times = _parse_times(time_texts)
-    records: list[dict[str, Any]] = []
-    errors: list[RowError] = []
-    unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
-    background_has_unit = background_col is not None and bool(re.search(r"/m", background_col.lower()))
-    unitless: dict[str, list[float]] = {p: [] for p in pollutant_cols if p not in written}
-    for i, row in enumerate(raw.to_dict("records")):
-        line = i + 2
-        reasons: list[str] = []
-        row_scales = dict(scales)
-        row_unit = str(row[unit_col]).strip() if unit_col is not None else ""
-        if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
-            scale = _unit_scale("", row_unit)
-            if scale is None:
-                reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
-            else:
-                row_scales.update({p: scale for p in unitless})
-        site = str(row[site_col]).strip()
-        if not site:
-            reasons.append("站点为空")
-        when = times.iloc[i]
-        if pd.isna(when):
-            reasons.append(f"时间 '{time_texts.iloc[i]}' 无法识别（请用 2024-05-01 08:00 这样的格式）")
-        record: dict[str, Any] = {"site": site, "time": when}
-        for pollutant, header in pollutant_cols.items():
-            try:
-                value = _parse_number(str(row[header]))
-            except ValueError:
-                reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
-                continue
-            record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
-            if value is not None and pollutant in unitless and not row_unit:
-                unitless[pollutant].append(value)
-        if not reasons and all(math.isnan(record[p]) for p in pollutant_cols):
-            reasons.append(f"没有浓度值（{', '.join(pollutant_cols.values())} 均为空）")
-        if background_col is not None:
-            try:
-                value = _parse_number(str(row[background_col]))
-            except ValueError:
-                reasons.append(f"{background_col} 值 '{row[background_col]}' 不是非负数字")
-                value = None
-            scale = background_scale
-            if row_unit and not background_has_unit and unitless:
-                scale = row_scales[next(iter(unitless))]
-            record["background"] = math.nan if value is None else round(value * scale, METRIC_DECIMALS)
+
+def _has_own_unit(header: str) -> bool:
+    return bool(re.search(r"/m", header.lower()))
+
+
+def _reading_of(row: dict, when, time_text: str, layout: _Layout, scales: _Scales,
+                unitless: dict[str, list[float]]) -> tuple[dict[str, Any], list[str]]:
+    """One row as a reading (site, time, pollutants and background in µg/m³) and the reasons it is unusable.
+    Values of unit-less pollutant columns are collected in ``unitless`` for the magnitude warning."""
+    import pandas as pd
+
+    reasons: list[str] = []
+    row_scales = dict(scales.pollutants)
+    row_unit = str(row[layout.unit]).strip() if layout.unit is not None else ""
+    if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
+        scale = _unit_scale("", row_unit)
+        if scale is None:
+            reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
         else:
-            record["background"] = math.nan
-        if reasons:
-            errors.append(RowError(line, f"第 {line} 行未使用：" + "；".join(reasons), {k: str(v) for k, v in row.items()}))
-        else:
-            records.append(record)
-    columns = ["site", "time", *pollutant_cols, "background"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
+            row_scales.update({p: scale for p in unitless})
+    site = str(row[layout.site]).strip()
+    if not site:
+        reasons.append("站点为空")
+    if pd.isna(when):
+        reasons.append(f"时间 '{time_text}' 无法识别（请用 2024-05-01 08:00 这样的格式）")
+    record: dict[str, Any] = {"site": site, "time": when}
+    for pollutant, header in layout.pollutants.items():
+        try:
+            value = _parse_number(str(row[header]))
+        except ValueError:
+            reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
+            continue
+        record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
+        if value is not None and pollutant in unitless and not row_unit:
+            unitless[pollutant].append(value)
+    if not reasons and all(math.isnan(record[p]) for p in layout.pollutants):
+        reasons.append(f"没有浓度值（{', '.join(layout.pollutants.values())} 均为空）")
+    record["background"] = math.nan
+    if layout.background is not None:
+        try:
+            value = _parse_number(str(row[layout.background]))
+        except ValueError:
+            reasons.append(f"{layout.background} 值 '{row[layout.background]}' 不是非负数字")
+            value = None
+        scale = scales.background
+        if row_unit and not _has_own_unit(layout.background) and unitless:
+            scale = row_scales[next(iter(unitless))]
+        record["background"] = math.nan if value is None else round(value * scale, METRIC_DECIMALS)
+    return record, reasons
+
+
+def _readings_frame(records: list[dict[str, Any]], layout: _Layout) -> "pd.DataFrame":
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records, columns=["site", "time", *layout.pollutants, "background"])
     frame["time"] = pd.to_datetime(frame["time"])
-    for col in [*pollutant_cols, "background"]:
+    for col in [*layout.pollutants, "background"]:
         frame[col] = frame[col].astype(float)
     frame["site"] = frame["site"].astype(str)
-    warnings = [
-        w for p, h in pollutant_cols.items() if p in unitless
-        if (w := unitmod.magnitude_warning(p, h, unitless[p], "µg/m³"))
-    ]
-    return Readings(
-        frame=frame, errors=errors, pollutants=tuple(pollutant_cols), has_background=background_col is not None,
-        converted_from_mg=tuple(h for p, h in pollutant_cols.items() if scales[p] != 1.0), source=str(path),
-        units=written, unit_warnings=warnings,
-    )
+    return frame
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -10,11 +10,14 @@ the app serves them itself: the browser never needs a tile server on the interne
 from __future__ import annotations
 
 import math
+import shutil
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from gislib.dataset import GEO_DIR, REPO_ROOT
 
@@ -40,9 +43,15 @@ class BasemapSpec:
     """Where a data set's basemap goes and at which zooms."""
 
     name: str
-    max_zoom: int
+    max_zoom: int  # the COG's native zoom (its pixel grid)
     min_zoom: int
     margin_m: float
+    vector_zoom: int | None = None  # one more level rasterized straight from the vectors (sharp above max_zoom)
+
+    @property
+    def top_zoom(self) -> int:
+        """The deepest zoom with real tiles (Leaflet's maxNativeZoom)."""
+        return self.vector_zoom or self.max_zoom
 
     @property
     def cog_path(self) -> Path:
@@ -55,7 +64,7 @@ class BasemapSpec:
 
 
 SPECS = {
-    "putuo": BasemapSpec("putuo", max_zoom=16, min_zoom=11, margin_m=1500.0),
+    "putuo": BasemapSpec("putuo", max_zoom=16, min_zoom=11, margin_m=1500.0, vector_zoom=17),
     "city": BasemapSpec("city", max_zoom=13, min_zoom=8, margin_m=3000.0),
 }
 
@@ -94,43 +103,61 @@ def _aligned_grid(bounds3857, z: int):
     return (minx, miny, maxx, maxy), tile_resolution(z)
 
 
+def _context_shapes(dataset: str, res: float) -> list[tuple[object, int]]:
+    """(EPSG:3857 GeoSeries, code) to burn in order for a raster of ``res`` metres per pixel: the district,
+    water, rivers buffered to their width, sub-district lines, railways, the district boundary last."""
+    from gislib.dataset import load_layer
+
+    district = load_layer("district", dataset).to_crs(3857)
+    units = load_layer("subdistricts", dataset).to_crs(3857)
+    rivers = load_layer("rivers", dataset).to_crs(3857)
+    # A scale factor turns ground metres into web-mercator metres at this latitude.
+    lat = float(district.to_crs(4326).geometry.iloc[0].centroid.y)
+    k = 1 / math.cos(math.radians(lat))
+    half = rivers["fclass"].map(RIVER_HALF_WIDTH_M).fillna(3.0).to_numpy() * k
+    return [
+        (district.geometry, 1),
+        (load_layer("water", dataset).to_crs(3857).geometry, 2),
+        (rivers.geometry.buffer(np.maximum(half, res * 0.6)), 2),
+        (units.boundary.buffer(res * 0.6), 5),
+        (load_layer("railways", dataset).to_crs(3857).geometry.buffer(max(2.0 * k, res * 0.5)), 3),
+        (district.boundary.buffer(max(6.0 * k, res)), 4),
+    ]
+
+
+def _burn(shapes, code: np.ndarray, transform, bounds=None) -> None:
+    """Rasterize each (GeoSeries, value) into ``code`` in order (only the shapes meeting ``bounds``)."""
+    from rasterio.features import rasterize
+
+    for series, value in shapes:
+        if bounds is not None:
+            series = series.iloc[series.sindex.query(shapely.box(*bounds))]
+        geoms = [g for g in series if g is not None and not g.is_empty]
+        if geoms:
+            rasterize(geoms, out=code, transform=transform, default_value=value, all_touched=True)
+
+
+def _rgb(code: np.ndarray) -> np.ndarray:
+    """The basemap colours of a code raster (0 outside, 1 land, 2 water, 3 rail, 4 boundary, 5 unit), bands first."""
+    palette = np.array([COLORS[c] for c in ("outside", "land", "water", "railway", "boundary", "unit")], np.uint8)
+    return palette[code].transpose(2, 0, 1)
+
+
 def render_cog(dataset: str = "putuo", out: Path | None = None) -> Path:
     """Rasterize the data set's district, water, rivers and railways into an RGB COG."""
     import rasterio
-    from rasterio.features import rasterize
     from rasterio.transform import from_origin
 
     from gislib.dataset import load_layer
 
     spec = SPECS[dataset]
-    district = load_layer("district", dataset).to_crs(3857)
-    units = load_layer("subdistricts", dataset).to_crs(3857)
-    water = load_layer("water", dataset).to_crs(3857)
-    rivers = load_layer("rivers", dataset).to_crs(3857)
-    rail = load_layer("railways", dataset).to_crs(3857)
-    area = district.buffer(spec.margin_m).total_bounds
+    area = load_layer("district", dataset).to_crs(3857).buffer(spec.margin_m).total_bounds
     (minx, miny, maxx, maxy), res = _aligned_grid(area, spec.max_zoom)
     width, height = round((maxx - minx) / res), round((maxy - miny) / res)
     transform = from_origin(minx, maxy, res, res)
-    # A scale factor turns ground metres into web-mercator metres at this latitude.
-    lat = float(district.to_crs(4326).geometry.iloc[0].centroid.y)
-    k = 1 / math.cos(math.radians(lat))
-    code = np.zeros((height, width), dtype=np.uint8)  # 0 outside, 1 land, 2 water, 3 rail, 4 boundary, 5 unit
-
-    def burn(geoms, value):
-        geoms = [g for g in geoms if g is not None and not g.is_empty]
-        if geoms:
-            rasterize(geoms, out=code, transform=transform, default_value=value, all_touched=True)
-
-    burn(district.geometry, 1)
-    burn(water.geometry, 2)
-    half = rivers["fclass"].map(RIVER_HALF_WIDTH_M).fillna(3.0).to_numpy() * k
-    burn(rivers.geometry.buffer(np.maximum(half, res * 0.6)), 2)
-    burn(units.boundary.buffer(res * 0.6), 5)
-    burn(rail.geometry.buffer(max(2.0 * k, res * 0.5)), 3)
-    burn(district.boundary.buffer(max(6.0 * k, res)), 4)
-    palette = np.array([COLORS[c] for c in ("outside", "land", "water", "railway", "boundary", "unit")], np.uint8)
-    rgb = palette[code].transpose(2, 0, 1)
+    code = np.zeros((height, width), dtype=np.uint8)
+    _burn(_context_shapes(dataset, res), code, transform)
+    rgb = _rgb(code)
     out = out or spec.cog_path
     out.parent.mkdir(parents=True, exist_ok=True)
     profile = dict(driver="COG", width=width, height=height, count=3, dtype="uint8", crs="EPSG:3857",
@@ -145,11 +172,45 @@ def render_cog(dataset: str = "putuo", out: Path | None = None) -> Path:
     return out
 
 
+def _save_tile(img_bands: np.ndarray, path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img_bands.transpose(1, 2, 0)).quantize(32).save(path, optimize=True)
+
+
+def render_vector_tiles(dataset: str = "putuo", out_dir: Path | None = None, progress=None) -> int:
+    """Tiles one zoom beyond the COG (``spec.vector_zoom``), rasterized straight from the vectors so that the
+    map stays sharp above the COG's 2.39 m/px (Leaflet scales these, not the coarser level, at z18-19)."""
+    import rasterio
+    from rasterio.transform import from_bounds as transform_from_bounds
+
+    spec = SPECS[dataset]
+    if spec.vector_zoom is None:
+        return 0
+    out_dir = out_dir or spec.tiles_dir
+    z = spec.vector_zoom
+    shapes = _context_shapes(dataset, tile_resolution(z))
+    with rasterio.open(spec.cog_path) as src:
+        jobs = tiles_covering(src.bounds, z)
+    work = out_dir / f"{z}.partial"  # the level appears whole (tiles_ready looks for its folder) or not at all
+    shutil.rmtree(work, ignore_errors=True)
+    for i, (x, y) in enumerate(jobs):
+        bounds = tile_bounds(z, x, y)
+        code = np.zeros((TILE, TILE), dtype=np.uint8)
+        _burn(shapes, code, transform_from_bounds(*bounds, TILE, TILE), bounds)
+        _save_tile(_rgb(code), work / str(x) / f"{y}.png")
+        if progress and i % 500 == 0:
+            progress(f"z{z} tiles {i}/{len(jobs)}")
+    shutil.rmtree(out_dir / str(z), ignore_errors=True)
+    work.replace(out_dir / str(z))
+    return len(jobs)
+
+
 def render_tiles(dataset: str = "putuo", cog: Path | None = None, out_dir: Path | None = None,
                  progress=None) -> int:
     """Cut XYZ PNG tiles for every zoom of the spec from the COG; returns the number of tiles."""
     import rasterio
-    from PIL import Image
     from rasterio.enums import Resampling
     from rasterio.windows import from_bounds
 
@@ -167,19 +228,19 @@ def render_tiles(dataset: str = "putuo", cog: Path | None = None, out_dir: Path 
                             resampling=Resampling.average)
             mask = src.read_masks(1, window=window, out_shape=(TILE, TILE), boundless=True)
             img = np.where(mask[None] > 0, data, np.array(fill, np.uint8)[:, None, None])
-            path = out_dir / str(z) / str(x) / f"{y}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(img.transpose(1, 2, 0)).quantize(32).save(path, optimize=True)
+            _save_tile(img, out_dir / str(z) / str(x) / f"{y}.png")
             count += 1
             if progress and i % 200 == 0:
                 progress(f"tiles {i}/{len(jobs)}")
-    (out_dir / "READY").write_text(f"{count} tiles from {cog.name}\n")
+    count += render_vector_tiles(dataset, out_dir, progress)
+    (out_dir / "READY").write_text(f"{count} tiles from {cog.name}, zooms {spec.min_zoom}-{spec.top_zoom}\n")
     return count
 
 
 def tiles_ready(dataset: str) -> bool:
-    """True when the data set's tiles have been cut (a marker file is written last)."""
-    return (SPECS[dataset].tiles_dir / "READY").exists()
+    """True when the data set's tiles have been cut up to its top zoom (a marker file is written last)."""
+    spec = SPECS[dataset]
+    return (spec.tiles_dir / "READY").exists() and (spec.tiles_dir / str(spec.top_zoom)).is_dir()
 
 
 def build_basemap(dataset: str = "putuo", progress=print, force_cog: bool = False) -> Path:
@@ -196,9 +257,32 @@ def build_basemap(dataset: str = "putuo", progress=print, force_cog: bool = Fals
 
 def ensure_tiles(dataset: str) -> bool:
     """Cut the tiles from the committed COG when they are missing (first start of the app)."""
+    spec = SPECS[dataset]
     if tiles_ready(dataset):
         return True
-    if not SPECS[dataset].cog_path.exists():
+    if not spec.cog_path.exists():
         return False
-    render_tiles(dataset)
+    if (spec.tiles_dir / "READY").exists():  # cut before the vector zoom existed: add that level in the
+        _start_vector_level(dataset)          # background; the map overzooms the COG's level until it is there
+    else:
+        render_tiles(dataset)
     return True
+
+
+_adding: set[str] = set()
+_adding_lock = threading.Lock()
+
+
+def _start_vector_level(dataset: str) -> None:
+    """Render the vector zoom of ``dataset`` in a background thread, once per process."""
+    with _adding_lock:
+        if dataset in _adding:
+            return
+        _adding.add(dataset)
+    threading.Thread(target=render_vector_tiles, args=(dataset,), daemon=True, name=f"tiles-{dataset}").start()
+
+
+def native_zoom(dataset: str) -> int:
+    """The deepest zoom whose tiles exist now (Leaflet scales this level up beyond it)."""
+    spec = SPECS[dataset]
+    return spec.top_zoom if tiles_ready(dataset) else spec.max_zoom

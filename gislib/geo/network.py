@@ -32,6 +32,7 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,14 @@ import pandas as pd
 import shapely
 from shapely.ops import substring
 
+from gislib.config import DEFAULT_DATA_DIR
 from gislib.errors import ConfigError, CRSError, DataError, NotFoundError, ValidationError
 
 METRIC_CRS = "EPSG:4549"
 OUTPUT_CRS = "EPSG:4326"
 DEFAULT_TOLERANCE_M = 5.0
 DEFAULT_SNAP_TOLERANCE_M = 50.0
-DEFAULT_CACHE_DIR = Path("var") / "cache"
+DEFAULT_CACHE_DIR = DEFAULT_DATA_DIR / "cache"  # dataset_network uses the configured data dir's
 ALGORITHM_VERSION = 1  # bump when the build changes, so old caches are not reused
 
 FORWARD, REVERSE, BOTH = 1, 2, 3
@@ -445,14 +447,26 @@ def build_network(rivers: gpd.GeoDataFrame, *, tolerance_m: float = DEFAULT_TOLE
                   name_column: str = "name", id_column: str = "osm_id") -> Network:
     """Build the directed river network from waterway lines (any CRS; drawn in flow direction).
 
-    Rows without a usable line geometry are skipped and listed in ``Network.skipped``.
+    Steps: the usable lines (:func:`_usable_lines`), where they touch (:func:`_cut_requests`), the lines cut
+    there into pieces (:func:`_cut_lines`), the piece ends united into nodes (:func:`_unite_nodes`), and the
+    graph (:func:`_assemble`). Rows without a usable line geometry are skipped and listed in ``Network.skipped``.
     """
     if tolerance_m < 0:
         raise ValidationError(f"node tolerance must be ≥ 0 m, got {tolerance_m}", field="tolerance_m")
     metric = _to_metric(rivers, metric_crs)
-    names, osm_ids = _column(metric, name_column), _column(metric, id_column)
+    lines, lengths, line_rows, skipped = _usable_lines(metric.geometry.values)
+    touches = _cut_requests(lines, tolerance_m, split_at_shared_vertices)
+    pieces = _cut_lines(lines, lengths, touches.requests, tolerance_m)
+    edge_u, edge_v, n_nodes = _unite_nodes(len(lines), pieces, touches)
+    params = {"tolerance_m": tolerance_m, "metric_crs": metric_crs, "split_at_shared_vertices": split_at_shared_vertices,
+              "source_rows": len(rivers), "source_lines": len(lines)}
+    return _assemble(pieces, line_rows, edge_u, edge_v, n_nodes, metric_crs, params, skipped,
+                     _column(metric, name_column), _column(metric, id_column))
+
+
+def _usable_lines(geoms) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """The 2-D lines of non-zero length (multi-lines split), their lengths and source rows, and the rows skipped."""
     skipped: list[dict[str, Any]] = []
-    geoms = metric.geometry.values
     line_geoms: list[Any] = []
     line_row: list[int] = []
     for row, g in enumerate(geoms):
@@ -474,151 +488,162 @@ def build_network(rivers: gpd.GeoDataFrame, *, tolerance_m: float = DEFAULT_TOLE
     valid = lengths > 0
     for k in np.flatnonzero(~valid):
         skipped.append({"row": line_row[k], "reason": "line of zero length"})
-    lines = lines[valid]
-    lengths = lengths[valid]
-    line_row_arr = np.array(line_row, dtype=np.int64)[valid] if len(line_row) else np.zeros(0, dtype=np.int64)
+    rows = np.array(line_row, dtype=np.int64)[valid] if len(line_row) else np.zeros(0, dtype=np.int64)
+    return lines[valid], lengths[valid], rows, skipped
+
+
+@dataclass
+class _Touches:
+    """Where lines meet: cut requests (line, pos, tag), endpoint pairs within the tolerance, and the
+    endpoint slots that sit on a shared vertex group (slot k: line k % n, start if k < n else end)."""
+
+    requests: pd.DataFrame
+    pairs_a: np.ndarray
+    pairs_b: np.ndarray
+    ep_group_slot: np.ndarray
+    ep_group: np.ndarray
+
+
+def _cut_requests(lines: np.ndarray, tolerance_m: float, split_at_shared_vertices: bool) -> _Touches:
+    """Cut requests: an endpoint near another line cuts it there (tag = endpoint slot 0..2n-1); a vertex
+    shared by several lines cuts each of them (tag = 2n + vertex group). Requests with one tag become one node."""
     n = len(lines)
-
-    # ---- cut requests: (line, position along it, tag); tag groups requests that become one node
-    cut_line: list[np.ndarray] = []
-    cut_pos: list[np.ndarray] = []
-    cut_tag: list[np.ndarray] = []  # endpoint slot (0..2n-1) or 2n + shared-vertex group
-    starts = shapely.get_point(lines, 0) if n else np.array([], dtype=object)
-    ends = shapely.get_point(lines, -1) if n else np.array([], dtype=object)
-    endpoints = np.concatenate([starts, ends])  # slot k: line k % n, start if k < n else end
+    none = np.zeros(0, dtype=np.int64)
+    if not n:
+        return _Touches(pd.DataFrame({"line": none, "pos": np.zeros(0), "tag": none}), none, none, none, none)
+    endpoints = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
     owner = np.concatenate([np.arange(n), np.arange(n)])
-    pairs_a = np.zeros(0, dtype=np.int64)
-    pairs_b = np.zeros(0, dtype=np.int64)
-    if n:
-        line_tree = shapely.STRtree(lines)
-        pi, li = line_tree.query(endpoints, predicate="dwithin", distance=tolerance_m)
-        other = li != owner[pi]
-        pi, li = pi[other], li[other]
-        pos = shapely.line_locate_point(lines[li], endpoints[pi])
-        cut_line.append(li)
-        cut_pos.append(pos)
-        cut_tag.append(pi)
-        # endpoint ↔ endpoint within the tolerance
-        ep_tree = shapely.STRtree(endpoints)
-        pairs_a, pairs_b = ep_tree.query(endpoints, predicate="dwithin", distance=tolerance_m)
-        if split_at_shared_vertices:
-            xy, idx = shapely.get_coordinates(lines, return_index=True)
-            counts = np.bincount(idx, minlength=n)
-            first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            last = first + counts - 1
-            seg = np.hypot(np.diff(xy[:, 0], prepend=xy[0, 0]), np.diff(xy[:, 1], prepend=xy[0, 1]))
-            seg[first] = 0.0
-            cum = np.cumsum(seg)
-            along = cum - cum[first][idx]
-            key = pd.DataFrame({"x": np.round(xy[:, 0], 3), "y": np.round(xy[:, 1], 3), "line": idx})
-            group = key.groupby(["x", "y"], sort=False).ngroup().to_numpy()
-            lines_per_group = key.assign(g=group).groupby("g")["line"].nunique().to_numpy()
-            interior = np.ones(len(xy), dtype=bool)
-            interior[first] = False
-            interior[last] = False
-            shared = interior & (lines_per_group[group] > 1)
-            cut_line.append(idx[shared])
-            cut_pos.append(along[shared])
-            cut_tag.append(2 * n + group[shared])
-            # endpoints lying exactly on a shared vertex join that vertex's group
-            ends_mask = ~interior & (lines_per_group[group] > 1)
-            ep_slot = np.where(np.isin(np.arange(len(xy)), first), idx, idx + n)
-            ep_group_slot, ep_group = ep_slot[ends_mask], 2 * n + group[ends_mask]
-        else:
-            ep_group_slot = ep_group = np.zeros(0, dtype=np.int64)
-    else:
-        ep_group_slot = ep_group = np.zeros(0, dtype=np.int64)
+    pi, li = shapely.STRtree(lines).query(endpoints, predicate="dwithin", distance=tolerance_m)
+    other = li != owner[pi]
+    pi, li = pi[other], li[other]
+    cut_line, cut_pos, cut_tag = [li], [shapely.line_locate_point(lines[li], endpoints[pi])], [pi]
+    pairs_a, pairs_b = shapely.STRtree(endpoints).query(endpoints, predicate="dwithin", distance=tolerance_m)
+    ep_group_slot = ep_group = none
+    if split_at_shared_vertices:
+        shared_line, shared_pos, shared_tag, ep_group_slot, ep_group = _shared_vertex_requests(lines)
+        cut_line.append(shared_line)
+        cut_pos.append(shared_pos)
+        cut_tag.append(shared_tag)
+    requests = pd.DataFrame({"line": np.concatenate(cut_line), "pos": np.concatenate(cut_pos),
+                             "tag": np.concatenate(cut_tag)}).sort_values(["line", "pos"], kind="stable")
+    return _Touches(requests, pairs_a, pairs_b, ep_group_slot, ep_group)
 
-    # ---- cut every line at its requested positions (requests within the tolerance share one cut)
-    requests = pd.DataFrame({
-        "line": np.concatenate(cut_line) if cut_line else np.zeros(0, dtype=np.int64),
-        "pos": np.concatenate(cut_pos) if cut_pos else np.zeros(0),
-        "tag": np.concatenate(cut_tag) if cut_tag else np.zeros(0, dtype=np.int64),
-    }).sort_values(["line", "pos"], kind="stable")
-    req_line = requests["line"].to_numpy()
-    req_pos = requests["pos"].to_numpy()
-    req_tag = requests["tag"].to_numpy()
+
+def _shared_vertex_requests(lines: np.ndarray):
+    """Cuts at interior vertices shared by several lines, and the endpoints lying exactly on such a vertex."""
+    n = len(lines)
+    xy, idx = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(idx, minlength=n)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    last = first + counts - 1
+    seg = np.hypot(np.diff(xy[:, 0], prepend=xy[0, 0]), np.diff(xy[:, 1], prepend=xy[0, 1]))
+    seg[first] = 0.0
+    cum = np.cumsum(seg)
+    along = cum - cum[first][idx]
+    key = pd.DataFrame({"x": np.round(xy[:, 0], 3), "y": np.round(xy[:, 1], 3), "line": idx})
+    group = key.groupby(["x", "y"], sort=False).ngroup().to_numpy()
+    lines_per_group = key.assign(g=group).groupby("g")["line"].nunique().to_numpy()
+    interior = np.ones(len(xy), dtype=bool)
+    interior[first] = False
+    interior[last] = False
+    shared = interior & (lines_per_group[group] > 1)
+    ends_mask = ~interior & (lines_per_group[group] > 1)
+    ep_slot = np.where(np.isin(np.arange(len(xy)), first), idx, idx + n)
+    return idx[shared], along[shared], 2 * n + group[shared], ep_slot[ends_mask], 2 * n + group[ends_mask]
+
+
+@dataclass
+class _Pieces:
+    """The lines cut into pieces (in line order) and which piece end each cut request's tag joins."""
+
+    geoms: list[Any]
+    line: list[int]
+    first: np.ndarray  # first piece of each line
+    last: np.ndarray  # last piece of each line
+    tag_slot: list[tuple[int, int]]  # (tag, piece endpoint slot: 2p start, 2p+1 end) to unite
+    max_tag: int
+
+
+def _cut_lines(lines: np.ndarray, lengths: np.ndarray, requests: pd.DataFrame, tolerance_m: float) -> _Pieces:
+    """Cut every line at its requested positions (requests within the tolerance share one cut)."""
+    n = len(lines)
+    req_line, req_pos, req_tag = (requests[c].to_numpy() for c in ("line", "pos", "tag"))
     bounds = np.searchsorted(req_line, np.arange(n + 1))
-    piece_geoms: list[Any] = []
-    piece_line: list[int] = []
-    first_piece = np.zeros(n, dtype=np.int64)
-    last_piece = np.zeros(n, dtype=np.int64)
-    tag_slot: list[tuple[int, int]] = []  # (tag, piece endpoint slot) to unite
+    out = _Pieces([], [], np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), [],
+                  int(req_tag.max()) if len(req_tag) else -1)
     for line_no in range(n):
-        length = lengths[line_no]
-        cuts: list[float] = []
-        slot_of_request: list[tuple[int, str | int]] = []
-        for r in range(bounds[line_no], bounds[line_no + 1]):
-            p = req_pos[r]
-            if p <= tolerance_m or p <= _AT_NODE_M:
-                slot_of_request.append((req_tag[r], "start"))
-            elif p >= length - tolerance_m or p >= length - _AT_NODE_M:
-                slot_of_request.append((req_tag[r], "end"))
-            else:
-                if not cuts or p - cuts[-1] > tolerance_m:
-                    cuts.append(float(p))
-                slot_of_request.append((req_tag[r], len(cuts) - 1))
-        first_piece[line_no] = len(piece_geoms)
-        line = lines[line_no]
-        if cuts:
-            marks = [0.0, *cuts, float(length)]
-            for a, b in zip(marks[:-1], marks[1:]):
-                piece_geoms.append(substring(line, a, b))
-                piece_line.append(line_no)
-        else:
-            piece_geoms.append(line)
-            piece_line.append(line_no)
-        last_piece[line_no] = len(piece_geoms) - 1
-        for tag, where in slot_of_request:
+        cuts, where_of = _cut_positions(req_pos[bounds[line_no]:bounds[line_no + 1]], lengths[line_no], tolerance_m)
+        out.first[line_no] = len(out.geoms)
+        marks = [0.0, *cuts, float(lengths[line_no])]
+        for a, b in zip(marks[:-1], marks[1:]):
+            out.geoms.append(substring(lines[line_no], a, b) if cuts else lines[line_no])
+            out.line.append(line_no)
+        out.last[line_no] = len(out.geoms) - 1
+        for tag, where in zip(req_tag[bounds[line_no]:bounds[line_no + 1]], where_of):
             if where == "start":
-                slot = 2 * first_piece[line_no]
+                slot = 2 * out.first[line_no]
             elif where == "end":
-                slot = 2 * last_piece[line_no] + 1
+                slot = 2 * out.last[line_no] + 1
             else:  # end of the piece before cut number `where`
-                slot = 2 * (first_piece[line_no] + where) + 1
-            tag_slot.append((int(tag), int(slot)))
+                slot = 2 * (out.first[line_no] + where) + 1
+            out.tag_slot.append((int(tag), int(slot)))
+    return out
 
-    # ---- unite endpoint slots into nodes
-    n_pieces = len(piece_geoms)
-    n_tags = max([2 * n, *(int(t.max()) + 1 for t in (req_tag, ep_group) if len(t))])
+
+def _cut_positions(positions, length: float, tolerance_m: float) -> tuple[list[float], list[str | int]]:
+    """The cuts along one line for its sorted request positions, and per request: "start", "end" or its cut."""
+    cuts: list[float] = []
+    where_of: list[str | int] = []
+    for p in positions:
+        if p <= tolerance_m or p <= _AT_NODE_M:
+            where_of.append("start")
+        elif p >= length - tolerance_m or p >= length - _AT_NODE_M:
+            where_of.append("end")
+        else:
+            if not cuts or p - cuts[-1] > tolerance_m:
+                cuts.append(float(p))
+            where_of.append(len(cuts) - 1)
+    return cuts, where_of
+
+
+def _unite_nodes(n: int, pieces: _Pieces, touches: _Touches) -> tuple[np.ndarray, np.ndarray, int]:
+    """Unite piece endpoint slots that meet into nodes: (from node, to node) of every piece, node count."""
+    n_pieces = len(pieces.geoms)
+    n_tags = max(2 * n, pieces.max_tag + 1, int(touches.ep_group.max()) + 1 if len(touches.ep_group) else 0)
     uf = _UnionFind(2 * n_pieces + n_tags)
     tag_base = 2 * n_pieces
 
     def line_slot(k: int) -> int:  # original endpoint slot k -> piece endpoint slot
-        return int(2 * first_piece[k]) if k < n else int(2 * last_piece[k - n] + 1)
+        return int(2 * pieces.first[k]) if k < n else int(2 * pieces.last[k - n] + 1)
 
     for p in range(n_pieces - 1):
-        if piece_line[p] == piece_line[p + 1]:
+        if pieces.line[p] == pieces.line[p + 1]:
             uf.union(2 * p + 1, 2 * (p + 1))
-    for a, b in zip(pairs_a.tolist(), pairs_b.tolist()):
+    for a, b in zip(touches.pairs_a.tolist(), touches.pairs_b.tolist()):
         if a < b:
             uf.union(line_slot(a), line_slot(b))
     for k in range(2 * n):
         uf.union(tag_base + k, line_slot(k))
-    for tag, slot in tag_slot:
+    for tag, slot in pieces.tag_slot:
         uf.union(tag_base + tag, slot)
-    for slot_k, tag in zip(ep_group_slot.tolist(), ep_group.tolist()):
+    for slot_k, tag in zip(touches.ep_group_slot.tolist(), touches.ep_group.tolist()):
         uf.union(tag_base + tag, line_slot(slot_k))
     roots = np.array([uf.find(s) for s in range(2 * n_pieces)], dtype=np.int64)
     _, node_of_slot = np.unique(roots, return_inverse=True)
-    edge_u = node_of_slot[0::2].astype(np.int64)
-    edge_v = node_of_slot[1::2].astype(np.int64)
     n_nodes = int(node_of_slot.max()) + 1 if n_pieces else 0
+    return node_of_slot[0::2].astype(np.int64), node_of_slot[1::2].astype(np.int64), n_nodes
 
-    piece_arr = np.array(piece_geoms, dtype=object)
+
+def _assemble(pieces: _Pieces, line_rows: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int,
+              metric_crs: str, params: dict, skipped: list, names: list, osm_ids: list) -> Network:
+    """The Network: one edge per piece (length, name, id of its source row), nodes at the mean of their ends."""
+    n_pieces = len(pieces.geoms)
+    piece_arr = np.array(pieces.geoms, dtype=object)
     edge_length = shapely.length(piece_arr) if n_pieces else np.zeros(0)
-    piece_rows = line_row_arr[np.array(piece_line, dtype=np.int64)] if n_pieces else np.zeros(0, dtype=np.int64)
+    piece_rows = line_rows[np.array(pieces.line, dtype=np.int64)] if n_pieces else np.zeros(0, dtype=np.int64)
     edge_name = [None if names[r] is None or not str(names[r]).strip() else str(names[r]).strip() for r in piece_rows]
     edge_osm = [osm_ids[r] for r in piece_rows]
-
-    # node coordinates: mean of the endpoints that were joined
-    end_xy = shapely.get_coordinates(np.concatenate([shapely.get_point(piece_arr, 0), shapely.get_point(piece_arr, -1)])
-                                     ) if n_pieces else np.zeros((0, 2))
-    slot_nodes = np.concatenate([edge_u, edge_v])
-    sx = np.bincount(slot_nodes, weights=end_xy[:, 0], minlength=n_nodes) if n_pieces else np.zeros(0)
-    sy = np.bincount(slot_nodes, weights=end_xy[:, 1], minlength=n_nodes) if n_pieces else np.zeros(0)
-    cnt = np.maximum(np.bincount(slot_nodes, minlength=n_nodes), 1) if n_pieces else np.ones(0)
-
+    sx, sy, cnt = _node_sums(piece_arr, edge_u, edge_v, n_nodes)
     graph = nx.MultiDiGraph(crs=metric_crs)
     graph.add_nodes_from((i, {"x": float(sx[i] / cnt[i]), "y": float(sy[i] / cnt[i])}) for i in range(n_nodes))
     graph.add_edges_from(
@@ -628,11 +653,20 @@ def build_network(rivers: gpd.GeoDataFrame, *, tolerance_m: float = DEFAULT_TOLE
     for e in range(n_pieces):
         incidence[int(edge_u[e])].append((e, 0))
         incidence[int(edge_v[e])].append((e, 1))
-    params = {"tolerance_m": tolerance_m, "metric_crs": metric_crs, "split_at_shared_vertices": split_at_shared_vertices,
-              "source_rows": len(rivers), "source_lines": n}
     return Network(graph=graph, crs=metric_crs, edge_u=edge_u, edge_v=edge_v, edge_length=edge_length,
                    edge_name=edge_name, edge_osm_id=edge_osm, edge_geom=piece_arr, incidence=incidence,
                    params=params, skipped=skipped)
+
+
+def _node_sums(piece_arr: np.ndarray, edge_u: np.ndarray, edge_v: np.ndarray, n_nodes: int):
+    """Per node: the summed x and y of the piece ends joined there, and how many (at least 1)."""
+    if not len(piece_arr):
+        return np.zeros(0), np.zeros(0), np.ones(0)
+    end_xy = shapely.get_coordinates(np.concatenate([shapely.get_point(piece_arr, 0), shapely.get_point(piece_arr, -1)]))
+    slot_nodes = np.concatenate([edge_u, edge_v])
+    return (np.bincount(slot_nodes, weights=end_xy[:, 0], minlength=n_nodes),
+            np.bincount(slot_nodes, weights=end_xy[:, 1], minlength=n_nodes),
+            np.maximum(np.bincount(slot_nodes, minlength=n_nodes), 1))
 
 
 # ------------------------------------------------------------------------------------ cache
@@ -679,6 +713,24 @@ def load_or_build_network(rivers: gpd.GeoDataFrame, *, cache_dir: str | os.PathL
     except OSError as exc:
         raise ConfigError(f"cannot write the network cache {path}: {exc}; choose a writable cache directory") from exc
     return net
+
+
+
+@lru_cache(maxsize=2)
+def _dataset_network(dataset: str, version: str, cache_dir: str) -> Network:
+    from gislib.dataset import load_layer
+
+    return load_or_build_network(load_layer("rivers", dataset), cache_dir=cache_dir)
+
+
+def dataset_network(dataset: str | None = None) -> Network:
+    """THE river network of a data set: one object per data version for the whole process (map tracing,
+    record pages, problem location all share it), pickled under ``<data dir>/cache`` between runs."""
+    from gislib.config import data_dir
+    from gislib.dataset import current_name, data_version
+
+    dataset = dataset or current_name()
+    return _dataset_network(dataset, data_version(dataset), str(data_dir() / "cache"))
 
 
 # ------------------------------------------------------------------------------------ overrides

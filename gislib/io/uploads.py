@@ -386,6 +386,37 @@ def read_grid(path: str | Path, dialect_for=None, limits: Limits | None = None) 
     return list(bounded_rows(csv_rows(reader, p.name, limits), p.name, limits))
 
 
+def table_frame(path: str | Path, limits: Limits | None = None):
+    """THE table reader for the sample/readings commands and pages: a CSV/TXT (UTF-8/BOM/UTF-16/GBK, delimiter
+    sniffed as the importer does) or the first .xlsx sheet, through the gate, as a DataFrame of cell TEXT
+    (the first row the headers, stripped and made unique; empty cells ""; blank rows left out)."""
+    import pandas as pd
+
+    from gislib.io.readers import sniff_delimiter
+
+    grid = [[_cell_text(v) for v in row] for row in read_grid(path, sniff_delimiter, limits)]
+    grid = [row for row in grid if any(row)]
+    if not grid:
+        return pd.DataFrame()
+    seen: dict[str, int] = {}
+    headers = []
+    for h in grid[0]:  # a repeated header becomes "PM10.1", as pandas names it
+        headers.append(h if h not in seen else f"{h}.{seen[h]}")
+        seen[h] = seen.get(h, 0) + 1
+    width = len(headers)
+    body = [(row + [""] * width)[:width] for row in grid[1:]]
+    return pd.DataFrame(body, columns=headers, dtype=str)
+
+
+def _cell_text(raw: Any) -> str:
+    """A cell as text: "" for empty, 12 for the float 12.0 Excel stores, else its text without outer spaces."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw).strip()
+
+
 def strip_controls(value: Any) -> tuple[Any, bool]:
     """A text without control characters (tab, CR, LF kept) and whether any were removed."""
     if not isinstance(value, str) or value.isprintable():

@@ -7,11 +7,11 @@ keys replace the defaults one level deep (e.g. only ``{"patrol_rules": {"区级"
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from gislib.config import problems_config_path
 from gislib.errors import ConfigError
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "presets" / "problems.json"
@@ -49,4 +49,4 @@ def _load(path: str | None) -> dict[str, Any]:
 
 def load_config() -> dict[str, Any]:
     """The rules in force (a fresh copy the caller may change)."""
-    return json.loads(json.dumps(_load(os.environ.get("HETU_PROBLEMS_CONFIG") or None)))
+    return json.loads(json.dumps(_load(problems_config_path())))

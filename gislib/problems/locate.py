@@ -25,19 +25,20 @@ class Context:
 
 
 @lru_cache(maxsize=4)
-def _context(dataset: str, version: str) -> Context:
+def _subdistricts(dataset: str, version: str) -> gpd.GeoDataFrame:
     from gislib.dataset import load_layer
-    from gislib.geo.network import load_or_build_network
 
-    return Context(load_or_build_network(load_layer("rivers", dataset)), load_layer("subdistricts", dataset))
+    return load_layer("subdistricts", dataset)
 
 
 def dataset_context(dataset: str | None = None) -> Context:
     """The context of a data set (built once per data version)."""
     from gislib.dataset import current_name, data_version
 
+    from gislib.geo.network import dataset_network
+
     dataset = dataset or current_name()
-    return _context(dataset, data_version(dataset))
+    return Context(dataset_network(dataset), _subdistricts(dataset, data_version(dataset)))
 
 
 def to_metric(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:

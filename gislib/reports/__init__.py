@@ -1,1 +1,1 @@
-"""Documents people read: map pages, 一口一档, the bulletin, the 名录, the ledger spreadsheet, fonts."""
+"""gislib.reports: the documents Hetu prints (snapshot, outfall file, bulletin, 名录) and their one PDF base."""

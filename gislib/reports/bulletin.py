@@ -17,7 +17,6 @@ drawn by ``layers.bulletin_map`` (the sections layer's style) and passed in as `
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from gislib.safe_text import cell as safe_cell, plain
 from gislib.water.quality import (
     SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
 )
-from gislib.reports.colors import hex_to_rgb, text_color_on
+from gislib.reports.colors import text_color_on
 from gislib.timefmt import today_local
 
 GOOD_RANK = WQ_CLASS_RANK["III"]
@@ -453,109 +452,84 @@ def keep_numbers_whole(pdf, text: str, width: float) -> str:
 
 
 def _pdf(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+    """The bulletin as a PDF (gislib.reports.pdf): the title, then one named step per section."""
+    from gislib.reports.pdf import HetuPDF
 
-    credit = f"{DEMO_MARK} · 地图: {OSM_CREDIT.short}"
-
-    class BulletinPDF(FPDF):
-        def footer(self) -> None:  # noqa: D102 - fpdf hook
-            self.set_y(-12)
-            self.set_font(family, size=7.5)
-            self.set_text_color(110, 110, 110)
-            self.cell(0, 5, f"{credit}    第 {self.page_no()} 页", align="C")
-
-    pdf = BulletinPDF(format="A4")
-    family = fonts.add_to_fpdf(pdf)
-    pdf.set_auto_page_break(True, margin=16)
-    pdf.set_margins(14, 14, 14)
+    pdf = HetuPDF(f"{DEMO_MARK} · 地图: {OSM_CREDIT.short}    ")
     pdf.add_page()
     if b.demo:
-        pdf.set_font(family, "B", 10)
-        pdf.set_text_color(200, 30, 30)
-        pdf.cell(0, 6, f"【{DEMO_MARK}】", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 9, b.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=9)
-    pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 6, f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {today_local().isoformat()}",
-             align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
+        pdf.demo_mark()
+    pdf.title_block(b.title, f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {today_local().isoformat()}")
+    for step in (_pdf_summary, _pdf_sections, _pdf_distribution, _pdf_compliance, _pdf_trend, _pdf_warnings):
+        step(pdf, b, map_png=map_png, chart_png=chart_png)
+    pdf.output(str(out))
 
-    def heading(text: str) -> None:
-        if pdf.get_y() > pdf.h - 40:
-            pdf.add_page()
-        pdf.ln(3)
-        pdf.set_font(family, "B", 12.5)
-        pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, size=10)
 
-    def table(headers: list[str], rows: list[list[str]], widths: tuple[int, ...], class_cols: tuple[int, ...] = ()):
-        pdf.set_font(family, size=8.5)
-        room = [pdf.epw * w / sum(widths) - 2 * pdf.c_margin - 1.0 for w in widths]
-        rows = [[keep_numbers_whole(pdf, v, room[i]) for i, v in enumerate(row)] for row in rows]
-        head = FontFace(emphasis="BOLD", fill_color=(230, 236, 244))
-        with pdf.table(col_widths=widths, line_height=5.2, text_align="CENTER", headings_style=head,
-                       borders_layout="SINGLE_TOP_LINE" if not rows else "ALL", repeat_headings=1) as t:
-            hr = t.row()
-            for h in headers:
-                hr.cell(h)
-            for row in rows:
-                r = t.row()
-                for i, value in enumerate(row):
-                    cls = CLASS_TEXT.get(value) if i in class_cols else None
-                    if cls:
-                        color = class_color(cls)
-                        r.cell(value, style=FontFace(fill_color=hex_to_rgb(color), color=text_color_on(color)))
-                    else:
-                        r.cell(value)
-        if not rows:
-            pdf.set_font(family, size=9.5)
-            pdf.cell(0, 7, "（无）", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, size=10)
+def _pdf_table(pdf, headers: list[str], rows: list[list[str]], widths: tuple[int, ...],
+               class_cols: tuple[int, ...] = ()) -> None:
+    """A bulletin table: numbers kept whole in their cells, water-quality classes in their colours."""
+    from gislib.reports.pdf import filled
 
-    heading("一、总体情况")
+    pdf.set_font(pdf.family, size=8.5)
+    room = [pdf.epw * w / sum(widths) - 2 * pdf.c_margin - 1.0 for w in widths]
+    rows = [[keep_numbers_whole(pdf, v, room[i]) for i, v in enumerate(row)] for row in rows]
+
+    def style(col: int, text: str):
+        cls = CLASS_TEXT.get(text) if col in class_cols else None
+        return filled(class_color(cls)) if cls else None
+
+    pdf.data_table(headers, rows, widths, cell_style=style)
+    pdf.set_font(pdf.family, size=10)
+
+
+def _pdf_summary(pdf, b: Bulletin, map_png: Path | None, **_) -> None:
+    pdf.heading("一、总体情况")
     for para in b.summary():
         pdf.multi_cell(0, 6.2, keep_numbers_whole(pdf, para, pdf.epw - 2 * pdf.c_margin - 1.0),
                        new_x="LMARGIN", new_y="NEXT")
     if map_png is not None and Path(map_png).exists():
         pdf.ln(2)
         pdf.image(str(map_png), x=pdf.l_margin + 12, w=pdf.epw - 24)
-        pdf.set_font(family, size=8)
-        pdf.cell(0, 5, f"图1 {month_label(b.month)}各断面水质类别（{DEMO_MARK}；底图要素 {OSM_CREDIT.short}）",
-                 align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.line_of_text(f"图1 {month_label(b.month)}各断面水质类别（{DEMO_MARK}；底图要素 {OSM_CREDIT.short}）",
+                         8, height=5, align="C")
     else:
-        pdf.set_font(family, size=9)
-        pdf.cell(0, 6, "（未附断面分布图：请在应用“断面水质”页生成，或用 --map-png 指定图片）",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.line_of_text("（未附断面分布图：请在应用“断面水质”页生成，或用 --map-png 指定图片）", 9)
 
-    heading("二、各断面水质类别")
-    table(SECTION_HEADERS, section_rows(b), (27, 16, 22, 12, 12, 9, 64), class_cols=(3, 4))
 
-    heading("三、水质类别分布")
+def _pdf_sections(pdf, b: Bulletin, **_) -> None:
+    pdf.heading("二、各断面水质类别")
+    _pdf_table(pdf, SECTION_HEADERS, section_rows(b), (27, 16, 22, 12, 12, 9, 64), class_cols=(3, 4))
+
+
+def _pdf_distribution(pdf, b: Bulletin, chart_png: Path, **_) -> None:
+    pdf.heading("三、水质类别分布")
     pdf.image(str(chart_png), x=pdf.l_margin + 17, w=pdf.epw - 34)
 
-    heading("四、各街道/镇达标率排名")
+
+def _pdf_compliance(pdf, b: Bulletin, **_) -> None:
+    pdf.heading("四、各街道/镇达标率排名")
     pdf.multi_cell(0, 5.5, "达标率 = 达到水质目标的断面数 / 本月有监测数据的断面数；并列时排名相同。",
                    new_x="LMARGIN", new_y="NEXT")
-    table(COMPLIANCE_HEADERS, compliance_rows(b), (16, 50, 30, 30, 30))
+    _pdf_table(pdf, COMPLIANCE_HEADERS, compliance_rows(b), (16, 50, 30, 30, 30))
 
-    heading("五、同比与环比")
+
+def _pdf_trend(pdf, b: Bulletin, **_) -> None:
+    pdf.heading("五、同比与环比")
     pdf.multi_cell(0, 5.5, f"Ⅰ～Ⅲ类断面比例：本月 {_pct_text(b.share_good)}；上月（{month_label(shift_month(b.month, -1))}）"
                    f" {_pct_text(b.share_good_prev)}；去年同期（{month_label(shift_month(b.month, -12))}）"
                    f" {_pct_text(b.share_good_last_year)}。", new_x="LMARGIN", new_y="NEXT")
-    table(DISTRIBUTION_HEADERS, distribution_rows(b), (40, 30, 30, 30), class_cols=(0,))
+    _pdf_table(pdf, DISTRIBUTION_HEADERS, distribution_rows(b), (40, 30, 30, 30), class_cols=(0,))
     pdf.ln(2)
-    table(CHANGE_HEADERS, change_rows(b), (44, 24, 24, 26, 24, 26), class_cols=(1, 2, 4))
+    _pdf_table(pdf, CHANGE_HEADERS, change_rows(b), (44, 24, 24, 26, 24, 26), class_cols=(1, 2, 4))
 
-    heading("六、预警通知")
+
+def _pdf_warnings(pdf, b: Bulletin, **_) -> None:
+    pdf.heading("六、预警通知")
     pdf.multi_cell(0, 5.5, "预警规则：本月未达到水质目标，或水质类别较上月下降1个类别及以上。请相关街道/镇及河长"
                    "排查原因，落实整改。", new_x="LMARGIN", new_y="NEXT")
-    table(["断面", "本月", "目标", "上月", "预警原因", "主要污染指标"],
-          [[r[1], r[4], r[5], r[6], r[7], r[8]] for r in warning_rows(b)], (24, 12, 12, 12, 62, 60),
-          class_cols=(1, 2, 3))
-    pdf.output(str(out))
+    _pdf_table(pdf, ["断面", "本月", "目标", "上月", "预警原因", "主要污染指标"],
+               [[r[1], r[4], r[5], r[6], r[7], r[8]] for r in warning_rows(b)], (24, 12, 12, 12, 62, 60),
+               class_cols=(1, 2, 3))
 
 
 # --------------------------------------------------------------------------- Word
@@ -581,22 +555,36 @@ def _docx_fonts(doc) -> None:
 
 
 def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None:
+    """The bulletin as a Word file: A4 page set-up, the title, then one named step per section."""
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Mm, Pt, RGBColor
 
     doc = Document()
+    _docx_page(doc)
+    _docx_title(doc, b)
+    for step in (_docx_summary, _docx_sections, _docx_distribution, _docx_compliance, _docx_trend, _docx_warnings):
+        step(doc, b, map_png=map_png, chart_png=chart_png)
+    doc.save(str(out))
+
+
+def _docx_page(doc) -> None:
+    """A4 (not python-docx's US Letter), the bundled CJK font, margins and the credit footer."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Mm, Pt
+
     _docx_fonts(doc)
     doc.styles["Normal"].font.size = Pt(10.5)
     section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)  # A4, not python-docx's US Letter
+    section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Cm(2)
     section.top_margin = section.bottom_margin = Cm(2.2)
     footer = section.footer.paragraphs[0]
     footer.text = f"{DEMO_MARK} · 地图: {OSM_CREDIT.short}"
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _docx_title(doc, b: Bulletin) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
 
     if b.demo:
         p = doc.add_paragraph()
@@ -612,38 +600,45 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
     sub = doc.add_paragraph(f"评价依据: GB 3838-2002、环办〔2011〕22号 · 生成日期 {today_local().isoformat()}")
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
-    def shade(cell, hex_color: str) -> None:
-        tcpr = cell._tc.get_or_add_tcPr()
-        shd = OxmlElement("w:shd")
-        shd.set(qn("w:val"), "clear")
-        shd.set(qn("w:color"), "auto")
-        shd.set(qn("w:fill"), hex_color.lstrip("#"))
-        tcpr.append(shd)
 
-    def table(headers: list[str], rows: list[list[str]], class_cols: tuple[int, ...] = ()) -> None:
-        if not rows:
-            doc.add_paragraph("（无）")
-            return
-        t = doc.add_table(rows=1, cols=len(headers))
-        t.style = "Table Grid"
-        for cell, h in zip(t.rows[0].cells, headers):
-            cell.text = h
-            cell.paragraphs[0].runs[0].bold = True
-            shade(cell, "#e6ecf4")
-        for row in rows:
-            cells = t.add_row().cells
-            for i, (cell, value) in enumerate(zip(cells, row)):
-                cell.text = plain(value)  # python-docx refuses control characters (NUL …)
-                cls = CLASS_TEXT.get(value) if i in class_cols else None
-                if cls:
-                    shade(cell, class_color(cls))
-                    r, g, bl = text_color_on(class_color(cls))
-                    cell.paragraphs[0].runs[0].font.color.rgb = RGBColor(r, g, bl)
-        for row in t.rows:
-            for cell in row.cells:
-                for para in cell.paragraphs:
-                    for r in para.runs:
-                        r.font.size = Pt(9)
+def _docx_shade(cell, hex_color: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), hex_color.lstrip("#"))
+    cell._tc.get_or_add_tcPr().append(shd)
+
+
+def _docx_table(doc, headers: list[str], rows: list[list[str]], class_cols: tuple[int, ...] = ()) -> None:
+    """A bulletin table in Word: shaded bold headings, water-quality classes in their colours, 9 pt."""
+    from docx.shared import Pt, RGBColor
+
+    if not rows:
+        doc.add_paragraph("（无）")
+        return
+    t = doc.add_table(rows=1, cols=len(headers))
+    t.style = "Table Grid"
+    for cell, h in zip(t.rows[0].cells, headers):
+        cell.text = h
+        cell.paragraphs[0].runs[0].bold = True
+        _docx_shade(cell, "#e6ecf4")
+    for row in rows:
+        for i, (cell, value) in enumerate(zip(t.add_row().cells, row)):
+            cell.text = plain(value)  # python-docx refuses control characters (NUL …)
+            cls = CLASS_TEXT.get(value) if i in class_cols else None
+            if cls:
+                _docx_shade(cell, class_color(cls))
+                cell.paragraphs[0].runs[0].font.color.rgb = RGBColor(*text_color_on(class_color(cls)))
+    for run in (r for row in t.rows for cell in row.cells for para in cell.paragraphs for r in para.runs):
+        run.font.size = Pt(9)
+
+
+def _docx_summary(doc, b: Bulletin, map_png: Path | None, **_) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
 
     doc.add_heading("一、总体情况", level=1)
     for para in b.summary():
@@ -653,24 +648,40 @@ def _docx(b: Bulletin, out: Path, map_png: Path | None, chart_png: Path) -> None
         doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap = doc.add_paragraph(f"图1 {month_label(b.month)}各断面水质类别（{DEMO_MARK}；底图要素 {OSM_CREDIT.short}）")
         cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def _docx_sections(doc, b: Bulletin, **_) -> None:
     doc.add_heading("二、各断面水质类别", level=1)
-    table(SECTION_HEADERS, section_rows(b), class_cols=(3, 4))
+    _docx_table(doc, SECTION_HEADERS, section_rows(b), class_cols=(3, 4))
+
+
+def _docx_distribution(doc, b: Bulletin, chart_png: Path, **_) -> None:
+    from docx.shared import Cm
+
     doc.add_heading("三、水质类别分布", level=1)
     doc.add_picture(str(chart_png), width=Cm(14))
+
+
+def _docx_compliance(doc, b: Bulletin, **_) -> None:
     doc.add_heading("四、各街道/镇达标率排名", level=1)
     doc.add_paragraph("达标率 = 达到水质目标的断面数 / 本月有监测数据的断面数；并列时排名相同。")
-    table(COMPLIANCE_HEADERS, compliance_rows(b))
+    _docx_table(doc, COMPLIANCE_HEADERS, compliance_rows(b))
+
+
+def _docx_trend(doc, b: Bulletin, **_) -> None:
     doc.add_heading("五、同比与环比", level=1)
     doc.add_paragraph(f"Ⅰ～Ⅲ类断面比例：本月 {_pct_text(b.share_good)}；上月 {_pct_text(b.share_good_prev)}；"
                       f"去年同期 {_pct_text(b.share_good_last_year)}。")
-    table(DISTRIBUTION_HEADERS, distribution_rows(b), class_cols=(0,))
+    _docx_table(doc, DISTRIBUTION_HEADERS, distribution_rows(b), class_cols=(0,))
     doc.add_paragraph()
-    table(CHANGE_HEADERS, change_rows(b), class_cols=(1, 2, 4))
+    _docx_table(doc, CHANGE_HEADERS, change_rows(b), class_cols=(1, 2, 4))
+
+
+def _docx_warnings(doc, b: Bulletin, **_) -> None:
     doc.add_heading("六、预警通知", level=1)
     doc.add_paragraph("预警规则：本月未达到水质目标，或水质类别较上月下降1个类别及以上。")
-    table(["断面", "本月", "目标", "上月", "预警原因", "主要污染指标"],
-          [[r[1], r[4], r[5], r[6], r[7], r[8]] for r in warning_rows(b)], class_cols=(1, 2, 3))
-    doc.save(str(out))
+    _docx_table(doc, ["断面", "本月", "目标", "上月", "预警原因", "主要污染指标"],
+                [[r[1], r[4], r[5], r[6], r[7], r[8]] for r in warning_rows(b)], class_cols=(1, 2, 3))
 
 
 def build_bulletin(b: Bulletin, out: str | Path, map_png: str | Path | None = None) -> Path:

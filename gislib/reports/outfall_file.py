@@ -296,52 +296,23 @@ Progress = Callable[[int, int, str], None]
 
 
 class _OutfallPDF:
-    """fpdf2 document with the bundled CJK font, a header mark and a credit footer."""
+    """The 一口一档 document: gislib.reports.pdf.HetuPDF with the credit and title in the footer."""
 
     def __init__(self, title: str):
-        from fpdf import FPDF
+        from gislib.reports.pdf import HetuPDF
 
-        from gislib.reports.fonts import add_to_fpdf
-
-        outer = self
-
-        class Doc(FPDF):
-            def footer(self) -> None:  # noqa: D401 - fpdf2 hook
-                self.set_y(-12)
-                self.set_font(outer.family, "", 7)
-                self.set_text_color(110, 110, 110)
-                self.cell(0, 5, f"{OSM_CREDIT.short} · {title} · 第 {self.page_no()} 页", align="C")
-                self.set_text_color(0, 0, 0)
-
-        self.pdf = Doc(orientation="P", unit="mm", format="A4")
-        self.family = add_to_fpdf(self.pdf)
-        self.pdf.set_auto_page_break(True, margin=16)
-        self.pdf.set_margins(14, 14, 14)
-        self.pdf.set_title(title)
-        self.pdf.set_creator("Hetu 河图")
+        self.pdf = HetuPDF(f"{OSM_CREDIT.short} · {title} · ", title=title)
+        self.family = self.pdf.family
 
 
 def _heading(pdf, family: str, text: str) -> None:
-    pdf.ln(2)
-    pdf.set_font(family, "B", 11)
-    pdf.set_fill_color(232, 240, 250)
-    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT", fill=True)
-    pdf.set_font(family, "", 8.5)
-    pdf.ln(1)
+    pdf.heading(text, 11, room=0, fill=(232, 240, 250), body_size=8.5)
 
 
 def _table(pdf, family: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
            widths: Sequence[float]) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font(family, "", 8)
-    with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=4.6,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(240, 240, 240)),
-                   first_row_as_headings=bool(headers)) as table:
-        if headers:
-            table.row(list(headers))
-        for r in rows:
-            table.row([str(c) for c in r])
+    pdf.data_table(headers, rows, widths, size=8, line_height=4.6, align="LEFT", head_fill=(240, 240, 240),
+                   empty=None, borders="ALL")
 
 
 def _pdf_title(doc: _OutfallPDF, record: dict[str, Any], lang: str) -> None:

@@ -12,7 +12,6 @@ computed from the geometry in its projected CRS (``gislib.geo.proximity.area_m2`
 """
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -22,12 +21,10 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from gislib.reports import fonts
 from gislib.domain import DEMO_MARK, OSM_CREDIT, PLOT_STAGE_COLOR
 from gislib.errors import ExportError
 from gislib.geo.proximity import area_m2
 from gislib.safe_text import cell as safe_cell
-from gislib.reports.colors import hex_to_rgb, text_color_on
 from gislib.timefmt import today_local
 
 LISTED_STAGES = ("纳入名录", "风险管控", "修复", "效果评估")
@@ -206,67 +203,33 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
            title: str = "建设用地土壤污染风险管控和修复名录") -> bytes:
     """The 名录 as an A4 landscape PDF (fpdf2, bundled CJK font): the current list, then each 纳入
     and 移出 batch, with the 示例数据 mark and the OSM credit in the footer; returns the bytes."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+    from gislib.reports.pdf import HetuPDF, filled
 
     records = _records(records)
     demo = any(bool(r.get("demo")) or _text(r.get("mark")) == DEMO_MARK for r in records)
-    prefix = (f"{DEMO_MARK} · " if demo else "") + "地图数据 "
-
-    class RegistryPDF(FPDF):
-        def footer(self) -> None:  # noqa: D102 - fpdf hook
-            self.set_y(-11)
-            self.set_text_color(110, 110, 110)
-            self.set_font(family, size=7.5)
-            self.cell(0, 5, f"{prefix}{OSM_CREDIT.short}    第 {self.page_no()} 页", align="C")
-
-    pdf = RegistryPDF(orientation="L", format="A4")
-    family = fonts.add_to_fpdf(pdf)
-    pdf.set_auto_page_break(True, margin=14)
-    pdf.set_margins(14, 12, 14)
+    pdf = HetuPDF(f"{f'{DEMO_MARK} · ' if demo else ''}地图数据 {OSM_CREDIT.short}    ", orientation="L",
+                  margins=(14, 12, 14), bottom=14)
     pdf.add_page()
     if demo:
-        pdf.set_font(family, "B", 10)
-        pdf.set_text_color(200, 30, 30)
-        pdf.cell(0, 6, f"【{DEMO_MARK}】", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font(family, "B", 15)
-    pdf.cell(0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, size=8.5)
-    pdf.set_text_color(90, 90, 90)
-    pdf.cell(0, 5, f"依据《土壤污染防治法》第五十八条、第六十六条 · 生成日期 {today_local().isoformat()} · "
-             "面积按 CGCS2000 3° 高斯-克吕格投影计算", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
+        pdf.demo_mark()
+    pdf.title_block(title, f"依据《土壤污染防治法》第五十八条、第六十六条 · 生成日期 {today_local().isoformat()} · "
+                    "面积按 CGCS2000 3° 高斯-克吕格投影计算", size=15, subtitle_size=8.5)
 
     def heading(text: str) -> None:
-        if pdf.get_y() > pdf.h - 35:
-            pdf.add_page()
-        pdf.ln(2)
-        pdf.set_font(family, "B", 11.5)
-        pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.heading(text, 11.5, room=35)
+
+    def stage_style(col: int, text: str):
+        color = PLOT_STAGE_COLOR.get(text) if PDF_COLUMNS[col] == "stage" else None
+        return filled(color) if color else None
 
     def table(frame: pd.DataFrame) -> None:
         if frame.empty:
-            pdf.set_font(family, size=9)
-            pdf.cell(0, 6, "（无）", new_x="LMARGIN", new_y="NEXT")
+            pdf.line_of_text("（无）", 9)
             return
-        pdf.set_font(family, size=7.5)
-        head = FontFace(emphasis="BOLD", fill_color=(230, 236, 244))
-        with pdf.table(col_widths=PDF_WIDTHS, line_height=4.4, text_align="CENTER", headings_style=head,
-                       repeat_headings=1) as t:
-            hr = t.row()
-            for col in PDF_COLUMNS:
-                hr.cell(REGISTRY_HEADERS[col])
-            for row in frame.to_dict("records"):
-                r = t.row()
-                for col in PDF_COLUMNS:
-                    value = row.get(col)
-                    text = f"{value:,.0f}" if col == "area_m2" and value is not None and not pd.isna(value) else _text(value)
-                    color = PLOT_STAGE_COLOR.get(text) if col == "stage" else None
-                    if color:
-                        r.cell(text, style=FontFace(fill_color=hex_to_rgb(color), color=text_color_on(color)))
-                    else:
-                        r.cell(text)
+        rows = [[f"{row[c]:,.0f}" if c == "area_m2" and row.get(c) is not None and not pd.isna(row[c])
+                 else _text(row.get(c)) for c in PDF_COLUMNS] for row in frame.to_dict("records")]
+        pdf.data_table([REGISTRY_HEADERS[c] for c in PDF_COLUMNS], rows, PDF_WIDTHS, size=7.5, line_height=4.4,
+                       cell_style=stage_style)
 
     rows_by_code = {row["code"]: row for row in (registry_row(r) for r in records)}
     current = _frame([row for row in rows_by_code.values() if row["stage"] in LISTED_STAGES])
@@ -275,8 +238,7 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
     heading("二、纳入与移出批次")
     batch_frame = batches(records)
     if batch_frame.empty:
-        pdf.set_font(family, size=9)
-        pdf.cell(0, 6, "（无批次记录）", new_x="LMARGIN", new_y="NEXT")
+        pdf.line_of_text("（无批次记录）", 9)
     for i, b in enumerate(batch_frame.itertuples(), start=1):
         heading(f"（{i}）{b.batch} {b.kind}清单（{b.count} 块）")
         codes = b.codes.split("、")

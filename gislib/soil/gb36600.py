@@ -28,7 +28,6 @@ CLI: ``python -m gislib soil-check FILE --land-class 1|2 [--background 砷=50] [
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -704,22 +703,10 @@ def apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[di
 
 # --------------------------------------------------------------------------- reading files
 def read_csv_any_encoding(path: str | Path) -> "Any":
-    """A CSV as a pandas DataFrame of strings; UTF-8 (with or without BOM), then GB18030/GBK; through the upload gate."""
-    import pandas as pd
+    """A CSV (or .xlsx) as a pandas DataFrame of strings: gislib.io.uploads.table_frame, the one table reader."""
+    from gislib.io.uploads import table_frame
 
-    text = decode_text(path)
-    first_line = text.splitlines()[0] if text.strip() else ""
-    sep = ","
-    if "," not in first_line:
-        sep = "\t" if "\t" in first_line else (";" if ";" in first_line else ",")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: CSV 无法解析（{exc}）；请检查分隔符和引号") from exc
-    from gislib.io.uploads import check_frame_cells
-
-    check_frame_cells(frame, Path(path).name)
-    return frame
+    return table_frame(path)
 
 
 def decode_text(path: str | Path) -> str:

@@ -9,7 +9,6 @@ whether a store was created). See
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from gislib.store.base import Store
@@ -23,15 +22,12 @@ from gislib.store.validators import (
     validate_record,
 )
 
-DEFAULT_DATA_DIR = Path("var/data")
+from gislib.config import data_dir as configured_data_dir
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
-    """The data directory: the argument, else env ``HETU_DATA_DIR``, else ``./var/data``."""
-    if data_dir:
-        return Path(data_dir)
-    env = os.environ.get("HETU_DATA_DIR")
-    return Path(env) if env else DEFAULT_DATA_DIR
+    """The data directory: the argument, else the configured one (HETU_DATA_DIR, else REPO_ROOT/var/data)."""
+    return Path(data_dir) if data_dir else configured_data_dir()
 
 
 def exists(data_dir: str | Path | None = None) -> bool:

@@ -3,6 +3,8 @@
  *
  * The points arrive as one small binary file (fetched once, cached by the browser):
  *   uint32 n | int32 lon[n] (1e-6 deg) | int32 lat[n] | uint8 colour[n] | uint8 shape[n]
+ * colour and shape are positions in the layer's options.colors and options.shapes (shape NAMES: circle,
+ * square, triangle, diamond, ring), so no order is shared between Python and this file.
  * Each point is drawn as a pre-rendered sprite (colour x shape), so a redraw of 60,000 points
  * costs a few milliseconds. Hovering shows a tooltip; clicking fires a Leaflet 'click' event with
  * the point's exact position and its label as tooltip, which streamlit-folium returns to Python.
@@ -15,7 +17,6 @@
  */
 (function () {
   "use strict";
-  var SHAPES = ["circle", "square", "triangle", "diamond", "ring"];
 
   function sprite(color, shape, r, stroke) {
     var pad = 2, size = Math.ceil(2 * r + 2 * pad), c = document.createElement("canvas");
@@ -37,7 +38,7 @@
 
   L.HetuPoints = L.Layer.extend({
     options: {
-      url: null, labelsUrl: null, colors: ["#3388ff"], labels: null, shapeLabels: null,
+      url: null, labelsUrl: null, colors: ["#3388ff"], shapes: ["circle"], labels: null, shapeLabels: null,
       radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "markerPane", name: "points",
       spriteLimit: 3000, labelsUrls: null, labelsChunk: 5000, severity: null,
       aggregateBelow: 13, aggregateMin: 4000, clusterCell: 56, clusterText: "{n}"
@@ -169,7 +170,8 @@
       var ox = origin.x - pane.x, oy = origin.y - pane.y;
       var g = c.getContext("2d");
       var cell = 16, cols = Math.ceil(size.x / cell) + 1, grid = this._grid = {};
-      var x = this._x, y = this._y, col = this._col, shp = this._shp, n = this._n, colors = this.options.colors;
+      var x = this._x, y = this._y, col = this._col, shp = this._shp, n = this._n, colors = this.options.colors,
+          shapes = this.options.shapes;
       var sprites = this._sprites, m = r + 3, visible = [];
       for (var i = 0; i < n; i++) {
         var px = x[i] * scale - ox, py = y[i] * scale - oy;
@@ -188,7 +190,7 @@
       }
       var spriteOf = function (i) {
         var key = col[i] * 8 + shp[i], s = sprites[key];
-        if (!s) s = sprites[key] = sprite(colors[col[i]] || "#3388ff", SHAPES[shp[i]] || "circle", r);
+        if (!s) s = sprites[key] = sprite(colors[col[i]] || "#3388ff", shapes[shp[i]] || "circle", r);
         return s;
       };
       if (count <= this.options.spriteLimit) {

@@ -286,3 +286,23 @@ def test_zoomed_out_points_become_counted_clusters_that_resolve_on_zoom(app_url,
     assert frame.evaluate("map.getZoom()") >= 13
     assert frame.evaluate("""() => { let l0; map.eachLayer(l => { if (l._n && l.options.name === 'outfalls') l0 = l; });
                                      return l0._clusters === null; }""")
+
+
+def test_street_zoom_shows_real_basemap_tiles_not_a_blown_up_coarser_level(app_url, new_page, artifacts):
+    """Issue 11.12: above zoom 16 the offline basemap was the z16 raster blown up (blocky). Zoom 17 is now
+    rasterized from the vectors; at z18 Leaflet must ask for z17 tiles, and each one must load (a real file)."""
+    rp = new_page(1366, 768)
+    frame = _open_map(rp, app_url)
+    state = frame.evaluate("""async () => {
+      let l0, base; map.eachLayer(l => { if (l._n && l.options.name === 'outfalls') l0 = l;
+                                         if (l._url && l._url.includes('/tiles/')) base = l; });
+      map.setView([l0._lat[0] * 1e-6, l0._lon[0] * 1e-6], 18, {animate: false});
+      const tiles = () => Object.values(base._tiles);
+      for (let k = 0; k < 60 && !(tiles().length && tiles().every(t => t.loaded)); k++)
+        await new Promise(r => setTimeout(r, 250));
+      return {zoom: map.getZoom(), tiles: tiles().map(t => ({z: t.coords.z, src: t.el.src, w: t.el.naturalWidth}))};
+    }""")
+    assert state["zoom"] == 18 and state["tiles"], state
+    assert {t["z"] for t in state["tiles"]} == {17}, state["tiles"][:3]  # the z17 level, scaled 2x, not z16 4x
+    assert all("/tiles/putuo/17/" in t["src"] and t["w"] == 256 for t in state["tiles"]), state["tiles"][:3]
+    rp.page.screenshot(path=str(artifacts / "map_basemap_z18.png"))
