@@ -195,3 +195,64 @@ def new_page(browser):
     yield make
     for c in pages:
         c.close()
+
+
+# ---------------------------------------------------------------- store backends (issue 15)
+# Store and service tests run on both backends: a module opts in with
+# ``pytestmark = pytest.mark.usefixtures("db_backend")`` and every ``open_store()`` in its tests then
+# opens SQLite (HETU_DB_URL unset) or PostGIS (HETU_DB_URL -> a fresh schema of the project's own
+# server, started once per session by scripts/postgres.sh). A test about the SQLite file itself is
+# marked ``sqlite_only``. Without a PostgreSQL server the postgis runs are skipped with the reason,
+# except in CI (CI=true), where that is a failure.
+PG_PORT = os.environ.get("HETU_PG_PORT", "55432")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("db_backend", ["sqlite"] if only_sqlite else ["sqlite", "postgis"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> str:
+    """The URL of the project's PostGIS server (scripts/postgres.sh start; idempotent)."""
+    env = {**os.environ, "HETU_PG_PORT": PG_PORT}
+    done = subprocess.run(["bash", "scripts/postgres.sh", "start"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        reason = f"PostgreSQL/PostGIS could not be started by scripts/postgres.sh: {done.stderr.strip()[-500:]}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: the PostGIS backend must be tested)")
+        pytest.skip(reason)
+    return subprocess.run(["bash", "scripts/postgres.sh", "url"], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def pg_schema_url(base_url: str, schema: str) -> str:
+    """``base_url`` with every connection's search_path set to ``schema`` (then public, for PostGIS)."""
+    return f"{base_url}?options=-csearch_path%3D{schema},public"
+
+
+@pytest.fixture()
+def pg_schema(postgis_url):
+    """A fresh, empty schema on the PostGIS server for one test: its HETU_DB_URL; dropped after."""
+    import uuid
+
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield pg_schema_url(postgis_url, schema)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture()
+def db_backend(request, monkeypatch) -> str:
+    """"sqlite" or "postgis": the backend that ``open_store()`` opens in this test."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("HETU_DB_URL", raising=False)
+    else:
+        monkeypatch.setenv("HETU_DB_URL", request.getfixturevalue("pg_schema"))
+    return request.param

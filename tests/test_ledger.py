@@ -17,6 +17,8 @@ from gislib.errors import CRSError
 from gislib.store import BulkValidationError, open_store
 from gislib.store.ledger import seed_from_geodataframe
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 REPO = Path(__file__).resolve().parents[1]
 HUAWEI = "914403001922038216"
 

@@ -17,6 +17,8 @@ from gislib.store import (
 from gislib.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from gislib.store.validators import credit_check_char, permit_outlet_code
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 HUAWEI = "914403001922038216"  # 华为技术有限公司, published 统一社会信用代码
 TENCENT = "91440300708461136T"  # 深圳市腾讯计算机系统有限公司
 
@@ -316,6 +318,7 @@ def test_polygon_layer_and_geometry_checks(store):
 
 
 # --------------------------------------------------------------------------- migrations
+@pytest.mark.sqlite_only
 def test_open_upgrades_an_old_schema(tmp_path):
     conn = sqlite3.connect(tmp_path / "hetu.sqlite", isolation_level=None)
     assert migrate(conn, target=1) == 1
@@ -341,6 +344,7 @@ def test_open_upgrades_an_old_schema(tmp_path):
         store.close()
 
 
+@pytest.mark.sqlite_only
 def test_newer_schema_is_refused(tmp_path):
     open_store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "hetu.sqlite")
@@ -351,6 +355,7 @@ def test_newer_schema_is_refused(tmp_path):
         open_store(tmp_path)
 
 
+@pytest.mark.sqlite_only
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path / "envdir"))
     with open_store() as s:
@@ -360,6 +365,7 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
     assert (tmp_path / "envdir" / "hetu.sqlite").exists()
 
 
+@pytest.mark.sqlite_only
 def test_store_package_is_streamlit_free():
     import subprocess
     import sys

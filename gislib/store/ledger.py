@@ -16,7 +16,7 @@ from typing import Any
 
 from gislib.domain import OUTFALL_PHASE, WQ_CLASS_ROMAN
 from gislib.errors import CRSError, ExportError, NotFoundError, ValidationError
-from gislib.store import LAYERS, Store, open_store, resolve_data_dir
+from gislib.store import LAYERS, Store, open_store, resolve_data_dir, resolve_db_url
 from gislib.store.sqlite import DB_FILENAME
 from gislib.store.workflow import is_overdue
 from gislib.safe_text import cell as safe_cell
@@ -311,7 +311,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ValidationError(f"--today {args.today!r} 无法识别: use YYYY-MM-DD", field="today") from exc
     data_dir = resolve_data_dir(args.data_dir)
-    if not (data_dir / DB_FILENAME).exists():
+    if resolve_db_url() is None and not (data_dir / DB_FILENAME).exists():
         raise NotFoundError(f"{data_dir} 中没有数据库 {DB_FILENAME}: pass --data-dir or set HETU_DATA_DIR")
     filters = {"subdistrict": args.subdistrict, "river": args.river, "type_l1": args.type_l1,
                "state": args.state, "text": args.text}
