@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outfall-file": ("layers.outfall_file_cli", "write the outfall file (一口一档) of one or more outfalls as a PDF"),
     "bulletin": ("layers.bulletin_cli", "monthly surface-water bulletin (专报) as PDF/Word, warning list as Excel"),
     "problems": ("gislib.problems.cli", "problems (问题): import a task list, export the list, batch/ranking reports"),
+    "db": ("cli.db", "the record store: upgrade, copy SQLite <-> PostGIS (verified), backup, restore"),
     "patrols": ("gislib.patrols.cli", "river patrols (巡河): import a GPX/KML track, stretch coverage, chiefs' frequency"),
 }
 

@@ -67,13 +67,8 @@ def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int 
 
 
 def sqlite_dir(url: str) -> Path:
-    """The data directory of ``sqlite:///DIR`` (or ``sqlite:///DIR/hetu.sqlite``)."""
-    path = Path(url.split("://", 1)[1].removeprefix("/") if url.startswith("sqlite:///") else url.split("://", 1)[1])
-    path = Path("/" + str(path)) if url.startswith("sqlite:////") else path
+    """The data directory of ``sqlite:///DIR`` (relative) or ``sqlite:////abs/DIR``; a path ending
+    in ``.sqlite`` names the file inside it."""
+    rest = url.split("://", 1)[1]
+    path = Path(rest[1:] if rest.startswith("/") else rest)
     return path.parent if path.suffix == ".sqlite" else path
-
-
-__all__ = [
-    "LAYERS", "Store", "open_store", "resolve_data_dir", "resolve_db_url", "validate_outfall", "validate_record",
-    "credit_code_problem", "register_code_validator", "RecordValidationError", "BulkValidationError",
-]

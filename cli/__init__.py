@@ -1,0 +1,1 @@
+"""cli: one thin module per command of ``python -m gislib`` (argument parsing only; logic in gislib)."""
