@@ -161,6 +161,8 @@ def _reset_identities(target: Store, names: list[str]) -> None:
     """After explicit ids were inserted, new rows on PostgreSQL continue after the highest id."""
     conn = target._conn  # type: ignore[attr-defined]
     for table in names:
+        if "id" not in columns(target, table):
+            continue
         seq = conn.execute_raw("SELECT pg_get_serial_sequence(%s, 'id')", (table,)).fetchone()[0]
         if seq:
             conn.execute_raw(f'SELECT setval(%s, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)', (seq,))
