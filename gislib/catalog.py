@@ -56,6 +56,8 @@ def version(data_dir: str | Path | None = None, dataset: str | None = None) -> s
     """A token that changes whenever the store or the data set changes (cheap: file stats only)."""
     st = store(data_dir, dataset)
     parts = [data_version(dataset)]
+    if getattr(st, "db_path", None) is None:  # a database server (PostGIS): the store's own revision
+        return "|".join(parts + [str(st.revision())])
     for suffix in ("", "-wal"):
         p = Path(str(st.db_path) + suffix)
         if p.exists():

@@ -64,12 +64,10 @@ def app_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("hetu-data")
 
 
-@pytest.fixture(scope="session")
-def app_url(app_data_dir):
-    """The real Hetu app, started once per test session on a free port with its own data dir."""
+def _run_app(data_dir: Path, **extra_env: str):
+    """Start ``streamlit run app.py`` on a free port with ``data_dir``; yield its URL; stop it."""
     port = _free_port()
-    data_dir = app_data_dir
-    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo"}
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo", **extra_env}
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -95,6 +93,27 @@ def app_url(app_data_dir):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
+    """The real Hetu app, started once per test session on a free port with its own data dir."""
+    yield from _run_app(app_data_dir)
+
+
+@pytest.fixture(scope="session")
+def app_url_postgis(postgis_url, tmp_path_factory):
+    """The real Hetu app on PostGIS (HETU_DB_URL -> a fresh schema; attachments in its own data dir)."""
+    import uuid
+
+    import psycopg
+
+    schema = "app_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield from _run_app(tmp_path_factory.mktemp("hetu-pg-data"), HETU_DB_URL=pg_schema_url(postgis_url, schema))
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="session")

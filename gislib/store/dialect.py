@@ -214,6 +214,13 @@ class PgConnection:
         """A PostgreSQL statement as written (PostGIS queries, translated DDL): ``%s`` placeholders."""
         return PgCursor(self._pg.execute(sql, tuple(params)))
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Bulk-write rows with ``COPY … FROM STDIN`` (inside the caller's transaction)."""
+        cols = ", ".join(f'"{c}"' for c in columns)
+        with self._pg.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def forget_schema(self) -> None:
         """After DDL: look identity columns up again."""
         self._identity.clear()

@@ -122,6 +122,15 @@ class PostgresStore(SQLiteStore):
             return ""
         return " FOR UPDATE" + (f" OF {alias}" if alias else "")
 
+    def revision(self) -> str:
+        """A token that changes with every committed change of records, audit, conflicts or patrols
+        (caches key on it; every write of the store appends to audit or conflicts)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM audit), (SELECT COALESCE(MAX(id), 0) FROM conflicts), "
+                "(SELECT COUNT(*) FROM patrols)").fetchone()
+        return ":".join(str(v) for v in row)
+
     # ------------------------------------------------------------------ PostGIS queries
     def in_bbox(self, layer: str, west: float, south: float, east: float, north: float,
                 include_removed: bool = False) -> list[dict[str, Any]]:
