@@ -55,7 +55,6 @@ def outfall_records(n: int) -> tuple[list[dict], tuple[float, float, float, floa
         return _replicated(n)
     ctx = city_context()
     gdf = demo.make_outfalls(ctx, n, np.random.default_rng(20260415), code_prefix="SH")
-    gdf = gdf[[c for c in gdf.columns if c not in ("remediation_kind", "deadline", "responsible", "river_chief")]]
     putuo = ctx.subdistricts[ctx.subdistricts["name"] == "普陀区"].total_bounds
     result = (records_from_geodataframe(gdf), tuple(float(v) for v in putuo))
     CACHE.mkdir(parents=True, exist_ok=True)
