@@ -271,6 +271,8 @@ def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: b
 # --------------------------------------------------------------------------- reading
 def imported_samples(store: Any) -> pd.DataFrame:
     """Imported samples in the wide layout, plus imported_by / imported_at / batch_id."""
+    if getattr(store, "db_path", None) is None:  # PostGIS: imported samples move into the store (issue 15)
+        return pd.DataFrame(columns=["section_code", "date", "mark"])
     conn = _connect(_db_path(store))
     try:
         rows = conn.execute(
@@ -290,6 +292,8 @@ def imported_samples(store: Any) -> pd.DataFrame:
 def imported_originals(store: Any) -> dict[tuple[str, str], dict[str, dict]]:
     """{(section_code, date): {item: {"value": as written, "unit": written unit}}} for imported rows
     whose file was not in the standard's unit."""
+    if getattr(store, "db_path", None) is None:  # PostGIS: imported samples move into the store (issue 15)
+        return {}
     conn = _connect(_db_path(store))
     try:
         rows = conn.execute("SELECT section_code, date, originals_json FROM section_samples_imported "
