@@ -20,7 +20,9 @@ CODE_COLUMNS = ("layer", "scheme", "code", "feature_id")
 AUDIT_COLUMNS = ("layer", "code", "feature_id", "user", "at", "action", "field", "old", "new", "note")
 
 
-def _prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every record normalised and validated as ``create`` does; BulkValidationError lists the bad rows."""
+    _check_layer(layer)
     out, bad, seen = [], [], {}
     for i, record in enumerate(records):
         rec, errors = store._prepare(layer, record)
@@ -58,10 +60,16 @@ def _rows(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], first_id: 
 def bulk_insert(store: SQLiteStore, layer: str, records: list[dict[str, Any]], user: str, source: str,
                 progress: Callable[[str], None] = lambda _m: None) -> int:
     """Insert ``records`` into the empty ``layer`` of ``store`` in one transaction; returns how many."""
+    recs = prepared(store, layer, records)
+    progress(f"validated {len(recs):,} records")
+    return write_prepared(store, layer, recs, user, source, progress)
+
+
+def write_prepared(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], user: str, source: str,
+                   progress: Callable[[str], None] = lambda _m: None) -> int:
+    """Write records that ``prepared`` returned into the empty ``layer``, in one transaction."""
     _check_layer(layer)
     user = _user_name(user)
-    recs = _prepared(store, layer, records)
-    progress(f"validated {len(recs):,} records")
     pg = getattr(store._conn, "dialect", "") == "postgresql"
     with store._write() as conn:
         if pg:
@@ -79,5 +87,6 @@ def bulk_insert(store: SQLiteStore, layer: str, records: list[dict[str, Any]], u
                                  rows)
             progress(f"wrote {len(rows):,} rows of {table}")
         if pg:
-            conn.execute_raw("SELECT setval(pg_get_serial_sequence('features', 'id'), %s)", (max(1, first + len(recs) - 1),))
+            conn.execute_raw("SELECT setval(pg_get_serial_sequence('features', 'id'), %s)",
+                             (max(1, first + len(recs) - 1),))
     return len(recs)
