@@ -111,7 +111,11 @@ def app_url_postgis(postgis_url, tmp_path_factory):
     schema = "app_" + uuid.uuid4().hex[:12]
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    yield from _run_app(tmp_path_factory.mktemp("hetu-pg-data"), HETU_DB_URL=pg_schema_url(postgis_url, schema))
+    data_dir, url = tmp_path_factory.mktemp("hetu-pg-data"), pg_schema_url(postgis_url, schema)
+    # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
+    subprocess.run([sys.executable, "-c", f"from gislib import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
+                   cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
+    yield from _run_app(data_dir, HETU_DB_URL=url)
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
