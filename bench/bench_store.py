@@ -48,7 +48,7 @@ def outfall_records(n: int) -> tuple[list[dict], tuple[float, float, float, floa
 
     from gislib.demo import records as demo
     from gislib.demo.context import city_context
-    from gislib.store.ledger import records_from_geodataframe
+    from gislib.reports.ledger import records_from_geodataframe
 
     cache = CACHE / f"outfalls-{n}.pickle"
     if cache.exists():

@@ -113,7 +113,7 @@ def app_url_postgis(postgis_url, tmp_path_factory):
         conn.execute(f"CREATE SCHEMA {schema}")
     data_dir, url = tmp_path_factory.mktemp("hetu-pg-data"), pg_schema_url(postgis_url, schema)
     # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
-    subprocess.run([sys.executable, "-c", f"from gislib import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
+    subprocess.run([sys.executable, "-c", f"from gislib.services import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
                    cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
     yield from _run_app(data_dir, HETU_DB_URL=url)
     with psycopg.connect(postgis_url, autocommit=True) as conn:

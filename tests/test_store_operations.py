@@ -29,7 +29,7 @@ def sqlite_url(path: Path) -> str:
 @pytest.fixture()
 def putuo(tmp_path) -> Path:
     """The Putuo demo store (as the app seeds it) with edits, a workflow step, a conflict and photos."""
-    from gislib import catalog
+    from gislib.services import catalog
 
     folder = tmp_path / "putuo"
     st = catalog.store(folder, "putuo")

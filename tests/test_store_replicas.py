@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from gislib import catalog
+from gislib.services import catalog
 
 pytestmark = pytest.mark.usefixtures("db_backend")
 REPO = Path(__file__).resolve().parent.parent
 OTHER_SERVER = """
 import sys
-from gislib import catalog
+from gislib.services import catalog
 st = catalog.store(sys.argv[1], "putuo")
 rec = st.get("outfalls", sys.argv[2])
 st.update("outfalls", rec["code"], {"address": "另一台服务器改的地址"}, rec["version"], "officer_b")

@@ -8,7 +8,7 @@ import pytest
 from gislib.domain import OUTFALL_STATES, OUTFALL_TRANSITIONS, PLOT_TRANSITIONS, REMOVED_STATE
 from gislib.errors import ConflictError, ValidationError, WorkflowError
 from gislib.store import open_store
-from gislib.store.workflow import allowed_transitions
+from gislib.services.workflow import allowed_transitions
 
 pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
 
