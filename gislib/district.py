@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gislib.errors import ConfigError
 
-PRESETS_PATH = Path(__file__).with_name("presets") / "districts.json"
+PRESETS_PATH = Path(__file__).parents[1] / "presets" / "districts.json"
 
 
 @dataclass(frozen=True)

@@ -277,7 +277,7 @@ def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
         from gislib.demo.monitoring import with_demo_details
 
         records = with_demo_details(records)
-    from gislib.store.bulk import bulk_insert  # one transaction, COPY on PostGIS: a cold start stays short
+    from gislib.store.bulk import bulk_insert
 
     return {"inserted": bulk_insert(store, layer, records, user, source), "updated": 0, "unchanged": 0, "skipped": 0}
 
