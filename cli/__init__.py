@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outfall-file": ("cli.outfall_file", "write the outfall file (一口一档) of one or more outfalls as a PDF"),
     "bulletin": ("cli.bulletin", "monthly surface-water bulletin (专报) as PDF/Word, warning list as Excel"),
     "problems": ("cli.problems", "problems (问题): import a task list, export the list, batch/ranking reports"),
+    "db": ("cli.db", "the record store: upgrade, copy SQLite <-> PostGIS (verified), backup, restore"),
     "patrols": ("cli.patrols", "river patrols (巡河): import a GPX/KML track, stretch coverage, chiefs' frequency"),
 }
 

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 from pathlib import Path
 from gislib.errors import NotFoundError, ValidationError
-from gislib.store import LAYERS, open_store, resolve_data_dir
+from gislib.store import LAYERS, open_store, resolve_data_dir, resolve_db_url
 from gislib.store import exists as store_exists
 from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ValidationError(f"--today {args.today!r} 无法识别: use YYYY-MM-DD", field="today") from exc
     data_dir = resolve_data_dir(args.data_dir)
-    if not store_exists(data_dir):
+    if resolve_db_url() is None and not store_exists(data_dir):
         raise NotFoundError(f"{data_dir} 中没有记录库: pass --data-dir or set HETU_DATA_DIR")
     filters = {"subdistrict": args.subdistrict, "river": args.river, "type_l1": args.type_l1,
                "state": args.state, "text": args.text}

@@ -117,6 +117,11 @@ def data_dir() -> Path:
     return Path(_env("HETU_DATA_DIR").strip() or DEFAULT_DATA_DIR)
 
 
+def db_url() -> str:
+    """HETU_DB_URL: ``postgresql://…`` for PostgreSQL + PostGIS, "" for the embedded SQLite store."""
+    return _env("HETU_DB_URL").strip()
+
+
 def district_override() -> str:
     """HETU_DISTRICT: a district profile id, or "" for the data set's profile."""
     return _env("HETU_DISTRICT").strip().lower()

@@ -64,12 +64,10 @@ def app_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("hetu-data")
 
 
-@pytest.fixture(scope="session")
-def app_url(app_data_dir):
-    """The real Hetu app, started once per test session on a free port with its own data dir."""
+def _run_app(data_dir: Path, **extra_env: str):
+    """Start ``streamlit run app.py`` on a free port with ``data_dir``; yield its URL; stop it."""
     port = _free_port()
-    data_dir = app_data_dir
-    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo"}
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo", **extra_env}
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -95,6 +93,31 @@ def app_url(app_data_dir):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
+    """The real Hetu app, started once per test session on a free port with its own data dir."""
+    yield from _run_app(app_data_dir)
+
+
+@pytest.fixture(scope="session")
+def app_url_postgis(postgis_url, tmp_path_factory):
+    """The real Hetu app on PostGIS (HETU_DB_URL -> a fresh schema; attachments in its own data dir)."""
+    import uuid
+
+    import psycopg
+
+    schema = "app_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    data_dir, url = tmp_path_factory.mktemp("hetu-pg-data"), pg_schema_url(postgis_url, schema)
+    # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
+    subprocess.run([sys.executable, "-c", f"from gislib.services import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
+                   cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
+    yield from _run_app(data_dir, HETU_DB_URL=url)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="session")
@@ -195,3 +218,64 @@ def new_page(browser):
     yield make
     for c in pages:
         c.close()
+
+
+# ---------------------------------------------------------------- store backends (issue 15)
+# Store and service tests run on both backends: a module opts in with
+# ``pytestmark = pytest.mark.usefixtures("db_backend")`` and every ``open_store()`` in its tests then
+# opens SQLite (HETU_DB_URL unset) or PostGIS (HETU_DB_URL -> a fresh schema of the project's own
+# server, started once per session by scripts/postgres.sh). A test about the SQLite file itself is
+# marked ``sqlite_only``. Without a PostgreSQL server the postgis runs are skipped with the reason,
+# except in CI (CI=true), where that is a failure.
+PG_PORT = os.environ.get("HETU_PG_PORT", "55432")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("db_backend", ["sqlite"] if only_sqlite else ["sqlite", "postgis"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> str:
+    """The URL of the project's PostGIS server (scripts/postgres.sh start; idempotent)."""
+    env = {**os.environ, "HETU_PG_PORT": PG_PORT}
+    done = subprocess.run(["bash", "scripts/postgres.sh", "start"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    if done.returncode != 0:
+        reason = f"PostgreSQL/PostGIS could not be started by scripts/postgres.sh: {done.stderr.strip()[-500:]}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: the PostGIS backend must be tested)")
+        pytest.skip(reason)
+    return subprocess.run(["bash", "scripts/postgres.sh", "url"], cwd=REPO, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def pg_schema_url(base_url: str, schema: str) -> str:
+    """``base_url`` with every connection's search_path set to ``schema`` (then public, for PostGIS)."""
+    return f"{base_url}?options=-csearch_path%3D{schema},public"
+
+
+@pytest.fixture()
+def pg_schema(postgis_url):
+    """A fresh, empty schema on the PostGIS server for one test: its HETU_DB_URL; dropped after."""
+    import uuid
+
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield pg_schema_url(postgis_url, schema)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture()
+def db_backend(request, monkeypatch) -> str:
+    """"sqlite" or "postgis": the backend that ``open_store()`` opens in this test."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("HETU_DB_URL", raising=False)
+    else:
+        monkeypatch.setenv("HETU_DB_URL", request.getfixturevalue("pg_schema"))
+    return request.param

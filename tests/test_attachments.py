@@ -12,6 +12,8 @@ from gislib.errors import NotFoundError, ValidationError
 from gislib.store import open_store
 from gislib.store.attachments import sniff_mime
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 

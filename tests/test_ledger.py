@@ -17,6 +17,8 @@ from gislib.errors import CRSError
 from gislib.store import BulkValidationError, open_store
 from gislib.reports.ledger import seed_from_geodataframe
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 REPO = Path(__file__).resolve().parents[1]
 HUAWEI = "914403001922038216"
 
@@ -166,6 +168,7 @@ def test_ledger_csv_filters_and_bom(data_dir, tmp_path):
     assert json.loads(proc.stdout)["rows"] == 1
 
 
+@pytest.mark.sqlite_only  # a missing SQLite file in the data directory
 def test_ledger_cli_errors(data_dir, tmp_path):
     proc = run_cli("--out", str(tmp_path / "x.pdf"), "--data-dir", str(data_dir))
     assert proc.returncode == 2 and ".xlsx" in proc.stderr

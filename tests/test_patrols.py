@@ -21,6 +21,8 @@ from gislib.patrols.service import record_patrol
 from gislib.patrols.tracks import points_track, read_track
 from gislib.store import open_store
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 X0, Y0 = 500_000.0, 3_460_000.0  # EPSG:4549 metres near Putuo
 
 

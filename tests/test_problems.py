@@ -12,6 +12,8 @@ from gislib.problems import model
 from gislib.problems import service as svc
 from gislib.store import open_store
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478da63f8cfc000"
     "00030101001898e1d70000000049454e44ae426082")

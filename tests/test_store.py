@@ -17,6 +17,8 @@ from gislib.store import (
 from gislib.store.migrations import LATEST_VERSION, MIGRATIONS, migrate
 from gislib.store.validators import credit_check_char, permit_outlet_code
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 HUAWEI = "914403001922038216"  # 华为技术有限公司, published 统一社会信用代码
 TENCENT = "91440300708461136T"  # 深圳市腾讯计算机系统有限公司
 
@@ -316,6 +318,7 @@ def test_polygon_layer_and_geometry_checks(store):
 
 
 # --------------------------------------------------------------------------- migrations
+@pytest.mark.sqlite_only
 def test_open_upgrades_an_old_schema(tmp_path):
     conn = sqlite3.connect(tmp_path / "hetu.sqlite", isolation_level=None)
     assert migrate(conn, target=1) == 1
@@ -341,6 +344,7 @@ def test_open_upgrades_an_old_schema(tmp_path):
         store.close()
 
 
+@pytest.mark.sqlite_only
 def test_newer_schema_is_refused(tmp_path):
     open_store(tmp_path).close()
     conn = sqlite3.connect(tmp_path / "hetu.sqlite")
@@ -351,6 +355,7 @@ def test_newer_schema_is_refused(tmp_path):
         open_store(tmp_path)
 
 
+@pytest.mark.sqlite_only
 def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path / "envdir"))
     with open_store() as s:
@@ -360,6 +365,7 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
     assert (tmp_path / "envdir" / "hetu.sqlite").exists()
 
 
+@pytest.mark.sqlite_only
 def test_store_package_is_streamlit_free():
     import subprocess
     import sys
@@ -368,3 +374,27 @@ def test_store_package_is_streamlit_free():
     code = ("import sys, gislib.store, gislib.store.sqlite, gislib.reports.ledger, gislib.store.attachments; "
             "assert not [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'layers', 'views')]")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], check=True)
+
+
+@pytest.mark.sqlite_only  # runs once: it opens PostGIS itself (pg_schema)
+def test_postgis_upgrades_an_old_schema_with_the_same_migrations(pg_schema, tmp_path):
+    """The SQLite migration list runs on PostgreSQL: a version-1 database is brought to the latest,
+    migration 20 rewording 间歇排放 in the JSON (its PostgreSQL text), triggers become PL/pgSQL."""
+    from gislib.store.dialect import PgConnection
+    from gislib.store.postgres import migrate_postgres
+
+    conn = PgConnection(pg_schema)
+    assert migrate_postgres(conn, target=1) == 1
+    conn.execute("INSERT INTO features (layer, code, name, state, lon, lat, data, version, created_by, "
+                 "created_at, updated_by, updated_at) VALUES ('outfalls', 'OLD-1', '老排口', '疑似', 121.4, 31.2, ?, "
+                 "1, 'v1', '2024-01-01T00:00:00+00:00', 'v1', '2024-01-01T00:00:00+00:00')",
+                 ('{"discharge_pattern": "间歇排放", "name": "老排口", "type_l1": "暂无法确定", "type_l2": "暂无法确定"}',))
+    conn.close()
+    with open_store(tmp_path, url=pg_schema) as store:
+        assert store.schema_version == LATEST_VERSION
+        assert store.get("outfalls", "OLD-1")["discharge_pattern"] == "间断排放"
+        versions = [r[0] for r in store._conn.execute("SELECT version FROM schema_version ORDER BY version")]
+        assert versions == [v for v, _d, _s in MIGRATIONS]
+        assert store.in_bbox("outfalls", 121.3, 31.1, 121.5, 31.3)[0]["code"] == "OLD-1"  # PostGIS column filled
+        with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+            store._conn.execute("DELETE FROM features")

@@ -10,6 +10,8 @@ from gislib.errors import ConflictError, ValidationError, WorkflowError
 from gislib.store import open_store
 from gislib.services.workflow import allowed_transitions
 
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
 
 def outfall(code: str = "PWK-1", **extra) -> dict:
     rec = {"code": code, "name": code, "lon": 121.45, "lat": 31.22, "type_l1": "暂无法确定"}

@@ -220,5 +220,7 @@ def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
         from gislib.demo.monitoring import with_demo_details
 
         records = with_demo_details(records)
-    result = store.upsert_many(layer, records, user, source)
-    return {**result, "skipped": 0}
+    from gislib.store.bulk import bulk_insert
+
+    return {"inserted": bulk_insert(store, layer, records, user, source), "updated": 0, "unchanged": 0, "skipped": 0}
+

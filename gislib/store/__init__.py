@@ -1,10 +1,11 @@
 """gislib.store: the record store (outfalls, sections, plots, dust) with workflow and audit.
 
-``open_store()`` returns the embedded SQLite backend; code above it uses only the abstract
-``Store`` interface (``base.py``: records, ``store.samples``, ``store.dust_readings``, import
-mappings, ``revision()``, ``transaction()``) so that a PostGIS backend can be added; nothing
-outside this package opens a connection or knows a file path (``exists(data_dir)`` answers
-whether a store was created). See
+``open_store()`` returns the backend named by ``HETU_DB_URL``: ``postgresql://…`` opens PostgreSQL +
+PostGIS (``postgres.py``), unset (or ``sqlite:///DIR``) the embedded SQLite file in the data
+directory (``sqlite.py``). Code above it uses only the abstract ``Store`` interface (``base.py``: records,
+``store.samples``, ``store.dust_readings``, ``store.patrols``, import mappings, ``revision()``,
+``transaction()``); nothing outside this package opens a connection or knows a file path
+(``exists(data_dir)`` answers whether a store was created). See
 ``migrations.py`` for the data model and ``validators.py`` for the 一口一档 record fields.
 """
 from __future__ import annotations
@@ -37,20 +38,51 @@ def exists(data_dir: str | Path | None = None) -> bool:
     return (resolve_data_dir(data_dir) / DB_FILENAME).exists()
 
 
-def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int | None = None,
-               max_image_pixels: int | None = None) -> Store:
-    """Open (creating and migrating as needed) the SQLite store ``<data_dir>/hetu.sqlite``."""
-    from gislib.store.sqlite import SQLiteStore
+def resolve_db_url(url: str | None = None) -> str | None:
+    """The database URL: the argument, else env ``HETU_DB_URL``; None means embedded SQLite."""
+    from gislib.config import db_url
 
+    url = (url or db_url() or "").strip()
+    return url or None
+
+
+def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int | None = None,
+               max_image_pixels: int | None = None, url: str | None = None) -> Store:
+    """Open (creating and migrating as needed) the store.
+
+    ``url`` (else ``HETU_DB_URL``): ``postgresql://user@host:port/db`` -> PostGIS, with attachments
+    under ``data_dir``; ``sqlite:///DIR`` or none -> ``<DIR or data_dir>/hetu.sqlite``."""
     kwargs = {}
     if max_attachment_bytes is not None:
         kwargs["max_attachment_bytes"] = max_attachment_bytes
     if max_image_pixels is not None:
         kwargs["max_image_pixels"] = max_image_pixels
+    url = resolve_db_url(url)
+    if url and url.startswith(("postgresql://", "postgres://")):
+        from gislib.store.postgres import PostgresStore
+
+        return PostgresStore(url, resolve_data_dir(data_dir), **kwargs)
+    if url and not url.startswith("sqlite://"):
+        from gislib.errors import ConfigError
+
+        raise ConfigError(f"HETU_DB_URL {url.split('://')[0]}://… 不受支持: use postgresql://user@host:port/db "
+                          "or leave it unset for the embedded SQLite store")
+    from gislib.store.sqlite import SQLiteStore
+
+    if url and data_dir is None:
+        data_dir = sqlite_dir(url)
     return SQLiteStore(resolve_data_dir(data_dir), **kwargs)
 
 
+def sqlite_dir(url: str) -> Path:
+    """The data directory of ``sqlite:///DIR`` (relative) or ``sqlite:////abs/DIR``; a path ending
+    in ``.sqlite`` names the file inside it."""
+    rest = url.split("://", 1)[1]
+    path = Path(rest[1:] if rest.startswith("/") else rest)
+    return path.parent if path.suffix == ".sqlite" else path
+
+
 __all__ = [
-    "LAYERS", "Store", "exists", "open_store", "resolve_data_dir", "validate_outfall", "validate_record",
+    "LAYERS", "Store", "exists", "open_store", "resolve_db_url", "sqlite_dir", "resolve_data_dir", "validate_outfall", "validate_record",
     "credit_code_problem", "register_code_validator", "RecordValidationError", "BulkValidationError",
 ]

@@ -29,6 +29,7 @@ from gislib.store.attachments import (
     clean_filename,
 )
 from gislib.store.base import Store
+from gislib.store.queries import StoreQueries
 from gislib.store.migrations import migrate
 from gislib.store.patrols import SQLitePatrols
 from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
@@ -99,29 +100,36 @@ def _canonical(value: Any) -> Any:
     return json.loads(_dumps(value))
 
 
-class SQLiteStore(Store):
+class SQLiteStore(StoreQueries, Store):
     """The default Store: one SQLite file, WAL mode, foreign keys on."""
 
     def __init__(self, data_dir: Path, max_attachment_bytes: int = DEFAULT_MAX_BYTES,
                  max_image_pixels: int = DEFAULT_MAX_PIXELS):
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db_path = self.data_dir / DB_FILENAME
         self.max_attachment_bytes = max_attachment_bytes
         self.max_image_pixels = max_image_pixels
         self.files = AttachmentFiles(self.data_dir / "attachments")
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
-                                     timeout=30)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self.schema_version = migrate(self._conn)
+        self._conn, self.schema_version = self._connect()
         self._depth = 0  # nesting of _write(): inner writes join the outer transaction
         self.samples = SQLiteSamples(self)
         self.dust_readings = SQLiteDustReadings(self)
         self.patrols = SQLitePatrols(self)
+
+    def _connect(self) -> tuple[Any, int]:
+        """Open and migrate the database: (connection, schema version). PostgresStore overrides it."""
+        self.db_path = self.data_dir / DB_FILENAME
+        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn, migrate(conn)
+
+    def _for_update(self, alias: str = "") -> str:
+        """Row lock for a read inside a write (PostgreSQL); SQLite's BEGIN IMMEDIATE already serialises."""
+        return ""
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -180,12 +188,13 @@ class SQLiteStore(Store):
 
     def _row(self, layer: str, code: str) -> sqlite3.Row | None:
         """The features row for ``code``: the record key, else national, local, other, former codes."""
-        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?", (layer, code)).fetchone()
+        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?" + self._for_update(),
+                                 (layer, code)).fetchone()
         if row is None:
             row = self._conn.execute(
                 "SELECT f.* FROM codes c JOIN features f ON f.id=c.feature_id "
                 "WHERE c.layer=? AND c.code=? ORDER BY CASE c.scheme WHEN 'national' THEN 0 "
-                "WHEN 'local' THEN 1 WHEN 'former' THEN 3 ELSE 2 END, c.scheme LIMIT 1",
+                "WHEN 'local' THEN 1 WHEN 'former' THEN 3 ELSE 2 END, c.scheme LIMIT 1" + self._for_update("f"),
                 (layer, code)).fetchone()
         return row
 
@@ -433,7 +442,7 @@ class SQLiteStore(Store):
         if not isinstance(record, dict):
             return "invalid", {"record": "行数据应为字典"}
         code = str(record.get("code") or "").strip()
-        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?",
+        row = self._conn.execute("SELECT * FROM features WHERE layer=? AND code=?" + self._for_update(),
                                  (layer, code)).fetchone() if code else None
         if row is not None and expected_version is not None and row["version"] != expected_version:
             return "conflict", self._record(row)

@@ -50,7 +50,15 @@ def _edit_address(page, address: str) -> None:
     page.get_by_role("button", name="保存修改").click()
 
 
-def test_open_from_map_edit_and_see_audit(app_url, new_page, artifacts):
+@pytest.fixture(params=["sqlite", "postgis"])
+def edit_app_url(request):
+    """The app on the embedded SQLite store, and once more on PostGIS (HETU_DB_URL)."""
+    return request.getfixturevalue("app_url" if request.param == "sqlite" else "app_url_postgis")
+
+
+def test_open_from_map_edit_and_see_audit(edit_app_url, new_page, artifacts, request):
+    app_url = edit_app_url
+    backend = "" if request.node.callspec.params["edit_app_url"] == "sqlite" else "_postgis"
     rp = new_page(1400, 1000)
     opened = _open_from_map(rp, app_url)
     if opened is None:  # the map view has no link to the record page yet: open it by URL
@@ -72,7 +80,7 @@ def test_open_from_map_edit_and_see_audit(app_url, new_page, artifacts):
     rp.wait_for_text("统一社会信用代码校验位错误")
     page.get_by_text("统一社会信用代码校验位错误").first.scroll_into_view_if_needed()
     page.wait_for_timeout(600)
-    page.screenshot(path=str(artifacts / "outfall_edit_errors.png"))
+    page.screenshot(path=str(artifacts / f"outfall_edit_errors{backend}.png"))
     credit = page.get_by_role("textbox", name="统一社会信用代码")
     credit.fill("")
     credit.press("Tab")
@@ -83,7 +91,7 @@ def test_open_from_map_edit_and_see_audit(app_url, new_page, artifacts):
     entry = page.get_by_text(re.compile("详细地址"))
     assert entry.count() >= 1
     page.wait_for_timeout(800)
-    page.screenshot(path=str(artifacts / "outfall_edit_audit.png"), full_page=True)
+    page.screenshot(path=str(artifacts / f"outfall_edit_audit{backend}.png"), full_page=True)
     assert code.startswith("PT-")
     assert rp.external_requests() == [], rp.external_requests()
 

@@ -1,0 +1,67 @@
+"""The map's box, a plot's buffer, the nearest section and a ledger page, answered by the store on
+both backends (on PostGIS by the database: &&, ST_DWithin on geography, KNN <->)."""
+from __future__ import annotations
+
+import pytest
+
+from gislib.errors import ValidationError
+from gislib.store import open_store
+
+pytestmark = pytest.mark.usefixtures("db_backend")  # every test on SQLite and on PostGIS
+
+
+def outfall(code: str, lon: float, lat: float, **extra) -> dict:
+    return {"code": code, "name": f"{code} 排口", "lon": lon, "lat": lat, "type_l1": "工业排污口",
+            "type_l2": "工矿企业排污口", "type_l3": "工业企业排污口", "river": "苏州河",
+            "subdistrict": "长征镇", "discharge_mode": "管道", **extra}
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with open_store(tmp_path) as s:
+        # a row of outfalls 100 m apart eastwards along latitude 31.2 (0.00105° of longitude ≈ 100 m)
+        s.upsert_many("outfalls", [outfall(f"PWK-{i:02d}", 121.4 + i * 0.00105, 31.2,
+                                           subdistrict="长征镇" if i % 2 else "桃浦镇") for i in range(10)],
+                      "alice", "test")
+        s.upsert_many("sections", [{"code": "DM-W", "name": "西断面", "lon": 121.39, "lat": 31.2},
+                                   {"code": "DM-E", "name": "东断面", "lon": 121.42, "lat": 31.2}], "alice", "test")
+        yield s
+
+
+def test_bbox_returns_exactly_the_points_in_view(store):
+    inside = store.in_bbox("outfalls", 121.4025, 31.19, 121.4065, 31.21)
+    assert sorted(r["code"] for r in inside) == ["PWK-03", "PWK-04", "PWK-05", "PWK-06"]
+    assert set(inside[0]) == {"code", "name", "state", "lon", "lat"}
+    store.remove("outfalls", "PWK-04", "bob", "重复登记")
+    assert "PWK-04" not in {r["code"] for r in store.in_bbox("outfalls", 121.4025, 31.19, 121.4065, 31.21)}
+    with pytest.raises(ValidationError, match="west ≤ east"):
+        store.in_bbox("outfalls", 122, 31, 121, 32)
+
+
+def test_plot_buffer_finds_outfalls_within_metres(store):
+    # a plot polygon whose east edge is at PWK-00's longitude minus ~50 m
+    plot = "POLYGON ((121.398 31.199, 121.39948 31.199, 121.39948 31.201, 121.398 31.201, 121.398 31.199))"
+    store.create("plots", {"code": "DK-1", "name": "地块", "geometry_wkt": plot}, "alice")
+    near = store.within("outfalls", plot, 260)
+    assert [r["code"] for r in near] == ["PWK-00", "PWK-01", "PWK-02"]
+    assert 40 < near[0]["distance_m"] < 60 and 240 < near[2]["distance_m"] < 260
+    assert [r["code"] for r in store.within("plots", "POINT (121.3999 31.2)", 50)] == ["DK-1"]
+
+
+def test_nearest_section_with_distance(store):
+    (first,) = store.nearest("sections", 121.403, 31.2)
+    assert first["code"] == "DM-W" and 1200 < first["distance_m"] < 1300
+    assert [r["code"] for r in store.nearest("sections", 121.415, 31.2, k=2)] == ["DM-E", "DM-W"]
+
+
+def test_ledger_page_filters_sorts_and_counts(store):
+    rows, total = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2)
+    assert total == 5 and [r["code"] for r in rows] == ["PWK-09", "PWK-07"]
+    rows, total = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2, offset=4)
+    assert [r["code"] for r in rows] == ["PWK-01"]
+    rows, _ = store.page("outfalls", sort="subdistrict", limit=3)
+    assert [r["subdistrict"] for r in rows] == ["桃浦镇"] * 3  # 桃 < 长 in code point order
+    rows, total = store.page("outfalls", text="PWK-0_", limit=50)
+    assert total == 0  # _ is a literal, not a wildcard
+    with pytest.raises(ValidationError):
+        store.page("outfalls", sort="code; DROP TABLE features")
