@@ -25,7 +25,8 @@ from gislib.errors import ConfigError, DataError, HetuError
 from gislib.store import open_store
 from gislib.store.base import Store
 
-SKIP_TABLES = {"schema_version", "spatial_ref_sys"}
+# store_revision: each store counts its own writes (the copy bumps the target's); it is not data
+SKIP_TABLES = {"schema_version", "spatial_ref_sys", "store_revision"}
 BATCH_ROWS = 5000
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 MANIFEST = "backup.json"
@@ -308,7 +309,7 @@ def _pg_restore(store: Store, dump: Path) -> Store:
     """Replace the (empty) store's tables by the dump's: drop them, then pg_restore into the same schema."""
     conn = store._conn  # type: ignore[attr-defined]
     url, data_dir = _libpq_url(store), store.data_dir
-    names = ", ".join(f'"{t}"' for t in tables(store) + ["schema_version"])
+    names = ", ".join(f'"{t}"' for t in tables(store) + sorted(SKIP_TABLES - {"spatial_ref_sys"}))
     conn.execute_raw(f"DROP TABLE IF EXISTS {names} CASCADE")
     for (fn,) in conn.execute_raw(  # our trigger functions (not an extension's, e.g. PostGIS in public)
             "SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace "
