@@ -12,7 +12,7 @@ import streamlit as st
 
 from gislib.config import load_settings
 from gislib.dataset import current_name
-from gislib.i18n import t
+from gislib.i18n import t, use_lang
 from gislib.safe_text import md_text
 from views import map_csp
 from gislib.uploads import clean_abandoned, safe_name
@@ -66,20 +66,21 @@ def widget_texts() -> None:
 
 
 def lang() -> str:
-    """The language chosen in the sidebar."""
-    return st.session_state.get("lang", "zh")
+    """The language chosen in the sidebar; also made the language of this run for gislib (errors, reports)."""
+    return use_lang(st.session_state.get("lang", "zh"))
 
 
 def localized(entry, **fmt) -> str:
-    """A page's own text in the current language: ``{"zh": …, "en": …}`` or ``(zh, en)``, formatted."""
+    """Legacy: an inline ``(zh, en)`` pair. New text goes into the catalog (gislib/messages) and ``tr``;
+    this stays only so that branches written before the catalog still merge."""
     zh, en = (entry["zh"], entry.get("en")) if isinstance(entry, dict) else entry
     text = en if lang() == "en" and en else zh
     return text.format(**fmt) if fmt else text
 
 
-def tr(key: str) -> str:
-    """Shorthand for the current language's text."""
-    return t(key, lang())
+def tr(key: str, **params) -> str:
+    """The catalog text of ``key`` (gislib/messages) in the sidebar's language, ``{name}`` fields filled."""
+    return t(key, lang(), **params)
 
 
 def demo_banner() -> None:

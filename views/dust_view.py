@@ -26,43 +26,15 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload
 
-TEXT = {
-    "title": ("工地扬尘", "Construction dust"),
-    "rule": ("判定规则", "Rule"), "day": ("日期", "Day"),
-    "unverified": ("⚠️ 该预设的限值未经核实（占位值），不能作为执法依据：请向主管部门索取标准原文并修改规则。",
-                   "⚠️ This preset carries an UNVERIFIED placeholder limit; do not use it for enforcement."),
-    "verified": ("已核实", "verified"), "not_verified": ("未核实·占位限值", "NOT verified · placeholder"),
-    "alerts": ("当日预警列表", "Alerts of the day"), "site": ("工地", "Site"),
-    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天", "Last 30 days"),
-    "until": ("至", "until"), "no_readings": ("无读数", "no readings"),
-    "chart.over": ("超过限值", "Over the limit"), "chart.under": ("未超过", "Within the limit"),
-    "chart.time": ("时间", "Time"), "chart.window": ("时段", "Window"), "chart.limit": ("限值", "Limit"),
-    "chart.minus_bg": ("−背景", " − background"),
-    "upload": ("上传读数（CSV：站点、时间、PM10，可选 背景值）", "Upload readings (CSV: site, time, PM10, optional background)"),
-    "save": ("保存读数", "Save readings"), "idw": ("PM10 插值面（IDW）", "Interpolated PM10 surface (IDW)"),
-    "idw_button": ("计算当日插值面", "Compute the day's surface"),
-    "no_alerts": ("当日没有超标工地。", "No site exceeded on this day."),
-    "rule.net": ("监测值 − 背景值", "reading − background"), "rule.value": ("监测值", "reading"),
-    "rule.cap": ("（背景值上限 {v}）", " (background capped at {v})"), "rule.mean": ("均值", "mean"),
-    "rule.priority": ("（重点地区 × {v}）", " (priority areas × {v})"),
-    "rule.allowed": ("每日允许超标 {n} 次", "{n} windows over allowed per day"), "rule.source": ("来源", "Source"),
-    "site_no_readings": ("该工地没有读数", "No readings for this site"),
-    "idw_few": ("当日有读数的工地少于 3 个, 无法插值", "Fewer than 3 sites have readings on this day: no surface"),
-    "none_yet": ("还没有扬尘读数", "No readings yet"), "saved": ("已保存 {n} 条读数", "Saved {n} readings"),
-    "footer": ("{n} 条读数（其中上传 {up} 条）", "{n} readings ({up} uploaded)"),
-    "parsed": ("{ok} 条可用, {bad} 行未使用", "{ok} readings usable, {bad} lines not used"),
-    "converted": ("已由 mg/m³ 换算", "converted from mg/m³"), "more_rows": ("另有 {n} 行", "{n} more lines"),
-    "unknown_sites": ("未登记的站点（仍会保存，但不在工地列表中显示）", "Unregistered sites (saved, but not listed)"),
-}
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
 
 
 def L(key: str) -> str:
     """This page's text in the current language."""
-    return localized(TEXT[key])
+    return tr(f"dust.{key}")
 
 
 def acting_user() -> str:

@@ -22,7 +22,7 @@ from layers.mapview import (SEARCH_AREA_LAYERS, build_map, extent_of, feature_at
                             styled_layer)
 from layers import trace
 from layers.registry import LAYERS
-from views.common import lang, localized, tr
+from views.common import lang, tr
 from views.export_panel import render_export_panel
 
 MAP_KEY = "hetu_map"
@@ -46,32 +46,11 @@ RECORD_PAGES = {
 FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
 
 
-TEXT = {
-    "drawer": ("图层筛选", "Layers"),
-    "drawer_help": ("图层开关与筛选（街道、河道、类型、状态）", "Layer switches and filters (sub-district, river, type, state)"),
-    "panel": ("详情", "Details"),
-    "panel_help": ("在地图右侧显示选中要素的详情", "Show the selected feature's details beside the map"),
-    "export": ("导出", "Export"),
-    "export_help": ("导出当前视图或全区为 PNG/PDF，或生成图集", "Export the current view or the district as PNG/PDF, or an atlas"),
-    "loading": ("正在加载{name}…（{i}/{n}）", "Loading {name}… ({i}/{n})"),
-    "filtering": ("正在按筛选条件更新{name}…（{i}/{n}）", "Applying the filters to {name}… ({i}/{n})"),
-    "capped": ("{layer}：显示前 {shown} 个，共 {total} 个；输入更完整的名称或编码可缩小范围",
-               "{layer}: showing {shown} of {total}; type more of the name or code to narrow it down"),
-    "found": ("找到 {n} 项", "{n} found"),
-    "search_placeholder": ("搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001", "Search a river, sub-district, name or code, e.g. PT-0001"),
-    "zoomed": ("地图已缩放到{layer}：{name}", "Map zoomed to the {layer}: {name}"),
-    "layer.rivers": ("河道", "river"),
-    "layer.subdistricts": ("街道/镇", "sub-district"),
-    "open": ("打开完整档案", "Open the full record"),
-    "value": ("内容", "Value"),
-    "preparing": ("正在准备地图…", "Preparing the map…"),
-    "trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
-}
 PAGE_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "hetu-page.css"
 
 
 def _t(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"mappage.{key}", **fmt)
 
 
 def _layer_name(key: str) -> str:

@@ -24,35 +24,12 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from views.common import demo_banner, lang, localized, usable_upload
+from views.common import demo_banner, lang, localized, tr, usable_upload
 
-TEXT = {
-    "title": ("巡河", "River patrols"), "chief": ("河长", "River chief"),
-    "upload": ("上传轨迹（GPX / KML / KMZ）", "Upload a track (GPX / KML / KMZ)"),
-    "tap": ("或在地图上依次点选巡河路线", "Or tap the route on the map, point by point"),
-    "crs": ("坐标系", "Coordinates"), "date": ("巡河日期（轨迹无时间时必填）", "Date (needed when the track has no times)"),
-    "start": ("开始时间", "Start time"), "end": ("结束时间", "End time"), "note": ("备注", "Note"),
-    "save": ("保存巡河记录", "Save the patrol"), "save_tap": ("保存点选轨迹", "Save the tapped route"),
-    "clear": ("清除点选", "Clear points"), "saved": ("已保存巡河记录", "Patrol saved"),
-    "refused": ("未能保存", "Not saved"), "length": ("长度", "Length"), "duration": ("时长", "Duration"),
-    "stretches": ("覆盖河段", "Stretches covered"), "counts": ("计入频次", "Counts"),
-    "finding": ("发现问题 → 一键转为问题", "A finding → a problem in one tap"),
-    "finding_text": ("发现的问题", "What was found"), "category": ("类别", "Category"),
-    "photo": ("现场照片", "Photo"), "to_problem": ("转为问题", "Make it a problem"),
-    "made": ("已登记问题", "Problem registered"), "open": ("打开问题档案", "Open the problem"),
-    "frequency": ("巡河频次", "Patrol frequency"), "all_chiefs": ("本月全部河长", "All chiefs this month"),
-    "patrols": ("巡河记录", "Patrols"), "latest": ("本次巡河", "This patrol"),
-    "rule": ("规则", "Rule"), "tapped": ("已点选 {n} 个点", "{n} points tapped"),
-    "no_patrol": ("还没有巡河记录。", "No patrol yet."),
-}
-CRS_CHOICES = {"auto": ("自动（按文件名识别高德/百度）", "Auto (Amap/Baidu from the file name)"),
-               "wgs84": ("WGS84（GPS 原始）", "WGS84 (raw GPS)"), "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
-               "bd09": ("BD-09（百度）", "BD-09 (Baidu)")}
-PERIOD = {"week": ("每周", "weekly"), "month": ("每月", "monthly"), "quarter": ("每季度", "quarterly")}
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"patrols.{key}", **fmt)
 
 
 def acting_user() -> str:
@@ -68,7 +45,7 @@ def _seeded(dataset: str) -> bool:
 
 
 def rule_text(rule: dict) -> str:
-    per = localized(PERIOD[rule["period"]])
+    per = tr(f"patrols.period.{rule['period']}")
     if lang() == "zh":
         return f"{per}至少 {rule['min_count']} 次，每次 ≥ {rule['min_minutes']} 分钟、≥ {rule['min_km']} km"
     return f"{per}, at least {rule['min_count']}; each ≥ {rule['min_minutes']} min and ≥ {rule['min_km']} km"
@@ -131,7 +108,7 @@ def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
     with st.form("track_upload", clear_on_submit=False):
         upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
         c1, c2 = st.columns(2)
-        crs = c1.selectbox(L("crs"), list(CRS_CHOICES), format_func=lambda k: localized(CRS_CHOICES[k]))
+        crs = c1.selectbox(L("crs"), ("auto", "wgs84", "gcj02", "bd09"), format_func=lambda k: tr(f"patrols.crs.{k}"))
         day = c2.date_input(L("date"), value=today_shanghai(), max_value=today_shanghai())
         c3, c4 = st.columns(2)
         start = c3.time_input(L("start"), value=None)

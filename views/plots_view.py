@@ -16,6 +16,7 @@ from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
 from gislib.i18n import term
+from gislib.messages import CATALOG
 from gislib.outfall_file import readable_changes
 from gislib.timefmt import local_time, today_local
 from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
@@ -27,7 +28,7 @@ from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
 from gislib.safe_text import md_text
 from gislib.colors import text_color_on
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -39,47 +40,6 @@ STAGE_EN = {
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
                  WITHIN_BACKGROUND: "#c6dbef", "error": "#d9d9d9"}
-TEXT = {
-    "title": ("污染地块", "Contaminated plots"),
-    "mode.list": ("地块名录", "Plot list (名录)"), "mode.plot": ("地块档案", "Plot file"),
-    "plot": ("地块", "Plot"), "fields": ("登记信息", "Registry fields"),
-    "workflow": ("阶段流转", "Stage workflow"), "history": ("流转记录", "Stage history"),
-    "audit": ("修改记录（审计）", "Change log (audit)"), "attachments": ("佐证材料", "Evidence files"),
-    "soil": ("土壤样品检测", "Soil samples"), "buffer": ("周边查询", "What lies nearby"),
-    "next": ("下一阶段", "Next stage"), "date": ("日期", "Date"),
-    "note": ("评审意见 / 说明", "Review (评审) note"), "evidence": ("佐证材料（PDF，如评审意见、报告）", "Evidence (PDF)"),
-    "batch": ("名录批次（纳入/移出名录时必填，如 2026年第1批）", "Batch (required for listing/removal, e.g. 2026年第1批)"),
-    "submit": ("确认流转", "Move to this stage"), "terminal": ("当前阶段为终止阶段，不能再流转。", "Final stage: no further moves."),
-    "moved": ("已流转", "Moved"), "current": ("当前阶段", "Current stage"),
-    "no_history": ("暂无流转记录（示例数据直接以当前阶段导入）。", "No moves yet (demo records were imported at their stage)."),
-    "upload_soil": ("上传检测结果（CSV 或 Excel：样品编号 + 各污染物 mg/kg）",
-                    "Upload results (CSV or Excel: sample id + pollutants in mg/kg)"),
-    "distance": ("距离（米）", "Distance (m)"),
-    "background": ("土壤环境背景值（mg/kg，仅砷、钴、钒，GB 36600 注①；不填则不考虑背景）",
-                   "Soil background (mg/kg; arsenic, cobalt, vanadium only, GB 36600 note ①; empty = not considered)"),
-    "unit_ask": ("请确认列「{col}」的单位（判定前必须确认）", "Confirm the unit of column “{col}” (needed before judging)"),
-    "unit_choose": ("请选择…", "Choose…"),
-    "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
-    "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
-    "note_example": ("如：2026-11-20 专家评审通过，结论……", "e.g. 2026-11-20 expert review passed, conclusion …"),
-    "projection_note": ("面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算",
-                        "areas and distances computed in the CGCS2000 3° Gauss-Krüger projection"),
-    "col.at": ("时间 (北京时间)", "Time (Beijing)"), "col.user": ("操作人", "User"), "col.action": ("操作", "Action"),
-    "col.field": ("字段", "Field"), "col.old": ("原值", "Old"), "col.new": ("新值", "New"), "col.note": ("备注", "Note"),
-    "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
-    "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
-}
-FIELD_LABELS = {
-    "code": ("地块编码", "Code"), "name": ("地块名称", "Name"), "address": ("地块位置", "Address"),
-    "subdistrict": ("所在街道/镇", "Sub-district"), "area": ("面积（投影计算）", "Area (projected)"),
-    "former_use": ("原用途", "Former use"), "industry": ("所属行业", "Industry"),
-    "pollutants": ("主要污染物", "Pollutants"), "responsible": ("责任人", "Responsible party"),
-    "land_holder": ("土地使用权人", "Land-use-right holder"), "land_use": ("规划用地类别", "Land class"),
-    "state": ("当前阶段", "Stage"), "listed_batch": ("纳入批次", "Listed in batch"),
-    "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
-}
-ACTIONS = {"create": ("创建", "created"), "update": ("修改", "edited"), "transition": ("阶段流转", "stage move"),
-           "remove": ("撤销", "withdrawn"), "attach": ("上传附件", "attachment")}
 BATCH_FIELD = {"纳入名录": "listed_batch", "移出名录": "removed_batch"}
 REGISTRY_EN = {
     "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
@@ -110,7 +70,7 @@ def plots_map(selected: str | None, codes, height: int = 360) -> None:
 
 def L(key: str) -> str:
     """This page's text in the current language."""
-    return localized(TEXT.get(key) or FIELD_LABELS[key])
+    return tr(f"plots.{key}") if f"plots.{key}" in CATALOG else tr(f"plots.field.{key}")
 
 
 def stage_label(stage: str) -> str:
@@ -311,8 +271,8 @@ def history(st_, rec: dict) -> None:
             changes = [("", "", "")] if a["action"] == "create" or not a["field"] else readable_changes(
                 a["field"], a["old"], a["new"], lang())
             rows += [{L("col.at"): local_time(a["at"]), L("col.user"): a["user"],
-                      L("col.action"): ACTIONS.get(a["action"], (a["action"],) * 2)[0 if lang() == "zh" else 1],
-                      L("col.field"): localized(FIELD_LABELS[a["field"]]) if a["field"] in FIELD_LABELS else f,
+                      L("col.action"): tr(f"plots.action.{a['action']}") if f"plots.action.{a['action']}" in CATALOG else a["action"],
+                      L("col.field"): tr(f"plots.field.{a['field']}") if f"plots.field.{a['field']}" in CATALOG else f,
                       L("col.old"): o, L("col.new"): n, L("col.note"): a["note"] or ""} for f, o, n in changes]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
@@ -355,7 +315,7 @@ def soil_check(rec: dict) -> None:
         given = {}
         for i, col in enumerate(suspects):
             options = [L("unit_choose"), "mg/kg", "µg/kg"]
-            picked = st.selectbox(localized(TEXT["unit_ask"], col=col), options, key=f"soil_unit_{i}_{rec['code']}")
+            picked = st.selectbox(tr("plots.unit_ask", col=col), options, key=f"soil_unit_{i}_{rec['code']}")
             if picked == options[0]:
                 return
             given[col] = picked

@@ -17,50 +17,8 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from views.common import demo_banner, lang, localized
+from views.common import demo_banner, lang, localized, tr
 
-TEXT = {
-    "title": ("问题闭环", "Problems and rectification"),
-    "mode.list": ("问题清单", "Problem list"), "mode.record": ("问题档案", "Problem record"),
-    "mode.new": ("登记新问题", "Register a problem"), "mode.batches": ("整改任务清单", "Task lists"),
-    "batch.import": ("导入整改任务清单（Excel：序号、问题、类别、经度/纬度或河道、责任单位、整改措施、整改时限）",
-                     "Import a task list (Excel: 序号, 问题, 类别, 经度/纬度 or 河道, 责任单位, 整改措施, 整改时限)"),
-    "batch.code": ("批次编号", "Batch code"), "batch.name": ("批次名称", "Batch name"),
-    "batch.issued": ("下发日期", "Issued on"), "batch.by": ("下发单位", "Issued by"),
-    "batch.go": ("导入", "Import"), "batch.done": ("已导入 {n} 项", "{n} items imported"),
-    "batch.pick": ("批次", "Batch"), "batch.pdf": ("生成 PDF 报告", "Make the PDF report"),
-    "state": ("状态", "State"), "source": ("来源", "Source"), "category": ("类别", "Category"),
-    "subdistrict": ("街道/镇", "Sub-district"), "overdue_only": ("只看逾期", "Overdue only"),
-    "batch": ("整改任务批次", "Task batch"), "all": ("全部", "All"),
-    "name": ("问题标题", "Title"), "description": ("问题描述", "Description"),
-    "found_date": ("发现/受理日期", "Found / received on"), "ticket_no": ("工单/信访编号", "Ticket no."),
-    "lon": ("经度 (WGS84)", "Longitude (WGS84)"), "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
-    "photos": ("现场照片", "Photos"), "create": ("登记问题", "Register"),
-    "click_map": ("在地图上点击问题位置（或直接输入经纬度）", "Click the problem's place on the map (or type the coordinates)"),
-    "prefill": ("从监测预警预填", "Pre-fill from a monitoring alert"),
-    "prefill.none": ("不预填", "No pre-fill"),
-    "created": ("已登记问题", "Problem registered"),
-    "problem": ("问题", "Problem"), "where": ("位置", "Where"), "river": ("河道", "River"),
-    "stretch": ("河段编号", "Stretch id"), "links": ("关联对象", "Linked records"),
-    "unit": ("责任单位", "Responsible unit"), "measures": ("整改措施", "Measures"),
-    "deadline": ("整改时限", "Deadline"), "date": ("日期", "Date"), "note": ("说明", "Note"),
-    "assign": ("交办", "Assign"), "start": ("开始整改", "Start rectification"),
-    "progress": ("报送进展", "Report progress"), "progress_text": ("进展情况", "Progress"),
-    "request": ("申请销号", "Request closure"), "evidence": ("整改佐证（照片/文件，必填）", "Evidence (photos/files, required)"),
-    "verify": ("核查", "Verify"), "pass": ("核查通过，销号", "Verified: close"),
-    "return": ("退回重新整改", "Send back"), "reason": ("核查意见 / 退回原因", "Verification note / reason to send back"),
-    "spot": ("抽查", "Spot check"), "spot_ok": ("抽查合格", "Passed"), "spot_fail": ("抽查不合格（重新打开）", "Failed (reopens)"),
-    "interview": ("约谈", "Interview (约谈)"), "who": ("约谈对象", "Who was interviewed"),
-    "reply": ("答复", "Reply"), "reply_text": ("答复内容", "Reply text"), "reply_due": ("答复期限", "Reply due"),
-    "withdraw": ("撤销（重复/无效）", "Withdraw (duplicate/invalid)"),
-    "submit": ("提交", "Submit"), "done": ("已完成", "Done"), "refused": ("未能保存", "Not saved"),
-    "history": ("流转记录", "Steps"), "audit": ("修改记录（审计）", "Change log (audit)"),
-    "attachments": ("照片与佐证", "Photos and evidence"), "add_photo": ("补充照片", "Add photos"),
-    "overdue_warn": ("已逾期：整改时限 {deadline}，已超 {days} 天", "Overdue: deadline {deadline}, {days} days late"),
-    "count": ("共 {n} 条，逾期 {o} 条", "{n} problems, {o} overdue"),
-    "export": ("导出 Excel", "Export Excel"), "none": ("没有符合条件的问题。", "No problem matches."),
-    "progress_rows": ("整改进展", "Progress reports"), "spot_rows": ("抽查与约谈", "Spot checks and interviews"),
-}
 SOURCE_EN = {"巡河发现": "Patrol", "12345": "12345 hotline", "信访": "Petition (信访)", "区长热线": "Mayor's hotline",
              "督察反馈": "Inspection feedback", "监测预警": "Monitoring alert", "执法检查": "Enforcement"}
 LINK_LABELS = {"": "—", "outfalls": "排口 Outfall", "plots": "地块 Plot", "sections": "断面 Section", "dust": "工地 Dust site"}
@@ -69,7 +27,7 @@ CATEGORY_EN = {"排口": "Outfall", "河面漂浮物": "Floating litter", "黑�
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"problems.{key}", **fmt)
 
 
 def label(value: str, table: dict[str, str]) -> str:
@@ -94,7 +52,7 @@ def _seeded(dataset: str) -> bool:
 
 def badge(state: str, overdue: bool = False) -> str:
     color = model.STATE_COLORS.get(state, "#969696")
-    ring = f"outline:3px solid #d7191c;" if overdue else ""
+    ring = "outline:3px solid #d7191c;" if overdue else ""
     text = state_label(state, lang()) + (f" · {state_label(OVERDUE, lang())}" if overdue else "")
     return (f"<span style='background:{color};color:#fff;padding:2px 10px;border-radius:10px;{ring}"
             f"font-weight:600;white-space:nowrap'>{text}</span>")

@@ -12,15 +12,8 @@ from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config
 from gislib.problems.rankings import COLOR_HEX, HEADERS, months_back, ranking_pdf, ranking_workbook, store_ranking
 from gislib.problems.service import today_shanghai
-from views.common import demo_banner, lang, localized
+from views.common import demo_banner, lang, tr
 
-TEXT = {
-    "title": ("红黄绿榜与统计", "Red/yellow/green list and statistics"), "month": ("统计月份", "Month"),
-    "summary": ("红榜 {r} 个 · 黄榜 {y} 个 · 绿榜 {g} 个", "{r} red · {y} yellow · {g} green"),
-    "chart": ("各街镇问题统计", "Problems per sub-district"), "trend": ("全区逐月趋势", "District, month by month"),
-    "excel": ("下载 Excel", "Download Excel"), "pdf": ("下载 PDF 月报", "Download PDF report"),
-    "rules": ("评定规则", "How the colours are given"),
-}
 HEADERS_EN = {"rank": "Rank", "color": "List", "subdistrict": "Sub-district", "found": "Found", "due": "Due",
               "closed_on_time": "Closed on time", "closed_on_time_rate": "On-time rate", "overdue": "Overdue",
               "complaints": "Complaints", "replied_on_time": "Replied on time", "reply_on_time_rate": "Reply rate",
@@ -29,7 +22,7 @@ COLOR_EN = {"红": "Red", "黄": "Yellow", "绿": "Green"}
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"rankings.{key}", **fmt)
 
 
 @st.cache_resource(show_spinner=False)

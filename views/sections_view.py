@@ -28,67 +28,13 @@ from gislib.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"zh": "断面水质", "en": "Water-quality sections"},
-    "filter.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
-    "filter.river": {"zh": "河道", "en": "River"},
-    "filter.all": {"zh": "全部", "en": "All"},
-    "list.hint": {"zh": "点击表格中的一行，或在下方选择断面，查看断面详情。",
-                  "en": "Click a row, or choose a section below, to open its page."},
-    "list.open": {"zh": "打开断面", "en": "Open section"},
-    "list.count": {"zh": "共 {n} 个断面", "en": "{n} sections"},
-    "map.hint": {"zh": "点击地图上的断面打开其详情", "en": "Click a section on the map to open it"},
-    "col.code": {"zh": "编码", "en": "Code"},
-    "col.name": {"zh": "断面名称", "en": "Section"},
-    "col.river": {"zh": "河道", "en": "River"},
-    "col.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
-    "col.cls": {"zh": "最新类别", "en": "Latest class"},
-    "col.target": {"zh": "水质目标", "en": "Target"},
-    "col.meets": {"zh": "达标", "en": "Meets target"},
-    "col.month": {"zh": "月份", "en": "Month"},
-    "col.pollutants": {"zh": "主要污染指标(超标倍数)", "en": "Main pollutants (× over Ⅲ)"},
-    "back": {"zh": "← 返回断面列表", "en": "← Back to the list"},
-    "history": {"zh": "逐月水质类别", "en": "Class by month"},
-    "trend": {"zh": "指标变化趋势", "en": "Item trend"},
-    "trend.item": {"zh": "指标", "en": "Item"},
-    "trend.iii": {"zh": "Ⅲ类限值", "en": "Class Ⅲ limit"},
-    "trend.target": {"zh": "目标({cls})限值", "en": "Target ({cls}) limit"},
-    "samples": {"zh": "监测数据", "en": "Samples"},
-    "samples.source": {"zh": "来源", "en": "Source"},
-    "nodata": {"zh": "该断面还没有监测数据。", "en": "No samples for this section yet."},
-    "import": {"zh": "导入月度数据", "en": "Import monthly data"},
-    "import.help": {"zh": "上传 CSV 或 Excel（.xlsx）：每行一个样品，列为 断面名称（或编码）、采样日期 和各项目（如 溶解氧、氨氮、总磷；"
-                          "低于检出限写 0.025L）。同一断面同一月份的导入数据将替换示例数据。",
-                    "en": "Upload CSV or Excel (.xlsx): one sample per row with 断面名称 (or code), 采样日期 and item "
-                          "columns (溶解氧, 氨氮, 总磷 …; below detection as 0.025L). Imported samples replace the demo "
-                          "samples of the same section and month."},
-    "import.file": {"zh": "选择文件", "en": "Choose a file"},
-    "import.summary": {"zh": "可导入 {ok} 行，有错误 {bad} 行", "en": "{ok} rows ready, {bad} rows with errors"},
-    "import.skip": {"zh": "跳过有错误的行，只导入无误的行", "en": "Skip the rows with errors"},
-    "import.confirm": {"zh": "确认导入", "en": "Confirm import"},
-    "import.done": {"zh": "已导入 {n} 行（批次 {batch}，操作人 {user}）", "en": "Imported {n} rows (batch {batch}, by {user})"},
-    "import.unknown": {"zh": "忽略了无法识别的列：{cols}", "en": "Ignored unknown columns: {cols}"},
-    "import.units": {"zh": "单位换算：{notes}", "en": "Units converted: {notes}"},
-    "import.unit_ask": {"zh": "请确认列「{col}」的单位（评价前必须确认）", "en": "Confirm the unit of column “{col}” (needed before evaluating)"},
-    "import.unit_choose": {"zh": "请选择…", "en": "Choose…"},
-    "bulletin": {"zh": "月报（专报）", "en": "Monthly bulletin"},
-    "bulletin.month": {"zh": "月份", "en": "Month"},
-    "bulletin.build": {"zh": "生成月报", "en": "Build the bulletin"},
-    "bulletin.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
-    "bulletin.docx": {"zh": "下载 Word", "en": "Download Word"},
-    "bulletin.xlsx": {"zh": "下载预警通知 (Excel)", "en": "Download warnings (Excel)"},
-    "bulletin.ready": {"zh": "{title}：评价 {n} 个断面，Ⅰ～Ⅲ类 {good}，预警 {w} 个",
-                       "en": "{title}: {n} sections, Ⅰ–Ⅲ {good}, {w} warnings"},
-    "bulletin.warnings": {"zh": "预警通知", "en": "Warnings"},
-    "bulletin.reasons": {"zh": "预警原因", "en": "Reason"},
-}
 
 
 def s(key: str, **kwargs: object) -> str:
     """This page's text in the chosen language."""
-    return localized(TEXT[key], **kwargs)
+    return tr(f"sections.{key}", **kwargs)
 
 
 def acting_user() -> str:
