@@ -111,24 +111,24 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
     st.subheader(f"{L('alerts')} · {day.isoformat()}")
     n_over = int((table["status"] == "超标").sum())
     c1, c2, c3 = st.columns(3)
-    c1.metric("超标工地" if zh else "Sites exceeded", n_over)
-    c2.metric("有超限读数" if zh else "Sites with windows over", int((table["status"] == "有超限读数").sum()))
-    c3.metric("无数据" if zh else "No data", int((table["status"] == "无数据").sum()))
+    c1.metric(tr("dust.sites_exceeded"), n_over)
+    c2.metric(tr("dust.sites_with_windows_over"), int((table["status"] == "有超限读数").sum()))
+    c3.metric(tr("dust.no_data"), int((table["status"] == "无数据").sum()))
     if n_over == 0:
         st.info(L("no_alerts"))
     shown = pd.DataFrame({
-        "编码" if zh else "Code": table["code"], "工地" if zh else "Site": table["name"],
-        "街道/镇" if zh else "Sub-district": table["subdistrict"], "施工阶段" if zh else "Phase": table["phase"].map(lambda v: term(v, lang())),
-        "重点地区" if zh else "Priority area": table["priority_area"].map({True: "是" if zh else "yes",
+        tr("dust.code"): table["code"], tr("dust.site"): table["name"],
+        tr("dust.sub_district"): table["subdistrict"], tr("dust.phase"): table["phase"].map(lambda v: term(v, lang())),
+        tr("dust.priority_area"): table["priority_area"].map({True: tr("dust.yes"),
                                                                          False: ""}),
-        "限值(µg/m³)" if zh else "Limit (µg/m³)": table["limit_ugm3"],
-        "超标次数" if zh else "Windows over": table["exceedances"],
-        "最大值(µg/m³)" if zh else "Max metric": table["max_value"].round(1),
-        "状态" if zh else "Status": (table["status"] if zh else table["status"].map(STATUS_EN))
-        + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
+        tr("dust.limit_g_m"): table["limit_ugm3"],
+        tr("dust.windows_over"): table["exceedances"],
+        tr("dust.max_metric"): table["max_value"].round(1),
+        tr("dust.status"): (table["status"] if zh else table["status"].map(STATUS_EN))
+        + ("" if rule.verified else (tr("dust.rule_not_verified"))),
         "_s": table["status"]})
     colours = shown.pop("_s").map(STATUS_COLOR).tolist()
-    status_col = "状态" if zh else "Status"
+    status_col = tr("dust.status")
     st.dataframe(shown.style.apply(lambda c: [f"background-color:{x}" for x in colours], subset=[status_col])
                  .format(precision=1, na_rep="—"), hide_index=True, width="stretch", height=320)
     return table
@@ -160,7 +160,7 @@ def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: st
 
 def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, day: dt.date, rule: DustRule,
               default_site: str) -> None:
-    zh = lang() == "zh"
+    lang() == "zh"
     codes = list(site_table["code"])
     names = dict(zip(site_table["code"], site_table["name"]))
     wanted = st.query_params.get("site")
@@ -171,12 +171,12 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
     st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {term(DEMO_MARK, lang())}" if info.get("demo") else ""))
-    facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
-             "施工阶段" if zh else "Phase": term(info.get("phase"), lang()), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
-             "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
-             "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
-             "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
-    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
+    facts = {tr("dust.project"): info.get("project"), tr("dust.builder"): info.get("builder"),
+             tr("dust.phase"): term(info.get("phase"), lang()), tr("dust.sub_district"): info.get("subdistrict"),
+             tr("dust.priority_area"): (tr("dust.yes")) if info["priority_area"] else (tr("dust.no")),
+             tr("dust.limit_applied"): f"{limit:g} µg/m³",
+             tr("dust.permit"): f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
+    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name=tr("dust.value")))
     mine = ser[ser["site"] == code]
     metric_label = f"{rule.pollutant}{L('chart.minus_bg') if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:
@@ -198,13 +198,13 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         st.altair_chart(metric_chart(last30, limit, title, metric_label, (start30, end), "%m-%d"), width="stretch")
     mine_days = days[days["site"] == code] if not days.empty else days
     if not mine_days.empty:
-        shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],
-                              "超标次数" if zh else "Windows over": mine_days["exceedances"],
-                              "当日判定" if zh else "Day verdict": mine_days["exceeded"].map(
-                                  {True: "超标" if zh else "exceeded", False: "达标" if zh else "ok"})
-                              + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
-                              "最大值" if zh else "Max": mine_days["max_value"].round(1),
-                              "读数条数" if zh else "Readings": mine_days["n_readings"]})
+        shown = pd.DataFrame({tr("dust.date"): mine_days["date"],
+                              tr("dust.windows_over"): mine_days["exceedances"],
+                              tr("dust.day_verdict"): mine_days["exceeded"].map(
+                                  {True: tr("dust.exceeded"), False: tr("dust.day_ok")})
+                              + ("" if rule.verified else (tr("dust.rule_not_verified"))),
+                              tr("dust.max"): mine_days["max_value"].round(1),
+                              tr("dust.readings"): mine_days["n_readings"]})
         st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
 
 

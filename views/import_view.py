@@ -342,13 +342,13 @@ def _accepted_table(report, existing: frozenset) -> pd.DataFrame:
     cols = [f for f in schema.field_names if f in acc.columns and acc[f].notna().any()]
     frame = pd.DataFrame({_t("row"): acc["source_row"].astype(int)})
     frame[_t("warnings")] = ["⚠ " + _t("flag") if int(r) in flagged else "" for r in acc["source_row"]]
-    frame["新增/更新" if lang() == "zh" else "new/update"] = [
+    frame[tr("import.new_update")] = [
         _t("status_update") if c in existing else _t("status_new") for c in acc["code"]]
     for f in cols:
         frame[schema.labels[f] if lang() == "zh" else f] = acc[f].astype(str).where(acc[f].notna(), "")
     points = acc.geometry.representative_point()
-    frame["经度 WGS84" if lang() == "zh" else "lon (WGS84)"] = points.x.round(6)
-    frame["纬度 WGS84" if lang() == "zh" else "lat (WGS84)"] = points.y.round(6)
+    frame[tr("import.lon_wgs84")] = points.x.round(6)
+    frame[tr("import.lat_wgs84")] = points.y.round(6)
     return frame
 
 

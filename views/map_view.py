@@ -209,12 +209,12 @@ def trace_panel(key: str, row: pd.Series) -> None:
 
 
 def _trace_panel(key: str, row: pd.Series) -> None:
-    zh = lang() == "zh"
+    lang() == "zh"
     if key == "sections":
-        st.markdown("**上游溯源**" if zh else "**Trace upstream**")
-        km = st.slider("沿河距离 (km)" if zh else "Distance along rivers (km)", 0.5, 10.0, 3.0, 0.5, key="trace_km")
-        two_way = st.checkbox("双向（潮汐/闸控河网）" if zh else "Two-way (tidal/gated rivers)", key="trace_two_way")
-        if st.button("追溯上游排口" if zh else "Find upstream outfalls", key="trace_go"):
+        st.markdown(tr("mappage.trace_upstream"))
+        km = st.slider(tr("mappage.distance_along_rivers_km"), 0.5, 10.0, 3.0, 0.5, key="trace_km")
+        two_way = st.checkbox(tr("mappage.two_way_tidal_gated_rivers"), key="trace_two_way")
+        if st.button(tr("mappage.find_upstream_outfalls"), key="trace_go"):
             st.session_state["trace"] = (row["code"], km, two_way)
             result, _ = trace_upstream(row["code"], km, two_way)
             if result.stretch is not None and len(result.stretch):
@@ -224,27 +224,27 @@ def _trace_panel(key: str, row: pd.Series) -> None:
         trace = st.session_state.get("trace")
         if trace and trace[0] == row["code"]:
             result, found = trace_upstream(*trace)
-            mode = {"directed": "按流向" if zh else "directed", "two-way": "双向" if zh else "two-way"}[result.mode]
-            st.caption(f"{mode} · {trace[1]} km · {len(found)} {'个排口' if zh else 'outfalls'}")
+            mode = {"directed": tr("mappage.directed"), "two-way": tr("mappage.two_way")}[result.mode]
+            st.caption(f"{mode} · {trace[1]} km · {len(found)} {tr('mappage.outfalls')}")
             if len(found):
                 shown = found.rename(columns={"code": tr("field.code"), "km": "km", "name": tr("field.name"),
                                               "type_l2": tr("field.type_l2"), "state": tr("field.state"),
                                               "river": tr("field.river"),
-                                              "exceedances": "最近超标" if zh else "Latest exceedances"})
+                                              "exceedances": tr("mappage.latest_exceedances")})
                 st.dataframe(shown, hide_index=True, width="stretch", height=220)
-                st.download_button("下载清单 CSV" if zh else "Download CSV",
+                st.download_button(tr("mappage.download_csv"),
                                    safe_frame(found).to_csv(index=False).encode("utf-8-sig"),
                                    file_name=f"upstream_{row['code']}_{trace[1]}km.csv", mime="text/csv")
             if result.off_network:
-                st.caption(("未接入河网的排口：" if zh else "Off-network outfalls: ")
+                st.caption((tr("mappage.off_network_outfalls"))
                            + "、".join(f"{md_text(o['code'])} ({o['metres']:.0f} m)" for o in result.off_network[:10]))
     elif key == "outfalls":
         down = trace_downstream(row["code"])
         if down.section:
-            st.caption(("下游最近断面：" if zh else "Nearest downstream section: ") + f"{down.section} · {down.km:.2f} km"
+            st.caption((tr("mappage.nearest_downstream_section")) + f"{down.section} · {down.km:.2f} km"
                        + (f" ({down.mode})" if down.mode != "directed" else ""))
         else:
-            st.caption("下游未找到断面" if zh else "No section downstream")
+            st.caption(tr("mappage.no_section_downstream"))
 
 
 def trace_upstream(section: str, km: float, two_way: bool):

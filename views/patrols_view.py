@@ -190,20 +190,20 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
     rules, today = cfg["patrol_rules"], today_shanghai()
     patrols = repo.patrols()
     st.markdown(f"**{L('frequency')}** · {L('rule')} ({chief['level']}): {rule_text(rules[chief['level']])}")
-    zh = lang() == "zh"
+    lang() == "zh"
     rows = [frequency.chief_month(chief, patrols, rules, m, today) for m in reversed(months_back(today, 6))]
     st.dataframe(pd.DataFrame([{
-        ("月份" if zh else "Month"): r["month"], ("巡河次数" if zh else "Patrols"): r["patrols"],
-        ("有效次数" if zh else "Counted"): r["valid"],
-        ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
-        ("是否达标" if zh else "Met"): "—" if r["met"] is None else ("✓" if r["met"] else "✗"),
+        (tr("patrols.month")): r["month"], (tr("patrols.patrols_2")): r["patrols"],
+        (tr("patrols.counted")): r["valid"],
+        (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
+        (tr("patrols.met")): "—" if r["met"] is None else ("✓" if r["met"] else "✗"),
     } for r in rows]), hide_index=True, width="stretch")
     with st.expander(L("all_chiefs")):
         month = today.strftime("%Y-%m")
         st.dataframe(pd.DataFrame([{
-            ("河长" if zh else "Chief"): r["name"], ("级别" if zh else "Level"): r["level"],
-            ("街镇" if zh else "Sub-district"): r["subdistrict"] or "全区", ("巡河次数" if zh else "Patrols"): r["patrols"],
-            ("有效" if zh else "Counted"): r["valid"], ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
+            (tr("patrols.chief_2")): r["name"], (tr("patrols.level")): r["level"],
+            (tr("patrols.sub_district")): r["subdistrict"] or "全区", (tr("patrols.patrols_2")): r["patrols"],
+            (tr("patrols.counted_2")): r["valid"], (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
         } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in repo.chiefs())]),
             hide_index=True, width="stretch")
 
@@ -235,12 +235,12 @@ def main() -> None:
             st.info(L("no_patrol"))
         frequency_tables(repo, chief)
     with st.expander(L("patrols")):
-        zh = lang() == "zh"
+        lang() == "zh"
         st.dataframe(pd.DataFrame([{
-            ("编号" if zh else "No."): p["code"], ("日期" if zh else "Date"): p["date"],
-            ("长度 km" if zh else "km"): round(p["length_m"] / 1000, 2), ("时长 min" if zh else "min"): p["duration_min"],
+            (tr("patrols.no")): p["code"], (tr("patrols.date_2")): p["date"],
+            (tr("patrols.km")): round(p["length_m"] / 1000, 2), (tr("patrols.min")): p["duration_min"],
             (L("stretches")): len(p["stretches"]), (L("counts")): "✓" if frequency.counts(p, rule)[0] else "✗",
-            ("来源" if zh else "Source"): p.get("source_file") or p.get("source_format"),
+            (tr("patrols.source")): p.get("source_file") or p.get("source_format"),
         } for p in reversed(mine)]), hide_index=True, width="stretch")
     st.caption(f"{DEMO_MARK} · {localized(('长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间', 'lengths in EPSG:4549; times in Asia/Shanghai'))}")
 

@@ -196,7 +196,7 @@ def registry_fields(rec: dict) -> None:
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
         "mark": term(row["mark"], lang()),
     }
-    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
+    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name=tr("plots.value")))
 
 
 def transition_form(st_, rec: dict) -> None:
@@ -247,14 +247,14 @@ def history(st_, rec: dict) -> None:
     if not moves:
         st.caption(L("no_history"))
     else:
-        zh = lang() == "zh"
+        lang() == "zh"
         st.dataframe(pd.DataFrame([{
-            ("日期" if zh else "Date"): m["date"],
-            ("由" if zh else "From"): stage_label(m["from_state"]),
-            ("至" if zh else "To"): stage_label(m["to_state"]),
-            ("操作人" if zh else "User"): m["user"],
-            ("评审意见" if zh else "Review note"): m["note"] or "",
-            ("佐证" if zh else "Evidence"): "、".join(files[s]["filename"] if s in files else s[:12]
+            (tr("plots.date")): m["date"],
+            (tr("plots.from")): stage_label(m["from_state"]),
+            (tr("plots.to")): stage_label(m["to_state"]),
+            (tr("plots.user")): m["user"],
+            (tr("plots.review_note")): m["note"] or "",
+            (tr("plots.evidence_2")): "、".join(files[s]["filename"] if s in files else s[:12]
                                                      for s in (m["evidence"] or [])),
         } for m in reversed(moves)]), hide_index=True, width="stretch")
     if files:
@@ -297,8 +297,8 @@ def soil_check(rec: dict) -> None:
     except HetuError as exc:
         st.warning(md_text(str(exc)))
         return
-    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {term(rec.get('land_use'), lang())} "
-               f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
+    st.caption(f"{tr('plots.judged_for')} {term(rec.get('land_use'), lang())} "
+               f"({tr('plots.screening_intervention_values')}, mg/kg)")
     backgrounds = background_inputs(rec)
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
     if not usable_upload(upload):
@@ -336,14 +336,14 @@ def soil_check(rec: dict) -> None:
     for col, verdict in zip(st.columns(len(shown_verdicts)), shown_verdicts):
         col.metric(names[verdict] + ("①" if verdict == WITHIN_BACKGROUND else ""), int(counts.get(verdict, 0)))
     frame = pd.DataFrame([{
-        "样品" if zh else "Sample": v.sample, "污染物" if zh else "Pollutant": v.pollutant,
-        "测定值(mg/kg)" if zh else "Value (mg/kg)": "未检出" if v.value is None else f"{v.value:g}",
-        "筛选值" if zh else "Screening": f"{v.screening:g}", "管制值" if zh else "Intervention": f"{v.intervention:g}",
-        "背景值" if zh else "Background": "" if v.background is None else f"{v.background:g}",
-        "结论" if zh else "Verdict": names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
+        tr("plots.sample"): v.sample, tr("plots.pollutant"): v.pollutant,
+        tr("plots.value_mg_kg"): "未检出" if v.value is None else f"{v.value:g}",
+        tr("plots.screening"): f"{v.screening:g}", tr("plots.intervention"): f"{v.intervention:g}",
+        tr("plots.background_2"): "" if v.background is None else f"{v.background:g}",
+        tr("plots.verdict"): names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
     } for v in good])
     if not frame.empty:
-        verdict_col = "结论" if zh else "Verdict"
+        verdict_col = tr("plots.verdict")
         colours = frame.pop("_v").map(VERDICT_COLOR)
         styler = frame.style.apply(lambda col: [f"background-color:{c}" for c in colours], subset=[verdict_col])
         st.dataframe(styler, hide_index=True, width="stretch")
@@ -378,9 +378,9 @@ def buffer_query(rec: dict) -> None:
         st.info(L("nothing_near"))
         return
     shown = pd.DataFrame({
-        "类别" if zh else "Kind": result["kind"].map(names), "编码" if zh else "Code": result["code"],
-        "名称" if zh else "Name": result["name"], "距离(m)" if zh else "Distance (m)": result["distance_m"],
-        "说明" if zh else "Detail": result["detail"]})
+        tr("plots.kind"): result["kind"].map(names), tr("plots.code"): result["code"],
+        tr("plots.name"): result["name"], tr("plots.distance_m"): result["distance_m"],
+        tr("plots.detail"): result["detail"]})
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         shown.columns[3]: st.column_config.NumberColumn(format="%.1f")})
 

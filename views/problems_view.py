@@ -60,10 +60,10 @@ def badge(state: str, overdue: bool = False) -> str:
 
 # --------------------------------------------------------------------------- list
 def problem_rows(records: list[dict], day: dt.date) -> pd.DataFrame:
-    zh = lang() == "zh"
+    lang() == "zh"
     return pd.DataFrame([{
-        ("编号" if zh else "No."): r["code"], ("问题" if zh else "Problem"): r.get("name", ""),
-        L("state"): state_label(r["state"], lang()), ("逾期" if zh else "Overdue"): "⚠" if model.is_overdue(r, day) else "",
+        (tr("problems.no")): r["code"], (tr("problems.problem")): r.get("name", ""),
+        L("state"): state_label(r["state"], lang()), (tr("problems.overdue")): "⚠" if model.is_overdue(r, day) else "",
         L("category"): label(r.get("category", ""), CATEGORY_EN), L("source"): label(r.get("source", ""), SOURCE_EN),
         L("subdistrict"): r.get("subdistrict", ""), L("river"): r.get("river", ""),
         L("found_date"): r.get("found_date", ""), L("unit"): r.get("responsible_unit", ""),
@@ -335,12 +335,12 @@ def history(st_, rec: dict) -> None:
     st.markdown(f"**{L('history')}**")
     files = {a["sha256"]: a["filename"] for a in st_.attachments(model.LAYER, rec["code"])}
     moves = st_.transitions(model.LAYER, rec["code"])
-    zh = lang() == "zh"
+    lang() == "zh"
     if moves:
         st.dataframe(pd.DataFrame([{
-            L("date"): m["date"], ("由" if zh else "From"): state_label(m["from_state"], lang()),
-            ("至" if zh else "To"): state_label(m["to_state"], lang()), ("操作人" if zh else "User"): m["user"],
-            L("note"): m["note"] or "", ("佐证" if zh else "Evidence"): "、".join(files.get(e, e[:16]) for e in m["evidence"] or []),
+            L("date"): m["date"], (tr("problems.from")): state_label(m["from_state"], lang()),
+            (tr("problems.to")): state_label(m["to_state"], lang()), (tr("problems.user")): m["user"],
+            L("note"): m["note"] or "", (tr("problems.evidence_2")): "、".join(files.get(e, e[:16]) for e in m["evidence"] or []),
         } for m in reversed(moves)]), hide_index=True, width="stretch")
     extra = [(p["date"], p["user"], L("progress"), p["text"]) for p in rec.get("progress") or []]
     extra += [(c["date"], c["user"], f"{L('spot')}: {c['result']}", c.get("note", "")) for c in rec.get("spot_checks") or []]

@@ -50,9 +50,9 @@ def table(rows: list[dict]) -> None:
 
 
 def charts(rows: list[dict], st_) -> None:
-    zh = lang() == "zh"
-    names = {"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
-             "overdue": "逾期" if zh else "Overdue"}
+    lang() == "zh"
+    names = {"found": tr("rankings.found"), "closed_on_time": tr("rankings.closed_on_time"),
+             "overdue": tr("rankings.overdue")}
     long = pd.DataFrame([{"sub": r["subdistrict"], "what": names[k], "n": r[k]} for r in rows for k in names])
     st.markdown(f"**{L('chart')}**")
     st.altair_chart(alt.Chart(long).mark_bar().encode(
@@ -63,15 +63,15 @@ def charts(rows: list[dict], st_) -> None:
 
 
 def trend(st_, today) -> None:
-    zh = lang() == "zh"
+    lang() == "zh"
     months = months_back(today, 12)
     rows = []
     for m in months:
         for r in store_ranking(st_, m, today):
             rows.append({"month": m, "found": r["found"], "overdue": r["overdue"], "closed_on_time": r["closed_on_time"]})
     frame = pd.DataFrame(rows).groupby("month").sum(numeric_only=True).reset_index()
-    frame = frame.rename(columns={"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
-                                  "overdue": "逾期(月末)" if zh else "Overdue (month end)"})
+    frame = frame.rename(columns={"found": tr("rankings.found"), "closed_on_time": tr("rankings.closed_on_time"),
+                                  "overdue": tr("rankings.overdue_month_end")})
     st.markdown(f"**{L('trend')}**")
     st.line_chart(frame.set_index("month"))
 

@@ -82,7 +82,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     if rivers:
         shown = shown[shown["river"].isin(rivers)]
     latest = latest_by_section(classes)
-    yes = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}
+    yes = {True: tr("sections.yes"), False: tr("sections.no")}
     rows = []
     for rec in shown.sort_values("code").to_dict("records"):
         lat = latest.loc[rec["code"]] if rec["code"] in latest.index else None
@@ -154,7 +154,7 @@ def _chip(label: str, value: str, cls: str | None = None) -> str:
 
 def status_chips(last: pd.Series, target: str) -> str:
     """Latest class, target, compliance and main pollutants as compact chips (wrap on a phone)."""
-    meets = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}.get(last["meets_target"], "—")
+    meets = {True: tr("sections.yes"), False: tr("sections.no")}.get(last["meets_target"], "—")
     chips = [_chip(f"{s('col.cls')} {last['month']}", class_label(last["cls"], lang()), last["cls"]),
              _chip(s("col.target"), class_label(target, lang()), target),
              _chip(s("col.meets"), meets, None if last["meets_target"] is not False else "劣V")]
@@ -237,7 +237,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
                     width="stretch")
     st.markdown(f"**{s('samples')}**")
     shown = own.drop(columns=["section_code", "imported_by", "imported_at", "batch_id"], errors="ignore")
-    shown = shown.rename(columns={"mark": s("samples.source"), "date": "采样日期" if lang() == "zh" else "Date"})
+    shown = shown.rename(columns={"mark": s("samples.source"), "date": tr("sections.date")})
     shown = shown.rename(columns=lambda c: term(c, lang()))
     shown = shown.dropna(axis=1, how="all").astype(object)
     shown = shown.where(shown.notna(), "")

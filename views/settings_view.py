@@ -74,12 +74,12 @@ def district_profile(settings) -> None:
     """The jurisdiction whose rules apply (gislib/presets/districts.json; HETU_DISTRICT)."""
     zh = lang() == "zh"
     p = settings.district
-    st.subheader("区县配置（适用规则）" if zh else "District profile (rules applied)")
+    st.subheader(tr("settings.district_profile_rules_applied"))
     rows = {
-        "HETU_DISTRICT": p.id, ("名称" if zh else "name"): p.name if zh else p.name_en,
-        ("行政区划代码" if zh else "admin code"): p.admin_code, ("省级" if zh else "province"): p.province,
-        ("投影坐标系" if zh else "CRS zone"): p.crs, ("扬尘规则" if zh else "dust rule"): settings.dust_rule,
-        ("土壤背景值区域" if zh else "soil background region"): p.soil_background_region,
+        "HETU_DISTRICT": p.id, (tr("settings.name")): p.name if zh else p.name_en,
+        (tr("settings.admin_code")): p.admin_code, (tr("settings.province")): p.province,
+        (tr("settings.crs_zone")): p.crs, (tr("settings.dust_rule")): settings.dust_rule,
+        (tr("settings.soil_background_region")): p.soil_background_region,
     }
     st.table({_t("item"): list(rows), _t("value"): [str(v) for v in rows.values()]})
     st.caption("；".join(f"{k}: {v}" for k, v in p.sources.items()))

@@ -114,4 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.decision_skip": ("跳过", "Skip"),
     "import.status_new": ("新增", "new"),
     "import.status_update": ("更新", "update"),
+    "import.new_update": ("新增/更新", "new/update"),
+    "import.lon_wgs84": ("经度 WGS84", "lon (WGS84)"),
+    "import.lat_wgs84": ("纬度 WGS84", "lat (WGS84)"),
 }

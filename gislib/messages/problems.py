@@ -78,4 +78,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "problems.none": ("没有符合条件的问题。", "No problem matches."),
     "problems.progress_rows": ("整改进展", "Progress reports"),
     "problems.spot_rows": ("抽查与约谈", "Spot checks and interviews"),
+    "problems.no": ("编号", "No."),
+    "problems.overdue": ("逾期", "Overdue"),
+    "problems.from": ("由", "From"),
+    "problems.to": ("至", "To"),
+    "problems.user": ("操作人", "User"),
+    "problems.evidence_2": ("佐证", "Evidence"),
 }

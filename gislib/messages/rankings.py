@@ -9,4 +9,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rankings.excel": ("下载 Excel", "Download Excel"),
     "rankings.pdf": ("下载 PDF 月报", "Download PDF report"),
     "rankings.rules": ("评定规则", "How the colours are given"),
+    "rankings.found": ("发现问题", "Found"),
+    "rankings.closed_on_time": ("按期销号", "Closed on time"),
+    "rankings.overdue": ("逾期", "Overdue"),
+    "rankings.overdue_month_end": ("逾期(月末)", "Overdue (month end)"),
 }

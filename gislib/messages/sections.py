@@ -53,4 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{title}: {n} sections, Ⅰ–Ⅲ {good}, {w} warnings"),
     "sections.bulletin.warnings": ("预警通知", "Warnings"),
     "sections.bulletin.reasons": ("预警原因", "Reason"),
+    "sections.yes": ("是", "Yes"),
+    "sections.no": ("否", "No"),
+    "sections.date": ("采样日期", "Date"),
 }

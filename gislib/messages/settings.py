@@ -35,4 +35,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.row.data_dir": ("数据目录 (HETU_DATA_DIR)", "Data directory (HETU_DATA_DIR)"),
     "settings.row.key": ("天地图密钥 (HETU_TIANDITU_KEY)", "Tianditu key (HETU_TIANDITU_KEY)"),
     "settings.row.default": ("默认底图", "Default basemap"),
+    "settings.district_profile_rules_applied": ("区县配置（适用规则）", "District profile (rules applied)"),
+    "settings.name": ("名称", "name"),
+    "settings.admin_code": ("行政区划代码", "admin code"),
+    "settings.province": ("省级", "province"),
+    "settings.crs_zone": ("投影坐标系", "CRS zone"),
+    "settings.dust_rule": ("扬尘规则", "dust rule"),
+    "settings.soil_background_region": ("土壤背景值区域", "soil background region"),
 }
