@@ -102,8 +102,7 @@ def upload_too_big(upload) -> bool:
     size = len(upload.getvalue())
     if size <= limit_mb * 1024 * 1024:
         return False
-    st.error(f"文件 {md_text(upload.name)} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
-             f"请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。 The file is over the {limit_mb} MB upload limit.")
+    st.error(tr("app.upload_too_big", name=md_text(upload.name), mb=f"{size / 1048576:.1f}", limit=limit_mb))
     return True
 
 

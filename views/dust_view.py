@@ -21,7 +21,7 @@ from gislib.domain import DEMO_MARK
 from gislib.safe_text import md_text
 from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
-from gislib.i18n import term
+from gislib.i18n import enum_label, term
 from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
@@ -29,7 +29,6 @@ from layers.mapview import add_basemap
 from views.common import demo_banner, lang, tr, uploaded_path, usable_upload
 
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
-STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
 
 
 def L(key: str) -> str:
@@ -100,7 +99,6 @@ def status_of(row: pd.Series) -> str:
 
 
 def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule: DustRule) -> pd.DataFrame:
-    zh = lang() == "zh"
     today = days[days["date"] == day.isoformat()] if not days.empty else days
     table = site_table[["code", "name", "subdistrict", "phase", "priority_area"]].merge(
         today, left_on="code", right_on="site", how="left")
@@ -124,7 +122,7 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
         tr("dust.limit_g_m"): table["limit_ugm3"],
         tr("dust.windows_over"): table["exceedances"],
         tr("dust.max_metric"): table["max_value"].round(1),
-        tr("dust.status"): (table["status"] if zh else table["status"].map(STATUS_EN))
+        tr("dust.status"): table["status"].map(lambda v: enum_label("dust_status", v, lang()))
         + ("" if rule.verified else (tr("dust.rule_not_verified"))),
         "_s": table["status"]})
     colours = shown.pop("_s").map(STATUS_COLOR).tolist()
@@ -221,8 +219,8 @@ def upload_readings(site_codes: set[str]) -> None:
             return
     if parsed.unit_warnings:  # the officer confirms or corrects the unit before anything is saved or judged
         st.warning("\n\n".join(parsed.unit_warnings))
-        choice = st.radio("单位 / Unit", ["mg/m³", "µg/m³"], index=None, horizontal=True, key="dust_upload_unit",
-                          help="这些读数没有写单位；请选择实际单位 / the file gives no unit: choose the real one")
+        choice = st.radio(L("unit"), ["mg/m³", "µg/m³"], index=None, horizontal=True, key="dust_upload_unit",
+                          help=L("unit_help"))
         if choice is None:
             return
         with uploaded_path(upload) as path:
@@ -292,10 +290,10 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
     for code, x, y, v in result["points"]:
         folium.CircleMarker([y, x], radius=4, color="#333333", weight=1, fill=True, fill_color="#ffffff",
                             fill_opacity=0.9, tooltip=TextTooltip(f"{code}: {v:.0f} µg/m³")).add_to(fmap)
-    legend = (f"<b>{rule.pollutant} {'−背景 ' if rule.subtract_background else ''}日均 µg/m³</b><br>"
+    legend = (f"<b>{rule.pollutant} {L('idw.minus_bg') if rule.subtract_background else ''}{L('idw.daily_mean')} µg/m³</b><br>"
               "<div style='width:160px;height:10px;background:linear-gradient(to right,#ffffcc,#fd8d3c,#800026)'></div>"
               f"<div style='display:flex;justify-content:space-between;width:160px'><span>0</span>"
-              f"<span>{result['vmax']:.0f}</span></div>限值 limit {rule.limit_ugm3:g} · {day.isoformat()} · IDW p=2, 100 m")
+              f"<span>{result['vmax']:.0f}</span></div>{L('idw.limit')} {rule.limit_ugm3:g} · {day.isoformat()} · IDW p=2, 100 m")
     HtmlControl(legend, position="bottomright").add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     FitWhenSized([south_west, north_east]).add_to(fmap)

@@ -36,12 +36,11 @@ from views.common import demo_banner, lang, tr
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
 STORE_TO_MAP = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust": "dust_sites"}
-IGNORE = "（忽略）"
 ACCEPTED_COLOR, FLAGGED_COLOR = "#1a9850", "#f28e2b"
 
 EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "gpkg": ("GeoPackage (.gpkg)", ".gpkg", "application/geopackage+sqlite3"),
-    "shp": ("Shapefile 压缩包 (.zip)", ".zip", "application/zip"),
+    "shp": ("Shapefile (.zip)", ".zip", "application/zip"),
     "geojson": ("GeoJSON (.geojson)", ".geojson", "application/geo+json"),
     "kml": ("KML (.kml)", ".kml", "application/vnd.google-earth.kml+xml"),
     "xlsx": ("Excel (.xlsx)", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -164,7 +163,8 @@ def _field_options(layer: str) -> tuple[list[str], dict[str, str]]:
     labels = {**schema.labels, **COORD_LABELS}
     fields = [*schema.field_names, "x", "y", "wkt"]
     options = {f"{f} · {labels[f]}{' *' if f in schema.required else ''}": f for f in fields}
-    return [IGNORE, *options], {IGNORE: "", **options}
+    ignore = _t("ignore")
+    return [ignore, *options], {ignore: "", **options}
 
 
 def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], examples: dict[str, str],
@@ -178,7 +178,7 @@ def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], exa
     frame = pd.DataFrame({
         _t("col_source"): headers,
         _t("col_example"): [examples.get(h, "") for h in headers],
-        _t("col_field"): [to_label.get(initial.get(h, ""), IGNORE) for h in headers],
+        _t("col_field"): [to_label.get(initial.get(h, ""), _t("ignore")) for h in headers],
     })
     st.markdown(f"**{_t('mapping')}**")
     st.caption(_t("mapping_help"))
@@ -214,7 +214,7 @@ def _fill_box(layer: str, mapping: dict[str, str], digest: str) -> dict[str, str
     fill: dict[str, str] = {}
     for col, name in zip(st.columns(len(targets)), targets):
         f = schema.field(name)
-        label = "排口类型" if name in TYPE_FIELDS and lang() == "zh" else ("outfall type" if name in TYPE_FIELDS else f.label)
+        label = _t("outfall_type") if name in TYPE_FIELDS else f.label
         if name in TYPE_FIELDS or f.allowed:
             options = ["", *(type_options() if name in TYPE_FIELDS else f.allowed)]
             none = _t("fill_type_none") if name in TYPE_FIELDS else _t("fill_none")
@@ -365,14 +365,14 @@ def _rejected_box(report, path: Path, digest: str) -> None:
                                    _t("reason"): [r.get("details", r["reason"]) for r in report.rejected]}),
                      hide_index=True, use_container_width=True)
     st.download_button(_t("download_rejected"), _rejected_excel(report),
-                       file_name=f"{path.stem}_拒绝清单.xlsx", key=f"rej_{digest}")
+                       file_name=_t("rejected_file", stem=path.stem), key=f"rej_{digest}")
 
 
 def _show_preview(report, existing: frozenset, path: Path, signature: tuple, dataset: str) -> None:
     st.subheader(_t("preview"))
     st.markdown(f"**{_t('crs_used')}**：{report.crs.get('label') or '—'}")
     reason = report.crs.get("reason", "")
-    (st.warning if "无法区分" in reason else st.info)(reason)
+    (st.warning if report.crs.get("ambiguous") else st.info)(reason)
     for note in report.notes:
         st.caption(note)
     digest = signature[0]

@@ -36,12 +36,12 @@ KEY_FACTS = {
     "plots": ["code", "name", "stage", "former_use", "industry", "pollutants", "land_class", "area_m2",
               "subdistrict", "responsible"],
 }
-# where each layer's full record lives: page, query parameter, link text
+# where each layer's full record lives: page, query parameter, link text (catalog key)
 RECORD_PAGES = {
-    "outfalls": ("views/outfall_view.py", "code", "打开一口一档"),
-    "sections": ("views/sections_view.py", "code", "打开断面详情"),
-    "plots": ("views/plots_view.py", "code", "打开地块档案"),
-    "dust_sites": ("views/dust_view.py", "site", "打开工地详情"),
+    "outfalls": ("views/outfall_view.py", "code", "mappage.open.outfalls"),
+    "sections": ("views/sections_view.py", "code", "mappage.open.sections"),
+    "plots": ("views/plots_view.py", "code", "mappage.open.plots"),
+    "dust_sites": ("views/dust_view.py", "site", "mappage.open.dust_sites"),
 }
 FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
 
@@ -171,7 +171,7 @@ def _value(field: str, value) -> str:
 
 def _record_link(key: str, row: pd.Series) -> None:
     page, param, label = RECORD_PAGES[key]
-    st.page_link(page, label=label if lang() == "zh" else _t("open"), icon=":material/open_in_new:",
+    st.page_link(page, label=tr(label), icon=":material/open_in_new:",
                  query_params={param: row["code"]})
 
 

@@ -44,6 +44,7 @@ from gislib.outfall_file import (
     workflow_steps,
 )
 from gislib.i18n import term
+from gislib.messages.enums import MONITOR_METHOD
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
 from gislib.store.validators import parse_date
@@ -196,7 +197,7 @@ def monitoring_panel(rec: dict) -> None:
     yes, no = _t("yes"), _t("no")
     frame = frame.assign(over=frame["exceeded"].fillna(False).map({True: yes, False: no}),
                          method_label=frame["method"].map(lambda m: term(m, lang())))
-    methods = [term(m, lang()) for m in ("快检", "规范监测")]
+    methods = [term(m, lang()) for m in MONITOR_METHOD]
     roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}[reference_class(rec)]
     charts = []
     for item in [i for i in MONITOR_ITEMS if i in set(frame["item"])]:
@@ -550,11 +551,13 @@ def do_transition(code: str, action: dict, expected: int | None = None) -> None:
                                                    "kind": "transition"}
         st.rerun()
     except (WorkflowError, ValidationError) as exc:
-        st.session_state[f"of_flow_error_{code}"] = (getattr(exc, "field", None), str(exc))
+        field = getattr(exc, "field", None)
+        removing = action["to_state"] == REMOVED_STATE and field == "note"
+        st.session_state[f"of_flow_error_{code}"] = ("remove_note" if removing else field, str(exc))
         st.rerun()
     reset_form(code)
     st.session_state.pop(f"of_flow_error_{code}", None)
-    st.session_state["of_flash"] = _t("moved", s=rec["state"])
+    st.session_state["of_flash"] = _t("moved", s=term(rec["state"], lang()))
     st.rerun()
 
 
@@ -593,7 +596,7 @@ def workflow_panel(base: dict) -> None:
         with st.expander(_t("remove")):
             with st.form(f"remove_{code}"):
                 reason = st.text_input(_t("reason"), key=f"rm_reason_{code}")
-                if err_field == "note" and err and "撤销" in err:
+                if err_field == "remove_note" and err:
                     st.markdown(f":red[⚠ {md_text(err)}]")
                 when = st.date_input(_t("date"), value=today_local(), key=f"rm_date_{code}")
                 if st.form_submit_button(_t("remove_btn")):

@@ -24,7 +24,8 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from views.common import demo_banner, lang, localized, tr, usable_upload
+from gislib.i18n import enum_label
+from views.common import demo_banner, lang, tr, usable_upload
 
 
 
@@ -40,15 +41,13 @@ def acting_user() -> str:
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
 
-    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+    with st.spinner(tr("app.seeding_demo")):
         return ensure_demo(store(), dataset)
 
 
 def rule_text(rule: dict) -> str:
     per = tr(f"patrols.period.{rule['period']}")
-    if lang() == "zh":
-        return f"{per}至少 {rule['min_count']} 次，每次 ≥ {rule['min_minutes']} 分钟、≥ {rule['min_km']} km"
-    return f"{per}, at least {rule['min_count']}; each ≥ {rule['min_minutes']} min and ≥ {rule['min_km']} km"
+    return tr("patrols.rule_text", per=per, n=rule["min_count"], minutes=rule["min_minutes"], km=rule["min_km"])
 
 
 def pick_chief(repo: PatrolRepo) -> dict:
@@ -57,7 +56,7 @@ def pick_chief(repo: PatrolRepo) -> dict:
     names = [c["name"] for c in chiefs]
     mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
     idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
-                       format_func=lambda i: f"{names[i]} · {chiefs[i]['level']} · {chiefs[i].get('subdistrict') or '全区'}")
+                       format_func=lambda i: f"{names[i]} · {enum_label('chief_level', chiefs[i]['level'], lang())} · {chiefs[i].get('subdistrict') or tr('app.whole_district')}")
     return chiefs[idx]
 
 
@@ -189,7 +188,7 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
     cfg = load_config()
     rules, today = cfg["patrol_rules"], today_shanghai()
     patrols = repo.patrols()
-    st.markdown(f"**{L('frequency')}** · {L('rule')} ({chief['level']}): {rule_text(rules[chief['level']])}")
+    st.markdown(f"**{L('frequency')}** · {L('rule')} ({enum_label('chief_level', chief['level'], lang())}): {rule_text(rules[chief['level']])}")
     lang() == "zh"
     rows = [frequency.chief_month(chief, patrols, rules, m, today) for m in reversed(months_back(today, 6))]
     st.dataframe(pd.DataFrame([{
@@ -201,8 +200,8 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
     with st.expander(L("all_chiefs")):
         month = today.strftime("%Y-%m")
         st.dataframe(pd.DataFrame([{
-            (tr("patrols.chief_2")): r["name"], (tr("patrols.level")): r["level"],
-            (tr("patrols.sub_district")): r["subdistrict"] or "全区", (tr("patrols.patrols_2")): r["patrols"],
+            (tr("patrols.chief_2")): r["name"], (tr("patrols.level")): enum_label("chief_level", r["level"], lang()),
+            (tr("patrols.sub_district")): r["subdistrict"] or tr("app.whole_district"), (tr("patrols.patrols_2")): r["patrols"],
             (tr("patrols.counted_2")): r["valid"], (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
         } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in repo.chiefs())]),
             hide_index=True, width="stretch")
@@ -242,7 +241,7 @@ def main() -> None:
             (L("stretches")): len(p["stretches"]), (L("counts")): "✓" if frequency.counts(p, rule)[0] else "✗",
             (tr("patrols.source")): p.get("source_file") or p.get("source_format"),
         } for p in reversed(mine)]), hide_index=True, width="stretch")
-    st.caption(f"{DEMO_MARK} · {localized(('长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间', 'lengths in EPSG:4549; times in Asia/Shanghai'))}")
+    st.caption(f"{DEMO_MARK} · {L('lengths_note')}")
 
 
 main()

@@ -14,8 +14,8 @@ from gislib.catalog import layer_frame, store
 from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
-from gislib.errors import HetuError
-from gislib.i18n import term
+from gislib.errors import HetuError, ValidationError
+from gislib.i18n import enum_label, term
 from gislib.messages import CATALOG
 from gislib.outfall_file import readable_changes
 from gislib.timefmt import local_time, today_local
@@ -30,13 +30,6 @@ from gislib.safe_text import md_text
 from gislib.colors import text_color_on
 from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
-STAGE_EN = {
-    "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
-    "污染地块": "Contaminated", "详细调查": "Detailed survey", "风险评估": "Risk assessment",
-    "风险可接受": "Risk acceptable", "纳入名录": "Listed (名录)", "风险管控": "Risk control",
-    "修复": "Remediation", "效果评估": "Effect evaluation", "移出名录": "Removed from list",
-    "后期管理": "Aftercare", REMOVED_STATE: "Withdrawn",
-}
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
                  WITHIN_BACKGROUND: "#c6dbef", "error": "#d9d9d9"}
@@ -74,7 +67,9 @@ def L(key: str) -> str:
 
 
 def stage_label(stage: str) -> str:
-    return stage if lang() == "zh" else STAGE_EN.get(stage, stage)
+    if stage == REMOVED_STATE:
+        return L("withdrawn")
+    return enum_label("plot_stage", stage, lang())
 
 
 def acting_user() -> str:
@@ -158,18 +153,19 @@ def plot_list(records: list[dict]) -> None:
         return
     dataset = current_name()
     try:
-        xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
+        with st.spinner(L("registry_making")):
+            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
     c1, c2 = st.columns(2)
     today = dt.date.today().isoformat()
-    c1.download_button("Excel (.xlsx)", xlsx, f"名录_{today}.xlsx", width="stretch",
+    c1.download_button("Excel (.xlsx)", xlsx, L("registry_file", day=today) + ".xlsx", width="stretch",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button("PDF", pdf, f"名录_{today}.pdf", mime="application/pdf", width="stretch")
+    c2.download_button("PDF", pdf, L("registry_file", day=today) + ".pdf", mime="application/pdf", width="stretch")
 
 
-@st.cache_data(show_spinner="生成名录文件…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
     """The 名录 Excel and PDF of the current store contents (cached per data version)."""
     records = store(dataset=dataset).list("plots")
@@ -190,7 +186,7 @@ def registry_fields(rec: dict) -> None:
     values = {
         "code": rec["code"], "name": rec.get("name"), "address": rec.get("address"),
         "subdistrict": rec.get("subdistrict"),
-        "area": f"{area:,.0f} m²（{area / 666.67:,.1f} 亩; {geom_crs}）" if area else "",
+        "area": L("area_value", m2=f"{area:,.0f}", mu=f"{area / 666.67:,.1f}", crs=geom_crs) if area else "",
         "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
         "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
@@ -219,8 +215,8 @@ def transition_form(st_, rec: dict) -> None:
     try:
         field = BATCH_FIELD.get(to_state)
         if field and not batch.strip():
-            raise HetuError(f"进入「{to_state}」必须填写名录批次（如 {dt.date.today().year}年第1批）: "
-                            "enter the batch of the provincial notice")
+            raise ValidationError("error.plot_batch_required", "batch", stage=stage_label(to_state),
+                                  year=dt.date.today().year)
         last = max((t["date"] for t in st_.transitions("plots", rec["code"])), default=None)
         # check before attaching, so that a refused move leaves no stray file on the record
         workflow.check_transition("plots", rec["state"], to_state, user, when, note,
@@ -234,7 +230,7 @@ def transition_form(st_, rec: dict) -> None:
         if field:
             st_.update("plots", rec["code"], {field: batch.strip()}, saved["version"], user)
     except HetuError as exc:
-        st.error(f"未能流转 / move refused: {md_text(str(exc))}")
+        st.error(f"{L('move_refused')}: {md_text(str(exc))}")
         return
     st.session_state["plots_flash"] = f"{L('moved')}: {stage_label(rec['state'])} → {stage_label(to_state)}"
     st.rerun()
@@ -337,7 +333,7 @@ def soil_check(rec: dict) -> None:
         col.metric(names[verdict] + ("①" if verdict == WITHIN_BACKGROUND else ""), int(counts.get(verdict, 0)))
     frame = pd.DataFrame([{
         tr("plots.sample"): v.sample, tr("plots.pollutant"): v.pollutant,
-        tr("plots.value_mg_kg"): "未检出" if v.value is None else f"{v.value:g}",
+        tr("plots.value_mg_kg"): L("not_detected") if v.value is None else f"{v.value:g}",
         tr("plots.screening"): f"{v.screening:g}", tr("plots.intervention"): f"{v.intervention:g}",
         tr("plots.background_2"): "" if v.background is None else f"{v.background:g}",
         tr("plots.verdict"): names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
@@ -359,7 +355,7 @@ def buffer_query(rec: dict) -> None:
                                key=f"buffer_{rec['code']}")
     geom = plot_registry.plot_geometry(rec)
     if geom is None:
-        st.warning("该地块没有几何, 无法查询: draw or import its polygon first")
+        st.warning(L("no_geometry"))
         return
     dataset = current_name()
     version = catalog_version(dataset=dataset)
@@ -414,7 +410,7 @@ def main() -> None:
     st_ = store()
     records = st_.list("plots")
     if not records:
-        st.info("还没有地块记录 / no plot records yet")
+        st.info(L("no_records"))
         return
     opened = st.session_state.pop("plots_open", None)
     if opened:  # a row or a plot on the map was clicked: show its file

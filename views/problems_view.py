@@ -17,21 +17,19 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from views.common import demo_banner, lang, localized, tr
+from gislib.i18n import enum_label
+from gislib.outfall_file import class_text
+from views.common import demo_banner, lang, tr
 
-SOURCE_EN = {"巡河发现": "Patrol", "12345": "12345 hotline", "信访": "Petition (信访)", "区长热线": "Mayor's hotline",
-             "督察反馈": "Inspection feedback", "监测预警": "Monitoring alert", "执法检查": "Enforcement"}
-LINK_LABELS = {"": "—", "outfalls": "排口 Outfall", "plots": "地块 Plot", "sections": "断面 Section", "dust": "工地 Dust site"}
-CATEGORY_EN = {"排口": "Outfall", "河面漂浮物": "Floating litter", "黑臭": "Black-odorous water",
-               "违法排放": "Illegal discharge", "扬尘": "Dust", "固废": "Solid waste", "其他": "Other"}
 
 
 def L(key: str, **fmt) -> str:
     return tr(f"problems.{key}", **fmt)
 
 
-def label(value: str, table: dict[str, str]) -> str:
-    return value if lang() == "zh" or not value else f"{table.get(value, value)} ({value})"
+def label(value: str, kind: str) -> str:
+    """A value of the enumeration ``kind`` (gislib/messages/enums.py) in the current language."""
+    return enum_label(kind, value, lang())
 
 
 def acting_user() -> str:
@@ -46,7 +44,7 @@ def today() -> dt.date:
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
 
-    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+    with st.spinner(tr("app.seeding_demo")):
         return ensure_demo(store(), dataset)
 
 
@@ -64,7 +62,7 @@ def problem_rows(records: list[dict], day: dt.date) -> pd.DataFrame:
     return pd.DataFrame([{
         (tr("problems.no")): r["code"], (tr("problems.problem")): r.get("name", ""),
         L("state"): state_label(r["state"], lang()), (tr("problems.overdue")): "⚠" if model.is_overdue(r, day) else "",
-        L("category"): label(r.get("category", ""), CATEGORY_EN), L("source"): label(r.get("source", ""), SOURCE_EN),
+        L("category"): label(r.get("category", ""), "problem_category"), L("source"): label(r.get("source", ""), "problem_source"),
         L("subdistrict"): r.get("subdistrict", ""), L("river"): r.get("river", ""),
         L("found_date"): r.get("found_date", ""), L("unit"): r.get("responsible_unit", ""),
         L("deadline"): r.get("deadline", ""),
@@ -75,8 +73,8 @@ def problem_list(st_, records: list[dict]) -> None:
     day = today()
     c = st.columns(5)
     states = c[0].multiselect(L("state"), model.STATES[:-1], format_func=lambda s: state_label(s, lang()))
-    sources = c[1].multiselect(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN))
-    cats = c[2].multiselect(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN))
+    sources = c[1].multiselect(L("source"), model.SOURCES, format_func=lambda s: label(s, "problem_source"))
+    cats = c[2].multiselect(L("category"), model.CATEGORIES, format_func=lambda s: label(s, "problem_category"))
     subs = c[3].multiselect(L("subdistrict"), sorted({r.get("subdistrict") or "" for r in records} - {""}))
     only_over = c[4].toggle(L("overdue_only"))
     shown = [r for r in records if (not states or r["state"] in states) and (not sources or r.get("source") in sources)
@@ -98,7 +96,7 @@ def problem_list(st_, records: list[dict]) -> None:
         open_record(shown[picked[0]]["code"])
     from gislib.problems.export import problems_workbook
 
-    st.download_button(L("export"), problems_workbook(shown, day), f"问题清单_{day}.xlsx",
+    st.download_button(L("export"), problems_workbook(shown, day), L("list_file", day=day),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
 
@@ -126,7 +124,8 @@ def alert_choices() -> dict[str, dict]:
         if stat and stat.meets_target is False:
             rec = {"code": s["code"], "name": s["name"], "river": s.get("river"), "subdistrict": s.get("subdistrict"),
                    "lon": s.geometry.x, "lat": s.geometry.y}
-            out[f"断面 {s['code']} {s['name']} · {stat.month} {stat.cls}类 (目标 {s['target_class']})"] = \
+            out[L("prefill.section", code=s["code"], name=s["name"], month=stat.month, cls=class_text(stat.cls, lang()),
+                  target=class_text(s["target_class"], lang()))] = \
                 svc.prefill_from_section(rec, stat.month, stat.cls, s["target_class"], stat.main_pollutants)
     sites = layer_frame("dust_sites")
     dust = latest_day_status()
@@ -135,7 +134,7 @@ def alert_choices() -> dict[str, dict]:
             row = dust.loc[d["code"]]
             rec = {"code": d["code"], "name": d["name"], "subdistrict": d.get("subdistrict"),
                    "lon": d.geometry.x, "lat": d.geometry.y}
-            out[f"工地 {d['code']} {d['name']} · {row['date']} PM10 超标"] = svc.prefill_from_dust(
+            out[L("prefill.dust", code=d["code"], name=d["name"], day=row["date"])] = svc.prefill_from_dust(
                 rec, str(row["date"]), float(row["max_value"]))
     return out
 
@@ -173,9 +172,9 @@ def new_problem(st_) -> None:
     with st.form("new_problem", clear_on_submit=False):
         name = st.text_input(L("name"), value=pre.get("name", ""))
         c1, c2, c3 = st.columns(3)
-        cat = c1.selectbox(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN),
+        cat = c1.selectbox(L("category"), model.CATEGORIES, format_func=lambda s: label(s, "problem_category"),
                            index=model.CATEGORIES.index(pre["category"]) if pre.get("category") in model.CATEGORIES else 0)
-        source = c2.selectbox(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN),
+        source = c2.selectbox(L("source"), model.SOURCES, format_func=lambda s: label(s, "problem_source"),
                               index=model.SOURCES.index(pre.get("source", "巡河发现")))
         found = c3.date_input(L("found_date"), value=today(), max_value=today())
         c4, c5, c6 = st.columns(3)
@@ -184,8 +183,8 @@ def new_problem(st_) -> None:
         lat = c6.number_input(L("lat"), value=None, format="%.6f", key="new_lat")
         c7, c8 = st.columns(2)
         link_layer = c7.selectbox(L("links"), ["", "outfalls", "plots", "sections", "dust"],
-                                  format_func=lambda k: LINK_LABELS.get(k, k))
-        link_code = c8.text_input(localized(("关联对象编码", "Linked record code")), placeholder="PT-0012")
+                                  format_func=lambda k: L(f"link.{k or 'none'}"))
+        link_code = c8.text_input(L("link_code"), placeholder="PT-0012")
         desc = st.text_area(L("description"), value=pre.get("description", ""))
         photos = st.file_uploader(L("photos"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
         ok = st.form_submit_button(L("create"), type="primary")
@@ -218,7 +217,7 @@ def record_fields(rec: dict) -> None:
     if over:
         deadline = model.parse_date(rec["deadline"])
         st.error(L("overdue_warn", deadline=deadline, days=(day - deadline).days))
-    rows = [(L("category"), label(rec.get("category", ""), CATEGORY_EN)), (L("source"), label(rec.get("source", ""), SOURCE_EN)),
+    rows = [(L("category"), label(rec.get("category", ""), "problem_category")), (L("source"), label(rec.get("source", ""), "problem_source")),
             (L("ticket_no"), rec.get("ticket_no")), (L("batch"), rec.get("batch")),
             (L("found_date"), rec.get("found_date")), (L("subdistrict"), rec.get("subdistrict")),
             (L("river"), rec.get("river")), (L("stretch"), rec.get("stretch")),
@@ -230,7 +229,7 @@ def record_fields(rec: dict) -> None:
             (L("reply"), f"{rec['reply']['date']} {rec['reply']['text']}" if rec.get("reply") else None)]
     st.markdown("  \n".join(f"**{k}**: {md_text(v)}" for k, v in rows if v not in (None, "")))
     if rec.get("alert"):
-        st.caption(f"监测预警 / alert: {rec['alert'].get('text', '')}")
+        st.caption(f"{L('alert')}: {rec['alert'].get('text', '')}")
 
 
 def _step(fn, *args) -> None:
@@ -249,7 +248,7 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 def actions(st_, rec: dict) -> None:
     code, user, state = rec["code"], acting_user(), rec["state"]
-    st.markdown(f"**{localized(('办理', 'Actions'))}** · {localized(('当前操作人', 'acting as'))} `{user}`")
+    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user}`")
     if state == model.REGISTERED:
         with st.form("assign"):
             unit = st.text_input(L("unit"), value=rec.get("responsible_unit", ""))
@@ -385,7 +384,7 @@ def batch_page(st_) -> None:
     with st.expander(L("batch.import"), expanded=not repo.batches()), st.form("batch_import"):
         c1, c2 = st.columns(2)
         code = c1.text_input(L("batch.code"), placeholder="DC-2026-02")
-        name = c2.text_input(L("batch.name"), placeholder="2026年第二轮督察反馈问题整改任务清单")
+        name = c2.text_input(L("batch.name"), placeholder=L("batch.name_example"))
         c3, c4 = st.columns(2)
         issued = c3.date_input(L("batch.issued"), value=today(), max_value=today())
         by = c4.text_input(L("batch.by"))
@@ -410,19 +409,18 @@ def batch_page(st_) -> None:
     items, day = batches.batch_items(st_, pick), today()
     prog = batches.batch_progress(items, day)
     cols = st.columns(5)
-    for col, (k, zh, en) in zip(cols, (("items", "总项数", "Items"), ("已销号", "已销号", "Closed"),
-                                       ("待核查", "待核查", "Awaiting check"), ("整改中", "整改中", "Being fixed"),
-                                       ("overdue", "逾期", "Overdue"))):
-        col.metric(localized((zh, en)), prog[k])
-    st.progress(prog["closed_share"], text=f"{localized(('销号率', 'closed'))} {prog['closed_share']:.0%}")
+    for col, (k, key) in zip(cols, (("items", "items"), ("已销号", "closed"), ("待核查", "awaiting_check"),
+                                    ("整改中", "fixing"), ("overdue", "overdue"))):
+        col.metric(L(f"progress.{key}"), prog[k])
+    st.progress(prog["closed_share"], text=f"{L('progress.closed_share')} {prog['closed_share']:.0%}")
     st.dataframe(pd.DataFrame(batches.table_rows(items, day), columns=[h for _, h in batches.BATCH_COLUMNS]),
                  hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
-    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), f"{pick}_整改任务清单.xlsx",
+    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), L("batch_list_file", batch=pick),
                        icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if c2.button(L("batch.pdf"), icon=":material/picture_as_pdf:"):
-        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), f"{pick}_整改进展报告.pdf",
+        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), L("batch_report_file", batch=pick),
                            mime="application/pdf")
 
 
@@ -452,7 +450,7 @@ def main() -> None:
         batch_page(st_)
     elif records:
         record_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · {localized(('日期按北京时间', 'dates in Asia/Shanghai'))}")
+    st.caption(f"{DEMO_MARK} · {current_name()} · {L('dates_note')}")
 
 
 main()

@@ -20,7 +20,7 @@ from gislib.bulletin import (
 from gislib.catalog import layer_frame, store
 from gislib.catalog import version as catalog_version
 from gislib.dataset import current_name
-from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
+from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN
 from gislib.errors import HetuError
 from gislib.i18n import term
 from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
@@ -138,7 +138,7 @@ def history_strip(rows: pd.DataFrame) -> str:
         tip = f"{rec['month']} {class_label(cls, lang())} {rec['main_pollutants'] or ''}"
         cells.append(
             f'<div class="hetu-month" title="{html.escape(tip)}" style="background:{color};color:{fg};{ring}">'
-            f'<span>{html.escape(rec["month"][2:].replace("-", "."))}</span><b>{html.escape(class_label(cls, "zh").removesuffix("类"))}</b></div>')
+            f'<span>{html.escape(rec["month"][2:].replace("-", "."))}</span><b>{html.escape(WQ_CLASS_ROMAN.get(cls, cls))}</b></div>')
     style = ("<style>.hetu-strip{display:flex;flex-wrap:wrap;gap:3px;margin:4px 0 12px}"
              ".hetu-month{width:46px;border-radius:4px;padding:2px 0;text-align:center;font-size:11px;line-height:1.25}"
              ".hetu-month span{display:block;opacity:.9}.hetu-month b{font-size:13px}</style>")
@@ -207,8 +207,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
-        st.error(f"断面 {md_text(code)} 不存在; 请返回列表重新选择" if lang() == "zh"
-                 else f"No section {md_text(code)}; go back to the list")
+        st.error(s("no_such_section", code=md_text(code)))
         return
     sec = match.iloc[0]
     st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
@@ -284,10 +283,12 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         if preview.unit_notes:
             st.info(s("import.units", notes="；".join(preview.unit_notes)))
         (st.warning if bad else st.success)(s("import.summary", ok=ok, bad=bad))
-        frame = preview.frame()
-        errors_col = "错误"
+        frame = preview.frame()  # 行, 断面, 日期, 错误, items…, 类别, 替换 (gislib.samples)
+        frame.columns = [*(s(f"preview.{k}") for k in ("row", "section", "date", "error")),
+                         *(term(c, lang()) for c in frame.columns[4:-2]), s("preview.class"), s("preview.replaces")]
+        errors_col, class_col = frame.columns[3], frame.columns[-2]
         st.dataframe(frame.style.apply(
-            lambda r: ["background-color: #fde2e1" if r[errors_col] and r["类别"] == "" else "" for _ in r], axis=1),
+            lambda r: ["background-color: #fde2e1" if r[errors_col] and r[class_col] == "" else "" for _ in r], axis=1),
             hide_index=True, width="stretch")
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
@@ -321,12 +322,12 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
             return
         st.success(files["summary"])
         d1, d2, d3 = st.columns(3)
-        d1.download_button(s("bulletin.pdf"), files["pdf"], f"专报-{month}.pdf", "application/pdf",
+        d1.download_button(s("bulletin.pdf"), files["pdf"], s("bulletin.file", month=month) + ".pdf", "application/pdf",
                            width="stretch", key="dl_pdf")
-        d2.download_button(s("bulletin.docx"), files["docx"], f"专报-{month}.docx",
+        d2.download_button(s("bulletin.docx"), files["docx"], s("bulletin.file", month=month) + ".docx",
                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                            width="stretch", key="dl_docx")
-        d3.download_button(s("bulletin.xlsx"), files["xlsx"], f"预警通知-{month}.xlsx",
+        d3.download_button(s("bulletin.xlsx"), files["xlsx"], s("bulletin.alert_file", month=month) + ".xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", key="dl_xlsx")
         st.markdown(f"**{s('bulletin.warnings')}**")

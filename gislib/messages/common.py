@@ -80,4 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "phase.溯": ("溯（溯源）", "Trace (溯)"),
     "phase.治": ("治（整治中）", "Remediate (治)"),
     "phase.管": ("管（销号/监管）", "Supervise (管)"),
+    "app.upload_too_big": ("文件 {name} 有 {mb} MB，超过上传上限 {limit} MB；请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。", "The file {name} has {mb} MB, over the upload limit of {limit} MB; split the file or ask the administrator to raise HETU_MAX_UPLOAD_MB."),
+    "app.seeding_demo": ("首次使用：正在生成示例问题与巡河数据…", "First use: generating the demo problems and patrols…"),
+    "app.whole_district": ("全区", "Whole district"),
 }

@@ -67,4 +67,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dust.rule_not_verified": ("（规则限值未核实）", " (rule NOT verified)"),
     "dust.exceeded": ("超标", "exceeded"),
     "dust.day_ok": ("达标", "ok"),
+    "dust.unit": ("单位", "Unit"),
+    "dust.unit_help": ("这些读数没有写单位；请选择实际单位", "The file gives no unit: choose the real one"),
+    "dust.idw.minus_bg": ("−背景 ", "− background "),
+    "dust.idw.daily_mean": ("日均", "daily mean"),
+    "dust.idw.limit": ("限值", "limit"),
 }

@@ -79,6 +79,10 @@ WQ_ITEM = {
     "硫化物": "Sulfide", "粪大肠菌群": "Fecal coliforms", "电导率": "Conductivity", "浊度": "Turbidity",
 }
 MARK = {"示例数据": "Demo data"}
+# the progress of a rectification batch (gislib/problems/batches.py)
+BATCH_PROGRESS = {"已销号": "Closed", "待核查": "Awaiting check", "整改中": "Being fixed"}
+# a construction site's day on the dust page (views/dust_view.py)
+DUST_STATUS = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
 
 ENUMS: dict[str, dict[str, str]] = {
     "outfall_type_l1": OUTFALL_TYPE_L1, "outfall_type_l2": OUTFALL_TYPE_L2, "outfall_state": OUTFALL_STATE,
@@ -88,7 +92,7 @@ ENUMS: dict[str, dict[str, str]] = {
     "discharge_pattern": DISCHARGE_PATTERN, "remediation_kind": REMEDIATION_KIND, "approval_kind": APPROVAL_KIND,
     "monitor_method": MONITOR_METHOD, "section_control": SECTION_CONTROL, "water_kind": WATER_KIND,
     "land_class": LAND_CLASS, "dust_phase": DUST_PHASE, "spot_result": SPOT_RESULT, "wq_item": WQ_ITEM,
-    "mark": MARK,
+    "mark": MARK, "dust_status": DUST_STATUS, "batch_progress": BATCH_PROGRESS,
 }
 # For ``term`` (a value whose enumeration is not named). Where two tables give one Chinese word different
 # English (已销号: an outfall "Closed (销号)", a problem "Closed"), the outfall's reading wins here; pages

@@ -117,4 +117,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.new_update": ("新增/更新", "new/update"),
     "import.lon_wgs84": ("经度 WGS84", "lon (WGS84)"),
     "import.lat_wgs84": ("纬度 WGS84", "lat (WGS84)"),
+    "import.ignore": ("（忽略）", "(ignore)"),
+    "import.outfall_type": ("排口类型", "Outfall type"),
+    "import.rejected_file": ("{stem}_拒绝清单.xlsx", "{stem}_rejected.xlsx"),
 }

@@ -37,4 +37,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mappage.off_network_outfalls": ("未接入河网的排口：", "Off-network outfalls: "),
     "mappage.latest_exceedances": ("最近超标", "Latest exceedances"),
     "mappage.nearest_downstream_section": ("下游最近断面：", "Nearest downstream section: "),
+    "mappage.open.outfalls": ("打开一口一档", "Open the outfall file"),
+    "mappage.open.sections": ("打开断面详情", "Open the section"),
+    "mappage.open.plots": ("打开地块档案", "Open the plot file"),
+    "mappage.open.dust_sites": ("打开工地详情", "Open the site"),
 }

@@ -54,4 +54,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patrols.km": ("长度 km", "km"),
     "patrols.min": ("时长 min", "min"),
     "patrols.source": ("来源", "Source"),
+    "patrols.rule_text": ("{per}至少 {n} 次，每次 ≥ {minutes} 分钟、≥ {km} km", "{per}, at least {n}; each ≥ {minutes} min and ≥ {km} km"),
+    "patrols.lengths_note": ("长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间", "lengths in EPSG:4549; times in Asia/Shanghai"),
 }

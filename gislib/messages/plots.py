@@ -91,4 +91,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "plots.user": ("操作人", "User"),
     "plots.review_note": ("评审意见", "Review note"),
     "plots.evidence_2": ("佐证", "Evidence"),
+    "plots.withdrawn": ("已撤销", "Withdrawn"),
+    "plots.registry_file": ("名录_{day}", "plot_register_{day}"),
+    "plots.registry_making": ("生成名录文件…", "Preparing the register files…"),
+    "plots.area_value": ("{m2} m²（{mu} 亩; {crs}）", "{m2} m² ({mu} mu; {crs})"),
+    "plots.move_refused": ("未能流转", "Move refused"),
+    "plots.not_detected": ("未检出", "not detected"),
+    "plots.no_geometry": ("该地块没有几何，无法查询；请先绘制或导入地块边界", "This plot has no geometry: draw or import its polygon first"),
+    "plots.no_records": ("还没有地块记录", "No plot records yet"),
 }

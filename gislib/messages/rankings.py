@@ -13,4 +13,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rankings.closed_on_time": ("按期销号", "Closed on time"),
     "rankings.overdue": ("逾期", "Overdue"),
     "rankings.overdue_month_end": ("逾期(月末)", "Overdue (month end)"),
+    "rankings.file": ("红黄绿榜_{month}", "ranking_{month}"),
 }

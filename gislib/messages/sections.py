@@ -56,4 +56,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sections.yes": ("是", "Yes"),
     "sections.no": ("否", "No"),
     "sections.date": ("采样日期", "Date"),
+    "sections.no_such_section": ("断面 {code} 不存在；请返回列表重新选择", "No section {code}; go back to the list"),
+    "sections.preview.row": ("行", "Row"),
+    "sections.preview.section": ("断面", "Section"),
+    "sections.preview.date": ("日期", "Date"),
+    "sections.preview.error": ("错误", "Error"),
+    "sections.preview.class": ("类别", "Class"),
+    "sections.preview.replaces": ("替换", "Replaces"),
+    "sections.bulletin.file": ("专报-{month}", "bulletin-{month}"),
+    "sections.bulletin.alert_file": ("预警通知-{month}", "alerts-{month}"),
 }
