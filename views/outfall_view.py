@@ -265,9 +265,9 @@ def photos_panel(rec: dict) -> None:
 # --------------------------------------------------------------------------- timeline
 
 
-def _columns(table: str, names) -> dict[str, str]:
-    """Column titles of the ``table`` (step / edit) history tables in the current language."""
-    return {k: tr(f"outfall.{table}.{k}") for k in names}
+def _columns(prefix: str, names) -> dict[str, str]:
+    """Column titles of a history table (catalog keys ``prefix`` + name) in the current language."""
+    return {k: tr(prefix + k) for k in names}
 
 
 def history_panel(rec: dict) -> None:
@@ -278,7 +278,7 @@ def history_panel(rec: dict) -> None:
         frame = pd.DataFrame(steps)
         if lang() == "en":
             frame[["from_state", "to_state"]] = frame[["from_state", "to_state"]].map(lambda v: tr(f"state.{v}"))
-        st.dataframe(frame.rename(columns=_columns("step", ("date", "from_state", "to_state", "user", "note", "evidence", "remediation_kind"))), hide_index=True, width="stretch")
+        st.dataframe(frame.rename(columns=_columns("outfall.step.", ("date", "from_state", "to_state", "user", "note", "evidence", "remediation_kind"))), hide_index=True, width="stretch")
     else:
         st.caption(_t("no_steps"))
     st.markdown(f"**{_t('edits')}**")
@@ -287,7 +287,7 @@ def history_panel(rec: dict) -> None:
     if recent:
         st.markdown("\n".join(f"- {md_text(e['at'])} · {md_text(e['user'])} · {md_text(e['action'])} "
                                f"**{md_text(e['field'])}**: {md_text(e['old'])} → {md_text(e['new'])}" for e in recent))
-    cols = _columns("edit", ("at", "user", "action", "field", "old", "new", "note"))
+    cols = _columns("outfall.edit.", ("at", "user", "action", "field", "old", "new", "note"))
     st.dataframe(pd.DataFrame(events, columns=list(cols)).rename(columns=cols), hide_index=True, width="stretch")
 
 

@@ -26,7 +26,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "map.legend": ("图例", "Legend"),
     "map.selected": ("选中要素", "Selected feature"),
     "map.click_hint": ("点击地图上的排口查看要点", "Click an outfall on the map to see its key facts"),
-    "map.basemap": ("底图", "Basemap"),
     "map.counts": ("当前显示", "Showing"),
     "filter.subdistrict": ("街道/镇", "Sub-district"),
     "filter.river": ("河道", "River"),
@@ -83,4 +82,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "app.upload_too_big": ("文件 {name} 有 {mb} MB，超过上传上限 {limit} MB；请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。", "The file {name} has {mb} MB, over the upload limit of {limit} MB; split the file or ask the administrator to raise HETU_MAX_UPLOAD_MB."),
     "app.seeding_demo": ("首次使用：正在生成示例问题与巡河数据…", "First use: generating the demo problems and patrols…"),
     "app.whole_district": ("全区", "Whole district"),
+    "nav.problems": ("问题闭环", "Problems"),
+    "nav.patrols": ("巡河", "Patrols"),
+    "nav.rankings": ("红黄绿榜", "Rankings"),
+    "nav.group.main": ("河图", "Hetu"),
+    "nav.group.system": ("系统", "System"),
 }

@@ -85,9 +85,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件中的写法与标准值不一致时，在此指定对应的标准值；常见写法已按对照表自动换算，可修改。确认写入时会为此来源和您记住。",
         "Where the file spells a value differently, pick the standard value; common variants are pre-filled from the synonym table and can be changed. Remembered for this source and you."),
     "import.values_field": ("字段「{label}」", "Field {label}"),
-    "import.col_raw": ("文件中的值", "Value in the file"),
     "import.col_count": ("未识别行数", "Rows not recognised"),
-    "import.col_to": ("对应标准值", "Standard value"),
     "import.near": ("可能重复的点位", "Possible duplicates"),
     "import.near_help": (
         "这些行与库中已有点位或文件中前面的行几乎重合。写入前请逐行决定：合并到已有记录（以本行更新它）、都保留（作为新记录）或跳过。与文件中前面的行「合并」即只保留前面那行。",

@@ -18,10 +18,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mappage.search_placeholder": (
         "搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001",
         "Search a river, sub-district, name or code, e.g. PT-0001"),
-    "mappage.zoomed": ("地图已缩放到{layer}：{name}", "Map zoomed to the {layer}: {name}"),
     "mappage.layer.rivers": ("河道", "river"),
     "mappage.layer.subdistricts": ("街道/镇", "sub-district"),
-    "mappage.open": ("打开完整档案", "Open the full record"),
     "mappage.value": ("内容", "Value"),
     "mappage.preparing": ("正在准备地图…", "Preparing the map…"),
     "mappage.trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),

@@ -76,7 +76,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outfall.pdf_btn": ("生成此排污口的档案 PDF", "Make this outfall's PDF"),
     "outfall.pdf_dl": ("下载 PDF", "Download PDF"),
     "outfall.acting": ("操作人", "Acting user"),
-    "outfall.other": ("其他问题", "Other problems"),
     "outfall.step.date": ("日期", "Date"),
     "outfall.step.from_state": ("从", "From"),
     "outfall.step.to_state": ("到", "To"),

@@ -25,7 +25,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patrols.photo": ("现场照片", "Photo"),
     "patrols.to_problem": ("转为问题", "Make it a problem"),
     "patrols.made": ("已登记问题", "Problem registered"),
-    "patrols.open": ("打开问题档案", "Open the problem"),
     "patrols.frequency": ("巡河频次", "Patrol frequency"),
     "patrols.all_chiefs": ("本月全部河长", "All chiefs this month"),
     "patrols.patrols": ("巡河记录", "Patrols"),

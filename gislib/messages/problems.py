@@ -76,8 +76,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "problems.count": ("共 {n} 条，逾期 {o} 条", "{n} problems, {o} overdue"),
     "problems.export": ("导出 Excel", "Export Excel"),
     "problems.none": ("没有符合条件的问题。", "No problem matches."),
-    "problems.progress_rows": ("整改进展", "Progress reports"),
-    "problems.spot_rows": ("抽查与约谈", "Spot checks and interviews"),
     "problems.no": ("编号", "No."),
     "problems.overdue": ("逾期", "Overdue"),
     "problems.from": ("由", "From"),
