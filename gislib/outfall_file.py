@@ -33,7 +33,7 @@ from gislib.domain import (
 from gislib.errors import ConflictError, ExportError, HetuError, NotFoundError, ValidationError
 from gislib.store.validators import OUTFALL_FIELDS
 from gislib.store.workflow import is_overdue
-from gislib.i18n import term
+from gislib.i18n import t, term
 from gislib.timefmt import local_time, now_local
 
 LAYER = "outfalls"
@@ -101,9 +101,9 @@ def _blank(value: Any) -> bool:
 
 def _yes_no(value: Any, lang: str) -> str:
     if value is True:
-        return "是" if lang == "zh" else "yes"
+        return t("outfall_file.yes", lang)
     if value is False:
-        return "否" if lang == "zh" else "no"
+        return t("outfall_file.no", lang)
     return str(value)
 
 
@@ -122,12 +122,12 @@ def party_text(party: dict[str, Any], lang: str = "zh") -> str:
     """One responsible party on one line: name, credit code, contact, (主要)."""
     parts = [str(party.get("name") or "?")]
     if party.get("credit_code"):
-        parts.append(("统一社会信用代码 " if lang == "zh" else "credit code ") + str(party["credit_code"]))
+        parts.append((t("outfall_file.credit_code", lang)) + str(party["credit_code"]))
     if party.get("contact"):
         parts.append(str(party["contact"]))
     text = " · ".join(parts)
     if party.get("main"):
-        text += " (主要)" if lang == "zh" else " (main)"
+        text += t("outfall_file.main", lang)
     return text
 
 
@@ -351,7 +351,7 @@ def monitoring_chart_png(record: dict[str, Any], out: Path, lang: str = "zh", wi
 
     handles = [Line2D([], [], ls="", marker=m, color="#1f78d1", label=(k if lang == "zh" else METHOD_EN[k]))
                for k, m in (("快检", "o"), ("规范监测", "s"))]
-    handles += [Line2D([], [], ls="", marker="o", color="#d62728", label="超过参考限值" if lang == "zh" else "above reference"),
+    handles += [Line2D([], [], ls="", marker="o", color="#d62728", label=t("outfall_file.above_reference", lang)),
                 Line2D([], [], ls="--", color="#ff7f0e",
                        label=(f"GB 3838 {roman}类 参考限值" if lang == "zh" else f"GB 3838 class {roman} reference"))]
     demo = "mark" in frame and (frame["mark"] == DEMO_MARK).any()
@@ -415,7 +415,7 @@ def readable_changes(field: str, old: Any, new: Any, lang: str = "zh") -> list[t
     changed sub-field (整治期限: — → 2027-06-30), never raw JSON."""
     if field == "monitoring":
         n_old, n_new = len(old or []), len(new or [])
-        unit = " 条" if lang == "zh" else " rows"
+        unit = t("outfall_file.rows", lang)
         return [(label(field, lang), f"{n_old}{unit}" if n_old else "—", f"{n_new}{unit}" if n_new else "—")]
     if isinstance(old, dict) or isinstance(new, dict):
         old_d = old if isinstance(old, dict) else {}
@@ -516,7 +516,7 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
     pdf.add_page()
     demo = bool(record.get("demo") or record.get("mark") == DEMO_MARK)
     pdf.set_font(fam, "B", 15)
-    pdf.cell(0, 9, "入河排污口档案（一口一档）" if lang == "zh" else "Outfall file", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, t("outfall_file.outfall_file", lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "B", 12)
     pdf.cell(0, 7, f"{record['code']}  {record.get('name', '')}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 8)
@@ -537,12 +537,12 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
     # locator map beside nothing: full width, modest height
     map_png = map_image(record, work / f"map_{record['code']}.png") if map_image else None
     if map_png and Path(map_png).exists():
-        _heading(pdf, fam, "位置示意图" if lang == "zh" else "Location")
+        _heading(pdf, fam, t("outfall_file.location", lang))
         pdf.image(str(map_png), w=95)
         pdf.set_font(fam, "", 7)
         pdf.cell(0, 4, f"底图与河道: {OSM_CREDIT.short}", new_x="LMARGIN", new_y="NEXT")
 
-    _heading(pdf, fam, "档案信息" if lang == "zh" else "Record")
+    _heading(pdf, fam, t("outfall_file.record", lang))
     facts = record_facts(record, lang, section_names=section_names)
     shown, last = [], None
     for g, lab, val in facts:
@@ -550,7 +550,7 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         last = g
     _table(pdf, fam, [], shown, (22, 40, 120))
 
-    _heading(pdf, fam, "监测记录" if lang == "zh" else "Monitoring")
+    _heading(pdf, fam, t("outfall_file.monitoring", lang))
     pdf.set_font(fam, "", 8)
     pdf.multi_cell(0, 4.5, reference_note(record, lang), new_x="LMARGIN", new_y="NEXT")
     chart = monitoring_chart_png(record, work / f"chart_{record['code']}.png", lang)
@@ -558,14 +558,14 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         pdf.image(str(chart), w=180)
         headers, rows = monitoring_table(record, lang)
         limits = reference_limits(record)
-        rows.append(["参考限值" if lang == "zh" else "Reference", f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
+        rows.append([t("outfall_file.reference", lang), f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
                     + [f"{limits[i]:g}" if i in limits else "" for i in MONITOR_ITEMS][: len(headers) - 2])
         _table(pdf, fam, headers, rows, [26, 26] + [130 / max(1, len(headers) - 2)] * (len(headers) - 2))
         pdf.set_font(fam, "", 7)
-        pdf.cell(0, 4, "↑ = 高于参考限值" if lang == "zh" else "↑ = above the reference limit",
+        pdf.cell(0, 4, t("outfall_file.above_the_reference_limit", lang),
                  new_x="LMARGIN", new_y="NEXT")
     else:
-        pdf.cell(0, 5, "暂无监测记录" if lang == "zh" else "No monitoring yet", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t("outfall_file.no_monitoring_yet", lang), new_x="LMARGIN", new_y="NEXT")
 
     files = store.attachments(LAYER, record["code"])
     photos = [a for a in files if a.get("thumbnail_path")]
@@ -595,9 +595,9 @@ def _add_outfall(doc: _OutfallPDF, store, record: dict[str, Any], work: Path, ma
         pdf.cell(0, 4.5, f"· {a['filename']} ({a['mime']}, {a['size'] // 1024} KB, {a['user']})",
                  new_x="LMARGIN", new_y="NEXT")
     if not files:
-        pdf.cell(0, 5, "暂无附件" if lang == "zh" else "No files", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t("outfall_file.no_files", lang), new_x="LMARGIN", new_y="NEXT")
 
-    _heading(pdf, fam, "工作流程与修改记录" if lang == "zh" else "Workflow and edits")
+    _heading(pdf, fam, t("outfall_file.workflow_and_edits", lang))
     steps = workflow_steps(store, record["code"])
     if steps:
         _table(pdf, fam, ["日期", "从", "到", "操作人", "说明/佐证"] if lang == "zh" else

@@ -15,7 +15,7 @@ import geopandas as gpd
 from gislib.basemap import SPECS
 from gislib.dataset import current_name
 from gislib.errors import NotFoundError, ValidationError
-from gislib.i18n import t
+from gislib.i18n import t, term
 from gislib.snapshot import Bounds, LegendGroup, Locator, Page, PageSpec, bounds_to_3857, compose, to_pdf, to_png
 from layers.base import Filters
 from layers.mapview import styled_layer
@@ -65,8 +65,7 @@ def layer_content(layers_on: Sequence[str], filters: Filters | None = None, lang
         if styled.empty:
             continue
         drawables.append(lambda ax, layer=layer, styled=styled: layer.draw_static(ax, styled, lang))
-        title = layer.title(lang) + (" · 示例数据" if layer.demo and lang == "zh" else
-                                     " · demo data" if layer.demo else "")
+        title = layer.title(lang) + (t("maplayer.demo_suffix", lang) if layer.demo else "")
         legend.append(LegendGroup(title, tuple(layer.legend(styled, lang))))
     return drawables, legend[::-1]  # legend: top-most layer first
 
@@ -126,13 +125,12 @@ def filter_summary(filters: Filters | None, lang: str = "zh") -> str:
     if not filters:
         return ""
     parts = []
-    names = {"subdistricts": ("街道/镇", "Sub-districts"), "rivers": ("河道", "Rivers"),
-             "outfall_types": ("排口类型", "Outfall types"), "outfall_states": ("工作状态", "States")}
-    for attr, (zh, en) in names.items():
+    for attr in ("subdistricts", "rivers", "outfall_types", "outfall_states"):
         values = getattr(filters, attr)
         if values:
-            parts.append(f"{zh if lang == 'zh' else en}: {'、'.join(values) if lang == 'zh' else ', '.join(values)}")
-    return ("筛选 · " if lang == "zh" else "Filters · ") + "；".join(parts) if parts else ""
+            shown = "、".join(values) if lang == "zh" else ", ".join(term(v, lang) for v in values)
+            parts.append(f"{t('maplayer.filter.' + attr, lang)}: {shown}")
+    return t("maplayer.filters", lang) + "；".join(parts) if parts else ""
 
 
 # --- atlas ----------------------------------------------------------------------------------------
