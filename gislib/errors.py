@@ -25,17 +25,19 @@ class HetuError(Exception):
         from gislib.messages import CATALOG
 
         if self.key in CATALOG:
-            return t(self.key, lang, **{k: _shown(v) for k, v in self.params.items()})
+            return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
         return self.key
 
     def __str__(self) -> str:
         return self.text()
 
 
-def _shown(value) -> str:
-    """A parameter as people read it: lists joined, other values as text."""
+def _shown(value, lang: str | None) -> str:
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English), other values as text."""
+    from gislib.i18n import current_lang
+
     if isinstance(value, (list, tuple, set, frozenset)):
-        return "、".join(str(v) for v in value)
+        return ("、" if (lang or current_lang()) == "zh" else ", ").join(str(v) for v in value)
     return str(value)
 
 
