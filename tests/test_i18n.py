@@ -165,3 +165,12 @@ def test_an_error_speaks_the_language_of_the_run():
         use_lang(before)
     assert str(HetuError("一句旧的消息")) == "一句旧的消息"  # not yet in the catalog: shown as written
     assert isinstance(DataError("x"), HetuError)
+
+
+def test_no_view_leaves_a_bare_expression_for_streamlit_magic_to_print():
+    """A statement that is only a comparison or name (``lang() == "zh"`` left behind by an edit) is shown
+    on the page by Streamlit's magic as "False"/"True"."""
+    found = [f"{p.name}:{n.lineno}" for p in sorted((REPO / "views").glob("*.py"))
+             for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+             if isinstance(n, ast.Expr) and isinstance(n.value, (ast.Compare, ast.Name, ast.BoolOp))]
+    assert not found, found

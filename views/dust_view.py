@@ -31,9 +31,9 @@ from views.common import demo_banner, lang, tr, uploaded_path, usable_upload
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 
 
-def L(key: str) -> str:
+def L(key: str, **fmt) -> str:
     """This page's text in the current language."""
-    return tr(f"dust.{key}")
+    return tr(f"dust.{key}", **fmt)
 
 
 def acting_user() -> str:
@@ -158,7 +158,6 @@ def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: st
 
 def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, day: dt.date, rule: DustRule,
               default_site: str) -> None:
-    lang() == "zh"
     codes = list(site_table["code"])
     names = dict(zip(site_table["code"], site_table["name"]))
     wanted = st.query_params.get("site")

@@ -138,7 +138,7 @@ def _samples_box() -> None:
             except HetuError as exc:
                 col.warning(str(exc))
                 continue
-            col.download_button(spec.title, data, file_name=name, key=f"sample_{kind}", use_container_width=True)
+            col.download_button(_t(f"sample.{kind}"), data, file_name=name, key=f"sample_{kind}", use_container_width=True)
 
 
 def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:

@@ -209,7 +209,6 @@ def trace_panel(key: str, row: pd.Series) -> None:
 
 
 def _trace_panel(key: str, row: pd.Series) -> None:
-    lang() == "zh"
     if key == "sections":
         st.markdown(tr("mappage.trace_upstream"))
         km = st.slider(tr("mappage.distance_along_rivers_km"), 0.5, 10.0, 3.0, 0.5, key="trace_km")

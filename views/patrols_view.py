@@ -24,7 +24,7 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from gislib.i18n import enum_label
+from gislib.i18n import enum_label, term
 from views.common import demo_banner, lang, tr, usable_upload
 
 
@@ -189,7 +189,6 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
     rules, today = cfg["patrol_rules"], today_shanghai()
     patrols = repo.patrols()
     st.markdown(f"**{L('frequency')}** · {L('rule')} ({enum_label('chief_level', chief['level'], lang())}): {rule_text(rules[chief['level']])}")
-    lang() == "zh"
     rows = [frequency.chief_month(chief, patrols, rules, m, today) for m in reversed(months_back(today, 6))]
     st.dataframe(pd.DataFrame([{
         (tr("patrols.month")): r["month"], (tr("patrols.patrols_2")): r["patrols"],
@@ -234,14 +233,13 @@ def main() -> None:
             st.info(L("no_patrol"))
         frequency_tables(repo, chief)
     with st.expander(L("patrols")):
-        lang() == "zh"
         st.dataframe(pd.DataFrame([{
             (tr("patrols.no")): p["code"], (tr("patrols.date_2")): p["date"],
             (tr("patrols.km")): round(p["length_m"] / 1000, 2), (tr("patrols.min")): p["duration_min"],
             (L("stretches")): len(p["stretches"]), (L("counts")): "✓" if frequency.counts(p, rule)[0] else "✗",
             (tr("patrols.source")): p.get("source_file") or p.get("source_format"),
         } for p in reversed(mine)]), hide_index=True, width="stretch")
-    st.caption(f"{DEMO_MARK} · {L('lengths_note')}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {L('lengths_note')}")
 
 
 main()

@@ -61,9 +61,9 @@ def plots_map(selected: str | None, codes, height: int = 360) -> None:
     record_page_map("plots", selected, codes, L("map_hint"), open_plot, height)
 
 
-def L(key: str) -> str:
+def L(key: str, **fmt) -> str:
     """This page's text in the current language."""
-    return tr(f"plots.{key}") if f"plots.{key}" in CATALOG else tr(f"plots.field.{key}")
+    return tr(f"plots.{key}", **fmt) if f"plots.{key}" in CATALOG else tr(f"plots.field.{key}", **fmt)
 
 
 def stage_label(stage: str) -> str:
@@ -243,7 +243,6 @@ def history(st_, rec: dict) -> None:
     if not moves:
         st.caption(L("no_history"))
     else:
-        lang() == "zh"
         st.dataframe(pd.DataFrame([{
             (tr("plots.date")): m["date"],
             (tr("plots.from")): stage_label(m["from_state"]),

@@ -17,7 +17,7 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from gislib.i18n import enum_label
+from gislib.i18n import enum_label, term
 from gislib.outfall_file import class_text
 from views.common import demo_banner, lang, tr
 
@@ -58,7 +58,6 @@ def badge(state: str, overdue: bool = False) -> str:
 
 # --------------------------------------------------------------------------- list
 def problem_rows(records: list[dict], day: dt.date) -> pd.DataFrame:
-    lang() == "zh"
     return pd.DataFrame([{
         (tr("problems.no")): r["code"], (tr("problems.problem")): r.get("name", ""),
         L("state"): state_label(r["state"], lang()), (tr("problems.overdue")): "⚠" if model.is_overdue(r, day) else "",
@@ -334,7 +333,6 @@ def history(st_, rec: dict) -> None:
     st.markdown(f"**{L('history')}**")
     files = {a["sha256"]: a["filename"] for a in st_.attachments(model.LAYER, rec["code"])}
     moves = st_.transitions(model.LAYER, rec["code"])
-    lang() == "zh"
     if moves:
         st.dataframe(pd.DataFrame([{
             L("date"): m["date"], (tr("problems.from")): state_label(m["from_state"], lang()),
@@ -450,7 +448,7 @@ def main() -> None:
         batch_page(st_)
     elif records:
         record_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · {L('dates_note')}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()} · {L('dates_note')}")
 
 
 main()

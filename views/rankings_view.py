@@ -12,7 +12,7 @@ from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config
 from gislib.problems.rankings import COLOR_HEX, HEADERS, months_back, ranking_pdf, ranking_workbook, store_ranking
 from gislib.problems.service import today_shanghai
-from gislib.i18n import enum_label
+from gislib.i18n import enum_label, term
 from gislib.messages.enums import RANK_COLOR
 from views.common import demo_banner, lang, tr
 
@@ -51,7 +51,6 @@ def table(rows: list[dict]) -> None:
 
 
 def charts(rows: list[dict], st_) -> None:
-    lang() == "zh"
     names = {"found": tr("rankings.found"), "closed_on_time": tr("rankings.closed_on_time"),
              "overdue": tr("rankings.overdue")}
     long = pd.DataFrame([{"sub": r["subdistrict"], "what": names[k], "n": r[k]} for r in rows for k in names])
@@ -64,7 +63,6 @@ def charts(rows: list[dict], st_) -> None:
 
 
 def trend(st_, today) -> None:
-    lang() == "zh"
     months = months_back(today, 12)
     rows = []
     for m in months:
@@ -108,7 +106,7 @@ def main() -> None:
 
         st.code(rankings.__doc__.strip(), language=None)
         st.json(cfg["ranking"])
-    st.caption(f"{DEMO_MARK} · {current_name()}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()}")
 
 
 main()

@@ -118,4 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.ignore": ("（忽略）", "(ignore)"),
     "import.outfall_type": ("排口类型", "Outfall type"),
     "import.rejected_file": ("{stem}_拒绝清单.xlsx", "{stem}_rejected.xlsx"),
+    "import.sample.gcj_excel": ("Excel 台账（高德 GCJ-02 坐标，含错误行）", "Excel ledger (Amap GCJ-02, with faulty rows)"),
+    "import.sample.gbk_shp": ("Shapefile 压缩包（EPSG:4549，GBK 编码，无 .cpg）", "Zipped Shapefile (EPSG:4549, GBK, no .cpg)"),
+    "import.sample.bd09_csv": ("CSV（百度 BD-09 坐标，GBK 编码）", "CSV (Baidu BD-09, GBK)"),
 }

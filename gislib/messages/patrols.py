@@ -55,4 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "patrols.source": ("来源", "Source"),
     "patrols.rule_text": ("{per}至少 {n} 次，每次 ≥ {minutes} 分钟、≥ {km} km", "{per}, at least {n}; each ≥ {minutes} min and ≥ {km} km"),
     "patrols.lengths_note": ("长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间", "lengths in EPSG:4549; times in Asia/Shanghai"),
+    "patrols.why.no_time": ("无时间记录，无法确认时长", "No timestamps: the duration cannot be checked"),
+    "patrols.why.short_time": ("时长 {minutes} 分钟 < {min} 分钟", "Duration {minutes} min < {min} min"),
+    "patrols.why.short_length": ("长度 {km} km < {min} km", "Length {km} km < {min} km"),
 }

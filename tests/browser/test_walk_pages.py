@@ -33,7 +33,7 @@ PAGES = [
 SIZES = [(1366, 768), (390, 844)]
 STREAMLIT_ENGLISH = ["Choose options", "Choose an option", "Upload", "Browse files", "Drag and drop file here",
                      "Drag and drop files here", "No options to select.", "use YYYY-MM-DD"]
-STREAMLIT_ENGLISH_RE = re.compile(r"\d+\s?MB per file|use YYYY-MM-DD")
+STREAMLIT_ENGLISH_RE = re.compile(r"\d+\s?MB per file|use YYYY-MM-DD|Press .{0,3}Enter to (apply|submit)")
 VISIBLE_TEXTS_JS = """() => {
   const out = [];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -101,22 +101,51 @@ DATA_NAMES: set[str] = set()
 def _data_only(text: str) -> bool:
     """True when every Chinese run of ``text`` is a data value (a record, river or district name)."""
     if not DATA_NAMES:
-        DATA_NAMES.update(data_names())
+        DATA_NAMES.update(data_names() | english_glossary())
     return all(run in DATA_NAMES or any(run in name for name in DATA_NAMES) for run in HAN_RUN.findall(text))
 
 
 HAN_RUN = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff\w·（）()／/-]*")
 
 
+def english_glossary() -> set[str]:
+    """Chinese kept on purpose inside English texts: terms of art in brackets (Closed (销号), Listed
+    (名录)) and examples of what to type (2026年第1批)."""
+    from gislib.messages import CATALOG, ENUMS
+
+    texts = [en for _, en in CATALOG.values()] + [en for table in ENUMS.values() for en in table.values()]
+    return {run for text in texts for run in HAN_RUN.findall(text)}
+
+
+def preset_texts() -> set[str]:
+    """The texts of gislib/presets (rules, profiles and their sources as the standards word them): data."""
+    import json
+
+    out: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, str):
+            out.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+    for path in (REPO / "gislib" / "presets").rglob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
 def data_names() -> set[str]:
     """Names in the demo data set (records, rivers, sub-districts, district, people, projects)."""
-    from gislib.dataset import SPATIAL_LAYERS, layer
+    from gislib.dataset import SPATIAL_LAYERS, load_layer
     from gislib.district import current_profile
 
-    names = {current_profile().name, current_profile().short_name}
+    names = {current_profile().name, current_profile().short_name} | preset_texts()
     for name in SPATIAL_LAYERS:
         try:
-            frame = layer(name)
+            frame = load_layer(name)
         except Exception:  # a layer the demo set lacks
             continue
         for col in ("name", "river", "subdistrict", "responsible", "builder", "project", "address", "river_chief"):
