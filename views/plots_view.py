@@ -188,7 +188,7 @@ def registry_fields(rec: dict) -> None:
         "subdistrict": rec.get("subdistrict"),
         "area": L("area_value", m2=f"{area:,.0f}", mu=f"{area / 666.67:,.1f}", crs=geom_crs) if area else "",
         "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
-        "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
+        "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": term(row["land_class"], lang()),
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
         "mark": term(row["mark"], lang()),
     }
