@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gislib.bulletin import (
+from gislib.reports.bulletin import (
     build_bulletin,
     compute_bulletin,
     month_label,
@@ -17,14 +17,14 @@ from gislib.bulletin import (
     monthly_classes,
     write_warnings_xlsx,
 )
-from gislib.catalog import layer_frame, store
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import layer_frame, store
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN
 from gislib.errors import HetuError
 from gislib.i18n import term
-from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
-from gislib.samples import all_samples, commit_import, preview_import
+from gislib.water.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
+from gislib.water.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
@@ -283,7 +283,7 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         if preview.unit_notes:
             st.info(s("import.units", notes="；".join(preview.unit_notes)))
         (st.warning if bad else st.success)(s("import.summary", ok=ok, bad=bad))
-        frame = preview.frame()  # 行, 断面, 日期, 错误, items…, 类别, 替换 (gislib.samples)
+        frame = preview.frame()  # 行, 断面, 日期, 错误, items…, 类别, 替换 (gislib.water.samples)
         frame.columns = [*(s(f"preview.{k}") for k in ("row", "section", "date", "error")),
                          *(term(c, lang()) for c in frame.columns[4:-2]), s("preview.class"), s("preview.replaces")]
         errors_col, class_col = frame.columns[3], frame.columns[-2]
