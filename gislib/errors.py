@@ -1,12 +1,44 @@
 """gislib.errors: the one exception tree of Hetu.
 
-Every message says what was wrong and what to do about it.
+Every message says what was wrong and what to do about it, in the user's language: an error is
+raised with a message-catalog key and its parameters (``DataError("error.file_unreadable", path=p)``,
+keys in gislib/messages/errors.py) and ``str(err)`` / ``err.text(lang)`` render it in the current
+language (gislib.i18n.use_lang). A plain sentence is still accepted for messages not yet in the catalog.
 """
 from __future__ import annotations
 
 
 class HetuError(Exception):
-    """Root of every error Hetu raises on purpose."""
+    """Root of every error Hetu raises on purpose.
+
+    ``HetuError(key, **params)``: ``key`` is a catalog key (or, for older call sites, the message itself);
+    ``params`` fill the ``{name}`` fields of the message and stay available as ``err.params``.
+    """
+
+    def __init__(self, message: str = "", /, **params):
+        super().__init__(message)
+        self.key, self.params = message, params
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: the current language)."""
+        from gislib.i18n import t
+        from gislib.messages import CATALOG
+
+        if self.key in CATALOG:
+            return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
+        return self.key
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _shown(value, lang: str | None) -> str:
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English), other values as text."""
+    from gislib.i18n import current_lang
+
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ("、" if (lang or current_lang()) == "zh" else ", ").join(str(v) for v in value)
+    return str(value)
 
 
 class ConfigError(HetuError):
@@ -20,8 +52,8 @@ class DataError(HetuError):
 class ValidationError(DataError):
     """One value or record breaks a rule; ``field`` names it when known."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, field: str | None = None, **params):
+        super().__init__(message, **params)
         self.field = field
 
 
@@ -36,8 +68,8 @@ class WorkflowError(HetuError):
 class ConflictError(HetuError):
     """Someone else saved the record first (optimistic locking); both versions are attached."""
 
-    def __init__(self, message: str, mine: dict | None = None, theirs: dict | None = None):
-        super().__init__(message)
+    def __init__(self, message: str, mine: dict | None = None, theirs: dict | None = None, **params):
+        super().__init__(message, **params)
         self.mine = mine or {}
         self.theirs = theirs or {}
 
@@ -57,6 +89,11 @@ class PermissionDenied(HetuError):
         super().__init__(f"{zh} ({en})" if en else zh)
         self.zh, self.en, self.operation = zh, en or zh, operation
 
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import pick
+
+        return pick(self.zh, self.en, lang)
+
 
 class LoginError(HetuError):
     """A login or password change was refused: wrong name or password, locked, disabled or demo account."""
@@ -64,6 +101,11 @@ class LoginError(HetuError):
     def __init__(self, zh: str, en: str = ""):
         super().__init__(f"{zh} ({en})" if en else zh)
         self.zh, self.en = zh, en or zh
+
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import pick
+
+        return pick(self.zh, self.en, lang)
 
 
 class ExportError(HetuError):

@@ -15,6 +15,7 @@ from matplotlib.lines import Line2D
 from gislib.reports import fonts
 from gislib.services.catalog import layer_frame
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
+from gislib.i18n import t
 from layers.base import Filters
 from layers.mapview import styled_layer
 from layers.registry import get_layer
@@ -65,7 +66,7 @@ def render_bulletin_map(month_table: pd.DataFrame, month: str, out: str | Path, 
     handles = [Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=e.color,
                       markeredgecolor="#222222", label=f"{e.label} ({e.count})") for e in layer.legend(styled, lang)]
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor="white",
-                          markeredgecolor="#b10026", markeredgewidth=1.6, label="红圈: 未达目标"))
+                          markeredgecolor="#b10026", markeredgewidth=1.6, label=t("maplayer.missed_target", lang)))
     ax.legend(handles=handles, loc="lower left", fontsize=7.5, title=layer.title(lang), title_fontsize=8,
               framealpha=0.9)
     ax.text(0.99, 0.99, DEMO_MARK, transform=ax.transAxes, ha="right", va="top", fontsize=10, color="#c81e1e",

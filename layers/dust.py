@@ -20,7 +20,6 @@ from layers.outfalls import point_canvas
 
 # The ONE style definition of dust sites: status -> colour.
 STATUS_ORDER = [("over", "#d62728"), ("near", "#ff9f1c"), ("ok", "#2ca02c"), ("nodata", "#9e9e9e")]
-UNVERIFIED_NOTE = {"zh": "（规则限值未核实）", "en": " (rule limit NOT verified)"}
 
 
 def current_rule_name(dataset: str | None = None) -> str:
@@ -85,7 +84,7 @@ class DustSitesLayer(MapLayer):
         out["_cat"] = ["nodata" if not d else ("over" if e else ("near" if n > 0 else "ok"))
                        for d, e, n in zip(out["has_data"], out["exceeded"], out["exceedances"])]
         out["_color"] = out["_cat"].map(dict(STATUS_ORDER))
-        note = "" if out.get("rule_verified", pd.Series([True])).all() else UNVERIFIED_NOTE[lang]
+        note = "" if out.get("rule_verified", pd.Series([True])).all() else t("maplayer.rule_unverified", lang)
         out["_status"] = [t(f"dust.{c}", lang) + (note if c != "nodata" else "") for c in out["_cat"]]
         out["_label"] = label_column(out)
         return out
@@ -93,7 +92,7 @@ class DustSitesLayer(MapLayer):
     def legend(self, styled, lang="zh"):
         rows = count_legend(styled, STATUS_ORDER, "square", lang, "dust.")
         if "rule_verified" in styled and not styled["rule_verified"].all():  # say so next to the verdicts
-            rows = [dataclasses.replace(r, label=r.label + UNVERIFIED_NOTE[lang]) for r in rows]
+            rows = [dataclasses.replace(r, label=r.label + t("maplayer.rule_unverified", lang)) for r in rows]
         return rows
 
     def to_folium(self, styled, lang="zh"):

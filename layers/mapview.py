@@ -18,7 +18,7 @@ from gislib.geo.basemap import SPECS, ensure_tiles, native_zoom
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
-from gislib.i18n import t
+from gislib.i18n import t, term
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
@@ -109,7 +109,7 @@ def legend_html(legend: dict[str, list[LegendEntry]], lang: str) -> str:
 
 def credits_html(dataset: str) -> str:
     """Attribution for the map: OSM always; geoBoundaries where the district outline shows."""
-    return f"{OSM_CREDIT.html} | {GEOBOUNDARIES_CREDIT.html} | {DEMO_MARK}"
+    return f"{OSM_CREDIT.html} | {GEOBOUNDARIES_CREDIT.html} | {term(DEMO_MARK)}"
 
 
 @lru_cache(maxsize=4)
@@ -174,7 +174,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     for element in sorted(elements, key=lambda e: not isinstance(e, PointCanvas)):
         element.add_to(fmap)
     HtmlControl(legend_html(legend, lang), position="bottomright").add_to(fmap)
-    HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
+    HtmlControl(term(DEMO_MARK, lang), position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     FitWhenSized([[miny, minx], [maxy, maxx]], dataset).add_to(fmap)
     return MapResult(fmap, legend, counts, (minx, miny, maxx, maxy), dataset, tuple(layers_on))

@@ -58,7 +58,7 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
     labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
                    for i in range(0, len(texts), LABEL_CHUNK)]
     title = t(f"layer.{key}", lang)
-    cluster_text = f"{{n}} · {title} · 点击放大" if lang == "zh" else f"{{n}} · {title} · click to zoom in"
+    cluster_text = t("maplayer.cluster", lang, n="{n}", title=title)
     return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, name=key,
                        colors=[c for _, c in colors], shapes=names, radius=radius, labels=category_labels,
                        shape_labels=shape_labels, severity=severity, cluster_text=cluster_text)

@@ -11,6 +11,7 @@ import folium
 
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
+from gislib.i18n import term
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl
 from layers.mapview import add_basemap, legend_html, styled_layer, to_gcj02
 from layers.registry import get_layer
@@ -50,7 +51,7 @@ def record_map(key: str, selected: str | None = None, lang: str = "zh", basemap:
     else:
         bounds = _bounds(shift(styled if not styled.empty else district), 0.002)
     HtmlControl(legend_html({key: layer.legend(styled, lang)}, lang), position="bottomright").add_to(fmap)
-    HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
+    HtmlControl(term(DEMO_MARK, lang), position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds(bounds)
     FitWhenSized(bounds).add_to(fmap)
     return fmap

@@ -7,10 +7,10 @@ import folium
 
 from gislib.patrols.coverage import BAND_COLORS, band_label
 from gislib.problems.config import load_config
+from gislib.i18n import t
 from layers.base import LegendEntry, MapLayer
 from layers.context_layers import _geojson
 
-TITLE = {"zh": "巡河覆盖（距上次巡河天数）", "en": "Patrol coverage (days since last patrol)"}
 
 
 def coverage_layer_frame(dataset: str | None = None):
@@ -35,9 +35,6 @@ class PatrolCoverageLayer(MapLayer):
     demo = True
     default_on = False
 
-    def title(self, lang: str = "zh") -> str:
-        return TITLE.get(lang, TITLE["zh"])
-
     def load(self, dataset=None):
         return coverage_layer_frame(dataset)
 
@@ -59,9 +56,8 @@ class PatrolCoverageLayer(MapLayer):
                 for b in range(5) if counts.get(b, 0)]
 
     def to_folium(self, styled, lang="zh"):
-        zh = lang == "zh"
         fields = ["_river", "last_patrolled", "_days", "_band"]
-        aliases = ["河道", "上次巡河", "距今天数", "分档"] if zh else ["River", "Last patrol", "Days since", "Band"]
+        aliases = [t(f"maplayer.coverage.{k}", lang) for k in ("river", "last_patrolled", "days", "band")]
         return folium.GeoJson(
             _geojson(styled, fields + ["_color"], precision=6), name=self.title(lang),
             style_function=lambda f: {"color": f["properties"]["_color"], "weight": 5, "opacity": 0.9},

@@ -9,6 +9,7 @@ import pandas as pd
 
 from gislib.problems import model
 from gislib.problems.service import today_shanghai
+from gislib.i18n import enum_label, t
 from layers.base import LegendEntry, MapLayer
 from layers.context_layers import _geojson
 
@@ -16,18 +17,12 @@ OVERDUE = "逾期"
 OVERDUE_COLOR = "#d7191c"
 # The ONE style definition of problems: state -> fill colour; overdue -> red ring around it.
 STATE_ORDER = [(s, model.STATE_COLORS[s]) for s in model.STATES if s != model.REMOVED]
-TITLE = {"zh": "问题（整改状态）", "en": "Problems (rectification state)"}
-STATE_EN = {"已登记": "Registered", "已交办": "Assigned", "整改中": "Being fixed", "申请销号": "Closure requested",
-            "已销号": "Closed", "已撤销": "Withdrawn", OVERDUE: "Overdue"}
 FIELDS = ("code", "name", "category", "source", "state", "subdistrict", "river", "responsible_unit", "deadline")
-ALIASES = {"zh": ("编号", "问题", "类别", "来源", "状态", "街道/镇", "河道", "责任单位", "整改时限"),
-           "en": ("No.", "Problem", "Category", "Source", "State", "Sub-district", "River", "Responsible unit",
-                  "Deadline")}
 
 
 def state_label(state: str, lang: str = "zh") -> str:
     """The state as people read it in ``lang``."""
-    return state if lang == "zh" else f"{STATE_EN.get(state, state)} ({state})"
+    return enum_label("problem_state", state, lang)
 
 
 def problems_frame(dataset: str | None = None) -> gpd.GeoDataFrame:
@@ -55,9 +50,6 @@ class ProblemsLayer(MapLayer):
     kind = "point"
     demo = True
     default_on = False  # switched on in the layer list (its demo is seeded on first use)
-
-    def title(self, lang: str = "zh") -> str:
-        return TITLE.get(lang, TITLE["zh"])
 
     def load(self, dataset=None):
         return problems_frame(dataset)
@@ -87,7 +79,7 @@ class ProblemsLayer(MapLayer):
     def to_folium(self, styled, lang="zh"):
         fields = [f"_{f}" for f in FIELDS]
         fields[FIELDS.index("state")] = "_state"
-        aliases = list(ALIASES.get(lang, ALIASES["zh"]))
+        aliases = [t(f"maplayer.problems.{f}", lang) for f in FIELDS]
         return folium.GeoJson(
             _geojson(styled, fields + ["_color", "overdue", "code"], precision=6), name=self.title(lang),
             marker=folium.CircleMarker(radius=7),

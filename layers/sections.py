@@ -20,7 +20,7 @@ def class_label(cls: str, lang: str = "zh") -> str:
     """'Ⅲ类' / 'Class III' / '无数据'."""
     if cls not in WQ_CLASS_ROMAN:
         return t("class.nodata", lang)
-    return f"{WQ_CLASS_ROMAN[cls]}类" if lang == "zh" else f"Class {cls}"
+    return t("maplayer.class", lang, roman=WQ_CLASS_ROMAN[cls], cls=cls)
 
 
 class SectionsLayer(MapLayer):
@@ -63,7 +63,7 @@ class SectionsLayer(MapLayer):
                 continue
             label = class_label(cls, lang)
             if cls in ("I", "II"):  # I and II share a colour: one legend row
-                label = "Ⅰ–Ⅱ类" if lang == "zh" else "Class I–II"
+                label = t("maplayer.class_i_ii", lang)
                 n = int(counts.get("I", 0) + counts.get("II", 0))
                 if label in seen:
                     continue

@@ -15,6 +15,7 @@ import geopandas as gpd
 from gislib.geo.basemap import SPECS
 from gislib.dataset import current_name
 from gislib.errors import NotFoundError, ValidationError
+from gislib.i18n import t, term
 from gislib.reports.snapshot import Bounds, LegendGroup, Locator, Page, PageSpec, bounds_to_3857, compose, to_pdf, to_png
 from layers.base import Filters
 from layers.mapview import styled_layer
@@ -26,16 +27,6 @@ ATLAS_BY = ("subdistrict", "river", "outfall")
 HIGHLIGHT = "#d7191c"  # the atlas page's own unit (not a layer style)
 OUTFALL_PAGE_RADIUS_M = 600.0
 ProgressFn = Callable[[int, int, str], None]  # (done, total, label)
-
-TITLES = {
-    "zh": {"snapshot": "{district} 河道与污染源一张图", "subdistrict": "{name} 河道与污染源图",
-           "river": "{name} 沿河排口图", "outfall": "{code} {name}", "atlas": "{district} 图集（按{by}）",
-           "by.subdistrict": "街道/镇", "by.river": "河道", "by.outfall": "排口", "unit": "上海市普陀区"},
-    "en": {"snapshot": "{district}: rivers and pollution sources",
-           "subdistrict": "{name}: rivers and pollution sources",
-           "river": "{name}: outfalls along the river", "outfall": "{code} {name}", "atlas": "{district} atlas by {by}",
-           "by.subdistrict": "sub-district", "by.river": "river", "by.outfall": "outfall", "unit": "Putuo District"},
-}
 
 
 def district_name(lang: str = "zh", dataset: str | None = None) -> str:
@@ -74,8 +65,7 @@ def layer_content(layers_on: Sequence[str], filters: Filters | None = None, lang
         if styled.empty:
             continue
         drawables.append(lambda ax, layer=layer, styled=styled: layer.draw_static(ax, styled, lang))
-        title = layer.title(lang) + (" · 示例数据" if layer.demo and lang == "zh" else
-                                     " · demo data" if layer.demo else "")
+        title = layer.title(lang) + (t("maplayer.demo_suffix", lang) if layer.demo else "")
         legend.append(LegendGroup(title, tuple(layer.legend(styled, lang))))
     return drawables, legend[::-1]  # legend: top-most layer first
 
@@ -112,7 +102,7 @@ def snapshot_page(layers_on: Sequence[str] | None = None, filters: Filters | Non
     layers_on = tuple(layers_on or DEFAULT_LAYERS)
     bbox = tuple(bbox4326) if bbox4326 else district_bounds(dataset)
     drawables, legend = layer_content(layers_on, filters, lang, bbox, dataset)
-    spec = PageSpec(title=title or TITLES[lang]["snapshot"].format(district=district_name(lang, dataset)),
+    spec = PageSpec(title=title or t("snapshot.snapshot", lang, district=district_name(lang, dataset)),
                     subtitle=subtitle or filter_summary(filters, lang), paper=paper, orientation=orientation,
                     dpi=dpi, lang=lang, basemap=_basemap(dataset))
     if date:
@@ -135,13 +125,12 @@ def filter_summary(filters: Filters | None, lang: str = "zh") -> str:
     if not filters:
         return ""
     parts = []
-    names = {"subdistricts": ("街道/镇", "Sub-districts"), "rivers": ("河道", "Rivers"),
-             "outfall_types": ("排口类型", "Outfall types"), "outfall_states": ("工作状态", "States")}
-    for attr, (zh, en) in names.items():
+    for attr in ("subdistricts", "rivers", "outfall_types", "outfall_states"):
         values = getattr(filters, attr)
         if values:
-            parts.append(f"{zh if lang == 'zh' else en}: {'、'.join(values) if lang == 'zh' else ', '.join(values)}")
-    return ("筛选 · " if lang == "zh" else "Filters · ") + "；".join(parts) if parts else ""
+            shown = "、".join(values) if lang == "zh" else ", ".join(term(v, lang) for v in values)
+            parts.append(f"{t('maplayer.filter.' + attr, lang)}: {shown}")
+    return t("maplayer.filters", lang) + "；".join(parts) if parts else ""
 
 
 # --- atlas ----------------------------------------------------------------------------------------
@@ -184,7 +173,6 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
     if by not in ATLAS_BY:
         raise ValidationError(f"atlas by {by!r} is not supported; use one of {ATLAS_BY}", "by")
     codes = list(codes) if codes else atlas_codes(by, dataset)
-    text = TITLES[lang]
     items: list[AtlasItem] = []
     if by == "subdistrict":
         units = styled_layer("subdistricts", None, lang, dataset)
@@ -192,7 +180,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
             hit = units[units["name"] == name]
             if hit.empty:
                 raise NotFoundError(f"no sub-district named {name!r}; choose from {sorted(units['name'])}")
-            items.append(AtlasItem(name, text["subdistrict"].format(name=name), district_name(lang, dataset),
+            items.append(AtlasItem(name, t("snapshot.subdistrict", lang, name=name), district_name(lang, dataset),
                                    _pad_bbox(tuple(hit.total_bounds)), Filters(subdistricts=(name,)), hit.geometry))
     elif by == "river":
         rivers = styled_layer("rivers", None, lang, dataset)
@@ -203,7 +191,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
             if lines.empty and pts.empty:
                 raise NotFoundError(f"no river named {name!r} in the rivers or outfalls; check the spelling")
             both = gpd.GeoSeries(list(lines.geometry) + list(pts.geometry), crs="EPSG:4326")
-            items.append(AtlasItem(name, text["river"].format(name=name), district_name(lang, dataset),
+            items.append(AtlasItem(name, t("snapshot.river", lang, name=name), district_name(lang, dataset),
                                    _pad_bbox(tuple(both.total_bounds)), Filters(rivers=(name,)), lines.geometry))
     else:
         outfalls = styled_layer("outfalls", None, lang, dataset)
@@ -215,7 +203,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
             box = gpd.GeoSeries(hit.geometry, crs="EPSG:4326").to_crs(3857).buffer(OUTFALL_PAGE_RADIUS_M)
             sub = " · ".join(str(v) for v in (row.get("type_l2"), row.get("state"), row.get("river"),
                                                row.get("subdistrict")) if v)
-            items.append(AtlasItem(code, text["outfall"].format(code=code, name=row["name"]), sub,
+            items.append(AtlasItem(code, t("snapshot.outfall", lang, code=code, name=row["name"]), sub,
                                    tuple(box.to_crs(4326).total_bounds), Filters(), hit.geometry))
     return items
 
@@ -261,6 +249,6 @@ def atlas_pages(by: str, codes: Sequence[str] | None = None, layers_on: Sequence
 def atlas(by: str, codes: Sequence[str] | None = None, progress: ProgressFn | None = None, **kwargs) -> bytes:
     """One multi-page PDF with a page per unit; ``progress(done, total, label)`` after each page."""
     lang = kwargs.get("lang", "zh")
-    title = TITLES[lang]["atlas"].format(district=district_name(lang, kwargs.get("dataset")),
-                                         by=TITLES[lang]["by." + by] if by in ATLAS_BY else by)
+    title = t("snapshot.atlas", lang, district=district_name(lang, kwargs.get("dataset")),
+                  by=t("snapshot.by." + by, lang) if by in ATLAS_BY else by)
     return to_pdf(atlas_pages(by, codes, progress=progress, **kwargs), title=title)

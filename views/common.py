@@ -12,7 +12,7 @@ import streamlit as st
 
 from gislib.config import load_settings
 from gislib.dataset import current_name
-from gislib.i18n import t
+from gislib.i18n import t, use_lang
 from gislib.safe_text import md_text
 from views import map_csp
 from gislib.io.uploads import clean_abandoned, safe_name
@@ -66,20 +66,21 @@ def widget_texts() -> None:
 
 
 def lang() -> str:
-    """The language chosen in the sidebar."""
-    return st.session_state.get("lang", "zh")
+    """The language chosen in the sidebar; also made the language of this run for gislib (errors, reports)."""
+    return use_lang(st.session_state.get("lang", "zh"))
 
 
 def localized(entry, **fmt) -> str:
-    """A page's own text in the current language: ``{"zh": …, "en": …}`` or ``(zh, en)``, formatted."""
+    """Legacy: an inline ``(zh, en)`` pair. New text goes into the catalog (gislib/messages) and ``tr``;
+    this stays only so that branches written before the catalog still merge."""
     zh, en = (entry["zh"], entry.get("en")) if isinstance(entry, dict) else entry
     text = en if lang() == "en" and en else zh
     return text.format(**fmt) if fmt else text
 
 
-def tr(key: str) -> str:
-    """Shorthand for the current language's text."""
-    return t(key, lang())
+def tr(key: str, **params) -> str:
+    """The catalog text of ``key`` (gislib/messages) in the sidebar's language, ``{name}`` fields filled."""
+    return t(key, lang(), **params)
 
 
 def demo_banner() -> None:
@@ -101,8 +102,7 @@ def upload_too_big(upload) -> bool:
     size = len(upload.getvalue())
     if size <= limit_mb * 1024 * 1024:
         return False
-    st.error(f"文件 {md_text(upload.name)} 有 {size / 1048576:.1f} MB，超过上传上限 {limit_mb} MB；"
-             f"请拆分文件或请管理员调整 HETU_MAX_UPLOAD_MB。 The file is over the {limit_mb} MB upload limit.")
+    st.error(tr("app.upload_too_big", name=md_text(upload.name), mb=f"{size / 1048576:.1f}", limit=limit_mb))
     return True
 
 

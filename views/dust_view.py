@@ -21,48 +21,19 @@ from gislib.domain import DEMO_MARK
 from gislib.safe_text import md_text
 from gislib.dust.rule import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
-from gislib.i18n import term
+from gislib.i18n import enum_label, term
 from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload
 
-TEXT = {
-    "title": ("工地扬尘", "Construction dust"),
-    "rule": ("判定规则", "Rule"), "day": ("日期", "Day"),
-    "unverified": ("⚠️ 该预设的限值未经核实（占位值），不能作为执法依据：请向主管部门索取标准原文并修改规则。",
-                   "⚠️ This preset carries an UNVERIFIED placeholder limit; do not use it for enforcement."),
-    "verified": ("已核实", "verified"), "not_verified": ("未核实·占位限值", "NOT verified · placeholder"),
-    "alerts": ("当日预警列表", "Alerts of the day"), "site": ("工地", "Site"),
-    "last24": ("最近 24 小时", "Last 24 hours"), "last30": ("最近 30 天", "Last 30 days"),
-    "until": ("至", "until"), "no_readings": ("无读数", "no readings"),
-    "chart.over": ("超过限值", "Over the limit"), "chart.under": ("未超过", "Within the limit"),
-    "chart.time": ("时间", "Time"), "chart.window": ("时段", "Window"), "chart.limit": ("限值", "Limit"),
-    "chart.minus_bg": ("−背景", " − background"),
-    "upload": ("上传读数（CSV：站点、时间、PM10，可选 背景值）", "Upload readings (CSV: site, time, PM10, optional background)"),
-    "save": ("保存读数", "Save readings"), "idw": ("PM10 插值面（IDW）", "Interpolated PM10 surface (IDW)"),
-    "idw_button": ("计算当日插值面", "Compute the day's surface"),
-    "no_alerts": ("当日没有超标工地。", "No site exceeded on this day."),
-    "rule.net": ("监测值 − 背景值", "reading − background"), "rule.value": ("监测值", "reading"),
-    "rule.cap": ("（背景值上限 {v}）", " (background capped at {v})"), "rule.mean": ("均值", "mean"),
-    "rule.priority": ("（重点地区 × {v}）", " (priority areas × {v})"),
-    "rule.allowed": ("每日允许超标 {n} 次", "{n} windows over allowed per day"), "rule.source": ("来源", "Source"),
-    "site_no_readings": ("该工地没有读数", "No readings for this site"),
-    "idw_few": ("当日有读数的工地少于 3 个, 无法插值", "Fewer than 3 sites have readings on this day: no surface"),
-    "none_yet": ("还没有扬尘读数", "No readings yet"), "saved": ("已保存 {n} 条读数", "Saved {n} readings"),
-    "footer": ("{n} 条读数（其中上传 {up} 条）", "{n} readings ({up} uploaded)"),
-    "parsed": ("{ok} 条可用, {bad} 行未使用", "{ok} readings usable, {bad} lines not used"),
-    "converted": ("已由 mg/m³ 换算", "converted from mg/m³"), "more_rows": ("另有 {n} 行", "{n} more lines"),
-    "unknown_sites": ("未登记的站点（仍会保存，但不在工地列表中显示）", "Unregistered sites (saved, but not listed)"),
-}
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
-STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正常": "Normal", "无数据": "No data"}
 
 
-def L(key: str) -> str:
+def L(key: str, **fmt) -> str:
     """This page's text in the current language."""
-    return localized(TEXT[key])
+    return tr(f"dust.{key}", **fmt)
 
 
 def acting_user() -> str:
@@ -128,7 +99,6 @@ def status_of(row: pd.Series) -> str:
 
 
 def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule: DustRule) -> pd.DataFrame:
-    zh = lang() == "zh"
     today = days[days["date"] == day.isoformat()] if not days.empty else days
     table = site_table[["code", "name", "subdistrict", "phase", "priority_area"]].merge(
         today, left_on="code", right_on="site", how="left")
@@ -139,24 +109,24 @@ def alert_list(days: pd.DataFrame, site_table: pd.DataFrame, day: dt.date, rule:
     st.subheader(f"{L('alerts')} · {day.isoformat()}")
     n_over = int((table["status"] == "超标").sum())
     c1, c2, c3 = st.columns(3)
-    c1.metric("超标工地" if zh else "Sites exceeded", n_over)
-    c2.metric("有超限读数" if zh else "Sites with windows over", int((table["status"] == "有超限读数").sum()))
-    c3.metric("无数据" if zh else "No data", int((table["status"] == "无数据").sum()))
+    c1.metric(tr("dust.sites_exceeded"), n_over)
+    c2.metric(tr("dust.sites_with_windows_over"), int((table["status"] == "有超限读数").sum()))
+    c3.metric(tr("dust.no_data"), int((table["status"] == "无数据").sum()))
     if n_over == 0:
         st.info(L("no_alerts"))
     shown = pd.DataFrame({
-        "编码" if zh else "Code": table["code"], "工地" if zh else "Site": table["name"],
-        "街道/镇" if zh else "Sub-district": table["subdistrict"], "施工阶段" if zh else "Phase": table["phase"].map(lambda v: term(v, lang())),
-        "重点地区" if zh else "Priority area": table["priority_area"].map({True: "是" if zh else "yes",
+        tr("dust.code"): table["code"], tr("dust.site"): table["name"],
+        tr("dust.sub_district"): table["subdistrict"], tr("dust.phase"): table["phase"].map(lambda v: term(v, lang())),
+        tr("dust.priority_area"): table["priority_area"].map({True: tr("dust.yes"),
                                                                          False: ""}),
-        "限值(µg/m³)" if zh else "Limit (µg/m³)": table["limit_ugm3"],
-        "超标次数" if zh else "Windows over": table["exceedances"],
-        "最大值(µg/m³)" if zh else "Max metric": table["max_value"].round(1),
-        "状态" if zh else "Status": (table["status"] if zh else table["status"].map(STATUS_EN))
-        + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
+        tr("dust.limit_g_m"): table["limit_ugm3"],
+        tr("dust.windows_over"): table["exceedances"],
+        tr("dust.max_metric"): table["max_value"].round(1),
+        tr("dust.status"): table["status"].map(lambda v: enum_label("dust_status", v, lang()))
+        + ("" if rule.verified else (tr("dust.rule_not_verified"))),
         "_s": table["status"]})
     colours = shown.pop("_s").map(STATUS_COLOR).tolist()
-    status_col = "状态" if zh else "Status"
+    status_col = tr("dust.status")
     st.dataframe(shown.style.apply(lambda c: [f"background-color:{x}" for x in colours], subset=[status_col])
                  .format(precision=1, na_rep="—"), hide_index=True, width="stretch", height=320)
     return table
@@ -188,7 +158,6 @@ def metric_chart(frame: pd.DataFrame, limit: float, title: str, metric_label: st
 
 def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, day: dt.date, rule: DustRule,
               default_site: str) -> None:
-    zh = lang() == "zh"
     codes = list(site_table["code"])
     names = dict(zip(site_table["code"], site_table["name"]))
     wanted = st.query_params.get("site")
@@ -199,12 +168,12 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
     info = site_table.set_index("code").loc[code]
     limit = rule.limit_ugm3 * (rule.priority_multiplier if info["priority_area"] else 1.0)
     st.markdown(f"#### {md_text(info['name'])} · {md_text(code)}" + (f" · {term(DEMO_MARK, lang())}" if info.get("demo") else ""))
-    facts = {"项目" if zh else "Project": info.get("project"), "施工单位" if zh else "Builder": info.get("builder"),
-             "施工阶段" if zh else "Phase": term(info.get("phase"), lang()), "街道/镇" if zh else "Sub-district": info.get("subdistrict"),
-             "重点地区" if zh else "Priority area": ("是" if zh else "yes") if info["priority_area"] else ("否" if zh else "no"),
-             "适用限值" if zh else "Limit applied": f"{limit:g} µg/m³",
-             "施工许可" if zh else "Permit": f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
-    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name="内容" if zh else "Value"))
+    facts = {tr("dust.project"): info.get("project"), tr("dust.builder"): info.get("builder"),
+             tr("dust.phase"): term(info.get("phase"), lang()), tr("dust.sub_district"): info.get("subdistrict"),
+             tr("dust.priority_area"): (tr("dust.yes")) if info["priority_area"] else (tr("dust.no")),
+             tr("dust.limit_applied"): f"{limit:g} µg/m³",
+             tr("dust.permit"): f"{info.get('permit_start', '')} – {info.get('permit_end', '')}"}
+    st.table(pd.Series({k: md_text(v) for k, v in facts.items()}, name=tr("dust.value")))
     mine = ser[ser["site"] == code]
     metric_label = f"{rule.pollutant}{L('chart.minus_bg') if rule.subtract_background else ''} {rule.window_minutes}min"
     if mine.empty:
@@ -226,13 +195,13 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         st.altair_chart(metric_chart(last30, limit, title, metric_label, (start30, end), "%m-%d"), width="stretch")
     mine_days = days[days["site"] == code] if not days.empty else days
     if not mine_days.empty:
-        shown = pd.DataFrame({"日期" if zh else "Date": mine_days["date"],
-                              "超标次数" if zh else "Windows over": mine_days["exceedances"],
-                              "当日判定" if zh else "Day verdict": mine_days["exceeded"].map(
-                                  {True: "超标" if zh else "exceeded", False: "达标" if zh else "ok"})
-                              + ("" if rule.verified else ("（规则限值未核实）" if zh else " (rule NOT verified)")),
-                              "最大值" if zh else "Max": mine_days["max_value"].round(1),
-                              "读数条数" if zh else "Readings": mine_days["n_readings"]})
+        shown = pd.DataFrame({tr("dust.date"): mine_days["date"],
+                              tr("dust.windows_over"): mine_days["exceedances"],
+                              tr("dust.day_verdict"): mine_days["exceeded"].map(
+                                  {True: tr("dust.exceeded"), False: tr("dust.day_ok")})
+                              + ("" if rule.verified else (tr("dust.rule_not_verified"))),
+                              tr("dust.max"): mine_days["max_value"].round(1),
+                              tr("dust.readings"): mine_days["n_readings"]})
         st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
 
 
@@ -249,8 +218,8 @@ def upload_readings(site_codes: set[str]) -> None:
             return
     if parsed.unit_warnings:  # the officer confirms or corrects the unit before anything is saved or judged
         st.warning("\n\n".join(parsed.unit_warnings))
-        choice = st.radio("单位 / Unit", ["mg/m³", "µg/m³"], index=None, horizontal=True, key="dust_upload_unit",
-                          help="这些读数没有写单位；请选择实际单位 / the file gives no unit: choose the real one")
+        choice = st.radio(L("unit"), ["mg/m³", "µg/m³"], index=None, horizontal=True, key="dust_upload_unit",
+                          help=L("unit_help"))
         if choice is None:
             return
         with uploaded_path(upload) as path:
@@ -320,10 +289,10 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
     for code, x, y, v in result["points"]:
         folium.CircleMarker([y, x], radius=4, color="#333333", weight=1, fill=True, fill_color="#ffffff",
                             fill_opacity=0.9, tooltip=TextTooltip(f"{code}: {v:.0f} µg/m³")).add_to(fmap)
-    legend = (f"<b>{rule.pollutant} {'−背景 ' if rule.subtract_background else ''}日均 µg/m³</b><br>"
+    legend = (f"<b>{rule.pollutant} {L('idw.minus_bg') if rule.subtract_background else ''}{L('idw.daily_mean')} µg/m³</b><br>"
               "<div style='width:160px;height:10px;background:linear-gradient(to right,#ffffcc,#fd8d3c,#800026)'></div>"
               f"<div style='display:flex;justify-content:space-between;width:160px'><span>0</span>"
-              f"<span>{result['vmax']:.0f}</span></div>限值 limit {rule.limit_ugm3:g} · {day.isoformat()} · IDW p=2, 100 m")
+              f"<span>{result['vmax']:.0f}</span></div>{L('idw.limit')} {rule.limit_ugm3:g} · {day.isoformat()} · IDW p=2, 100 m")
     HtmlControl(legend, position="bottomright").add_to(fmap)
     HtmlControl(DEMO_MARK, position="topright", css_class="hetu-demo-mark").add_to(fmap)
     FitWhenSized([south_west, north_east]).add_to(fmap)

@@ -15,47 +15,15 @@ from gislib.errors import HetuError
 from gislib.safe_text import md_text
 from layers.base import Filters
 from layers.mapview import styled_layer
-from layers.snapshot import ATLAS_BY, TITLES, atlas, district_name, snapshot
-from views.common import lang, localized
+from layers.snapshot import ATLAS_BY, atlas, district_name, snapshot
+from views.common import lang, tr
 
-TEXT: dict[str, dict[str, str]] = {
-    "export": {"zh": "导出地图（PNG/PDF）与图集", "en": "Export map (PNG/PDF) and atlas"},
-    "title": {"zh": "标题", "en": "Title"},
-    "subtitle": {"zh": "副标题", "en": "Subtitle"},
-    "format": {"zh": "格式", "en": "Format"},
-    "paper": {"zh": "纸张", "en": "Paper"},
-    "orientation": {"zh": "方向", "en": "Orientation"},
-    "landscape": {"zh": "横向", "en": "Landscape"},
-    "portrait": {"zh": "纵向", "en": "Portrait"},
-    "dpi": {"zh": "分辨率 (DPI)", "en": "Resolution (DPI)"},
-    "inset": {"zh": "添加位置示意图", "en": "Add locator inset"},
-    "extent": {"zh": "范围", "en": "Extent"},
-    "extent.view": {"zh": "当前视图", "en": "Current view"},
-    "extent.district": {"zh": "全区", "en": "Whole district"},
-    "view_is": {"zh": "当前视图：{w:.5f}–{e:.5f}°E，{s:.5f}–{n:.5f}°N{zoom}（移动或缩放地图即更新）",
-                "en": "Current view: {w:.5f}–{e:.5f}°E, {s:.5f}–{n:.5f}°N{zoom} (follows the map as you move it)"},
-    "make": {"zh": "生成地图", "en": "Make map"},
-    "download": {"zh": "下载", "en": "Download"},
-    "atlas": {"zh": "图集（多页 PDF）", "en": "Atlas (multi-page PDF)"},
-    "atlas.by": {"zh": "分页依据", "en": "One page per"},
-    "atlas.codes": {"zh": "选择（留空为全部）", "en": "Choose (empty: all)"},
-    "atlas.codes_outfall": {"zh": "选择排口（必选）", "en": "Choose outfalls (required)"},
-    "atlas.placeholder": {"zh": "可多选", "en": "Choose one or more"},
-    "atlas.make": {"zh": "生成图集", "en": "Make atlas"},
-    "atlas.done": {"zh": "图集已生成：{n} 页", "en": "Atlas ready: {n} pages"},
-    "by.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
-    "by.river": {"zh": "河道", "en": "River"},
-    "by.outfall": {"zh": "排口", "en": "Outfall"},
-    "note": {"zh": "地图含图例、比例尺、指北针、坐标系与数据来源（© OpenStreetMap contributors, ODbL）；PDF 文字可搜索。",
-             "en": "Maps carry legend, scale bar, north arrow, CRS and credits (© OpenStreetMap contributors, ODbL); "
-                   "PDF text is searchable."},
-}
 DPI_CHOICES = (100, 150, 200, 300)
 MIME = {"png": "image/png", "pdf": "application/pdf"}
 
 
 def _t(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"export.{key}", **fmt)
 
 
 def view_bounds(bounds) -> tuple[float, float, float, float] | None:
@@ -104,7 +72,7 @@ def render_export_panel(layers_on: tuple[str, ...], filters: Filters | None = No
     with st.expander(_t("export"), expanded=True):
         st.caption(_t("note"))
         t1, t2 = st.columns(2)
-        title = t1.text_input(_t("title"), value=TITLES[lg]["snapshot"].format(district=district_name(lg)),
+        title = t1.text_input(_t("title"), value=tr("snapshot.snapshot", district=district_name(lg)),
                               key="mapexport_title")
         subtitle = t2.text_input(_t("subtitle"), value="", key="mapexport_subtitle")
         c1, c2, c3, c4 = st.columns(4)

@@ -31,140 +31,29 @@ from gislib.store import resolve_data_dir
 from gislib.io.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, localized
+from views.common import demo_banner, lang, tr
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
 STORE_TO_MAP = {"outfalls": "outfalls", "sections": "sections", "plots": "plots", "dust": "dust_sites"}
-IGNORE = "（忽略）"
 ACCEPTED_COLOR, FLAGGED_COLOR = "#1a9850", "#f28e2b"
 
-CRS_CHOICES: dict[str, tuple[str, str]] = {
-    "auto": ("自动识别（推荐）", "Detect automatically (recommended)"),
-    "EPSG:4326": ("WGS84 经纬度（GPS、手机定位）", "WGS84 lon/lat (GPS, phone)"),
-    "EPSG:4490": ("CGCS2000 经纬度（国家2000）", "CGCS2000 lon/lat"),
-    "EPSG:4549": ("CGCS2000 3° 带 中央经线 120°E（EPSG:4549，上海/江浙）", "CGCS2000 3° GK CM 120°E (EPSG:4549)"),
-    "EPSG:4528": ("CGCS2000 3° 带 第 40 带 带号前缀（EPSG:4528）", "CGCS2000 3° GK zone 40, prefixed (EPSG:4528)"),
-    "EPSG:4548": ("CGCS2000 3° 带 中央经线 117°E（EPSG:4548）", "CGCS2000 3° GK CM 117°E (EPSG:4548)"),
-    "EPSG:4550": ("CGCS2000 3° 带 中央经线 123°E（EPSG:4550）", "CGCS2000 3° GK CM 123°E (EPSG:4550)"),
-    "EPSG:4544": ("CGCS2000 3° 带 中央经线 105°E（EPSG:4544，成都）", "CGCS2000 3° GK CM 105°E (EPSG:4544, Chengdu)"),
-    "EPSG:4510": ("CGCS2000 6° 带 中央经线 123°E（EPSG:4510）", "CGCS2000 6° GK CM 123°E (EPSG:4510)"),
-    "gcj02": ("GCJ-02（高德/腾讯地图拾取）", "GCJ-02 (Amap / Tencent)"),
-    "bd09": ("BD-09（百度地图拾取）", "BD-09 (Baidu)"),
-}
 EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "gpkg": ("GeoPackage (.gpkg)", ".gpkg", "application/geopackage+sqlite3"),
-    "shp": ("Shapefile 压缩包 (.zip)", ".zip", "application/zip"),
+    "shp": ("Shapefile (.zip)", ".zip", "application/zip"),
     "geojson": ("GeoJSON (.geojson)", ".geojson", "application/geo+json"),
     "kml": ("KML (.kml)", ".kml", "application/vnd.google-earth.kml+xml"),
     "xlsx": ("Excel (.xlsx)", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
+CRS_CHOICES = ("auto", "EPSG:4326", "EPSG:4490", "EPSG:4549", "EPSG:4528", "EPSG:4548", "EPSG:4550", "EPSG:4544",
+               "EPSG:4510", "gcj02", "bd09")  # texts: import.crs.* in gislib/messages/importer.py
 EXPORT_CRS = ("EPSG:4326", "EPSG:4490", "EPSG:4549", "gcj02", "bd09")
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("数据导入与导出", "Import and export"),
-    "intro": ("上传排口、断面、地块或工地台账：先试导入（不写入）核对地图和被拒绝的行，确认后一次性写入数据库。",
-              "Upload a ledger of outfalls, sections, plots or dust sites: a dry run first (nothing is written); "
-              "check the map and the rejected rows, then confirm to write everything in one go."),
-    "samples": ("下载示例文件", "Download sample files"),
-    "samples_note": ("示例文件为示例数据：点位取自普陀区河道岸线上的示例排口，含故意写错的行。",
-                     "Sample files are demo data (示例数据): positions of demo outfalls on Putuo river banks, "
-                     "with deliberately wrong rows."),
-    "upload": ("上传文件", "Upload a file"),
-    "upload_help": ("支持 Excel、CSV、Shapefile 压缩包、GeoJSON、KML/KMZ、GPX 航点、GeoPackage；最大 {mb} MB",
-                    "Excel, CSV, zipped Shapefile, GeoJSON, KML/KMZ, GPX waypoints, GeoPackage; at most {mb} MB"),
-    "too_big": ("文件 {name} 为 {size:.1f} MB，超过上限 {mb} MB。请拆分文件，或请管理员调整 HETU_MAX_UPLOAD_MB。",
-                "{name} is {size:.1f} MB, above the {mb} MB limit. Split the file or ask the administrator "
-                "to raise HETU_MAX_UPLOAD_MB."),
-    "layer": ("导入到图层", "Target layer"),
-    "crs": ("坐标系", "Coordinate system"),
-    "mapping": ("列映射", "Column mapping"),
-    "mapping_help": ("每个源列对应一个字段；不需要的列选「（忽略）」。确认写入时会为此来源记住映射。",
-                     "Map each source column to a field, or （忽略） to ignore it. The mapping is remembered "
-                     "for this source when you confirm."),
-    "mapping_recalled": ("已使用上次为此来源保存的列映射。", "Using the mapping remembered for this source."),
-    "col_source": ("源列", "Source column"),
-    "col_example": ("示例值", "Example value"),
-    "col_field": ("对应字段", "Field"),
-    "missing_required": ("必填字段尚未映射：{fields}", "Required fields not mapped: {fields}"),
-    "preview": ("试导入预览（尚未写入）", "Dry run (nothing written yet)"),
-    "crs_used": ("使用坐标系", "CRS used"),
-    "rows": ("总行数", "Rows"),
-    "accepted": ("接受", "Accepted"),
-    "inserts": ("其中新增", "New"),
-    "updates": ("其中更新", "Updates"),
-    "rejected": ("拒绝", "Rejected"),
-    "warnings": ("提示", "Warnings"),
-    "accepted_table": ("接受的行", "Accepted rows"),
-    "rejected_table": ("被拒绝的行", "Rejected rows"),
-    "no_rejected": ("没有被拒绝的行。", "No rejected rows."),
-    "row": ("行号", "Row"),
-    "reason": ("原因", "Reason"),
-    "download_rejected": ("下载拒绝清单 (Excel)", "Download rejected rows (Excel)"),
-    "legend_ok": ("接受", "Accepted"),
-    "legend_flag": ("接受·需核对", "Accepted, check"),
-    "confirm": ("确认写入数据库", "Confirm and write"),
-    "nothing": ("没有可写入的行。", "Nothing to write."),
-    "written": ("已写入：新增 {inserted} 条，更新 {updated} 条，未变 {unchanged} 条（操作人 {user}）。",
-                "Written: {inserted} new, {updated} updated, {unchanged} unchanged (by {user})."),
-    "refused": ("数据库拒绝 {n} 行（已移入拒绝清单），其余已写入。", "The store refused {n} rows (moved to the rejected list); the rest were written."),
-    "export": ("导出图层", "Export a layer"),
-    "export_layer": ("图层", "Layer"),
-    "export_format": ("格式", "Format"),
-    "export_crs": ("坐标系", "Coordinate system"),
-    "export_make": ("生成导出文件", "Prepare the file"),
-    "export_download": ("下载 {name}", "Download {name}"),
-    "export_gcj": ("GCJ-02/BD-09 只用于在高德/腾讯/百度地图上显示；存档和交换请用 WGS84/CGCS2000。",
-                   "GCJ-02/BD-09 are for display on Amap/Tencent/Baidu only; archive and exchange in WGS84/CGCS2000."),
-    "flag": ("需核对", "check"),
-    "fill": ("为整批填写", "Fill for the whole batch"),
-    "fill_help": ("文件中没有这些列或单元格为空时，按此处的值填写整批；没有编码的新点位会得到临时编码 LS-年月日-序号。",
-                  "Used where the file has no such column or the cell is blank; new points without a code get a "
-                  "provisional code LS-YYYYMMDD-NNN."),
-    "fill_type_none": ("（不填：排查阶段按「暂无法确定」导入）", "(none: imported as 暂无法确定 during the survey)"),
-    "fill_none": ("（不填）", "(none)"),
-    "values": ("值对照", "Value mapping"),
-    "values_help": ("文件中的写法与标准值不一致时，在此指定对应的标准值；常见写法已按对照表自动换算，可修改。"
-                    "确认写入时会为此来源和您记住。",
-                    "Where the file spells a value differently, pick the standard value; common variants are "
-                    "pre-filled from the synonym table and can be changed. Remembered for this source and you."),
-    "values_field": ("字段「{label}」", "Field {label}"),
-    "col_raw": ("文件中的值", "Value in the file"),
-    "col_count": ("未识别行数", "Rows not recognised"),
-    "col_to": ("对应标准值", "Standard value"),
-    "near": ("可能重复的点位", "Possible duplicates"),
-    "near_help": ("这些行与库中已有点位或文件中前面的行几乎重合。写入前请逐行决定：合并到已有记录（以本行更新它）、"
-                  "都保留（作为新记录）或跳过。与文件中前面的行「合并」即只保留前面那行。",
-                  "These rows lie on top of a stored point or an earlier row of the file. Decide per row before "
-                  "writing: merge into the stored record (this row updates it), keep both (a new record), or skip. "
-                  "Merging with an earlier row of the file keeps only that row."),
-    "near_all": ("全部设为", "Set all to"),
-    "undecided": ("— 请选择 —", "— choose —"),
-    "col_other": ("疑似与", "Near"),
-    "col_distance": ("距离 (m)", "Distance (m)"),
-    "col_decision": ("决定", "Decision"),
-    "in_store": ("库中 {code}", "stored {code}"),
-    "in_file": ("第 {row} 行 {code}", "row {row} {code}"),
-    "undecided_left": ("还有 {n} 行可能重复的点位未决定，决定后才能写入。", "{n} possible duplicates are not decided yet."),
-    "details": ("查看完整原因", "Full reasons"),
-    "conflicts": ("{n} 行未写入：对应记录在预览后已被他人修改（已留存为冲突，请核对后重新导入）。",
-                  "{n} rows not written: their records were changed by someone else after the preview (kept as conflicts)."),
-    "skipped": ("按您的决定跳过 {n} 行，合并 {m} 行。", "Skipped {n} rows and merged {m} as you decided."),
-    "col_read_version": ("预览时版本", "Version read"),
-    "col_now_version": ("当前版本", "Version now"),
-    "col_changed_by": ("修改人", "Changed by"),
-    "col_changed_at": ("修改时间", "Changed at"),
-    "decision_merge": ("合并到已有记录", "Merge into the stored record"),
-    "decision_keep": ("都保留", "Keep both"),
-    "decision_skip": ("跳过", "Skip"),
-    "status_new": ("新增", "new"),
-    "status_update": ("更新", "update"),
-}
 
 
 def _t(key: str, **kwargs) -> str:
     """This page's text in the current language."""
-    return localized(TEXT[key], **kwargs)
+    return tr(f"import.{key}", **kwargs)
 
 
 def _pick(pair: tuple[str, str]) -> str:
@@ -249,7 +138,7 @@ def _samples_box() -> None:
             except HetuError as exc:
                 col.warning(str(exc))
                 continue
-            col.download_button(spec.title, data, file_name=name, key=f"sample_{kind}", use_container_width=True)
+            col.download_button(_t(f"sample.{kind}"), data, file_name=name, key=f"sample_{kind}", use_container_width=True)
 
 
 def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
@@ -274,7 +163,8 @@ def _field_options(layer: str) -> tuple[list[str], dict[str, str]]:
     labels = {**schema.labels, **COORD_LABELS}
     fields = [*schema.field_names, "x", "y", "wkt"]
     options = {f"{f} · {labels[f]}{' *' if f in schema.required else ''}": f for f in fields}
-    return [IGNORE, *options], {IGNORE: "", **options}
+    ignore = _t("ignore")
+    return [ignore, *options], {ignore: "", **options}
 
 
 def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], examples: dict[str, str],
@@ -288,7 +178,7 @@ def _mapping_editor(path: Path, digest: str, layer: str, headers: list[str], exa
     frame = pd.DataFrame({
         _t("col_source"): headers,
         _t("col_example"): [examples.get(h, "") for h in headers],
-        _t("col_field"): [to_label.get(initial.get(h, ""), IGNORE) for h in headers],
+        _t("col_field"): [to_label.get(initial.get(h, ""), _t("ignore")) for h in headers],
     })
     st.markdown(f"**{_t('mapping')}**")
     st.caption(_t("mapping_help"))
@@ -324,7 +214,7 @@ def _fill_box(layer: str, mapping: dict[str, str], digest: str) -> dict[str, str
     fill: dict[str, str] = {}
     for col, name in zip(st.columns(len(targets)), targets):
         f = schema.field(name)
-        label = "排口类型" if name in TYPE_FIELDS and lang() == "zh" else ("outfall type" if name in TYPE_FIELDS else f.label)
+        label = _t("outfall_type") if name in TYPE_FIELDS else f.label
         if name in TYPE_FIELDS or f.allowed:
             options = ["", *(type_options() if name in TYPE_FIELDS else f.allowed)]
             none = _t("fill_type_none") if name in TYPE_FIELDS else _t("fill_none")
@@ -452,13 +342,13 @@ def _accepted_table(report, existing: frozenset) -> pd.DataFrame:
     cols = [f for f in schema.field_names if f in acc.columns and acc[f].notna().any()]
     frame = pd.DataFrame({_t("row"): acc["source_row"].astype(int)})
     frame[_t("warnings")] = ["⚠ " + _t("flag") if int(r) in flagged else "" for r in acc["source_row"]]
-    frame["新增/更新" if lang() == "zh" else "new/update"] = [
+    frame[tr("import.new_update")] = [
         _t("status_update") if c in existing else _t("status_new") for c in acc["code"]]
     for f in cols:
         frame[schema.labels[f] if lang() == "zh" else f] = acc[f].astype(str).where(acc[f].notna(), "")
     points = acc.geometry.representative_point()
-    frame["经度 WGS84" if lang() == "zh" else "lon (WGS84)"] = points.x.round(6)
-    frame["纬度 WGS84" if lang() == "zh" else "lat (WGS84)"] = points.y.round(6)
+    frame[tr("import.lon_wgs84")] = points.x.round(6)
+    frame[tr("import.lat_wgs84")] = points.y.round(6)
     return frame
 
 
@@ -475,14 +365,14 @@ def _rejected_box(report, path: Path, digest: str) -> None:
                                    _t("reason"): [r.get("details", r["reason"]) for r in report.rejected]}),
                      hide_index=True, use_container_width=True)
     st.download_button(_t("download_rejected"), _rejected_excel(report),
-                       file_name=f"{path.stem}_拒绝清单.xlsx", key=f"rej_{digest}")
+                       file_name=_t("rejected_file", stem=path.stem), key=f"rej_{digest}")
 
 
 def _show_preview(report, existing: frozenset, path: Path, signature: tuple, dataset: str) -> None:
     st.subheader(_t("preview"))
     st.markdown(f"**{_t('crs_used')}**：{report.crs.get('label') or '—'}")
     reason = report.crs.get("reason", "")
-    (st.warning if "无法区分" in reason else st.info)(reason)
+    (st.warning if report.crs.get("ambiguous") else st.info)(reason)
     for note in report.notes:
         st.caption(note)
     digest = signature[0]
@@ -561,7 +451,7 @@ def _import_section(settings) -> None:
     c1, c2 = st.columns(2)
     layer = c1.selectbox(_t("layer"), IMPORT_LAYERS, key="import_layer",
                          format_func=lambda k: f"{SCHEMAS[k].label} ({k})")
-    crs = c2.selectbox(_t("crs"), list(CRS_CHOICES), key="import_crs", format_func=lambda k: _pick(CRS_CHOICES[k]))
+    crs = c2.selectbox(_t("crs"), list(CRS_CHOICES), key="import_crs", format_func=lambda k: tr(f"import.crs.{k}"))
     if upload is None:
         return
     saved = _saved_upload(upload, max_mb)
@@ -604,7 +494,7 @@ def _export_section() -> None:
     fmt = c2.selectbox(_t("export_format"), list(EXPORT_FORMATS), key="export_format",
                        format_func=lambda k: EXPORT_FORMATS[k][0])
     crs = c3.selectbox(_t("export_crs"), EXPORT_CRS, key="export_crs",
-                       format_func=lambda k: _pick(CRS_CHOICES[k]) if k in CRS_CHOICES else k)
+                       format_func=lambda k: tr(f"import.crs.{k}") if k in CRS_CHOICES else k)
     if crs in (crsmod.GCJ02, crsmod.BD09):
         st.caption(_t("export_gcj"))
     choice = (map_key, fmt, crs, catalog.version())

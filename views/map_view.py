@@ -22,7 +22,7 @@ from layers.mapview import (build_map, extent_of, feature_at, layer_ready, searc
                             styled_layer)
 from layers import trace
 from layers.registry import LAYERS, get_layer
-from views.common import lang, localized, tr
+from views.common import lang, tr
 from views.export_panel import render_export_panel
 
 MAP_KEY = "hetu_map"
@@ -36,42 +36,21 @@ KEY_FACTS = {
     "plots": ["code", "name", "stage", "former_use", "industry", "pollutants", "land_class", "area_m2",
               "subdistrict", "responsible"],
 }
-# where each layer's full record lives: page, query parameter, link text
+# where each layer's full record lives: page, query parameter, link text (catalog key)
 RECORD_PAGES = {
-    "outfalls": ("views/outfall_view.py", "code", "打开一口一档"),
-    "sections": ("views/sections_view.py", "code", "打开断面详情"),
-    "plots": ("views/plots_view.py", "code", "打开地块档案"),
-    "dust_sites": ("views/dust_view.py", "site", "打开工地详情"),
+    "outfalls": ("views/outfall_view.py", "code", "mappage.open.outfalls"),
+    "sections": ("views/sections_view.py", "code", "mappage.open.sections"),
+    "plots": ("views/plots_view.py", "code", "mappage.open.plots"),
+    "dust_sites": ("views/dust_view.py", "site", "mappage.open.dust_sites"),
 }
 FIELD_ALIASES = {"_status": "status", "_meets": "meets_target", "status_date": "latest_month"}
 
 
-TEXT = {
-    "drawer": ("图层筛选", "Layers"),
-    "drawer_help": ("图层开关与筛选（街道、河道、类型、状态）", "Layer switches and filters (sub-district, river, type, state)"),
-    "panel": ("详情", "Details"),
-    "panel_help": ("在地图右侧显示选中要素的详情", "Show the selected feature's details beside the map"),
-    "export": ("导出", "Export"),
-    "export_help": ("导出当前视图或全区为 PNG/PDF，或生成图集", "Export the current view or the district as PNG/PDF, or an atlas"),
-    "loading": ("正在加载{name}…（{i}/{n}）", "Loading {name}… ({i}/{n})"),
-    "filtering": ("正在按筛选条件更新{name}…（{i}/{n}）", "Applying the filters to {name}… ({i}/{n})"),
-    "capped": ("{layer}：显示前 {shown} 个，共 {total} 个；输入更完整的名称或编码可缩小范围",
-               "{layer}: showing {shown} of {total}; type more of the name or code to narrow it down"),
-    "found": ("找到 {n} 项", "{n} found"),
-    "search_placeholder": ("搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001", "Search a river, sub-district, name or code, e.g. PT-0001"),
-    "zoomed": ("地图已缩放到{layer}：{name}", "Map zoomed to the {layer}: {name}"),
-    "layer.rivers": ("河道", "river"),
-    "layer.subdistricts": ("街道/镇", "sub-district"),
-    "open": ("打开完整档案", "Open the full record"),
-    "value": ("内容", "Value"),
-    "preparing": ("正在准备地图…", "Preparing the map…"),
-    "trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
-}
 PAGE_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "hetu-page.css"
 
 
 def _t(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"mappage.{key}", **fmt)
 
 
 def _layer_name(key: str) -> str:
@@ -194,7 +173,7 @@ def _record_link(key: str, row: pd.Series) -> None:
     if key not in RECORD_PAGES:  # a layer without a record page of its own
         return
     page, param, label = RECORD_PAGES[key]
-    st.page_link(page, label=label if lang() == "zh" else _t("open"), icon=":material/open_in_new:",
+    st.page_link(page, label=tr(label), icon=":material/open_in_new:",
                  query_params={param: row["code"]})
 
 
@@ -232,12 +211,11 @@ def trace_panel(key: str, row: pd.Series) -> None:
 
 
 def _trace_panel(key: str, row: pd.Series) -> None:
-    zh = lang() == "zh"
     if key == "sections":
-        st.markdown("**上游溯源**" if zh else "**Trace upstream**")
-        km = st.slider("沿河距离 (km)" if zh else "Distance along rivers (km)", 0.5, 10.0, 3.0, 0.5, key="trace_km")
-        two_way = st.checkbox("双向（潮汐/闸控河网）" if zh else "Two-way (tidal/gated rivers)", key="trace_two_way")
-        if st.button("追溯上游排口" if zh else "Find upstream outfalls", key="trace_go"):
+        st.markdown(tr("mappage.trace_upstream"))
+        km = st.slider(tr("mappage.distance_along_rivers_km"), 0.5, 10.0, 3.0, 0.5, key="trace_km")
+        two_way = st.checkbox(tr("mappage.two_way_tidal_gated_rivers"), key="trace_two_way")
+        if st.button(tr("mappage.find_upstream_outfalls"), key="trace_go"):
             st.session_state["trace"] = (row["code"], km, two_way)
             result, _ = trace_upstream(row["code"], km, two_way)
             if result.stretch is not None and len(result.stretch):
@@ -247,27 +225,27 @@ def _trace_panel(key: str, row: pd.Series) -> None:
         trace = st.session_state.get("trace")
         if trace and trace[0] == row["code"]:
             result, found = trace_upstream(*trace)
-            mode = {"directed": "按流向" if zh else "directed", "two-way": "双向" if zh else "two-way"}[result.mode]
-            st.caption(f"{mode} · {trace[1]} km · {len(found)} {'个排口' if zh else 'outfalls'}")
+            mode = {"directed": tr("mappage.directed"), "two-way": tr("mappage.two_way")}[result.mode]
+            st.caption(f"{mode} · {trace[1]} km · {len(found)} {tr('mappage.outfalls')}")
             if len(found):
                 shown = found.rename(columns={"code": tr("field.code"), "km": "km", "name": tr("field.name"),
                                               "type_l2": tr("field.type_l2"), "state": tr("field.state"),
                                               "river": tr("field.river"),
-                                              "exceedances": "最近超标" if zh else "Latest exceedances"})
+                                              "exceedances": tr("mappage.latest_exceedances")})
                 st.dataframe(shown, hide_index=True, width="stretch", height=220)
-                st.download_button("下载清单 CSV" if zh else "Download CSV",
+                st.download_button(tr("mappage.download_csv"),
                                    safe_frame(found).to_csv(index=False).encode("utf-8-sig"),
                                    file_name=f"upstream_{row['code']}_{trace[1]}km.csv", mime="text/csv")
             if result.off_network:
-                st.caption(("未接入河网的排口：" if zh else "Off-network outfalls: ")
+                st.caption((tr("mappage.off_network_outfalls"))
                            + "、".join(f"{md_text(o['code'])} ({o['metres']:.0f} m)" for o in result.off_network[:10]))
     elif key == "outfalls":
         down = trace_downstream(row["code"])
         if down.section:
-            st.caption(("下游最近断面：" if zh else "Nearest downstream section: ") + f"{down.section} · {down.km:.2f} km"
+            st.caption((tr("mappage.nearest_downstream_section")) + f"{down.section} · {down.km:.2f} km"
                        + (f" ({down.mode})" if down.mode != "directed" else ""))
         else:
-            st.caption("下游未找到断面" if zh else "No section downstream")
+            st.caption(tr("mappage.no_section_downstream"))
 
 
 def trace_upstream(section: str, km: float, two_way: bool):

@@ -43,85 +43,17 @@ from gislib.reports.outfall_file import (
     workflow_steps,
 )
 from gislib.i18n import term
+from gislib.messages.enums import MONITOR_METHOD
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
 from gislib.timefmt import local_time, today_local
-from views.common import demo_banner, lang, localized, tr
+from views.common import demo_banner, lang, tr
 
 DEFAULT_USER = "officer:demo"
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"zh": "一口一档", "en": "Outfall file"},
-    "pick": {"zh": "输入排污口编码 (如 PT-0001)", "en": "Outfall code (e.g. PT-0001)"},
-    "not_found": {"zh": "没有找到排污口 {code}", "en": "No outfall {code}"},
-    "to_ledger": {"zh": "← 排口台账", "en": "← Ledger"},
-    "overdue": {"zh": "⚠️ 整治逾期: 期限 {d} 已过", "en": "⚠️ Remediation overdue: deadline {d} passed"},
-    "removed": {"zh": "此记录已撤销: {r}", "en": "This record was removed: {r}"},
-    "facts": {"zh": "档案信息", "en": "Record"},
-    "downstream": {"zh": "下游最近断面 (沿河网计算)", "en": "Nearest downstream section (along the river network)"},
-    "downstream_val": {"zh": "{s} {n} · 距离 {km} km", "en": "{s} {n} · {km} km"},
-    "downstream_none": {"zh": "无法计算: {p}", "en": "Not computed: {p}"},
-    "downstream_store": {"zh": "写入档案", "en": "Store in the record"},
-    "downstream_same": {"zh": "档案中已是此结果", "en": "The record already holds this result"},
-    "tab_mon": {"zh": "监测", "en": "Monitoring"},
-    "tab_photos": {"zh": "照片与附件", "en": "Photos and files"},
-    "tab_history": {"zh": "流程与修改记录", "en": "Timeline"},
-    "tab_edit": {"zh": "编辑", "en": "Edit"},
-    "tab_flow": {"zh": "工作流程", "en": "Workflow"},
-    "tab_pdf": {"zh": "导出 PDF", "en": "PDF"},
-    "no_mon": {"zh": "暂无监测记录 (状态为已监测及以后的示例排污口会自动生成示例监测记录)",
-               "en": "No monitoring yet (demo outfalls get a demo history once they are 已监测 or later)"},
-    "mon_demo": {"zh": "示例数据: 监测记录为演示生成", "en": "Demo data: generated monitoring"},
-    "choose": {"zh": "请选择", "en": "Choose"},
-    "yes": {"zh": "是", "en": "yes"}, "no": {"zh": "否", "en": "no"},
-    "method": {"zh": "方式", "en": "Method"},
-    "chart_key": {"zh": "● 快检　■ 规范监测　·　蓝色: 未超参考限值　红色: 超参考限值　·　虚线: 参考限值",
-                  "en": "● quick test　■ standard monitoring　·　blue: within the reference　red: above it　·　"
-                        "dashed: reference limit"}, "over_ref": {"zh": "超参考限值", "en": "Above reference"},
-    "ref_line": {"zh": "{c}类 参考限值 {v}", "en": "Class {c} reference {v}"},
-    "field": {"zh": "字段", "en": "Field"}, "sep_hint": {"zh": " (、分隔)", "en": " (separate with 、 or ,)"},
-    "kind_hint": {"zh": "整治方式 (进入整治中时必选)", "en": "Remediation kind (required when moving to Under remediation)"},
-    "upload": {"zh": "上传照片或 PDF", "en": "Upload photos or PDFs"},
-    "upload_btn": {"zh": "上传", "en": "Upload"},
-    "uploaded": {"zh": "已上传 {f}", "en": "Uploaded {f}"},
-    "no_files": {"zh": "暂无照片或附件", "en": "No photos or files yet"},
-    "steps": {"zh": "工作流程", "en": "Workflow steps"},
-    "edits": {"zh": "修改记录 (谁、何时、字段、原值 → 新值; 北京时间)",
-              "en": "Edits (who, when, field, old → new; Beijing time)"},
-    "no_steps": {"zh": "尚无状态变更", "en": "No state changes yet"},
-    "save": {"zh": "保存修改", "en": "Save"},
-    "saved": {"zh": "已保存 (版本 {v})", "en": "Saved (version {v})"},
-    "nochange": {"zh": "没有修改", "en": "Nothing changed"},
-    "fix": {"zh": "有 {n} 处问题, 未保存; 请按各字段下的提示修改", "en": "{n} problems, nothing saved; see the messages under the fields"},
-    "newer": {"zh": "此记录已被 {u} 更新 (版本 {a} → {b})。", "en": "This record was updated by {u} (version {a} → {b})."},
-    "reload": {"zh": "载入最新版本", "en": "Load the latest version"},
-    "conflict": {"zh": "保存冲突: 他人已先保存 (你基于版本 {a}, 当前版本 {b})。你的修改没有丢失。",
-                 "en": "Conflict: someone saved first (you edited version {a}, now {b}). Your input is kept."},
-    "mine": {"zh": "我的修改", "en": "My changes"},
-    "theirs": {"zh": "当前版本 (他人保存)", "en": "Current version (theirs)"},
-    "base": {"zh": "我编辑时的原值", "en": "Value when I started"},
-    "reapply": {"zh": "在最新版本上重新应用我的修改", "en": "Re-apply my changes on the latest version"},
-    "discard": {"zh": "放弃我的修改, 载入最新版本", "en": "Discard mine, load the latest"},
-    "to_state": {"zh": "下一状态", "en": "Next state"},
-    "date": {"zh": "日期", "en": "Date"},
-    "note": {"zh": "说明", "en": "Note"},
-    "evidence": {"zh": "佐证材料 (附件)", "en": "Evidence (attachments)"},
-    "evidence_text": {"zh": "其他佐证 (文号等)", "en": "Other evidence (document numbers …)"},
-    "kind": {"zh": "整治方式", "en": "Remediation kind"},
-    "apply": {"zh": "执行状态变更", "en": "Apply"},
-    "moved": {"zh": "状态已变更为 {s}", "en": "State changed to {s}"},
-    "final": {"zh": "当前状态没有后续状态", "en": "No further states from here"},
-    "remove": {"zh": "撤销记录 (保留历史, 不删除)", "en": "Remove the record (history kept, nothing deleted)"},
-    "reason": {"zh": "撤销原因 (必填)", "en": "Reason (required)"},
-    "remove_btn": {"zh": "撤销", "en": "Remove"},
-    "pdf_btn": {"zh": "生成此排污口的档案 PDF", "en": "Make this outfall's PDF"},
-    "pdf_dl": {"zh": "下载 PDF", "en": "Download PDF"},
-    "acting": {"zh": "操作人", "en": "Acting user"},
-    "other": {"zh": "其他问题", "en": "Other problems"},
-}
 
 
 def _t(key: str, **kw: Any) -> str:
-    return localized(TEXT[key], **kw)
+    return tr(f"outfall.{key}", **kw)
 
 
 def acting_user() -> str:
@@ -258,7 +190,7 @@ def monitoring_panel(rec: dict) -> None:
     yes, no = _t("yes"), _t("no")
     frame = frame.assign(over=frame["exceeded"].fillna(False).map({True: yes, False: no}),
                          method_label=frame["method"].map(lambda m: term(m, lang())))
-    methods = [term(m, lang()) for m in ("快检", "规范监测")]
+    methods = [term(m, lang()) for m in MONITOR_METHOD]
     roman = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ"}[reference_class(rec)]
     charts = []
     for item in [i for i in MONITOR_ITEMS if i in set(frame["item"])]:
@@ -324,15 +256,11 @@ def photos_panel(rec: dict) -> None:
 
 
 # --------------------------------------------------------------------------- timeline
-STEP_COLS = {"date": ("日期", "Date"), "from_state": ("从", "From"), "to_state": ("到", "To"),
-             "user": ("操作人", "User"), "note": ("说明", "Note"), "evidence": ("佐证", "Evidence"),
-             "remediation_kind": ("整治方式", "Remediation")}
-EDIT_COLS = {"at": ("时间 (北京时间)", "Time (Beijing)"), "user": ("操作人", "User"), "action": ("操作", "Action"),
-             "field": ("字段", "Field"), "old": ("原值", "Old"), "new": ("新值", "New"), "note": ("备注", "Note")}
 
 
-def _columns(spec: dict[str, tuple[str, str]]) -> dict[str, str]:
-    return {k: localized(v) for k, v in spec.items()}
+def _columns(prefix: str, names) -> dict[str, str]:
+    """Column titles of a history table (catalog keys ``prefix`` + name) in the current language."""
+    return {k: tr(prefix + k) for k in names}
 
 
 def history_panel(rec: dict) -> None:
@@ -343,7 +271,7 @@ def history_panel(rec: dict) -> None:
         frame = pd.DataFrame(steps)
         if lang() == "en":
             frame[["from_state", "to_state"]] = frame[["from_state", "to_state"]].map(lambda v: tr(f"state.{v}"))
-        st.dataframe(frame.rename(columns=_columns(STEP_COLS)), hide_index=True, width="stretch")
+        st.dataframe(frame.rename(columns=_columns("outfall.step.", ("date", "from_state", "to_state", "user", "note", "evidence", "remediation_kind"))), hide_index=True, width="stretch")
     else:
         st.caption(_t("no_steps"))
     st.markdown(f"**{_t('edits')}**")
@@ -352,7 +280,7 @@ def history_panel(rec: dict) -> None:
     if recent:
         st.markdown("\n".join(f"- {md_text(e['at'])} · {md_text(e['user'])} · {md_text(e['action'])} "
                                f"**{md_text(e['field'])}**: {md_text(e['old'])} → {md_text(e['new'])}" for e in recent))
-    cols = _columns(EDIT_COLS)
+    cols = _columns("outfall.edit.", ("at", "user", "action", "field", "old", "new", "note"))
     st.dataframe(pd.DataFrame(events, columns=list(cols)).rename(columns=cols), hide_index=True, width="stretch")
 
 
@@ -500,11 +428,13 @@ def do_transition(code: str, action: dict, expected: int | None = None) -> None:
                                                    "kind": "transition"}
         st.rerun()
     except (WorkflowError, ValidationError) as exc:
-        st.session_state[f"of_flow_error_{code}"] = (getattr(exc, "field", None), str(exc))
+        field = getattr(exc, "field", None)
+        removing = action["to_state"] == REMOVED_STATE and field == "note"
+        st.session_state[f"of_flow_error_{code}"] = ("remove_note" if removing else field, str(exc))
         st.rerun()
     reset_form(code)
     st.session_state.pop(f"of_flow_error_{code}", None)
-    st.session_state["of_flash"] = _t("moved", s=rec["state"])
+    st.session_state["of_flash"] = _t("moved", s=term(rec["state"], lang()))
     st.rerun()
 
 
@@ -543,7 +473,7 @@ def workflow_panel(base: dict) -> None:
         with st.expander(_t("remove")):
             with st.form(f"remove_{code}"):
                 reason = st.text_input(_t("reason"), key=f"rm_reason_{code}")
-                if err_field == "note" and err and "撤销" in err:
+                if err_field == "remove_note" and err:
                     st.markdown(f":red[⚠ {md_text(err)}]")
                 when = st.date_input(_t("date"), value=today_local(), key=f"rm_date_{code}")
                 if st.form_submit_button(_t("remove_btn")):

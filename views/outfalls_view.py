@@ -13,34 +13,16 @@ from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE
 from gislib.i18n import term
 from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 from gislib.services.workflow import is_overdue
-from views.common import demo_banner, lang, localized, tr
+from views.common import demo_banner, lang, tr
 
 RECORD_PAGE = "views/outfall_view.py"
 PDF_MAX = 30  # outfalls per PDF from the ledger (each page set takes about a second)
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"zh": "排口台账", "en": "Outfall ledger"},
-    "search": {"zh": "搜索编码或名称", "en": "Search code or name"},
-    "overdue_only": {"zh": "只看整治逾期", "en": "Overdue remediation only"},
-    "sort": {"zh": "排序", "en": "Sort by"},
-    "desc": {"zh": "倒序", "en": "Descending"},
-    "all": {"zh": "全部", "en": "All"},
-    "count": {"zh": "共 {n} 个排污口 (已撤销的不列出)", "en": "{n} outfalls (removed ones not listed)"},
-    "progress": {"zh": "溯源 {traced_pct}%（{traced}/{outfalls}）· 整治完成 {remediated_pct}%（已销号 {remediated}，整治中 {under_remediation}）",
-                 "en": "Traced {traced_pct}% ({traced}/{outfalls}) · remediation completed {remediated_pct}% "
-                       "(closed/销号 {remediated}, under way {under_remediation})"},
-    "hint": {"zh": "点选一行打开该排污口的一口一档", "en": "Select a row to open the outfall's file"},
-    "export": {"zh": "导出筛选结果", "en": "Export the filtered ledger"},
-    "pdf": {"zh": "生成筛选结果的档案 PDF (最多 {n} 个)", "en": "Outfall-file PDF of the filtered rows (max {n})"},
-    "pdf_done": {"zh": "下载 PDF", "en": "Download PDF"},
-    "overdue": {"zh": "逾期", "en": "Overdue"},
-    "mark": {"zh": "标记", "en": "Mark"},
-}
 SORTS = {"code": "field.code", "name": "field.name", "river": "field.river", "subdistrict": "field.subdistrict",
          "type_l1": "field.type_l1", "state": "field.state", "overdue": "common.overdue", "updated_at": "field.updated_at"}
 
 
 def _t(key: str, **kw: object) -> str:
-    return localized(TEXT[key], **kw)
+    return tr(f"outfalls.{key}", **kw)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -24,35 +24,13 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from views.common import demo_banner, lang, localized, usable_upload
+from gislib.i18n import enum_label, term
+from views.common import demo_banner, lang, tr, usable_upload
 
-TEXT = {
-    "title": ("巡河", "River patrols"), "chief": ("河长", "River chief"),
-    "upload": ("上传轨迹（GPX / KML / KMZ）", "Upload a track (GPX / KML / KMZ)"),
-    "tap": ("或在地图上依次点选巡河路线", "Or tap the route on the map, point by point"),
-    "crs": ("坐标系", "Coordinates"), "date": ("巡河日期（轨迹无时间时必填）", "Date (needed when the track has no times)"),
-    "start": ("开始时间", "Start time"), "end": ("结束时间", "End time"), "note": ("备注", "Note"),
-    "save": ("保存巡河记录", "Save the patrol"), "save_tap": ("保存点选轨迹", "Save the tapped route"),
-    "clear": ("清除点选", "Clear points"), "saved": ("已保存巡河记录", "Patrol saved"),
-    "refused": ("未能保存", "Not saved"), "length": ("长度", "Length"), "duration": ("时长", "Duration"),
-    "stretches": ("覆盖河段", "Stretches covered"), "counts": ("计入频次", "Counts"),
-    "finding": ("发现问题 → 一键转为问题", "A finding → a problem in one tap"),
-    "finding_text": ("发现的问题", "What was found"), "category": ("类别", "Category"),
-    "photo": ("现场照片", "Photo"), "to_problem": ("转为问题", "Make it a problem"),
-    "made": ("已登记问题", "Problem registered"), "open": ("打开问题档案", "Open the problem"),
-    "frequency": ("巡河频次", "Patrol frequency"), "all_chiefs": ("本月全部河长", "All chiefs this month"),
-    "patrols": ("巡河记录", "Patrols"), "latest": ("本次巡河", "This patrol"),
-    "rule": ("规则", "Rule"), "tapped": ("已点选 {n} 个点", "{n} points tapped"),
-    "no_patrol": ("还没有巡河记录。", "No patrol yet."),
-}
-CRS_CHOICES = {"auto": ("自动（按文件名识别高德/百度）", "Auto (Amap/Baidu from the file name)"),
-               "wgs84": ("WGS84（GPS 原始）", "WGS84 (raw GPS)"), "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
-               "bd09": ("BD-09（百度）", "BD-09 (Baidu)")}
-PERIOD = {"week": ("每周", "weekly"), "month": ("每月", "monthly"), "quarter": ("每季度", "quarterly")}
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"patrols.{key}", **fmt)
 
 
 def acting_user() -> str:
@@ -63,15 +41,13 @@ def acting_user() -> str:
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
 
-    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+    with st.spinner(tr("app.seeding_demo")):
         return ensure_demo(store(), dataset)
 
 
 def rule_text(rule: dict) -> str:
-    per = localized(PERIOD[rule["period"]])
-    if lang() == "zh":
-        return f"{per}至少 {rule['min_count']} 次，每次 ≥ {rule['min_minutes']} 分钟、≥ {rule['min_km']} km"
-    return f"{per}, at least {rule['min_count']}; each ≥ {rule['min_minutes']} min and ≥ {rule['min_km']} km"
+    per = tr(f"patrols.period.{rule['period']}")
+    return tr("patrols.rule_text", per=per, n=rule["min_count"], minutes=rule["min_minutes"], km=rule["min_km"])
 
 
 def pick_chief(repo: PatrolRepo) -> dict:
@@ -80,7 +56,7 @@ def pick_chief(repo: PatrolRepo) -> dict:
     names = [c["name"] for c in chiefs]
     mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
     idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
-                       format_func=lambda i: f"{names[i]} · {chiefs[i]['level']} · {chiefs[i].get('subdistrict') or '全区'}")
+                       format_func=lambda i: f"{names[i]} · {enum_label('chief_level', chiefs[i]['level'], lang())} · {chiefs[i].get('subdistrict') or tr('app.whole_district')}")
     return chiefs[idx]
 
 
@@ -131,7 +107,7 @@ def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
     with st.form("track_upload", clear_on_submit=False):
         upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
         c1, c2 = st.columns(2)
-        crs = c1.selectbox(L("crs"), list(CRS_CHOICES), format_func=lambda k: localized(CRS_CHOICES[k]))
+        crs = c1.selectbox(L("crs"), ("auto", "wgs84", "gcj02", "bd09"), format_func=lambda k: tr(f"patrols.crs.{k}"))
         day = c2.date_input(L("date"), value=today_shanghai(), max_value=today_shanghai())
         c3, c4 = st.columns(2)
         start = c3.time_input(L("start"), value=None)
@@ -212,21 +188,20 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
     cfg = load_config()
     rules, today = cfg["patrol_rules"], today_shanghai()
     patrols = repo.patrols()
-    st.markdown(f"**{L('frequency')}** · {L('rule')} ({chief['level']}): {rule_text(rules[chief['level']])}")
-    zh = lang() == "zh"
+    st.markdown(f"**{L('frequency')}** · {L('rule')} ({enum_label('chief_level', chief['level'], lang())}): {rule_text(rules[chief['level']])}")
     rows = [frequency.chief_month(chief, patrols, rules, m, today) for m in reversed(months_back(today, 6))]
     st.dataframe(pd.DataFrame([{
-        ("月份" if zh else "Month"): r["month"], ("巡河次数" if zh else "Patrols"): r["patrols"],
-        ("有效次数" if zh else "Counted"): r["valid"],
-        ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
-        ("是否达标" if zh else "Met"): "—" if r["met"] is None else ("✓" if r["met"] else "✗"),
+        (tr("patrols.month")): r["month"], (tr("patrols.patrols_2")): r["patrols"],
+        (tr("patrols.counted")): r["valid"],
+        (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
+        (tr("patrols.met")): "—" if r["met"] is None else ("✓" if r["met"] else "✗"),
     } for r in rows]), hide_index=True, width="stretch")
     with st.expander(L("all_chiefs")):
         month = today.strftime("%Y-%m")
         st.dataframe(pd.DataFrame([{
-            ("河长" if zh else "Chief"): r["name"], ("级别" if zh else "Level"): r["level"],
-            ("街镇" if zh else "Sub-district"): r["subdistrict"] or "全区", ("巡河次数" if zh else "Patrols"): r["patrols"],
-            ("有效" if zh else "Counted"): r["valid"], ("达标周期" if zh else "Periods met"): f"{r['periods_met']}/{r['periods']}",
+            (tr("patrols.chief_2")): r["name"], (tr("patrols.level")): enum_label("chief_level", r["level"], lang()),
+            (tr("patrols.sub_district")): r["subdistrict"] or tr("app.whole_district"), (tr("patrols.patrols_2")): r["patrols"],
+            (tr("patrols.counted_2")): r["valid"], (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
         } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in repo.chiefs())]),
             hide_index=True, width="stretch")
 
@@ -258,14 +233,13 @@ def main() -> None:
             st.info(L("no_patrol"))
         frequency_tables(repo, chief)
     with st.expander(L("patrols")):
-        zh = lang() == "zh"
         st.dataframe(pd.DataFrame([{
-            ("编号" if zh else "No."): p["code"], ("日期" if zh else "Date"): p["date"],
-            ("长度 km" if zh else "km"): round(p["length_m"] / 1000, 2), ("时长 min" if zh else "min"): p["duration_min"],
+            (tr("patrols.no")): p["code"], (tr("patrols.date_2")): p["date"],
+            (tr("patrols.km")): round(p["length_m"] / 1000, 2), (tr("patrols.min")): p["duration_min"],
             (L("stretches")): len(p["stretches"]), (L("counts")): "✓" if frequency.counts(p, rule)[0] else "✗",
-            ("来源" if zh else "Source"): p.get("source_file") or p.get("source_format"),
+            (tr("patrols.source")): p.get("source_file") or p.get("source_format"),
         } for p in reversed(mine)]), hide_index=True, width="stretch")
-    st.caption(f"{DEMO_MARK} · {localized(('长度在 CGCS2000 3° 高斯-克吕格 (EPSG:4549) 中计算；时间为北京时间', 'lengths in EPSG:4549; times in Asia/Shanghai'))}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {L('lengths_note')}")
 
 
 main()

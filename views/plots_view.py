@@ -16,7 +16,8 @@ from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
-from gislib.i18n import term
+from gislib.i18n import enum_label, term
+from gislib.messages import CATALOG
 from gislib.reports.outfall_file import readable_changes
 from gislib.timefmt import local_time, today_local
 from gislib.geo.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
@@ -27,59 +28,11 @@ from gislib.soil.gb36600 import (
 from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.safe_text import md_text
 from gislib.reports.colors import text_color_on
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
-STAGE_EN = {
-    "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
-    "污染地块": "Contaminated", "详细调查": "Detailed survey", "风险评估": "Risk assessment",
-    "风险可接受": "Risk acceptable", "纳入名录": "Listed (名录)", "风险管控": "Risk control",
-    "修复": "Remediation", "效果评估": "Effect evaluation", "移出名录": "Removed from list",
-    "后期管理": "Aftercare", REMOVED_STATE: "Withdrawn",
-}
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
                  WITHIN_BACKGROUND: "#c6dbef", "error": "#d9d9d9"}
-TEXT = {
-    "title": ("污染地块", "Contaminated plots"),
-    "mode.list": ("地块名录", "Plot list (名录)"), "mode.plot": ("地块档案", "Plot file"),
-    "plot": ("地块", "Plot"), "fields": ("登记信息", "Registry fields"),
-    "workflow": ("阶段流转", "Stage workflow"), "history": ("流转记录", "Stage history"),
-    "audit": ("修改记录（审计）", "Change log (audit)"), "attachments": ("佐证材料", "Evidence files"),
-    "soil": ("土壤样品检测", "Soil samples"), "buffer": ("周边查询", "What lies nearby"),
-    "next": ("下一阶段", "Next stage"), "date": ("日期", "Date"),
-    "note": ("评审意见 / 说明", "Review (评审) note"), "evidence": ("佐证材料（PDF，如评审意见、报告）", "Evidence (PDF)"),
-    "batch": ("名录批次（纳入/移出名录时必填，如 2026年第1批）", "Batch (required for listing/removal, e.g. 2026年第1批)"),
-    "submit": ("确认流转", "Move to this stage"), "terminal": ("当前阶段为终止阶段，不能再流转。", "Final stage: no further moves."),
-    "moved": ("已流转", "Moved"), "current": ("当前阶段", "Current stage"),
-    "no_history": ("暂无流转记录（示例数据直接以当前阶段导入）。", "No moves yet (demo records were imported at their stage)."),
-    "upload_soil": ("上传检测结果（CSV 或 Excel：样品编号 + 各污染物 mg/kg）",
-                    "Upload results (CSV or Excel: sample id + pollutants in mg/kg)"),
-    "distance": ("距离（米）", "Distance (m)"),
-    "background": ("土壤环境背景值（mg/kg，仅砷、钴、钒，GB 36600 注①；不填则不考虑背景）",
-                   "Soil background (mg/kg; arsenic, cobalt, vanadium only, GB 36600 note ①; empty = not considered)"),
-    "unit_ask": ("请确认列「{col}」的单位（判定前必须确认）", "Confirm the unit of column “{col}” (needed before judging)"),
-    "unit_choose": ("请选择…", "Choose…"),
-    "export": ("名录导出", "Export the 名录"), "prepare": ("生成 Excel / PDF", "Prepare Excel / PDF"), "batches": ("纳入/移出批次", "Listing / removal batches"),
-    "registry_now": ("现行名录", "Current 名录"), "all_plots": ("全部地块（按阶段着色）", "All plots (coloured by stage)"),
-    "note_example": ("如：2026-11-20 专家评审通过，结论……", "e.g. 2026-11-20 expert review passed, conclusion …"),
-    "projection_note": ("面积与距离在 CGCS2000 3° 高斯-克吕格投影中计算",
-                        "areas and distances computed in the CGCS2000 3° Gauss-Krüger projection"),
-    "col.at": ("时间 (北京时间)", "Time (Beijing)"), "col.user": ("操作人", "User"), "col.action": ("操作", "Action"),
-    "col.field": ("字段", "Field"), "col.old": ("原值", "Old"), "col.new": ("新值", "New"), "col.note": ("备注", "Note"),
-    "nothing_near": ("范围内没有河道、排口、地块或工地。", "Nothing within this distance."),
-    "map_hint": ("点击地图上的地块，或点选表格中的一行，打开地块档案", "Click a plot on the map, or a row of the table, to open its file"),
-}
-FIELD_LABELS = {
-    "code": ("地块编码", "Code"), "name": ("地块名称", "Name"), "address": ("地块位置", "Address"),
-    "subdistrict": ("所在街道/镇", "Sub-district"), "area": ("面积（投影计算）", "Area (projected)"),
-    "former_use": ("原用途", "Former use"), "industry": ("所属行业", "Industry"),
-    "pollutants": ("主要污染物", "Pollutants"), "responsible": ("责任人", "Responsible party"),
-    "land_holder": ("土地使用权人", "Land-use-right holder"), "land_use": ("规划用地类别", "Land class"),
-    "state": ("当前阶段", "Stage"), "listed_batch": ("纳入批次", "Listed in batch"),
-    "removed_batch": ("移出批次", "Removed in batch"), "mark": ("备注", "Note"),
-}
-ACTIONS = {"create": ("创建", "created"), "update": ("修改", "edited"), "transition": ("阶段流转", "stage move"),
-           "remove": ("撤销", "withdrawn"), "attach": ("上传附件", "attachment")}
 REGISTRY_EN = {
     "seq": "No.", "code": "Code", "name": "Name", "subdistrict": "Sub-district", "address": "Address",
     "area_m2": "Area (m²)", "former_use": "Former use", "industry": "Industry", "pollutants": "Pollutants",
@@ -107,13 +60,15 @@ def plots_map(selected: str | None, codes, height: int = 360) -> None:
     record_page_map("plots", selected, codes, L("map_hint"), open_plot, height)
 
 
-def L(key: str) -> str:
+def L(key: str, **fmt) -> str:
     """This page's text in the current language."""
-    return localized(TEXT.get(key) or FIELD_LABELS[key])
+    return tr(f"plots.{key}", **fmt) if f"plots.{key}" in CATALOG else tr(f"plots.field.{key}", **fmt)
 
 
 def stage_label(stage: str) -> str:
-    return stage if lang() == "zh" else STAGE_EN.get(stage, stage)
+    if stage == REMOVED_STATE:
+        return L("withdrawn")
+    return enum_label("plot_stage", stage, lang())
 
 
 def acting_user() -> str:
@@ -197,18 +152,19 @@ def plot_list(records: list[dict]) -> None:
         return
     dataset = current_name()
     try:
-        xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
+        with st.spinner(L("registry_making")):
+            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
     c1, c2 = st.columns(2)
     today = dt.date.today().isoformat()
-    c1.download_button("Excel (.xlsx)", xlsx, f"名录_{today}.xlsx", width="stretch",
+    c1.download_button("Excel (.xlsx)", xlsx, L("registry_file", day=today) + ".xlsx", width="stretch",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c2.download_button("PDF", pdf, f"名录_{today}.pdf", mime="application/pdf", width="stretch")
+    c2.download_button("PDF", pdf, L("registry_file", day=today) + ".pdf", mime="application/pdf", width="stretch")
 
 
-@st.cache_data(show_spinner="生成名录文件…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
     """The 名录 Excel and PDF of the current store contents (cached per data version)."""
     records = store(dataset=dataset).list("plots")
@@ -229,13 +185,13 @@ def registry_fields(rec: dict) -> None:
     values = {
         "code": rec["code"], "name": rec.get("name"), "address": rec.get("address"),
         "subdistrict": rec.get("subdistrict"),
-        "area": f"{area:,.0f} m²（{area / 666.67:,.1f} 亩; {geom_crs}）" if area else "",
+        "area": L("area_value", m2=f"{area:,.0f}", mu=f"{area / 666.67:,.1f}", crs=geom_crs) if area else "",
         "former_use": rec.get("former_use"), "industry": rec.get("industry"), "pollutants": row["pollutants"],
-        "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": row["land_class"],
+        "responsible": row["responsible"], "land_holder": row["land_holder"], "land_use": term(row["land_class"], lang()),
         "state": stage_label(rec["state"]), "listed_batch": row["listed_batch"], "removed_batch": row["removed_batch"],
         "mark": term(row["mark"], lang()),
     }
-    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name="内容" if lang() == "zh" else "Value"))
+    st.table(pd.Series({L(k): md_text(v) for k, v in values.items() if v}, name=tr("plots.value")))
 
 
 def transition_form(st_, rec: dict) -> None:
@@ -259,7 +215,7 @@ def transition_form(st_, rec: dict) -> None:
                                expected_version=rec["version"], batch=batch,
                                evidence=(evidence.name, evidence.getvalue()) if evidence is not None else None)
     except HetuError as exc:
-        st.error(f"未能流转 / move refused: {md_text(str(exc))}")
+        st.error(f"{L('move_refused')}: {md_text(str(exc))}")
         return
     st.session_state["plots_flash"] = f"{L('moved')}: {stage_label(rec['state'])} → {stage_label(to_state)}"
     st.rerun()
@@ -272,14 +228,13 @@ def history(st_, rec: dict) -> None:
     if not moves:
         st.caption(L("no_history"))
     else:
-        zh = lang() == "zh"
         st.dataframe(pd.DataFrame([{
-            ("日期" if zh else "Date"): m["date"],
-            ("由" if zh else "From"): stage_label(m["from_state"]),
-            ("至" if zh else "To"): stage_label(m["to_state"]),
-            ("操作人" if zh else "User"): m["user"],
-            ("评审意见" if zh else "Review note"): m["note"] or "",
-            ("佐证" if zh else "Evidence"): "、".join(files[s]["filename"] if s in files else s[:12]
+            (tr("plots.date")): m["date"],
+            (tr("plots.from")): stage_label(m["from_state"]),
+            (tr("plots.to")): stage_label(m["to_state"]),
+            (tr("plots.user")): m["user"],
+            (tr("plots.review_note")): m["note"] or "",
+            (tr("plots.evidence_2")): "、".join(files[s]["filename"] if s in files else s[:12]
                                                      for s in (m["evidence"] or [])),
         } for m in reversed(moves)]), hide_index=True, width="stretch")
     if files:
@@ -296,8 +251,8 @@ def history(st_, rec: dict) -> None:
             changes = [("", "", "")] if a["action"] == "create" or not a["field"] else readable_changes(
                 a["field"], a["old"], a["new"], lang())
             rows += [{L("col.at"): local_time(a["at"]), L("col.user"): a["user"],
-                      L("col.action"): ACTIONS.get(a["action"], (a["action"],) * 2)[0 if lang() == "zh" else 1],
-                      L("col.field"): localized(FIELD_LABELS[a["field"]]) if a["field"] in FIELD_LABELS else f,
+                      L("col.action"): tr(f"plots.action.{a['action']}") if f"plots.action.{a['action']}" in CATALOG else a["action"],
+                      L("col.field"): tr(f"plots.field.{a['field']}") if f"plots.field.{a['field']}" in CATALOG else f,
                       L("col.old"): o, L("col.new"): n, L("col.note"): a["note"] or ""} for f, o, n in changes]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
@@ -322,8 +277,8 @@ def soil_check(rec: dict) -> None:
     except HetuError as exc:
         st.warning(md_text(str(exc)))
         return
-    st.caption(f"{'按' if lang() == 'zh' else 'Judged for'} {term(rec.get('land_use'), lang())} "
-               f"({'筛选值/管制值' if lang() == 'zh' else 'screening/intervention values'}, mg/kg)")
+    st.caption(f"{tr('plots.judged_for')} {term(rec.get('land_use'), lang())} "
+               f"({tr('plots.screening_intervention_values')}, mg/kg)")
     backgrounds = background_inputs(rec)
     upload = st.file_uploader(L("upload_soil"), type=["csv", "xlsx"], key=f"soil_{rec['code']}")
     if not usable_upload(upload):
@@ -340,7 +295,7 @@ def soil_check(rec: dict) -> None:
         given = {}
         for i, col in enumerate(suspects):
             options = [L("unit_choose"), "mg/kg", "µg/kg"]
-            picked = st.selectbox(localized(TEXT["unit_ask"], col=col), options, key=f"soil_unit_{i}_{rec['code']}")
+            picked = st.selectbox(tr("plots.unit_ask", col=col), options, key=f"soil_unit_{i}_{rec['code']}")
             if picked == options[0]:
                 return
             given[col] = picked
@@ -361,14 +316,14 @@ def soil_check(rec: dict) -> None:
     for col, verdict in zip(st.columns(len(shown_verdicts)), shown_verdicts):
         col.metric(names[verdict] + ("①" if verdict == WITHIN_BACKGROUND else ""), int(counts.get(verdict, 0)))
     frame = pd.DataFrame([{
-        "样品" if zh else "Sample": v.sample, "污染物" if zh else "Pollutant": v.pollutant,
-        "测定值(mg/kg)" if zh else "Value (mg/kg)": "未检出" if v.value is None else f"{v.value:g}",
-        "筛选值" if zh else "Screening": f"{v.screening:g}", "管制值" if zh else "Intervention": f"{v.intervention:g}",
-        "背景值" if zh else "Background": "" if v.background is None else f"{v.background:g}",
-        "结论" if zh else "Verdict": names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
+        tr("plots.sample"): v.sample, tr("plots.pollutant"): v.pollutant,
+        tr("plots.value_mg_kg"): L("not_detected") if v.value is None else f"{v.value:g}",
+        tr("plots.screening"): f"{v.screening:g}", tr("plots.intervention"): f"{v.intervention:g}",
+        tr("plots.background_2"): "" if v.background is None else f"{v.background:g}",
+        tr("plots.verdict"): names[v.verdict] + ("①" if v.footnote else ""), "_v": v.verdict,
     } for v in good])
     if not frame.empty:
-        verdict_col = "结论" if zh else "Verdict"
+        verdict_col = tr("plots.verdict")
         colours = frame.pop("_v").map(VERDICT_COLOR)
         styler = frame.style.apply(lambda col: [f"background-color:{c}" for c in colours], subset=[verdict_col])
         st.dataframe(styler, hide_index=True, width="stretch")
@@ -384,7 +339,7 @@ def buffer_query(rec: dict) -> None:
                                key=f"buffer_{rec['code']}")
     geom = plot_registry.plot_geometry(rec)
     if geom is None:
-        st.warning("该地块没有几何, 无法查询: draw or import its polygon first")
+        st.warning(L("no_geometry"))
         return
     dataset = current_name()
     version = catalog_version(dataset=dataset)
@@ -403,9 +358,9 @@ def buffer_query(rec: dict) -> None:
         st.info(L("nothing_near"))
         return
     shown = pd.DataFrame({
-        "类别" if zh else "Kind": result["kind"].map(names), "编码" if zh else "Code": result["code"],
-        "名称" if zh else "Name": result["name"], "距离(m)" if zh else "Distance (m)": result["distance_m"],
-        "说明" if zh else "Detail": result["detail"]})
+        tr("plots.kind"): result["kind"].map(names), tr("plots.code"): result["code"],
+        tr("plots.name"): result["name"], tr("plots.distance_m"): result["distance_m"],
+        tr("plots.detail"): result["detail"]})
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         shown.columns[3]: st.column_config.NumberColumn(format="%.1f")})
 
@@ -439,7 +394,7 @@ def main() -> None:
     st_ = store()
     records = st_.list("plots")
     if not records:
-        st.info("还没有地块记录 / no plot records yet")
+        st.info(L("no_records"))
         return
     opened = st.session_state.pop("plots_open", None)
     if opened:  # a row or a plot on the map was clicked: show its file

@@ -17,63 +17,19 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from views.common import demo_banner, lang, localized
+from gislib.i18n import enum_label, term
+from gislib.reports.outfall_file import class_text
+from views.common import demo_banner, lang, tr
 
-TEXT = {
-    "title": ("问题闭环", "Problems and rectification"),
-    "mode.list": ("问题清单", "Problem list"), "mode.record": ("问题档案", "Problem record"),
-    "mode.new": ("登记新问题", "Register a problem"), "mode.batches": ("整改任务清单", "Task lists"),
-    "batch.import": ("导入整改任务清单（Excel：序号、问题、类别、经度/纬度或河道、责任单位、整改措施、整改时限）",
-                     "Import a task list (Excel: 序号, 问题, 类别, 经度/纬度 or 河道, 责任单位, 整改措施, 整改时限)"),
-    "batch.code": ("批次编号", "Batch code"), "batch.name": ("批次名称", "Batch name"),
-    "batch.issued": ("下发日期", "Issued on"), "batch.by": ("下发单位", "Issued by"),
-    "batch.go": ("导入", "Import"), "batch.done": ("已导入 {n} 项", "{n} items imported"),
-    "batch.pick": ("批次", "Batch"), "batch.pdf": ("生成 PDF 报告", "Make the PDF report"),
-    "state": ("状态", "State"), "source": ("来源", "Source"), "category": ("类别", "Category"),
-    "subdistrict": ("街道/镇", "Sub-district"), "overdue_only": ("只看逾期", "Overdue only"),
-    "batch": ("整改任务批次", "Task batch"), "all": ("全部", "All"),
-    "name": ("问题标题", "Title"), "description": ("问题描述", "Description"),
-    "found_date": ("发现/受理日期", "Found / received on"), "ticket_no": ("工单/信访编号", "Ticket no."),
-    "lon": ("经度 (WGS84)", "Longitude (WGS84)"), "lat": ("纬度 (WGS84)", "Latitude (WGS84)"),
-    "photos": ("现场照片", "Photos"), "create": ("登记问题", "Register"),
-    "click_map": ("在地图上点击问题位置（或直接输入经纬度）", "Click the problem's place on the map (or type the coordinates)"),
-    "prefill": ("从监测预警预填", "Pre-fill from a monitoring alert"),
-    "prefill.none": ("不预填", "No pre-fill"),
-    "created": ("已登记问题", "Problem registered"),
-    "problem": ("问题", "Problem"), "where": ("位置", "Where"), "river": ("河道", "River"),
-    "stretch": ("河段编号", "Stretch id"), "links": ("关联对象", "Linked records"),
-    "unit": ("责任单位", "Responsible unit"), "measures": ("整改措施", "Measures"),
-    "deadline": ("整改时限", "Deadline"), "date": ("日期", "Date"), "note": ("说明", "Note"),
-    "assign": ("交办", "Assign"), "start": ("开始整改", "Start rectification"),
-    "progress": ("报送进展", "Report progress"), "progress_text": ("进展情况", "Progress"),
-    "request": ("申请销号", "Request closure"), "evidence": ("整改佐证（照片/文件，必填）", "Evidence (photos/files, required)"),
-    "verify": ("核查", "Verify"), "pass": ("核查通过，销号", "Verified: close"),
-    "return": ("退回重新整改", "Send back"), "reason": ("核查意见 / 退回原因", "Verification note / reason to send back"),
-    "spot": ("抽查", "Spot check"), "spot_ok": ("抽查合格", "Passed"), "spot_fail": ("抽查不合格（重新打开）", "Failed (reopens)"),
-    "interview": ("约谈", "Interview (约谈)"), "who": ("约谈对象", "Who was interviewed"),
-    "reply": ("答复", "Reply"), "reply_text": ("答复内容", "Reply text"), "reply_due": ("答复期限", "Reply due"),
-    "withdraw": ("撤销（重复/无效）", "Withdraw (duplicate/invalid)"),
-    "submit": ("提交", "Submit"), "done": ("已完成", "Done"), "refused": ("未能保存", "Not saved"),
-    "history": ("流转记录", "Steps"), "audit": ("修改记录（审计）", "Change log (audit)"),
-    "attachments": ("照片与佐证", "Photos and evidence"), "add_photo": ("补充照片", "Add photos"),
-    "overdue_warn": ("已逾期：整改时限 {deadline}，已超 {days} 天", "Overdue: deadline {deadline}, {days} days late"),
-    "count": ("共 {n} 条，逾期 {o} 条", "{n} problems, {o} overdue"),
-    "export": ("导出 Excel", "Export Excel"), "none": ("没有符合条件的问题。", "No problem matches."),
-    "progress_rows": ("整改进展", "Progress reports"), "spot_rows": ("抽查与约谈", "Spot checks and interviews"),
-}
-SOURCE_EN = {"巡河发现": "Patrol", "12345": "12345 hotline", "信访": "Petition (信访)", "区长热线": "Mayor's hotline",
-             "督察反馈": "Inspection feedback", "监测预警": "Monitoring alert", "执法检查": "Enforcement"}
-LINK_LABELS = {"": "—", "outfalls": "排口 Outfall", "plots": "地块 Plot", "sections": "断面 Section", "dust": "工地 Dust site"}
-CATEGORY_EN = {"排口": "Outfall", "河面漂浮物": "Floating litter", "黑臭": "Black-odorous water",
-               "违法排放": "Illegal discharge", "扬尘": "Dust", "固废": "Solid waste", "其他": "Other"}
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"problems.{key}", **fmt)
 
 
-def label(value: str, table: dict[str, str]) -> str:
-    return value if lang() == "zh" or not value else f"{table.get(value, value)} ({value})"
+def label(value: str, kind: str) -> str:
+    """A value of the enumeration ``kind`` (gislib/messages/enums.py) in the current language."""
+    return enum_label(kind, value, lang())
 
 
 def acting_user() -> str:
@@ -88,13 +44,13 @@ def today() -> dt.date:
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
 
-    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+    with st.spinner(tr("app.seeding_demo")):
         return ensure_demo(store(), dataset)
 
 
 def badge(state: str, overdue: bool = False) -> str:
     color = model.STATE_COLORS.get(state, "#969696")
-    ring = f"outline:3px solid #d7191c;" if overdue else ""
+    ring = "outline:3px solid #d7191c;" if overdue else ""
     text = state_label(state, lang()) + (f" · {state_label(OVERDUE, lang())}" if overdue else "")
     return (f"<span style='background:{color};color:#fff;padding:2px 10px;border-radius:10px;{ring}"
             f"font-weight:600;white-space:nowrap'>{text}</span>")
@@ -102,11 +58,10 @@ def badge(state: str, overdue: bool = False) -> str:
 
 # --------------------------------------------------------------------------- list
 def problem_rows(records: list[dict], day: dt.date) -> pd.DataFrame:
-    zh = lang() == "zh"
     return pd.DataFrame([{
-        ("编号" if zh else "No."): r["code"], ("问题" if zh else "Problem"): r.get("name", ""),
-        L("state"): state_label(r["state"], lang()), ("逾期" if zh else "Overdue"): "⚠" if model.is_overdue(r, day) else "",
-        L("category"): label(r.get("category", ""), CATEGORY_EN), L("source"): label(r.get("source", ""), SOURCE_EN),
+        (tr("problems.no")): r["code"], (tr("problems.problem")): r.get("name", ""),
+        L("state"): state_label(r["state"], lang()), (tr("problems.overdue")): "⚠" if model.is_overdue(r, day) else "",
+        L("category"): label(r.get("category", ""), "problem_category"), L("source"): label(r.get("source", ""), "problem_source"),
         L("subdistrict"): r.get("subdistrict", ""), L("river"): r.get("river", ""),
         L("found_date"): r.get("found_date", ""), L("unit"): r.get("responsible_unit", ""),
         L("deadline"): r.get("deadline", ""),
@@ -117,8 +72,8 @@ def problem_list(st_, records: list[dict]) -> None:
     day = today()
     c = st.columns(5)
     states = c[0].multiselect(L("state"), model.STATES[:-1], format_func=lambda s: state_label(s, lang()))
-    sources = c[1].multiselect(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN))
-    cats = c[2].multiselect(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN))
+    sources = c[1].multiselect(L("source"), model.SOURCES, format_func=lambda s: label(s, "problem_source"))
+    cats = c[2].multiselect(L("category"), model.CATEGORIES, format_func=lambda s: label(s, "problem_category"))
     subs = c[3].multiselect(L("subdistrict"), sorted({r.get("subdistrict") or "" for r in records} - {""}))
     only_over = c[4].toggle(L("overdue_only"))
     shown = [r for r in records if (not states or r["state"] in states) and (not sources or r.get("source") in sources)
@@ -140,7 +95,7 @@ def problem_list(st_, records: list[dict]) -> None:
         open_record(shown[picked[0]]["code"])
     from gislib.problems.export import problems_workbook
 
-    st.download_button(L("export"), problems_workbook(shown, day), f"问题清单_{day}.xlsx",
+    st.download_button(L("export"), problems_workbook(shown, day), L("list_file", day=day),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
 
@@ -168,7 +123,8 @@ def alert_choices() -> dict[str, dict]:
         if stat and stat.meets_target is False:
             rec = {"code": s["code"], "name": s["name"], "river": s.get("river"), "subdistrict": s.get("subdistrict"),
                    "lon": s.geometry.x, "lat": s.geometry.y}
-            out[f"断面 {s['code']} {s['name']} · {stat.month} {stat.cls}类 (目标 {s['target_class']})"] = \
+            out[L("prefill.section", code=s["code"], name=s["name"], month=stat.month, cls=class_text(stat.cls, lang()),
+                  target=class_text(s["target_class"], lang()))] = \
                 svc.prefill_from_section(rec, stat.month, stat.cls, s["target_class"], stat.main_pollutants)
     sites = layer_frame("dust_sites")
     dust = latest_day_status()
@@ -177,7 +133,7 @@ def alert_choices() -> dict[str, dict]:
             row = dust.loc[d["code"]]
             rec = {"code": d["code"], "name": d["name"], "subdistrict": d.get("subdistrict"),
                    "lon": d.geometry.x, "lat": d.geometry.y}
-            out[f"工地 {d['code']} {d['name']} · {row['date']} PM10 超标"] = svc.prefill_from_dust(
+            out[L("prefill.dust", code=d["code"], name=d["name"], day=row["date"])] = svc.prefill_from_dust(
                 rec, str(row["date"]), float(row["max_value"]))
     return out
 
@@ -215,9 +171,9 @@ def new_problem(st_) -> None:
     with st.form("new_problem", clear_on_submit=False):
         name = st.text_input(L("name"), value=pre.get("name", ""))
         c1, c2, c3 = st.columns(3)
-        cat = c1.selectbox(L("category"), model.CATEGORIES, format_func=lambda s: label(s, CATEGORY_EN),
+        cat = c1.selectbox(L("category"), model.CATEGORIES, format_func=lambda s: label(s, "problem_category"),
                            index=model.CATEGORIES.index(pre["category"]) if pre.get("category") in model.CATEGORIES else 0)
-        source = c2.selectbox(L("source"), model.SOURCES, format_func=lambda s: label(s, SOURCE_EN),
+        source = c2.selectbox(L("source"), model.SOURCES, format_func=lambda s: label(s, "problem_source"),
                               index=model.SOURCES.index(pre.get("source", "巡河发现")))
         found = c3.date_input(L("found_date"), value=today(), max_value=today())
         c4, c5, c6 = st.columns(3)
@@ -226,8 +182,8 @@ def new_problem(st_) -> None:
         lat = c6.number_input(L("lat"), value=None, format="%.6f", key="new_lat")
         c7, c8 = st.columns(2)
         link_layer = c7.selectbox(L("links"), ["", "outfalls", "plots", "sections", "dust"],
-                                  format_func=lambda k: LINK_LABELS.get(k, k))
-        link_code = c8.text_input(localized(("关联对象编码", "Linked record code")), placeholder="PT-0012")
+                                  format_func=lambda k: L(f"link.{k or 'none'}"))
+        link_code = c8.text_input(L("link_code"), placeholder="PT-0012")
         desc = st.text_area(L("description"), value=pre.get("description", ""))
         photos = st.file_uploader(L("photos"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
         ok = st.form_submit_button(L("create"), type="primary")
@@ -260,7 +216,7 @@ def record_fields(rec: dict) -> None:
     if over:
         deadline = model.parse_date(rec["deadline"])
         st.error(L("overdue_warn", deadline=deadline, days=(day - deadline).days))
-    rows = [(L("category"), label(rec.get("category", ""), CATEGORY_EN)), (L("source"), label(rec.get("source", ""), SOURCE_EN)),
+    rows = [(L("category"), label(rec.get("category", ""), "problem_category")), (L("source"), label(rec.get("source", ""), "problem_source")),
             (L("ticket_no"), rec.get("ticket_no")), (L("batch"), rec.get("batch")),
             (L("found_date"), rec.get("found_date")), (L("subdistrict"), rec.get("subdistrict")),
             (L("river"), rec.get("river")), (L("stretch"), rec.get("stretch")),
@@ -272,7 +228,7 @@ def record_fields(rec: dict) -> None:
             (L("reply"), f"{rec['reply']['date']} {rec['reply']['text']}" if rec.get("reply") else None)]
     st.markdown("  \n".join(f"**{k}**: {md_text(v)}" for k, v in rows if v not in (None, "")))
     if rec.get("alert"):
-        st.caption(f"监测预警 / alert: {rec['alert'].get('text', '')}")
+        st.caption(f"{L('alert')}: {rec['alert'].get('text', '')}")
 
 
 def _step(fn, *args) -> None:
@@ -291,7 +247,7 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 def actions(st_, rec: dict) -> None:
     code, user, state = rec["code"], acting_user(), rec["state"]
-    st.markdown(f"**{localized(('办理', 'Actions'))}** · {localized(('当前操作人', 'acting as'))} `{user}`")
+    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user}`")
     if state == model.REGISTERED:
         with st.form("assign"):
             unit = st.text_input(L("unit"), value=rec.get("responsible_unit", ""))
@@ -377,12 +333,11 @@ def history(st_, rec: dict) -> None:
     st.markdown(f"**{L('history')}**")
     files = {a["sha256"]: a["filename"] for a in st_.attachments(model.LAYER, rec["code"])}
     moves = st_.transitions(model.LAYER, rec["code"])
-    zh = lang() == "zh"
     if moves:
         st.dataframe(pd.DataFrame([{
-            L("date"): m["date"], ("由" if zh else "From"): state_label(m["from_state"], lang()),
-            ("至" if zh else "To"): state_label(m["to_state"], lang()), ("操作人" if zh else "User"): m["user"],
-            L("note"): m["note"] or "", ("佐证" if zh else "Evidence"): "、".join(files.get(e, e[:16]) for e in m["evidence"] or []),
+            L("date"): m["date"], (tr("problems.from")): state_label(m["from_state"], lang()),
+            (tr("problems.to")): state_label(m["to_state"], lang()), (tr("problems.user")): m["user"],
+            L("note"): m["note"] or "", (tr("problems.evidence_2")): "、".join(files.get(e, e[:16]) for e in m["evidence"] or []),
         } for m in reversed(moves)]), hide_index=True, width="stretch")
     extra = [(p["date"], p["user"], L("progress"), p["text"]) for p in rec.get("progress") or []]
     extra += [(c["date"], c["user"], f"{L('spot')}: {c['result']}", c.get("note", "")) for c in rec.get("spot_checks") or []]
@@ -427,7 +382,7 @@ def batch_page(st_) -> None:
     with st.expander(L("batch.import"), expanded=not repo.batches()), st.form("batch_import"):
         c1, c2 = st.columns(2)
         code = c1.text_input(L("batch.code"), placeholder="DC-2026-02")
-        name = c2.text_input(L("batch.name"), placeholder="2026年第二轮督察反馈问题整改任务清单")
+        name = c2.text_input(L("batch.name"), placeholder=L("batch.name_example"))
         c3, c4 = st.columns(2)
         issued = c3.date_input(L("batch.issued"), value=today(), max_value=today())
         by = c4.text_input(L("batch.by"))
@@ -452,19 +407,18 @@ def batch_page(st_) -> None:
     items, day = batches.batch_items(st_, pick), today()
     prog = batches.batch_progress(items, day)
     cols = st.columns(5)
-    for col, (k, zh, en) in zip(cols, (("items", "总项数", "Items"), ("已销号", "已销号", "Closed"),
-                                       ("待核查", "待核查", "Awaiting check"), ("整改中", "整改中", "Being fixed"),
-                                       ("overdue", "逾期", "Overdue"))):
-        col.metric(localized((zh, en)), prog[k])
-    st.progress(prog["closed_share"], text=f"{localized(('销号率', 'closed'))} {prog['closed_share']:.0%}")
+    for col, (k, key) in zip(cols, (("items", "items"), ("已销号", "closed"), ("待核查", "awaiting_check"),
+                                    ("整改中", "fixing"), ("overdue", "overdue"))):
+        col.metric(L(f"progress.{key}"), prog[k])
+    st.progress(prog["closed_share"], text=f"{L('progress.closed_share')} {prog['closed_share']:.0%}")
     st.dataframe(pd.DataFrame(batches.table_rows(items, day), columns=[h for _, h in batches.BATCH_COLUMNS]),
                  hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
-    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), f"{pick}_整改任务清单.xlsx",
+    c1.download_button(L("export"), batches.batch_workbook(batch, items, day), L("batch_list_file", batch=pick),
                        icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if c2.button(L("batch.pdf"), icon=":material/picture_as_pdf:"):
-        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), f"{pick}_整改进展报告.pdf",
+        c2.download_button(f"{pick}.pdf", batches.batch_pdf(batch, items, day), L("batch_report_file", batch=pick),
                            mime="application/pdf")
 
 
@@ -494,7 +448,7 @@ def main() -> None:
         batch_page(st_)
     elif records:
         record_page(st_, records)
-    st.caption(f"{DEMO_MARK} · {current_name()} · {localized(('日期按北京时间', 'dates in Asia/Shanghai'))}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()} · {L('dates_note')}")
 
 
 main()

@@ -12,31 +12,25 @@ from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config
 from gislib.problems.rankings import COLOR_HEX, HEADERS, months_back, ranking_pdf, ranking_workbook, store_ranking
 from gislib.problems.service import today_shanghai
-from views.common import demo_banner, lang, localized
+from gislib.i18n import enum_label, term
+from gislib.messages.enums import RANK_COLOR
+from views.common import demo_banner, lang, tr
 
-TEXT = {
-    "title": ("红黄绿榜与统计", "Red/yellow/green list and statistics"), "month": ("统计月份", "Month"),
-    "summary": ("红榜 {r} 个 · 黄榜 {y} 个 · 绿榜 {g} 个", "{r} red · {y} yellow · {g} green"),
-    "chart": ("各街镇问题统计", "Problems per sub-district"), "trend": ("全区逐月趋势", "District, month by month"),
-    "excel": ("下载 Excel", "Download Excel"), "pdf": ("下载 PDF 月报", "Download PDF report"),
-    "rules": ("评定规则", "How the colours are given"),
-}
 HEADERS_EN = {"rank": "Rank", "color": "List", "subdistrict": "Sub-district", "found": "Found", "due": "Due",
               "closed_on_time": "Closed on time", "closed_on_time_rate": "On-time rate", "overdue": "Overdue",
               "complaints": "Complaints", "replied_on_time": "Replied on time", "reply_on_time_rate": "Reply rate",
               "chiefs": "Chiefs", "chiefs_met": "Chiefs on rule", "patrol_met_rate": "Patrol rate", "score": "Score"}
-COLOR_EN = {"红": "Red", "黄": "Yellow", "绿": "Green"}
 
 
 def L(key: str, **fmt) -> str:
-    return localized(TEXT[key], **fmt)
+    return tr(f"rankings.{key}", **fmt)
 
 
 @st.cache_resource(show_spinner=False)
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
 
-    with st.spinner("首次使用：正在生成示例问题与巡河数据… / seeding the demo problems and patrols…"):
+    with st.spinner(tr("app.seeding_demo")):
         return ensure_demo(store(), dataset)
 
 
@@ -47,7 +41,7 @@ def table(rows: list[dict]) -> None:
                            for k, _ in HEADERS} for r in rows])
     frame[head["score"]] = frame[head["score"]].map("{:.1f}".format)
     if not zh:
-        frame[head["color"]] = frame[head["color"]].map(lambda c: f"{COLOR_EN[c]} ({c})")
+        frame[head["color"]] = frame[head["color"]].map(lambda c: enum_label("rank_color", c, lang()))
 
     def paint(value: str) -> str:
         color = COLOR_HEX.get(str(value)[-2] if str(value).endswith(")") else str(value))
@@ -57,9 +51,8 @@ def table(rows: list[dict]) -> None:
 
 
 def charts(rows: list[dict], st_) -> None:
-    zh = lang() == "zh"
-    names = {"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
-             "overdue": "逾期" if zh else "Overdue"}
+    names = {"found": tr("rankings.found"), "closed_on_time": tr("rankings.closed_on_time"),
+             "overdue": tr("rankings.overdue")}
     long = pd.DataFrame([{"sub": r["subdistrict"], "what": names[k], "n": r[k]} for r in rows for k in names])
     st.markdown(f"**{L('chart')}**")
     st.altair_chart(alt.Chart(long).mark_bar().encode(
@@ -70,15 +63,14 @@ def charts(rows: list[dict], st_) -> None:
 
 
 def trend(st_, today) -> None:
-    zh = lang() == "zh"
     months = months_back(today, 12)
     rows = []
     for m in months:
         for r in store_ranking(st_, m, today):
             rows.append({"month": m, "found": r["found"], "overdue": r["overdue"], "closed_on_time": r["closed_on_time"]})
     frame = pd.DataFrame(rows).groupby("month").sum(numeric_only=True).reset_index()
-    frame = frame.rename(columns={"found": "发现问题" if zh else "Found", "closed_on_time": "按期销号" if zh else "Closed on time",
-                                  "overdue": "逾期(月末)" if zh else "Overdue (month end)"})
+    frame = frame.rename(columns={"found": tr("rankings.found"), "closed_on_time": tr("rankings.closed_on_time"),
+                                  "overdue": tr("rankings.overdue_month_end")})
     st.markdown(f"**{L('trend')}**")
     st.line_chart(frame.set_index("month"))
 
@@ -94,19 +86,19 @@ def main() -> None:
     # bureaus publish the list of the month just ended; the running month can be chosen too
     month = st.selectbox(L("month"), months, index=1, key="rank_month")
     rows = store_ranking(st_, month, today)
-    counts = {c: sum(r["color"] == c for r in rows) for c in ("红", "黄", "绿")}
+    counts = {c: sum(r["color"] == c for r in rows) for c in RANK_COLOR}
     st.markdown(" ".join(f"<span style='background:{COLOR_HEX[c]};color:#fff;padding:2px 10px;border-radius:10px;"
-                         f"font-weight:600'>{c if lang() == 'zh' else COLOR_EN[c]} {counts[c]}</span>" for c in counts),
+                         f"font-weight:600'>{enum_label('rank_color', c, lang())} {counts[c]}</span>" for c in counts),
                 unsafe_allow_html=True)
     table(rows)
     c1, c2 = st.columns(2)
-    c1.download_button(L("excel"), ranking_workbook(rows, month), f"红黄绿榜_{month}.xlsx", icon=":material/download:",
+    c1.download_button(L("excel"), ranking_workbook(rows, month), L("file", month=month) + ".xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if c2.button(L("pdf"), icon=":material/picture_as_pdf:"):
         st.session_state["rank_pdf"] = (month, ranking_pdf(rows, month, today, cfg))
     ready = st.session_state.get("rank_pdf")
     if ready and ready[0] == month:
-        c2.download_button(f"{month}.pdf", ready[1], f"红黄绿榜_{month}.pdf", mime="application/pdf", key="rank_pdf_dl")
+        c2.download_button(f"{month}.pdf", ready[1], L("file", month=month) + ".pdf", mime="application/pdf", key="rank_pdf_dl")
     charts(rows, st_)
     trend(st_, today)
     with st.expander(L("rules")):
@@ -114,7 +106,7 @@ def main() -> None:
 
         st.code(rankings.__doc__.strip(), language=None)
         st.json(cfg["ranking"])
-    st.caption(f"{DEMO_MARK} · {current_name()}")
+    st.caption(f"{term(DEMO_MARK, lang())} · {current_name()}")
 
 
 main()

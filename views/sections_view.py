@@ -20,7 +20,7 @@ from gislib.reports.bulletin import (
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
-from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
+from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN
 from gislib.errors import HetuError
 from gislib.i18n import term
 from gislib.water.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
@@ -28,67 +28,13 @@ from gislib.water.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"zh": "断面水质", "en": "Water-quality sections"},
-    "filter.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
-    "filter.river": {"zh": "河道", "en": "River"},
-    "filter.all": {"zh": "全部", "en": "All"},
-    "list.hint": {"zh": "点击表格中的一行，或在下方选择断面，查看断面详情。",
-                  "en": "Click a row, or choose a section below, to open its page."},
-    "list.open": {"zh": "打开断面", "en": "Open section"},
-    "list.count": {"zh": "共 {n} 个断面", "en": "{n} sections"},
-    "map.hint": {"zh": "点击地图上的断面打开其详情", "en": "Click a section on the map to open it"},
-    "col.code": {"zh": "编码", "en": "Code"},
-    "col.name": {"zh": "断面名称", "en": "Section"},
-    "col.river": {"zh": "河道", "en": "River"},
-    "col.subdistrict": {"zh": "街道/镇", "en": "Sub-district"},
-    "col.cls": {"zh": "最新类别", "en": "Latest class"},
-    "col.target": {"zh": "水质目标", "en": "Target"},
-    "col.meets": {"zh": "达标", "en": "Meets target"},
-    "col.month": {"zh": "月份", "en": "Month"},
-    "col.pollutants": {"zh": "主要污染指标(超标倍数)", "en": "Main pollutants (× over Ⅲ)"},
-    "back": {"zh": "← 返回断面列表", "en": "← Back to the list"},
-    "history": {"zh": "逐月水质类别", "en": "Class by month"},
-    "trend": {"zh": "指标变化趋势", "en": "Item trend"},
-    "trend.item": {"zh": "指标", "en": "Item"},
-    "trend.iii": {"zh": "Ⅲ类限值", "en": "Class Ⅲ limit"},
-    "trend.target": {"zh": "目标({cls})限值", "en": "Target ({cls}) limit"},
-    "samples": {"zh": "监测数据", "en": "Samples"},
-    "samples.source": {"zh": "来源", "en": "Source"},
-    "nodata": {"zh": "该断面还没有监测数据。", "en": "No samples for this section yet."},
-    "import": {"zh": "导入月度数据", "en": "Import monthly data"},
-    "import.help": {"zh": "上传 CSV 或 Excel（.xlsx）：每行一个样品，列为 断面名称（或编码）、采样日期 和各项目（如 溶解氧、氨氮、总磷；"
-                          "低于检出限写 0.025L）。同一断面同一月份的导入数据将替换示例数据。",
-                    "en": "Upload CSV or Excel (.xlsx): one sample per row with 断面名称 (or code), 采样日期 and item "
-                          "columns (溶解氧, 氨氮, 总磷 …; below detection as 0.025L). Imported samples replace the demo "
-                          "samples of the same section and month."},
-    "import.file": {"zh": "选择文件", "en": "Choose a file"},
-    "import.summary": {"zh": "可导入 {ok} 行，有错误 {bad} 行", "en": "{ok} rows ready, {bad} rows with errors"},
-    "import.skip": {"zh": "跳过有错误的行，只导入无误的行", "en": "Skip the rows with errors"},
-    "import.confirm": {"zh": "确认导入", "en": "Confirm import"},
-    "import.done": {"zh": "已导入 {n} 行（批次 {batch}，操作人 {user}）", "en": "Imported {n} rows (batch {batch}, by {user})"},
-    "import.unknown": {"zh": "忽略了无法识别的列：{cols}", "en": "Ignored unknown columns: {cols}"},
-    "import.units": {"zh": "单位换算：{notes}", "en": "Units converted: {notes}"},
-    "import.unit_ask": {"zh": "请确认列「{col}」的单位（评价前必须确认）", "en": "Confirm the unit of column “{col}” (needed before evaluating)"},
-    "import.unit_choose": {"zh": "请选择…", "en": "Choose…"},
-    "bulletin": {"zh": "月报（专报）", "en": "Monthly bulletin"},
-    "bulletin.month": {"zh": "月份", "en": "Month"},
-    "bulletin.build": {"zh": "生成月报", "en": "Build the bulletin"},
-    "bulletin.pdf": {"zh": "下载 PDF", "en": "Download PDF"},
-    "bulletin.docx": {"zh": "下载 Word", "en": "Download Word"},
-    "bulletin.xlsx": {"zh": "下载预警通知 (Excel)", "en": "Download warnings (Excel)"},
-    "bulletin.ready": {"zh": "{title}：评价 {n} 个断面，Ⅰ～Ⅲ类 {good}，预警 {w} 个",
-                       "en": "{title}: {n} sections, Ⅰ–Ⅲ {good}, {w} warnings"},
-    "bulletin.warnings": {"zh": "预警通知", "en": "Warnings"},
-    "bulletin.reasons": {"zh": "预警原因", "en": "Reason"},
-}
 
 
 def s(key: str, **kwargs: object) -> str:
     """This page's text in the chosen language."""
-    return localized(TEXT[key], **kwargs)
+    return tr(f"sections.{key}", **kwargs)
 
 
 def acting_user() -> str:
@@ -136,7 +82,7 @@ def sections_list(sections: pd.DataFrame, classes: pd.DataFrame) -> None:
     if rivers:
         shown = shown[shown["river"].isin(rivers)]
     latest = latest_by_section(classes)
-    yes = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}
+    yes = {True: tr("sections.yes"), False: tr("sections.no")}
     rows = []
     for rec in shown.sort_values("code").to_dict("records"):
         lat = latest.loc[rec["code"]] if rec["code"] in latest.index else None
@@ -192,7 +138,7 @@ def history_strip(rows: pd.DataFrame) -> str:
         tip = f"{rec['month']} {class_label(cls, lang())} {rec['main_pollutants'] or ''}"
         cells.append(
             f'<div class="hetu-month" title="{html.escape(tip)}" style="background:{color};color:{fg};{ring}">'
-            f'<span>{html.escape(rec["month"][2:].replace("-", "."))}</span><b>{html.escape(class_label(cls, "zh").removesuffix("类"))}</b></div>')
+            f'<span>{html.escape(rec["month"][2:].replace("-", "."))}</span><b>{html.escape(WQ_CLASS_ROMAN.get(cls, cls))}</b></div>')
     style = ("<style>.hetu-strip{display:flex;flex-wrap:wrap;gap:3px;margin:4px 0 12px}"
              ".hetu-month{width:46px;border-radius:4px;padding:2px 0;text-align:center;font-size:11px;line-height:1.25}"
              ".hetu-month span{display:block;opacity:.9}.hetu-month b{font-size:13px}</style>")
@@ -208,7 +154,7 @@ def _chip(label: str, value: str, cls: str | None = None) -> str:
 
 def status_chips(last: pd.Series, target: str) -> str:
     """Latest class, target, compliance and main pollutants as compact chips (wrap on a phone)."""
-    meets = {True: "是" if lang() == "zh" else "Yes", False: "否" if lang() == "zh" else "No"}.get(last["meets_target"], "—")
+    meets = {True: tr("sections.yes"), False: tr("sections.no")}.get(last["meets_target"], "—")
     chips = [_chip(f"{s('col.cls')} {last['month']}", class_label(last["cls"], lang()), last["cls"]),
              _chip(s("col.target"), class_label(target, lang()), target),
              _chip(s("col.meets"), meets, None if last["meets_target"] is not False else "劣V")]
@@ -261,8 +207,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
         st.rerun()
     match = sections[sections["code"] == code]
     if match.empty:
-        st.error(f"断面 {md_text(code)} 不存在; 请返回列表重新选择" if lang() == "zh"
-                 else f"No section {md_text(code)}; go back to the list")
+        st.error(s("no_such_section", code=md_text(code)))
         return
     sec = match.iloc[0]
     st.subheader(f"{md_text(sec['name'])} · {md_text(code)}")
@@ -291,7 +236,7 @@ def section_page(code: str, sections: pd.DataFrame, samples: pd.DataFrame, class
                     width="stretch")
     st.markdown(f"**{s('samples')}**")
     shown = own.drop(columns=["section_code", "imported_by", "imported_at", "batch_id"], errors="ignore")
-    shown = shown.rename(columns={"mark": s("samples.source"), "date": "采样日期" if lang() == "zh" else "Date"})
+    shown = shown.rename(columns={"mark": s("samples.source"), "date": tr("sections.date")})
     shown = shown.rename(columns=lambda c: term(c, lang()))
     shown = shown.dropna(axis=1, how="all").astype(object)
     shown = shown.where(shown.notna(), "")
@@ -338,10 +283,12 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         if preview.unit_notes:
             st.info(s("import.units", notes="；".join(preview.unit_notes)))
         (st.warning if bad else st.success)(s("import.summary", ok=ok, bad=bad))
-        frame = preview.frame()
-        errors_col = "错误"
+        frame = preview.frame()  # 行, 断面, 日期, 错误, items…, 类别, 替换 (gislib.water.samples)
+        frame.columns = [*(s(f"preview.{k}") for k in ("row", "section", "date", "error")),
+                         *(term(c, lang()) for c in frame.columns[4:-2]), s("preview.class"), s("preview.replaces")]
+        errors_col, class_col = frame.columns[3], frame.columns[-2]
         st.dataframe(frame.style.apply(
-            lambda r: ["background-color: #fde2e1" if r[errors_col] and r["类别"] == "" else "" for _ in r], axis=1),
+            lambda r: ["background-color: #fde2e1" if r[errors_col] and r[class_col] == "" else "" for _ in r], axis=1),
             hide_index=True, width="stretch")
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
@@ -375,12 +322,12 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
             return
         st.success(files["summary"])
         d1, d2, d3 = st.columns(3)
-        d1.download_button(s("bulletin.pdf"), files["pdf"], f"专报-{month}.pdf", "application/pdf",
+        d1.download_button(s("bulletin.pdf"), files["pdf"], s("bulletin.file", month=month) + ".pdf", "application/pdf",
                            width="stretch", key="dl_pdf")
-        d2.download_button(s("bulletin.docx"), files["docx"], f"专报-{month}.docx",
+        d2.download_button(s("bulletin.docx"), files["docx"], s("bulletin.file", month=month) + ".docx",
                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                            width="stretch", key="dl_docx")
-        d3.download_button(s("bulletin.xlsx"), files["xlsx"], f"预警通知-{month}.xlsx",
+        d3.download_button(s("bulletin.xlsx"), files["xlsx"], s("bulletin.alert_file", month=month) + ".xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", key="dl_xlsx")
         st.markdown(f"**{s('bulletin.warnings')}**")

@@ -12,7 +12,7 @@ from typing import Any
 
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, WQ_CLASS_ROMAN
 from gislib.fields.base import FieldDef
-from gislib.i18n import term
+from gislib.i18n import t, term
 from gislib.timefmt import local_time
 
 
@@ -22,9 +22,9 @@ def blank(value: Any) -> bool:
 
 def yes_no(value: Any, lang: str = "zh") -> str:
     if value is True:
-        return "是" if lang == "zh" else "yes"
+        return t("outfall.yes", lang)
     if value is False:
-        return "否" if lang == "zh" else "no"
+        return t("outfall.no", lang)
     return str(value)
 
 
@@ -39,12 +39,12 @@ def party_text(party: dict[str, Any], lang: str = "zh") -> str:
     """One responsible party on one line: name, credit code, contact, (主要)."""
     parts = [str(party.get("name") or "?")]
     if party.get("credit_code"):
-        parts.append(("统一社会信用代码 " if lang == "zh" else "credit code ") + str(party["credit_code"]))
+        parts.append((t("outfall_file.credit_code", lang)) + str(party["credit_code"]))
     if party.get("contact"):
         parts.append(str(party["contact"]))
     text = " · ".join(parts)
     if party.get("main"):
-        text += " (主要)" if lang == "zh" else " (main)"
+        text += t("outfall_file.main", lang)
     return text
 
 

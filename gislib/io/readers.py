@@ -85,12 +85,11 @@ def _xml_events(source, name: str, limits: Limits) -> Iterator[tuple[str, Any]]:
                              f"The XML nests deeper than {limits.max_nesting} levels; export it again.")
             yield event, el
     except DefusedXmlException as exc:
-        raise ValidationError(f"{name} 含 DOCTYPE/ENTITY 声明，出于安全原因拒绝解析。请用 Google Earth/奥维等软件重新导出 KML。"
-                              " DTDs and entities are refused.", field="file") from exc
+        raise ValidationError("error.xml_dtd", field="file", name=name) from exc
     except Exception as exc:  # expat's ParseError and friends
         if isinstance(exc, HetuError):
             raise
-        raise DataError(f"{name} 不是有效的 XML/KML/GPX（{exc}）。请确认文件完整、未被截断。 Not valid XML.") from exc
+        raise DataError("error.bad_xml", name=name, detail=exc) from exc
 
 
 # --------------------------------------------------------------------------- helpers
@@ -133,7 +132,7 @@ def _table_from_rows(path: Path, rows: Iterable[list[Any]], encoding: str | None
     rows = iter(rows)
     head = list(itertools.islice(rows, 15))
     if not head:
-        raise DataError(f"{path.name} 是空文件，没有表头和数据。 The file is empty.")
+        raise DataError("error.empty_file", name=path.name)
     h = _pick_header_row(head)
     headers = _unique_headers(head[h])
     out: list[SourceRow] = []
@@ -170,10 +169,10 @@ def read_xlsx(path: Path, sheet: str | None, limits: Limits) -> SourceTable:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise DataError(f"无法打开 Excel 文件 {path.name}（{exc}）。请确认是 .xlsx 格式（旧 .xls 请另存为 .xlsx）。") from exc
+        raise DataError("error.open_xlsx", name=path.name, detail=exc) from exc
     try:
         if sheet and sheet not in wb.sheetnames:
-            raise ValidationError(f"{path.name} 中没有名为「{sheet}」的工作表。现有：{'、'.join(wb.sheetnames)}。", field="sheet")
+            raise ValidationError("error.no_sheet", field="sheet", name=path.name, sheet=sheet, sheets=wb.sheetnames)
         ws = wb[sheet or wb.sheetnames[0]]
         ws.reset_dimensions()  # a declared A1:XFD1048576 must not make openpyxl pad every row
         cells = ws.iter_rows(values_only=True)  # rows as wide as their last real cell; checked per row
@@ -206,7 +205,7 @@ def read_csv(path: Path, limits: Limits, encoding: str | None = None) -> SourceT
         try:
             text = path.read_bytes().decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError(f"{path.name} 不能按 {encoding} 解码（{exc}）。不指定编码可自动识别。") from exc
+            raise DataError("error.bad_encoding", name=path.name, encoding=encoding, detail=exc) from exc
         check_line_count(text, path.name, limits)
     else:
         text, encoding = gate_text(path, limits)
@@ -299,14 +298,14 @@ def _pick_shapefile(zf: zipfile.ZipFile, name: str, layer: str | None) -> tuple[
     members = [n for n in zf.namelist() if not n.endswith("/") and "__MACOSX" not in n]
     shps = [n for n in members if n.lower().endswith(".shp")]
     if not shps:
-        raise DataError(f"压缩包 {name} 中没有 .shp 文件。请把同名的 .shp/.shx/.dbf/.prj（及 .cpg）一起打包。")
+        raise DataError("error.zip_no_shp", name=name)
     if layer:
         shps = [n for n in shps if Path(n).stem == layer]
         if not shps:
-            raise ValidationError(f"压缩包 {name} 中没有名为「{layer}」的 Shapefile。", field="layer")
+            raise ValidationError("error.zip_no_layer", field="layer", name=name, layer=layer)
     elif len(shps) > 1:
         names = "、".join(Path(n).stem for n in shps)
-        raise ValidationError(f"压缩包 {name} 含多个 Shapefile（{names}），请指定要导入的图层名。", field="layer")
+        raise ValidationError("error.zip_many_shp", field="layer", name=name, names=names)
     stem = shps[0][:-4]
     siblings = {n[len(stem):].lower(): n for n in members
                 if n[: len(stem)].lower() == stem.lower() and n[len(stem):].startswith(".")}
@@ -375,7 +374,7 @@ def read_gdf(path: str | os.PathLike, layer: str | None = None, limits: Limits |
         check_upload(p, limits)
         return _shapefile_zip_frame(p, layer, limits)[0]
     if suffix not in GDAL_DRIVERS:
-        raise DataError(f"{p.name}: 不支持的 GIS 文件类型「{suffix}」，请使用 GeoJSON、GPKG 或（压缩的）Shapefile。 Unsupported GIS file type.")
+        raise DataError("error.gis_type", name=p.name, suffix=suffix)
     kind, driver = GDAL_DRIVERS[suffix]
     check_upload(p, limits, expect=kind)
     return gdal_read(p, driver, p.name, limits, **({"layer": layer} if layer else {}))
@@ -393,11 +392,11 @@ def read_gpkg(path: Path, layer: str | None, limits: Limits) -> SourceTable:
     except HetuError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise DataError(f"无法打开 GeoPackage {path.name}（{exc}）。") from exc
+        raise DataError("error.open_gpkg", name=path.name, detail=exc) from exc
     if not layers:
-        raise DataError(f"GeoPackage {path.name} 中没有图层。")
+        raise DataError("error.gpkg_empty", name=path.name)
     if layer and layer not in layers:
-        raise ValidationError(f"GeoPackage {path.name} 中没有图层「{layer}」。现有：{'、'.join(layers)}。", field="layer")
+        raise ValidationError("error.gpkg_no_layer", field="layer", name=path.name, layer=layer, layers=layers)
     name = layer or layers[0]
     gdf = gdal_read(path, "GPKG", path.name, limits, layer=name)
     notes = [f"读取图层「{name}」（共 {len(layers)} 个图层）"] if len(layers) > 1 else []
@@ -418,12 +417,12 @@ def _features(doc: Any, name: str, limits: Limits) -> list:
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         return [doc]
     if not (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"):
-        raise DataError(f"{name} 不是 GeoJSON FeatureCollection/Feature。请用 GIS 软件导出 GeoJSON。 Not a GeoJSON FeatureCollection.")
+        raise DataError("error.geojson_kind", name=name)
     features = doc.get("features")
     if features is None:
         return []
     if not isinstance(features, list):
-        raise DataError(f"{name} 的 \"features\" 不是列表（是 {type(features).__name__}）。请用 GIS 软件重新导出 GeoJSON。 \"features\" must be a list.")
+        raise DataError("error.geojson_features", name=name, kind=type(features).__name__)
     if len(features) > limits.max_rows:
         raise refuse(f"文件 {name} 有 {len(features):,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
                      f"The file has over {limits.max_rows:,} features; split it.")
@@ -492,7 +491,7 @@ def _scan_json(text: str, name: str, limits: Limits) -> None:
                     raise refuse(f"{name} 含超过 {2 * limits.max_cells:,} 个值（HETU_MAX_CELLS 的 2 倍），已拒绝。请拆分后分批导入。",
                                  f"The file has over {2 * limits.max_cells:,} values; split it.")
     except ijson.JSONError as exc:
-        raise DataError(f"{name} 不是有效的 GeoJSON（{exc}）。请用 GIS 软件重新导出。 Not valid JSON.") from exc
+        raise DataError("error.bad_geojson", name=name, detail=exc) from exc
 
 
 def read_geojson(path: Path, limits: Limits) -> SourceTable:
@@ -502,7 +501,7 @@ def read_geojson(path: Path, limits: Limits) -> SourceTable:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{path.name} 不是有效的 GeoJSON（第 {exc.lineno} 行：{exc.msg}）。") from exc
+        raise DataError("error.bad_geojson_line", name=path.name, line=exc.lineno, detail=exc.msg) from exc
     except RecursionError as exc:
         raise refuse(f"{path.name} 的 JSON 嵌套过深，疑似恶意文件，已拒绝。请用 GIS 软件重新导出 GeoJSON。",
                      "The JSON nests too deeply; export it again.") from exc
@@ -702,7 +701,7 @@ def parse_kml(source, path: Path, limits: Limits | None = None) -> SourceTable:
             return parse_kml(fh, path, limits)
     rows, headers, _ = _stream_features(source, path.name, limits, "Placemark", _placemark)
     if not rows:
-        raise DataError(f"{path.name} 中没有 Placemark（地标）。请确认导出时选择了要素。 No placemarks found.")
+        raise DataError("error.kml_empty", name=path.name)
     return SourceTable(str(path), "gis", list(headers), rows, "EPSG:4326", "UTF-8", None,
                        ["KML 按规范为 WGS84 经纬度；如来自高德/百度等，请用 --crs gcj02/bd09 指定"])
 
@@ -712,7 +711,7 @@ def read_kmz(path: Path, limits: Limits) -> SourceTable:
     with open_zip(path, limits) as zf:
         kmls = [n for n in zf.namelist() if n.lower().endswith(".kml")]
         if not kmls:
-            raise DataError(f"KMZ {path.name} 中没有 .kml 文件。")
+            raise DataError("error.kmz_empty", name=path.name)
         main = next((n for n in kmls if Path(n).name.lower() == "doc.kml"), kmls[0])
         with zf.open(main) as fh:
             _precount(fh, path.name, "Placemark", limits)
@@ -728,7 +727,7 @@ def read_gpx(path: Path, limits: Limits) -> SourceTable:
         rows, headers, tracks = _stream_features(fh, path.name, limits, "wpt", _gpx_waypoint)
     notes = [f"GPX 中的 {tracks} 条轨迹/路线未导入，只读取航点"] if tracks else []
     if not rows:
-        raise DataError(f"{path.name} 中没有航点（wpt）。请在手机软件中把采集的点导出为航点。 No waypoints found.")
+        raise DataError("error.gpx_empty", name=path.name)
     return SourceTable(str(path), "gis", list(headers), rows, "EPSG:4326", "UTF-8", None, notes)
 
 

@@ -94,8 +94,8 @@ def _size(n: int) -> str:
 
 
 def refuse(zh: str, en: str, field: str | None = "file") -> ValidationError:
-    """The gate's error: Chinese first, then the same in English."""
-    return ValidationError(f"{zh} {en}", field=field)
+    """The gate's error, written in both languages here; shown in the user's (catalog key error.pair)."""
+    return ValidationError("error.pair", field=field, zh=zh, en=en)
 
 
 # --------------------------------------------------------------------------- type by content
@@ -211,7 +211,7 @@ def open_zip(path: Path, limits: Limits, allow_nested: bool = False) -> zipfile.
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DataError(f"{path.name} 不是有效的压缩文件（{exc}）。请确认文件完整。 Not a valid zip file.") from exc
+        raise DataError("error.bad_zip", name=path.name, detail=exc) from exc
     try:
         check_zip(zf, path.name, limits, allow_nested)
     except BaseException:
@@ -372,7 +372,7 @@ def read_grid(path: str | Path, dialect_for=None, limits: Limits | None = None) 
         try:
             book = load_workbook(p, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several unrelated types for broken files
-            raise DataError(f"{p.name}: 无法读取 Excel 文件（{exc}）；请确认文件完好、未加密并另存为 .xlsx。 The workbook cannot be read.") from exc
+            raise DataError("error.bad_workbook", name=p.name, detail=exc) from exc
         try:
             sheet = book.worksheets[0]
             sheet.reset_dimensions()
@@ -471,7 +471,7 @@ def gdal_read(path: Path, driver: str, name: str, limits: Limits, **kwargs):
     try:
         info = pyogrio.read_info(target, layer=kwargs.get("layer"), encoding=kwargs.get("encoding"))
     except Exception as exc:  # noqa: BLE001 - GDAL errors come in several types
-        raise DataError(f"无法读取 {name}（{exc}）。请确认文件完整。 The file could not be read.") from exc
+        raise DataError("error.unreadable_file", name=name, detail=exc) from exc
     if info.get("driver") != driver:
         raise refuse(f"文件 {name} 被识别为 {info.get('driver')}，不是预期的 {driver}，拒绝读取。请用原软件重新导出。",
                      f"The file opened as {info.get('driver')}, not {driver}; export it again.")
@@ -485,7 +485,7 @@ def gdal_read(path: Path, driver: str, name: str, limits: Limits, **kwargs):
     try:
         return pyogrio.read_dataframe(target, **kwargs)
     except Exception as exc:  # noqa: BLE001
-        raise DataError(f"无法读取 {name}（{exc}）。请确认文件完整。 The file could not be read.") from exc
+        raise DataError("error.unreadable_file", name=name, detail=exc) from exc
 
 
 # --------------------------------------------------------------------------- abandoned uploads

@@ -566,7 +566,7 @@ def _assemble(b: _Rows, layer: str, schema, values: list[dict], used: str, guess
         d["other_version"] = known.versions.get(d["other_code"]) if d["existing"] else None
     warnings = b.warnings + [_near_warning(d) for d in near]
     crs_info = {"used": used, "label": crsmod.crs_label(used) if used else "", "reason": guess.reason,
-                "swapped_axes": guess.swapped_axes}
+                "swapped_axes": guess.swapped_axes, "ambiguous": "无法区分" in guess.reason}
     codes = gdf["code"].tolist()
     return ImportReport(
         layer=layer, accepted=gdf, rejected=rejected, warnings=cap_warnings(warnings, max_warnings), crs=crs_info,

@@ -14,17 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from gislib.i18n import t
+
 
 def counts(patrol: dict[str, Any], rule: dict[str, Any]) -> tuple[bool, str]:
     """(True, "") when the patrol counts under ``rule``, else (False, why)."""
     minutes, km = patrol.get("duration_min"), float(patrol.get("length_m") or 0) / 1000
     if rule.get("min_minutes", 0) > 0:
         if minutes is None:
-            return False, "无时间记录，无法确认时长 (no timestamps)"
+            return False, t("patrols.why.no_time")
         if minutes < rule["min_minutes"]:
-            return False, f"时长 {minutes:g} 分钟 < {rule['min_minutes']} 分钟"
+            return False, t("patrols.why.short_time", minutes=f"{minutes:g}", min=rule["min_minutes"])
     if km < rule.get("min_km", 0):
-        return False, f"长度 {km:.2f} km < {rule['min_km']} km"
+        return False, t("patrols.why.short_length", km=f"{km:.2f}", min=rule["min_km"])
     return True, ""
 
 

@@ -31,6 +31,7 @@ from gislib.domain import (
 )
 from gislib.errors import ExportError, HetuError, NotFoundError, ValidationError
 from gislib.fields.outfalls import TABLE
+from gislib.i18n import t
 from gislib.fields.values import blank, class_text, fact_texts, party_text, river_chief_text, yes_no
 from gislib.services.workflow import is_overdue
 from gislib.timefmt import local_time, now_local
@@ -185,7 +186,7 @@ def monitoring_chart_png(record: dict[str, Any], out: Path, lang: str = "zh", wi
 
     handles = [Line2D([], [], ls="", marker=m, color="#1f78d1", label=(k if lang == "zh" else METHOD_EN[k]))
                for k, m in (("快检", "o"), ("规范监测", "s"))]
-    handles += [Line2D([], [], ls="", marker="o", color="#d62728", label="超过参考限值" if lang == "zh" else "above reference"),
+    handles += [Line2D([], [], ls="", marker="o", color="#d62728", label=t("outfall_file.above_reference", lang)),
                 Line2D([], [], ls="--", color="#ff7f0e",
                        label=(f"GB 3838 {roman}类 参考限值" if lang == "zh" else f"GB 3838 class {roman} reference"))]
     demo = "mark" in frame and (frame["mark"] == DEMO_MARK).any()
@@ -249,7 +250,7 @@ def readable_changes(field: str, old: Any, new: Any, lang: str = "zh") -> list[t
     changed sub-field (整治期限: — → 2027-06-30), never raw JSON."""
     if field == "monitoring":
         n_old, n_new = len(old or []), len(new or [])
-        unit = " 条" if lang == "zh" else " rows"
+        unit = t("outfall_file.rows", lang)
         return [(label(field, lang), f"{n_old}{unit}" if n_old else "—", f"{n_new}{unit}" if n_new else "—")]
     if isinstance(old, dict) or isinstance(new, dict):
         old_d = old if isinstance(old, dict) else {}
@@ -320,7 +321,7 @@ def _pdf_title(doc: _OutfallPDF, record: dict[str, Any], lang: str) -> None:
     pdf, fam = doc.pdf, doc.family
     demo = bool(record.get("demo") or record.get("mark") == DEMO_MARK)
     pdf.set_font(fam, "B", 15)
-    pdf.cell(0, 9, "入河排污口档案（一口一档）" if lang == "zh" else "Outfall file", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, t("outfall_file.outfall_file", lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "B", 12)
     pdf.cell(0, 7, f"{record['code']}  {record.get('name', '')}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 8)
@@ -344,7 +345,7 @@ def _pdf_map(doc: _OutfallPDF, record: dict[str, Any], work: Path, map_image: Ma
     pdf, fam = doc.pdf, doc.family
     map_png = map_image(record, work / f"map_{record['code']}.png") if map_image else None
     if map_png and Path(map_png).exists():
-        _heading(pdf, fam, "位置示意图" if lang == "zh" else "Location")
+        _heading(pdf, fam, t("outfall_file.location", lang))
         pdf.image(str(map_png), w=95)
         pdf.set_font(fam, "", 7)
         pdf.cell(0, 4, f"底图与河道: {OSM_CREDIT.short}", new_x="LMARGIN", new_y="NEXT")
@@ -352,7 +353,7 @@ def _pdf_map(doc: _OutfallPDF, record: dict[str, Any], work: Path, map_image: Ma
 
 def _pdf_facts(doc: _OutfallPDF, record: dict[str, Any], lang: str, section_names: dict[str, str]) -> None:
     """The record's facts (the field table's ``pdf`` fields), the group named once per group."""
-    _heading(doc.pdf, doc.family, "档案信息" if lang == "zh" else "Record")
+    _heading(doc.pdf, doc.family, t("outfall.facts", lang))
     shown, last = [], None
     for g, lab, val in record_facts(record, lang, section_names=section_names):
         shown.append([g if g != last else "", lab, val])
@@ -363,21 +364,21 @@ def _pdf_facts(doc: _OutfallPDF, record: dict[str, Any], lang: str, section_name
 def _pdf_monitoring(doc: _OutfallPDF, record: dict[str, Any], work: Path, lang: str) -> None:
     """The reference note, the chart and the table of the monitoring (or that there is none)."""
     pdf, fam = doc.pdf, doc.family
-    _heading(pdf, fam, "监测记录" if lang == "zh" else "Monitoring")
+    _heading(pdf, fam, t("outfall_file.monitoring", lang))
     pdf.set_font(fam, "", 8)
     pdf.multi_cell(0, 4.5, reference_note(record, lang), new_x="LMARGIN", new_y="NEXT")
     chart = monitoring_chart_png(record, work / f"chart_{record['code']}.png", lang)
     if not chart:
-        pdf.cell(0, 5, "暂无监测记录" if lang == "zh" else "No monitoring yet", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t("outfall_file.no_monitoring_yet", lang), new_x="LMARGIN", new_y="NEXT")
         return
     pdf.image(str(chart), w=180)
     headers, rows = monitoring_table(record, lang)
     limits = reference_limits(record)
-    rows.append(["参考限值" if lang == "zh" else "Reference", f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
+    rows.append([t("outfall_file.reference", lang), f"{WQ_CLASS_ROMAN[reference_class(record)]}类"]
                 + [f"{limits[i]:g}" if i in limits else "" for i in MONITOR_ITEMS][: len(headers) - 2])
     _table(pdf, fam, headers, rows, [26, 26] + [130 / max(1, len(headers) - 2)] * (len(headers) - 2))
     pdf.set_font(fam, "", 7)
-    pdf.cell(0, 4, "↑ = 高于参考限值" if lang == "zh" else "↑ = above the reference limit",
+    pdf.cell(0, 4, t("outfall_file.above_the_reference_limit", lang),
              new_x="LMARGIN", new_y="NEXT")
 
 
@@ -417,13 +418,13 @@ def _pdf_attachments(doc: _OutfallPDF, store, record: dict[str, Any], lang: str)
         pdf.cell(0, 4.5, f"· {a['filename']} ({a['mime']}, {a['size'] // 1024} KB, {a['user']})",
                  new_x="LMARGIN", new_y="NEXT")
     if not files:
-        pdf.cell(0, 5, "暂无附件" if lang == "zh" else "No files", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t("outfall_file.no_files", lang), new_x="LMARGIN", new_y="NEXT")
 
 
 def _pdf_history(doc: _OutfallPDF, store, record: dict[str, Any], lang: str) -> None:
     """The workflow steps and the 40 newest edits."""
     pdf, fam = doc.pdf, doc.family
-    _heading(pdf, fam, "工作流程与修改记录" if lang == "zh" else "Workflow and edits")
+    _heading(pdf, fam, t("outfall_file.workflow_and_edits", lang))
     steps = workflow_steps(store, record["code"])
     if steps:
         _table(pdf, fam, ["日期", "从", "到", "操作人", "说明/佐证"] if lang == "zh" else

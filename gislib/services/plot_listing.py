@@ -33,8 +33,7 @@ def _checked_batch(to_state: str, batch: str | None) -> str | None:
     if field is None:
         return None
     if not text:
-        raise ValidationError(f"进入「{to_state}」必须填写名录批次（如 {dt.date.today().year}年第1批）: "
-                              "enter the batch of the provincial notice", field=field)
+        raise ValidationError("error.plot_batch_required", stage=to_state, year=dt.date.today().year, field=field)
     if len(text) > MAX_BATCH_CHARS:
         raise ValidationError(f"名录批次过长 ({len(text)} > {MAX_BATCH_CHARS} 字): shorten it", field=field)
     return text

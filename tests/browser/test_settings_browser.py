@@ -25,7 +25,7 @@ def test_chosen_basemap_is_requested_after_navigating_away_and_back(app_url, new
     page.screenshot(path=str(artifacts / "settings_form.png"))
     # away to the map through the menu (same session), where the tiles must be OSM's
     mark = len(rp.requests)
-    page.get_by_role("link", name="一张图 Map").click()
+    page.get_by_role("link", name="一张图").click()
     rp.map_frame()
     deadline = time.time() + 30
     osm, offline = [], []
@@ -35,7 +35,7 @@ def test_chosen_basemap_is_requested_after_navigating_away_and_back(app_url, new
     assert osm, "the map did not ask for OpenStreetMap tiles"
     assert not offline, "the map still asked for the offline tiles"
     # and back: the settings page shows the choice in force
-    page.get_by_role("link", name="设置 Settings").click()
+    page.get_by_role("link", name="设置").click()
     rp.wait_for_text("当前使用")
     assert "OpenStreetMap" in page.get_by_text("当前使用").first.inner_text()
     checked = page.locator("[data-testid='stForm'] input:checked")

@@ -2,17 +2,19 @@
 languages, and fail on what a user would see go wrong:
 
 * an exception box (``[data-testid=stException]``);
-* an untranslated label: in English, a visible text that is exactly one of the app's own Chinese UI
-  strings; in Chinese, Streamlit's English widget texts ("Choose options", "Upload", "50MB per file",
-  "use YYYY-MM-DD") or one of the app's own English UI strings;
+* an untranslated label: in English, any Chinese character in the page's chrome (widget labels,
+  headings of sections, buttons, tabs, metric labels, expanders, the menu, table headers, chart axes and
+  legends), and any visible text that is exactly one of the catalog's Chinese strings or a Chinese
+  enumeration value (a state, a type, a stage shown untranslated); in Chinese, Streamlit's English
+  widget texts ("Choose options", "Upload", "50MB per file", "use YYYY-MM-DD") or one of the
+  catalog's English strings;
 * horizontal overflow (the page, or Streamlit's scrolling main area, wider than the window).
 
-The known UI strings are read from the pages' own text tables (``TEXT`` dicts, parsed, not run).
+The known UI strings are the message catalog's (gislib/messages, through gislib.i18n).
 Screenshots go to tests/artifacts/walk_<page>_<lang>_<w>x<h>.png.
 """
 from __future__ import annotations
 
-import ast
 import re
 import time
 from pathlib import Path
@@ -25,17 +27,13 @@ REPO = Path(__file__).resolve().parents[2]
 PAGES = [
     ("map", "", ""), ("outfalls", "outfalls", ""), ("outfall", "outfall", "code=PT-0012"),
     ("sections", "sections", ""), ("section", "sections", "code=PTDM007"), ("plots", "plots", ""),
-    ("plot", "plots", "code=PTDK-001"), ("dust", "dust", ""), ("import", "import", ""), ("settings", "settings", ""),
+    ("plot", "plots", "code=PTDK-001"), ("dust", "dust", ""), ("import", "import", ""),
+    ("problems", "problems", ""), ("patrols", "patrols", ""), ("rankings", "rankings", ""), ("settings", "settings", ""),
 ]
 SIZES = [(1366, 768), (390, 844)]
-TABLES = {  # file -> names of its text tables ({key: {"zh", "en"}} or {key: (zh, en)})
-    "gislib/i18n.py": ["TEXT"], "views/outfall_view.py": ["TEXT"], "views/outfalls_view.py": ["TEXT"],
-    "views/sections_view.py": ["TEXT"], "views/plots_view.py": ["TEXT", "FIELD_LABELS"],
-    "views/dust_view.py": ["TEXT"],
-}
 STREAMLIT_ENGLISH = ["Choose options", "Choose an option", "Upload", "Browse files", "Drag and drop file here",
                      "Drag and drop files here", "No options to select.", "use YYYY-MM-DD"]
-STREAMLIT_ENGLISH_RE = re.compile(r"\d+\s?MB per file|use YYYY-MM-DD")
+STREAMLIT_ENGLISH_RE = re.compile(r"\d+\s?MB per file|use YYYY-MM-DD|Press .{0,3}Enter to (apply|submit)")
 VISIBLE_TEXTS_JS = """() => {
   const out = [];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -58,6 +56,20 @@ SHAPE_JS = """() => {
           main ? main.querySelectorAll('*').length : 0, main ? main.innerText.length : 0,
           document.querySelectorAll('[data-testid="stSkeleton"]').length];
 }"""
+# The page's chrome: texts the app writes as labels, never data. In English none may hold Chinese.
+CHROME_JS = """() => {
+  const sel = ['[data-testid="stWidgetLabel"]', '[data-testid="stMetricLabel"]', '[data-testid="stHeading"]',
+    '[data-testid="stExpander"] summary', 'button[role="tab"]', '[data-testid="stBaseButton-secondary"]',
+    '[data-testid="stBaseButton-primary"]', '[data-testid="stDownloadButton"] button',
+    '[data-testid="stSidebarNav"] a', '[data-testid="stNavSectionHeader"]', '[data-testid="stTable"] th',
+    '[data-testid="stDataFrame"] [role="columnheader"]', '[data-testid="stCaptionContainer"]',
+    '.role-axis-title text', '.role-legend-title text', '[data-testid="stAlertContainer"]'].join(',');
+  return [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null || e.getClientRects().length)
+    .map(e => (e.innerText || e.textContent || '').trim()).filter(Boolean);
+}"""
+# Chinese that may stand in English chrome: the language switch names Chinese in Chinese; proper names
+# (districts, rivers, record names) reach captions and headings as data.
+CHROME_ALLOWED = re.compile(r"语言 Language|中文|当前用户 Acting user|登录功能上线前[^\n]*")
 OVERFLOW_JS = """() => {
   const boxes = [document.documentElement, document.querySelector('[data-testid="stMain"]'),
                  document.querySelector('[data-testid="stAppViewContainer"]')];
@@ -66,30 +78,80 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-def _pairs(node: ast.AST):
-    """(zh, en) pairs of a literal text table."""
-    table = ast.literal_eval(node)
-    for value in table.values():
-        zh, en = (value.get("zh"), value.get("en")) if isinstance(value, dict) else value
-        if zh and en and zh != en:
-            yield zh, en
-
-
 def ui_strings() -> tuple[set[str], set[str]]:
-    """The app's own Chinese and English UI strings (no format placeholders)."""
-    zh_all, en_all = set(), set()
-    for rel, names in TABLES.items():
-        tree = ast.parse((REPO / rel).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-                node, ast.AnnAssign) else []
-            if any(isinstance(t, ast.Name) and t.id in names for t in targets) and node.value is not None:
-                for zh, en in _pairs(node.value):
-                    if "{" not in zh:
-                        zh_all.add(zh.strip())
-                    if "{" not in en:
-                        en_all.add(en.strip())
+    """The catalog's Chinese and English UI strings (no format fields), and the Chinese values of the
+    enumerations (an untranslated state or type in English is a label left in Chinese)."""
+    from gislib.messages import CATALOG, ENUMS
+
+    zh_all = {zh.strip() for zh, en in CATALOG.values() if zh != en and "{" not in zh}
+    en_all = {en.strip() for zh, en in CATALOG.values() if zh != en and "{" not in en}
+    zh_all |= {zh for table in ENUMS.values() for zh, en in table.items() if zh != en}
     return zh_all - en_all, en_all - zh_all
+
+
+def untranslated_chrome(texts: list[str]) -> list[str]:
+    """Chrome texts holding Chinese that is not allowed (see CHROME_ALLOWED), and not a data name."""
+    return [t for t in texts if HAN.search(CHROME_ALLOWED.sub("", t)) and not _data_only(t)]
+
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+DATA_NAMES: set[str] = set()
+
+
+def _data_only(text: str) -> bool:
+    """True when every Chinese run of ``text`` is a data value (a record, river or district name)."""
+    if not DATA_NAMES:
+        DATA_NAMES.update(data_names() | english_glossary())
+    return all(run in DATA_NAMES or any(run in name for name in DATA_NAMES) for run in HAN_RUN.findall(text))
+
+
+HAN_RUN = re.compile(r"[\u3400-\u9fff][\u3400-\u9fff\w·（）()／/-]*")
+
+
+def english_glossary() -> set[str]:
+    """Chinese kept on purpose inside English texts: terms of art in brackets (Closed (销号), Listed
+    (名录)) and examples of what to type (2026年第1批)."""
+    from gislib.messages import CATALOG, ENUMS
+
+    texts = [en for _, en in CATALOG.values()] + [en for table in ENUMS.values() for en in table.values()]
+    return {run for text in texts for run in HAN_RUN.findall(text)}
+
+
+def preset_texts() -> set[str]:
+    """The texts of gislib/presets (rules, profiles and their sources as the standards word them): data."""
+    import json
+
+    out: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, str):
+            out.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+    for path in (REPO / "gislib" / "presets").rglob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return out
+
+
+def data_names() -> set[str]:
+    """Names in the demo data set (records, rivers, sub-districts, district, people, projects)."""
+    from gislib.dataset import SPATIAL_LAYERS, load_layer
+    from gislib.district import current_profile
+
+    names = {current_profile().name, current_profile().short_name} | preset_texts()
+    for name in SPATIAL_LAYERS:
+        try:
+            frame = load_layer(name)
+        except Exception:  # a layer the demo set lacks
+            continue
+        for col in ("name", "river", "subdistrict", "responsible", "builder", "project", "address", "river_chief"):
+            if col in frame:
+                names |= {str(v) for v in frame[col].dropna().unique()}
+    return {n for n in names if HAN.search(n)}
 
 
 def settle(rp, timeout_s: float = 120) -> None:
@@ -116,6 +178,8 @@ def problems_on(rp, lang: str, zh_ui: set[str], en_ui: set[str]) -> list[str]:
     texts = rp.page.evaluate(VISIBLE_TEXTS_JS)
     if lang == "en":
         found += [f"Chinese UI text in English: {t!r}" for t in texts if t in zh_ui]
+        found += [f"Chinese in the English page's chrome: {t[:120]!r}" for t in untranslated_chrome(
+            rp.page.evaluate(CHROME_JS))]
     else:
         found += [f"English UI text in Chinese: {t!r}" for t in texts
                   if t in en_ui or t in STREAMLIT_ENGLISH or STREAMLIT_ENGLISH_RE.search(t)]
@@ -128,8 +192,13 @@ def problems_on(rp, lang: str, zh_ui: set[str], en_ui: set[str]) -> list[str]:
 def test_ui_string_tables_are_found():
     """The walk below is only as good as its string lists: they must hold the pages' texts."""
     zh_ui, en_ui = ui_strings()
-    assert {"一口一档", "排口台账", "断面水质", "工地扬尘", "地块名录"} <= zh_ui
+    assert {"一口一档", "排口台账", "断面水质", "工地扬尘", "地块名录", "整治中", "街镇级"} <= zh_ui
     assert {"Outfall file", "Water-quality sections", "Construction dust"} <= en_ui
+
+
+def test_chrome_check_catches_a_chinese_label_and_lets_data_names_through():
+    DATA_NAMES.update({"桃浦河", "真如镇街道"})
+    assert untranslated_chrome(["Save 保存", "River: 桃浦河", "中文", "Sub-district 真如镇街道"]) == ["Save 保存"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -143,7 +212,7 @@ def test_walk_every_page(app_url, new_page, artifacts, lang, width, height):
     for name, path, query in PAGES:
         url = f"{app_url}/{path}?lang={lang}" + (f"&{query}" if query else "")
         rp.page.goto(url)
-        rp.page.locator('[data-testid="stMain"] h1, [data-testid="stMain"] h3').first.wait_for(timeout=90000)
+        rp.page.locator('[data-testid="stMain"] [data-testid="stMarkdownContainer"]').first.wait_for(timeout=90000)
         settle(rp)
         rp.page.screenshot(path=str(artifacts / f"walk_{name}_{lang}_{width}x{height}.png"))
         problems = problems_on(rp, lang, zh_ui, en_ui)

@@ -1,0 +1,35 @@
+"""The map export panel (PNG/PDF, atlas)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "export.export": ("导出地图（PNG/PDF）与图集", "Export map (PNG/PDF) and atlas"),
+    "export.title": ("标题", "Title"),
+    "export.subtitle": ("副标题", "Subtitle"),
+    "export.format": ("格式", "Format"),
+    "export.paper": ("纸张", "Paper"),
+    "export.orientation": ("方向", "Orientation"),
+    "export.landscape": ("横向", "Landscape"),
+    "export.portrait": ("纵向", "Portrait"),
+    "export.dpi": ("分辨率 (DPI)", "Resolution (DPI)"),
+    "export.inset": ("添加位置示意图", "Add locator inset"),
+    "export.extent": ("范围", "Extent"),
+    "export.extent.view": ("当前视图", "Current view"),
+    "export.extent.district": ("全区", "Whole district"),
+    "export.view_is": (
+        "当前视图：{w:.5f}–{e:.5f}°E，{s:.5f}–{n:.5f}°N{zoom}（移动或缩放地图即更新）",
+        "Current view: {w:.5f}–{e:.5f}°E, {s:.5f}–{n:.5f}°N{zoom} (follows the map as you move it)"),
+    "export.make": ("生成地图", "Make map"),
+    "export.download": ("下载", "Download"),
+    "export.atlas": ("图集（多页 PDF）", "Atlas (multi-page PDF)"),
+    "export.atlas.by": ("分页依据", "One page per"),
+    "export.atlas.codes": ("选择（留空为全部）", "Choose (empty: all)"),
+    "export.atlas.codes_outfall": ("选择排口（必选）", "Choose outfalls (required)"),
+    "export.atlas.placeholder": ("可多选", "Choose one or more"),
+    "export.atlas.make": ("生成图集", "Make atlas"),
+    "export.atlas.done": ("图集已生成：{n} 页", "Atlas ready: {n} pages"),
+    "export.by.subdistrict": ("街道/镇", "Sub-district"),
+    "export.by.river": ("河道", "River"),
+    "export.by.outfall": ("排口", "Outfall"),
+    "export.note": (
+        "地图含图例、比例尺、指北针、坐标系与数据来源（© OpenStreetMap contributors, ODbL）；PDF 文字可搜索。",
+        "Maps carry legend, scale bar, north arrow, CRS and credits (© OpenStreetMap contributors, ODbL); PDF text is searchable."),
+}

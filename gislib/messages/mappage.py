@@ -1,0 +1,42 @@
+"""The map page (一张图) beyond the shared layer and filter names."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "mappage.drawer": ("图层筛选", "Layers"),
+    "mappage.drawer_help": ("图层开关与筛选（街道、河道、类型、状态）", "Layer switches and filters (sub-district, river, type, state)"),
+    "mappage.panel": ("详情", "Details"),
+    "mappage.panel_help": ("在地图右侧显示选中要素的详情", "Show the selected feature's details beside the map"),
+    "mappage.export": ("导出", "Export"),
+    "mappage.export_help": (
+        "导出当前视图或全区为 PNG/PDF，或生成图集",
+        "Export the current view or the district as PNG/PDF, or an atlas"),
+    "mappage.loading": ("正在加载{name}…（{i}/{n}）", "Loading {name}… ({i}/{n})"),
+    "mappage.filtering": ("正在按筛选条件更新{name}…（{i}/{n}）", "Applying the filters to {name}… ({i}/{n})"),
+    "mappage.capped": (
+        "{layer}：显示前 {shown} 个，共 {total} 个；输入更完整的名称或编码可缩小范围",
+        "{layer}: showing {shown} of {total}; type more of the name or code to narrow it down"),
+    "mappage.found": ("找到 {n} 项", "{n} found"),
+    "mappage.search_placeholder": (
+        "搜索河道、街道、排口名称或编码，如 桃浦河 / PT-0001",
+        "Search a river, sub-district, name or code, e.g. PT-0001"),
+    "mappage.layer.rivers": ("河道", "river"),
+    "mappage.layer.subdistricts": ("街道/镇", "sub-district"),
+    "mappage.value": ("内容", "Value"),
+    "mappage.preparing": ("正在准备地图…", "Preparing the map…"),
+    "mappage.trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
+    "mappage.trace_upstream": ("**上游溯源**", "**Trace upstream**"),
+    "mappage.distance_along_rivers_km": ("沿河距离 (km)", "Distance along rivers (km)"),
+    "mappage.two_way_tidal_gated_rivers": ("双向（潮汐/闸控河网）", "Two-way (tidal/gated rivers)"),
+    "mappage.find_upstream_outfalls": ("追溯上游排口", "Find upstream outfalls"),
+    "mappage.directed": ("按流向", "directed"),
+    "mappage.two_way": ("双向", "two-way"),
+    "mappage.download_csv": ("下载清单 CSV", "Download CSV"),
+    "mappage.no_section_downstream": ("下游未找到断面", "No section downstream"),
+    "mappage.outfalls": ("个排口", "outfalls"),
+    "mappage.off_network_outfalls": ("未接入河网的排口：", "Off-network outfalls: "),
+    "mappage.latest_exceedances": ("最近超标", "Latest exceedances"),
+    "mappage.nearest_downstream_section": ("下游最近断面：", "Nearest downstream section: "),
+    "mappage.open.outfalls": ("打开一口一档", "Open the outfall file"),
+    "mappage.open.sections": ("打开断面详情", "Open the section"),
+    "mappage.open.plots": ("打开地块档案", "Open the plot file"),
+    "mappage.open.dust_sites": ("打开工地详情", "Open the site"),
+}
