@@ -44,7 +44,16 @@ def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int 
     return SQLiteStore(resolve_data_dir(data_dir), **kwargs)
 
 
+
+def attach_store(source: str | Path, data_dir: str | Path | None = None) -> bool:
+    """Give an EMPTY data directory a ready-built store (e.g. the demo set's, from ``build-demo``)
+    by copying the file; False (nothing done) when the directory already has a store or the source
+    is missing."""
+    from gislib.store.sqlite import copy_database
+
+    return copy_database(Path(source), resolve_data_dir(data_dir))
+
 __all__ = [
-    "LAYERS", "Store", "open_store", "resolve_data_dir", "validate_outfall", "validate_record",
+    "LAYERS", "Store", "attach_store", "open_store", "resolve_data_dir", "validate_outfall", "validate_record",
     "credit_code_problem", "register_code_validator", "RecordValidationError", "BulkValidationError",
 ]

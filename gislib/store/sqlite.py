@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -117,6 +119,21 @@ class SQLiteStore(Store):
         self.schema_version = migrate(self._conn)
 
     # ------------------------------------------------------------------ plumbing
+    def revision(self) -> str:
+        """A token that changes with every committed write to records, samples, readings or attachments
+        (a counter kept by triggers, migration 60, after the store's random id: a copied store keeps
+        both); reading never changes it."""
+        with self._lock:
+            n, store_id = self._conn.execute("SELECT n, store_id FROM store_revision WHERE id = 1").fetchone()
+        return f"{store_id}.{self.schema_version}.{n}"
+
+    def vacuum_into(self, path: Path) -> None:
+        """Write a compact copy of the whole store to ``path`` (replaced if present)."""
+        path = Path(path)
+        path.unlink(missing_ok=True)
+        with self._lock:
+            self._conn.execute("VACUUM INTO ?", (str(path),))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -669,3 +686,24 @@ class SQLiteStore(Store):
 
     def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
         return self.files.existing(sha256, thumbnail)
+
+
+def copy_database(source_db: Path, data_dir: Path) -> bool:
+    """Attach a store built ahead of time: copy ``source_db`` (a complete, closed store file written by
+    ``vacuum_into``) into the EMPTY ``data_dir`` (a file copy: no JSON parsing, no triggers). Returns False,
+    copying nothing, when ``data_dir`` already holds a store or the source is missing."""
+    data_dir = Path(data_dir)
+    target = data_dir / DB_FILENAME
+    if target.exists() or not Path(source_db).exists():
+        return False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = data_dir / f"{DB_FILENAME}.attaching-{os.getpid()}"
+    shutil.copyfile(source_db, partial)  # a finished VACUUM INTO file: a plain copy is a valid store
+    try:
+        os.link(partial, target)  # atomic and never over another process's store: absent or complete
+    except OSError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
+
