@@ -272,6 +272,14 @@ CREATE TABLE IF NOT EXISTS dust_readings_imported (
         for table in ("features", "attachments", "section_samples_imported", "dust_readings_imported",
                       "transitions", "patrols", "river_chiefs", "task_batches")
         for op in ("INSERT", "UPDATE", "DELETE"))),
+    (61, "ledger indexes: the fields the ledger filters and sorts by, so one page is read in SQL", """
+CREATE INDEX IF NOT EXISTS features_name ON features (layer, name, code);
+CREATE INDEX IF NOT EXISTS features_updated ON features (layer, updated_at, code);
+CREATE INDEX IF NOT EXISTS features_river ON features (layer, json_extract(data, '$.river'), code);
+CREATE INDEX IF NOT EXISTS features_subdistrict ON features (layer, json_extract(data, '$.subdistrict'), code);
+CREATE INDEX IF NOT EXISTS features_type_l1 ON features (layer, json_extract(data, '$.type_l1'), code);
+CREATE INDEX IF NOT EXISTS features_deadline ON features (layer, state, json_extract(data, '$.remediation.deadline'), code);
+"""),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
