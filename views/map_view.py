@@ -65,6 +65,7 @@ TEXT = {
     "open": ("打开完整档案", "Open the full record"),
     "value": ("内容", "Value"),
     "preparing": ("正在准备地图…", "Preparing the map…"),
+    "opening": ("正在打开记录库…", "Opening the record store…"),
     "trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
 }
 PAGE_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "hetu-page.css"
@@ -80,7 +81,8 @@ def _layer_name(key: str) -> str:
 
 def load_with_progress(keys, filters: Filters | None, text_key: str) -> None:
     """Load (and cache) the given layers, with a progress bar while any of them is not at hand yet."""
-    todo = [k for k in keys if not layer_ready(k, filters, lang())]
+    with st.spinner(_t("opening")):  # from the start: a fresh data directory attaches its store first
+        todo = [k for k in keys if not layer_ready(k, filters, lang())]
     if not todo:
         return
     bar = st.progress(0.0, text=_t(text_key, name=_layer_name(todo[0]), i=1, n=len(todo)))
