@@ -281,8 +281,15 @@ def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float,
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
     try:
         cold = one_load(browser, url, n, app, timeout_s, interact=False)
-        warm = [one_load(browser, url, n, app, timeout_s, interact=True, filter_by=filter_by) for _ in range(repeats)]
-        books = [ledger(browser, url, timeout_s) for _ in range(repeats)] if app == "hetu" else []
+        print(app, "cold", cold, file=sys.stderr, flush=True)
+        warm = []
+        for _ in range(repeats):
+            warm.append(one_load(browser, url, n, app, timeout_s, interact=True, filter_by=filter_by))
+            print(app, "warm", warm[-1], file=sys.stderr, flush=True)
+        books = []
+        for _ in range(repeats if app == "hetu" else 0):
+            books.append(ledger(browser, url, timeout_s))
+            print(app, "ledger", books[-1], file=sys.stderr, flush=True)
     finally:
         browser.close()
         proc.terminate()
