@@ -108,6 +108,8 @@ def save_readings(db_path: str | Path, readings: "Readings | pd.DataFrame", user
                 "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (site, time) DO UPDATE SET pm10=excluded.pm10, "
                 "pm25=excluded.pm25, tsp=excluded.tsp, background=excluded.background, source=excluded.source, "
                 "user=excluded.user, imported_at=excluded.imported_at, units=excluded.units", rows)
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name='store_revision'").fetchone():
+                conn.execute("UPDATE store_revision SET n = n + 1 WHERE id = 1")  # caches see the upload
         except BaseException:
             conn.execute("ROLLBACK")
             raise

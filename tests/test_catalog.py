@@ -82,7 +82,14 @@ def test_revision_changes_with_every_kind_of_write_and_only_then(data_dir):
     seen.add(st.revision())
     st.transition("outfalls", "PT-0005", "已撤销", "officer:test", "2026-11-20", "重复登记")
     seen.add(st.revision())
-    assert len(seen) == 3
+    import pandas as pd
+
+    from gislib import dust_store
+
+    dust_store.save_readings(st.db_path, pd.DataFrame({"site": ["PTGD001"], "time": ["2026-11-22 08:00"],
+                                                       "PM10": [80.0]}), "officer:test")
+    seen.add(st.revision())
+    assert len(seen) == 4
 
 
 def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(tmp_path, monkeypatch):

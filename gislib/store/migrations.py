@@ -226,8 +226,9 @@ CREATE TRIGGER users_no_delete BEFORE DELETE ON users
 BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
 """),
     # 60–64: the store revision (issue 18): caches key on it, never on file time stamps. The imported
-    # samples and dust readings tables are created here (IF NOT EXISTS: older files made them lazily),
-    # so that reading them never writes to the store.
+    # samples tables are created here (IF NOT EXISTS: older files made them lazily), so that reading
+    # them never writes to the store (dust readings are read without creating their table; an upload
+    # bumps the revision itself, gislib.dust_store).
     (60, "store revision counter (bumped by triggers on every record, sample, reading and attachment write)", """
 CREATE TABLE IF NOT EXISTS store_revision (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -253,23 +254,10 @@ CREATE TABLE IF NOT EXISTS section_samples_imported(
     originals_json TEXT,
     UNIQUE(section_code, date));
 CREATE INDEX IF NOT EXISTS section_samples_imported_month ON section_samples_imported(section_code, month);
-CREATE TABLE IF NOT EXISTS dust_readings_imported (
-    site TEXT NOT NULL,
-    time TEXT NOT NULL,
-    pm10 REAL,
-    pm25 REAL,
-    tsp REAL,
-    background REAL,
-    source TEXT,
-    user TEXT NOT NULL,
-    imported_at TEXT NOT NULL,
-    units TEXT,
-    PRIMARY KEY (site, time)
-);
 """ + "".join(
         f"CREATE TRIGGER IF NOT EXISTS revision_{table}_{op.lower()} AFTER {op} ON {table} "
         "BEGIN UPDATE store_revision SET n = n + 1 WHERE id = 1; END;\n"
-        for table in ("features", "attachments", "section_samples_imported", "dust_readings_imported",
+        for table in ("features", "attachments", "section_samples_imported",
                       "transitions", "patrols", "river_chiefs", "task_batches")
         for op in ("INSERT", "UPDATE", "DELETE"))),
     (61, "ledger indexes: the fields the ledger filters and sorts by, so one page is read in SQL", """
