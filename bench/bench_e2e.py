@@ -288,12 +288,19 @@ def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float,
             print(app, "warm", warm[-1], file=sys.stderr, flush=True)
         books = []
         for _ in range(repeats if app == "hetu" else 0):
-            books.append(ledger(browser, url, timeout_s))
+            try:
+                books.append(ledger(browser, url, timeout_s))
+            except Exception as exc:  # noqa: BLE001 - reported as not measured, the rest still counts
+                print(app, "ledger not measured:", str(exc).splitlines()[0], file=sys.stderr, flush=True)
+                continue
             print(app, "ledger", books[-1], file=sys.stderr, flush=True)
     finally:
         browser.close()
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
     def med(key, runs=warm):
         values = [w[key] for w in runs if w.get(key) is not None]
