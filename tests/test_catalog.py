@@ -1,11 +1,11 @@
-"""gislib.catalog: the store seeded from the data set, flattened for the map, versioned for caches."""
+"""gislib.services.catalog: the store seeded from the data set, flattened for the map, versioned for caches."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from gislib import catalog
+from gislib.services import catalog
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def _store_bytes(folder) -> dict[str, bytes]:
 def test_reading_every_layer_samples_and_readings_leaves_the_store_untouched(data_dir):
     """Issue 18 (a): the first read of the sections layer used to create the imported-samples tables,
     which changed the store and threw away every cache built for the first visitor."""
-    from gislib import dust_store, samples
+    from gislib.dust import readings as dust_store
+    from gislib.water import samples
 
     st = catalog.store()
     st._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # what is on disk now is the whole store
@@ -84,7 +85,7 @@ def test_revision_changes_with_every_kind_of_write_and_only_then(data_dir):
     seen.add(st.revision())
     import pandas as pd
 
-    from gislib import dust_store
+    from gislib.dust import readings as dust_store
 
     dust_store.save_readings(st.db_path, pd.DataFrame({"site": ["PTGD001"], "time": ["2026-11-22 08:00"],
                                                        "PM10": [80.0]}), "officer:test")

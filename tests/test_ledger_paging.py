@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from gislib import catalog
-from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
-from gislib.store.workflow import is_overdue
+from gislib.services import catalog
+from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
+from gislib.services.workflow import is_overdue
 
 TODAY = dt.date(2026, 11, 30)
 

@@ -44,7 +44,7 @@ class Store(abc.ABC):
         key = sort.lstrip("-")
         records = self.list(layer, sort="code" if key == "overdue" else sort, today=today, **filters)
         if key == "overdue":
-            from gislib.store.workflow import is_overdue
+            from gislib.services.workflow import is_overdue
 
             day = today or dt.date.today()
             late = sorted((r for r in records if is_overdue(r, day)),

@@ -228,7 +228,7 @@ BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
     # 60–64: the store revision (issue 18): caches key on it, never on file time stamps. The imported
     # samples tables are created here (IF NOT EXISTS: older files made them lazily), so that reading
     # them never writes to the store (dust readings are read without creating their table; an upload
-    # bumps the revision itself, gislib.dust_store).
+    # bumps the revision itself, gislib.dust.readings).
     (60, "store revision counter (bumped by triggers on every record, sample, reading and attachment write)", """
 CREATE TABLE IF NOT EXISTS store_revision (
     id INTEGER PRIMARY KEY CHECK (id = 1),
