@@ -150,7 +150,7 @@ def bench_one(backend: str, n: int, recs: list[dict], box: tuple, repeats: int, 
             district = "普陀区"
             state = "整治中"
             bbox_n = len(store.in_bbox("outfalls", *box))
-            page_rows, page_total = store.page("outfalls", subdistrict=district, state=state, limit=50)
+            page_total, page_rows = store.page("outfalls", subdistrict=district, state=state, limit=50)
             row = {
                 "backend": backend, "n": n, "load": load_ms,
                 "bbox": _median(lambda i: store.in_bbox("outfalls", *box), repeats),

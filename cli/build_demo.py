@@ -19,6 +19,11 @@ def run(args: argparse.Namespace) -> int:
         build_putuo(args.out)
     if args.city or args.only_city:
         build_city()
+    if args.out is None:  # the ready-filled record stores: a fresh data directory copies one (issue 18)
+        from gislib.services.catalog import build_seed_store
+
+        for name in (["putuo"] if not args.only_city else []) + (["city"] if args.city or args.only_city else []):
+            print(f"wrote {build_seed_store(name)}")
     if not args.no_basemap and args.out is None:
         from gislib.geo.basemap import build_basemap
 

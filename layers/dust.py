@@ -7,6 +7,7 @@ status label says so next to the verdict.
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 
 import pandas as pd
 
@@ -44,8 +45,19 @@ def merged_readings(dataset: str | None = None) -> pd.DataFrame:
 
 
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
-    """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
-    rule = get_rule(rule_name or current_rule_name(dataset))
+    """Per site: date, exceedances and exceeded on the last day with readings, under the rule
+    (cached per data set, rule and store revision: judging every reading takes seconds)."""
+    from gislib.services.catalog import version
+    from gislib.dataset import current_name
+
+    dataset = dataset or current_name()
+    rule_name = rule_name or current_rule_name(dataset)
+    return _latest_day_status(dataset, rule_name, version(dataset=dataset)).copy()
+
+
+@lru_cache(maxsize=8)
+def _latest_day_status(dataset: str, rule_name: str, _version: str) -> pd.DataFrame:
+    rule = get_rule(rule_name)
     from gislib.services.catalog import layer_frame
 
     sites = layer_frame("dust_sites", dataset=dataset)

@@ -48,3 +48,68 @@ def test_removed_records_leave_the_map(data_dir):
     st.remove("outfalls", "PT-0004", user="officer:test", reason="重复登记", date=dt.date(2026, 11, 20))
     frame = catalog.layer_frame("outfalls")
     assert "PT-0004" not in set(frame["code"]) and len(frame) == 299
+
+
+def _store_bytes(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("hetu.sqlite*"))}
+
+
+def test_reading_every_layer_samples_and_readings_leaves_the_store_untouched(data_dir):
+    """Issue 18 (a): the first read of the sections layer used to create the imported-samples tables,
+    which changed the store and threw away every cache built for the first visitor."""
+    from gislib.dust import readings as dust_store
+    from gislib.water import samples
+
+    st = catalog.store()
+    st._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # what is on disk now is the whole store
+    revision, before = st.revision(), _store_bytes(data_dir)
+    for layer in catalog.STORE_LAYERS:
+        catalog.layer_frame(layer)
+    samples.all_samples(st)
+    samples.import_batches(st)
+    dust_store.load_readings(st)
+    st.get("outfalls", "PT-0001")
+    st.list("outfalls", river="桃浦河", sort="-name")
+    assert st.revision() == revision
+    assert _store_bytes(data_dir) == before
+
+
+def test_revision_changes_with_every_kind_of_write_and_only_then(data_dir):
+    st = catalog.store()
+    seen = {st.revision()}
+    assert st.revision() in seen  # reading it twice is the same token
+    rec = st.get("outfalls", "PT-0005")
+    st.update("outfalls", "PT-0005", {"name": "新名称"}, expected_version=rec["version"], user="officer:test")
+    seen.add(st.revision())
+    st.transition("outfalls", "PT-0005", "已撤销", "officer:test", "2026-11-20", "重复登记")
+    seen.add(st.revision())
+    import pandas as pd
+
+    from gislib.dust import readings as dust_store
+
+    dust_store.save_readings(st, pd.DataFrame({"site": ["PTGD001"], "time": ["2026-11-22 08:00"],
+                                                       "PM10": [80.0]}), "officer:test")
+    seen.add(st.revision())
+    assert len(seen) == 4
+
+
+def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(tmp_path, monkeypatch):
+    """build-demo writes a ready-filled store; a fresh data directory copies it (and the map-ready
+    frames of exactly that store) instead of loading records on the first page."""
+    seed = tmp_path / "built" / "putuo.store.sqlite"
+    seed.parent.mkdir()
+    monkeypatch.setattr(catalog, "seed_file", lambda dataset=None: seed)
+    catalog.build_seed_store("putuo")
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("HETU_DATA_DIR", str(fresh))
+    st = catalog.store()
+    assert st.count("outfalls") == 300 and st.count("sections") == 25
+    assert len(st.audit("outfalls", "PT-0001")) == 1  # the seed's history came along, not a second seeding
+    assert (fresh / catalog.FRAMES_DIR / f"outfalls-{st.revision()}.pickle").exists()
+    frame = catalog.layer_frame("outfalls")
+    assert len(frame) == 300 and frame.crs.to_epsg() == 4326
+    rec = st.get("outfalls", "PT-0002")
+    st.update("outfalls", "PT-0002", {"name": "附加后改名"}, expected_version=rec["version"], user="officer:test")
+    assert catalog.layer_frame("outfalls").set_index("code").at["PT-0002", "name"] == "附加后改名"
+    assert catalog.store().count("outfalls") == 300  # the seed file was not written through
+    assert catalog.store(data_dir=None) is st

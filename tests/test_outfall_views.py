@@ -59,7 +59,9 @@ def test_ledger_lists_filters_and_marks_overdue(data_dir):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     frame = at.dataframe[0].value
-    assert len(frame) == _store(data_dir).count("outfalls")  # every live outfall (已撤销 left out)
+    live = _store(data_dir).count("outfalls")
+    assert len(frame) == 50 and f"共 {live} 个排污口" in _text(at)  # one page of every live outfall
+    assert list(frame["编码"]) == sorted(frame["编码"])
     next(s for s in at.selectbox if s.label == "工作状态").set_value("整治中").run()
     frame = at.dataframe[0].value
     assert set(frame["状态"]) == {"整治中"}
@@ -73,8 +75,23 @@ def test_ledger_lists_filters_and_marks_overdue(data_dir):
     by_overdue = at.dataframe[0].value
     n = len(overdue)
     assert by_overdue["逾期"].head(n).str.contains("逾期").all() and not by_overdue["逾期"].iloc[n:].str.contains("逾期").any()
-    labels = [d.label for d in at.get("download_button")]
+    labels = [b.label for b in at.button]
     assert any("XLSX" in lab for lab in labels) and any("CSV" in lab for lab in labels)
+    next(b for b in at.button if "XLSX" in b.label).click().run()  # written on request, then offered
+    assert not at.exception and any("XLSX" in d.label for d in at.get("download_button"))
+
+
+def test_ledger_pages_through_every_outfall(data_dir):
+    at = AppTest.from_file(LEDGER, default_timeout=TIMEOUT)
+    at.run()
+    pages = []
+    live = _store(data_dir).count("outfalls")
+    for page in range(1, -(-live // 50) + 1):
+        at.number_input(key="ledger_page").set_value(page).run()
+        assert not at.exception
+        pages.append(at.dataframe[0].value)
+    codes = [c for frame in pages for c in frame["编码"]]
+    assert len(codes) == len(set(codes)) == live and codes == sorted(codes)
 
 
 def test_record_page_shows_facts_monitoring_and_reference(data_dir):

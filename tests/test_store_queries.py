@@ -55,13 +55,13 @@ def test_nearest_section_with_distance(store):
 
 
 def test_ledger_page_filters_sorts_and_counts(store):
-    rows, total = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2)
+    total, rows = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2)
     assert total == 5 and [r["code"] for r in rows] == ["PWK-09", "PWK-07"]
-    rows, total = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2, offset=4)
+    total, rows = store.page("outfalls", subdistrict="长征镇", sort="-code", limit=2, offset=4)
     assert [r["code"] for r in rows] == ["PWK-01"]
-    rows, _ = store.page("outfalls", sort="subdistrict", limit=3)
+    _, rows = store.page("outfalls", sort="subdistrict", limit=3)
     assert [r["subdistrict"] for r in rows] == ["桃浦镇"] * 3  # 桃 < 长 in code point order
-    rows, total = store.page("outfalls", text="PWK-0_", limit=50)
+    total, rows = store.page("outfalls", text="PWK-0_", limit=50)
     assert total == 0  # _ is a literal, not a wildcard
     with pytest.raises(ValidationError):
         store.page("outfalls", sort="code; DROP TABLE features")

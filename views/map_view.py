@@ -59,7 +59,8 @@ def _layer_name(key: str) -> str:
 
 def load_with_progress(keys, filters: Filters | None, text_key: str) -> None:
     """Load (and cache) the given layers, with a progress bar while any of them is not at hand yet."""
-    todo = [k for k in keys if not layer_ready(k, filters, lang())]
+    with st.spinner(_t("opening")):  # from the start: a fresh data directory attaches its store first
+        todo = [k for k in keys if not layer_ready(k, filters, lang())]
     if not todo:
         return
     bar = st.progress(0.0, text=_t(text_key, name=_layer_name(todo[0]), i=1, n=len(todo)))
@@ -287,8 +288,12 @@ def highlight(key: str | None, row) -> folium.FeatureGroup:
 
 
 def page_style() -> None:
-    """The map page's stylesheet: the map fills the window below the header (see FitWhenSized)."""
-    st.html(f"<style>{PAGE_CSS.read_text(encoding='utf-8')}</style>")
+    """The map page's stylesheet: the map fills the window below the header (see FitWhenSized); it
+    also carries how often the whole page ran in this session (the map and the side panel rerun
+    alone, as a fragment: a click on the map does not add to it)."""
+    runs = st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
+    st.html(f"<style>{PAGE_CSS.read_text(encoding='utf-8')}</style>"
+            f'<span id="hetu-page-runs" data-runs="{runs}" style="display:none"></span>')
 
 
 def header() -> tuple[tuple[str, ...], Filters, bool, bool]:
@@ -313,9 +318,18 @@ def main() -> None:
     load_with_progress(("outfalls", "subdistricts"), None, "loading")
     layers_on, filters, exporting, panel = header()
     load_with_progress(layers_on, filters, "filtering" if filters != Filters() else "loading")
+    map_and_panel(layers_on, filters, exporting, panel, settings.basemap, settings.tianditu_key)
+    st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
+
+
+@st.fragment
+def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool, panel: bool, basemap: str,
+                  tianditu_key: str) -> None:
+    """The map, the selection card and the side panel: a fragment, so that a click on the map (or on
+    anything in the panel) reruns only this part, not the header, the drawer and the search."""
     with st.spinner(_t("preparing")):
-        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", settings.basemap),
-                           tianditu_key=settings.tianditu_key)
+        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", basemap),
+                           tianditu_key=tianditu_key)
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
                         if get_layer(k).search == "record")
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
@@ -339,7 +353,7 @@ def main() -> None:
                          gcj=st.session_state.get("basemap") == "amap")
         if hit is not None:
             st.session_state["selected"] = (hit[0], hit[1]["code"])
-            st.rerun()
+            st.rerun(scope="fragment")
     if col_info is not None:
         with col_info:
             st.subheader(tr("map.selected"))
@@ -350,7 +364,6 @@ def main() -> None:
                 trace_panel(key, row)
     elif row is not None:
         trace_panel(key, row)
-    st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
 
 
 main()

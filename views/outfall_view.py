@@ -534,6 +534,14 @@ def main() -> None:
     with right:
         locator_map(current)
         downstream_panel(current)
+    record_tabs(current, base)
+
+
+@st.fragment
+def record_tabs(current: dict, base: dict) -> None:
+    """The record's tabs: a fragment, so that switching tabs reruns only the tabs, not the page
+    (a save inside a tab still reruns the whole page)."""
+    code = current["code"]
     tabs = st.tabs([_t("tab_mon"), _t("tab_photos"), _t("tab_history"), _t("tab_edit"), _t("tab_flow"),
                     _t("tab_pdf")], key=f"of_tabs_{code}", on_change="rerun")
     with tabs[0]:

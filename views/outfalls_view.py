@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from itertools import chain, repeat
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import streamlit as st
 from gislib.services.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
 from gislib.i18n import term
-from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
+from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
 from gislib.services.workflow import is_overdue
 from views.common import demo_banner, lang, tr
 
@@ -25,23 +26,27 @@ def _t(key: str, **kw: object) -> str:
     return tr(f"outfalls.{key}", **kw)
 
 
+PAGE_ROWS = 50
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _records(token: str, filters: tuple, sort: str, today: str) -> list[dict]:
-    """The filtered, sorted records (cached per store version and filters)."""
+def _page(token: str, filters: tuple, sort: str, today: str, page: int) -> tuple[int, list[dict]]:
+    """(how many match, one page of the filtered, sorted records): filtered, sorted and cut in the
+    store (cached per store revision, filters and page)."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    day = dt.date.fromisoformat(today)
-    if sort.lstrip("-") != "overdue":
-        return store().list("outfalls", sort=sort, today=day, **kwargs)
-    records = store().list("outfalls", sort="code", today=day, **kwargs)
-    # overdue first, the longest overdue first (descending: the reverse)
-    key = lambda r: (not is_overdue(r, day), str((r.get("remediation") or {}).get("deadline") or "9999"))  # noqa: E731
-    return sorted(records, key=key, reverse=sort.startswith("-"))
+    return store().page("outfalls", offset=page * PAGE_ROWS, limit=PAGE_ROWS, sort=sort,
+                        today=dt.date.fromisoformat(today), **kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _states(token: str, filters: tuple, today: str) -> dict[str, int]:
+    kwargs = {k: v for k, v in filters if v not in (None, "")}
+    return store().count_by("outfalls", "state", today=dt.date.fromisoformat(today), **kwargs)
 
 
 @st.cache_data(show_spinner=False)
 def _choices(token: str) -> dict[str, list[str]]:
-    rows = store().list("outfalls")
-    return {f: sorted({str(r[f]) for r in rows if r.get(f)}) for f in ("river", "subdistrict")}
+    return {f: store().distinct("outfalls", f) for f in ("river", "subdistrict")}
 
 
 def _filters() -> tuple[tuple, str]:
@@ -85,31 +90,44 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str) -> bytes:
+def ledger_file(filters: tuple, sort: str, today: dt.date, suffix: str,
+                progress=lambda done, total: None) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.reports.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    headers, rows, empty = ledger_table(store(), "outfalls", today=today, **kwargs)
-    order = {code: i for i, code in enumerate(codes)}
-    rows.sort(key=lambda row: order.get(row[0], len(order)))
+    records = sorted_records(store(), "outfalls", sort, today, **kwargs)
+    headers, rows, empty = ledger_table(store(), "outfalls", today=today, records=records, **kwargs)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ledger{suffix}"
         write_ledger(path, headers, rows, title=LAYER_TITLES["outfalls"],
-                     notes=ledger_notes("outfalls", kwargs, len(rows), empty))
+                     notes=ledger_notes("outfalls", kwargs, len(rows), empty), progress=progress)
         return path.read_bytes()
 
 
-def _export(filters: tuple, today: dt.date, records: list[dict]) -> None:
-    """Excel/CSV downloads of exactly the filtered ledger, generated when clicked."""
+def _export(filters: tuple, sort: str, today: dt.date, total: int, codes: list[str]) -> None:
+    """Excel/CSV of exactly the filtered ledger: written when asked, with a progress bar, then offered."""
     stamp = today.strftime("%Y%m%d")
-    codes = [r["code"] for r in records]
     cols = st.columns(3)
     for col, suffix, mime in ((cols[0], ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                               (cols[1], ".csv", "text/csv")):
-        col.download_button(f"{_t('export')} ({suffix[1:].upper()}, {len(records)})",
-                            lambda suffix=suffix: ledger_file(filters, codes, today, suffix),
-                            file_name=f"outfall_ledger_{stamp}{suffix}", mime=mime, key=f"ledger_dl_{suffix}")
+        with col:
+            _export_one(filters, sort, today, total, suffix, mime, stamp)
     with cols[2]:
         _pdf_export(codes)
+
+
+def _export_one(filters: tuple, sort: str, today: dt.date, total: int, suffix: str, mime: str, stamp: str) -> None:
+    key = f"ledger_file_{suffix}"
+    wanted = (filters, sort, today.isoformat(), version())
+    if st.button(f"{_t('export')} ({suffix[1:].upper()}, {total})", key=f"ledger_make_{suffix}", disabled=not total):
+        bar = st.progress(0.0, text=_t("writing", done=0, total=total))
+        data = ledger_file(filters, sort, today, suffix, progress=lambda done, n: bar.progress(
+            done / max(n, 1), text=_t("writing", done=done, total=n)))
+        bar.empty()
+        st.session_state[key] = (wanted, data)
+    made = st.session_state.get(key)
+    if made and made[0] == wanted:
+        st.download_button(_t("download", kind=suffix[1:].upper()), made[1], file_name=f"outfall_ledger_{stamp}{suffix}",
+                           mime=mime, key=f"ledger_dl_{suffix}", icon=":material/download:")
 
 
 def _pdf_export(codes: list[str]) -> None:
@@ -129,24 +147,39 @@ def _pdf_export(codes: list[str]) -> None:
                            mime="application/pdf", key="ledger_pdf_dl")
 
 
+def _pager(total: int) -> int:
+    """The page chosen (0-based) among the pages of ``total`` rows."""
+    pages = max(1, -(-total // PAGE_ROWS))
+    if st.session_state.get("ledger_page", 1) > pages:
+        st.session_state["ledger_page"] = 1
+    c1, c2 = st.columns([1, 4], vertical_alignment="center")
+    page = c1.number_input(_t("page"), min_value=1, max_value=pages, step=1, key="ledger_page")
+    c2.caption(_t("pages", page=page, pages=pages, rows=PAGE_ROWS))
+    return int(page) - 1
+
+
 def main() -> None:
     st.title(_t("title"))
     demo_banner()
     today = dt.date.today()
     filters, sort = _filters()
-    records = _records(version(), filters, sort, today.isoformat())
-    st.caption(_t("count", n=len(records)) + " · " + _t("hint"))
-    progress = campaign_progress(r.get("state") for r in records)  # 已销号 counts as remediation completed (治)
+    token = version()
+    total, _ = _page(token, filters, sort, today.isoformat(), 0)
+    st.caption(_t("count", n=total) + " · " + _t("hint"))
+    states = _states(token, filters, today.isoformat())
+    progress = campaign_progress(chain.from_iterable(repeat(s, n) for s, n in states.items()))  # 已销号 counts as completed
     if progress["outfalls"]:
         st.caption(_t("progress", **progress))
+    page = _pager(total)
+    _, records = _page(token, filters, sort, today.isoformat(), page)
     frame = ledger_frame(records, today)
     event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key="ledger_table", height=460)
+                         selection_mode="single-row", key=f"ledger_table_{page}", height=460)
     selected = list(getattr(event, "selection", {}).get("rows", [])) if event is not None else []
     if selected and selected[0] < len(records):
         st.session_state["outfall_code"] = records[selected[0]]["code"]
         st.switch_page(RECORD_PAGE)
-    _export(filters, today, records)
+    _export(filters, sort, today, total, [r["code"] for r in records])
 
 
 main()

@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mappage.layer.subdistricts": ("街道/镇", "sub-district"),
     "mappage.value": ("内容", "Value"),
     "mappage.preparing": ("正在准备地图…", "Preparing the map…"),
+    "mappage.opening": ("正在打开记录库…", "Opening the record store…"),
     "mappage.trace_spinner": ("正在沿河网追溯…", "Tracing along the river network…"),
     "mappage.trace_upstream": ("**上游溯源**", "**Trace upstream**"),
     "mappage.distance_along_rivers_km": ("沿河距离 (km)", "Distance along rivers (km)"),

@@ -17,4 +17,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outfalls.pdf_done": ("下载 PDF", "Download PDF"),
     "outfalls.overdue": ("逾期", "Overdue"),
     "outfalls.mark": ("标记", "Mark"),
+    "outfalls.page": ('页码', 'Page'),
+    "outfalls.pages": ('第 {page} / {pages} 页，每页 {rows} 行（在记录库中排序和筛选）', 'Page {page} of {pages}, {rows} rows a page (sorted and filtered in the store)'),
+    "outfalls.writing": ('正在写入 {done}/{total} 行…', 'Writing {done}/{total} rows…'),
+    "outfalls.download": ('下载 {kind}', 'Download {kind}'),
 }

@@ -80,14 +80,16 @@ FILTER_LABELS = {"text": "编码或名称含", "subdistrict": "街道/镇", "riv
 ALWAYS_SHOWN = ("编码", "名称")
 
 
-def ledger_table(store: Store, layer: str, today: dt.date | None = None,
+def ledger_table(store: Store, layer: str, today: dt.date | None = None, records: list[dict[str, Any]] | None = None,
                  **filters: Any) -> tuple[list[str], list[list[Any]], list[str]]:
-    """Headers, rows and the left-out column names of the filtered ledger of ``layer``.
+    """Headers, rows and the left-out column names of the filtered ledger of ``layer`` (``records``:
+    the records already read, in the order wanted; default ``store.list(layer, **filters)``).
 
     Columns that are empty in every exported row are left out (and named in the note), so the
     sheet carries no always-empty columns; an empty ledger keeps every column."""
     today = today or dt.date.today()
-    records = store.list(layer, today=today, **filters)
+    if records is None:
+        records = store.list(layer, today=today, **filters)
     if layer == "outfalls":
         columns = OUTFALL_COLUMNS
     else:
@@ -101,6 +103,18 @@ def ledger_table(store: Store, layer: str, today: dt.date | None = None,
     keep = [i for i, h in enumerate(headers) if h in ALWAYS_SHOWN or any(row[i] not in ("", None) for row in rows)]
     empty = [h for i, h in enumerate(headers) if i not in keep]
     return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows], empty
+
+
+def sorted_records(store: Store, layer: str, sort: str, today: dt.date, chunk: int = 5000,
+                   **filters: Any) -> list[dict[str, Any]]:
+    """Every record of the filtered ledger in the ledger page's order (``Store.page``, chunk by chunk)."""
+    total, records = store.page(layer, offset=0, limit=chunk, sort=sort, today=today, **filters)
+    while len(records) < total:
+        _, more = store.page(layer, offset=len(records), limit=chunk, sort=sort, today=today, **filters)
+        if not more:
+            break
+        records += more
+    return records
 
 
 def ledger_rows(store: Store, layer: str, today: dt.date | None = None,
@@ -122,54 +136,74 @@ def ledger_notes(layer: str, filters: dict[str, Any], n_rows: int, empty: list[s
 
 
 def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: str = "台账",
-                 title: str | None = None, notes: list[str] | tuple[str, ...] = ()) -> None:
+                 title: str | None = None, notes: list[str] | tuple[str, ...] = (),
+                 progress: Callable[[int, int], None] | None = None) -> None:
     """Write .xlsx (title row and notes above a bold frozen header with a filter) or .csv
-    (UTF-8 with BOM, header on the first line so that programs can read it)."""
+    (UTF-8 with BOM, header on the first line so that programs can read it). The sheet is streamed
+    (xlsxwriter constant memory: 60,000 rows in seconds); ``progress(rows written, rows)`` is called
+    every few thousand rows."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     headers = [safe_cell(h) for h in headers]
-    rows = [[safe_cell(v) for v in row] for row in rows]
+    tick = progress or (lambda done, total: None)
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(headers)
-                writer.writerows(rows)
+                for done, row in enumerate(rows, start=1):
+                    writer.writerow([safe_cell(v) for v in row])
+                    if done % PROGRESS_EVERY == 0:
+                        tick(done, len(rows))
         elif suffix == ".xlsx":
-            _write_xlsx(path, headers, rows, sheet, [title] if title else [], list(notes))
+            _write_xlsx(path, headers, rows, sheet, [title] if title else [], list(notes), tick)
         else:
             raise ValidationError(f"输出文件 {path.name} 的扩展名应为 .xlsx 或 .csv", field="out")
     except OSError as exc:
         raise ExportError(f"无法写入 {path} ({exc}): check the folder exists and is writable") from exc
+    tick(len(rows), len(rows))
+
+
+PROGRESS_EVERY = 2000
+
+
+def _column_widths(headers: list[str], rows: list[list[Any]]) -> list[int]:
+    return [min(max(max([len(str(h)) * 2] + [len(str(r[i])) for r in rows[:200]]) + 2, 8), 50)
+            for i, h in enumerate(headers)]
 
 
 def _write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], sheet: str, title: list[str],
-                notes: list[str]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+                notes: list[str], tick: Callable[[int, int], None]) -> None:
+    import xlsxwriter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for line in title:
-        ws.append([line])
-        ws.cell(ws.max_row, 1).font = Font(bold=True, size=14)
-    for line in notes:
-        ws.append([line])
-        ws.cell(ws.max_row, 1).font = Font(size=9, color="555555")
-    header_row = ws.max_row + 1 if (title or notes) else 1
-    ws.append(headers)
-    for row in rows:
-        ws.append(row)
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-    ws.freeze_panes = f"A{header_row + 1}"
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(max(1, len(headers)))}{header_row + len(rows)}"
-    for i, header in enumerate(headers, start=1):
-        width = max([len(str(header)) * 2] + [len(str(r[i - 1])) for r in rows[:200]])
-        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
-    wb.save(path)
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_urls": False, "strings_to_numbers": False})
+    try:
+        ws = wb.add_worksheet(sheet)
+        for i, width in enumerate(_column_widths(headers, rows)):
+            ws.set_column(i, i, width)
+        r = 0
+        for line, fmt in [(t, wb.add_format({"bold": True, "font_size": 14})) for t in title] + \
+                         [(n, wb.add_format({"font_size": 9, "font_color": "#555555"})) for n in notes]:
+            ws.write_string(r, 0, safe_cell(line), fmt)
+            r += 1
+        header_row = r
+        ws.write_row(header_row, 0, headers, wb.add_format({"bold": True}))
+        for done, row in enumerate(rows, start=1):
+            ws.write_row(header_row + done, 0, [_xlsx_value(safe_cell(v)) for v in row])
+            if done % PROGRESS_EVERY == 0:
+                tick(done, len(rows))
+        ws.freeze_panes(header_row + 1, 0)
+        ws.autofilter(header_row, 0, header_row + len(rows), max(0, len(headers) - 1))
+    finally:
+        wb.close()
+
+
+def _xlsx_value(value: Any) -> Any:
+    """Text stays text (never a formula or a link: the workbook options), numbers stay numbers."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    return value
 
 
 # --------------------------------------------------------------------------- seeding

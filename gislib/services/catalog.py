@@ -1,12 +1,16 @@
 """gislib.services.catalog: the app's records as map-ready GeoDataFrames, read from the record store.
 
 The store (``gislib.store``) is the system of record for outfalls, sections, plots and dust
-sites; on first use it is seeded from the chosen demo data set. Context layers (rivers, water,
+sites; a fresh data directory gets the data set's ready-filled store attached (built by
+``build-demo``), or is seeded from the data set when there is none. Context layers (rivers, water,
 boundaries) and time series (samples, readings) still come from the data set GeoPackage.
-``version()`` changes whenever the store or the data set changes, so caches key on it.
+``version()`` changes whenever the store (its revision) or the data set changes, so caches key on it.
 """
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
 import threading
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from gislib.safe_text import plain
 # map layer key -> store layer, from the field tables (the map's dust_sites is the store's dust)
 STORE_LAYERS = dict(MAP_LAYERS)
 SEED_USER = "system:demo-seed"
+FRAMES_DIR = Path("cache") / "frames"
 _lock = threading.Lock()
 _stores: dict[tuple[str, str], object] = {}
 
@@ -36,20 +41,66 @@ def store_dir(data_dir: str | Path | None = None, dataset: str | None = None) ->
     return base if dataset == "putuo" else base / dataset
 
 
-def store(data_dir: str | Path | None = None, dataset: str | None = None):
-    """The process-wide store of a data set (in HETU_DATA_DIR by default), seeded when empty."""
-    from gislib.store import open_store
+def seed_file(dataset: str | None = None) -> Path:
+    """The store built with the data set (``build-demo``), attached to a fresh data directory:
+    ``data/geo/<set>.store.sqlite`` beside the GeoPackage."""
+    from gislib.dataset import DATASETS
+
+    gpkg = DATASETS[dataset or current_name()]
+    return gpkg.with_name(gpkg.stem + ".store.sqlite")
+
+
+def _seed(st, dataset: str) -> None:
+    """Fill the empty layers of ``st`` from the data set (slow at city scale: build time, not a page)."""
     from gislib.reports.ledger import seed_from_geodataframe
+
+    for layer, store_layer in STORE_LAYERS.items():
+        if st.count(store_layer, include_removed=True) == 0:
+            seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
+
+
+def build_seed_store(dataset: str | None = None) -> Path:
+    """Write the data set's ready-filled store (:func:`seed_file`); ``build-demo`` calls this, so
+    that opening the data set in a fresh data directory copies a file instead of loading records."""
+    import tempfile
+
+    from gislib.store import open_store
+
+    dataset = dataset or current_name()
+    out = seed_file(dataset)
+    frames = out.with_suffix(".frames")
+    shutil.rmtree(frames, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        with open_store(tmp) as st:
+            _seed(st, dataset)
+            st.vacuum_into(out)
+            for layer in STORE_LAYERS:  # the map-ready frames of exactly this store (same revision)
+                _save_frame(frames, layer, st.revision(), _read_frame(st, layer))
+    return out
+
+
+def _copy_seed_frames(seed_frames: Path, folder: Path) -> None:
+    """The seed store's map-ready frames go with it (they are keyed by its revision)."""
+    source = seed_frames / FRAMES_DIR
+    if source.is_dir():
+        shutil.copytree(source, folder / FRAMES_DIR, dirs_exist_ok=True)
+
+
+def store(data_dir: str | Path | None = None, dataset: str | None = None):
+    """The process-wide store of a data set (in HETU_DATA_DIR by default). A fresh data directory
+    gets the data set's ready-filled store (:func:`build_seed_store`) attached; without one it is
+    filled from the data set (slow for the city set: run ``build-demo`` first)."""
+    from gislib.store import attach_store, open_store
 
     dataset = dataset or current_name()
     folder = store_dir(data_dir, dataset)
     key = (str(folder), dataset)
     with _lock:
         if key not in _stores:
+            if attach_store(seed_file(dataset), folder):
+                _copy_seed_frames(seed_file(dataset).with_suffix(".frames"), folder)
             st = open_store(folder)
-            for layer, store_layer in STORE_LAYERS.items():
-                if st.count(store_layer, include_removed=True) == 0:
-                    seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
+            _seed(st, dataset)
             _stores[key] = st
         return _stores[key]
 
@@ -87,10 +138,65 @@ def _flat(record: dict, layer: str = "outfalls") -> dict:
 
 
 def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
-    """The live records of a map layer as a GeoDataFrame in EPSG:4326 (removed records left out)."""
-    st = store(data_dir, dataset)
-    store_layer = STORE_LAYERS[layer]
-    rows = [_flat(r, store_layer) for r in st.list(store_layer)]
+    """The live records of a map layer as a GeoDataFrame in EPSG:4326 (removed records left out);
+    a copy the caller may modify. Cached per store revision, in memory and in
+    ``<data dir>/cache/frames`` (60,000 outfalls take seconds to read from the store, a cached
+    frame a fraction of a second; a fresh data directory gets the seed store's frames)."""
+    dataset = dataset or current_name()
+    folder = store_dir(data_dir, dataset)
+    revision = store(data_dir, dataset).revision()
+    key = (str(folder), dataset, layer, revision)
+    frame = _frames.get(key)
+    if frame is None:
+        frame = _cached_frame(folder, layer, revision)
+        if frame is None:
+            frame = _read_frame(store(data_dir, dataset), layer)
+            _save_frame(folder, layer, revision, frame)
+        with _lock:
+            for old in [k for k in _frames if k[:3] == key[:3]]:
+                _frames.pop(old)
+            _frames[key] = frame
+    return frame.copy()
+
+
+_frames: dict[tuple[str, str, str, str], gpd.GeoDataFrame] = {}
+
+
+def _frame_file(folder: Path, layer: str, revision: str) -> Path:
+    return Path(folder) / FRAMES_DIR / f"{layer}-{revision}.pickle"
+
+
+def _cached_frame(folder: Path, layer: str, revision: str) -> gpd.GeoDataFrame | None:
+    """The frame saved for exactly this store revision (our own cache file), or None."""
+    path = _frame_file(folder, layer, revision)
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            frame = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt, never trusted
+        return None
+    return frame if isinstance(frame, gpd.GeoDataFrame) else None
+
+
+def _save_frame(folder: Path, layer: str, revision: str, frame: gpd.GeoDataFrame) -> None:
+    """Keep the frame of this revision (older revisions of the layer are removed); best effort."""
+    path = _frame_file(folder, layer, revision)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        for old in path.parent.glob(f"{layer}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only data directory still works, only slower
+
+
+def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
+    rows = [_flat(r, STORE_LAYERS[layer]) for r in st.list(STORE_LAYERS[layer])]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return gpd.GeoDataFrame(frame, geometry=[], crs="EPSG:4326")

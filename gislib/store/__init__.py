@@ -82,7 +82,17 @@ def sqlite_dir(url: str) -> Path:
     return path.parent if path.suffix == ".sqlite" else path
 
 
+def attach_store(source: str | Path, data_dir: str | Path | None = None) -> bool:
+    """Give an EMPTY data directory a ready-built store (e.g. the demo set's, from ``build-demo``)
+    by copying the file; False (nothing done) when the directory already has a store or the source
+    is missing."""
+    from gislib.store.sqlite import copy_database
+
+    return copy_database(Path(source), resolve_data_dir(data_dir))
+
+
 __all__ = [
-    "LAYERS", "Store", "exists", "open_store", "resolve_db_url", "sqlite_dir", "resolve_data_dir", "validate_outfall", "validate_record",
+    "LAYERS", "Store", "attach_store", "exists", "open_store", "resolve_db_url", "sqlite_dir", "resolve_data_dir",
+    "validate_outfall", "validate_record",
     "credit_code_problem", "register_code_validator", "RecordValidationError", "BulkValidationError",
 ]

@@ -164,6 +164,32 @@ class Store(abc.ABC):
              today: dt.date | None = None) -> list[dict[str, Any]]:
         """Records matching every given filter (已撤销 hidden unless asked for), sorted by ``sort``."""
 
+    def page(self, layer: str, *, offset: int = 0, limit: int = 50, sort: str = "code",
+             today: dt.date | None = None, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+        """(how many records match, the ``limit`` records from ``offset``); backends do it in SQL.
+        This fallback reads every record (overdue-first order as the SQLite backend)."""
+        key = sort.lstrip("-")
+        records = self.list(layer, sort="code" if key == "overdue" else sort, today=today, **filters)
+        if key == "overdue":
+            from gislib.services.workflow import is_overdue
+
+            day = today or dt.date.today()
+            late = sorted((r for r in records if is_overdue(r, day)),
+                          key=lambda r: (str((r.get("remediation") or {}).get("deadline")), r["code"]))
+            records = late + [r for r in records if not is_overdue(r, day)]
+            records = records[::-1] if sort.startswith("-") else records
+        return len(records), records[offset:offset + limit]
+
+    def distinct(self, layer: str, field: str) -> list[str]:
+        """The distinct non-empty values of a record field over the live records, sorted."""
+        return sorted({str(r[field]) for r in self.list(layer) if r.get(field) not in (None, "")})
+
+    def count_by(self, layer: str, field: str, **filters: Any) -> dict[str, int]:
+        """How many records of ``list(layer, **filters)`` have each value of ``field``."""
+        from collections import Counter
+
+        return dict(Counter(r.get(field) for r in self.list(layer, **filters)))
+
     @abc.abstractmethod
     def count(self, layer: str, include_removed: bool = False) -> int:
         """How many records ``layer`` holds."""
@@ -260,6 +286,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
         """Where the content (or its 256 px JPEG thumbnail) is stored; NotFoundError if absent."""
+
+    def revision(self) -> str:
+        """A token that changes whenever any stored record changes (caches key on it)."""
+        raise NotImplementedError(f"{type(self).__name__} has no revision()")
 
     @abc.abstractmethod
     def close(self) -> None:

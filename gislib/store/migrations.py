@@ -279,6 +279,15 @@ CREATE TABLE store_revision (
 );
 INSERT INTO store_revision (id, revision) VALUES (1, 1);
 """),
+    # 60–64: the ledger reads one page in SQL (issue 18); the store revision is migration 50's.
+    (61, "ledger indexes: the fields the ledger filters and sorts by, so one page is read in SQL", """
+CREATE INDEX IF NOT EXISTS features_name ON features (layer, name, code);
+CREATE INDEX IF NOT EXISTS features_updated ON features (layer, updated_at, code);
+CREATE INDEX IF NOT EXISTS features_river ON features (layer, json_extract(data, '$.river'), code);
+CREATE INDEX IF NOT EXISTS features_subdistrict ON features (layer, json_extract(data, '$.subdistrict'), code);
+CREATE INDEX IF NOT EXISTS features_type_l1 ON features (layer, json_extract(data, '$.type_l1'), code);
+CREATE INDEX IF NOT EXISTS features_deadline ON features (layer, state, json_extract(data, '$.remediation.deadline'), code);
+"""),
     # versions 70–74: field names (gislib.fields). Imports before this wrote the outfall's discovery
     # date as found_on; its one name is found_date (what the record page, ledger and demo read).
     (70, "outfalls: found_on -> found_date (gislib.fields)", """

@@ -35,6 +35,8 @@ MIGRATION_LOCK = 72_150_015  # pg_advisory_xact_lock key: one process migrates, 
 
 # The PostgreSQL text of migrations whose SQLite text uses functions PostgreSQL does not have.
 POSTGRES_SQL: dict[int, str] = {
+    # the ledger's JSON expression indexes are POSTGIS_SQL's (below), written for jsonb
+    61: "SELECT 1",
     70: """UPDATE features SET data = ((data::jsonb - 'found_on')
     || jsonb_build_object('found_date', COALESCE(data::jsonb -> 'found_date', data::jsonb -> 'found_on')))::text
 WHERE layer = 'outfalls' AND (data::jsonb ? 'found_on')""",

@@ -105,29 +105,6 @@ class StoreQueries:
                         key=lambda t: t[:2])[:max(0, int(k))]
         return [{**self._record(r), "distance_m": round(d, 1)} for d, _c, r in ranked]
 
-    def page(self, layer: str, *, subdistrict: str | None = None, river: str | None = None,
-             type_l1: str | None = None, state: str | None = None, text: str | None = None,
-             sort: str = "code", limit: int = 50, offset: int = 0,
-             include_removed: bool = False) -> tuple[list[dict[str, Any]], int]:
-        """One page of the ledger sorted in the database: (records, how many match in all).
-
-        ``sort`` is a column or a record field, ``-`` in front for descending; ties by code."""
-        self._check(layer)
-        where, args = self._page_where(layer, subdistrict, river, type_l1, state, text, include_removed)
-        key = sort.lstrip("-") or "code"
-        if not key.replace("_", "").isalnum():
-            raise ValidationError(f"排序字段 {key!r} 无效: use a field name", field="sort")
-        expr = f"f.{key}" if key in PAGE_COLUMNS else f"json_extract(f.data, '$.{key}')"
-        direction = "DESC" if sort.startswith("-") else "ASC"
-        sql_where = " AND ".join(where)
-        with self._lock:
-            total = self._conn.execute(f"SELECT COUNT(*) FROM features f WHERE {sql_where}", args).fetchone()[0]
-            rows = self._conn.execute(
-                f"SELECT f.* FROM features f WHERE {sql_where} ORDER BY {expr} IS NULL, {expr} {direction}, "
-                f"f.code {direction} LIMIT ? OFFSET ?", [*args, int(limit), int(offset)]).fetchall()
-        return [self._record(r) for r in rows], int(total)
-
-    @staticmethod
     def _page_where(layer: str, subdistrict: str | None, river: str | None, type_l1: str | None,
                     state: str | None, text: str | None, include_removed: bool) -> tuple[list[str], list[Any]]:
         where, args = ["f.layer=?"], [layer]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -100,6 +102,20 @@ def _canonical(value: Any) -> Any:
     return json.loads(_dumps(value))
 
 
+def _overdue_sql(today: dt.date | None) -> tuple[str, list[Any]]:
+    """SQL of ``workflow.is_overdue`` for outfalls: 整治中 with an (ISO) deadline before ``today``."""
+    day = (today or dt.date.today()).isoformat()
+    return ("(f.state = ? AND COALESCE(date(json_extract(f.data, '$.remediation.deadline')) < ?, 0))",
+            [workflow.REMEDIATION_STATE, day])
+
+
+def _json_key(field: str) -> str:
+    """A record field name safe inside a JSON path (letters, digits and _ only)."""
+    if not field.replace("_", "").isalnum() or not field.isascii():
+        raise ValidationError(f"无法按字段 {field!r} 排序或筛选: use a record field name", field="sort")
+    return field
+
+
 class SQLiteStore(StoreQueries, Store):
     """The default Store: one SQLite file, WAL mode, foreign keys on."""
 
@@ -132,6 +148,13 @@ class SQLiteStore(StoreQueries, Store):
         return ""
 
     # ------------------------------------------------------------------ plumbing
+    def vacuum_into(self, path: Path) -> None:
+        """Write a compact copy of the whole store to ``path`` (replaced if present)."""
+        path = Path(path)
+        path.unlink(missing_ok=True)
+        with self._lock:
+            self._conn.execute("VACUUM INTO ?", (str(path),))
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -358,10 +381,12 @@ class SQLiteStore(StoreQueries, Store):
             args = (layer,) if include_removed else (layer, REMOVED_STATE)
             return self._conn.execute(sql, args).fetchone()[0]
 
-    def list(self, layer: str, *, subdistrict: str | None = None, river: str | None = None,
-             type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
-             text: str | None = None, sort: str = "code", include_removed: bool = False,
-             today: dt.date | None = None) -> list[dict[str, Any]]:
+    @staticmethod
+    def _where(layer: str, subdistrict: str | None, river: str | None, type_l1: str | None, state: str | None,
+               text: str | None, include_removed: bool, overdue: bool | None = None,
+               today: dt.date | None = None) -> tuple[list[str], list[Any]]:
+        """The SQL conditions (on ``features f``) of the ``list`` filters (``overdue`` only when asked:
+        ``list`` checks it in Python with ``workflow.is_overdue``)."""
         _check_layer(layer)
         where, args = ["f.layer=?"], [layer]
         if state:
@@ -380,6 +405,17 @@ class SQLiteStore(StoreQueries, Store):
             where.append("(f.code LIKE ? ESCAPE '\\' OR f.name LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 "
                          "FROM codes c WHERE c.feature_id=f.id AND c.code LIKE ? ESCAPE '\\'))")
             args += [like, like, like]
+        if overdue is not None:
+            clause, clause_args = _overdue_sql(today)
+            where.append(clause if overdue else f"NOT {clause}")
+            args += clause_args
+        return where, args
+
+    def list(self, layer: str, *, subdistrict: str | None = None, river: str | None = None,
+             type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
+             text: str | None = None, sort: str = "code", include_removed: bool = False,
+             today: dt.date | None = None) -> list[dict[str, Any]]:
+        where, args = self._where(layer, subdistrict, river, type_l1, state, text, include_removed)
         with self._lock:
             rows = self._conn.execute(f"SELECT f.* FROM features f WHERE {' AND '.join(where)}", args).fetchall()
         records = [self._record(r) for r in rows]
@@ -397,6 +433,71 @@ class SQLiteStore(StoreQueries, Store):
 
         records.sort(key=sort_key, reverse=reverse)
         return records
+
+    def page(self, layer: str, *, offset: int = 0, limit: int = 50, sort: str = "code",
+             today: dt.date | None = None, subdistrict: str | None = None, river: str | None = None,
+             type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
+             text: str | None = None, include_removed: bool = False) -> tuple[int, list[dict[str, Any]]]:
+        """One page of ``list``: (how many records match, the ``limit`` records from ``offset``), filtered,
+        sorted and cut in SQL, so that the first page of 60,000 outfalls does not read them all.
+        ``sort`` as in ``list`` (a field, "-" for descending; records without the field come first) or
+        "overdue" (overdue first, the earliest deadline first, then the others by code)."""
+        where, args = self._where(layer, subdistrict, river, type_l1, state, text, include_removed, overdue, today)
+        desc = sort.startswith("-")
+        key = sort.lstrip("-") or "code"
+        direction = "DESC" if desc else "ASC"
+        if key == "overdue":
+            return self._page_overdue_first(where, args, offset, limit, desc, today)
+        # the bare column or JSON expression, so that SQLite walks its index (missing values sort first)
+        column = f"f.{key}" if key in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(key)}')"
+        return self._page_sql(where, args, f"{column} {direction}, f.code {direction}", offset, limit)
+
+    def _page_sql(self, where: list[str], args: list[Any], order: str, offset: int,
+                  limit: int) -> tuple[int, list[dict[str, Any]]]:
+        sql_where = " AND ".join(where)
+        with self._lock:
+            total = self._conn.execute(f"SELECT COUNT(*) FROM features f WHERE {sql_where}", args).fetchone()[0]
+            rows = self._conn.execute(f"SELECT f.* FROM features f WHERE {sql_where} ORDER BY {order} "
+                                      "LIMIT ? OFFSET ?", [*args, max(0, int(limit)), max(0, int(offset))]).fetchall()
+        return total, [self._record(r) for r in rows]
+
+    def _page_overdue_first(self, where: list[str], args: list[Any], offset: int, limit: int, desc: bool,
+                            today: dt.date | None) -> tuple[int, list[dict[str, Any]]]:
+        """Overdue records first (earliest deadline first), then the others by code; the reverse when
+        ``desc``. Two indexed queries instead of sorting every record."""
+        clause, clause_args = _overdue_sql(today)
+        deadline = "json_extract(f.data, '$.remediation.deadline')"
+        parts = [([*where, clause], [*args, *clause_args], f"{deadline} ASC, f.code ASC"),
+                 ([*where, f"NOT {clause}"], [*args, *clause_args], "f.code ASC")]
+        if desc:
+            parts = [(w, a, o.replace("ASC", "DESC")) for w, a, o in reversed(parts)]
+        total, rows = 0, []
+        for part_where, part_args, order in parts:
+            n, got = self._page_sql(part_where, part_args, order, max(0, offset - total), limit - len(rows))
+            rows += got
+            total += n
+        return total, rows
+
+    def distinct(self, layer: str, field: str) -> list[str]:
+        """The distinct non-empty values of a record field over the live records, sorted."""
+        _check_layer(layer)
+        column = f"f.{field}" if field in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(field)}')"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT DISTINCT {column} AS v FROM features f WHERE f.layer=? AND f.state!=? "
+                "AND v IS NOT NULL AND v != '' ORDER BY v", (layer, REMOVED_STATE)).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def count_by(self, layer: str, field: str, **filters: Any) -> dict[str, int]:
+        """How many records of ``list(layer, **filters)`` have each value of ``field`` (in SQL)."""
+        where, args = self._where(layer, filters.get("subdistrict"), filters.get("river"), filters.get("type_l1"),
+                                  filters.get("state"), filters.get("text"), filters.get("include_removed", False),
+                                  filters.get("overdue"), filters.get("today"))
+        column = f"f.{field}" if field in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(field)}')"
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {column}, COUNT(*) FROM features f WHERE {' AND '.join(where)} "
+                                      f"GROUP BY {column}", args).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def update(self, layer: str, code: str, changes: dict[str, Any], expected_version: int,
                user: str) -> dict[str, Any]:
@@ -691,3 +792,24 @@ class SQLiteStore(StoreQueries, Store):
 
     def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
         return self.files.existing(sha256, thumbnail)
+
+
+def copy_database(source_db: Path, data_dir: Path) -> bool:
+    """Attach a store built ahead of time: copy ``source_db`` (a complete, closed store file written by
+    ``vacuum_into``) into the EMPTY ``data_dir`` (a file copy: no JSON parsing, no triggers). Returns False,
+    copying nothing, when ``data_dir`` already holds a store or the source is missing."""
+    data_dir = Path(data_dir)
+    target = data_dir / DB_FILENAME
+    if target.exists() or not Path(source_db).exists():
+        return False
+    data_dir.mkdir(parents=True, exist_ok=True)
+    partial = data_dir / f"{DB_FILENAME}.attaching-{os.getpid()}"
+    shutil.copyfile(source_db, partial)  # a finished VACUUM INTO file: a plain copy is a valid store
+    try:
+        os.link(partial, target)  # atomic and never over another process's store: absent or complete
+    except OSError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
+

@@ -130,8 +130,11 @@ def test_ledger_row_opens_the_record(app_url, new_page, artifacts):
     rp.wait_idle()  # a button clicked during a rerun can be replaced before it fires
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts / "outfall_ledger.png"))
+    page.get_by_role("button", name=re.compile("导出筛选结果 \\(CSV")).click()  # written with a progress bar, then offered
+    offered = page.get_by_role("button", name="下载 CSV")
+    offered.wait_for(timeout=60000)
     with page.expect_download(timeout=60000) as dl:
-        page.get_by_role("button", name=re.compile("导出筛选结果 \\(CSV")).click()
+        offered.click()
     csv_text = open(dl.value.path(), encoding="utf-8-sig").read()
     assert csv_text.startswith("编码,名称") and "PT-0001" in csv_text
     assert len(csv_text.strip().splitlines()) == 1 + int(re.search(r"CSV, (\d+)", page.get_by_role(

@@ -1,0 +1,27 @@
+"""Issue 18: the map and its side panel are a fragment, so a click on the map updates the key facts
+without rerunning the page (header, search, layer drawer); the page counts its own full runs in a
+hidden marker (``#hetu-page-runs``) that the fragment does not touch."""
+from __future__ import annotations
+
+from tests.browser.test_map_browser import _wait_for_layers
+
+RUNS = "() => +document.querySelector('#hetu-page-runs').dataset.runs"
+
+
+def test_a_click_on_the_map_updates_the_panel_without_a_page_rerun(app_url, new_page, artifacts):
+    rp = new_page(1366, 768)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    _wait_for_layers(frame)
+    rp.wait_idle()
+    rp.page.wait_for_function("() => document.querySelector('#hetu-page-runs')")
+    before = rp.page.evaluate(RUNS)
+    rp.click_outfall(frame)
+    facts = rp.page.locator("[data-testid='stTable']").filter(has_text="受纳水体").first
+    facts.wait_for(timeout=30000)
+    rp.wait_idle()
+    code = rp.page.locator("a[href*='code=']").first.get_attribute("href").split("code=")[1]
+    assert code.startswith("PT-")  # the panel shows the clicked outfall's facts and its record link
+    assert rp.page.evaluate(RUNS) == before, "the click reran the whole page"
+    rp.page.screenshot(path=str(artifacts / "map_fragment_click.png"))
+    assert rp.external_requests() == []

@@ -1,0 +1,82 @@
+"""The ledger at city scale (issue 18): one page is filtered, sorted and cut in the store, and the
+Excel export is streamed, holds every row in the page order and keeps formulas harmless."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from gislib.services import catalog
+from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
+from gislib.services.workflow import is_overdue
+
+TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def st(tmp_path, monkeypatch):
+    monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
+    return catalog.store()
+
+
+def _expected(records, field, descending=False):
+    """The ledger order written out: by the field (missing values first), then by code."""
+    key = lambda r: (r.get(field) is not None, str(r.get(field) or ""), r["code"])  # noqa: E731
+    return [r["code"] for r in sorted(records, key=key, reverse=descending)]
+
+
+def test_a_filtered_sorted_page_is_the_right_50_rows_in_the_right_order(st):
+    river = "桃浦河"
+    records = [r for r in st.list("outfalls") if r.get("river") == river]
+    assert len(records) > 10  # enough for two pages of 5
+    want = _expected(records, "name", descending=True)
+    total, first = st.page("outfalls", river=river, sort="-name", limit=5)
+    _, second = st.page("outfalls", river=river, sort="-name", offset=5, limit=5)
+    assert total == len(records)
+    assert [r["code"] for r in first + second] == want[:10]
+    _, by_type = st.page("outfalls", sort="type_l1", limit=50)
+    assert [r["code"] for r in by_type] == _expected(st.list("outfalls"), "type_l1")[:50]
+
+
+def test_overdue_first_then_the_rest_by_code(st):
+    records = st.list("outfalls")
+    late = sorted((r for r in records if is_overdue(r, TODAY)),
+                  key=lambda r: (r["remediation"]["deadline"], r["code"]))
+    assert late, "the demo set has overdue outfalls"
+    want = [r["code"] for r in late] + sorted(r["code"] for r in records if not is_overdue(r, TODAY))
+    total, rows = st.page("outfalls", sort="overdue", today=TODAY, limit=len(late) + 3)
+    assert total == len(records) and [r["code"] for r in rows] == want[:len(late) + 3]
+    _, tail = st.page("outfalls", sort="-overdue", today=TODAY, offset=len(records) - 2, limit=50)
+    assert [r["code"] for r in tail] == want[:2][::-1]
+    only, rows = st.page("outfalls", overdue=True, today=TODAY, limit=500)
+    assert only == len(late) and {r["code"] for r in rows} == {r["code"] for r in late}
+
+
+def test_filter_choices_and_state_counts_come_from_the_store(st):
+    records = st.list("outfalls")
+    assert st.distinct("outfalls", "river") == sorted({r["river"] for r in records if r.get("river")})
+    counts = st.count_by("outfalls", "state")
+    assert sum(counts.values()) == len(records) and counts["整治中"] == sum(r["state"] == "整治中" for r in records)
+
+
+def test_excel_export_holds_every_row_in_page_order_and_neutralises_formulas(st, tmp_path):
+    rec = st.get("outfalls", "PT-0007")
+    st.update("outfalls", "PT-0007", {"name": "=HYPERLINK(\"http://evil\",\"点我\")"}, rec["version"], "officer:test")
+    records = sorted_records(st, "outfalls", "-name", TODAY, chunk=40)  # several chunks
+    headers, rows, empty = ledger_table(st, "outfalls", today=TODAY, records=records)
+    seen = []
+    out = tmp_path / "ledger.xlsx"
+    write_ledger(out, headers, rows, title=LAYER_TITLES["outfalls"], notes=ledger_notes("outfalls", {}, len(rows), empty),
+                 progress=lambda done, total: seen.append((done, total)))
+    ws = load_workbook(out).active
+    values = list(ws.iter_rows(values_only=True))
+    header_at = values.index(tuple(headers))
+    body = values[header_at + 1:]
+    assert len(body) == st.count("outfalls") == len(records)
+    assert [r[0] for r in body] == [r["code"] for r in records]  # the page order, not the code order
+    evil = next(r for r in body if r[0] == "PT-0007")
+    assert evil[1].startswith("'=HYPERLINK")  # text, never a formula
+    assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+    assert seen[-1] == (len(rows), len(rows))
+    assert ws.freeze_panes == f"A{header_at + 2}"
