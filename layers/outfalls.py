@@ -1,6 +1,7 @@
 """layers.outfalls: 入河排污口, coloured by type and shaped by workflow phase (查/测/溯/治/管)."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import geopandas as gpd
@@ -10,8 +11,8 @@ import pandas as pd
 from gislib.domain import OUTFALL_PHASE, is_rain_outfall
 from gislib.i18n import t
 from gislib.safe_text import plain
-from gislib.pointpack import pack_points
-from layers.assets import publish
+from gislib.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles
+from layers.assets import publish, publish_tiles
 from layers.base import Filters, LegendEntry, MapLayer, count_legend, label_column
 from layers.folium_elements import PointCanvas
 
@@ -31,6 +32,10 @@ MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": 
 LABEL_CHUNK = 5_000  # hover labels are published in chunks of this many points, fetched on first hover
 
 
+AGGREGATE_MIN = 4_000  # from this many points, zoomed-out views draw counted clusters
+TILE_MIN = 200_000  # from this many points, the browser fetches only the tiles in view
+
+
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
                  labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
                  shapes: list[str] | None = None, shape_labels: list[str] | None = None,
@@ -38,23 +43,68 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
                  severity: list[int] | None = None) -> PointCanvas:
     """A canvas point layer for ``styled`` (categories in ``_cat``): binary points plus hover labels.
 
-    ``severity``: a rank per colour; zoomed-out clusters take the colour of their worst member
-    (without it, their most common colour)."""
+    From ``AGGREGATE_MIN`` points on, zoomed-out views draw clusters computed here once per data
+    version; ``severity`` (a rank per colour) gives a cluster the colour of its worst member (without
+    it, its most common colour). From ``TILE_MIN`` points on, points are served as z/x/y tiles."""
     # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
     cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
     if shape_column:
         sym = styled[shape_column].map({s: i for i, s in enumerate(shapes or [])}).fillna(0).to_numpy(dtype=np.uint8)
     else:
         sym = np.full(len(styled), shape_index, dtype=np.uint8)
-    url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
+    lon, lat = styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy()
+    packed = pack_points(lon, lat, cat, sym)
     texts = [plain(v) for v in labels]
-    labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
-                   for i in range(0, len(texts), LABEL_CHUNK)]
     title = t(f"layer.{key}", lang)
     cluster_text = f"{{n}} · {title} · 点击放大" if lang == "zh" else f"{{n}} · {title} · click to zoom in"
-    return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, name=key,
-                       colors=[c for _, c in colors], radius=radius, labels=category_labels,
-                       shape_labels=shape_labels, severity=severity, cluster_text=cluster_text)
+    common = dict(name=key, colors=[c for _, c in colors], radius=radius, labels=category_labels,
+                  shape_labels=shape_labels, cluster_text=cluster_text)
+    clusters_url = None
+    if len(styled) >= AGGREGATE_MIN:
+        clusters_url = _published(("clusters", packed, tuple(severity or ())),
+                                  lambda: publish(cluster_levels(lon, lat, cat, sym, severity), ".bin"))
+    if len(styled) >= TILE_MIN:
+        tiles = _published(("tiles", packed, tuple(texts)), lambda: _tile_set(packed, lon, lat, cat, sym, texts))
+        return PointCanvas(url=None, tiles=tiles, clusters_url=clusters_url, **common)
+    url = publish(packed, ".bin")
+    labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
+                   for i in range(0, len(texts), LABEL_CHUNK)]
+    return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, clusters_url=clusters_url,
+                       **common)
+
+
+_PUBLISHED: dict[str, object] = {}
+
+
+def _published(key: tuple, make):
+    """``make()`` once per content (a rerun with the same points publishes nothing again)."""
+    digest = hashlib.sha256(repr(key[0]).encode())
+    for part in key[1:]:
+        digest.update(part if isinstance(part, bytes) else json.dumps(part, ensure_ascii=False).encode())
+    name = digest.hexdigest()
+    if name not in _PUBLISHED:
+        if len(_PUBLISHED) > 64:
+            _PUBLISHED.clear()
+        _PUBLISHED[name] = make()
+    return _PUBLISHED[name]
+
+
+def _tile_set(packed: bytes, lon, lat, cat, sym, texts: list[str]) -> dict:
+    """Points and hover labels cut into z/x/y tiles, published as one versioned folder."""
+    version = hashlib.sha256(packed + json.dumps(texts, ensure_ascii=False).encode()).hexdigest()[:24]
+    index: list[str] = []
+
+    def files():
+        for (x, y), idx in split_tiles(lon, lat, TILE_ZOOM):
+            index.append(f"{x}_{y}")
+            yield f"{x}_{y}.bin", pack_points(lon[idx], lat[idx], cat[idx], sym[idx])
+            yield f"{x}_{y}.json", json.dumps([texts[i] for i in idx], ensure_ascii=False).encode()
+
+    base = publish_tiles(version, files())
+    if not index:  # already published: the index is the folder's content
+        index = [f"{x}_{y}" for (x, y), _ in split_tiles(lon, lat, TILE_ZOOM)]
+    return {"url": f"{base}/{{x}}_{{y}}.bin", "labels": f"{base}/{{x}}_{{y}}.json", "z": TILE_ZOOM,
+            "index": index}
 
 
 def display_category(type_l2: str) -> str:
