@@ -89,4 +89,6 @@ def publish_tiles(version: str, files) -> str:
 
 def tile_url(dataset: str) -> str:
     """URL template of the offline basemap tiles of a data set."""
-    return f"{STATIC_URL}/tiles/{dataset}/{{z}}/{{x}}/{{y}}.png"
+    from gislib.basemap import SPECS
+
+    return f"{STATIC_URL}/tiles/{SPECS[dataset].name}/{{z}}/{{x}}/{{y}}.png"

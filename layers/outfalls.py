@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import geopandas as gpd
 import numpy as np
@@ -36,6 +37,15 @@ AGGREGATE_MIN = 4_000  # from this many points, zoomed-out views draw counted cl
 TILE_MIN = 200_000  # from this many points, the browser fetches only the tiles in view
 
 
+def _threshold(name: str, default: int) -> int:
+    """AGGREGATE_MIN / TILE_MIN, overridable by HETU_AGGREGATE_MIN / HETU_TILE_MIN (tests run both
+    modes on the small district set; operators can tune them)."""
+    try:
+        return int(os.environ.get(f"HETU_{name}", default))
+    except ValueError:
+        return default
+
+
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
                  labels: pd.Series, shape_index: int = 0, shape_column: str | None = None,
                  shapes: list[str] | None = None, shape_labels: list[str] | None = None,
@@ -60,10 +70,10 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
     common = dict(name=key, colors=[c for _, c in colors], radius=radius, labels=category_labels,
                   shape_labels=shape_labels, cluster_text=cluster_text)
     clusters_url = None
-    if len(styled) >= AGGREGATE_MIN:
+    if len(styled) >= _threshold("AGGREGATE_MIN", AGGREGATE_MIN):
         clusters_url = _published(("clusters", packed, tuple(severity or ())),
                                   lambda: publish(cluster_levels(lon, lat, cat, sym, severity), ".bin"))
-    if len(styled) >= TILE_MIN:
+    if len(styled) >= _threshold("TILE_MIN", TILE_MIN):
         tiles = _published(("tiles", packed, tuple(texts)), lambda: _tile_set(packed, lon, lat, cat, sym, texts))
         return PointCanvas(url=None, tiles=tiles, clusters_url=clusters_url, **common)
     url = publish(packed, ".bin")

@@ -6,6 +6,7 @@ if one leaves localhost. Screenshots go to ``tests/artifacts/``.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -64,12 +65,11 @@ def app_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("hetu-data")
 
 
-@pytest.fixture(scope="session")
-def app_url(app_data_dir):
-    """The real Hetu app, started once per test session on a free port with its own data dir."""
+@contextlib.contextmanager
+def start_app(data_dir: Path, dataset: str = "putuo", **extra_env: str):
+    """The real Hetu app on a free port with its own data dir (``extra_env``: more variables)."""
     port = _free_port()
-    data_dir = app_data_dir
-    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo"}
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -88,13 +88,22 @@ def app_url(app_data_dir):
     else:
         proc.kill()
         raise RuntimeError("streamlit did not answer its health check within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
+    """The real Hetu app, started once per test session on a free port with its own data dir."""
+    with start_app(app_data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

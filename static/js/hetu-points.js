@@ -114,7 +114,7 @@
           var urls = o.labelsUrls || (o.labelsUrl ? [o.labelsUrl] : []);
           var ch = self._addChunk(parsePoints(buf), urls, o.labelsChunk);
           self._n = ch.n; self._lon = ch.lon; self._lat = ch.lat; self._x = ch.x; self._y = ch.y;
-          self._col = ch.col; self._shp = ch.shp;
+          self._col = ch.col; self._shp = ch.shp; self._labels = ch.labels;
           window.__hetuParsed = performance.now();
           if (urls.length === 1) self._fetchLabels(ch, 0);
           self._redraw();
