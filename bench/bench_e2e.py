@@ -74,12 +74,20 @@ MOVE = """([kind]) => new Promise(resolve => {
          m.setView(m.containerPointToLatLng(p), m.getZoom(), {animate: false}); }
 })"""
 # Where to click: a drawn outfall well inside the map (Hetu's canvas layer, or the naive app's first path).
-CLICK_TARGET = """() => {
+CLICK_TARGET = """async () => {
   const map = window.__benchMap();
+  let hetu = null; map.eachLayer(l => { if (l.pointsInView && l.options.name === 'outfalls') hetu = l; });
+  if (hetu && hetu._clusters && hetu._clusters.length) {  // zoomed out: go to the biggest cluster at street zoom
+    const c = hetu._clusters.reduce((a, b) => (b.n > a.n ? b : a));
+    map.setView(map.containerPointToLatLng([c.x, c.y]), 15, {animate: false});
+    for (let k = 0; k < 100 && !hetu.pointsInView(1).length; k++) await new Promise(r => setTimeout(r, 100));
+  }
   const s = map.getSize(); let best = null;
   map.eachLayer(l => {
     if (best) return;
-    if (l._n && l.options && l.options.name === 'outfalls') {
+    if (l.pointsInView && l.options && l.options.name === 'outfalls') {  // Hetu: one file or z/x/y tiles
+      const p = l.pointsInView(1)[0]; if (p) best = {x: p.x, y: p.y}; return;
+    } else if (l._n && l.options && l.options.name === 'outfalls') {
       for (let i = 0; i < l._n; i++) {
         const p = map.latLngToContainerPoint([l._lat[i] * 1e-6, l._lon[i] * 1e-6]);
         if (p.x > 60 && p.y > 60 && p.x < s.x - 60 && p.y < s.y - 60 && l._nearest(p) === i) { best = {x: p.x, y: p.y}; return; }
@@ -254,7 +262,8 @@ def print_table(dataset: str, n: int, results: dict[str, dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="city", help="putuo or city (default city: 60,000 outfalls)")
+    parser.add_argument("--dataset", default="city",
+                        help="putuo, city (default: 60,000 outfalls) or basin (600,000 outfalls, tiles)")
     parser.add_argument("--apps", default="hetu,naive")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=180.0)
@@ -264,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     from gislib.dataset import DATASETS
 
     if not DATASETS[args.dataset].exists():
-        subprocess.run([sys.executable, "-m", "gislib", "build-demo", "--only-city"], cwd=REPO, check=True)
+        flag = "--basin" if args.dataset == "basin" else "--only-city"
+        subprocess.run([sys.executable, "-m", "gislib", "build-demo", flag], cwd=REPO, check=True)
     n = outfall_count(args.dataset)
     results: dict[str, dict] = {}
     with sync_playwright() as p:

@@ -87,7 +87,8 @@ def build_city(path: Path | None = None, n_outfalls: int = 60_000, n_sections: i
 
 
 def build_basin(path: Path | None = None, n_outfalls: int = 600_000, n_sections: int = 3_600,
-                chunk: int = 50_000, progress: Progress = print) -> Path:
+                chunk: int = 50_000, progress: Progress = print,
+                context: Callable[[], Context] = city_context) -> Path:
     """A basin / national-inventory scale set: 600,000 outfalls along all of Shanghai's waterways.
 
     The outfalls are made and written ``chunk`` at a time (each chunk from its own seeded generator,
@@ -98,7 +99,7 @@ def build_basin(path: Path | None = None, n_outfalls: int = 600_000, n_sections:
 
     t0 = time.perf_counter()
     progress("reading all Shanghai waterways")
-    ctx = city_context()
+    ctx = context()
     rng = np.random.default_rng(SEED + 2)
     rivers = named_rivers(ctx.rivers, None)
     sections = records.make_sections(ctx, n_sections, rng, code_prefix="LYDM", min_spacing_m=200.0)
