@@ -108,9 +108,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(app: str, dataset: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(app: str, dataset: str, data_dir: Path, store_dir: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HETU_DATASET": dataset, "HETU_DATA_DIR": str(data_dir), "HETU_REPO": str(REPO)}
+    env = {**os.environ, "HETU_DATASET": dataset, "HETU_DATA_DIR": str(store_dir or data_dir), "HETU_REPO": str(REPO)}
     script, cwd = APPS[app], REPO
     if app == "naive":  # Streamlit serves static/ beside the main script: run a copy beside a link to ours
         cwd = data_dir / "naive"
@@ -212,9 +212,10 @@ def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bo
         context.close()
 
 
-def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float) -> dict:
+def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float,
+              store_dir: Path | None = None) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"hetu-e2e-{app}-"))
-    proc, url = start_server(app, dataset, data_dir)
+    proc, url = start_server(app, dataset, data_dir, store_dir if app == "hetu" else None)
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
     try:
         cold = one_load(browser, url, n, app, timeout_s, interact=False)
@@ -222,7 +223,10 @@ def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float)
     finally:
         browser.close()
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
     def med(key):
         values = [w[key] for w in warm if w.get(key) is not None]
@@ -267,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apps", default="hetu,naive")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--store-dir", type=Path,
+                        help="Hetu's HETU_DATA_DIR (an already filled store: 'cold' is then a first page, not a "
+                             "first fill; default a fresh folder)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -279,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     with sync_playwright() as p:
         for app in args.apps.split(","):
-            results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout)
+            results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout, args.store_dir)
     print_table(args.dataset, n, results)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"bench_e2e_{args.dataset}.json"

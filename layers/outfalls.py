@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import weakref
 
 import geopandas as gpd
 import numpy as np
@@ -55,7 +56,26 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
 
     From ``AGGREGATE_MIN`` points on, zoomed-out views draw clusters computed here once per data
     version; ``severity`` (a rank per colour) gives a cluster the colour of its worst member (without
-    it, its most common colour). From ``TILE_MIN`` points on, points are served as z/x/y tiles."""
+    it, its most common colour). From ``TILE_MIN`` points on, points are served as z/x/y tiles.
+    The files are made once per styled frame (styled frames are cached per data version): a rerun
+    that changes nothing publishes nothing and hashes nothing."""
+    memo = (id(styled), key, lang, shape_index, shape_column, tuple(severity or ()),
+            _threshold("AGGREGATE_MIN", AGGREGATE_MIN), _threshold("TILE_MIN", TILE_MIN))
+    hit = _MEMO.get(memo)
+    if hit is None or hit[0]() is not styled:
+        hit = (weakref.ref(styled), _canvas_options(key, styled, colors, lang, labels, shape_index, shape_column,
+                                                    shapes, severity))
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        _MEMO[memo] = hit
+    return PointCanvas(**hit[1], radius=radius, labels=category_labels, shape_labels=shape_labels)
+
+
+_MEMO: dict[tuple, tuple] = {}
+
+
+def _canvas_options(key, styled, colors, lang, labels, shape_index, shape_column, shapes, severity) -> dict:
+    """The published files of a canvas point layer and the options that name them."""
     # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
     cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
     if shape_column:
@@ -67,36 +87,17 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
     texts = [plain(v) for v in labels]
     title = t(f"layer.{key}", lang)
     cluster_text = f"{{n}} · {title} · 点击放大" if lang == "zh" else f"{{n}} · {title} · click to zoom in"
-    common = dict(name=key, colors=[c for _, c in colors], radius=radius, labels=category_labels,
-                  shape_labels=shape_labels, cluster_text=cluster_text)
+    common = dict(name=key, colors=[c for _, c in colors], cluster_text=cluster_text)
     clusters_url = None
     if len(styled) >= _threshold("AGGREGATE_MIN", AGGREGATE_MIN):
-        clusters_url = _published(("clusters", packed, tuple(severity or ())),
-                                  lambda: publish(cluster_levels(lon, lat, cat, sym, severity), ".bin"))
+        clusters_url = publish(cluster_levels(lon, lat, cat, sym, severity), ".bin")
     if len(styled) >= _threshold("TILE_MIN", TILE_MIN):
-        tiles = _published(("tiles", packed, tuple(texts)), lambda: _tile_set(packed, lon, lat, cat, sym, texts))
-        return PointCanvas(url=None, tiles=tiles, clusters_url=clusters_url, **common)
+        tiles = _tile_set(packed, lon, lat, cat, sym, texts)
+        return dict(url=None, tiles=tiles, clusters_url=clusters_url, **common)
     url = publish(packed, ".bin")
     labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
                    for i in range(0, len(texts), LABEL_CHUNK)]
-    return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, clusters_url=clusters_url,
-                       **common)
-
-
-_PUBLISHED: dict[str, object] = {}
-
-
-def _published(key: tuple, make):
-    """``make()`` once per content (a rerun with the same points publishes nothing again)."""
-    digest = hashlib.sha256(repr(key[0]).encode())
-    for part in key[1:]:
-        digest.update(part if isinstance(part, bytes) else json.dumps(part, ensure_ascii=False).encode())
-    name = digest.hexdigest()
-    if name not in _PUBLISHED:
-        if len(_PUBLISHED) > 64:
-            _PUBLISHED.clear()
-        _PUBLISHED[name] = make()
-    return _PUBLISHED[name]
+    return dict(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, clusters_url=clusters_url, **common)
 
 
 def _tile_set(packed: bytes, lon, lat, cat, sym, texts: list[str]) -> dict:
