@@ -6,12 +6,14 @@ The district set has 300 outfalls, so ``tiled_app_url`` lowers the thresholds (H
 HETU_TILE_MIN) to what 300 points are at city and basin scale; the drawing and serving code is the same."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pyogrio
 import pytest
 
-from gislib.dataset import dataset_path
+from gislib.dataset import DATASETS, dataset_path
 from tests.conftest import start_app
 
 pytestmark = pytest.mark.browser
@@ -100,3 +102,42 @@ def test_the_first_view_is_drawn_without_a_refit_flash(app_url, new_page):
     assert frame.evaluate("() => [map.getCenter(), map.getZoom()]") == view, "the view moved after the points were drawn"
     assert frame.evaluate("window.__zoomAnims") == 0, "the first view was reached through an animated zoom"
     assert frame.evaluate("window.__hidden") == 0, "the points were hidden after they were drawn"
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory):
+    """HETU_DATA_DIR for the city and basin sets: HETU_TEST_BIG_STORE (a folder whose stores are filled
+    already, so the test does not spend minutes filling 600,000 records) or a fresh one."""
+    given = os.environ.get("HETU_TEST_BIG_STORE")
+    return Path(given) if given else tmp_path_factory.mktemp("hetu-big")
+
+
+@pytest.mark.parametrize("dataset", ["city", "basin"])
+def test_city_and_basin_maps_are_clusters_at_zoom_9_and_clickable_points_at_zoom_15(dataset, big_store, new_page,
+                                                                                    artifacts):
+    """Issue 11.13 / 18.3: zoom 9 of the city was a solid mass of dots. Skipped where the set is not built
+    (``python -m gislib build-demo --only-city`` / ``--basin``)."""
+    if not DATASETS[dataset].exists():
+        pytest.skip(f"the {dataset} set is not built")
+    total = int(pyogrio.read_info(DATASETS[dataset], layer="outfalls")["features"])
+    with start_app(big_store, dataset=dataset) as url:
+        rp = new_page(1366, 768)
+        rp.page.goto(url)
+        frame = rp.map_frame(timeout_s=900)
+        _until(frame, f"() => {{ const l = {LAYER}; return l && l._levels && window.__hetuSized; }}", 900)
+        rp.wait_idle(120)
+        _zoom(frame, 9, [31.2, 121.45])
+        state = frame.evaluate(f"""() => {{ const l = {LAYER};
+          return {{marks: l._clusters.length, sum: l._clusters.reduce((a, k) => a + k.n, 0)}}; }}""")
+        assert state["sum"] == total, state  # the whole set is in view at zoom 9, every outfall counted once
+        assert 0 < state["marks"] <= total / 100, state  # a few hundred marks, not a solid mass of dots
+        rp.page.screenshot(path=str(artifacts / f"map_{dataset}_z9.png"))
+        _zoom(frame, 15, [31.2335, 121.4448])
+        target = _until(frame, f"() => {LAYER}.pointsInView(40).find(p => p.x < map.getSize().x - 260)", 60)
+        code = _until(frame, f"(ref) => {{ const t = {LAYER}._label(ref); return t ? t.split(' ')[0] : null; }}",
+                      arg=target["ref"])
+        rp.page.screenshot(path=str(artifacts / f"map_{dataset}_z15.png"))
+        box = rp.stable_box(rp.map_iframe)
+        rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        rp.page.locator("[data-testid='stTable']").filter(has_text=code).first.wait_for(timeout=120000)
+        rp.page.screenshot(path=str(artifacts / f"map_{dataset}_z15_selected.png"))
