@@ -15,12 +15,13 @@
  * (or most common) colour; a click on a cluster zooms into it.
  * Zooming never hides the canvas: during a zoom the last image is scaled like Leaflet's own renderers.
  * After every draw the canvas carries data-drawn="<points drawn or counted>" (data-clusters="<clusters>"
- * when aggregated) and window.__hetuDraws counts.
+ * when aggregated); window.__hetuDraws counts draws and window.__hetuDrawMs keeps the last 50 draw times (ms).
  */
 (function () {
   "use strict";
   var SHAPES = ["circle", "square", "triangle", "diamond", "ring"];
   var REF = 4194304;  // a point's reference: chunk * REF + index in the chunk
+  var BUCKET_Z = 12;  // whole-layer files are bucketed by tiles of this zoom
 
   function sprite(color, shape, r, stroke) {
     var pad = 2, size = Math.ceil(2 * r + 2 * pad), c = document.createElement("canvas");
@@ -112,7 +113,7 @@
       if (o.url) {
         this._fetch(o.url, function (buf) {
           var urls = o.labelsUrls || (o.labelsUrl ? [o.labelsUrl] : []);
-          var ch = self._addChunk(parsePoints(buf), urls, o.labelsChunk);
+          var ch = self._addChunk(parsePoints(buf), urls, o.labelsChunk, true);
           self._n = ch.n; self._lon = ch.lon; self._lat = ch.lat; self._x = ch.x; self._y = ch.y;
           self._col = ch.col; self._shp = ch.shp; self._labels = ch.labels;
           window.__hetuParsed = performance.now();
@@ -143,10 +144,31 @@
       }).then(done).catch(function (e) { console.error("hetu-points:", e); c.setAttribute("data-error", String(e)); });
     },
 
-    _addChunk: function (ch, labelUrls, labelsChunk) {
+    _addChunk: function (ch, labelUrls, labelsChunk, bucketed) {
       ch.id = this._chunks.length; ch.labelUrls = labelUrls; ch.labelsChunk = labelsChunk;
+      if (bucketed) this._bucket(ch);
       this._chunks.push(ch);
       return ch;
+    },
+
+    _bucket: function (ch) {
+      // The points of a whole-layer file grouped once by tile of zoom BUCKET_Z, so that a zoomed-in draw
+      // visits the points of the tiles in view instead of all of them.
+      var f = Math.pow(2, BUCKET_Z) / 256, lists = {}, key, i;
+      for (i = 0; i < ch.n; i++) {
+        key = Math.floor(ch.x[i] * f) + "_" + Math.floor(ch.y[i] * f);
+        (lists[key] || (lists[key] = [])).push(i);
+      }
+      ch.buckets = {};
+      for (key in lists) ch.buckets[key] = Int32Array.from(lists[key]);
+      ch.nBuckets = Object.keys(lists).length;
+    },
+
+    _tileRange: function (z, size, margin) {
+      // The tiles of zoom z under the view (and ``margin`` pixels around it).
+      var f = Math.pow(2, z) / 256 / this._scale, m = margin || 0;
+      return { x0: Math.floor((this._ox - m) * f), x1: Math.floor((this._ox + size.x + m) * f),
+               y0: Math.floor((this._oy - m) * f), y1: Math.floor((this._oy + size.y + m) * f) };
     },
 
     _fetchLabels: function (ch, k) {
@@ -224,6 +246,7 @@
 
     _draw: function () {
       if (!this._map) return;
+      this._t0 = performance.now();
       var map = this._map, size = map.getSize(), c = this._canvas, dpr = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
       var W = Math.round(size.x * dpr), H = Math.round(size.y * dpr);
@@ -257,15 +280,26 @@
       var scale = this._scale, ox = this._ox, oy = this._oy, m = r + 3, count = 0;
       var cell = 16, cols = Math.ceil(size.x / cell) + 1, grid = this._grid = {};
       this._cols = cols; this._cell = cell; this._spriteR = r;
+      var t = this._tileRange(BUCKET_Z, size, m), nt = (t.x1 - t.x0 + 1) * (t.y1 - t.y0 + 1);
       for (var k = 0; k < chunks.length; k++) {
-        var ch = chunks[k], x = ch.x, y = ch.y, n = ch.n, base = ch.id * REF;
-        for (var i = 0; i < n; i++) {
-          var px = x[i] * scale - ox, py = y[i] * scale - oy;
-          if (px < -m || py < -m || px > size.x + m || py > size.y + m) continue;
-          if (count === this._vis.length) { var v = new Float64Array(count * 2); v.set(this._vis); this._vis = v; }
-          this._vis[count++] = base + i;
-          var key = Math.floor(px / cell) + Math.floor(py / cell) * cols;
-          (grid[key] || (grid[key] = [])).push(base + i);
+        var ch = chunks[k], x = ch.x, y = ch.y, base = ch.id * REF, lists = [null];
+        if (ch.buckets && nt < ch.nBuckets) {  // only the buckets in view
+          lists = [];
+          for (var tx = t.x0; tx <= t.x1; tx++) for (var ty = t.y0; ty <= t.y1; ty++) {
+            var b = ch.buckets[tx + "_" + ty];
+            if (b) lists.push(b);
+          }
+        }
+        for (var li = 0; li < lists.length; li++) {
+          var list = lists[li], n = list ? list.length : ch.n;
+          for (var j = 0; j < n; j++) {
+            var i = list ? list[j] : j, px = x[i] * scale - ox, py = y[i] * scale - oy;
+            if (px < -m || py < -m || px > size.x + m || py > size.y + m) continue;
+            if (count === this._vis.length) { var v = new Float64Array(count * 2); v.set(this._vis); this._vis = v; }
+            this._vis[count++] = base + i;
+            var key = Math.floor(px / cell) + Math.floor(py / cell) * cols;
+            (grid[key] || (grid[key] = [])).push(base + i);
+          }
         }
       }
       this._visCount = count;
@@ -304,10 +338,8 @@
 
     _tilesInView: function (size) {
       // Tile mode: the loaded tiles in view; the missing ones are fetched (each redraws when it arrives).
-      var t = this.options.tiles, f = Math.pow(2, t.z) / 256 / this._scale, out = [], self = this;
-      var x0 = Math.floor(this._ox * f), x1 = Math.floor((this._ox + size.x) * f);
-      var y0 = Math.floor(this._oy * f), y1 = Math.floor((this._oy + size.y) * f);
-      for (var tx = x0; tx <= x1; tx++) for (var ty = y0; ty <= y1; ty++) {
+      var t = this.options.tiles, r = this._tileRange(t.z, size), out = [], self = this;
+      for (var tx = r.x0; tx <= r.x1; tx++) for (var ty = r.y0; ty <= r.y1; ty++) {
         var key = tx + "_" + ty, have = this._tiles[key];
         if (!this._tileIndex[key]) continue;
         if (have && have !== "loading") { out.push(have); continue; }
@@ -330,6 +362,7 @@
       else c.removeAttribute("data-clusters");
       window.__hetuDraws = (window.__hetuDraws || 0) + 1;
       window.__hetuLastDraw = performance.now();
+      window.__hetuDrawMs = (window.__hetuDrawMs || []).concat([window.__hetuLastDraw - this._t0]).slice(-50);
       if (!window.__hetuFirstDraw) window.__hetuFirstDraw = window.__hetuLastDraw;
     },
 
