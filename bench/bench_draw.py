@@ -41,7 +41,7 @@ MOVE = """([kind, z]) => new Promise(resolve => {
 STREET = "() => layer._clusters === null && +document.querySelector('canvas.hetu-points').dataset.drawn > 0"
 
 
-def build_page(name: str, root: Path) -> None:
+def build_page(name: str, root: Path) -> int:
     """The page, the point file(s) and the clusters of data set ``name`` under ``root``."""
     df = pyogrio.read_dataframe(REPO / "data" / "geo" / name / f"{name}.gpkg", layer="outfalls", columns=["type_l2"])
     lon, lat = df.geometry.x.to_numpy(), df.geometry.y.to_numpy()
