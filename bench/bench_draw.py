@@ -71,6 +71,11 @@ var layer = L.hetuPoints({json.dumps(opts)}).addTo(map);</script></body></html>"
     return len(df)
 
 
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no request log in the output
+        pass
+
+
 def one_run(browser, url: str, shot: Path | None) -> dict:
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})
     page = ctx.new_page()
@@ -115,8 +120,7 @@ def main() -> int:
     root = args.out / args.dataset
     shutil.rmtree(root, ignore_errors=True)
     n = build_page(args.dataset, root)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None
+    handler = functools.partial(Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/index.html"
