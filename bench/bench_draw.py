@@ -27,7 +27,7 @@ import pyogrio
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gislib.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles  # noqa: E402
+from gislib.geo.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles
 from layers.outfalls import CATEGORY_COLORS, display_category  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gislib.dataset import REPO_ROOT
-from gislib.pointpack import content_name
+from gislib.geo.pointpack import content_name
 
 STATIC_DIR = REPO_ROOT / "static"
 STATIC_URL = "/app/static"
@@ -89,6 +89,6 @@ def publish_tiles(version: str, files) -> str:
 
 def tile_url(dataset: str) -> str:
     """URL template of the offline basemap tiles of a data set."""
-    from gislib.basemap import SPECS
+    from gislib.geo.basemap import SPECS
 
     return f"{STATIC_URL}/tiles/{SPECS[dataset].name}/{{z}}/{{x}}/{{y}}.png"

@@ -13,7 +13,7 @@ import pandas as pd
 from gislib.domain import OUTFALL_PHASE, is_rain_outfall
 from gislib.i18n import t
 from gislib.safe_text import plain
-from gislib.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles
+from gislib.geo.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles
 from layers.assets import publish, publish_tiles
 from layers.base import Filters, LegendEntry, MapLayer, count_legend, label_column
 from layers.folium_elements import PointCanvas

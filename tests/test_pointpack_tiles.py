@@ -11,7 +11,7 @@ import pytest
 
 from gislib.demo.build import build_basin
 from gislib.demo.context import putuo_context
-from gislib.pointpack import (CLUSTER_CELL, cluster_levels, split_tiles, unpack_clusters, unpack_points,
+from gislib.geo.pointpack import (CLUSTER_CELL, cluster_levels, split_tiles, unpack_clusters, unpack_points,
                               world_xy)
 
 
