@@ -77,12 +77,20 @@ MOVE = """([kind]) => new Promise(resolve => {
          m.setView(m.containerPointToLatLng(p), m.getZoom(), {animate: false}); }
 })"""
 # Where to click: a drawn outfall well inside the map (Hetu's canvas layer, or the naive app's first path).
-CLICK_TARGET = """() => {
+CLICK_TARGET = """async () => {
   const map = window.__benchMap();
+  let hetu = null; map.eachLayer(l => { if (l.pointsInView && l.options.name === 'outfalls') hetu = l; });
+  if (hetu && hetu._clusters && hetu._clusters.length) {  // zoomed out: go to the biggest cluster at street zoom
+    const c = hetu._clusters.reduce((a, b) => (b.n > a.n ? b : a));
+    map.setView(map.containerPointToLatLng([c.x, c.y]), 15, {animate: false});
+    for (let k = 0; k < 100 && !hetu.pointsInView(1).length; k++) await new Promise(r => setTimeout(r, 100));
+  }
   const s = map.getSize(); let best = null;
   map.eachLayer(l => {
     if (best) return;
-    if (l._n && l.options && l.options.name === 'outfalls') {
+    if (l.pointsInView && l.options && l.options.name === 'outfalls') {  // Hetu: one file or z/x/y tiles
+      const p = l.pointsInView(1)[0]; if (p) best = {x: p.x, y: p.y}; return;
+    } else if (l._n && l.options && l.options.name === 'outfalls') {
       for (let i = 0; i < l._n; i++) {
         const p = map.latLngToContainerPoint([l._lat[i] * 1e-6, l._lon[i] * 1e-6]);
         if (p.x > 60 && p.y > 60 && p.x < s.x - 60 && p.y < s.y - 60 && l._nearest(p) === i) { best = {x: p.x, y: p.y}; return; }
@@ -103,9 +111,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(app: str, dataset: str, data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(app: str, dataset: str, data_dir: Path, store_dir: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "HETU_DATASET": dataset, "HETU_DATA_DIR": str(data_dir), "HETU_REPO": str(REPO)}
+    env = {**os.environ, "HETU_DATASET": dataset, "HETU_DATA_DIR": str(store_dir or data_dir), "HETU_REPO": str(REPO)}
     script, cwd = APPS[app], REPO
     if app == "naive":  # Streamlit serves static/ beside the main script: run a copy beside a link to ours
         cwd = data_dir / "naive"
@@ -275,9 +283,10 @@ def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bo
         context.close()
 
 
-def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float, filter_by: str = "") -> dict:
+def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float, filter_by: str = "",
+              store_dir: Path | None = None) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"hetu-e2e-{app}-"))
-    proc, url = start_server(app, dataset, data_dir)
+    proc, url = start_server(app, dataset, data_dir, store_dir if app == "hetu" else None)
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
     try:
         cold = one_load(browser, url, n, app, timeout_s, interact=False)
@@ -358,23 +367,29 @@ def print_table(dataset: str, n: int, results: dict[str, dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", default="city", help="putuo or city (default city: 60,000 outfalls)")
+    parser.add_argument("--dataset", default="city",
+                        help="putuo, city (default: 60,000 outfalls) or basin (600,000 outfalls, tiles)")
     parser.add_argument("--apps", default="hetu,naive")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--filter-river", default="苏州河", help="river chosen in the filter (Hetu)")
+    parser.add_argument("--store-dir", type=Path,
+                        help="Hetu's HETU_DATA_DIR (an already filled store: 'cold' is then a first page, not a "
+                             "first fill; default a fresh folder)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     from gislib.dataset import DATASETS
 
     if not DATASETS[args.dataset].exists():
-        subprocess.run([sys.executable, "-m", "gislib", "build-demo", "--only-city"], cwd=REPO, check=True)
+        flag = "--basin" if args.dataset == "basin" else "--only-city"
+        subprocess.run([sys.executable, "-m", "gislib", "build-demo", flag], cwd=REPO, check=True)
     n = outfall_count(args.dataset)
     results: dict[str, dict] = {}
     with sync_playwright() as p:
         for app in args.apps.split(","):
-            results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout, args.filter_river)
+            results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout, args.filter_river,
+                                     args.store_dir)
     print_table(args.dataset, n, results)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"bench_e2e_{args.dataset}.json"

@@ -8,13 +8,23 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--city", action="store_true", help="also build the city-scale set (60,000 outfalls)")
     parser.add_argument("--only-city", action="store_true", help="build only the city-scale set")
+    parser.add_argument("--basin", action="store_true",
+                        help="build only the basin-scale set (600,000 outfalls; uses the city basemap)")
     parser.add_argument("--out", type=Path, help="write the Putuo set here instead of data/geo/putuo.gpkg")
     parser.add_argument("--no-basemap", action="store_true", help="skip rendering the offline basemap")
 
 
 def run(args: argparse.Namespace) -> int:
-    from gislib.demo.build import build_city, build_putuo
+    from gislib.demo.build import build_basin, build_city, build_putuo
 
+    if args.basin:
+        build_basin(args.out)
+        if not args.no_basemap:
+            from gislib.geo.basemap import SPECS, build_basemap
+
+            if not SPECS["basin"].cog_path.exists():
+                build_basemap("basin")
+        return 0
     if not args.only_city:
         build_putuo(args.out)
     if args.city or args.only_city:

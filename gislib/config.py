@@ -117,6 +117,14 @@ def data_dir() -> Path:
     return Path(_env("HETU_DATA_DIR").strip() or DEFAULT_DATA_DIR)
 
 
+def point_threshold(name: str, default: int) -> int:
+    """HETU_AGGREGATE_MIN / HETU_TILE_MIN: from how many points a map layer draws clusters / serves tiles."""
+    try:
+        return int(_env(f"HETU_{name}", str(default)))
+    except ValueError:
+        return default
+
+
 def db_url() -> str:
     """HETU_DB_URL: ``postgresql://…`` for PostgreSQL + PostGIS, "" for the embedded SQLite store."""
     return _env("HETU_DB_URL").strip()

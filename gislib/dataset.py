@@ -8,7 +8,10 @@ files in ``data/raw/``:
 * ``city``: all of Shanghai's waterways with 60,000 outfalls and 3,600 sections, for trying Hetu at
   city scale (``python -m gislib build-demo --city`` writes ``data/geo/city/city.gpkg``).
 
-Choose with the environment variable ``HETU_DATASET`` (``putuo`` or ``city``) or an explicit path.
+* ``basin``: the same waterways with 600,000 outfalls (basin / national-inventory scale; the map serves
+  them as z/x/y tiles), ``python -m gislib build-demo --basin`` writes ``data/geo/basin/basin.gpkg``.
+
+Choose with the environment variable ``HETU_DATASET`` (``putuo``, ``city`` or ``basin``) or an explicit path.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ GEO_DIR = REPO_ROOT / "data" / "geo"
 DATASETS: dict[str, Path] = {
     "putuo": GEO_DIR / "putuo.gpkg",
     "city": GEO_DIR / "city" / "city.gpkg",
+    "basin": GEO_DIR / "basin" / "basin.gpkg",
 }
 SPATIAL_LAYERS = (
     "district", "subdistricts", "rivers", "water", "railways", "outfalls", "sections", "plots", "dust_sites",
@@ -43,7 +47,7 @@ def dataset_path(name: str | None = None) -> Path:
     name = name or current_name()
     path = DATASETS[name]
     if not path.exists():
-        flag = " --city" if name == "city" else ""
+        flag = {"city": " --city", "basin": " --basin"}.get(name, "")
         raise NotFoundError(f"data set {name!r} not built yet ({path}); run: python -m gislib build-demo{flag}")
     return path
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 from gislib.config import gen_retention_hours
 from gislib.dataset import REPO_ROOT
@@ -88,6 +89,36 @@ def prune(force: bool = False) -> list[str]:
     return gone
 
 
+TILE_SETS_DIR = GEN_DIR / "pt"
+KEEP_TILE_SETS = 6  # a page opened before the data changed keeps its (older) tile set for a while
+
+
+def publish_tiles(version: str, files) -> str:
+    """Write a set of point tiles (``files``: iterable of (name, bytes)) once under
+    ``static/gen/pt/<version>/`` and return its URL. Atomic: the folder is built beside and renamed,
+    so a page never reads half a set; ``version`` changes with the content, so an open page keeps its set."""
+    import shutil
+    import tempfile
+
+    final = TILE_SETS_DIR / version
+    if not final.exists():
+        TILE_SETS_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=TILE_SETS_DIR))
+        for name, data in files:
+            (tmp / name).write_bytes(data)
+        try:
+            tmp.rename(final)
+        except OSError:  # another process published the same set first
+            shutil.rmtree(tmp, ignore_errors=True)
+        sets = sorted((p for p in TILE_SETS_DIR.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in sets[KEEP_TILE_SETS:]:
+            shutil.rmtree(old, ignore_errors=True)
+    return f"{STATIC_URL}/gen/pt/{version}"
+
+
 def tile_url(dataset: str) -> str:
     """URL template of the offline basemap tiles of a data set."""
-    return f"{STATIC_URL}/tiles/{dataset}/{{z}}/{{x}}/{{y}}.png"
+    from gislib.geo.basemap import SPECS
+
+    return f"{STATIC_URL}/tiles/{SPECS[dataset].name}/{{z}}/{{x}}/{{y}}.png"

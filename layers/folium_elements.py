@@ -25,7 +25,9 @@ class HetuMap(folium.Map):
 
 
 class PointCanvas(JSCSSMixin, MacroElement):
-    """Tens of thousands of points drawn on one canvas from a binary file (see pointpack)."""
+    """Tens of thousands of points drawn on one canvas from a binary file (see pointpack); ``tiles``
+    (url and labels templates with {x} {y}, tile zoom z, index of "x_y" keys) instead of ``url`` for
+    very large layers; ``clusters_url``: the counted clusters drawn below the aggregation zoom."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -35,10 +37,10 @@ class PointCanvas(JSCSSMixin, MacroElement):
     """)
     default_js = [POINTS_JS]
 
-    def __init__(self, url: str, colors: list[str], labels: list[str], shape_labels: list[str],
+    def __init__(self, url: str | None, colors: list[str], labels: list[str], shape_labels: list[str],
                  name: str, labels_urls: list[str] | None = None, labels_chunk: int = 5000, show: bool = True,
-                 radius=None, severity: list[int] | None = None, cluster_text: str | None = None,
-                 shapes: list[str] | None = None):
+                 radius=None, cluster_text: str | None = None, clusters_url: str | None = None,
+                 tiles: dict | None = None, shapes: list[str] | None = None):
         super().__init__()
         self._name = "HetuPoints"
         self.layer_name = name
@@ -48,8 +50,10 @@ class PointCanvas(JSCSSMixin, MacroElement):
                    "shapes": shapes or ["circle"]}  # shape NAMES; each point carries its position in them
         if radius:
             options["radius"] = radius
-        if severity:
-            options["severity"] = severity
+        if clusters_url:
+            options["clustersUrl"] = clusters_url
+        if tiles:
+            options["tiles"] = tiles
         if cluster_text:
             options["clusterText"] = cluster_text
         self.options_json = json.dumps(options, ensure_ascii=False)
@@ -142,13 +146,28 @@ class FitWhenSized(MacroElement):
           try { window.parent.addEventListener("resize", fill); } catch (e) {}
           setInterval(fill, 400);  // the header above grows and shrinks (search results, the selection card)
           window.addEventListener("resize", function () { m.invalidateSize(); });
+          // The first view is set at once, without animation, so the points are drawn once at it. Should the
+          // frame still change size (the iframe is sized after creation), the same view is set again once,
+          // unless the user has moved the map already: no later re-fit, no zoom animation hiding the points.
+          var moved = false, applying = false, firstSize = null;
+          function applyView() {
+            applying = true;
+            try { setView(); } finally { applying = false; }
+          }
+          function setView() {
+            var req = window.__hetuViewReq;
+            if (req) m.fitBounds(req.bounds, L.extend({animate: false}, req.options));
+            else if (saved && saved.c) m.setView(saved.c, saved.z, {animate: false});
+            else m.fitBounds(b, {padding: [8, 8], animate: false});
+          }
+          m.invalidateSize({pan: false});
+          applyView();
+          firstSize = m.getSize();
+          m.on("movestart", function () { if (!applying) moved = true; });
           setTimeout(function () {
             fill();
-            m.invalidateSize();
-            var req = window.__hetuViewReq;
-            if (req) m.fitBounds(req.bounds, req.options);
-            else if (saved && saved.c) m.setView(saved.c, saved.z);
-            else m.fitBounds(b, {padding: [8, 8]});
+            m.invalidateSize({pan: false});
+            if (!moved && !m.getSize().equals(firstSize)) applyView();
             window.__hetuSized = true;
             m.on("moveend", function () {
               try { window.sessionStorage.setItem(key, JSON.stringify({c: m.getCenter(), z: m.getZoom()})); } catch (e) {}

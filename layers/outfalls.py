@@ -1,7 +1,9 @@
 """layers.outfalls: 入河排污口, coloured by type and shaped by workflow phase (查/测/溯/治/管)."""
 from __future__ import annotations
 
+import hashlib
 import json
+import weakref
 
 import geopandas as gpd
 import numpy as np
@@ -10,8 +12,8 @@ import pandas as pd
 from gislib.domain import OUTFALL_PHASE, is_rain_outfall
 from gislib.i18n import t
 from gislib.safe_text import plain
-from gislib.geo.pointpack import pack_points
-from layers.assets import publish
+from gislib.geo.pointpack import TILE_ZOOM, cluster_levels, pack_points, split_tiles
+from layers.assets import publish, publish_tiles
 from layers.base import Filters, LegendEntry, MapLayer, count_legend, label_column
 from layers.folium_elements import PointCanvas
 
@@ -32,6 +34,18 @@ MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": 
 LABEL_CHUNK = 5_000  # hover labels are published in chunks of this many points, fetched on first hover
 
 
+AGGREGATE_MIN = 4_000  # from this many points, zoomed-out views draw counted clusters
+TILE_MIN = 200_000  # from this many points, the browser fetches only the tiles in view
+
+
+def _threshold(name: str, default: int) -> int:
+    """AGGREGATE_MIN / TILE_MIN, overridable by HETU_AGGREGATE_MIN / HETU_TILE_MIN (tests run both
+    modes on the small district set; operators can tune them)."""
+    from gislib.config import point_threshold
+
+    return point_threshold(name, default)
+
+
 def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str]], lang: str,
                  labels: pd.Series, shape: str = "circle", shape_column: str | None = None,
                  symbols: list[tuple[str, str]] | None = None, shape_labels: list[str] | None = None,
@@ -41,27 +55,72 @@ def point_canvas(key: str, styled: gpd.GeoDataFrame, colors: list[tuple[str, str
 
     Shapes go BY NAME (one of ``POINT_SHAPES``): ``shape`` for every point, or ``shape_column`` whose values
     map through ``symbols`` [(value, shape name)]; the page receives the names in order and each point's
-    position in them. ``severity``: a rank per colour; zoomed-out clusters take the colour of their worst
-    member (without it, their most common colour)."""
-    # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
-    cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
+    position in them. From ``AGGREGATE_MIN`` points on, zoomed-out views draw clusters computed here once
+    per data version; ``severity`` (a rank per colour) gives a cluster the colour of its worst member
+    (without it, its most common colour). From ``TILE_MIN`` points on, points are served as z/x/y tiles.
+    The files are made once per styled frame (styled frames are cached per data version): a rerun
+    that changes nothing publishes nothing and hashes nothing."""
     symbols = symbols if shape_column else [("", shape)]
     names = [name for _, name in symbols]
     if unknown := set(names) - set(POINT_SHAPES):
         raise ValueError(f"{key}: unknown point shape {sorted(unknown)}; the page draws {POINT_SHAPES}")
+    memo = (id(styled), key, lang, tuple(symbols), shape_column, tuple(severity or ()),
+            _threshold("AGGREGATE_MIN", AGGREGATE_MIN), _threshold("TILE_MIN", TILE_MIN))
+    hit = _MEMO.get(memo)
+    if hit is None or hit[0]() is not styled:
+        hit = (weakref.ref(styled), _canvas_options(key, styled, colors, lang, labels, symbols, shape_column,
+                                                    severity))
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        _MEMO[memo] = hit
+    return PointCanvas(**hit[1], shapes=names, radius=radius, labels=category_labels, shape_labels=shape_labels)
+
+
+_MEMO: dict[tuple, tuple] = {}
+
+
+def _canvas_options(key, styled, colors, lang, labels, symbols, shape_column, severity) -> dict:
+    """The published files of a canvas point layer and the options that name them."""
+    # an unknown category draws as the last one (暂无法确定 / 无数据 / no data)
+    cat = styled["_cat"].map({c: i for i, (c, _) in enumerate(colors)}).fillna(len(colors) - 1).to_numpy(dtype=np.uint8)
     if shape_column:
         sym = styled[shape_column].map({v: i for i, (v, _) in enumerate(symbols)}).fillna(0).to_numpy(dtype=np.uint8)
     else:
         sym = np.zeros(len(styled), dtype=np.uint8)
-    url = publish(pack_points(styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy(), cat, sym), ".bin")
+    lon, lat = styled.geometry.x.to_numpy(), styled.geometry.y.to_numpy()
+    packed = pack_points(lon, lat, cat, sym)
     texts = [plain(v) for v in labels]
-    labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
-                   for i in range(0, len(texts), LABEL_CHUNK)]
     title = t(f"layer.{key}", lang)
     cluster_text = t("maplayer.cluster", lang, n="{n}", title=title)
-    return PointCanvas(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, name=key,
-                       colors=[c for _, c in colors], shapes=names, radius=radius, labels=category_labels,
-                       shape_labels=shape_labels, severity=severity, cluster_text=cluster_text)
+    common = dict(name=key, colors=[c for _, c in colors], cluster_text=cluster_text)
+    clusters_url = None
+    if len(styled) >= _threshold("AGGREGATE_MIN", AGGREGATE_MIN):
+        clusters_url = publish(cluster_levels(lon, lat, cat, sym, severity), ".bin")
+    if len(styled) >= _threshold("TILE_MIN", TILE_MIN):
+        tiles = _tile_set(packed, lon, lat, cat, sym, texts)
+        return dict(url=None, tiles=tiles, clusters_url=clusters_url, **common)
+    url = publish(packed, ".bin")
+    labels_urls = [publish(json.dumps(texts[i:i + LABEL_CHUNK], ensure_ascii=False).encode(), ".json")
+                   for i in range(0, len(texts), LABEL_CHUNK)]
+    return dict(url=url, labels_urls=labels_urls, labels_chunk=LABEL_CHUNK, clusters_url=clusters_url, **common)
+
+
+def _tile_set(packed: bytes, lon, lat, cat, sym, texts: list[str]) -> dict:
+    """Points and hover labels cut into z/x/y tiles, published as one versioned folder."""
+    version = hashlib.sha256(packed + json.dumps(texts, ensure_ascii=False).encode()).hexdigest()[:24]
+    index: list[str] = []
+
+    def files():
+        for (x, y), idx in split_tiles(lon, lat, TILE_ZOOM):
+            index.append(f"{x}_{y}")
+            yield f"{x}_{y}.bin", pack_points(lon[idx], lat[idx], cat[idx], sym[idx])
+            yield f"{x}_{y}.json", json.dumps([texts[i] for i in idx], ensure_ascii=False).encode()
+
+    base = publish_tiles(version, files())
+    if not index:  # already published: the index is the folder's content
+        index = [f"{x}_{y}" for (x, y), _ in split_tiles(lon, lat, TILE_ZOOM)]
+    return {"url": f"{base}/{{x}}_{{y}}.bin", "labels": f"{base}/{{x}}_{{y}}.json", "z": TILE_ZOOM,
+            "index": index}
 
 
 def display_category(type_l2: str) -> str:

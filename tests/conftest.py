@@ -6,6 +6,7 @@ if one leaves localhost. Screenshots go to ``tests/artifacts/``.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -64,10 +65,11 @@ def app_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("hetu-data")
 
 
-def _run_app(data_dir: Path, **extra_env: str):
-    """Start ``streamlit run app.py`` on a free port with ``data_dir``; yield its URL; stop it."""
+@contextlib.contextmanager
+def start_app(data_dir: Path, dataset: str = "putuo", **extra_env: str):
+    """The real Hetu app on a free port with its own data dir (``extra_env``: more variables)."""
     port = _free_port()
-    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": "putuo", **extra_env}
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -86,19 +88,22 @@ def _run_app(data_dir: Path, **extra_env: str):
     else:
         proc.kill()
         raise RuntimeError("streamlit did not answer its health check within 60 s")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="session")
 def app_url(app_data_dir):
     """The real Hetu app, started once per test session on a free port with its own data dir."""
-    yield from _run_app(app_data_dir)
+    with start_app(app_data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +120,8 @@ def app_url_postgis(postgis_url, tmp_path_factory):
     # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
     subprocess.run([sys.executable, "-c", f"from gislib.services import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
                    cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
-    yield from _run_app(data_dir, HETU_DB_URL=url)
+    with start_app(data_dir, HETU_DB_URL=url) as app:
+        yield app
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 

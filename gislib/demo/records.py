@@ -56,18 +56,24 @@ def _person(rng: np.random.Generator) -> str:
 
 
 def make_outfalls(ctx: Context, n: int, rng: np.random.Generator, code_prefix: str = "PT",
-                  within=None) -> gpd.GeoDataFrame:
-    """``n`` outfalls on the banks of the named rivers (inside ``within`` when given)."""
-    rivers = named_rivers(ctx.rivers, within)
+                  within=None, start: int = 0, counters: dict[str, int] | None = None,
+                  chiefs: dict[str, str] | None = None, code_width: int | None = None,
+                  rivers: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """``n`` outfalls on the banks of the named rivers (inside ``within`` when given).
+
+    A large set is made in chunks: ``start`` (codes continue from it), ``counters`` (per-river
+    numbering) and ``chiefs`` (one river chief per river) carry over from one chunk to the next."""
+    rivers = named_rivers(ctx.rivers, within) if rivers is None else rivers
     pts, which, bank = sample_along(rivers, n, rng, bank_offset_m=(4.0, 12.0))
     type_idx = _pick(rng, OUTFALL_TYPE_SHARES, n)
     state_idx = _pick(rng, STATE_SHARES, n)
     rem_idx = _pick(rng, REMEDIATION_SHARES, n)
     river_names = rivers["name"].to_numpy()[which]
     units = unit_of(pts, ctx.subdistricts).to_numpy()
-    chiefs = {r: _person(rng) for r in sorted(set(river_names))}
+    chiefs = {r: _person(rng) for r in sorted(set(river_names))} if chiefs is None else chiefs
     found = pd.Timestamp("2023-03-01") + pd.to_timedelta(rng.integers(0, 900, size=n), unit="D")
-    counters: dict[str, int] = {}
+    counters = {} if counters is None else counters
+    width = code_width or (5 if n >= 10000 else 4)
     rows = []
     for i in range(n):
         l2, l3, _ = OUTFALL_TYPE_SHARES[type_idx[i]]
@@ -83,7 +89,7 @@ def make_outfalls(ctx: Context, n: int, rng: np.random.Generator, code_prefix: s
         if state not in ("疑似", "已核实", "非排污口", "已监测") and l2 != "暂无法确定":
             resp = f"示例{'物业' if kind == 'rain' else '实业'}有限公司{int(rng.integers(1, 99)):02d}"
         rows.append({
-            "code": f"{code_prefix}-{i + 1:05d}" if n >= 10000 else f"{code_prefix}-{i + 1:04d}",
+            "code": f"{code_prefix}-{start + i + 1:0{width}d}",
             "name": f"{river}{bank[i]}{counters[river]}号{TYPE_NAME_SUFFIX[l2]}",
             "type_l1": outfall_type_l1(l2), "type_l2": l2, "type_l3": l3,
             "approval_kind": approval_kind(l2),
@@ -97,7 +103,7 @@ def make_outfalls(ctx: Context, n: int, rng: np.random.Generator, code_prefix: s
             "pipe_diameter_mm": int(rng.choice([300, 400, 500, 600, 800, 1000, 1200])),
             "target_class": "IV" if river not in ("苏州河", "吴淞江") else "III",
             "responsible": resp,
-            "river_chief": chiefs[river],
+            "river_chief": chiefs.setdefault(river, _person(rng)),
             "found_date": str(found[i].date()),
             "source_crs": "EPSG:4326",
             "demo": True,

@@ -67,6 +67,7 @@ SPECS = {
     "putuo": BasemapSpec("putuo", max_zoom=16, min_zoom=11, margin_m=1500.0, vector_zoom=17),
     "city": BasemapSpec("city", max_zoom=13, min_zoom=8, margin_m=3000.0),
 }
+SPECS["basin"] = SPECS["city"]  # the basin set lies on the city's waterways: one basemap for both
 
 
 def tile_resolution(z: int) -> float:

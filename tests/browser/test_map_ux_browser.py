@@ -260,34 +260,6 @@ def test_bundled_cjk_font_is_served_and_used_only_as_a_fallback(app_url, new_pag
         assert loaded
 
 
-def test_zoomed_out_points_become_counted_clusters_that_resolve_on_zoom(app_url, new_page, artifacts):
-    """Issue 11.13: at city scale zoom 9 was a solid mass of dots. Putuo has 300 outfalls, so the
-    aggregation threshold is lowered to what 300 points are at city scale; the drawing code is the same."""
-    rp = new_page(1400, 900)
-    frame = _open_map(rp, app_url)
-    state = frame.evaluate("""async () => {
-      let l0; map.eachLayer(l => { if (l._n && l.options.name === 'outfalls') l0 = l; });
-      l0.options.aggregateMin = 100; l0.options.aggregateBelow = 13;
-      map.setZoom(11, {animate: false}); await new Promise(r => setTimeout(r, 600));
-      const c = document.querySelector('canvas.hetu-points[data-layer=outfalls]');
-      const clusters = l0._clusters || [];
-      return {n: clusters.length, total: clusters.reduce((a, c) => a + c.n, 0), drawn: +c.dataset.drawn,
-              attr: c.dataset.clusters, first: clusters[0] || null};
-    }""")
-    assert 0 < state["n"] < 100, state
-    assert state["total"] == state["drawn"], state  # every drawn point is counted in one cluster
-    rp.page.screenshot(path=str(artifacts / "map_clusters.png"))
-    # a click on a cluster zooms in; at street zoom the single points are back
-    box = rp.stable_box(rp.map_iframe)
-    first = state["first"]
-    rp.page.mouse.click(box["x"] + first["x"], box["y"] + first["y"])
-    rp.page.wait_for_timeout(800)
-    frame = rp.map_frame()
-    assert frame.evaluate("map.getZoom()") >= 13
-    assert frame.evaluate("""() => { let l0; map.eachLayer(l => { if (l._n && l.options.name === 'outfalls') l0 = l; });
-                                     return l0._clusters === null; }""")
-
-
 def test_street_zoom_shows_real_basemap_tiles_not_a_blown_up_coarser_level(app_url, new_page, artifacts):
     """Issue 11.12: above zoom 16 the offline basemap was the z16 raster blown up (blocky). Zoom 17 is now
     rasterized from the vectors; at z18 Leaflet must ask for z17 tiles, and each one must load (a real file)."""
