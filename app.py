@@ -1,26 +1,40 @@
-"""Hetu 河图: Streamlit entry point. Navigation over the views, nothing else."""
+"""Hetu 河图: Streamlit entry point. The login gate, then navigation over the pages the role may see."""
 import streamlit as st
 
+from gislib.auth import allowed
+from views import login
 from views.common import page_setup
 
 page_setup()
-st.navigation(
-    {
-        "河图": [
-            st.Page("views/map_view.py", title="一张图 Map", icon=":material/map:", default=True, url_path="map"),
-            st.Page("views/outfalls_view.py", title="排口台账 Outfall ledger", icon=":material/list_alt:", url_path="outfalls"),
-            st.Page("views/outfall_view.py", title="一口一档 Outfall file", icon=":material/description:", url_path="outfall"),
-            st.Page("views/sections_view.py", title="断面水质 Sections", icon=":material/water_drop:", url_path="sections"),
-            st.Page("views/plots_view.py", title="污染地块 Plots", icon=":material/layers:", url_path="plots"),
-            st.Page("views/dust_view.py", title="工地扬尘 Dust", icon=":material/construction:", url_path="dust"),
-            st.Page("views/import_view.py", title="数据导入 Import", icon=":material/upload_file:", url_path="import"),
-            st.Page("views/problems_view.py", title="问题闭环 Problems", icon=":material/flag:", url_path="problems"),
-            st.Page("views/patrols_view.py", title="巡河 Patrols", icon=":material/directions_walk:", url_path="patrols"),
-            st.Page("views/rankings_view.py", title="红黄绿榜 Rankings", icon=":material/leaderboard:", url_path="rankings"),
-            # pages: one line each, in menu order
-        ],
-        "系统": [
-            st.Page("views/settings_view.py", title="设置 Settings", icon=":material/settings:", url_path="settings"),
-        ],
-    }
-).run()
+user = login.current_user()
+if user is None:
+    st.navigation([st.Page(login.login_page, title="登录 Log in", icon=":material/login:", url_path="login")],
+                  position="hidden").run()
+elif user.must_change_password:
+    login.account_sidebar(user)
+    st.navigation([st.Page(login.change_password_page, title="修改密码 Change password", url_path="password")],
+                  position="hidden").run()
+else:
+    login.account_sidebar(user)
+    pages = [  # (page, the operation the role needs to see it in the menu)
+        (st.Page("views/map_view.py", title="一张图 Map", icon=":material/map:", default=True, url_path="map"), None),
+        (st.Page("views/outfalls_view.py", title="排口台账 Outfall ledger", icon=":material/list_alt:", url_path="outfalls"), None),
+        (st.Page("views/outfall_view.py", title="一口一档 Outfall file", icon=":material/description:", url_path="outfall"), None),
+        (st.Page("views/sections_view.py", title="断面水质 Sections", icon=":material/water_drop:", url_path="sections"), None),
+        (st.Page("views/plots_view.py", title="污染地块 Plots", icon=":material/layers:", url_path="plots"), None),
+        (st.Page("views/dust_view.py", title="工地扬尘 Dust", icon=":material/construction:", url_path="dust"), None),
+        (st.Page("views/import_view.py", title="数据导入 Import", icon=":material/upload_file:", url_path="import"), "import"),
+        (st.Page("views/problems_view.py", title="问题闭环 Problems", icon=":material/flag:", url_path="problems"), None),
+        (st.Page("views/patrols_view.py", title="巡河 Patrols", icon=":material/directions_walk:", url_path="patrols"), None),
+        (st.Page("views/rankings_view.py", title="红黄绿榜 Rankings", icon=":material/leaderboard:", url_path="rankings"), None),
+        # pages: one line each, in menu order
+    ]
+    system = [
+        (st.Page("views/settings_view.py", title="设置 Settings", icon=":material/settings:", url_path="settings"), None),
+        (st.Page("views/admin_view.py", title="用户管理 Users", icon=":material/manage_accounts:", url_path="admin"), "manage_users"),
+    ]
+
+    def visible(entries):
+        return [page for page, operation in entries if operation is None or allowed(user, operation)]
+
+    st.navigation({"河图": visible(pages), "系统": visible(system)}).run()

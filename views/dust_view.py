@@ -26,7 +26,7 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload
 
 TEXT = {
     "title": ("工地扬尘", "Construction dust"),
@@ -63,10 +63,6 @@ STATUS_EN = {"超标": "Exceeded", "有超限读数": "Windows over limit", "正
 def L(key: str) -> str:
     """This page's text in the current language."""
     return localized(TEXT[key])
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 # --------------------------------------------------------------------------- data (cached per data version)
@@ -273,7 +269,7 @@ def upload_readings(site_codes: set[str]) -> None:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
-            n = dust_store.save_readings(store().db_path, parsed, acting_user(), upload.name, units=parsed.units)
+            n = dust_store.save_readings(store().db_path, parsed, actor(), upload.name, units=parsed.units)
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return

@@ -31,7 +31,7 @@ from gislib.store import resolve_data_dir
 from gislib.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, localized
+from views.common import actor, demo_banner, lang, localized
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
@@ -171,13 +171,9 @@ def _pick(pair: tuple[str, str]) -> str:
     return pair[0] if lang() == "zh" else pair[1]
 
 
-def _acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
-
-
 def _recall(key: str, kind: str) -> dict | None:
     """The column or value mapping remembered in the store for this source (this user's first)."""
-    return catalog.store().recall_import(_acting_user(), key, kind)
+    return catalog.store().recall_import(actor(), key, kind)
 
 
 def _freeze(d: dict) -> str:
@@ -525,7 +521,7 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices:
     if undecided:
         st.warning(_t("undecided_left", n=undecided))
     if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}", disabled=bool(undecided)):
-        user = _acting_user()
+        user = actor()
         try:
             stats = write_to_store(catalog.store(), report, user=user, source=path.name, decisions=choices["decisions"])
             catalog.store().remember_import(user, choices["key"], "columns", choices["mapping"])

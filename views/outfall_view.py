@@ -48,9 +48,8 @@ from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
 from gislib.store.validators import parse_date
 from gislib.timefmt import local_time, today_local
-from views.common import demo_banner, lang, localized, tr
+from views.common import actor, demo_banner, lang, localized, tr
 
-DEFAULT_USER = "officer:demo"
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "一口一档", "en": "Outfall file"},
     "pick": {"zh": "输入排污口编码 (如 PT-0001)", "en": "Outfall code (e.g. PT-0001)"},
@@ -130,11 +129,6 @@ def _t(key: str, **kw: Any) -> str:
     return localized(TEXT[key], **kw)
 
 
-def acting_user() -> str:
-    """The acting user (the lead's sidebar selector sets it; default officer:demo)."""
-    return st.session_state.get("user") or DEFAULT_USER
-
-
 # --------------------------------------------------------------------------- cached helpers
 @st.cache_resource(show_spinner=False)
 def _network(dataset: str, token: str):
@@ -197,7 +191,7 @@ def header(rec: dict) -> None:
               f":gray-badge[v{rec['version']}]"]
     if demo:
         badges.append(f":orange-badge[{term(DEMO_MARK, lang())}]")
-    st.markdown(" ".join(badges) + f" · {_t('acting')}: `{acting_user()}`")
+    st.markdown(" ".join(badges) + f" · {_t('acting')}: `{actor()}`")
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
     if rec["state"] == REMOVED_STATE:
@@ -326,7 +320,7 @@ def photos_panel(rec: dict) -> None:
                 data = up.getvalue()
                 kind = "document" if data[:5] == b"%PDF-" else "photo"
                 try:
-                    store().attach(LAYER, code, up.name, data, acting_user(), kind=kind)
+                    store().attach(LAYER, code, up.name, data, actor(), kind=kind)
                     messages.append((True, _t("uploaded", f=md_text(up.name))))
                 except (ValidationError, NotFoundError) as exc:  # the store's type/size/bomb checks
                     messages.append((False, md_text(f"{up.name}: {exc}")))
@@ -373,7 +367,7 @@ def write(code: str, changes: dict, expected: int | None = None) -> dict | None:
     base = st.session_state.get(_base_key(code)) or store().get(LAYER, code)
     expected = base["version"] if expected is None else expected
     try:
-        saved = store().update(LAYER, code, changes, expected_version=expected, user=acting_user())
+        saved = store().update(LAYER, code, changes, expected_version=expected, user=actor())
     except ConflictError as exc:
         st.session_state[f"of_conflict_{code}"] = {"mine": exc.mine, "theirs": exc.theirs, "base": base,
                                                    "kind": "update"}
@@ -619,7 +613,7 @@ def do_transition(code: str, action: dict, expected: int | None = None) -> None:
     base = st.session_state.get(_base_key(code)) or store().get(LAYER, code)
     expected = base["version"] if expected is None else expected
     try:
-        rec = store().transition(LAYER, code, action["to_state"], acting_user(), action["date"], action["note"],
+        rec = store().transition(LAYER, code, action["to_state"], actor(), action["date"], action["note"],
                                  evidence=action.get("evidence") or [], expected_version=expected,
                                  remediation_kind=action.get("remediation_kind"))
     except ConflictError as exc:

@@ -24,7 +24,7 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from views.common import demo_banner, lang, localized, usable_upload
+from views.common import actor, demo_banner, lang, localized, usable_upload
 
 TEXT = {
     "title": ("巡河", "River patrols"), "chief": ("河长", "River chief"),
@@ -55,10 +55,6 @@ def L(key: str, **fmt) -> str:
     return localized(TEXT[key], **fmt)
 
 
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
-
-
 @st.cache_resource(show_spinner=False)
 def _seeded(dataset: str) -> bool:
     from gislib.demo.problems import ensure_demo
@@ -76,7 +72,7 @@ def rule_text(rule: dict) -> str:
 
 def pick_chief(repo: PatrolRepo) -> dict:
     chiefs = repo.chiefs()
-    user = acting_user()
+    user = actor()
     names = [c["name"] for c in chiefs]
     mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
     idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
@@ -127,7 +123,7 @@ def patrol_summary(patrol: dict, rule: dict) -> None:
 
 
 def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
-    user = acting_user()
+    user = actor()
     with st.form("track_upload", clear_on_submit=False):
         upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
         c1, c2 = st.columns(2)
@@ -196,7 +192,7 @@ def finding_form(st_, patrol: dict) -> None:
     if go:
         try:
             rec = finding_to_problem(st_, patrol["code"], {"text": text, "category": cat, "lon": lon, "lat": lat},
-                                     acting_user(), [(p.name, p.getvalue()) for p in photo or []])
+                                     actor(), [(p.name, p.getvalue()) for p in photo or []])
         except HetuError as exc:
             st.error(f"{L('refused')}: {exc}")
             return

@@ -27,7 +27,7 @@ from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
 from gislib.safe_text import md_text
 from gislib.colors import text_color_on
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -115,10 +115,6 @@ def L(key: str) -> str:
 
 def stage_label(stage: str) -> str:
     return stage if lang() == "zh" else STAGE_EN.get(stage, stage)
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 def _text_on(hex_color: str) -> str:
@@ -255,7 +251,7 @@ def transition_form(st_, rec: dict) -> None:
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
         return
-    user = acting_user()
+    user = actor()
     try:
         field = BATCH_FIELD.get(to_state)
         if field and not batch.strip():

@@ -17,7 +17,7 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from views.common import demo_banner, lang, localized
+from views.common import actor, demo_banner, lang, localized
 
 TEXT = {
     "title": ("问题闭环", "Problems and rectification"),
@@ -74,10 +74,6 @@ def L(key: str, **fmt) -> str:
 
 def label(value: str, table: dict[str, str]) -> str:
     return value if lang() == "zh" or not value else f"{table.get(value, value)} ({value})"
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 def today() -> dt.date:
@@ -238,11 +234,11 @@ def new_problem(st_) -> None:
         links[link_layer] = link_code.strip()
     fields = {**{k: v for k, v in pre.items() if k in ("alert", "river", "subdistrict")}, "links": links or None,
               "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
-              "lon": lon, "lat": lat, "description": desc.strip(), "reporter": acting_user()}
+              "lon": lon, "lat": lat, "description": desc.strip(), "reporter": actor()}
     try:
-        rec = svc.create_problem(st_, fields, acting_user())
+        rec = svc.create_problem(st_, fields, actor())
         if photos:
-            svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], acting_user())
+            svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], actor())
     except HetuError as exc:
         st.error(f"{L('refused')}: {exc}")
         return
@@ -290,7 +286,7 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 
 def actions(st_, rec: dict) -> None:
-    code, user, state = rec["code"], acting_user(), rec["state"]
+    code, user, state = rec["code"], actor(), rec["state"]
     st.markdown(f"**{localized(('办理', 'Actions'))}** · {localized(('当前操作人', 'acting as'))} `{user}`")
     if state == model.REGISTERED:
         with st.form("assign"):
@@ -370,7 +366,7 @@ def evidence(st_, rec: dict) -> None:
     with st.form("add_photo", clear_on_submit=True):
         ups = st.file_uploader(L("add_photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="more_photos")
         if st.form_submit_button(L("add_photo")) and ups:
-            _step(svc.attach_evidence, st_, rec["code"], _files(ups), acting_user())
+            _step(svc.attach_evidence, st_, rec["code"], _files(ups), actor())
 
 
 def history(st_, rec: dict) -> None:
@@ -437,7 +433,7 @@ def batch_page(st_) -> None:
         try:
             made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
                                               "issued_by": by.strip() or None},
-                                        batches.read_items(upload.getvalue(), upload.name), acting_user(),
+                                        batches.read_items(upload.getvalue(), upload.name), actor(),
                                         rivers=load_layer("rivers"))
         except HetuError as exc:
             st.error(f"{L('refused')}: {exc}")

@@ -28,7 +28,7 @@ from gislib.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -89,11 +89,6 @@ TEXT: dict[str, dict[str, str]] = {
 def s(key: str, **kwargs: object) -> str:
     """This page's text in the chosen language."""
     return localized(TEXT[key], **kwargs)
-
-
-def acting_user() -> str:
-    """The acting user (sidebar selector of the lead; demo officer until logins exist)."""
-    return st.session_state.get("user", "officer:demo")
 
 
 # --------------------------------------------------------------------------- data (cached)
@@ -346,12 +341,12 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
             try:
-                batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip,
+                batch = commit_import(store(dataset=current_name()), preview, actor(), skip_invalid=skip,
                                       units_confirmed=confirmed)
             except HetuError as exc:
                 st.error(md_text(str(exc)))
                 return
-            st.success(s("import.done", n=ok, batch=batch, user=acting_user()))
+            st.success(s("import.done", n=ok, batch=batch, user=actor()))
             st.session_state.pop("bulletin_files", None)
 
 

@@ -225,6 +225,18 @@ BEGIN SELECT RAISE(ABORT, 'auth_events is append-only'); END;
 CREATE TRIGGER users_no_delete BEFORE DELETE ON users
 BEGIN SELECT RAISE(ABORT, 'users are never deleted: disable them instead'); END;
 """),
+    # 65–69: login sessions of the app (issue 16, gislib.auth.accounts).
+    (65, "login sessions (hashed tokens, idle expiry, logout)", """
+CREATE TABLE login_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    ended_at TEXT,
+    ended_why TEXT
+);
+CREATE INDEX login_sessions_user ON login_sessions (user, ended_at);
+"""),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
