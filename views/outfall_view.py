@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from gislib.catalog import store, version
+from gislib.catalog import version
 from gislib.dataset import current_name, data_version, load_layer
 from gislib.domain import (
     DEMO_MARK,
@@ -48,7 +48,7 @@ from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
 from gislib.store.validators import parse_date
 from gislib.timefmt import local_time, today_local
-from views.common import actor, demo_banner, lang, localized, tr
+from views.common import actor, records as store, demo_banner, lang, localized, tr
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "一口一档", "en": "Outfall file"},
@@ -95,6 +95,7 @@ TEXT: dict[str, dict[str, str]] = {
     "no_steps": {"zh": "尚无状态变更", "en": "No state changes yet"},
     "save": {"zh": "保存修改", "en": "Save"},
     "saved": {"zh": "已保存 (版本 {v})", "en": "Saved (version {v})"},
+    "read_only": {"zh": "您的角色只能查看此记录，不能修改（修改需业务人员或管理员权限）。", "en": "Your role may read this record but not change it (an officer or administrator can)."},
     "nochange": {"zh": "没有修改", "en": "Nothing changed"},
     "fix": {"zh": "有 {n} 处问题, 未保存; 请按各字段下的提示修改", "en": "{n} problems, nothing saved; see the messages under the fields"},
     "newer": {"zh": "此记录已被 {u} 更新 (版本 {a} → {b})。", "en": "This record was updated by {u} (version {a} → {b})."},
@@ -312,6 +313,8 @@ def photos_panel(rec: dict) -> None:
                            file_name=a["filename"], mime=a["mime"], key=f"dl_{a['sha256']}")
     for ok, text in st.session_state.pop(f"of_upload_msgs_{code}", []):
         (st.success if ok else st.error)(text)
+    if not store().may("attach", LAYER, rec):  # the service refuses it anyway (gislib.services.access)
+        return
     with st.form(f"upload_{code}", clear_on_submit=True):
         ups = st.file_uploader(_t("upload"), accept_multiple_files=True, key=f"up_{code}")
         if st.form_submit_button(_t("upload_btn")) and ups:
@@ -734,9 +737,9 @@ def main() -> None:
     with tabs[2]:
         history_panel(current)
     with tabs[3]:
-        edit_form(base)
+        edit_form(base) if store().may("edit_record", LAYER, current) else st.info(_t("read_only"))
     with tabs[4]:
-        workflow_panel(base)
+        workflow_panel(base) if store().may("transition", LAYER, current) else st.info(_t("read_only"))
     with tabs[5]:
         pdf_panel(current)
 

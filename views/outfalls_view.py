@@ -13,7 +13,7 @@ from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE
 from gislib.i18n import term
 from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
 from gislib.store.workflow import is_overdue
-from views.common import demo_banner, lang, localized, tr
+from views.common import map_scope, records as records_service, demo_banner, lang, localized, tr
 
 RECORD_PAGE = "views/outfall_view.py"
 PDF_MAX = 30  # outfalls per PDF from the ledger (each page set takes about a second)
@@ -44,27 +44,34 @@ def _t(key: str, **kw: object) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _records(token: str, filters: tuple, sort: str, today: str) -> list[dict]:
-    """The filtered, sorted records (cached per store version and filters)."""
+def _records(token: str, filters: tuple, sort: str, today: str, scope=None) -> list[dict]:
+    """The filtered, sorted records the user may see (cached per store version, filters and scope)."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
     day = dt.date.fromisoformat(today)
     if sort.lstrip("-") != "overdue":
-        return store().list("outfalls", sort=sort, today=day, **kwargs)
-    records = store().list("outfalls", sort="code", today=day, **kwargs)
+        return _scoped(store().list("outfalls", sort=sort, today=day, **kwargs), scope)
+    records = _scoped(store().list("outfalls", sort="code", today=day, **kwargs), scope)
     # overdue first, the longest overdue first (descending: the reverse)
     key = lambda r: (not is_overdue(r, day), str((r.get("remediation") or {}).get("deadline") or "9999"))  # noqa: E731
     return sorted(records, key=key, reverse=sort.startswith("-"))
 
 
+def _scoped(records: list[dict], scope) -> list[dict]:
+    """Only the records inside the logged-in user's jurisdiction (gislib.services.access)."""
+    from gislib.auth import filter_records
+
+    return records if scope is None else filter_records(scope.as_user(), records, "list_layer", "outfalls")
+
+
 @st.cache_data(show_spinner=False)
-def _choices(token: str) -> dict[str, list[str]]:
-    rows = store().list("outfalls")
+def _choices(token: str, scope=None) -> dict[str, list[str]]:
+    rows = _scoped(store().list("outfalls"), scope)
     return {f: sorted({str(r[f]) for r in rows if r.get(f)}) for f in ("river", "subdistrict")}
 
 
 def _filters() -> tuple[tuple, str]:
     """The filter widgets; returns (filters as a hashable tuple, sort key)."""
-    choices = _choices(version())
+    choices = _choices(version(), map_scope())
     all_ = _t("all")
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     text = c1.text_input(_t("search"), key="ledger_text", placeholder="PT-0012 / 张泾 …")
@@ -106,7 +113,7 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
 def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.store.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    headers, rows, empty = ledger_table(store(), "outfalls", today=today, **kwargs)
+    headers, rows, empty = ledger_table(records_service().for_export(), "outfalls", today=today, **kwargs)
     order = {code: i for i, code in enumerate(codes)}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,7 +146,7 @@ def _pdf_export(codes: list[str]) -> None:
         chosen = codes[:PDF_MAX]
         bar = st.progress(0.0)
         out = Path(tempfile.mkdtemp()) / "outfall_files.pdf"
-        build_pdf(store(), chosen, out, map_image=map_image_for(lang=lang()), lang=lang(),
+        build_pdf(records_service().for_export(), chosen, out, map_image=map_image_for(lang=lang()), lang=lang(),
                   progress=lambda done, total, code: bar.progress(done / total, text=f"{done}/{total} {code}"))
         st.session_state["ledger_pdf_bytes"] = out.read_bytes()
     if st.session_state.get("ledger_pdf_bytes"):
@@ -152,7 +159,7 @@ def main() -> None:
     demo_banner()
     today = dt.date.today()
     filters, sort = _filters()
-    records = _records(version(), filters, sort, today.isoformat())
+    records = _records(version(), filters, sort, today.isoformat(), map_scope())
     st.caption(_t("count", n=len(records)) + " · " + _t("hint"))
     progress = campaign_progress(r.get("state") for r in records)  # 已销号 counts as remediation completed (治)
     if progress["outfalls"]:

@@ -88,8 +88,13 @@ def _target(layer: str, record: Mapping[str, Any]) -> dict[str, Any]:
 class Records:
     """The record store as ``user`` may use it: same method names, every call checked first."""
 
-    def __init__(self, store: Any, user: User | None):
-        self.store, self.user = store, user
+    def __init__(self, store: Any, user: User | None, read_op: str = "list_layer"):
+        self.store, self.user, self.read_op = store, user, read_op
+
+    def for_export(self) -> Records:
+        """The same store for an export: every read is checked as ``export`` (a viewer or a role
+        without the right gets PermissionDenied, not an empty file)."""
+        return Records(self.store, self.user, "export")
 
     @property
     def actor(self) -> str:
@@ -100,11 +105,12 @@ class Records:
     def get(self, layer: str, code: str) -> dict[str, Any]:
         """One record; PermissionDenied when it lies outside the jurisdiction."""
         record = self.store.get(layer, code)
-        check(self.user, "read_record", _target(layer, record))
+        check(self.user, "read_record" if self.read_op == "list_layer" else self.read_op, _target(layer, record))
         return record
 
-    def list(self, layer: str, operation: str = "list_layer", **filters: Any) -> list[dict[str, Any]]:
+    def list(self, layer: str, operation: str | None = None, **filters: Any) -> list[dict[str, Any]]:
         """The store's ``list`` with only the records the user may see."""
+        operation = operation or self.read_op
         check(self.user, operation, record_layer(layer) or layer)
         rows = self.store.list(layer, **filters)
         return filter_records(self.user, rows, operation, record_layer(layer) or layer)
@@ -153,28 +159,32 @@ class Records:
                                                                       if k in ("river", "subdistrict")}}))
         return record
 
-    def update(self, layer: str, code: str, changes: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    # The write methods take the store's own arguments, so a page can use ``Records`` where it used the
+    # store; the ``user`` they are handed is IGNORED: the audit records the logged-in account (``actor``).
+    def update(self, layer: str, code: str, changes: dict[str, Any], expected_version: int,
+               user: str | None = None) -> dict[str, Any]:
         self._writable("edit_record", layer, code, changes)
         return self.store.update(layer, code, changes, expected_version=expected_version, user=self.actor)
 
-    def transition(self, layer: str, code: str, to_state: str, date: Any, note: str | None,
+    def transition(self, layer: str, code: str, to_state: str, user: str | None, date: Any, note: str | None,
                    **kwargs: Any) -> dict[str, Any]:
         self._writable("transition", layer, code, kwargs.get("changes"))
         return self.store.transition(layer, code, to_state, self.actor, date, note, **kwargs)
 
-    def remove(self, layer: str, code: str, reason: str, **kwargs: Any) -> dict[str, Any]:
+    def remove(self, layer: str, code: str, user: str | None, reason: str, **kwargs: Any) -> dict[str, Any]:
         self._writable("transition", layer, code)
         return self.store.remove(layer, code, self.actor, reason, **kwargs)
 
-    def attach(self, layer: str, code: str, filename: str, data: bytes, kind: str = "photo") -> dict[str, Any]:
+    def attach(self, layer: str, code: str, filename: str, data: bytes, user: str | None = None,
+               kind: str = "photo") -> dict[str, Any]:
         self._writable("attach", layer, code)
         return self.store.attach(layer, code, filename, data, self.actor, kind=kind)
 
-    def resolve_conflict(self, conflict_id: int) -> None:
+    def resolve_conflict(self, conflict_id: int, user: str | None = None) -> None:
         check(self.user, "edit_record")
         self.store.resolve_conflict(conflict_id, self.actor)
 
-    def create(self, layer: str, record: dict[str, Any]) -> dict[str, Any]:
+    def create(self, layer: str, record: dict[str, Any], user: str | None = None) -> dict[str, Any]:
         check(self.user, "edit_record", _target(layer, record))
         return self.store.create(layer, record, self.actor)
 
@@ -185,21 +195,26 @@ class Records:
         for rec in records:
             check(self.user, "import", _target(layer, rec))
 
-    def import_records(self, layer: str, records: list[dict[str, Any]], source: str, **kwargs: Any) -> dict:
+    def import_records(self, layer: str, records: list[dict[str, Any]], user: str | None, source: str,
+                       **kwargs: Any) -> dict:
         self.check_import(layer, records)
         return self.store.import_records(layer, records, self.actor, source, **kwargs)
 
-    def upsert_many(self, layer: str, records: list[dict[str, Any]], source: str) -> dict[str, int]:
+    def upsert_many(self, layer: str, records: list[dict[str, Any]], user: str | None, source: str) -> dict[str, int]:
         self.check_import(layer, records)
         return self.store.upsert_many(layer, records, self.actor, source)
 
-    def remember_import(self, source_key: str, kind: str, data: dict[str, Any]) -> None:
+    def remember_import(self, user: str | None, source_key: str, kind: str, data: dict[str, Any]) -> None:
         check(self.user, "import")
         self.store.remember_import(self.actor, source_key, kind, data)
 
-    def recall_import(self, source_key: str, kind: str) -> dict[str, Any] | None:
+    def recall_import(self, user: str | None, source_key: str, kind: str) -> dict[str, Any] | None:
         check(self.user, "import")
         return self.store.recall_import(self.actor, source_key, kind)
+
+    def count(self, layer: str, include_removed: bool = False) -> int:
+        """How many records of ``layer`` the user may see."""
+        return len(self.list(layer, include_removed=include_removed))
 
     # pass-through of what is not a record (paths of stored files, counts for the header)
     def attachment_path(self, sha256: str, thumbnail: bool = False):
@@ -208,3 +223,26 @@ class Records:
     @property
     def db_path(self):
         return self.store.db_path
+
+
+def add_user_argument(parser: Any) -> None:
+    """``--user NAME`` of every command that reads or writes records (docs/auth.md, "command line")."""
+    parser.add_argument("--user", dest="acting_user", metavar="NAME",
+                        help="act as this Hetu account, with its role and jurisdiction (e.g. chief.taopu); "
+                             "without it the command acts as the local operator of the data directory")
+
+
+def acting_user(data_dir: Any, name: str | None) -> User | None:
+    """The account a command acts as (``--user NAME``), or None for the local operator."""
+    if not name:
+        return None
+    from gislib.auth.accounts import Accounts
+
+    with Accounts(data_dir) as accounts:
+        return accounts.acting(name)
+
+
+def acting_records(store: Any, data_dir: Any, name: str | None, read_op: str = "list_layer") -> Any:
+    """``Records`` of the account ``--user NAME`` over ``store``; the plain store for the local operator."""
+    user = acting_user(data_dir, name)
+    return store if user is None else Records(store, user, read_op)
