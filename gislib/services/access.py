@@ -246,3 +246,51 @@ def acting_records(store: Any, data_dir: Any, name: str | None, read_op: str = "
     """``Records`` of the account ``--user NAME`` over ``store``; the plain store for the local operator."""
     user = acting_user(data_dir, name)
     return store if user is None else Records(store, user, read_op)
+
+
+# ---------------------------------------------------------------------------- the command line
+# A command-line process acts for ONE account (``--user NAME``), so the account is kept for the process:
+# ``gislib.catalog.layer_frame`` (behind every map layer, snapshot, atlas, bulletin, export and trace)
+# then holds only that account's jurisdiction. Only ``gislib.cli.main`` sets it, never the app server.
+_COMMAND: dict[str, User | None] = {"user": None}
+
+# (command, action) -> the operation a command needs; action None = any action of the command
+COMMAND_OPERATIONS: dict[tuple[str, str | None], str] = {
+    ("ledger", None): "export", ("export", None): "export", ("snapshot", None): "export",
+    ("atlas", None): "export", ("outfall-file", None): "export", ("bulletin", None): "export",
+    ("trace", None): "trace", ("import", None): "import",
+    ("problems", "import"): "create_problem", ("problems", "export"): "export", ("problems", "report"): "export",
+    ("patrols", "import"): "record_patrol", ("patrols", "coverage"): "list_layer", ("patrols", "chiefs"): "list_layer",
+}
+
+
+def command_operation(command: str, action: str | None) -> str | None:
+    """The operation ``python -m gislib COMMAND [ACTION]`` needs (None: it reads or writes no records)."""
+    return COMMAND_OPERATIONS.get((command, action)) or COMMAND_OPERATIONS.get((command, None))
+
+
+def start_command(command: str, args: Any) -> User | None:
+    """Resolve ``--user NAME`` of a command, check the command's operation, and make the account the
+    process's acting user; set ``args.user`` to the name the audit records (``cli:<os user>`` for the
+    local operator)."""
+    import getpass
+
+    user = acting_user(getattr(args, "data_dir", None), getattr(args, "acting_user", None))
+    operation = command_operation(command, getattr(args, "action", None))
+    if user is not None and operation is not None:
+        check(user, operation)
+    _COMMAND["user"] = user
+    if hasattr(args, "acting_user"):
+        args.user = user.name if user else f"cli:{getpass.getuser()}"
+    return user
+
+
+def command_user() -> User | None:
+    """The account the running command acts as (None: the local operator, or the app server)."""
+    return _COMMAND["user"]
+
+
+def command_frame(key: str, gdf: Any) -> Any:
+    """A map layer's records as the running command's account may see them."""
+    user = command_user()
+    return gdf if user is None else scoped_frame(scope_of(user), key, gdf)
