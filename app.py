@@ -2,6 +2,7 @@
 import streamlit as st
 
 from gislib.auth import allowed
+from gislib.services.access import scope_of, use_scope
 from views import login
 from views.common import page_setup
 
@@ -15,6 +16,7 @@ elif user.must_change_password:
     st.navigation([st.Page(login.change_password_page, title="修改密码 Change password", url_path="password")],
                   position="hidden").run()
 else:
+    use_scope(scope_of(user))  # every map, snapshot and atlas of this run shows only what the user may see
     login.account_sidebar(user)
     pages = [  # (page, the operation the role needs to see it in the menu)
         (st.Page("views/map_view.py", title="一张图 Map", icon=":material/map:", default=True, url_path="map"), None),

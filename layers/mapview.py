@@ -22,7 +22,7 @@ from gislib.i18n import t
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
-from gislib.services.access import scoped_frame
+from gislib.services.access import EVERYTHING, current_scope, scoped_frame
 from layers.registry import LAYERS, get_layer
 
 ONLINE_BASEMAPS = {
@@ -79,6 +79,10 @@ def layer_ready(key: str, filters: Filters | None = None, lang: str = "zh", data
 
 def _styled_args(key, filters, lang, dataset, scope=None) -> tuple:
     dataset = dataset or current_name()
+    if scope is EVERYTHING:  # explicitly unscoped (indexes shared by every user)
+        scope = None
+    elif scope is None:
+        scope = current_scope()  # the logged-in user's, set by app.py for the page run
     return key, dataset, catalog_version(dataset=dataset), filters or Filters(), lang, scope
 
 
@@ -293,10 +297,10 @@ def _feature_at(lat: float, lng: float, tooltip: str | None, dataset: str, gcj: 
     for key in CANVAS_LAYERS:
         idx = _point_keys(key, dataset, catalog_version(dataset=dataset), gcj).get(snap_key(lng, lat))
         if idx is not None:
-            return key, styled_layer(key, None, "zh", dataset).iloc[idx]
+            return key, styled_layer(key, None, "zh", dataset, EVERYTHING).iloc[idx]
     if tooltip:
         for key in ("sections", "plots"):
-            gdf = styled_layer(key, None, "zh", dataset)
+            gdf = styled_layer(key, None, "zh", dataset, EVERYTHING)
             for code in gdf["code"]:
                 if code in tooltip:
                     return key, gdf[gdf["code"] == code].iloc[0]
@@ -310,7 +314,7 @@ CANVAS_LAYERS = ("outfalls", "dust_sites", "sections")
 def _point_keys(key: str, dataset: str, version: str, gcj: bool) -> dict[tuple[int, int], int]:
     from gislib.pointpack import MICRO
 
-    gdf = styled_layer(key, None, "zh", dataset)
+    gdf = styled_layer(key, None, "zh", dataset, EVERYTHING)
     if gcj:
         gdf = to_gcj02(gdf)
     lon = np.round(gdf.geometry.x.to_numpy() * MICRO).astype(np.int64)

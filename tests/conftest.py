@@ -66,7 +66,9 @@ def _apptest_login(monkeypatch):
     def run(self, *args, **kwargs):
         if "auth_user" not in self.session_state:
             name = self.session_state["test_login"] if "test_login" in self.session_state else DEFAULT_LOGIN
-            self.session_state["auth_user"] = login_as(resolve_data_dir(None), name)[0]
+            user, token = login_as(resolve_data_dir(None), name)
+            self.session_state["auth_user"] = user
+            self.session_state["auth_token"] = token  # app.py resumes the session from it
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(AppTest, "run", run)

@@ -15,6 +15,7 @@ Pages, exports and command-line commands reach the record store through here, ne
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,21 @@ def scope_of(user: User | None) -> Scope | None:
     if user.role in ("officer", "admin") and not user.restricted:
         return None
     return Scope(user.role, tuple(user.subdistricts), tuple(user.rivers))
+
+
+EVERYTHING = Scope("*")  # "no scope at all", for indexes shared by every user (never shown as such)
+_SCOPE: ContextVar[Scope | None] = ContextVar("hetu_scope", default=None)
+
+
+def use_scope(scope: Scope | None) -> None:
+    """Make ``scope`` the scope of this page run (app.py sets it on every run, right after the login
+    check): every map layer, snapshot, atlas and bulletin map drawn during the run is limited to it."""
+    _SCOPE.set(scope)
+
+
+def current_scope() -> Scope | None:
+    """The scope of the running page (None: the whole district)."""
+    return _SCOPE.get()
 
 
 def record_layer(key: str) -> str | None:
