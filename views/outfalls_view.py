@@ -110,10 +110,10 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str) -> bytes:
+def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str, source) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.store.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    headers, rows, empty = ledger_table(records_service().for_export(), "outfalls", today=today, **kwargs)
+    headers, rows, empty = ledger_table(source, "outfalls", today=today, **kwargs)
     order = {code: i for i, code in enumerate(codes)}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,11 +127,12 @@ def _export(filters: tuple, today: dt.date, records: list[dict]) -> None:
     """Excel/CSV downloads of exactly the filtered ledger, generated when clicked."""
     stamp = today.strftime("%Y%m%d")
     codes = [r["code"] for r in records]
+    source = records_service().for_export()  # resolved now: the file is made later, outside this page run
     cols = st.columns(3)
     for col, suffix, mime in ((cols[0], ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
                               (cols[1], ".csv", "text/csv")):
         col.download_button(f"{_t('export')} ({suffix[1:].upper()}, {len(records)})",
-                            lambda suffix=suffix: ledger_file(filters, codes, today, suffix),
+                            lambda suffix=suffix: ledger_file(filters, codes, today, suffix, source),
                             file_name=f"outfall_ledger_{stamp}{suffix}", mime=mime, key=f"ledger_dl_{suffix}")
     with cols[2]:
         _pdf_export(codes)
