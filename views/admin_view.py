@@ -14,7 +14,8 @@ from gislib.errors import HetuError
 from gislib.safe_text import md_text
 from gislib.timefmt import local_time
 from views.common import localized
-from views.login import accounts, error_text, require, role_name
+from views.common import require
+from views.login import accounts, error_text, role_name
 
 T = {
     "title": ("用户管理", "Users"),

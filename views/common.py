@@ -78,6 +78,21 @@ def records(store=None):
     return Records(store if store is not None else catalog_store(dataset=current_name()), current_user())
 
 
+def require(operation: str, target=None):
+    """The logged-in user if they may run ``operation`` (on ``target``); otherwise the page says why in the
+    user's language and stops (the service would refuse the call anyway)."""
+    from gislib.auth import check
+    from gislib.errors import PermissionDenied
+
+    user = current_user()
+    try:
+        check(user, operation, target)
+    except PermissionDenied as exc:
+        st.error(exc.en if lang() == "en" else exc.zh)
+        st.stop()
+    return user
+
+
 def map_scope():
     """The map layers' scope of the logged-in user (gislib.services.access.scope_of)."""
     from gislib.services.access import scope_of

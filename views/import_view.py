@@ -31,7 +31,7 @@ from gislib.store import resolve_data_dir
 from gislib.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import actor, demo_banner, lang, localized
+from views.common import actor, records, require, demo_banner, lang, localized
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
@@ -173,7 +173,7 @@ def _pick(pair: tuple[str, str]) -> str:
 
 def _recall(key: str, kind: str) -> dict | None:
     """The column or value mapping remembered in the store for this source (this user's first)."""
-    return catalog.store().recall_import(actor(), key, kind)
+    return records().recall_import(actor(), key, kind)
 
 
 def _freeze(d: dict) -> str:
@@ -523,10 +523,11 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices:
     if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}", disabled=bool(undecided)):
         user = actor()
         try:
-            stats = write_to_store(catalog.store(), report, user=user, source=path.name, decisions=choices["decisions"])
-            catalog.store().remember_import(user, choices["key"], "columns", choices["mapping"])
+            # through the access service: refused as a whole when a row lies outside the user's jurisdiction
+            stats = write_to_store(records(), report, user=user, source=path.name, decisions=choices["decisions"])
+            records().remember_import(user, choices["key"], "columns", choices["mapping"])
             if choices["value_map"]:
-                catalog.store().remember_import(user, choices["key"], "values", choices["value_map"])
+                records().remember_import(user, choices["key"], "values", choices["value_map"])
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
@@ -617,6 +618,7 @@ def _export_section() -> None:
 
 
 def main() -> None:
+    require("import")  # the menu hides the page from other roles; a typed address is refused here
     settings = load_settings()
     st.title(_t("title"))
     demo_banner()

@@ -15,7 +15,7 @@ from gislib.auth import Accounts, User
 from gislib.auth.accounts import DEMO_DATASETS
 from gislib.auth.permissions import ROLES
 from gislib.config import load_settings
-from gislib.errors import HetuError, LoginError, PermissionDenied
+from gislib.errors import HetuError, LoginError
 from gislib.store import resolve_data_dir
 from views.common import lang, localized
 
@@ -184,17 +184,3 @@ def logout() -> None:
         st.session_state.pop(key, None)
     st.session_state["auth_notice"] = "logged_out"
     st.rerun()
-
-
-def require(operation: str, target=None) -> User:
-    """The logged-in user if they may run ``operation`` (on ``target``); otherwise the page shows why
-    in the user's language and stops."""
-    from gislib.auth import check
-
-    user = st.session_state.get("auth_user")
-    try:
-        check(user, operation, target)
-    except PermissionDenied as exc:
-        st.error(error_text(exc))
-        st.stop()
-    return user
