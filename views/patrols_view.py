@@ -24,7 +24,7 @@ from gislib.problems.locate import dataset_context
 from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
-from views.common import actor, demo_banner, lang, localized, usable_upload
+from views.common import actor, current_user, demo_banner, lang, localized, usable_upload
 
 TEXT = {
     "title": ("巡河", "River patrols"), "chief": ("河长", "River chief"),
@@ -72,9 +72,12 @@ def rule_text(rule: dict) -> str:
 
 def pick_chief(repo: PatrolRepo) -> dict:
     chiefs = repo.chiefs()
-    user = actor()
+    account = current_user()
+    user = account.name
     names = [c["name"] for c in chiefs]
-    mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
+    # the logged-in chief's own entry: by name, else the first chief of one of the account's rivers
+    mine = next((i for i, c in enumerate(chiefs) if c["name"] in (account.display_name, account.name)),
+                next((i for i, c in enumerate(chiefs) if set(c.get("rivers") or ()) & set(account.rivers)), 0))
     idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
                        format_func=lambda i: f"{names[i]} · {chiefs[i]['level']} · {chiefs[i].get('subdistrict') or '全区'}")
     return chiefs[idx]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gislib.auth import filter_records
 from gislib.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
@@ -17,7 +18,7 @@ from gislib.errors import HetuError
 from gislib.problems import model
 from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
-from views.common import actor, demo_banner, lang, localized
+from views.common import actor, require, demo_banner, lang, localized
 
 TEXT = {
     "title": ("问题闭环", "Problems and rectification"),
@@ -195,6 +196,7 @@ def pick_point(pre: dict) -> tuple[float | None, float | None]:
 
 
 def new_problem(st_) -> None:
+    require("create_problem")
     choices = alert_choices()
     keys = [L("prefill.none")] + list(choices)
     qp = st.query_params
@@ -472,7 +474,8 @@ def main() -> None:
     if flash:
         st.success(flash)
     st_ = store()
-    records = st_.list(model.LAYER)
+    user = require("list_layer", "problems")  # a viewer: problems are not published for them
+    records = filter_records(user, st_.list(model.LAYER), "list_layer", "problems")  # the jurisdiction only
     qp = st.query_params
     pending = st.session_state.pop("problems_next", None)
     if pending:
