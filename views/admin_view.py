@@ -35,7 +35,17 @@ T = {
     "whole": ("（空 = 全区；河长须至少指定一条河道或一个街镇）", "(empty = whole district; a river chief needs at least one river or sub-district)"),
     "audit": ("登录与管理记录", "Logins and admin actions"),
     "at": ("时间 (北京时间)", "Time (Beijing)"), "actor": ("操作人", "By"), "action": ("操作", "Action"),
-    "detail": ("详情", "Detail"),
+    "detail": ("详情", "Detail"), "choose": ("选择（可多选）", "Choose (one or more)"),
+}
+ACTIONS = {  # auth_events.action -> (zh, en)
+    "login_ok": ("登录成功", "logged in"), "login_failed": ("密码错误", "wrong password"),
+    "login_locked": ("锁定中登录被拒", "refused: locked"), "login_disabled": ("停用账户登录被拒", "refused: disabled"),
+    "login_demo_refused": ("演示账户被拒", "demo account refused"), "login_unknown_user": ("未知用户名", "unknown user name"),
+    "user_locked": ("账户锁定", "account locked"), "user_created": ("创建用户", "user created"),
+    "user_disabled": ("停用用户", "user disabled"), "user_enabled": ("启用用户", "user enabled"),
+    "password_reset": ("重置密码", "password reset"), "password_changed": ("修改密码", "password changed"),
+    "role_changed": ("变更角色/辖区", "role/jurisdiction changed"), "logout": ("退出登录", "logged out"),
+    "session_expired": ("会话超时", "session expired"), "session_disabled": ("停用后会话结束", "session ended: disabled"),
 }
 
 
@@ -73,9 +83,9 @@ def user_table(users) -> None:
 def jurisdiction_inputs(prefix: str, rivers=(), subdistricts=()) -> tuple[list[str], list[str]]:
     river_names, sub_names = place_names("rivers"), place_names("subdistricts")
     picked_rivers = st.multiselect(_t("rivers"), sorted(set(river_names) | set(rivers)), default=list(rivers),
-                                   key=f"{prefix}_rivers")
+                                   key=f"{prefix}_rivers", placeholder=_t("choose"))
     picked_subs = st.multiselect(_t("subdistricts"), sorted(set(sub_names) | set(subdistricts)),
-                                 default=list(subdistricts), key=f"{prefix}_subdistricts")
+                                 default=list(subdistricts), key=f"{prefix}_subdistricts", placeholder=_t("choose"))
     st.caption(_t("whole"))
     return picked_rivers, picked_subs
 
@@ -123,7 +133,7 @@ def edit_form(admin, users) -> None:
 def audit_table() -> None:
     st.subheader(_t("audit"))
     events = list(reversed(accounts().events()))[:300]
-    rows = [{_t("at"): local_time(e["at"]), _t("actor"): e["actor"], _t("action"): e["action"],
+    rows = [{_t("at"): local_time(e["at"]), _t("actor"): e["actor"], _t("action"): localized(ACTIONS.get(e["action"], (e["action"], e["action"]))),
              _t("name"): e["user"] or "", _t("detail"): ", ".join(f"{k}={v}" for k, v in e["detail"].items())}
             for e in events]
     st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True, height=320)
