@@ -17,7 +17,6 @@ elif user.must_change_password:
                   position="hidden").run()
 else:
     use_scope(scope_of(user))  # every map, snapshot and atlas of this run shows only what the user may see
-    login.account_sidebar(user)
     pages = [  # (page, the operation the role needs to see it in the menu)
         (st.Page("views/map_view.py", title="一张图 Map", icon=":material/map:", default=True, url_path="map"), None),
         (st.Page("views/outfalls_view.py", title="排口台账 Outfall ledger", icon=":material/list_alt:", url_path="outfalls"), None),
@@ -39,4 +38,7 @@ else:
     def visible(entries):
         return [page for page, operation in entries if operation is None or allowed(user, operation)]
 
-    st.navigation({"河图": visible(pages), "系统": visible(system)}).run()
+    try:
+        st.navigation({"河图": visible(pages), "系统": visible(system)}).run()
+    finally:  # after the page: the account and logout come last in the sidebar (also when a page stops early)
+        login.account_sidebar(user)
