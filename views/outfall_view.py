@@ -746,5 +746,6 @@ def main() -> None:
 
 try:
     main()
-except HetuError as exc:
-    st.error(md_text(str(exc)))
+except HetuError as exc:  # a refusal (PermissionDenied) speaks the user's language only
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    st.error(md_text((en if lang() == "en" else zh) if zh and en else str(exc)))
