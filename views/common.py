@@ -93,6 +93,13 @@ def require(operation: str, target=None):
     return user
 
 
+def may(operation: str, target=None) -> bool:
+    """Whether the logged-in user may run ``operation`` (on ``target``): for showing or hiding controls."""
+    from gislib.auth import allowed
+
+    return allowed(st.session_state.get("auth_user"), operation, target)
+
+
 def map_scope():
     """The map layers' scope of the logged-in user (gislib.services.access.scope_of)."""
     from gislib.services.access import scope_of

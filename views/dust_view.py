@@ -26,7 +26,7 @@ from gislib.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload
+from views.common import actor, may, demo_banner, lang, localized, uploaded_path, usable_upload
 
 TEXT = {
     "title": ("工地扬尘", "Construction dust"),
@@ -233,6 +233,8 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
 
 
 def upload_readings(site_codes: set[str]) -> None:
+    if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     st.markdown(f"**{L('upload')}**")
     upload = st.file_uploader(L("upload"), type=["csv", "txt"], key="dust_upload", label_visibility="collapsed")
     if not usable_upload(upload):

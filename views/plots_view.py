@@ -27,7 +27,7 @@ from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.store import workflow
 from gislib.safe_text import md_text
 from gislib.colors import text_color_on
-from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import actor, may, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 STAGE_EN = {
     "疑似污染地块": "Suspected", "初步调查": "Initial survey", "调查结束": "Survey closed (below screening)",
@@ -236,6 +236,8 @@ def registry_fields(rec: dict) -> None:
 
 
 def transition_form(st_, rec: dict) -> None:
+    if not may("transition"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     st.markdown(f"**{L('workflow')}** · {L('current')}: " + stage_badge(rec["state"]), unsafe_allow_html=True)
     allowed = st_.allowed_transitions("plots", rec["code"])
     if not allowed:

@@ -28,7 +28,7 @@ from gislib.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import actor, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
+from views.common import actor, may, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"zh": "断面水质", "en": "Water-quality sections"},
@@ -309,6 +309,8 @@ def confirm_units(suspects: list[str], warnings: list[str]) -> dict[str, str] | 
 
 
 def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
+    if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     with st.expander(s("import")):
         st.caption(s("import.help"))
         upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
