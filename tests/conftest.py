@@ -55,9 +55,10 @@ def login_as(data_dir, name: str):
 @pytest.fixture(autouse=True)
 def _apptest_login(monkeypatch):
     """AppTest runs of single pages get a logged-in user (app.py's gate is not part of them)."""
-    if "streamlit.testing.v1" not in sys.modules:
+    try:  # imported once per test process (also for tests that import AppTest inside the test)
+        from streamlit.testing.v1 import AppTest
+    except ImportError:
         return
-    from streamlit.testing.v1 import AppTest
 
     from gislib.store import resolve_data_dir
 
