@@ -18,7 +18,7 @@ from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time
-from gislib.importer import import_file
+from gislib.io.importer import import_file
 t = time.perf_counter()
 r = import_file(sys.argv[1], "outfalls")
 print(json.dumps({"seconds": round(time.perf_counter() - t, 2), "accepted": len(r.accepted),

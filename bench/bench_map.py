@@ -109,7 +109,7 @@ def build_pages(dataset: str) -> dict[str, dict]:
     """Write the three pages for a data set; returns name -> {file, build_s, n}."""
     import geopandas as gpd  # noqa: F401  (explore needs it loaded)
 
-    from gislib.catalog import layer_frame
+    from gislib.services.catalog import layer_frame
     from layers.mapview import build_map
     from layers.registry import LAYERS
 
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as p:
         for dataset in args.datasets.split(","):
             if not DATASETS[dataset].exists():
-                from gislib.basemap import build_basemap
+                from gislib.geo.basemap import build_basemap
                 from gislib.demo.build import build_city
 
                 build_city()

@@ -23,7 +23,7 @@ import shapely
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gislib import network as nw  # noqa: E402
+from gislib.geo import network as nw
 
 WATERWAYS = REPO / "data/raw/osm_geofabrik_shanghai_2025-03-18/gis_osm_waterways_free_1.shp"
 

@@ -20,7 +20,7 @@ from streamlit_folium import st_folium
 
 REPO = Path(os.environ.get("HETU_REPO") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(REPO))
-from gislib.dataset import dataset_path  # noqa: E402
+from gislib.dataset import dataset_path
 
 LOCAL_JS = {"leaflet": "/app/static/vendor/leaflet/leaflet.js"}
 LOCAL_CSS = {"leaflet_css": "/app/static/vendor/leaflet/leaflet.css"}

@@ -1,6 +1,6 @@
 """Entry point for ``python -m gislib``."""
 import sys
 
-from gislib.cli import main
+from cli import main
 
 sys.exit(main())

@@ -58,7 +58,7 @@ class Settings:
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
     published_layers: tuple[str, ...] = ("sections", "plots")
-    # upload gate limits (gislib.uploads.Limits); defaults keep a 200,000-row ledger importable
+    # upload gate limits (gislib.io.uploads.Limits); defaults keep a 200,000-row ledger importable
     max_rows: int = 250_000
     max_columns: int = 300
     max_cell_chars: int = 32_767

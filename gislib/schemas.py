@@ -4,7 +4,7 @@ Layers: ``outfalls`` (入河排污口), ``sections`` (水质断面), ``plots`` (
 (建筑工地扬尘). Each :class:`Field` has an English snake_case ``name`` (the store column), a
 Chinese ``label`` (Excel headers, forms), a ``type`` ("str", "int", "float", "date", "bool"),
 ``required``, ``allowed`` values (from :mod:`gislib.domain`, never copied) and header ``aliases``
-that :mod:`gislib.importer.columns` uses to map officers' spreadsheets.
+that :mod:`gislib.io.columns` uses to map officers' spreadsheets.
 
 Geometry: every layer has a ``geometry`` kind ("Point" or "Polygon"). Polygon layers also accept
 a Point (ledgers often give only a location); coordinates come from the pseudo-fields ``x`` / ``y``
@@ -89,7 +89,7 @@ class LayerSchema:
 
 # Coordinate pseudo-fields of tables. "x" is the first coordinate column (longitude/easting), "y"
 # the second; Chinese survey files often label northing "X坐标" and easting "Y坐标": the importer
-# detects that from the values (gislib.crs.detect_crs), so the aliases follow the header text.
+# detects that from the values (gislib.geo.crs.detect_crs), so the aliases follow the header text.
 COORD_FIELDS = ("x", "y")
 COORD_ALIASES: dict[str, tuple[str, ...]] = {
     "x": ("x", "经度", "东经", "经度坐标", "x坐标", "x座标", "横坐标", "lng", "lon", "long", "longitude",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gislib.dataset import REPO_ROOT
-from gislib.pointpack import content_name
+from gislib.geo.pointpack import content_name
 
 STATIC_DIR = REPO_ROOT / "static"
 STATIC_URL = "/app/static"

@@ -57,7 +57,7 @@ class MapLayer(ABC):
         Record layers (outfalls, sections, plots, dust sites) come from the record store, so edits
         show on the map; context layers come from the data set.
         """
-        from gislib.catalog import STORE_LAYERS, layer_frame
+        from gislib.services.catalog import STORE_LAYERS, layer_frame
 
         if self.key in STORE_LAYERS:
             return layer_frame(self.key, dataset=dataset)

@@ -3,22 +3,17 @@
 Sections are coloured by the chosen month's class through ``SectionsLayer.styled/draw_static``
 (the same style as the interactive map); rivers, sub-districts and the district boundary come
 from their layers. The image carries the OSM/ODbL credit and the 示例数据 mark.
-
-Command line (the PNG is then passed to ``python -m gislib bulletin --map-png``)::
-
-    python -m layers.bulletin_map --month 2026-10 --out /tmp/map.png
+``python -m gislib bulletin`` draws it through this module (``cli/bulletin.py``).
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from gislib import fonts
-from gislib.catalog import layer_frame
+from gislib.reports import fonts
+from gislib.services.catalog import layer_frame
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from layers.base import Filters
 from layers.mapview import styled_layer
@@ -41,7 +36,7 @@ def render_bulletin_map(month_table: pd.DataFrame, month: str, out: str | Path, 
                         dataset: str | None = None, filters: Filters | None = None) -> Path:
     """Draw the bulletin map to ``out`` (PNG) and return its path.
 
-    ``month_table`` is ``gislib.bulletin.month_table`` (code, cls, meets_target, main_pollutants).
+    ``month_table`` is ``gislib.reports.bulletin.month_table`` (code, cls, meets_target, main_pollutants).
     """
     import matplotlib
 
@@ -82,25 +77,3 @@ def render_bulletin_map(month_table: pd.DataFrame, month: str, out: str | Path, 
     fig.savefig(out)
     plt.close(fig)
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m layers.bulletin_map --month 2026-10 --out map.png``."""
-    from gislib.bulletin import month_table, monthly_classes, parse_month
-    from gislib.catalog import store
-    from gislib.samples import all_samples
-
-    parser = argparse.ArgumentParser(prog="python -m layers.bulletin_map", description="draw the bulletin map PNG")
-    parser.add_argument("--month", required=True, help="YYYY-MM")
-    parser.add_argument("--out", required=True, help="PNG path")
-    parser.add_argument("--data-dir", default=None, help="store directory (HETU_DATA_DIR by default)")
-    args = parser.parse_args(argv)
-    month = parse_month(args.month)
-    sections = layer_frame("sections")
-    classes = monthly_classes(all_samples(store(args.data_dir)), sections)
-    print(render_bulletin_map(month_table(classes, sections, month), month, args.out))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ import pandas as pd
 
 from gislib.dataset import load_layer
 from gislib.district import current_profile
-from gislib.dust import evaluate, get_rule
+from gislib.dust.rule import evaluate, get_rule
 from gislib.i18n import t
 from layers.base import MapLayer, count_legend, label_column
 from layers.outfalls import point_canvas
@@ -30,7 +30,7 @@ def current_rule_name(dataset: str | None = None) -> str:
 
 
 def readings_frame(dataset: str | None = None) -> pd.DataFrame:
-    """The data set's readings in the columns gislib.dust expects (site, time, PM10, background)."""
+    """The data set's readings in the columns gislib.dust.rule expects (site, time, PM10, background)."""
     raw = load_layer("dust_readings", dataset)
     return raw.rename(columns={"site_code": "site", "pm10": "PM10"})
 
@@ -38,7 +38,7 @@ def readings_frame(dataset: str | None = None) -> pd.DataFrame:
 def latest_day_status(dataset: str | None = None, rule_name: str | None = None) -> pd.DataFrame:
     """Per site: date, exceedances and exceeded on the last day with readings, under the rule."""
     rule = get_rule(rule_name or current_rule_name(dataset))
-    from gislib.catalog import layer_frame
+    from gislib.services.catalog import layer_frame
 
     sites = layer_frame("dust_sites", dataset=dataset)
     priority = sites.loc[sites["priority_area"].fillna(False).astype(bool), "code"]

@@ -14,8 +14,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from gislib.basemap import SPECS, ensure_tiles
-from gislib.catalog import version as catalog_version
+from gislib.geo.basemap import SPECS, ensure_tiles
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t
@@ -90,7 +90,7 @@ def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Shift WGS84 geometries to GCJ-02 for display on Amap tiles only (domain.md §7.2)."""
     import shapely
 
-    from gislib.crs import wgs84_to_gcj02
+    from gislib.geo.crs import wgs84_to_gcj02
 
     def shift(coords: np.ndarray) -> np.ndarray:
         lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
@@ -292,7 +292,7 @@ def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str 
 
 
 def _feature_at(lat: float, lng: float, tooltip: str | None, dataset: str, gcj: bool):
-    from gislib.pointpack import snap_key
+    from gislib.geo.pointpack import snap_key
 
     for key in CANVAS_LAYERS:
         idx = _point_keys(key, dataset, catalog_version(dataset=dataset), gcj).get(snap_key(lng, lat))
@@ -312,7 +312,7 @@ CANVAS_LAYERS = ("outfalls", "dust_sites", "sections")
 
 @lru_cache(maxsize=8)
 def _point_keys(key: str, dataset: str, version: str, gcj: bool) -> dict[tuple[int, int], int]:
-    from gislib.pointpack import MICRO
+    from gislib.geo.pointpack import MICRO
 
     gdf = styled_layer(key, None, "zh", dataset, EVERYTHING)
     if gcj:

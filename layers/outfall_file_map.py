@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from gislib.basemap import SPECS
+from gislib.geo.basemap import SPECS
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, OSM_CREDIT
 from gislib.safe_text import mathtext
@@ -58,7 +58,7 @@ def render_locator_png(record: dict[str, Any], out: str | Path, dataset: str | N
     import matplotlib.pyplot as plt
     from pyproj import Transformer
 
-    from gislib.fonts import use_in_matplotlib
+    from gislib.reports.fonts import use_in_matplotlib
 
     use_in_matplotlib()
     dataset = dataset or current_name()
@@ -91,7 +91,7 @@ def render_locator_png(record: dict[str, Any], out: str | Path, dataset: str | N
 
 
 def map_image_for(dataset: str | None = None, lang: str = "zh"):
-    """A ``map_image(record, png_path)`` callback for :func:`gislib.outfall_file.build_pdf`."""
+    """A ``map_image(record, png_path)`` callback for :func:`gislib.reports.outfall_file.build_pdf`."""
     def draw(record: dict[str, Any], path: Path) -> Path | None:
         if record.get("lon") is None or record.get("lat") is None:
             return None

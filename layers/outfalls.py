@@ -10,7 +10,7 @@ import pandas as pd
 from gislib.domain import OUTFALL_PHASE, is_rain_outfall
 from gislib.i18n import t
 from gislib.safe_text import plain
-from gislib.pointpack import pack_points
+from gislib.geo.pointpack import pack_points
 from layers.assets import publish
 from layers.base import Filters, LegendEntry, MapLayer, count_legend, label_column
 from layers.folium_elements import PointCanvas

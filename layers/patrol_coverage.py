@@ -15,7 +15,7 @@ TITLE = {"zh": "巡河覆盖（距上次巡河天数）", "en": "Patrol coverage
 
 def coverage_layer_frame(dataset: str | None = None):
     """Every stretch of the data set's network with its last patrol date and band (as of today)."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
     from gislib.demo.problems import ensure_demo
     from gislib.patrols.service import coverage
     from gislib.problems.locate import dataset_context

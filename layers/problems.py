@@ -32,7 +32,7 @@ def state_label(state: str, lang: str = "zh") -> str:
 
 def problems_frame(dataset: str | None = None) -> gpd.GeoDataFrame:
     """Live (not withdrawn) problems from the record store, with an ``overdue`` flag for today."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
     from gislib.demo.problems import ensure_demo
 
     st_ = store(dataset=dataset)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import folium
 
-from gislib.catalog import store
-from gislib.samples import all_samples
+from gislib.services.catalog import store
+from gislib.water.samples import all_samples
 from gislib.domain import NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASSES, WQ_CLASS_ROMAN
 from gislib.i18n import t
-from gislib.sections import latest_status
+from gislib.water.sections import latest_status
 from layers.base import LegendEntry, MapLayer, label_column
 from layers.context_layers import _geojson
 

@@ -1,6 +1,6 @@
 """layers.snapshot: map snapshots and atlases from the registered layers.
 
-Glue between :mod:`layers.registry` and :mod:`gislib.snapshot`: each visible layer becomes a
+Glue between :mod:`layers.registry` and :mod:`gislib.reports.snapshot`: each visible layer becomes a
 drawable (``layer.draw_static``) and a legend group (``layer.legend``), both from
 :func:`layers.mapview.styled_layer`, so the static map uses the same single style definition as
 the interactive one. Atlases put one page per sub-district, river or outfall into one PDF.
@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 
 import geopandas as gpd
 
-from gislib.basemap import SPECS
+from gislib.geo.basemap import SPECS
 from gislib.dataset import current_name
 from gislib.errors import NotFoundError, ValidationError
-from gislib.snapshot import Bounds, LegendGroup, Locator, Page, PageSpec, bounds_to_3857, compose, to_pdf, to_png
+from gislib.reports.snapshot import Bounds, LegendGroup, Locator, Page, PageSpec, bounds_to_3857, compose, to_pdf, to_png
 from layers.base import Filters
 from layers.mapview import styled_layer
 from layers.registry import LAYERS, get_layer

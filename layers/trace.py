@@ -6,10 +6,10 @@ from functools import lru_cache
 import folium
 import pandas as pd
 
-from gislib.catalog import layer_frame
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import layer_frame
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, data_version, load_layer
-from gislib.network import load_or_build_network, trace_downstream, trace_upstream
+from gislib.geo.network import load_or_build_network, trace_downstream, trace_upstream
 from gislib.store import resolve_data_dir
 
 STRETCH_COLOR = "#e7298a"
@@ -40,7 +40,7 @@ def points(dataset: str | None = None):
 
 def latest_exceedances(record: dict) -> str:
     """'COD、氨氮' for the items that exceeded at the outfall's latest monitoring date, if any."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     full = store().get("outfalls", record["code"])
     history = full.get("monitoring") or []

@@ -28,7 +28,7 @@ def accounts(data_dir):
 
 @pytest.fixture(scope="module")
 def store(data_dir):
-    from gislib.catalog import store as catalog_store
+    from gislib.services.catalog import store as catalog_store
 
     return catalog_store(data_dir, "putuo")
 
@@ -117,7 +117,7 @@ def test_an_officer_of_one_subdistrict_cannot_move_a_record_out_of_it(accounts, 
 
 
 def test_map_scope_keeps_the_chiefs_features_and_the_published_layers_of_viewers(accounts):
-    from gislib.catalog import layer_frame
+    from gislib.services.catalog import layer_frame
 
     outfalls = layer_frame("outfalls", dataset="putuo")
     chief = scope_of(accounts.get("chief.taopu"))

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from gislib.bulletin import (
+from gislib.reports.bulletin import (
     build_bulletin,
     change_label,
     class_change,
@@ -227,8 +227,8 @@ def test_pdf_lines_never_split_a_number():
     punctuation never starts a line; nothing is lost."""
     from fpdf import FPDF
 
-    from gislib import fonts
-    from gislib.bulletin import keep_numbers_whole
+    from gislib.reports import fonts
+    from gislib.reports.bulletin import keep_numbers_whole
 
     pdf = FPDF()
     pdf.set_font(fonts.add_to_fpdf(pdf), size=8.5)

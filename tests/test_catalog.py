@@ -1,11 +1,11 @@
-"""gislib.catalog: the store seeded from the data set, flattened for the map, versioned for caches."""
+"""gislib.services.catalog: the store seeded from the data set, flattened for the map, versioned for caches."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from gislib import catalog
+from gislib.services import catalog
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""gislib.crs: GCJ-02/BD-09, EPSG helpers, CRS detection and coordinate parsing.
+"""gislib.geo.crs: GCJ-02/BD-09, EPSG helpers, CRS detection and coordinate parsing.
 
 Reference values come from docs/domain.md §7 (distances computed there with pyproj.Geod from the
 public algorithm) and from the EPSG formulas of §7.1, worked out by hand in the comments.
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from pyproj import CRS, Geod
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.errors import CRSError, ValidationError
 
 GEOD = Geod(ellps="WGS84")

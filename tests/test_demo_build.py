@@ -73,7 +73,7 @@ def test_subdistricts_are_approximate_voronoi_cells_covering_the_district(built)
 def test_samples_cover_24_months_and_some_sections_fail(built):
     samples = layer(built, "section_samples")
     assert samples.groupby("section_code")["date"].nunique().eq(24).all()
-    from gislib.sections import latest_status
+    from gislib.water.sections import latest_status
 
     status = latest_status(samples, layer(built, "sections"))
     assert any(s.meets_target is False for s in status.values())
@@ -86,7 +86,7 @@ def test_dust_readings_are_30_days_of_quarter_hours_with_some_exceedances(built)
     assert readings.groupby("site_code").size().eq(30 * 96).all()
     days = pd.to_datetime(readings["time"]).dt.date
     assert days.nunique() == 30 and str(days.max()) == "2026-11-22"
-    from gislib.dust import evaluate, get_rule
+    from gislib.dust.rule import evaluate, get_rule
 
     days = evaluate(readings.rename(columns={"site_code": "site", "pm10": "PM10"}), get_rule("hebei-db13-2934-2019"))
     assert any(d.exceeded for d in days) and not all(d.exceeded for d in days)

@@ -1,4 +1,4 @@
-"""Tests for gislib.dust: construction-dust exceedance rules (docs/domain.md §3).
+"""Tests for gislib.dust.rule: construction-dust exceedance rules (docs/domain.md §3).
 
 Every expected count below is worked out by hand in the comment next to it.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gislib.dust import DustRule, evaluate, get_rule, load_presets, read_readings, window_series
+from gislib.dust.rule import DustRule, evaluate, get_rule, load_presets, read_readings, window_series
 from gislib.errors import NotFoundError, ValidationError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""gislib.dust_store: uploaded dust readings in the store's SQLite file, one transaction per upload."""
+"""gislib.dust.readings: uploaded dust readings in the store's SQLite file, one transaction per upload."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,8 +6,8 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from gislib.dust import read_readings
-from gislib.dust_store import TABLE, count, load_readings, merged, save_readings
+from gislib.dust.rule import read_readings
+from gislib.dust.readings import TABLE, count, load_readings, merged, save_readings
 from gislib.errors import ValidationError
 from gislib.store import open_store
 

@@ -1,4 +1,4 @@
-"""gislib.exporter: round trips through every format, including GCJ-02/BD-09 and GK output."""
+"""gislib.io.exporter: round trips through every format, including GCJ-02/BD-09 and GK output."""
 from __future__ import annotations
 
 import json
@@ -14,11 +14,11 @@ from openpyxl import load_workbook
 from pyproj import Geod
 from shapely.geometry import Point, Polygon
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.errors import ExportError
-from gislib.exporter import export_layer
-from gislib.importer import import_file, read_source
-from gislib.importer.validate import validate_rows
+from gislib.io.exporter import export_layer
+from gislib.io.importer import import_file, read_source
+from gislib.io.validate import validate_rows
 
 REPO = Path(__file__).resolve().parents[1]
 GEOD = Geod(ellps="WGS84")

@@ -134,7 +134,7 @@ def test_the_vrt_generators_are_real_attacks_without_the_gate(tmp_path):
 def test_gdal_network_is_off_even_if_a_url_reached_gdal(local_server):
     import pyogrio
 
-    from gislib.uploads import gdal_lockdown
+    from gislib.io.uploads import gdal_lockdown
 
     url, hits = local_server
     gdal_lockdown()

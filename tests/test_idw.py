@@ -1,4 +1,4 @@
-"""Tests for gislib.idw: IDW surface as GeoTIFF (EPSG:3857) and PNG overlay."""
+"""Tests for gislib.geo.idw: IDW surface as GeoTIFF (EPSG:3857) and PNG overlay."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from gislib.errors import CRSError, ValidationError
-from gislib.idw import NODATA, colorize, idw_grid, idw_surface, idw_values
+from gislib.geo.idw import NODATA, colorize, idw_grid, idw_surface, idw_values
 
 BOUNDS = (121.40, 31.20, 121.46, 31.25)  # a small patch of Shanghai, lon/lat
 TO_LONLAT = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)

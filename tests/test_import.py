@@ -1,4 +1,4 @@
-"""gislib.importer: real-world-style files built here (Excel GCJ ledger, GBK Shapefile, BD-09 GBK CSV,
+"""gislib.io.importer: real-world-style files built here (Excel GCJ ledger, GBK Shapefile, BD-09 GBK CSV,
 survey-order GK coordinates, KML/KMZ, GeoJSON, GPKG), every row's fate checked, positions within 10 m."""
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from openpyxl import Workbook, load_workbook
 from pyproj import Geod
 from shapely.geometry import Point, box
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.errors import CRSError, DataError, ValidationError
-from gislib.importer import apply_mapping, auto_map, import_file, read_source, validate_rows
-from gislib.importer.columns import auto_map_report, recall_mapping, remember_mapping, source_key
-from gislib.importer.readers import dbf_encoding
+from gislib.io.importer import apply_mapping, auto_map, import_file, read_source, validate_rows
+from gislib.io.columns import auto_map_report, recall_mapping, remember_mapping, source_key
+from gislib.io.readers import dbf_encoding
 
 REPO = Path(__file__).resolve().parents[1]
 GEOD = Geod(ellps="WGS84")

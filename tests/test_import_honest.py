@@ -12,12 +12,12 @@ import threading
 import pytest
 from openpyxl import load_workbook
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.errors import ValidationError
-from gislib.importer import import_file, validate_rows
-from gislib.importer.cli import write_to_store
-from gislib.importer.prepare import description_pairs
-from gislib.importer.validate import near_duplicates
+from gislib.io.importer import import_file, validate_rows
+from cli.import_ import write_to_store
+from gislib.io.prepare import description_pairs
+from gislib.io.validate import near_duplicates
 from gislib.store import open_store
 
 TODAY = dt.date(2026, 11, 30)
@@ -231,7 +231,7 @@ def test_code_equal_to_another_records_national_code_is_refused(tmp_path, store)
                          existing_records=store.list("outfalls"))
     assert not len(report.accepted) and "记录 E1 的国家统一编码" in report.rejected[0]["details"]
     # and the store refuses it on its own too
-    from gislib.importer.validate import validate_rows as plain
+    from gislib.io.validate import validate_rows as plain
 
     unchecked = plain([{"code": "N310107001", "name": "x", "type_l2": "城镇雨洪排口", "x": 121.45, "y": 31.25}], "outfalls")
     stats = write_to_store(store, unchecked, user="officer:li", source="x.csv")

@@ -1,4 +1,4 @@
-"""gislib.importer.samples: each sample file imports with every row's fate as documented, positions
+"""gislib.io.examples: each sample file imports with every row's fate as documented, positions
 back to the true WGS84 within a metre, and the GCJ ledger writes to a seeded store."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import shapely
 from openpyxl import load_workbook
 from pyproj import Geod
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.dataset import load_layer
-from gislib.importer import import_file, read_source
-from gislib.importer.cli import write_to_store
-from gislib.importer.samples import SAMPLES, build_sample, sample_bytes, true_positions
+from gislib.io.importer import import_file, read_source
+from cli.import_ import write_to_store
+from gislib.io.examples import SAMPLES, build_sample, sample_bytes, true_positions
 
 GEOD = Geod(ellps="WGS84")
 
@@ -98,7 +98,7 @@ def test_sample_bytes_for_download():
 
 
 def test_gcj_ledger_writes_to_a_seeded_store(tmp_path, district):
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     st = store(tmp_path / "data", "putuo")
     existing = frozenset(r["code"] for r in st.list("outfalls", include_removed=True))

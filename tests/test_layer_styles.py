@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gislib.domain import WQ_CLASS_COLOR  # noqa: E402
-from gislib.pointpack import pack_points, unpack_points  # noqa: E402
+from gislib.domain import WQ_CLASS_COLOR
+from gislib.geo.pointpack import pack_points, unpack_points
 from layers.mapview import build_map, feature_at, find_feature, styled_layer  # noqa: E402
 from layers.outfalls import CATEGORY_COLORS, display_category  # noqa: E402
 from layers.registry import BY_KEY, LAYERS  # noqa: E402

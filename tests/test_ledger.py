@@ -15,7 +15,7 @@ from shapely.geometry import Point, Polygon
 
 from gislib.errors import CRSError
 from gislib.store import BulkValidationError, open_store
-from gislib.store.ledger import seed_from_geodataframe
+from gislib.reports.ledger import seed_from_geodataframe
 
 REPO = Path(__file__).resolve().parents[1]
 HUAWEI = "914403001922038216"
@@ -130,7 +130,7 @@ def test_ledger_xlsx_end_to_end(data_dir, tmp_path):
 def test_ledger_columns_are_never_all_empty_and_coordinates_have_6_decimals(tmp_path):
     """Issue 11 item 11: no column is empty in every row (the note names the ones left out),
     详细地址 and 溯源结果 are there when filled, coordinates carry 6 decimals, times are Beijing."""
-    from gislib.store.ledger import ledger_notes, ledger_table
+    from gislib.reports.ledger import ledger_notes, ledger_table
 
     gdf = demo_gdf()
     gdf["address"] = ["长征镇示例路 1 号", None, None]

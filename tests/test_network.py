@@ -1,4 +1,4 @@
-"""Tests of gislib.network and ``python -m gislib trace`` on small hand-drawn networks.
+"""Tests of gislib.geo.network and ``python -m gislib trace`` on small hand-drawn networks.
 
 Coordinates are metres in EPSG:4549 (CGCS2000 GK CM 120°E, the network's own metric CRS), offset
 to a spot in Shanghai, so every expected distance is plain arithmetic on the drawing (in comments).
@@ -16,7 +16,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from gislib.errors import ConfigError, DataError, NotFoundError, ValidationError
-from gislib.network import (
+from gislib.geo.network import (
     METRIC_CRS,
     build_network,
     load_or_build_network,
@@ -328,7 +328,7 @@ def test_cli_demo_data_set(tmp_path):
 def test_read_points_formats(tmp_path):
     import zipfile
 
-    from gislib.trace_cli import read_points
+    from cli.trace import read_points
 
     g = gpd.GeoDataFrame({"code": ["A", "", None]}, geometry=[Point(121.40, 31.2), Point(121.41, 31.2), None], crs=4326)
     g.to_file(tmp_path / "o.shp", encoding="utf-8")

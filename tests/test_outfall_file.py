@@ -1,4 +1,4 @@
-"""gislib.outfall_file: facts, reference limits, demo monitoring, timeline, the PDF and its CLI."""
+"""gislib.reports.outfall_file: facts, reference limits, demo monitoring, timeline, the PDF and its CLI."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from gislib.outfall_file import (
+from gislib.reports.outfall_file import (
     build_pdf,
     demo_monitoring,
     ensure_demo_monitoring,
@@ -31,7 +31,7 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store(data_dir):
-    from gislib.catalog import store as catalog_store
+    from gislib.services.catalog import store as catalog_store
 
     return catalog_store(data_dir, "putuo")
 
@@ -171,7 +171,7 @@ def test_locator_png_is_square_and_credited(store, tmp_path):
 
 
 def test_cli_writes_pdf(data_dir, tmp_path, capsys):
-    from gislib.cli import main
+    from cli import main
 
     out = tmp_path / "cli.pdf"
     assert main(["outfall-file", "PT-0001", "PT-0012", "--out", str(out), "--data-dir", str(data_dir)]) == 0

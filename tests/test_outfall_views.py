@@ -26,7 +26,7 @@ def _env(monkeypatch, data_dir):
 
 
 def _store(data_dir):
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     return store(data_dir)
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString
 
-from gislib.crs import to_wgs84, wgs84_to_gcj02
+from gislib.geo.crs import to_wgs84, wgs84_to_gcj02
 from gislib.errors import DataError, ValidationError
-from gislib.network import METRIC_CRS, build_network
+from gislib.geo.network import METRIC_CRS, build_network
 from gislib.patrols import frequency
 from gislib.patrols.coverage import coverage_frame, coverage_summary, covered_stretches
 from gislib.patrols.repo import PatrolRepo

@@ -1,4 +1,4 @@
-"""gislib.plot_registry: the 名录 with its 纳入/移出 batches, as Excel (Chinese headers) and PDF."""
+"""gislib.reports.plot_registry: the 名录 with its 纳入/移出 batches, as Excel (Chinese headers) and PDF."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import box
 
-from gislib import plot_registry as pr
+from gislib.reports import plot_registry as pr
 
 import geopandas as gpd
 
@@ -83,7 +83,7 @@ def test_plots_page_lists_a_plot_with_its_batch(tmp_path, monkeypatch):
     """AppTest of views/plots_view.py: 风险评估 → 纳入名录 is refused without a batch, then done with one."""
     from streamlit.testing.v1 import AppTest
 
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HETU_DATASET", "putuo")

@@ -40,7 +40,7 @@ def test_patrols_coverage_json_on_the_demo(seeded):
 
 def test_patrols_import_a_gpx_for_a_chief_and_count_it(seeded, tmp_path):
     d, _ = seeded
-    from gislib.crs import to_wgs84
+    from gislib.geo.crs import to_wgs84
     from gislib.dataset import load_layer
 
     # a walk along the first line of the demo's 桃浦河, a point every 25 m, 30 s apart, from 09:00 Shanghai time

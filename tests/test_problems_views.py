@@ -44,7 +44,7 @@ def test_register_a_problem_at_a_typed_point_then_refused_and_allowed_assignment
     at.number_input(key="new_lat").set_value(31.2575)
     at.button[0].click().run()  # the form's submit
     assert not at.exception, [e.value for e in at.exception]
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     rec = [r for r in store(data_dir).list("problems") if r.get("name") == "桃浦河漂浮垃圾"]
     assert len(rec) == 1 and rec[0]["reporter"] == "officer.demo" and rec[0]["subdistrict"]

@@ -1,4 +1,4 @@
-"""gislib.proximity: buffer query distances in metres, checked against geometry built by hand in EPSG:4549."""
+"""gislib.geo.proximity: buffer query distances in metres, checked against geometry built by hand in EPSG:4549."""
 from __future__ import annotations
 
 import geopandas as gpd
@@ -6,7 +6,7 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from gislib.errors import ValidationError
-from gislib.proximity import ProximityQuery, area_m2, projected_crs_for, summary, within
+from gislib.geo.proximity import ProximityQuery, area_m2, projected_crs_for, summary, within
 
 CRS = "EPSG:4549"  # CGCS2000 3° GK CM 120°E (Shanghai)
 X0, Y0 = 540_000.0, 3_460_000.0  # about 121.42°E, 31.27°N

@@ -1,4 +1,4 @@
-"""Tests of gislib.quality and the ``quality`` CLI.
+"""Tests of gislib.water.quality and the ``quality`` CLI.
 
 Every expected class and multiple is worked out by hand from GB 3838-2002 Table 1 as quoted in
 docs/domain.md §2.1 (limits I/II/III/IV/V); the arithmetic is in the comments.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gislib.errors import DataError, NotFoundError, ValidationError
-from gislib.quality import (
+from gislib.water.quality import (
     PRIORITY_ITEMS,
     BlackOdourReading,
     SampleRow,

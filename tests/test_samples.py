@@ -8,7 +8,7 @@ import pytest
 
 from gislib.domain import DEMO_MARK
 from gislib.errors import ValidationError
-from gislib.samples import (
+from gislib.water.samples import (
     IMPORTED_MARK,
     all_samples,
     commit_import,
@@ -146,7 +146,7 @@ def test_all_samples_merges_with_the_demo_table(tmp_path, store):
 
 
 def test_units_converted_with_the_written_figures_kept(tmp_path, store):
-    from gislib.samples import imported_originals
+    from gislib.water.samples import imported_originals
 
     # Hg 0.5 µg/L = 0.0005 mg/L; As 60 µg/L = 0.06 mg/L (÷1000); DO 5.5 mg/L as written
     text = "断面名称,采样日期,溶解氧,汞(μg/L),砷(μg/L)\nPTDM001,2026-10-08,5.5,0.5,60\n"

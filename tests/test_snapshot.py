@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from pyproj import Geod, Transformer
 
-from gislib import snapshot as snap
-from gislib.cli import main as cli_main
+from gislib.reports import snapshot as snap
+from cli import main as cli_main
 from gislib.errors import NotFoundError, ValidationError
 from gislib.i18n import t
 
@@ -96,7 +96,7 @@ def test_page_options_are_validated_with_clear_messages():
 
 
 def test_basemap_is_read_from_the_cog_at_the_requested_size():
-    from gislib.basemap import SPECS
+    from gislib.geo.basemap import SPECS
 
     bounds = snap.bounds_to_3857((121.36, 31.21, 121.46, 31.28))
     rgb = snap.read_basemap(SPECS["putuo"].cog_path, bounds, 300, 200)
@@ -111,7 +111,7 @@ def test_basemap_is_read_from_the_cog_at_the_requested_size():
 def test_district_png_has_legend_of_visible_layers_and_a_drawn_map():
     from layers.snapshot import snapshot_page
 
-    from gislib.snapshot import to_png
+    from gislib.reports.snapshot import to_png
 
     layers_on = ("district", "rivers", "outfalls", "sections")
     page = snapshot_page(layers_on, dpi=100, inset=True)
@@ -250,7 +250,7 @@ def test_cli_atlas_prints_a_progress_bar(tmp_path, capsys):
 
 
 def test_parse_bbox():
-    from layers.snapshot_cli import parse_bbox
+    from cli.snapshot import parse_bbox
 
     assert parse_bbox("121.3,31.2,121.5,31.3") == (121.3, 31.2, 121.5, 31.3)
     assert parse_bbox(None) is None

@@ -1,4 +1,4 @@
-"""Tests for gislib.soil: GB 36600-2018 screening/intervention verdicts.
+"""Tests for gislib.soil.gb36600: GB 36600-2018 screening/intervention verdicts.
 
 Expected values are taken by hand from GB 36600-2018 as quoted in docs/domain.md §4.3 (mg/kg):
 砷 class 1: 筛选值 20, 管制值 120; class 2: 60, 140. "Above" means strictly greater.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gislib.errors import NotFoundError, ValidationError
-from gislib.soil import GB36600, canonical_pollutant, check_samples, land_class_for_use, read_soil_file
+from gislib.soil.gb36600 import GB36600, canonical_pollutant, check_samples, land_class_for_use, read_soil_file
 
 REPO = Path(__file__).resolve().parents[1]
 

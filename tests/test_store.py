@@ -365,6 +365,6 @@ def test_store_package_is_streamlit_free():
     import sys
     from pathlib import Path
 
-    code = ("import sys, gislib.store, gislib.store.sqlite, gislib.store.ledger, gislib.store.attachments; "
+    code = ("import sys, gislib.store, gislib.store.sqlite, gislib.reports.ledger, gislib.store.attachments; "
             "assert not [m for m in sys.modules if m.split('.')[0] in ('streamlit', 'layers', 'views')]")
     subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], check=True)

@@ -100,7 +100,7 @@ def hostile_outfalls() -> gpd.GeoDataFrame:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_layer_export_writes_text_not_formulas(tmp_path, suffix):
-    from gislib.exporter import export_layer
+    from gislib.io.exporter import export_layer
 
     out = export_layer(hostile_outfalls(), tmp_path / f"排口{suffix}", layer="outfalls")
     rows = read_xlsx(out) if suffix == ".xlsx" else read_csv(out)
@@ -117,7 +117,7 @@ def test_layer_export_writes_text_not_formulas(tmp_path, suffix):
 
 
 def test_rejected_rows_workbook_writes_text_not_formulas(tmp_path):
-    from gislib.importer import import_file
+    from gislib.io.importer import import_file
 
     src = tmp_path / "排口.csv"
     src.write_text("排口编码,排口名称,经度,纬度,备注\n"
@@ -134,7 +134,7 @@ def test_rejected_rows_workbook_writes_text_not_formulas(tmp_path):
 
 def test_rejected_rows_workbook_survives_a_nul(tmp_path):
     """IllegalCharacterError used to break this export: the NUL is dropped, the row is written."""
-    from gislib.importer import validate_rows
+    from gislib.io.importer import validate_rows
 
     report = validate_rows([{"code": "PT-9", "name": NUL_NAME, "__row__": 2}], "outfalls", "EPSG:4326",
                            None, 2000, frozenset(), 5)
@@ -146,7 +146,7 @@ def test_rejected_rows_workbook_survives_a_nul(tmp_path):
 
 
 def test_plot_registry_workbook_writes_text_not_formulas():
-    from gislib import plot_registry
+    from gislib.reports import plot_registry
 
     rec = {"code": "@SUM(1+1)", "name": HYPERLINK, "state": "纳入名录", "listed_batch": "2026-1",
            "responsible": "-2+3", "pollutants": "苯\x00萘", "geometry_wkt": PLOT_WKT}
@@ -162,7 +162,7 @@ def test_plot_registry_workbook_writes_text_not_formulas():
 
 
 def test_bulletin_warning_list_writes_text_not_formulas(tmp_path):
-    from gislib.bulletin import compute_bulletin, write_warnings_xlsx
+    from gislib.reports.bulletin import compute_bulletin, write_warnings_xlsx
 
     sections = pd.DataFrame({"code": ["=S1"], "name": [HYPERLINK], "river": ["@河"], "subdistrict": ["-街道"],
                              "level": ["区控"], "target_class": ["III"], "water_type": ["河流"], "demo": [False]})
@@ -176,7 +176,7 @@ def test_bulletin_warning_list_writes_text_not_formulas(tmp_path):
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_ledger_writes_text_not_formulas_and_survives_a_nul(tmp_path, suffix):
     from gislib.store import open_store
-    from gislib.store.ledger import ledger_rows, write_ledger
+    from gislib.reports.ledger import ledger_rows, write_ledger
 
     with open_store(tmp_path / "data") as store:
         store.create("outfalls", {"code": "PT-1", "name": NUL_NAME, "type_l1": "暂无法确定", "river": HYPERLINK,
@@ -195,7 +195,7 @@ def test_ledger_writes_text_not_formulas_and_survives_a_nul(tmp_path, suffix):
 def odd_store(tmp_path, monkeypatch):
     """The demo store plus records an import or a hurried officer could leave behind."""
     monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     st = store()
     odd = [
@@ -256,7 +256,7 @@ def pdf_text(path: Path) -> str:
 def test_outfall_file_pdf_prints_a_hostile_name_as_written(odd_store, tmp_path):
     """The 一口一档 PDF (with its locator map, a matplotlib label) of an outfall named with $, markup
     and a NUL: it is written, and the name is printed as the characters typed."""
-    from gislib.outfall_file import build_pdf
+    from gislib.reports.outfall_file import build_pdf
     from layers.outfall_file_map import map_image_for
 
     odd_store.create("outfalls", {"code": "ODD-O3", "name": "$5 排口 $x^2$ <b>" + "\x00", "type_l1": "暂无法确定",
@@ -278,7 +278,7 @@ def test_snapshot_title_with_dollars_is_printed_not_typeset(odd_store, tmp_path)
 def test_bulletin_word_and_pdf_survive_control_characters(tmp_path):
     from docx import Document
 
-    from gislib.bulletin import build_bulletin, compute_bulletin
+    from gislib.reports.bulletin import build_bulletin, compute_bulletin
 
     sections = pd.DataFrame({"code": ["S1"], "name": ["一号\x00断面=1"], "river": ["甲\x07河"], "subdistrict": ["甲街道"],
                              "level": ["区控"], "target_class": ["III"], "water_type": ["河流"], "demo": [False]})
@@ -317,7 +317,7 @@ def test_every_map_call_carries_a_policy_with_the_hash_of_its_script(monkeypatch
 def test_kml_export_is_valid_xml_with_hostile_names(tmp_path):
     import xml.etree.ElementTree as ET
 
-    from gislib.exporter import export_layer
+    from gislib.io.exporter import export_layer
 
     gdf = hostile_outfalls()
     gdf['a"b'] = ["x", "y", "z"]  # a column name with a quote (an attribute in KML)

@@ -17,9 +17,9 @@ import pytest
 
 from gislib import units
 from gislib.domain import campaign_progress, normalize_discharge_pattern
-from gislib.dust import evaluate, get_rule, read_readings, window_series
+from gislib.dust.rule import evaluate, get_rule, read_readings, window_series
 from gislib.errors import ValidationError
-from gislib.quality import evaluate_sample, main_pollutants_text, read_samples
+from gislib.water.quality import evaluate_sample, main_pollutants_text, read_samples
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The upload gate (gislib.uploads): type by content, zip checks, limits from the environment, safe
+"""The upload gate (gislib.io.uploads): type by content, zip checks, limits from the environment, safe
 names, GDAL paths, the cleaning of abandoned uploads, and Streamlit's error details turned off."""
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from openpyxl import Workbook
 
 from gislib.config import load_settings
 from gislib.errors import ConfigError, DataError, ValidationError
-from gislib.importer import read_source
-from gislib.uploads import KEEP_MARKER, Limits, check_upload, clean_abandoned, gdal_path, safe_name, sniff_kind
+from gislib.io.importer import read_source
+from gislib.io.uploads import KEEP_MARKER, Limits, check_upload, clean_abandoned, gdal_path, safe_name, sniff_kind
 from tests.hostile import vrt
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import pytest
 from gislib.domain import OUTFALL_STATES, OUTFALL_TRANSITIONS, PLOT_TRANSITIONS, REMOVED_STATE
 from gislib.errors import ConflictError, ValidationError, WorkflowError
 from gislib.store import open_store
-from gislib.store.workflow import allowed_transitions
+from gislib.services.workflow import allowed_transitions
 
 
 def outfall(code: str = "PWK-1", **extra) -> dict:

@@ -15,7 +15,7 @@ from gislib.dataset import current_name
 from gislib.i18n import t
 from gislib.safe_text import md_text
 from views import map_csp
-from gislib.uploads import clean_abandoned, safe_name
+from gislib.io.uploads import clean_abandoned, safe_name
 from layers.assets import ensure_web_fonts
 
 
@@ -72,7 +72,7 @@ def actor() -> str:
 
 def records(store=None):
     """The record store as the logged-in user may use it (gislib.services.access.Records)."""
-    from gislib.catalog import store as catalog_store
+    from gislib.services.catalog import store as catalog_store
     from gislib.services.access import Records
 
     return Records(store if store is not None else catalog_store(dataset=current_name()), current_user())
@@ -151,7 +151,7 @@ def upload_too_big(upload) -> bool:
 @contextmanager
 def uploaded_path(upload) -> Iterator[Path]:
     """An uploaded file on disk under its own (sanitised) name (names can carry hints such as 高德),
-    for readers that take a path; deleted afterwards. The readers pass it through gislib.uploads."""
+    for readers that take a path; deleted afterwards. The readers pass it through gislib.io.uploads."""
     with tempfile.TemporaryDirectory(prefix="hetu_upload_") as tmp:
         path = Path(tmp) / safe_name(upload.name)
         path.write_bytes(upload.getvalue())

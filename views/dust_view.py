@@ -13,16 +13,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib import dust_store
-from gislib.catalog import layer_frame, store
-from gislib.catalog import version as catalog_version
+from gislib.dust import readings as dust_store
+from gislib.services.catalog import layer_frame, store
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.safe_text import md_text
-from gislib.dust import DustRule, evaluate, load_presets, read_readings, window_series
+from gislib.dust.rule import DustRule, evaluate, load_presets, read_readings, window_series
 from gislib.errors import HetuError
 from gislib.i18n import term
-from gislib.idw import colorize, idw_surface
+from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, readings_frame
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap

@@ -10,7 +10,7 @@ from dataclasses import astuple
 
 import streamlit as st
 
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import version as catalog_version
 from gislib.errors import HetuError
 from gislib.safe_text import md_text
 from layers.base import Filters

@@ -13,22 +13,22 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib import catalog
-from gislib import crs as crsmod
+from gislib.services import catalog
+from gislib.geo import crs as crsmod
 from gislib.config import load_settings
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, OSM_CREDIT
 from gislib.errors import HetuError
-from gislib.exporter import export_layer
-from gislib.importer import import_file, read_prepared
-from gislib.importer.cli import DECISIONS, write_to_store
-from gislib.importer.columns import auto_map_report, source_key
-from gislib.importer.enums import TYPE_FIELDS, type_options
-from gislib.importer.samples import SAMPLES, sample_bytes
+from gislib.io.exporter import export_layer
+from gislib.io.importer import import_file, read_prepared
+from cli.import_ import DECISIONS, write_to_store
+from gislib.io.columns import auto_map_report, source_key
+from gislib.io.enums import TYPE_FIELDS, type_options
+from gislib.io.examples import SAMPLES, sample_bytes
 from gislib.safe_text import md_text, plain
 from gislib.schemas import COORD_LABELS, SCHEMAS
 from gislib.store import resolve_data_dir
-from gislib.uploads import mark_imported, safe_name
+from gislib.io.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
 from views.common import actor, records, require, demo_banner, lang, localized
@@ -257,7 +257,7 @@ def _saved_upload(upload, max_mb: int) -> tuple[Path, str] | None:
     digest = hashlib.sha256(data).hexdigest()[:16]
     folder = resolve_data_dir() / "uploads" / digest  # kept with the data: the source of every import
     folder.mkdir(parents=True, exist_ok=True)
-    os.utime(folder)  # in use: not abandoned (gislib.uploads.clean_abandoned)
+    os.utime(folder)  # in use: not abandoned (gislib.io.uploads.clean_abandoned)
     path = folder / safe_name(upload.name)
     if not path.exists():
         path.write_bytes(data)

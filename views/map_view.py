@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import version as catalog_version
 from gislib.config import load_settings
 from gislib.dataset import current_name
 from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from gislib.errors import HetuError
-from gislib.outfall_file import class_text
+from gislib.reports.outfall_file import class_text
 from gislib.safe_text import md_text, safe_frame
 from layers.base import Filters
 from layers.folium_elements import ViewRequest

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from gislib.catalog import version
+from gislib.services.catalog import version
 from gislib.dataset import current_name, data_version, load_layer
 from gislib.domain import (
     DEMO_MARK,
@@ -27,7 +27,7 @@ from gislib.domain import (
     WQ_CLASSES,
 )
 from gislib.errors import ConflictError, HetuError, NotFoundError, ValidationError, WorkflowError
-from gislib.outfall_file import (
+from gislib.reports.outfall_file import (
     LAYER,
     MONITOR_ITEMS,
     build_pdf,
@@ -133,15 +133,15 @@ def _t(key: str, **kw: Any) -> str:
 # --------------------------------------------------------------------------- cached helpers
 @st.cache_resource(show_spinner=False)
 def _network(dataset: str, token: str):
-    from gislib.network import load_or_build_network
+    from gislib.geo.network import load_or_build_network
 
     return load_or_build_network(load_layer("rivers", dataset))
 
 
 @st.cache_data(show_spinner=False)
 def _downstream(code: str, lon: float, lat: float, dataset: str, token: str) -> dict:
-    from gislib.catalog import layer_frame
-    from gislib.outfall_file import downstream_section
+    from gislib.services.catalog import layer_frame
+    from gislib.reports.outfall_file import downstream_section
 
     net = _network(dataset, data_version(dataset))
     return downstream_section(net, code, layer_frame("outfalls", dataset=dataset),

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from gislib.catalog import store, version
+from gislib.services.catalog import store, version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
 from gislib.i18n import term
-from gislib.store.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
-from gislib.store.workflow import is_overdue
+from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
+from gislib.services.workflow import is_overdue
 from views.common import map_scope, records as records_service, demo_banner, lang, localized, tr
 
 RECORD_PAGE = "views/outfall_view.py"
@@ -111,7 +111,7 @@ def ledger_frame(records: list[dict], today: dt.date) -> pd.DataFrame:
 
 
 def ledger_file(filters: tuple, codes: list[str], today: dt.date, suffix: str, source) -> bytes:
-    """The filtered ledger as .xlsx or .csv bytes (gislib.store.ledger), rows in the table's order."""
+    """The filtered ledger as .xlsx or .csv bytes (gislib.reports.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
     headers, rows, empty = ledger_table(source, "outfalls", today=today, **kwargs)
     order = {code: i for i, code in enumerate(codes)}
@@ -140,7 +140,7 @@ def _export(filters: tuple, today: dt.date, records: list[dict]) -> None:
 
 def _pdf_export(codes: list[str]) -> None:
     """A PDF of the files of the first PDF_MAX filtered outfalls, with a progress bar."""
-    from gislib.outfall_file import build_pdf
+    from gislib.reports.outfall_file import build_pdf
     from layers.outfall_file_map import map_image_for
 
     if st.button(_t("pdf", n=PDF_MAX), key="ledger_pdf", disabled=not codes):

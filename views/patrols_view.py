@@ -10,7 +10,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib.catalog import store
+from gislib.services.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError

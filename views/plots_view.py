@@ -9,24 +9,24 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from gislib import plot_registry
-from gislib.catalog import layer_frame, store
-from gislib.catalog import version as catalog_version
+from gislib.reports import plot_registry
+from gislib.services.catalog import layer_frame, store
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
 from gislib.errors import HetuError
 from gislib.i18n import term
-from gislib.outfall_file import readable_changes
+from gislib.reports.outfall_file import readable_changes
 from gislib.timefmt import local_time, today_local
-from gislib.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
-from gislib.soil import (
+from gislib.geo.proximity import KINDS, KINDS_EN, ProximityQuery, projected_crs_for, summary, within
+from gislib.soil.gb36600 import (
     BACKGROUND_ITEMS, STANDARD, VERDICT_EXPLAIN, VERDICT_EXPLAIN_EN, VERDICT_ZH, WITHIN_BACKGROUND,
     apply_units, check_samples, land_class_for_use, magnitude_suspects, read_soil_file,
 )
-from gislib.soil import VERDICT_EN as SOIL_VERDICT_EN
-from gislib.store import workflow
+from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
+from gislib.services import workflow
 from gislib.safe_text import md_text
-from gislib.colors import text_color_on
+from gislib.reports.colors import text_color_on
 from views.common import actor, may, demo_banner, lang, localized, uploaded_path, usable_upload, record_page_map
 
 STAGE_EN = {

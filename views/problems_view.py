@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gislib.auth import filter_records
-from gislib.catalog import store
+from gislib.services.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
@@ -152,9 +152,9 @@ def open_record(code: str) -> None:
 # --------------------------------------------------------------------------- new problem
 def alert_choices() -> dict[str, dict]:
     """Failing sections (latest month off target) and dust sites exceeded on their last day."""
-    from gislib.catalog import layer_frame
-    from gislib.samples import all_samples
-    from gislib.sections import latest_status
+    from gislib.services.catalog import layer_frame
+    from gislib.water.samples import all_samples
+    from gislib.water.sections import latest_status
     from layers.dust import latest_day_status
 
     out: dict[str, dict] = {}

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gislib.catalog import store
+from gislib.services.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config

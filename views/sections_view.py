@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gislib.bulletin import (
+from gislib.reports.bulletin import (
     build_bulletin,
     compute_bulletin,
     month_label,
@@ -17,14 +17,14 @@ from gislib.bulletin import (
     monthly_classes,
     write_warnings_xlsx,
 )
-from gislib.catalog import layer_frame, store
-from gislib.catalog import version as catalog_version
+from gislib.services.catalog import layer_frame, store
+from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RANK
 from gislib.errors import HetuError
 from gislib.i18n import term
-from gislib.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
-from gislib.samples import all_samples, commit_import, preview_import
+from gislib.water.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
+from gislib.water.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gislib.basemap import SPECS, tiles_ready
+from gislib.geo.basemap import SPECS, tiles_ready
 from gislib.config import BASEMAPS, load_settings, save_defaults
 from gislib.dataset import current_name, dataset_path
 from gislib.errors import HetuError

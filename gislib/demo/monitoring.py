@@ -1,6 +1,6 @@
 """gislib.demo.monitoring: the demo monitoring history, address and 溯源结果 (示例数据) of demo outfalls.
 
-Written into the record store once, when a data set's store is seeded (gislib.store.ledger
+Written into the record store once, when a data set's store is seeded (gislib.reports.ledger
 ``seed_from_geodataframe``), so that opening a record only reads it. Values depend only on the
 outfall's code, type and state and on the demo's "today" (``records.AS_OF``): every seed gives
 the same history.
@@ -31,7 +31,7 @@ def demo_monitoring(record: dict[str, Any], today: dt.date | None = None) -> lis
     only on the outfall code and type, so every run gives the same history.
     """
     from gislib.demo.records import AS_OF
-    from gislib.outfall_file import MONITOR_ITEMS, reference_class, reference_limits
+    from gislib.reports.outfall_file import MONITOR_ITEMS, reference_class, reference_limits
 
     today = today or AS_OF
     rng = random.Random(_seed(str(record.get("code"))))

@@ -84,7 +84,7 @@ def _river_line(rivers, name: str):
 
 def _walk(rng, line, start_local: dt.datetime, minutes: float | None = None):
     """A patrol along ``line`` (metric): points every ~25 m with GPS noise, times at walking speed."""
-    from gislib.crs import to_wgs84
+    from gislib.geo.crs import to_wgs84
     from gislib.patrols.tracks import points_track
 
     length = min(line.length, float(rng.uniform(2200, 3600)))
@@ -127,7 +127,7 @@ def _seed_chiefs_and_patrols(store, rng, rivers, net, today: dt.date) -> None:
 
 def _point_near(rng, rivers, river: str | None):
     """A WGS84 point 10–25 m off a named river."""
-    from gislib.crs import to_wgs84
+    from gislib.geo.crs import to_wgs84
 
     names = sorted(set(rivers["name"].dropna()) - {""})
     line = _river_line(rivers, river if river in names else names[int(rng.integers(len(names)))])

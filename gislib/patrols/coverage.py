@@ -1,6 +1,6 @@
 """gislib.patrols.coverage: which river stretches a patrol covered, and days since each was patrolled.
 
-A stretch is one edge of the river network (``gislib.network``: waterways cut where they meet).
+A stretch is one edge of the river network (``gislib.geo.network``: waterways cut where they meet).
 A track covers a stretch when the part of the stretch lying within ``tolerance_m`` of the track
 is at least ``min_fraction`` of the stretch's length, or at least ``min_covered_m`` metres on a
 long stretch. Walking along one stretch therefore covers it and not its neighbour, which meets it
@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gislib.network import METRIC_CRS, Network
+from gislib.geo.network import METRIC_CRS, Network
 
 NEVER = "从未巡查"
 BAND_LABELS = ("≤{0}天", "≤{1}天", "≤{2}天", ">{2}天")

@@ -6,8 +6,8 @@ Real-world quirks handled:
   segments, the gaps between them do not count;
 * GPX routes (<rte>) or only waypoints when a recorder wrote no track;
 * GCJ-02 coordinates from Chinese apps (高德/腾讯 based river-chief apps): chosen explicitly, or
-  guessed from the file name/creator with ``gislib.crs.keyword_crs``; converted to WGS84 with
-  the existing ``gislib.crs`` functions;
+  guessed from the file name/creator with ``gislib.geo.crs.keyword_crs``; converted to WGS84 with
+  the existing ``gislib.geo.crs`` functions;
 * hostile files: XML entity tricks are refused (defusedxml), sizes and point counts are bounded,
   KMZ archives are read with a bound on the unpacked size.
 """
@@ -51,8 +51,8 @@ class Track:
 
     def metric(self) -> shapely.MultiLineString:
         """The track in EPSG:4549 metres."""
-        from gislib.crs import from_wgs84
-        from gislib.network import METRIC_CRS
+        from gislib.geo.crs import from_wgs84
+        from gislib.geo.network import METRIC_CRS
 
         lines = []
         for seg in self.segments:
@@ -177,7 +177,7 @@ def guess_format(name: str) -> str:
 
 
 def _to_track(segs: list[list[tuple]], fmt: str, crs: str, name: str) -> Track:
-    from gislib.crs import normalize_crs, to_wgs84
+    from gislib.geo.crs import normalize_crs, to_wgs84
 
     n = sum(len(s) for s in segs)
     if n == 0:
@@ -200,9 +200,9 @@ def read_track(data: bytes, name: str, crs: str = "auto") -> Track:
     """A track from the bytes of a GPX/KML/KMZ file called ``name``.
 
     ``crs``: "auto" (WGS84 unless the file name or creator names a GCJ-02/BD-09 app), or any name
-    ``gislib.crs.normalize_crs`` accepts ("wgs84", "gcj02", "bd09", "EPSG:4490", …).
+    ``gislib.geo.crs.normalize_crs`` accepts ("wgs84", "gcj02", "bd09", "EPSG:4490", …).
     """
-    from gislib.crs import keyword_crs
+    from gislib.geo.crs import keyword_crs
 
     _check_size(data, name)
     fmt = guess_format(name)

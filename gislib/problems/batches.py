@@ -61,7 +61,7 @@ def read_items(data: bytes, name: str) -> list[dict[str, Any]]:
 
 
 def _place(item: dict[str, Any], rivers, crs: str) -> tuple[float, float] | None:
-    from gislib.crs import to_wgs84
+    from gislib.geo.crs import to_wgs84
 
     try:
         if item.get("lon") and item.get("lat"):

@@ -70,7 +70,7 @@ def pdf_report(title: str, lines: Sequence[str], headers: Sequence[str], rows: S
     ``fills``: per row an optional hex background for the first cell (e.g. red/yellow/green)."""
     from fpdf import FPDF
 
-    from gislib import fonts
+    from gislib.reports import fonts
 
     pdf = FPDF(orientation="L" if landscape else "P", unit="mm", format="A4")
     family = fonts.add_to_fpdf(pdf)

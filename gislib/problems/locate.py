@@ -1,6 +1,6 @@
 """gislib.problems.locate: where a point lies: its sub-district and the nearest river stretch.
 
-A stretch is one edge of the river network (``gislib.network``: lines cut where they meet), named
+A stretch is one edge of the river network (``gislib.geo.network``: lines cut where they meet), named
 by its edge id and river name. Points farther than the tolerance from every edge get no stretch.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gislib.network import METRIC_CRS, Network
+from gislib.geo.network import METRIC_CRS, Network
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Context:
 @lru_cache(maxsize=4)
 def _context(dataset: str, version: str) -> Context:
     from gislib.dataset import load_layer
-    from gislib.network import load_or_build_network
+    from gislib.geo.network import load_or_build_network
 
     return Context(load_or_build_network(load_layer("rivers", dataset)), load_layer("subdistricts", dataset))
 
@@ -42,7 +42,7 @@ def dataset_context(dataset: str | None = None) -> Context:
 
 def to_metric(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 degrees to EPSG:4549 metres."""
-    from gislib.crs import from_wgs84
+    from gislib.geo.crs import from_wgs84
 
     return from_wgs84(np.atleast_1d(lon), np.atleast_1d(lat), METRIC_CRS)
 

@@ -137,7 +137,7 @@ def chart_png(rows: list[dict[str, Any]], month: str) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gislib import fonts
+    from gislib.reports import fonts
 
     fonts.use_in_matplotlib()
     names = [r["subdistrict"] for r in rows]

@@ -266,8 +266,8 @@ def acting_records(store: Any, data_dir: Any, name: str | None, read_op: str = "
 
 # ---------------------------------------------------------------------------- the command line
 # A command-line process acts for ONE account (``--user NAME``), so the account is kept for the process:
-# ``gislib.catalog.layer_frame`` (behind every map layer, snapshot, atlas, bulletin, export and trace)
-# then holds only that account's jurisdiction. Only ``gislib.cli.main`` sets it, never the app server.
+# ``gislib.services.catalog.layer_frame`` (behind every map layer, snapshot, atlas, bulletin, export and trace)
+# then holds only that account's jurisdiction. Only ``cli.main`` sets it, never the app server.
 _COMMAND: dict[str, User | None] = {"user": None}
 
 # (command, action) -> the operation a command needs; action None = any action of the command

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gislib.errors import NotFoundError, ValidationError
-from gislib.uploads import safe_name
+from gislib.io.uploads import safe_name
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 50_000_000  # ~ 8660 × 5770; larger images are refused as possible bombs

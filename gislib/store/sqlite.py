@@ -19,7 +19,7 @@ from typing import Any
 
 from gislib.domain import REMEDIATION_KINDS, REMOVED_STATE
 from gislib.errors import ConflictError, NotFoundError, ValidationError
-from gislib.store import workflow
+from gislib.services import workflow
 from gislib.store.attachments import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PIXELS,

@@ -22,7 +22,7 @@ SEARCH = "搜索河道、街道、排口名称或编码，如 桃浦河 / PT-000
 
 
 def _records(app_data_dir, layer: str) -> list[dict]:
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     return store(app_data_dir, "putuo").list(layer)
 

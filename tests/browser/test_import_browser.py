@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from gislib import crs
-from gislib.importer.samples import SAMPLES, build_sample, true_positions
+from gislib.geo import crs
+from gislib.io.examples import SAMPLES, build_sample, true_positions
 
 pytestmark = pytest.mark.browser
 

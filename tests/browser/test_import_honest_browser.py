@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from gislib import crs
+from gislib.geo import crs
 from gislib.dataset import load_layer
 from tests.browser.test_import_browser import _metrics, choose_prefixed
 
@@ -25,7 +25,7 @@ def _positions(first: int, n: int) -> list[tuple[str, float, float]]:
     import geopandas as gpd
     import shapely
 
-    from gislib.importer.validate import near_duplicates
+    from gislib.io.validate import near_duplicates
 
     outfalls = load_layer("outfalls", "putuo").sort_values("code")
     stored = [(c, g.x, g.y, "") for c, g in zip(outfalls["code"], outfalls.geometry)]

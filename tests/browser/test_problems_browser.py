@@ -30,7 +30,7 @@ def _jpeg(color: tuple[int, int, int]) -> bytes:
 
 def _gpx_along_taopu(day: dt.date) -> bytes:
     """A 2.5 km walk along the demo's 桃浦河 from 08:00 Shanghai time, a point every 25 m, 30 s apart."""
-    from gislib.crs import to_wgs84
+    from gislib.geo.crs import to_wgs84
     from gislib.dataset import load_layer
 
     line = load_layer("rivers").query("name == '桃浦河'").to_crs(4549).geometry.iloc[0]

@@ -87,7 +87,7 @@ def _free_spots(n: int = 3, gap_m: float = 450) -> list[tuple[float, float]]:
 @pytest.fixture(scope="module")
 def hostile_records(app_data_dir):
     """The three records, written through the store the app reads; withdrawn afterwards."""
-    from gislib.catalog import store
+    from gislib.services.catalog import store
 
     st = store(data_dir=app_data_dir, dataset="putuo")  # seeds the demo records first, as the app does
     (ox, oy), (sx, sy), (px, py) = _free_spots()

@@ -31,14 +31,14 @@ def _hwm_mb() -> int:
 def _read_with(reader: str, path: Path) -> list:
     """The rows the ``quality``/``soil-check``/``dust-check`` commands read from ``path``."""
     if reader == "quality":
-        from gislib.quality import read_samples
+        from gislib.water.quality import read_samples
 
         return list(read_samples(path))
     if reader == "soil":
-        from gislib.soil import read_soil_file
+        from gislib.soil.gb36600 import read_soil_file
 
         return read_soil_file(path)
-    from gislib.dust import read_readings
+    from gislib.dust.rule import read_readings
 
     return list(read_readings(path).frame.itertuples())
 
@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     resource.setrlimit(resource.RLIMIT_CPU, (90, 90))
     from gislib.errors import HetuError
-    from gislib.importer import import_file, read_source
+    from gislib.io.importer import import_file, read_source
 
     import geopandas  # noqa: F401 - the libraries an import uses, loaded before measuring
     import openpyxl  # noqa: F401

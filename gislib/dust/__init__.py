@@ -1,0 +1,1 @@
+"""Construction dust: the exceedance rule (rule) and officers' uploaded readings (readings)."""

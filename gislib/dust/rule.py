@@ -1,0 +1,559 @@
+"""gislib.dust.rule: construction-dust (建筑工地扬尘) exceedance counting under a configurable rule.
+
+A :class:`DustRule` is configuration (JSON), not code (docs/domain.md §3): pollutant, averaging
+window, limit in µg/m³, optional background subtraction with a cap, a multiplier for sites in
+priority areas (重点地区) and the number of exceedances allowed per day. Presets are in
+``gislib/presets/dust_rules.json``; a preset with ``verified: false`` carries a placeholder value.
+
+Computation (per site):
+
+1. readings are averaged into clock-aligned windows of ``window_minutes``, each LABELLED BY ITS
+   END as Chinese air-quality data are: a time stamp closes its period, so the hour labelled 01:00
+   covers 00:00–01:00 (readings stamped 00:15, 00:30, 00:45, 01:00); a reading stamped 01:05
+   belongs to the hour labelled 02:00. A day is the natural day its windows cover: day D holds the
+   windows labelled D 00:15/01:00 … D+1 00:00 (= D 24:00, "24时"), and its exceedances are counted
+   over them;
+2. metric = window mean − min(window mean background, cap) when ``subtract_background``
+   (no cap when the cap is None), else the window mean;
+3. a window exceeds when metric > limit × (priority_multiplier for priority sites, else 1),
+   strictly; metrics are rounded to 1e-6 µg/m³ first so that unit conversion noise cannot tip it;
+4. a day is exceeded when its count of exceeding windows > ``max_exceedances_per_day``.
+
+Units (``gislib.units``): a header unit ("PM10(mg/m3)", "PM10（毫克/立方米）"), a 单位 column or
+``--units PM10=mg/m3`` converts to µg/m³; another unit is refused naming the column. A pollutant
+column with no unit whose values are ALL below 5 looks like mg/m³ (``Readings.unit_warnings``): the
+CLI exits 2 instead of reporting compliance, unless ``--assume-units`` or ``--units`` settles it.
+
+CLI: ``python -m gislib dust-check FILE [--rule RULE.json|PRESET] [--priority-sites A,B] [--json]``
+(the rule defaults to the district profile's, gislib.district).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from gislib import units as unitmod
+from gislib.domain import DUST_POLLUTANTS
+from gislib.errors import DataError, NotFoundError, ValidationError
+
+if TYPE_CHECKING:  # pandas is imported lazily so that the CLI starts fast
+    import pandas as pd
+
+PRESETS_PATH = Path(__file__).parents[1] / "presets" / "dust_rules.json"
+REQUIRED_RULE_KEYS = (
+    "pollutant", "window_minutes", "limit_ugm3", "subtract_background", "background_cap_ugm3",
+    "max_exceedances_per_day",
+)
+OPTIONAL_RULE_KEYS = ("id", "name", "priority_multiplier", "source", "verified", "note")
+METRIC_DECIMALS = 6
+
+SITE_COLUMNS = ("站点", "站点名称", "站点编号", "监测点", "监测点位", "工地", "工地名称", "项目名称", "site",
+                "site_id", "site_name", "station", "设备编号")
+TIME_COLUMNS = ("时间", "监测时间", "采样时间", "数据时间", "日期时间", "time", "datetime", "timestamp", "date_time")
+
+
+# --------------------------------------------------------------------------- rule
+@dataclass(kw_only=True)
+class DustRule:
+    """A construction-dust compliance rule; build it with :meth:`from_json` to get validation."""
+
+    name: str = "自定义规则"
+    pollutant: str  # one of gislib.domain.DUST_POLLUTANTS
+    window_minutes: int
+    limit_ugm3: float
+    subtract_background: bool
+    background_cap_ugm3: float | None  # the subtracted background is capped at this value
+    priority_multiplier: float = 1.0  # limit × multiplier for sites in priority areas (e.g. 0.8 for 重点地区)
+    max_exceedances_per_day: int  # allowed count; more than this → the day is exceeded
+    source: str = ""
+    verified: bool = False
+    id: str = ""
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        checked = _validated_rule_fields(asdict(self), f"规则 '{self.name}'")
+        for key, value in checked.items():  # normalised forms: "pm10" → "PM10", ints → floats
+            object.__setattr__(self, key, value)
+
+    @classmethod
+    def from_json(cls, path_or_dict: str | Path | Mapping[str, Any]) -> "DustRule":
+        """Load and validate a rule from a JSON file path or an already parsed dict."""
+        if isinstance(path_or_dict, Mapping):
+            data, where = dict(path_or_dict), "规则"
+        else:
+            path = Path(path_or_dict)
+            if not path.exists():
+                raise NotFoundError(f"找不到规则文件 {path}；请检查路径，或用预设名 {', '.join(load_presets())}")
+            try:
+                data = json.loads(path.read_text(encoding="utf-8-sig"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ValidationError(f"规则文件 {path} 不是有效的 UTF-8 JSON（{exc}）；请修正语法") from exc
+            where = f"规则文件 {path}"
+            if not isinstance(data, dict):
+                raise ValidationError(f"{where} 顶层必须是 JSON 对象 {{...}}，包含 {', '.join(REQUIRED_RULE_KEYS)}")
+        return cls(**_validated_rule_fields(data, where))
+
+    def limit_for(self, site: str, priority_sites: Iterable[str] = frozenset()) -> float:
+        """The limit (µg/m³) for ``site``: limit × priority_multiplier when it is a priority site."""
+        if str(site) in {str(s) for s in priority_sites}:
+            return self.limit_ugm3 * self.priority_multiplier
+        return self.limit_ugm3
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (loadable again with :meth:`from_json`)."""
+        return asdict(self)
+
+
+def _validated_rule_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Check keys and types of a rule dict; every problem found is listed in one ValidationError."""
+    problems: list[str] = []
+    missing = [k for k in REQUIRED_RULE_KEYS if k not in data]
+    if missing:
+        problems.append(f"缺少必填键 {', '.join(missing)}")
+    unknown = [k for k in data if k not in REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS]
+    if unknown:
+        problems.append(f"未知键 {', '.join(map(str, unknown))}（允许：{', '.join(REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS)}）")
+    out: dict[str, Any] = {}
+
+    def number(key: str, *, minimum: float = 0.0, strict: bool = True, allow_none: bool = False) -> None:
+        if key not in data:
+            return
+        value = data[key]
+        if value is None and allow_none:
+            out[key] = None
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            problems.append(f"{key} 必须是数字{'或 null' if allow_none else ''}，而不是 {value!r}")
+        elif value < minimum or (strict and value == minimum):
+            problems.append(f"{key} 必须{'大于' if strict else '不小于'} {minimum:g}，而不是 {value!r}")
+        else:
+            out[key] = float(value)
+
+    if "pollutant" in data:
+        pollutant = _pollutant_of(str(data["pollutant"]))
+        if pollutant is None:
+            problems.append(f"pollutant {data['pollutant']!r} 无效，可选 {', '.join(DUST_POLLUTANTS)}")
+        else:
+            out["pollutant"] = pollutant
+    if "window_minutes" in data:
+        value = data["window_minutes"]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or 1440 % value:
+            problems.append(f"window_minutes 必须是能整除 1440 的正整数分钟（如 5、15、60），而不是 {value!r}")
+        else:
+            out["window_minutes"] = value
+    number("limit_ugm3")
+    number("background_cap_ugm3", allow_none=True)
+    number("priority_multiplier")
+    for key in ("subtract_background", "verified"):
+        if key in data:
+            if not isinstance(data[key], bool):
+                problems.append(f"{key} 必须是 true 或 false，而不是 {data[key]!r}")
+            else:
+                out[key] = data[key]
+    if "max_exceedances_per_day" in data:
+        value = data["max_exceedances_per_day"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(f"max_exceedances_per_day 必须是不小于 0 的整数，而不是 {value!r}")
+        else:
+            out["max_exceedances_per_day"] = value
+    for key in ("id", "name", "source", "note"):
+        if key in data:
+            out[key] = str(data[key])
+    if problems:
+        bad_field = missing[0] if missing else None
+        raise ValidationError(f"{where} 无效：" + "；".join(problems), field=bad_field)
+    return out
+
+
+def load_presets(path: str | Path = PRESETS_PATH) -> dict[str, DustRule]:
+    """The preset rules by id (e.g. ``hebei-db13-2934-2019``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"预设规则文件 {path} 无法读取（{exc}）；请重新安装 gislib") from exc
+    presets: dict[str, DustRule] = {}
+    for entry in data["rules"]:
+        rule = DustRule.from_json(entry)
+        presets[rule.id] = rule
+    return presets
+
+
+def get_rule(name_or_path: str | Path) -> DustRule:
+    """A preset by id, else a rule JSON file."""
+    presets = load_presets()
+    if str(name_or_path) in presets:
+        return presets[str(name_or_path)]
+    if not Path(name_or_path).exists():
+        raise NotFoundError(
+            f"'{name_or_path}' 既不是预设规则也不是文件；预设有 {', '.join(presets)}，或提供规则 JSON 文件路径"
+        )
+    return DustRule.from_json(name_or_path)
+
+
+# --------------------------------------------------------------------------- readings
+@dataclass(frozen=True)
+class RowError:
+    """A row of the readings file that was not used, and why."""
+
+    line: int  # line number in the file (the header is line 1)
+    reason: str
+    raw: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Readings:
+    """Parsed readings: ``frame`` has columns site, time, background and one per pollutant, in µg/m³."""
+
+    frame: "pd.DataFrame"
+    errors: list[RowError]
+    pollutants: tuple[str, ...]
+    has_background: bool
+    converted_from_mg: tuple[str, ...] = ()  # columns whose header said mg/m³ (×1000 applied)
+    source: str = ""
+    units: dict[str, str] = field(default_factory=dict)  # pollutant -> the unit written (or given)
+    unit_warnings: list[str] = field(default_factory=list)  # unit-less columns that look like mg/m³
+
+
+def _pollutant_of(header: str) -> str | None:
+    """PM10 / PM2.5 / TSP for a header such as "PM10(µg/m³)", "pm2.5浓度", "可吸入颗粒物"."""
+    text = re.sub(r"[\(（\[【].*$", "", header).upper().replace(" ", "").replace("_", "").replace("．", ".")
+    if "PM10" in text or "可吸入颗粒物" in text:
+        return "PM10"
+    if "PM2.5" in text or "PM25" in text or "细颗粒物" in text:
+        return "PM2.5"
+    if "TSP" in text or "总悬浮颗粒物" in text:
+        return "TSP"
+    return None
+
+
+def _unit_scale(header: str, given: str | None = None) -> float | None:
+    """The factor to µg/m³ of a column: 1000 for mg/m³, 1 for µg/m³ or no unit, None for a unit
+    that is no air concentration (the unit comes from ``given`` or the header)."""
+    written = given or unitmod.split_header(header)[1]
+    if written is None:
+        low = header.lower().replace("³", "3").replace(" ", "")
+        if "mg/m3" in low or "毫克" in low:
+            return 1000.0
+        if re.search(r"[a-z]+/[a-z0-9]+", low) and not re.search(r"pm2[./]5", low):
+            return None
+        return 1.0
+    unit = unitmod.lookup(written)
+    if unit is None or unit.quantity != unitmod.AIR:
+        return None
+    return unit.to_base(1.0)
+
+
+def _written_unit(header: str, given: str | None = None) -> str | None:
+    if given:
+        return given
+    written = unitmod.split_header(header)[1]
+    if written is None and re.search(r"mg/m[3³]|毫克", header.lower()):
+        return "mg/m³"
+    return written
+
+
+def _find_column(headers: list[str], candidates: tuple[str, ...]) -> str | None:
+    norm = {re.sub(r"[\s_（）()]", "", h).lower(): h for h in headers}
+    for cand in candidates:
+        key = re.sub(r"[\s_（）()]", "", cand).lower()
+        if key in norm:
+            return norm[key]
+    for cand in candidates:  # "背景值(µg/m³)", "站点名称 " …
+        for key, header in norm.items():
+            if key.startswith(re.sub(r"[\s_]", "", cand).lower()):
+                return header
+    return None
+
+
+def _is_background(header: str) -> bool:
+    """True for a background column: 背景值, PM10背景值, background, 区县均值 …"""
+    key = re.sub(r"[\s_（）()]", "", header).lower()
+    key = re.sub(r"(mg|µg|μg|ug)/m[3³]", "", key)
+    return any(word in key for word in ("背景", "background", "区县均值", "区县小时均值")) or key == "bg"
+
+
+def _parse_number(text: str) -> float | None:
+    """None for an empty cell; ValueError for non-numbers and negative numbers."""
+    text = text.strip()
+    if text in ("", "-", "—", "NA", "null", "None"):
+        return None
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _parse_times(texts: "pd.Series") -> "pd.Series":
+    """Naive local (Beijing) times; NaT where a cell is no time. Offsets are converted to UTC+8."""
+    import pandas as pd
+
+    def one(text: str) -> "pd.Timestamp":
+        try:
+            stamp = pd.Timestamp(text.strip())
+        except (ValueError, TypeError):
+            return pd.NaT
+        if stamp is not pd.NaT and stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("Asia/Shanghai").tz_localize(None)
+        return stamp
+
+    texts = texts.astype(str).str.strip()
+    # a bare clock time ("08:00") would silently get today's date: leave it unparsed instead
+    texts = texts.where(~texts.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?"), "")
+    try:
+        times = pd.to_datetime(texts, format="mixed", errors="coerce")
+        if getattr(times.dt, "tz", None) is not None:
+            times = times.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
+        return times
+    except (ValueError, TypeError, AttributeError):  # mixed offsets / naive and aware times
+        return pd.to_datetime(pd.Series([one(t) for t in texts], index=texts.index), errors="coerce")
+
+
+def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> Readings:
+    """Read a dust readings CSV (UTF-8/BOM/GBK): 站点/site, 时间/time (or 日期 + 时间), PM10/PM2.5/TSP,
+    optional 背景值.
+
+    Values in a column whose header says mg/m³ (or ``units`` {header or pollutant: unit}, e.g. from
+    ``--units``) are converted to µg/m³. A background column with no unit of its own takes the unit
+    of the (first) pollutant column. Rows that cannot be used are listed in ``errors`` with the file
+    line number and the reason; all other rows are kept. ``unit_warnings`` lists pollutant columns
+    with no unit whose values are all below 5 (they look like mg/m³).
+    """
+    import pandas as pd
+
+    from gislib.soil.gb36600 import read_csv_any_encoding
+
+    path = Path(path)
+    if not path.exists():
+        raise NotFoundError(f"找不到读数文件 {path}；请检查路径")
+    raw = read_csv_any_encoding(path)
+    headers = [str(c).strip() for c in raw.columns]
+    raw.columns = headers
+    site_col = _find_column(headers, SITE_COLUMNS)
+    time_col = _find_column(headers, TIME_COLUMNS)
+    norm_headers = {re.sub(r"[\s_]", "", h).lower(): h for h in headers}
+    date_col = norm_headers.get("日期") or norm_headers.get("date")  # a separate date column
+    if time_col is None:
+        time_col, date_col = date_col, None
+    background_col = next((h for h in headers if _is_background(h)), None)
+    pollutant_cols: dict[str, str] = {}
+    for header in headers:
+        pollutant = _pollutant_of(header)
+        if pollutant and pollutant not in pollutant_cols and header not in (site_col, time_col, background_col):
+            pollutant_cols[pollutant] = header
+    missing = [label for label, col in (("站点/site", site_col), ("时间/time", time_col)) if col is None]
+    if not pollutant_cols:
+        missing.append("PM10/PM2.5/TSP")
+    if missing:
+        raise ValidationError(
+            f"{path}: 缺少列 {', '.join(missing)}（表头：{', '.join(headers)}）；"
+            "需要 站点、时间 和至少一个污染物列（如 PM10 或 PM10(mg/m³)），可选 背景值",
+            field=missing[0],
+        )
+    given = dict(units or {})
+    unknown_given = [k for k in given if k not in headers and k not in pollutant_cols]
+    if unknown_given:
+        raise ValidationError(f"{path}: 指定单位的列 {', '.join(unknown_given)} 不在文件中（表头：{', '.join(headers)}）",
+                              field=unknown_given[0])
+    scales: dict[str, float] = {}
+    written: dict[str, str] = {}
+    for pollutant, header in pollutant_cols.items():
+        unit_given = given.get(header) or given.get(pollutant)
+        scale = _unit_scale(header, unit_given)
+        if scale is None:
+            raise ValidationError(
+                f"{path}: 列 '{header}' 的单位 '{_written_unit(header, unit_given)}' 无法换算为 µg/m³；请用 µg/m³ 或 mg/m³"
+                f" / column '{header}': unit cannot be converted to µg/m³", field=header)
+        scales[pollutant] = scale
+        if _written_unit(header, unit_given):
+            written[pollutant] = _written_unit(header, unit_given)
+    background_scale = 1.0
+    if background_col is not None:
+        has_unit = bool(re.search(r"/m", background_col.lower()))
+        background_scale = _unit_scale(background_col) if has_unit else next(iter(scales.values()))
+        if background_scale is None:
+            raise ValidationError(f"{path}: 列 '{background_col}' 的单位无法识别；请用 µg/m³ 或 mg/m³",
+                                  field=background_col)
+
+    time_texts = raw[time_col].astype(str)
+    if date_col is not None:  # 日期 "2024-05-01" + 时间 "08:00"
+        time_texts = raw[date_col].astype(str).str.strip() + " " + time_texts.str.strip()
+    times = _parse_times(time_texts)
+    records: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
+    background_has_unit = background_col is not None and bool(re.search(r"/m", background_col.lower()))
+    unitless: dict[str, list[float]] = {p: [] for p in pollutant_cols if p not in written}
+    for i, row in enumerate(raw.to_dict("records")):
+        line = i + 2
+        reasons: list[str] = []
+        row_scales = dict(scales)
+        row_unit = str(row[unit_col]).strip() if unit_col is not None else ""
+        if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
+            scale = _unit_scale("", row_unit)
+            if scale is None:
+                reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
+            else:
+                row_scales.update({p: scale for p in unitless})
+        site = str(row[site_col]).strip()
+        if not site:
+            reasons.append("站点为空")
+        when = times.iloc[i]
+        if pd.isna(when):
+            reasons.append(f"时间 '{time_texts.iloc[i]}' 无法识别（请用 2024-05-01 08:00 这样的格式）")
+        record: dict[str, Any] = {"site": site, "time": when}
+        for pollutant, header in pollutant_cols.items():
+            try:
+                value = _parse_number(str(row[header]))
+            except ValueError:
+                reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
+                continue
+            record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
+            if value is not None and pollutant in unitless and not row_unit:
+                unitless[pollutant].append(value)
+        if not reasons and all(math.isnan(record[p]) for p in pollutant_cols):
+            reasons.append(f"没有浓度值（{', '.join(pollutant_cols.values())} 均为空）")
+        if background_col is not None:
+            try:
+                value = _parse_number(str(row[background_col]))
+            except ValueError:
+                reasons.append(f"{background_col} 值 '{row[background_col]}' 不是非负数字")
+                value = None
+            scale = background_scale
+            if row_unit and not background_has_unit and unitless:
+                scale = row_scales[next(iter(unitless))]
+            record["background"] = math.nan if value is None else round(value * scale, METRIC_DECIMALS)
+        else:
+            record["background"] = math.nan
+        if reasons:
+            errors.append(RowError(line, f"第 {line} 行未使用：" + "；".join(reasons), {k: str(v) for k, v in row.items()}))
+        else:
+            records.append(record)
+    columns = ["site", "time", *pollutant_cols, "background"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    frame["time"] = pd.to_datetime(frame["time"])
+    for col in [*pollutant_cols, "background"]:
+        frame[col] = frame[col].astype(float)
+    frame["site"] = frame["site"].astype(str)
+    warnings = [
+        w for p, h in pollutant_cols.items() if p in unitless
+        if (w := unitmod.magnitude_warning(p, h, unitless[p], "µg/m³"))
+    ]
+    return Readings(
+        frame=frame, errors=errors, pollutants=tuple(pollutant_cols), has_background=background_col is not None,
+        converted_from_mg=tuple(h for p, h in pollutant_cols.items() if scales[p] != 1.0), source=str(path),
+        units=written, unit_warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- evaluation
+@dataclass(frozen=True)
+class DayResult:
+    """Exceedances of one site on one day."""
+
+    site: str
+    date: dt.date
+    exceedances: int  # windows whose metric > limit
+    exceeded: bool  # exceedances > rule.max_exceedances_per_day
+    max_value: float | None  # highest window metric of the day (µg/m³), None if no window could be judged
+    n_readings: int
+    n_windows: int = 0
+    n_windows_without_background: int = 0  # not judged: background needed but missing
+    limit_ugm3: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: site, date (YYYY-MM-DD), exceedances, exceeded, and the details."""
+        out = asdict(self)
+        out["date"] = self.date.isoformat()
+        return out
+
+
+def _frame_of(readings: "Readings | pd.DataFrame") -> "pd.DataFrame":
+    return readings.frame if isinstance(readings, Readings) else readings
+
+
+def window_series(
+    readings: "Readings | pd.DataFrame", rule: DustRule, priority_sites: Iterable[str] = frozenset()
+) -> "pd.DataFrame":
+    """The windowed metric per site: columns site, window_end (the window's LABEL, its end time, as
+    Chinese air-quality data are labelled), window_start, date (the natural day the window covers),
+    value, background, metric, limit, exceeded, n_readings (µg/m³; sorted by site and window).
+    ``metric`` is NaN for a window that needs a background and has none."""
+    import pandas as pd
+
+    frame = _frame_of(readings)
+    if rule.pollutant not in frame.columns:
+        present = [p for p in DUST_POLLUTANTS if p in frame.columns]
+        raise ValidationError(
+            f"规则 '{rule.name}' 针对 {rule.pollutant}，但读数只有 {', '.join(present) or '无污染物列'}；"
+            "请提供该污染物的列，或换用对应污染物的规则",
+            field=rule.pollutant,
+        )
+    if rule.subtract_background and ("background" not in frame.columns or frame["background"].isna().all()):
+        raise ValidationError(
+            f"规则 '{rule.name}' 要求扣除背景值，但读数没有 背景值/background 列（或全为空）；"
+            "请添加同时段区县均值列，或换用不扣背景的规则",
+            field="background",
+        )
+    priority = {str(s) for s in priority_sites}
+    data = pd.DataFrame({
+        "site": frame["site"].astype(str),
+        # a time stamp closes its period: 00:15, 00:30, 00:45 and 01:00 all fall in the hour labelled 01:00
+        "window_end": pd.to_datetime(frame["time"]).dt.ceil(f"{rule.window_minutes}min"),
+        "value": frame[rule.pollutant].astype(float),
+        "background": frame["background"].astype(float) if "background" in frame.columns else math.nan,
+    })
+    data = data[data["value"].notna()]
+    columns = ["site", "window_end", "window_start", "date", "value", "background", "metric", "limit", "exceeded",
+               "n_readings"]
+    if data.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = data.groupby(["site", "window_end"], sort=True)
+    out = grouped.agg(value=("value", "mean"), background=("background", "mean"), n_readings=("value", "size"))
+    out = out.reset_index()
+    if rule.subtract_background:
+        subtracted = out["background"]
+        if rule.background_cap_ugm3 is not None:
+            subtracted = subtracted.clip(upper=rule.background_cap_ugm3)
+        metric = out["value"] - subtracted
+    else:
+        metric = out["value"]
+    out["metric"] = metric.round(METRIC_DECIMALS)
+    out["limit"] = [rule.limit_for(s, priority) for s in out["site"]]
+    out["exceeded"] = (out["metric"] > out["limit"]).fillna(False).astype(bool)
+    out["window_start"] = out["window_end"] - pd.Timedelta(minutes=rule.window_minutes)
+    out["date"] = out["window_start"].dt.date  # the label D+1 00:00 (= D 24:00) closes day D
+    return out[columns]
+
+
+def evaluate(
+    readings: "Readings | pd.DataFrame", rule: DustRule, priority_sites: Iterable[str] = frozenset()
+) -> list[DayResult]:
+    """Count exceeding windows per site and day under ``rule``; sorted by site, then date."""
+    series = window_series(readings, rule, priority_sites)
+    results: list[DayResult] = []
+    for (site, day), group in series.groupby(["site", "date"], sort=True):
+        judged = group["metric"].notna()
+        count = int(group["exceeded"].sum())
+        results.append(DayResult(
+            site=str(site),
+            date=day,
+            exceedances=count,
+            exceeded=count > rule.max_exceedances_per_day,
+            max_value=float(group.loc[judged, "metric"].max()) if judged.any() else None,
+            n_readings=int(group["n_readings"].sum()),
+            n_windows=len(group),
+            n_windows_without_background=int((~judged).sum()),
+            limit_ugm3=float(group["limit"].iloc[0]),
+        ))
+    return results
+
+
+__all__ = [
+    "DayResult", "DustRule", "Readings", "RowError", "evaluate", "get_rule", "load_presets", "read_readings",
+    "window_series",
+]

@@ -1,0 +1,1 @@
+"""Soil: GB 36600-2018 screening and intervention values and background values (gb36600)."""
