@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from gislib.errors import HetuError
+from gislib.services.access import add_user_argument, command_operation, start_command
 
 # command name -> (module path, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -57,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     parser = argparse.ArgumentParser(prog=f"python -m gislib {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
+    if command_operation(name, None) or name in ("problems", "patrols"):
+        if "--user" not in parser._option_string_actions:
+            add_user_argument(parser)
     args = parser.parse_args(argv[1:])
     try:
+        start_command(name, args)  # --user NAME: that account's role and jurisdiction (docs/auth.md)
         return int(module.run(args) or 0)
     except HetuError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -49,7 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--value-map", help='JSON file {"field": {"value in the file": "allowed value"}}')
     parser.add_argument("--max-mb", type=float, default=50, help="file size limit in MB (default 50)")
     parser.add_argument("--data-dir", help="store data directory (default: the store's own default)")
-    parser.add_argument("--user", default="cli", help="user recorded in the audit log (default cli)")
 
 
 def _load_json(path: str | None, what: str) -> dict | None:
@@ -101,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
             from gislib.store import open_store
         except ImportError as exc:
             raise ConfigError(f"数据库模块 gislib.store 不可用（{exc}）。可先用 --dry-run --out 检查并导出结果。") from exc
-        store = open_store(args.data_dir)
+        from gislib.services.access import acting_records
+
+        # --user NAME: the import is checked row by row against that account's rights and jurisdiction
+        store = acting_records(open_store(args.data_dir), args.data_dir, getattr(args, "acting_user", None))
         existing = store.list(args.layer, include_removed=True)
     report = import_file(
         args.file, args.layer, crs=args.crs, district=district, tolerance_m=args.tolerance_m,

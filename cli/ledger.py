@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from gislib.errors import NotFoundError, ValidationError
+from gislib.services.access import acting_records, add_user_argument
 from gislib.store import LAYERS, open_store, resolve_data_dir, resolve_db_url
 from gislib.store import exists as store_exists
 from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, write_ledger
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--include-removed", action="store_true", help="also list 已撤销 records")
     parser.add_argument("--today", help="date for the overdue check (YYYY-MM-DD, default today)")
     parser.add_argument("--data-dir", help="store folder (default $HETU_DATA_DIR or ./var/data)")
+    add_user_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,10 +47,12 @@ def run(args: argparse.Namespace) -> int:
     filters = {k: v for k, v in filters.items() if v}
     chosen = {**filters, "overdue": True if args.overdue else None, "include_removed": args.include_removed}
     with open_store(data_dir) as store:
-        headers, rows, empty = ledger_table(store, args.layer, today=today, **chosen)
+        source = acting_records(store, data_dir, args.acting_user, "export")  # --user: that account's rows only
+        headers, rows, empty = ledger_table(source, args.layer, today=today, **chosen)
     write_ledger(out, headers, rows, title=LAYER_TITLES.get(args.layer),
                  notes=ledger_notes(args.layer, chosen, len(rows), empty))
     summary = {"layer": args.layer, "out": str(out), "rows": len(rows), "columns": len(headers),
-               "filters": {**filters, **({"overdue": True} if args.overdue else {})}, "today": today.isoformat()}
+               "filters": {**filters, **({"overdue": True} if args.overdue else {})}, "today": today.isoformat(),
+               "user": args.acting_user or "local operator"}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0

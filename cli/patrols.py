@@ -28,7 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--month", help="YYYY-MM for chiefs (default: this month)")
     parser.add_argument("--today", help="evaluation date YYYY-MM-DD (default: today in Asia/Shanghai)")
     parser.add_argument("--data-dir", default=None, help="record store folder (default HETU_DATA_DIR)")
-    parser.add_argument("--user", default="cli", help="acting user recorded on writes")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 

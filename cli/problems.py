@@ -33,7 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overdue", action="store_true", help="only overdue problems (export)")
     parser.add_argument("--today", help="evaluation date YYYY-MM-DD (default: today in Asia/Shanghai)")
     parser.add_argument("--data-dir", default=None, help="record store folder (default HETU_DATA_DIR)")
-    parser.add_argument("--user", default="cli", help="acting user recorded on writes")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
 

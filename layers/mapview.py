@@ -22,6 +22,7 @@ from gislib.i18n import t, term
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
+from gislib.services.access import EVERYTHING, current_scope, scoped_frame
 from layers import registry
 from layers.registry import get_layer
 
@@ -48,17 +49,22 @@ class MapResult:
 
 
 @lru_cache(maxsize=64)
-def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str):
+def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str, scope=None):
     layer = get_layer(key)
-    return layer.styled(layer.apply_filters(layer.load(dataset), filters), lang)
+    gdf = layer.load(dataset)
+    if scope is not None:  # what the logged-in user may see (gislib.services.access)
+        gdf = scoped_frame(scope, key, gdf)
+    return layer.styled(layer.apply_filters(gdf, filters), lang)
 
 
 _READY: set[tuple] = set()  # the _styled arguments already computed (for progress display only)
 
 
-def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None):
-    """A layer's features after filtering, with its style columns (cached; do not modify)."""
-    args = _styled_args(key, filters, lang, dataset)
+def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None,
+                 scope=None):
+    """A layer's features after filtering, with its style columns (cached; do not modify).
+    ``scope``: only what a user may see (gislib.services.access.scope_of; None = everything)."""
+    args = _styled_args(key, filters, lang, dataset, scope)
     out = _styled(*args)
     if len(_READY) > 512:
         _READY.clear()
@@ -66,14 +72,19 @@ def styled_layer(key: str, filters: Filters | None = None, lang: str = "zh", dat
     return out
 
 
-def layer_ready(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None) -> bool:
+def layer_ready(key: str, filters: Filters | None = None, lang: str = "zh", dataset: str | None = None,
+                scope=None) -> bool:
     """True when :func:`styled_layer` has these features at hand (so no progress needs showing)."""
-    return _styled_args(key, filters, lang, dataset) in _READY
+    return _styled_args(key, filters, lang, dataset, scope) in _READY
 
 
-def _styled_args(key, filters, lang, dataset) -> tuple:
+def _styled_args(key, filters, lang, dataset, scope=None) -> tuple:
     dataset = dataset or current_name()
-    return key, dataset, catalog_version(dataset=dataset), filters or Filters(), lang
+    if scope is EVERYTHING:  # explicitly unscoped (indexes shared by every user)
+        scope = None
+    elif scope is None:
+        scope = current_scope()  # the logged-in user's, set by app.py for the page run
+    return key, dataset, catalog_version(dataset=dataset), filters or Filters(), lang, scope
 
 
 def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -145,7 +156,7 @@ def add_basemap(fmap: folium.Map, basemap: str, dataset: str, tianditu_key: str 
 
 
 def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: str = "zh",
-              basemap: str = "offline", dataset: str | None = None, tianditu_key: str = "") -> MapResult:
+              basemap: str = "offline", dataset: str | None = None, tianditu_key: str = "", scope=None) -> MapResult:
     """The interactive map with the chosen layers, filters and basemap."""
     dataset = dataset or current_name()
     filters = filters or Filters()
@@ -162,7 +173,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     for layer in registry.LAYERS:
         if layer.key not in layers_on:
             continue
-        styled = styled_layer(layer.key, filters, lang, dataset)
+        styled = styled_layer(layer.key, filters, lang, dataset, scope)
         counts[layer.key] = len(styled)
         legend[layer.key] = layer.legend(styled, lang)
         if styled.empty:
@@ -218,7 +229,7 @@ def layer_keys(search: str = "", select_by: str = "") -> tuple[str, ...]:
                  if (not search or layer.search == search) and (not select_by or select_by in layer.select_by))
 
 
-def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int = 20) -> SearchResult:
+def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int = 20, scope=None) -> SearchResult:
     """Rivers and sub-districts by name (exact names first), then features by code or name."""
     query = query.strip()
     hits: list[SearchHit] = []
@@ -232,7 +243,7 @@ def search(query: str, dataset: str | None = None, lang: str = "zh", limit: int 
         totals[key] = len(found)
         hits += [SearchHit(key, name, name, b) for name, b in found[:limit]]
     for key in layer_keys(search="record"):
-        gdf = styled_layer(key, None, lang, dataset)
+        gdf = styled_layer(key, None, lang, dataset, scope)
         mask = gdf["code"].str.contains(query, case=False, regex=False) | gdf["name"].str.contains(query, regex=False)
         totals[key] = int(mask.sum())
         for _, row in gdf[mask].head(limit).iterrows():
@@ -270,23 +281,30 @@ def find_feature(query: str, dataset: str | None = None, lang: str = "zh"):
 
 
 def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str | None = None,
-               gcj: bool = False):
+               gcj: bool = False, scope=None):
     """The feature a click returned: (layer key, row) or None.
 
     Canvas point layers (outfalls, dust sites) return the exact packed position of the point;
     GeoJSON layers (sections, plots) return their tooltip text, which contains the code.
     ``gcj``: the map showed GCJ-02-shifted positions (Amap basemap).
     """
+    hit = _feature_at(lat, lng, tooltip, dataset or current_name(), gcj)
+    if hit is None or scope is None:
+        return hit
+    key, row = hit  # a click (or a forged position) on a feature the user may not see selects nothing
+    return hit if len(scoped_frame(scope, key, row.to_frame().T)) else None
+
+
+def _feature_at(lat: float, lng: float, tooltip: str | None, dataset: str, gcj: bool):
     from gislib.geo.pointpack import snap_key
 
-    dataset = dataset or current_name()
     for key in layer_keys(select_by="point"):
         idx = _point_keys(key, dataset, catalog_version(dataset=dataset), gcj).get(snap_key(lng, lat))
         if idx is not None:
-            return key, styled_layer(key, None, "zh", dataset).iloc[idx]
+            return key, styled_layer(key, None, "zh", dataset, EVERYTHING).iloc[idx]
     if tooltip:
         for key in layer_keys(select_by="tooltip"):
-            gdf = styled_layer(key, None, "zh", dataset)
+            gdf = styled_layer(key, None, "zh", dataset, EVERYTHING)
             for code in gdf["code"]:
                 if code in tooltip:
                     return key, gdf[gdf["code"] == code].iloc[0]
@@ -297,7 +315,7 @@ def feature_at(lat: float, lng: float, tooltip: str | None = None, dataset: str 
 def _point_keys(key: str, dataset: str, version: str, gcj: bool) -> dict[tuple[int, int], int]:
     from gislib.geo.pointpack import MICRO
 
-    gdf = styled_layer(key, None, "zh", dataset)
+    gdf = styled_layer(key, None, "zh", dataset, EVERYTHING)
     if gcj:
         gdf = to_gcj02(gdf)
     lon = np.round(gdf.geometry.x.to_numpy() * MICRO).astype(np.int64)

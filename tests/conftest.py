@@ -3,6 +3,14 @@
 Browser tests (``tests/browser/``) start ``streamlit run app.py`` on a free localhost port with a
 fresh HETU_DATA_DIR, drive Debian's Chromium through Playwright, record every request and fail
 if one leaves localhost. Screenshots go to ``tests/artifacts/``.
+
+Logins (issue 16): the app shows only its login page until someone logs in. ``new_page`` logs in as
+``officer.demo`` (the demo officer: reads and edits the whole district) unless a test asks for
+another account (``new_page(390, 844, user="chief.taopu")``) or for none (``user=None``, to drive the
+login page itself). It does so through the real login service (``Accounts.login`` then
+``start_session``) and hands the browser the session cookie, as the login page would. AppTest tests
+get a logged-in session the same way (``_apptest_login``): ``officer.demo`` unless the test sets
+``at.session_state["test_login"] = NAME`` before the first run.
 """
 from __future__ import annotations
 
@@ -16,6 +24,56 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+DEFAULT_LOGIN = "officer.demo"
+SESSION_COOKIE = "hetu_session"
+TEST_ROUNDS = 4  # bcrypt cost of the test accounts (the app's default, 12, costs ~0.5 s per login)
+
+
+def demo_accounts_of(data_dir):
+    """The accounts of ``data_dir`` with the demo accounts present (cheap hashes, dataset putuo)."""
+    import dataclasses
+
+    from gislib.auth import Accounts
+    from gislib.auth.demo import create_demo_accounts
+    from gislib.config import load_settings
+
+    accounts = Accounts(data_dir, settings=dataclasses.replace(load_settings(), dataset="putuo"),
+                        rounds=TEST_ROUNDS)
+    create_demo_accounts(accounts)
+    return accounts
+
+
+def login_as(data_dir, name: str):
+    """``(User, session token)`` of a demo account of ``data_dir``, through the real login service."""
+    from gislib.auth.demo import DEMO_ACCOUNTS
+
+    with demo_accounts_of(data_dir) as accounts:
+        user = accounts.login(name, DEMO_ACCOUNTS[name][4])
+        return user, accounts.start_session(user)
+
+
+@pytest.fixture(autouse=True)
+def _apptest_login(monkeypatch):
+    """AppTest runs of single pages get a logged-in user (app.py's gate is not part of them)."""
+    try:  # imported once per test process (also for tests that import AppTest inside the test)
+        from streamlit.testing.v1 import AppTest
+    except ImportError:
+        return
+
+    from gislib.store import resolve_data_dir
+
+    original = AppTest.run
+
+    def run(self, *args, **kwargs):
+        if "auth_user" not in self.session_state:
+            name = self.session_state["test_login"] if "test_login" in self.session_state else DEFAULT_LOGIN
+            user, token = login_as(resolve_data_dir(None), name)
+            self.session_state["auth_user"] = user
+            self.session_state["auth_token"] = token  # app.py resumes the session from it
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AppTest, "run", run)
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -70,6 +128,7 @@ def start_app(data_dir: Path, dataset: str = "putuo", **extra_env: str):
     """The real Hetu app on a free port with its own data dir (``extra_env``: more variables)."""
     port = _free_port()
     env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
+    demo_accounts_of(data_dir).close()  # the demo accounts, before the app creates them at full cost
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -211,13 +270,18 @@ class RecordedPage:
 
 
 @pytest.fixture
-def new_page(browser):
-    """Factory: ``new_page(width, height)`` gives a RecordedPage; all are closed after the test."""
+def new_page(browser, app_url, app_data_dir):
+    """Factory: ``new_page(width, height, user=DEFAULT_LOGIN)`` gives a RecordedPage logged in as
+    ``user`` (None: not logged in); all are closed after the test."""
     pages = []
 
-    def make(width: int = 1400, height: int = 900) -> RecordedPage:
+    def make(width: int = 1400, height: int = 900, user: str | None = DEFAULT_LOGIN) -> RecordedPage:
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+        if user:
+            token = login_as(app_data_dir, user)[1]
+            context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": app_url}])
         rp = RecordedPage(context.new_page())
+        rp.user = user
         pages.append(context)
         return rp
 

@@ -447,9 +447,12 @@ def test_cli_import_writes_store(tmp_path):
     pytest.importorskip("gislib.store")
     ledger = make_gcj_ledger(tmp_path / "普陀排口_高德.xlsx")
     data_dir = tmp_path / "data"
-    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester")
+    from conftest import demo_accounts_of
+
+    demo_accounts_of(data_dir).close()  # --user names an account (issue 16): the demo officer
+    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "officer.demo")
     assert proc.returncode == 2 and "第 13 行" in proc.stderr  # row 13 lies 1.9 m from row 4: a decision is needed
-    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "tester",
+    proc = run_cli("import", str(ledger), "--layer", "outfalls", "--json", "--data-dir", str(data_dir), "--user", "officer.demo",
                    "--near-duplicates", "keep")
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)

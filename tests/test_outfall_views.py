@@ -31,10 +31,10 @@ def _store(data_dir):
     return store(data_dir)
 
 
-def _record_page(code: str, user: str = "officer:test") -> AppTest:
+def _record_page(code: str, user: str = "officer.demo") -> AppTest:
     at = AppTest.from_file(RECORD, default_timeout=TIMEOUT)
     at.query_params["code"] = code
-    at.session_state["user"] = user
+    at.session_state["test_login"] = user  # logged in through the real login service (conftest)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -130,14 +130,14 @@ def test_edit_saves_and_the_audit_shows_it(data_dir):
     assert not at.exception
     assert "已保存" in _text(at)
     audit = _store(data_dir).audit("outfalls", "PT-0004")
-    assert audit[0]["field"] == "address" and audit[0]["user"] == "officer:test"
+    assert audit[0]["field"] == "address" and audit[0]["user"] == "officer.demo"
     timeline = [df.value for df in at.dataframe if "字段" in df.value.columns][0]
-    assert "详细地址" in set(timeline["字段"]) and "officer:test" in set(timeline["操作人"])
+    assert "详细地址" in set(timeline["字段"]) and "officer.demo" in set(timeline["操作人"])
 
 
 def test_conflict_keeps_my_input_and_reapplies(data_dir):
     st_ = _store(data_dir)
-    at = _record_page("PT-0005", user="officer:a")
+    at = _record_page("PT-0005", user="officer.demo")
     # someone else saves first
     cur = st_.get("outfalls", "PT-0005")
     address_before = cur.get("address")

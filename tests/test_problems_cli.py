@@ -51,7 +51,10 @@ def test_patrols_import_a_gpx_for_a_chief_and_count_it(seeded, tmp_path):
         pts.append((float(lon), float(lat), f"2026-11-20T{1 + i // 120:02d}:{i // 2 % 60:02d}:{i % 2 * 30:02d}Z"))
     gpx = tmp_path / "孙某某_巡河.gpx"
     gpx.write_bytes(_gpx([pts]))
-    out = cli("patrols", "import", str(gpx), "--chief", "孙某某", "--user", "chief:孙某某", "--json", data_dir=d)
+    from conftest import demo_accounts_of
+
+    demo_accounts_of(d).close()  # --user names an account (issue 16): the demo chief of 桃浦河
+    out = cli("patrols", "import", str(gpx), "--chief", "孙某某", "--user", "chief.taopu", "--json", data_dir=d)
     assert out.returncode == 0, out.stderr
     p = json.loads(out.stdout)
     assert p["chief_id"] == "JZ-TP" and p["date"] == "2026-11-20" and p["stretches"]

@@ -27,7 +27,6 @@ def _env(monkeypatch, data_dir):
 
 def _page(mode: str, path: str = PAGE, lang: str = "zh", **qp) -> AppTest:
     at = AppTest.from_file(path, default_timeout=TIMEOUT)
-    at.session_state["user"] = "officer:李某某"
     at.session_state["lang"] = lang
     if mode:
         at.session_state["problems_mode"] = mode
@@ -48,7 +47,7 @@ def test_register_a_problem_at_a_typed_point_then_refused_and_allowed_assignment
     from gislib.services.catalog import store
 
     rec = [r for r in store(data_dir).list("problems") if r.get("name") == "桃浦河漂浮垃圾"]
-    assert len(rec) == 1 and rec[0]["reporter"] == "officer:李某某" and rec[0]["subdistrict"]
+    assert len(rec) == 1 and rec[0]["reporter"] == "officer.demo" and rec[0]["subdistrict"]
     code = rec[0]["code"]
     at = _page("", code=code)
     assert any(code in m.value for m in at.markdown)

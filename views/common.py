@@ -19,10 +19,6 @@ from gislib.io.uploads import clean_abandoned, safe_name
 from layers.assets import ensure_web_fonts
 
 
-# Until logins exist (a later issue), the acting user is chosen here; the store always records it.
-DEMO_USERS = ["officer:demo", "officer:李某某", "chief:孙某某", "admin:demo"]
-
-
 def page_setup() -> None:
     """Page config and the sidebar header shared by every page."""
     st.set_page_config(page_title="河图 Hetu", page_icon="🌊", layout="wide", initial_sidebar_state="auto")
@@ -35,14 +31,9 @@ def page_setup() -> None:
         st.session_state["lang"] = wanted if wanted in ("zh", "en") else settings.lang
     if "basemap" not in st.session_state:
         st.session_state["basemap"] = settings.basemap
-    if "user" not in st.session_state:
-        st.session_state["user"] = DEMO_USERS[0]
     with st.sidebar:
         st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda v: "中文" if v == "zh" else "English")
-        st.selectbox("当前用户 Acting user", DEMO_USERS, key="user",
-                     help="登录功能上线前，在此选择操作人；每次修改都记录操作人。"
-                          " Until logins arrive, choose who acts; every edit records the user.")
         widget_texts()
 
 
@@ -63,6 +54,57 @@ def widget_texts() -> None:
     """Streamlit's built-in widget texts in the chosen language (see UPLOADER_ZH_CSS)."""
     if lang() == "zh":
         st.html(UPLOADER_ZH_CSS % load_settings().max_upload_mb)
+
+
+def current_user():
+    """The logged-in ``gislib.auth.User`` (app.py lets no page run without one; views/login.py)."""
+    user = st.session_state.get("auth_user")
+    if user is None:
+        st.error(tr("login.required"))
+        st.stop()
+    return user
+
+
+def actor() -> str:
+    """The name the audit trail records for the logged-in user."""
+    return current_user().name
+
+
+def records(store=None):
+    """The record store as the logged-in user may use it (gislib.services.access.Records)."""
+    from gislib.services.catalog import store as catalog_store
+    from gislib.services.access import Records
+
+    return Records(store if store is not None else catalog_store(dataset=current_name()), current_user())
+
+
+def require(operation: str, target=None):
+    """The logged-in user if they may run ``operation`` (on ``target``); otherwise the page says why in the
+    user's language and stops (the service would refuse the call anyway)."""
+    from gislib.auth import check
+    from gislib.errors import PermissionDenied
+
+    user = current_user()
+    try:
+        check(user, operation, target)
+    except PermissionDenied as exc:
+        st.error(exc.en if lang() == "en" else exc.zh)
+        st.stop()
+    return user
+
+
+def may(operation: str, target=None) -> bool:
+    """Whether the logged-in user may run ``operation`` (on ``target``): for showing or hiding controls."""
+    from gislib.auth import allowed
+
+    return allowed(st.session_state.get("auth_user"), operation, target)
+
+
+def map_scope():
+    """The map layers' scope of the logged-in user (gislib.services.access.scope_of)."""
+    from gislib.services.access import scope_of
+
+    return scope_of(current_user())
 
 
 def lang() -> str:

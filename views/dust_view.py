@@ -26,7 +26,7 @@ from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, actor, may
 
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 
@@ -34,10 +34,6 @@ STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c
 def L(key: str, **fmt) -> str:
     """This page's text in the current language."""
     return tr(f"dust.{key}", **fmt)
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 # --------------------------------------------------------------------------- data (cached per data version)
@@ -206,6 +202,8 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
 
 
 def upload_readings(site_codes: set[str]) -> None:
+    if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     st.markdown(f"**{L('upload')}**")
     upload = st.file_uploader(L("upload"), type=["csv", "txt"], key="dust_upload", label_visibility="collapsed")
     if not usable_upload(upload):
@@ -242,7 +240,7 @@ def upload_readings(site_codes: set[str]) -> None:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
         try:
-            n = dust_store.save_readings(store(), parsed, acting_user(), upload.name, units=parsed.units)
+            n = dust_store.save_readings(store(), parsed, actor(), upload.name, units=parsed.units)
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return

@@ -31,7 +31,7 @@ from gislib.store import resolve_data_dir
 from gislib.io.uploads import mark_imported, safe_name
 from layers.folium_elements import HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, tr
+from views.common import demo_banner, lang, tr, actor, records, require
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "csv", "txt", "zip", "geojson", "json", "kml", "kmz", "gpx", "gpkg"]
 IMPORT_LAYERS = ("outfalls", "sections", "plots", "dust")
@@ -60,13 +60,9 @@ def _pick(pair: tuple[str, str]) -> str:
     return pair[0] if lang() == "zh" else pair[1]
 
 
-def _acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
-
-
 def _recall(key: str, kind: str) -> dict | None:
     """The column or value mapping remembered in the store for this source (this user's first)."""
-    return catalog.store().recall_import(_acting_user(), key, kind)
+    return records().recall_import(actor(), key, kind)
 
 
 def _freeze(d: dict) -> str:
@@ -415,12 +411,13 @@ def _confirm(report, existing: frozenset, path: Path, signature: tuple, choices:
     if undecided:
         st.warning(_t("undecided_left", n=undecided))
     if st.button(_t("confirm"), type="primary", key=f"confirm_{signature[0]}", disabled=bool(undecided)):
-        user = _acting_user()
+        user = actor()
         try:
-            stats = write_to_store(catalog.store(), report, user=user, source=path.name, decisions=choices["decisions"])
-            catalog.store().remember_import(user, choices["key"], "columns", choices["mapping"])
+            # through the access service: refused as a whole when a row lies outside the user's jurisdiction
+            stats = write_to_store(records(), report, user=user, source=path.name, decisions=choices["decisions"])
+            records().remember_import(user, choices["key"], "columns", choices["mapping"])
             if choices["value_map"]:
-                catalog.store().remember_import(user, choices["key"], "values", choices["value_map"])
+                records().remember_import(user, choices["key"], "values", choices["value_map"])
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
@@ -511,6 +508,7 @@ def _export_section() -> None:
 
 
 def main() -> None:
+    require("import")  # the menu hides the page from other roles; a typed address is refused here
     settings = load_settings()
     st.title(_t("title"))
     demo_banner()

@@ -22,7 +22,7 @@ from layers.mapview import (build_map, extent_of, feature_at, layer_ready, searc
                             styled_layer)
 from layers import trace
 from layers.registry import LAYERS, get_layer
-from views.common import lang, tr
+from views.common import lang, tr, current_user, map_scope
 from views.export_panel import render_export_panel
 
 MAP_KEY = "hetu_map"
@@ -60,19 +60,19 @@ def _layer_name(key: str) -> str:
 def load_with_progress(keys, filters: Filters | None, text_key: str) -> None:
     """Load (and cache) the given layers, with a progress bar while any of them is not at hand yet."""
     with st.spinner(_t("opening")):  # from the start: a fresh data directory attaches its store first
-        todo = [k for k in keys if not layer_ready(k, filters, lang())]
+        todo = [k for k in keys if not layer_ready(k, filters, lang(), scope=map_scope())]
     if not todo:
         return
     bar = st.progress(0.0, text=_t(text_key, name=_layer_name(todo[0]), i=1, n=len(todo)))
     for i, key in enumerate(todo):
         bar.progress(i / len(todo), text=_t(text_key, name=_layer_name(key), i=i + 1, n=len(todo)))
-        styled_layer(key, filters, lang())
+        styled_layer(key, filters, lang(), scope=map_scope())
     bar.empty()
 
 
 def layer_drawer() -> tuple[tuple[str, ...], Filters]:
     """Layer switches and filters, in a drawer (popover) beside the search box."""
-    outfalls = styled_layer("outfalls", None, lang())
+    outfalls = styled_layer("outfalls", None, lang(), scope=map_scope())
     with st.popover(_t("drawer"), icon=":material/layers:", use_container_width=True, help=_t("drawer_help")):
         st.markdown(f"**{tr('map.layers')}**")
         layers_on = tuple(layer.key for layer in LAYERS
@@ -115,7 +115,7 @@ def search_box() -> None:
                           label_visibility="collapsed").strip()
     if not query:
         return
-    result = search(query, lang=lang())
+    result = search(query, lang=lang(), scope=map_scope())
     if not result.hits:
         st.info(tr("map.search_none"))
         return
@@ -142,7 +142,7 @@ def selected_row():
     if not sel:
         return None, None
     key, code = sel
-    gdf = styled_layer(key, None, lang())
+    gdf = styled_layer(key, None, lang(), scope=map_scope())
     rows = gdf[gdf["code"] == code]
     return (key, rows.iloc[0]) if len(rows) else (None, None)
 
@@ -251,8 +251,11 @@ def _trace_panel(key: str, row: pd.Series) -> None:
 
 def trace_upstream(section: str, km: float, two_way: bool):
     """The upstream trace, cached per store version (the network itself is cached in layers.trace)."""
+    from gislib.services.access import trace_frame
+
     with st.spinner(_t("trace_spinner")):
-        return _cached_upstream(section, km, two_way, catalog_version())
+        result, found = _cached_upstream(section, km, two_way, catalog_version())
+    return result, trace_frame(current_user(), found, "outfalls")  # only the user's jurisdiction
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -329,7 +332,7 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
     anything in the panel) reruns only this part, not the header, the drawer and the search."""
     with st.spinner(_t("preparing")):
         result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", basemap),
-                           tianditu_key=tianditu_key)
+                           tianditu_key=tianditu_key, scope=map_scope())
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
                         if get_layer(k).search == "record")
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
@@ -350,7 +353,7 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
     if clicked and clicked != st.session_state.get("last_click"):
         st.session_state["last_click"] = clicked
         hit = feature_at(clicked["lat"], clicked["lng"], (out or {}).get("last_object_clicked_tooltip"),
-                         gcj=st.session_state.get("basemap") == "amap")
+                         gcj=st.session_state.get("basemap") == "amap", scope=map_scope())
         if hit is not None:
             st.session_state["selected"] = (hit[0], hit[1]["code"])
             st.rerun(scope="fragment")

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from gislib.services.catalog import store, version
+from gislib.services.catalog import version
 from gislib.dataset import current_name
 from gislib.domain import (
     DEMO_MARK,
@@ -47,18 +47,12 @@ from gislib.messages.enums import MONITOR_METHOD
 from gislib.store import RecordValidationError, validate_outfall
 from gislib.safe_text import md_text
 from gislib.timefmt import local_time, today_local
-from views.common import demo_banner, lang, tr
+from views.common import actor, records as store, demo_banner, lang, tr
 
-DEFAULT_USER = "officer:demo"
 
 
 def _t(key: str, **kw: Any) -> str:
     return tr(f"outfall.{key}", **kw)
-
-
-def acting_user() -> str:
-    """The acting user (the lead's sidebar selector sets it; default officer:demo)."""
-    return st.session_state.get("user") or DEFAULT_USER
 
 
 # --------------------------------------------------------------------------- cached helpers
@@ -118,7 +112,7 @@ def header(rec: dict) -> None:
               f":gray-badge[v{rec['version']}]"]
     if demo:
         badges.append(f":orange-badge[{term(DEMO_MARK, lang())}]")
-    st.markdown(" ".join(badges) + f" · {_t('acting')}: `{acting_user()}`")
+    st.markdown(" ".join(badges) + f" · {_t('acting')}: `{actor()}`")
     if overdue_flag(rec):
         st.error(_t("overdue", d=(rec.get("remediation") or {}).get("deadline")))
     if rec["state"] == REMOVED_STATE:
@@ -239,6 +233,8 @@ def photos_panel(rec: dict) -> None:
                            file_name=a["filename"], mime=a["mime"], key=f"dl_{a['sha256']}")
     for ok, text in st.session_state.pop(f"of_upload_msgs_{code}", []):
         (st.success if ok else st.error)(text)
+    if not store().may("attach", LAYER, rec):  # the service refuses it anyway (gislib.services.access)
+        return
     with st.form(f"upload_{code}", clear_on_submit=True):
         ups = st.file_uploader(_t("upload"), accept_multiple_files=True, key=f"up_{code}")
         if st.form_submit_button(_t("upload_btn")) and ups:
@@ -247,7 +243,7 @@ def photos_panel(rec: dict) -> None:
                 data = up.getvalue()
                 kind = "document" if data[:5] == b"%PDF-" else "photo"
                 try:
-                    store().attach(LAYER, code, up.name, data, acting_user(), kind=kind)
+                    store().attach(LAYER, code, up.name, data, actor(), kind=kind)
                     messages.append((True, _t("uploaded", f=md_text(up.name))))
                 except (ValidationError, NotFoundError) as exc:  # the store's type/size/bomb checks
                     messages.append((False, md_text(f"{up.name}: {exc}")))
@@ -290,7 +286,7 @@ def write(code: str, changes: dict, expected: int | None = None) -> dict | None:
     base = st.session_state.get(_base_key(code)) or store().get(LAYER, code)
     expected = base["version"] if expected is None else expected
     try:
-        saved = store().update(LAYER, code, changes, expected_version=expected, user=acting_user())
+        saved = store().update(LAYER, code, changes, expected_version=expected, user=actor())
     except ConflictError as exc:
         st.session_state[f"of_conflict_{code}"] = {"mine": exc.mine, "theirs": exc.theirs, "base": base,
                                                    "kind": "update"}
@@ -420,7 +416,7 @@ def do_transition(code: str, action: dict, expected: int | None = None) -> None:
     base = st.session_state.get(_base_key(code)) or store().get(LAYER, code)
     expected = base["version"] if expected is None else expected
     try:
-        rec = store().transition(LAYER, code, action["to_state"], acting_user(), action["date"], action["note"],
+        rec = store().transition(LAYER, code, action["to_state"], actor(), action["date"], action["note"],
                                  evidence=action.get("evidence") or [], expected_version=expected,
                                  remediation_kind=action.get("remediation_kind"))
     except ConflictError as exc:
@@ -551,14 +547,15 @@ def record_tabs(current: dict, base: dict) -> None:
     with tabs[2]:
         history_panel(current)
     with tabs[3]:
-        edit_form(base)
+        edit_form(base) if store().may("edit_record", LAYER, current) else st.info(_t("read_only"))
     with tabs[4]:
-        workflow_panel(base)
+        workflow_panel(base) if store().may("transition", LAYER, current) else st.info(_t("read_only"))
     with tabs[5]:
         pdf_panel(current)
 
 
 try:
     main()
-except HetuError as exc:
-    st.error(md_text(str(exc)))
+except HetuError as exc:  # a refusal (PermissionDenied) speaks the user's language only
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    st.error(md_text((en if lang() == "en" else zh) if zh and en else str(exc)))

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from gislib.services.catalog import store, version
+from gislib.services.catalog import version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
 from gislib.i18n import term
 from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
 from gislib.services.workflow import is_overdue
-from views.common import demo_banner, lang, tr
+from views.common import map_scope, records as records_service, demo_banner, lang, tr
 
 RECORD_PAGE = "views/outfall_view.py"
 PDF_MAX = 30  # outfalls per PDF from the ledger (each page set takes about a second)
@@ -30,28 +30,35 @@ PAGE_ROWS = 50
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _page(token: str, filters: tuple, sort: str, today: str, page: int) -> tuple[int, list[dict]]:
+def _page(token: str, filters: tuple, sort: str, today: str, page: int, scope=None) -> tuple[int, list[dict]]:
     """(how many match, one page of the filtered, sorted records): filtered, sorted and cut in the
     store (cached per store revision, filters and page)."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    return store().page("outfalls", offset=page * PAGE_ROWS, limit=PAGE_ROWS, sort=sort,
+    return records_service().page("outfalls", offset=page * PAGE_ROWS, limit=PAGE_ROWS, sort=sort,
                         today=dt.date.fromisoformat(today), **kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _states(token: str, filters: tuple, today: str) -> dict[str, int]:
+def _states(token: str, filters: tuple, today: str, scope=None) -> dict[str, int]:
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    return store().count_by("outfalls", "state", today=dt.date.fromisoformat(today), **kwargs)
+    return records_service().count_by("outfalls", "state", today=dt.date.fromisoformat(today), **kwargs)
+
+
+def _scoped(records: list[dict], scope) -> list[dict]:
+    """Only the records inside the logged-in user's jurisdiction (gislib.services.access)."""
+    from gislib.auth import filter_records
+
+    return records if scope is None else filter_records(scope.as_user(), records, "list_layer", "outfalls")
 
 
 @st.cache_data(show_spinner=False)
-def _choices(token: str) -> dict[str, list[str]]:
-    return {f: store().distinct("outfalls", f) for f in ("river", "subdistrict")}
+def _choices(token: str, scope=None) -> dict[str, list[str]]:
+    return {f: records_service().distinct("outfalls", f) for f in ("river", "subdistrict")}
 
 
 def _filters() -> tuple[tuple, str]:
     """The filter widgets; returns (filters as a hashable tuple, sort key)."""
-    choices = _choices(version())
+    choices = _choices(version(), map_scope())
     all_ = _t("all")
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     text = c1.text_input(_t("search"), key="ledger_text", placeholder="PT-0012 / 张泾 …")
@@ -94,8 +101,9 @@ def ledger_file(filters: tuple, sort: str, today: dt.date, suffix: str,
                 progress=lambda done, total: None) -> bytes:
     """The filtered ledger as .xlsx or .csv bytes (gislib.reports.ledger), rows in the table's order."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
-    records = sorted_records(store(), "outfalls", sort, today, **kwargs)
-    headers, rows, empty = ledger_table(store(), "outfalls", today=today, records=records, **kwargs)
+    source = records_service().for_export()  # an export: checked as one, the jurisdiction's rows only
+    records = sorted_records(source, "outfalls", sort, today, **kwargs)
+    headers, rows, empty = ledger_table(source, "outfalls", today=today, records=records, **kwargs)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ledger{suffix}"
         write_ledger(path, headers, rows, title=LAYER_TITLES["outfalls"],
@@ -139,7 +147,7 @@ def _pdf_export(codes: list[str]) -> None:
         chosen = codes[:PDF_MAX]
         bar = st.progress(0.0)
         out = Path(tempfile.mkdtemp()) / "outfall_files.pdf"
-        build_pdf(store(), chosen, out, map_image=map_image_for(lang=lang()), lang=lang(),
+        build_pdf(records_service().for_export(), chosen, out, map_image=map_image_for(lang=lang()), lang=lang(),
                   progress=lambda done, total, code: bar.progress(done / total, text=f"{done}/{total} {code}"))
         st.session_state["ledger_pdf_bytes"] = out.read_bytes()
     if st.session_state.get("ledger_pdf_bytes"):
@@ -164,14 +172,15 @@ def main() -> None:
     today = dt.date.today()
     filters, sort = _filters()
     token = version()
-    total, _ = _page(token, filters, sort, today.isoformat(), 0)
+    scope = map_scope()
+    total, _ = _page(token, filters, sort, today.isoformat(), 0, scope)
     st.caption(_t("count", n=total) + " · " + _t("hint"))
-    states = _states(token, filters, today.isoformat())
+    states = _states(token, filters, today.isoformat(), scope)
     progress = campaign_progress(chain.from_iterable(repeat(s, n) for s, n in states.items()))  # 已销号 counts as completed
     if progress["outfalls"]:
         st.caption(_t("progress", **progress))
     page = _pager(total)
-    _, records = _page(token, filters, sort, today.isoformat(), page)
+    _, records = _page(token, filters, sort, today.isoformat(), page, scope)
     frame = ledger_frame(records, today)
     event = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key=f"ledger_table_{page}", height=460)

@@ -25,16 +25,12 @@ from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
 from gislib.i18n import enum_label, term
-from views.common import demo_banner, lang, tr, usable_upload
+from views.common import demo_banner, lang, tr, usable_upload, actor, current_user
 
 
 
 def L(key: str, **fmt) -> str:
     return tr(f"patrols.{key}", **fmt)
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 @st.cache_resource(show_spinner=False)
@@ -52,9 +48,12 @@ def rule_text(rule: dict) -> str:
 
 def pick_chief(repo: PatrolRepo) -> dict:
     chiefs = repo.chiefs()
-    user = acting_user()
+    account = current_user()
+    user = account.name
     names = [c["name"] for c in chiefs]
-    mine = next((i for i, c in enumerate(chiefs) if user.endswith(c["name"])), 0)
+    # the logged-in chief's own entry: by name, else the first chief of one of the account's rivers
+    mine = next((i for i, c in enumerate(chiefs) if c["name"] in (account.display_name, account.name)),
+                next((i for i, c in enumerate(chiefs) if set(c.get("rivers") or ()) & set(account.rivers)), 0))
     idx = st.selectbox(L("chief"), range(len(chiefs)), index=mine, key=f"patrol_chief_{user}",
                        format_func=lambda i: f"{names[i]} · {enum_label('chief_level', chiefs[i]['level'], lang())} · {chiefs[i].get('subdistrict') or tr('app.whole_district')}")
     return chiefs[idx]
@@ -103,7 +102,7 @@ def patrol_summary(patrol: dict, rule: dict) -> None:
 
 
 def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
-    user = acting_user()
+    user = actor()
     with st.form("track_upload", clear_on_submit=False):
         upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
         c1, c2 = st.columns(2)
@@ -172,7 +171,7 @@ def finding_form(st_, patrol: dict) -> None:
     if go:
         try:
             rec = finding_to_problem(st_, patrol["code"], {"text": text, "category": cat, "lon": lon, "lat": lat},
-                                     acting_user(), [(p.name, p.getvalue()) for p in photo or []])
+                                     actor(), [(p.name, p.getvalue()) for p in photo or []])
         except HetuError as exc:
             st.error(f"{L('refused')}: {exc}")
             return

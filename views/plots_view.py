@@ -28,7 +28,7 @@ from gislib.soil.gb36600 import (
 from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.safe_text import md_text
 from gislib.reports.colors import text_color_on
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
+from views.common import may, require, demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
@@ -69,10 +69,6 @@ def stage_label(stage: str) -> str:
     if stage == REMOVED_STATE:
         return L("withdrawn")
     return enum_label("plot_stage", stage, lang())
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 def _text_on(hex_color: str) -> str:
@@ -195,6 +191,8 @@ def registry_fields(rec: dict) -> None:
 
 
 def transition_form(st_, rec: dict) -> None:
+    if not may("transition"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     st.markdown(f"**{L('workflow')}** · {L('current')}: " + stage_badge(rec["state"]), unsafe_allow_html=True)
     allowed = st_.allowed_transitions("plots", rec["code"])
     if not allowed:
@@ -210,8 +208,9 @@ def transition_form(st_, rec: dict) -> None:
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
         return
+    user = require("transition", {**rec, "layer": "plots"}).name  # refused (and stopped) outside the rights
     try:
-        plot_listing.move_plot(st_, rec["code"], to_state, acting_user(), when, note or None,
+        plot_listing.move_plot(st_, rec["code"], to_state, user, when, note or None,
                                expected_version=rec["version"], batch=batch,
                                evidence=(evidence.name, evidence.getvalue()) if evidence is not None else None)
     except HetuError as exc:

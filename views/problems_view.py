@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gislib.auth import filter_records
 from gislib.services.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
@@ -19,7 +20,7 @@ from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
 from gislib.i18n import enum_label, term
 from gislib.reports.outfall_file import class_text
-from views.common import demo_banner, lang, tr
+from views.common import actor, require, demo_banner, lang, tr
 
 
 
@@ -30,10 +31,6 @@ def L(key: str, **fmt) -> str:
 def label(value: str, kind: str) -> str:
     """A value of the enumeration ``kind`` (gislib/messages/enums.py) in the current language."""
     return enum_label(kind, value, lang())
-
-
-def acting_user() -> str:
-    return st.session_state.get("user", "officer:demo")
 
 
 def today() -> dt.date:
@@ -155,6 +152,7 @@ def pick_point(pre: dict) -> tuple[float | None, float | None]:
 
 
 def new_problem(st_) -> None:
+    require("create_problem")
     choices = alert_choices()
     keys = [L("prefill.none")] + list(choices)
     qp = st.query_params
@@ -194,11 +192,11 @@ def new_problem(st_) -> None:
         links[link_layer] = link_code.strip()
     fields = {**{k: v for k, v in pre.items() if k in ("alert", "river", "subdistrict")}, "links": links or None,
               "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
-              "lon": lon, "lat": lat, "description": desc.strip(), "reporter": acting_user()}
+              "lon": lon, "lat": lat, "description": desc.strip(), "reporter": actor()}
     try:
-        rec = svc.create_problem(st_, fields, acting_user())
+        rec = svc.create_problem(st_, fields, actor())
         if photos:
-            svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], acting_user())
+            svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], actor())
     except HetuError as exc:
         st.error(f"{L('refused')}: {exc}")
         return
@@ -246,7 +244,7 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 
 def actions(st_, rec: dict) -> None:
-    code, user, state = rec["code"], acting_user(), rec["state"]
+    code, user, state = rec["code"], actor(), rec["state"]
     st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user}`")
     if state == model.REGISTERED:
         with st.form("assign"):
@@ -326,7 +324,7 @@ def evidence(st_, rec: dict) -> None:
     with st.form("add_photo", clear_on_submit=True):
         ups = st.file_uploader(L("add_photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="more_photos")
         if st.form_submit_button(L("add_photo")) and ups:
-            _step(svc.attach_evidence, st_, rec["code"], _files(ups), acting_user())
+            _step(svc.attach_evidence, st_, rec["code"], _files(ups), actor())
 
 
 def history(st_, rec: dict) -> None:
@@ -392,7 +390,7 @@ def batch_page(st_) -> None:
         try:
             made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
                                               "issued_by": by.strip() or None},
-                                        batches.read_items(upload.getvalue(), upload.name), acting_user(),
+                                        batches.read_items(upload.getvalue(), upload.name), actor(),
                                         rivers=load_layer("rivers"))
         except HetuError as exc:
             st.error(f"{L('refused')}: {exc}")
@@ -430,7 +428,8 @@ def main() -> None:
     if flash:
         st.success(flash)
     st_ = store()
-    records = st_.list(model.LAYER)
+    user = require("list_layer", "problems")  # a viewer: problems are not published for them
+    records = filter_records(user, st_.list(model.LAYER), "list_layer", "problems")  # the jurisdiction only
     qp = st.query_params
     pending = st.session_state.pop("problems_next", None)
     if pending:

@@ -28,18 +28,13 @@ from gislib.water.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
+from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map, actor, may
 
 
 
 def s(key: str, **kwargs: object) -> str:
     """This page's text in the chosen language."""
     return tr(f"sections.{key}", **kwargs)
-
-
-def acting_user() -> str:
-    """The acting user (sidebar selector of the lead; demo officer until logins exist)."""
-    return st.session_state.get("user", "officer:demo")
 
 
 # --------------------------------------------------------------------------- data (cached)
@@ -259,6 +254,8 @@ def confirm_units(suspects: list[str], warnings: list[str]) -> dict[str, str] | 
 
 
 def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
+    if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
+        return
     with st.expander(s("import")):
         st.caption(s("import.help"))
         upload = st.file_uploader(s("import.file"), type=["csv", "xlsx"], key="samples_upload")
@@ -293,12 +290,12 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
             try:
-                batch = commit_import(store(dataset=current_name()), preview, acting_user(), skip_invalid=skip,
+                batch = commit_import(store(dataset=current_name()), preview, actor(), skip_invalid=skip,
                                       units_confirmed=confirmed)
             except HetuError as exc:
                 st.error(md_text(str(exc)))
                 return
-            st.success(s("import.done", n=ok, batch=batch, user=acting_user()))
+            st.success(s("import.done", n=ok, batch=batch, user=actor()))
             st.session_state.pop("bulletin_files", None)
 
 

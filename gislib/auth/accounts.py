@@ -9,13 +9,19 @@ and jurisdiction). Every login attempt and every admin action is appended to ``a
 * An admin reset sets ``must_change_password``: the user logs in but every permission check fails
   until ``change_password`` (gislib.auth.permissions.check).
 * Demo accounts (``demo=1``) log in only while the demo data set (putuo or city) is in use.
+* Sessions: ``start_session`` gives the browser a random token (only its SHA-256 is stored, table
+  ``login_sessions``); ``resume`` turns it back into the current ``User`` on every page run, ends it
+  after ``session_idle_minutes`` without activity, and refuses it at once when the account was
+  disabled meanwhile; ``end_session`` is the logout.
 * Admin actions take ``by``: an admin ``User`` (checked for ``manage_users``) or, for the command
   line on the server, a string ``"cli:<os user>"``.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -346,3 +352,56 @@ class Accounts:
             self._event(user.name, "password_changed", user.name, now)
         self._in_tx(write)
         return self.get(name)
+
+
+    # ------------------------------------------------------------------ sessions
+    TOUCH_SECONDS = 30  # last_seen is written at most this often (a page rerun is not a database write)
+
+    @staticmethod
+    def _token_hash(token: str) -> str:
+        return hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
+
+    def start_session(self, user: User, now: dt.datetime | None = None) -> str:
+        """A new session token for ``user`` (who has just logged in); only its hash is stored."""
+        now, token = now or utcnow(), secrets.token_urlsafe(32)
+        self._in_tx(lambda: self._conn.execute(
+            "INSERT INTO login_sessions (token_hash, user, created_at, last_seen) VALUES (?,?,?,?)",
+            (self._token_hash(token), user.name, _iso(now), _iso(now))))
+        return token
+
+    def _end(self, token_hash: str, user: str, why: str, now: dt.datetime) -> None:
+        self._conn.execute("UPDATE login_sessions SET ended_at=?, ended_why=? WHERE token_hash=?",
+                           (_iso(now), why, token_hash))
+        events = {"logout": "logout", "expired": "session_expired", "disabled": "session_disabled"}
+        self._event(user, events.get(why, f"session_{why}"), user, now)
+
+    def resume(self, token: str | None, now: dt.datetime | None = None) -> tuple[User | None, str]:
+        """The user of a session token and ``""``, or ``(None, why)``: why is ``"none"`` (no or unknown
+        token), ``"expired"`` (idle longer than HETU_SESSION_IDLE_MINUTES), ``"disabled"`` or ``"ended"``."""
+        if not token:
+            return None, "none"
+        now, digest = now or utcnow(), self._token_hash(token)
+        rows = self._query("SELECT * FROM login_sessions WHERE token_hash=?", (digest,))
+        if not rows:
+            return None, "none"
+        row = rows[0]
+        if row["ended_at"]:
+            return None, "ended"
+        user = self.find(row["user"])
+        last_seen = dt.datetime.fromisoformat(row["last_seen"])
+        why = ("disabled" if user is None or user.disabled
+               else "expired" if session_expired(last_seen, now, self.settings) else "")
+        if why:
+            self._in_tx(self._end, digest, row["user"], why, now)
+            return None, why
+        if (now - last_seen).total_seconds() >= self.TOUCH_SECONDS:
+            self._in_tx(lambda: self._conn.execute(
+                "UPDATE login_sessions SET last_seen=? WHERE token_hash=?", (_iso(now), digest)))
+        return user, ""
+
+    def end_session(self, token: str | None, now: dt.datetime | None = None) -> None:
+        """Log out: the token no longer opens a session (audited as ``logout``)."""
+        digest = self._token_hash(token or "")
+        rows = self._query("SELECT user FROM login_sessions WHERE token_hash=? AND ended_at IS NULL", (digest,))
+        if rows:
+            self._in_tx(self._end, digest, rows[0]["user"], "logout", now or utcnow())

@@ -10,5 +10,6 @@ made of several writes runs inside ``store.transaction()`` so it is applied whol
   keeps the old one in ``former_codes``, moving a point drops the polygon and back);
 * ``plot_listing``: a contaminated plot's workflow step with its 名录 batch and evidence, as ONE
   transaction;
-* ``catalog``: the records as map-ready frames, cached on the store's revision.
+* ``catalog``: the records as map-ready frames, cached on the store's revision;
+* ``access``: every read and write checked against the logged-in user's role and jurisdiction (issue 16).
 """

@@ -208,4 +208,6 @@ def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
     for col in ("code", "responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
         if col in gdf:  # always text ('' when missing), whatever an import put there
             gdf[col] = gdf[col].map(plain)
-    return gdf
+    from gislib.services.access import command_frame
+
+    return command_frame(layer, gdf)  # `--user NAME` of a command: only that account's records

@@ -287,10 +287,6 @@ class Store(abc.ABC):
     def attachment_path(self, sha256: str, thumbnail: bool = False) -> Path:
         """Where the content (or its 256 px JPEG thumbnail) is stored; NotFoundError if absent."""
 
-    def revision(self) -> str:
-        """A token that changes whenever any stored record changes (caches key on it)."""
-        raise NotImplementedError(f"{type(self).__name__} has no revision()")
-
     @abc.abstractmethod
     def close(self) -> None:
         """Release the connection."""

@@ -288,6 +288,17 @@ CREATE INDEX IF NOT EXISTS features_subdistrict ON features (layer, json_extract
 CREATE INDEX IF NOT EXISTS features_type_l1 ON features (layer, json_extract(data, '$.type_l1'), code);
 CREATE INDEX IF NOT EXISTS features_deadline ON features (layer, state, json_extract(data, '$.remediation.deadline'), code);
 """),
+    (65, "login sessions (hashed tokens, idle expiry, logout)", """
+CREATE TABLE login_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    ended_at TEXT,
+    ended_why TEXT
+);
+CREATE INDEX login_sessions_user ON login_sessions (user, ended_at);
+"""),
     # versions 70–74: field names (gislib.fields). Imports before this wrote the outfall's discovery
     # date as found_on; its one name is found_date (what the record page, ledger and demo read).
     (70, "outfalls: found_on -> found_date (gislib.fields)", """

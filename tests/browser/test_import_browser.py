@@ -136,7 +136,7 @@ def test_import_preview_then_write(app_url, new_page, artifacts, tmp_path, app_d
         page.get_by_role("button", name="确认写入数据库").click()
         rp.wait_for_text("已写入：新增 2 条", timeout_ms=60000)
         body = page.inner_text("body")
-        assert "officer:demo" in body
+        assert "officer.demo" in body  # the logged-in account (conftest logs in as officer.demo)
         from gislib.store import open_store
 
         with open_store(app_data_dir) as st:  # the column mapping is remembered in the store

@@ -145,7 +145,7 @@ def test_field_app_kml_codes_in_descriptions_all_rows_after_choices(app_url, new
             assert one["name"] == "巡查点1" and one["river"] == "桃浦河"  # the placemark's own name wins over 名称
             assert (one["type_l1"], one["type_l2"]) == ("其他排口", "规模以下水产养殖排污口")
             assert three["type_l2"] == "城镇雨洪排口" and four["type_l2"] == "暂无法确定"
-            remembered = store.recall_import("officer:demo", _key(store), "values")
+            remembered = store.recall_import("officer.demo", _key(store), "values")
         assert remembered == {"type_l2": {"养殖尾水排口": "规模以下水产养殖排污口", "雨水排口": "城镇雨洪排口"}}
     finally:
         _withdraw(app_data_dir, [f"FA{i:04d}" for i in range(1, 21)])

@@ -45,21 +45,6 @@ def _gpx_along_taopu(day: dt.date) -> bytes:
             'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>' + "".join(pts) + "</trkseg></trk></gpx>").encode()
 
 
-def _choose_user(rp, user: str) -> None:
-    """Pick the acting user in the sidebar (on a phone the sidebar is opened first, then closed)."""
-    page = rp.page
-    expand = page.locator('[data-testid="stExpandSidebarButton"]')
-    if expand.count() and expand.first.is_visible():
-        expand.first.click()
-    page.get_by_role("combobox", name="当前用户 Acting user").click()
-    page.get_by_role("option", name=user).click()
-    _settle(rp, 500)
-    collapse = page.locator('[data-testid="stSidebarCollapseButton"] button, [data-testid="stSidebarCollapseButton"]')
-    if page.viewport_size["width"] < 600 and collapse.count():
-        collapse.first.click(force=True)
-    _settle(rp, 500)
-
-
 def _ranking_found(rp, app_url) -> dict[str, int]:
     """Problems found this month per sub-district, as the downloaded 红黄绿榜 Excel says."""
     rp.page.goto(f"{app_url}/rankings")
@@ -80,11 +65,10 @@ def test_patrol_finding_becomes_a_problem_that_is_closed_and_counted(app_url, ne
     op = new_page(1400, 1600)  # the officer's desk
     before = _ranking_found(op, app_url)
     # ---- the river chief on a phone
-    rp = new_page(390, 844)
+    rp = new_page(390, 844, user="chief.taopu")  # logged in as the demo chief of 桃浦河
     rp.page.goto(f"{app_url}/patrols")
     rp.wait_for_text("巡河频次", timeout_ms=240000)  # the first visit seeds the demo year
-    _choose_user(rp, "chief:孙某某")
-    rp.wait_for_text("规则 (街镇级)")  # the chief defaults to the acting user
+    rp.wait_for_text("规则 (街镇级)")  # the chief defaults to the logged-in chief's entry (桃浦河)
     assert rp.page.get_by_role("combobox", name="河长").input_value() == "孙某某 · 街镇级 · 桃浦镇"
     rp.page.locator('[data-testid="stForm"] input[type="file"]').first.set_input_files(
         files=[{"name": "孙某某_桃浦河.gpx", "mimeType": "application/gpx+xml", "buffer": _gpx_along_taopu(today)}])

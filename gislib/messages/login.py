@@ -1,0 +1,26 @@
+"""The login, password-change and account texts."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    'login.required': ('请先登录', 'Please log in first'),
+    'login.title': ('登录河图', 'Log in to Hetu'),
+    'login.intro': ('请使用管理员为您开设的账户登录。', 'Log in with the account an administrator created for you.'),
+    'login.name': ('用户名', 'User name'),
+    'login.password': ('密码', 'Password'),
+    'login.submit': ('登录', 'Log in'),
+    'login.empty': ('请输入用户名和密码', 'Enter your user name and password'),
+    'login.expired': ('您已超过 {m} 分钟未操作，请重新登录。', 'You were inactive for {m} minutes: please log in again.'),
+    'login.disabled': ('账户已停用，请联系管理员。', 'The account is disabled; ask an administrator.'),
+    'login.logged_out': ('您已退出登录。', 'You have logged out.'),
+    'login.demo': ('演示账户（仅演示数据集）：admin.demo / Hetu#Admin2026 · officer.demo / Hetu#Officer2026 · viewer.demo / Hetu#Viewer2026 · chief.taopu / Hetu#Chief2026', 'Demo accounts (demo data set only): admin.demo / Hetu#Admin2026 · officer.demo / Hetu#Officer2026 · viewer.demo / Hetu#Viewer2026 · chief.taopu / Hetu#Chief2026'),
+    'login.change_title': ('请修改密码', 'Change your password'),
+    'login.change_intro': ('管理员重置了您的密码：请设置新密码后继续。新密码至少 10 个字符，包含大写、小写、数字、符号中的三类，且不含用户名。', 'An administrator reset your password: choose a new one to continue. At least 10 characters, three of upper case, lower case, digits and symbols, not containing the user name.'),
+    'login.old': ('当前（临时）密码', 'Current (temporary) password'),
+    'login.new': ('新密码', 'New password'),
+    'login.new2': ('再次输入新密码', 'New password again'),
+    'login.mismatch': ('两次输入的新密码不一致', 'The two new passwords differ'),
+    'login.change_submit': ('修改密码', 'Change password'),
+    'login.changed': ('密码已修改。', 'Password changed.'),
+    'login.logout': ('退出登录', 'Log out'),
+    'login.signed_in': ('已登录：{name}（{role}）', 'Logged in: {name} ({role})'),
+    'login.scope': ('辖区：{places}', 'Jurisdiction: {places}'),
+}

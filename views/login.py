@@ -1,0 +1,158 @@
+"""Logins in the app: the login page, the forced password change, the session (cookie), logout.
+
+``app.py`` calls ``current_user()`` on every run, before any page: it resumes the session from
+``st.session_state`` or, after a reload, from the ``hetu_session`` cookie (a random token whose hash
+the store keeps, gislib.auth.Accounts.resume). The account is read afresh on every run, so a disable
+or a role change by an admin takes effect at once; a session idle for HETU_SESSION_IDLE_MINUTES ends.
+"""
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from gislib.auth import Accounts, User
+from gislib.auth.accounts import DEMO_DATASETS
+from gislib.auth.permissions import ROLES
+from gislib.config import load_settings
+from gislib.errors import HetuError, LoginError
+from gislib.store import resolve_data_dir
+from views.common import lang, tr
+
+COOKIE = "hetu_session"
+
+
+def _t(key: str, **fmt) -> str:
+    return tr(f"login.{key}", **fmt)
+
+
+def error_text(exc: HetuError) -> str:
+    """An auth error in the user's language (LoginError/PermissionDenied carry zh and en)."""
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    if zh:
+        return en if lang() == "en" and en else zh
+    return str(exc)
+
+
+@st.cache_resource(show_spinner=False)
+def _accounts(data_dir: str, dataset: str) -> Accounts:
+    accounts = Accounts(data_dir)
+    if dataset in DEMO_DATASETS and not accounts.users():  # a fresh demo: its published demo accounts
+        from gislib.auth.demo import create_demo_accounts
+
+        create_demo_accounts(accounts)
+    return accounts
+
+
+def accounts() -> Accounts:
+    """The accounts of HETU_DATA_DIR (one per process)."""
+    return _accounts(str(resolve_data_dir(None)), load_settings().dataset)
+
+
+def _set_cookie_js(token: str | None) -> str:
+    value = json.dumps(token or "")
+    age = "" if token else "; max-age=0"
+    return ("<script>(function(){var s=location.protocol==='https:'?'; Secure':'';"
+            f"document.cookie='{COOKIE}='+encodeURIComponent({value})+'; path=/; SameSite=Strict{age}'+s;}})();"
+            "</script>")
+
+
+def current_user() -> User | None:
+    """The logged-in user (read afresh from the accounts), or None: then the login page shows."""
+    token = st.session_state.get("auth_token") or st.context.cookies.get(COOKIE)
+    had_session = "auth_token" in st.session_state
+    user, why = accounts().resume(token)
+    if user is None:
+        st.session_state.pop("auth_token", None)
+        st.session_state.pop("auth_user", None)
+        if had_session and why in ("expired", "disabled"):
+            st.session_state["auth_notice"] = why
+        return None
+    st.session_state["auth_token"] = token
+    st.session_state["auth_user"] = user
+    return user
+
+
+def login_page() -> None:
+    """User name and password; lockout and other refusals are shown in the user's language."""
+    st.html(_set_cookie_js(None), unsafe_allow_javascript=True)  # no stale session cookie stays behind
+    st.title(_t("title"))
+    notice = st.session_state.pop("auth_notice", None)
+    if notice == "expired":
+        st.warning(_t("expired", m=load_settings().session_idle_minutes))
+    elif notice:
+        st.info(_t(notice))
+    st.caption(_t("intro"))
+    with st.form("login", border=True):
+        name = st.text_input(_t("name"), key="login_name", autocomplete="username")
+        password = st.text_input(_t("password"), type="password", key="login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(_t("submit"), type="primary", use_container_width=True)
+    if submitted:
+        _try_login(name, password)
+    if load_settings().dataset in DEMO_DATASETS:
+        st.caption(_t("demo"))
+
+
+def _try_login(name: str, password: str) -> None:
+    if not name.strip() or not password:
+        st.error(_t("empty"))
+        return
+    try:
+        user = accounts().login(name, password)
+    except LoginError as exc:
+        st.error(error_text(exc))
+        return
+    st.session_state["auth_token"] = accounts().start_session(user)
+    st.session_state["auth_user"] = user
+    st.rerun()
+
+
+def change_password_page() -> None:
+    """The forced change after an admin reset (every permission check fails until it is done)."""
+    user: User = st.session_state["auth_user"]
+    st.title(_t("change_title"))
+    st.info(_t("change_intro"))
+    with st.form("change_password"):
+        old = st.text_input(_t("old"), type="password", autocomplete="current-password")
+        new = st.text_input(_t("new"), type="password", autocomplete="new-password")
+        new2 = st.text_input(_t("new2"), type="password", autocomplete="new-password")
+        submitted = st.form_submit_button(_t("change_submit"), type="primary")
+    if not submitted:
+        return
+    if new != new2:
+        st.error(_t("mismatch"))
+        return
+    try:
+        accounts().change_password(user.name, old, new)
+    except HetuError as exc:
+        st.error(error_text(exc))
+        return
+    st.toast(_t("changed"))
+    st.rerun()
+
+
+def role_name(role: str) -> str:
+    zh, en = ROLES.get(role, (role, role))
+    return en if lang() == "en" else zh
+
+
+def account_sidebar(user: User) -> None:
+    """Who is logged in, their jurisdiction, the logout button (and the session cookie)."""
+    token = st.session_state.get("auth_token")
+    with st.sidebar:
+        if token:
+            st.html(_set_cookie_js(token), unsafe_allow_javascript=True)
+        st.caption(_t("signed_in", name=user.display_name or user.name, role=role_name(user.role)))
+        if user.restricted:
+            st.caption(_t("scope", places="、".join((*user.rivers, *user.subdistricts))))
+        if st.button(_t("logout"), key="logout", icon=":material/logout:"):
+            logout()
+
+
+def logout() -> None:
+    accounts().end_session(st.session_state.get("auth_token"))
+    for key in ("auth_token", "auth_user"):
+        st.session_state.pop(key, None)
+    st.session_state["auth_notice"] = "logged_out"
+    st.rerun()
