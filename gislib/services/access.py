@@ -259,10 +259,6 @@ class Records:
     def attachment_path(self, sha256: str, thumbnail: bool = False):
         return self.store.attachment_path(sha256, thumbnail)
 
-    @property
-    def db_path(self):
-        return self.store.db_path
-
 
 def add_user_argument(parser: Any) -> None:
     """``--user NAME`` of every command that reads or writes records (docs/auth.md, "command line")."""
