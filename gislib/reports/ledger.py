@@ -254,7 +254,16 @@ def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
         from gislib.demo.monitoring import with_demo_details
 
         records = with_demo_details(records)
+    from gislib.errors import ConfigError
     from gislib.store.bulk import bulk_insert
 
-    return {"inserted": bulk_insert(store, layer, records, user, source), "updated": 0, "unchanged": 0, "skipped": 0}
+    try:
+        inserted = bulk_insert(store, layer, records, user, source)
+    except ConfigError:
+        existing = store.count(layer, include_removed=True)
+        if not existing:
+            raise
+        # another process (a second app server, a command) seeded the layer first: nothing lost, nothing doubled
+        return {"inserted": 0, "updated": 0, "unchanged": 0, "skipped": existing}
+    return {"inserted": inserted, "updated": 0, "unchanged": 0, "skipped": 0}
 

@@ -52,6 +52,7 @@ def _log_in(rp, app_url, name: str, password: str) -> None:
 def test_a_river_chief_on_a_phone_sees_only_their_rivers(app_url, new_page, app_data_dir, artifacts):
     rp = new_page(390, 844, user=None)
     _log_in(rp, app_url, "chief.taopu", "Hetu#Chief2026")
+    rp.map_frame()  # the app has filled its store (read it only then)
     outfalls, sections = _records(app_data_dir, "outfalls"), _records(app_data_dir, "sections")
     mine = [r for r in outfalls if r.get("river") == "桃浦河"]
     mine_sections = [r for r in sections if r.get("river") == "桃浦河"]
@@ -75,10 +76,13 @@ def test_a_river_chief_on_a_phone_sees_only_their_rivers(app_url, new_page, app_
     rp.page.goto(f"{app_url}/outfalls")  # a reload: the session comes back from the cookie
     rp.wait_for_text(f"共 {len(mine)} 个排污口")
     rp.page.wait_for_timeout(800)  # a button clicked during a rerun can be replaced before it fires
-    button = rp.page.get_by_role("button", name=f"导出筛选结果 (CSV, {len(mine)})")
-    button.scroll_into_view_if_needed()
+    make = rp.page.get_by_role("button", name=f"导出筛选结果 (CSV, {len(mine)})")
+    make.scroll_into_view_if_needed()
+    make.click()  # the file is written (with a progress bar), then offered
+    download = rp.page.get_by_role("button", name="下载 CSV")
+    download.wait_for(timeout=60000)
     with rp.page.expect_download(timeout=60000) as dl:
-        button.click()
+        download.click()
     rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))
     header = next(i for i, r in enumerate(rows) if "受纳水体" in r)
     body = [r for r in rows[header + 1:] if r and r[0]]
