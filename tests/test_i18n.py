@@ -17,7 +17,8 @@ from gislib.messages import CATALOG, ENUMS
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [REPO / "app.py", *sorted((REPO / "views").glob("*.py")), *sorted((REPO / "layers").glob("*.py")),
-           *sorted(p for p in (REPO / "gislib").rglob("*.py") if "messages" not in p.parts)]
+           *sorted(p for p in (REPO / "gislib").rglob("*.py") if "messages" not in p.parts),
+           *sorted((REPO / "cli").glob("*.py"))]
 HAN = re.compile(r"[\u3400-\u9fff]")
 
 # Chinese literals a view may hold outside the catalog, each for a reason:

@@ -107,6 +107,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import.col_now_version": ("当前版本", "Version now"),
     "import.col_changed_by": ("修改人", "Changed by"),
     "import.col_changed_at": ("修改时间", "Changed at"),
+    "import.decision_merge": ("合并到已有记录", "Merge into the stored record"),
+    "import.decision_keep": ("都保留", "Keep both"),
     "import.decision_skip": ("跳过", "Skip"),
     "import.status_new": ("新增", "new"),
     "import.status_update": ("更新", "update"),
