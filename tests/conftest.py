@@ -166,7 +166,13 @@ def app_url(app_data_dir):
 
 
 @pytest.fixture(scope="session")
-def app_url_postgis(postgis_url, tmp_path_factory):
+def postgis_app_data_dir(tmp_path_factory) -> Path:
+    """The data directory (attachments, accounts and login sessions) of the app on PostGIS."""
+    return tmp_path_factory.mktemp("hetu-pg-data")
+
+
+@pytest.fixture(scope="session")
+def app_url_postgis(postgis_url, postgis_app_data_dir):
     """The real Hetu app on PostGIS (HETU_DB_URL -> a fresh schema; attachments in its own data dir)."""
     import uuid
 
@@ -175,7 +181,7 @@ def app_url_postgis(postgis_url, tmp_path_factory):
     schema = "app_" + uuid.uuid4().hex[:12]
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    data_dir, url = tmp_path_factory.mktemp("hetu-pg-data"), pg_schema_url(postgis_url, schema)
+    data_dir, url = postgis_app_data_dir, pg_schema_url(postgis_url, schema)
     # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
     subprocess.run([sys.executable, "-c", f"from gislib.services import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
                    cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
@@ -275,10 +281,12 @@ def new_page(browser, app_url, app_data_dir):
     ``user`` (None: not logged in); all are closed after the test."""
     pages = []
 
-    def make(width: int = 1400, height: int = 900, user: str | None = DEFAULT_LOGIN) -> RecordedPage:
+    def make(width: int = 1400, height: int = 900, user: str | None = DEFAULT_LOGIN,
+             data_dir: Path | None = None) -> RecordedPage:
+        """``data_dir``: the data directory of another app started by the test (its accounts and sessions)."""
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
         if user:
-            token = login_as(app_data_dir, user)[1]
+            token = login_as(data_dir or app_data_dir, user)[1]
             context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": app_url}])
         rp = RecordedPage(context.new_page())
         rp.user = user

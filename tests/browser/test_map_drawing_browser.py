@@ -22,8 +22,13 @@ LAYER = "(() => { let o = null; map.eachLayer(l => { if (l.options && l.options.
 
 
 @pytest.fixture(scope="module")
-def tiled_app_url(tmp_path_factory):
-    with start_app(tmp_path_factory.mktemp("hetu-tiled"), HETU_AGGREGATE_MIN="50", HETU_TILE_MIN="100") as url:
+def tiled_data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("hetu-tiled")
+
+
+@pytest.fixture(scope="module")
+def tiled_app_url(tiled_data_dir):
+    with start_app(tiled_data_dir, HETU_AGGREGATE_MIN="50", HETU_TILE_MIN="100") as url:
         yield url
 
 
@@ -42,9 +47,10 @@ def _zoom(frame, zoom: float, center=None) -> None:
       await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }""", [zoom, center])
 
 
-def test_zoomed_out_outfalls_are_counted_clusters_that_resolve_to_clickable_points(tiled_app_url, new_page, artifacts):
+def test_zoomed_out_outfalls_are_counted_clusters_that_resolve_to_clickable_points(tiled_app_url, tiled_data_dir,
+                                                                                   new_page, artifacts):
     total = int(pyogrio.read_info(dataset_path("putuo"), layer="outfalls")["features"])
-    rp = new_page(1400, 900)
+    rp = new_page(1400, 900, data_dir=tiled_data_dir)
     rp.page.goto(tiled_app_url)
     frame = rp.map_frame()
     _until(frame, f"() => {{ const l = {LAYER}; return l && l._levels && window.__hetuSized; }}")
