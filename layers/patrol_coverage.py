@@ -1,25 +1,23 @@
 """layers.patrol_coverage: river stretches coloured by days since they were last patrolled (巡河覆盖)."""
 from __future__ import annotations
 
-import html
-
 import folium
 
+from gislib.i18n import t
 from gislib.patrols.coverage import BAND_COLORS, band_label
 from gislib.problems.config import load_config
-from gislib.i18n import t
+from gislib.safe_text import html_text
 from layers.base import LegendEntry, MapLayer
 from layers.context_layers import _geojson
 
 
-
 def coverage_layer_frame(dataset: str | None = None):
     """Every stretch of the data set's network with its last patrol date and band (as of today)."""
-    from gislib.services.catalog import store
     from gislib.demo.problems import ensure_demo
     from gislib.patrols.service import coverage
     from gislib.problems.locate import dataset_context
     from gislib.problems.service import today_shanghai
+    from gislib.services.catalog import store
 
     st_ = store(dataset=dataset)
     ensure_demo(st_, dataset)
@@ -44,7 +42,7 @@ class PatrolCoverageLayer(MapLayer):
         out["_cat"] = out["band"]
         out["_color"] = [BAND_COLORS[b] for b in out["band"]]
         out["_band"] = [band_label(b, bands, lang) for b in out["band"]]
-        out["_river"] = [html.escape(r or "—") for r in out["river"]]
+        out["_river"] = [html_text(r or "—") for r in out["river"]]
         out["_days"] = ["—" if d is None or d != d else str(int(d)) for d in out["days_since"]]
         out["_label"] = out["_river"]
         return out

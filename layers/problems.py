@@ -1,15 +1,14 @@
 """layers.problems: 问题 points coloured by rectification state; overdue ones drawn as a red ring."""
 from __future__ import annotations
 
-import html
-
 import folium
 import geopandas as gpd
 import pandas as pd
 
+from gislib.i18n import enum_label, t
 from gislib.problems import model
 from gislib.problems.service import today_shanghai
-from gislib.i18n import enum_label, t
+from gislib.safe_text import html_text
 from layers.base import LegendEntry, MapLayer
 from layers.context_layers import _geojson
 
@@ -27,8 +26,8 @@ def state_label(state: str, lang: str = "zh") -> str:
 
 def problems_frame(dataset: str | None = None) -> gpd.GeoDataFrame:
     """Live (not withdrawn) problems from the record store, with an ``overdue`` flag for today."""
-    from gislib.services.catalog import store
     from gislib.demo.problems import ensure_demo
+    from gislib.services.catalog import store
 
     st_ = store(dataset=dataset)
     ensure_demo(st_, dataset)
@@ -61,8 +60,8 @@ class ProblemsLayer(MapLayer):
         out["_shape"] = "circle"
         out["_label"] = out["code"] + " " + out["name"]
         for col in FIELDS:  # user text: shown as text, never as markup
-            out[f"_{col}"] = [html.escape(v) for v in out[col]]
-        out["_state"] = [html.escape(state_label(s, lang)) + (" · " + html.escape(state_label(OVERDUE, lang)) if o else "")
+            out[f"_{col}"] = [html_text(v) for v in out[col]]
+        out["_state"] = [html_text(state_label(s, lang)) + (" · " + html_text(state_label(OVERDUE, lang)) if o else "")
                          for s, o in zip(out["state"], out["overdue"])]
         return out
 

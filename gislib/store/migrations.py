@@ -39,6 +39,7 @@ import datetime as dt
 import sqlite3
 
 from gislib.errors import ConfigError
+from gislib.store.dialect import split_statements
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "features, codes, audit, transitions", """
@@ -342,19 +343,6 @@ def _copy_legacy_readings(conn: sqlite3.Connection) -> None:
 LEGACY_STEPS = {50: _copy_legacy_readings}
 
 
-def _statements(script: str) -> list[str]:
-    """Split an SQL script into complete statements (trigger bodies stay whole)."""
-    out, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
-
-
 def schema_version(conn: sqlite3.Connection) -> int:
     """The schema version of ``conn`` (0 for an empty database)."""
     row = conn.execute(
@@ -377,7 +365,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
                 f"数据库结构版本 {current} 比本程序支持的 {LATEST_VERSION} 新: upgrade Hetu before opening it")
         for version, description, sql in MIGRATIONS:
             if current < version <= target:
-                for stmt in _statements(sql):
+                for stmt in split_statements(sql):
                     conn.execute(stmt)
                 if version in LEGACY_STEPS:
                     LEGACY_STEPS[version](conn)
