@@ -163,6 +163,9 @@ class FitWhenSized(MacroElement):
           m.invalidateSize({pan: false});
           applyView();
           firstSize = m.getSize();
+          // a view request that arrives with a rebuilt map (a filter that changes the layers) comes after this
+          // script: it is applied through here, the same way as the first view
+          window.__hetuApplyView = applyView;
           m.on("movestart", function () { if (!applying) moved = true; });
           setTimeout(function () {
             fill();
@@ -205,6 +208,7 @@ class ViewRequest(MacroElement):
           var req = window.__hetuViewReq = {bounds: L.latLngBounds({{ this.bounds|tojson }}),
                                             options: {maxZoom: {{ this.max_zoom }}, padding: [24, 24]}};
           if (window.__hetuSized && window.map) window.map.fitBounds(req.bounds, req.options);
+          else if (window.__hetuApplyView) window.__hetuApplyView();  // a map just built: not yet sized
         })();
         {% endmacro %}
     """)

@@ -167,8 +167,6 @@ def _fits(view, target, slack: float = 2.2):
     return contains, ratio
 
 
-@pytest.mark.xfail(strict=False, reason="known regression after the map became a fragment (issue 18): after a search "
-                   "for one outfall, the river filter's view request can lose to the earlier one; open, see the note")
 def test_search_a_river_zooms_to_it_and_the_river_filter_zooms(app_url, new_page, artifacts):
     rp = new_page(1400, 900)
     frame = _open_map(rp, app_url)
