@@ -14,7 +14,7 @@ import pandas as pd
 from gislib.config import dust_rule_override
 from gislib.dataset import load_layer
 from gislib.district import current_profile
-from gislib.dust.rule import evaluate, get_rule
+from gislib.dust.rule import evaluate_series, get_rule, window_series
 from gislib.i18n import t
 from layers.base import MapLayer, count_legend, label_column
 from layers.outfalls import point_canvas
@@ -62,7 +62,10 @@ def _latest_day_status(dataset: str, rule_name: str, _version: str) -> pd.DataFr
 
     sites = layer_frame("dust_sites", dataset=dataset)
     priority = sites.loc[sites["priority_area"].fillna(False).astype(bool), "code"]
-    days = pd.DataFrame([d.to_dict() for d in evaluate(merged_readings(dataset), rule, priority)])
+    series = window_series(merged_readings(dataset), rule, priority)
+    if not series.empty:  # only each site's last day is shown: judge only those windows
+        series = series[series["date"] == series.groupby("site")["date"].transform("max")]
+    days = pd.DataFrame([d.to_dict() for d in evaluate_series(series, rule)])
     if days.empty:
         return pd.DataFrame(columns=["site", "date", "exceedances", "exceeded", "max_value"])
     return days.sort_values("date").groupby("site").tail(1).set_index("site")

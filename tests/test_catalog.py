@@ -113,3 +113,26 @@ def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(tm
     assert catalog.layer_frame("outfalls").set_index("code").at["PT-0002", "name"] == "附加后改名"
     assert catalog.store().count("outfalls") == 300  # the seed file was not written through
     assert catalog.store(data_dir=None) is st
+
+
+def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(tmp_path, monkeypatch):
+    """The accounts live in the store's file: the login page (the first thing a fresh deployment opens)
+    attaches the built store first, so the first map reads it instead of filling it row by row."""
+    from views import login
+
+    seed = tmp_path / "built" / "putuo.store.sqlite"
+    seed.parent.mkdir()
+    monkeypatch.setattr(catalog, "seed_file", lambda dataset=None: seed)
+    catalog.build_seed_store("putuo")
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("HETU_DATA_DIR", str(fresh))
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    login._accounts.clear()
+    try:
+        accounts = login._accounts(str(fresh), "putuo")
+        assert {"officer.demo", "chief.taopu"} <= {u.name for u in accounts.users()}
+        st = catalog.store()
+        assert st.count("outfalls") == 300
+        assert (fresh / catalog.FRAMES_DIR / f"outfalls-{st.revision()}.pickle").exists()  # attached, with its frames
+    finally:
+        login._accounts.clear()

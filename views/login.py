@@ -16,7 +16,8 @@ from gislib.auth.accounts import DEMO_DATASETS
 from gislib.auth.permissions import ROLES
 from gislib.config import load_settings
 from gislib.errors import HetuError, LoginError
-from gislib.store import resolve_data_dir
+from gislib.services import catalog
+from gislib.store import resolve_data_dir, resolve_db_url
 from views.common import lang, tr
 
 COOKIE = "hetu_session"
@@ -36,6 +37,8 @@ def error_text(exc: HetuError) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _accounts(data_dir: str, dataset: str) -> Accounts:
+    if not resolve_db_url():  # the accounts share the store's file: a fresh demo directory gets its store first
+        catalog.attach_seed(data_dir, dataset)
     accounts = Accounts(data_dir)
     if dataset in DEMO_DATASETS and not accounts.users():  # a fresh demo: its published demo accounts
         from gislib.auth.demo import create_demo_accounts

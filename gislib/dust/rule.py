@@ -566,7 +566,7 @@ def window_series(
     else:
         metric = out["value"]
     out["metric"] = metric.round(METRIC_DECIMALS)
-    out["limit"] = [rule.limit_for(s, priority) for s in out["site"]]
+    out["limit"] = out["site"].map({s: rule.limit_for(s, priority) for s in out["site"].unique()})
     out["exceeded"] = (out["metric"] > out["limit"]).fillna(False).astype(bool)
     out["window_start"] = out["window_end"] - pd.Timedelta(minutes=rule.window_minutes)
     out["date"] = out["window_start"].dt.date  # the label D+1 00:00 (= D 24:00) closes day D
@@ -577,26 +577,30 @@ def evaluate(
     readings: "Readings | pd.DataFrame", rule: DustRule, priority_sites: Iterable[str] = frozenset()
 ) -> list[DayResult]:
     """Count exceeding windows per site and day under ``rule``; sorted by site, then date."""
-    series = window_series(readings, rule, priority_sites)
-    results: list[DayResult] = []
-    for (site, day), group in series.groupby(["site", "date"], sort=True):
-        judged = group["metric"].notna()
-        count = int(group["exceeded"].sum())
-        results.append(DayResult(
-            site=str(site),
-            date=day,
-            exceedances=count,
-            exceeded=count > rule.max_exceedances_per_day,
-            max_value=float(group.loc[judged, "metric"].max()) if judged.any() else None,
-            n_readings=int(group["n_readings"].sum()),
-            n_windows=len(group),
-            n_windows_without_background=int((~judged).sum()),
-            limit_ugm3=float(group["limit"].iloc[0]),
-        ))
-    return results
+    return evaluate_series(window_series(readings, rule, priority_sites), rule)
+
+
+def evaluate_series(series: "pd.DataFrame", rule: DustRule) -> list[DayResult]:
+    """:func:`evaluate` on windows already computed by :func:`window_series` (or a subset of their days):
+    one grouped aggregation, not a Python loop per site and day (a city's month of 15-minute readings)."""
+    import pandas as pd
+
+    if series.empty:
+        return []
+    frame = series.assign(judged=series["metric"].notna(), exceeded=series["exceeded"].astype(int))
+    frame["judged_metric"] = frame["metric"].where(frame["judged"])
+    days = frame.groupby(["site", "date"], sort=True).agg(
+        exceedances=("exceeded", "sum"), max_value=("judged_metric", "max"), n_readings=("n_readings", "sum"),
+        n_windows=("metric", "size"), n_judged=("judged", "sum"), limit=("limit", "first"))
+    return [DayResult(site=str(site), date=day, exceedances=int(row.exceedances),
+                      exceeded=int(row.exceedances) > rule.max_exceedances_per_day,
+                      max_value=None if pd.isna(row.max_value) else float(row.max_value),
+                      n_readings=int(row.n_readings), n_windows=int(row.n_windows),
+                      n_windows_without_background=int(row.n_windows - row.n_judged), limit_ugm3=float(row.limit))
+            for (site, day), row in zip(days.index, days.itertuples(index=False))]
 
 
 __all__ = [
-    "DayResult", "DustRule", "Readings", "RowError", "evaluate", "get_rule", "load_presets", "read_readings",
+    "DayResult", "DustRule", "Readings", "RowError", "evaluate", "evaluate_series", "get_rule", "load_presets", "read_readings",
     "window_series",
 ]

@@ -86,19 +86,33 @@ def _copy_seed_frames(seed_frames: Path, folder: Path) -> None:
         shutil.copytree(source, folder / FRAMES_DIR, dirs_exist_ok=True)
 
 
+def attach_seed(data_dir: str | Path | None = None, dataset: str | None = None) -> bool:
+    """Give a fresh data directory the data set's ready-filled store and map frames (a file copy), before
+    anything else creates the store file there: the login page opens the accounts, which live in the
+    same file (without this, a fresh Putuo directory would be filled row by row on the first map).
+    False when the directory has a store already or the set has no seed."""
+    from gislib.store import attach_store
+
+    dataset = dataset or current_name()
+    folder = store_dir(data_dir, dataset)
+    if not attach_store(seed_file(dataset), folder):
+        return False
+    _copy_seed_frames(seed_file(dataset).with_suffix(".frames"), folder)
+    return True
+
+
 def store(data_dir: str | Path | None = None, dataset: str | None = None):
     """The process-wide store of a data set (in HETU_DATA_DIR by default). A fresh data directory
     gets the data set's ready-filled store (:func:`build_seed_store`) attached; without one it is
     filled from the data set (slow for the city set: run ``build-demo`` first)."""
-    from gislib.store import attach_store, open_store
+    from gislib.store import open_store
 
     dataset = dataset or current_name()
     folder = store_dir(data_dir, dataset)
     key = (str(folder), dataset)
     with _lock:
         if key not in _stores:
-            if attach_store(seed_file(dataset), folder):
-                _copy_seed_frames(seed_file(dataset).with_suffix(".frames"), folder)
+            attach_seed(data_dir, dataset)
             st = open_store(folder)
             _seed(st, dataset)
             _stores[key] = st
