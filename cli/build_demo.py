@@ -14,6 +14,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-basemap", action="store_true", help="skip rendering the offline basemap")
 
 
+def seed_derived_layers(name: str) -> list[str]:
+    """The map layers of a data set judged once (dust days, section classes) in a scratch directory holding
+    its seed store, and kept beside the seed: a fresh directory gets them with the store (issue 18)."""
+    import os
+    import shutil
+    import tempfile
+
+    from gislib.services import catalog
+    from layers.mapview import seed_layers
+
+    frames = catalog.seed_file(name).with_suffix(".frames") / catalog.FRAMES_DIR
+    old = os.environ.get("HETU_DATA_DIR")
+    with tempfile.TemporaryDirectory(dir=catalog.seed_file(name).parent) as tmp:
+        os.environ["HETU_DATA_DIR"] = tmp
+        try:
+            catalog.attach_seed(tmp, name)
+            done = seed_layers(name)
+            for path in (catalog.store_dir(tmp, name) / catalog.FRAMES_DIR).glob("derived-*.pickle"):
+                shutil.copy2(path, frames / path.name)
+        finally:
+            catalog.forget_store(tmp, name)
+            if old is None:
+                os.environ.pop("HETU_DATA_DIR", None)
+            else:
+                os.environ["HETU_DATA_DIR"] = old
+    return done
+
+
 def run(args: argparse.Namespace) -> int:
     from gislib.demo.build import build_basin, build_city, build_putuo
 
@@ -34,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
         for name in (["putuo"] if not args.only_city else []) + (["city"] if args.city or args.only_city else []):
             print(f"wrote {build_seed_store(name)}")
+            print(f"judged {', '.join(seed_derived_layers(name))} for the seed of {name}")
     if not args.no_basemap and args.out is None:
         from gislib.geo.basemap import build_basemap
 

@@ -49,6 +49,9 @@ class MapLayer(ABC):
     # What the map does with the layer; a new layer states it here instead of editing lists elsewhere:
     search: str = ""  # "area": found by name and zoomed to; "record": found by code/name, selectable, counted
     select_by: tuple[str, ...] = ()  # how a click finds a feature: "point" (canvas position), "tooltip" (its code)
+    # load() depends only on the data version and cache_token(): kept on disk per version (False when it
+    # depends on today's date or seeds demo records on first use)
+    keep_on_disk: bool = True
 
     def title(self, lang: str = "zh") -> str:
         """The layer's name for people."""
@@ -65,6 +68,10 @@ class MapLayer(ABC):
         if self.key in STORE_LAYERS:
             return layer_frame(self.key, dataset=dataset)
         return load_layer(self.source, dataset).copy()
+
+    def cache_token(self, dataset: str | None = None) -> str:
+        """What :meth:`load` depends on besides the data version (e.g. the dust rule in force)."""
+        return ""
 
     def apply_filters(self, gdf: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
         """Features that pass the filters (sub-district and river where the layer has them)."""

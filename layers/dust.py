@@ -81,6 +81,9 @@ class DustSitesLayer(MapLayer):
     kind = "point"
     demo = True
 
+    def cache_token(self, dataset=None) -> str:
+        return current_rule_name(dataset)  # HETU_DUST_RULE or the district's rule
+
     def load(self, dataset=None):
         gdf = super().load(dataset)
         rule = get_rule(current_rule_name(dataset))

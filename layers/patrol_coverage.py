@@ -32,6 +32,7 @@ class PatrolCoverageLayer(MapLayer):
     kind = "line"
     demo = True
     default_on = False
+    keep_on_disk = False  # overdue as of today; the demo is seeded on first use
 
     def load(self, dataset=None):
         return coverage_layer_frame(dataset)

@@ -48,7 +48,8 @@ class ProblemsLayer(MapLayer):
     source = "problems"
     kind = "point"
     demo = True
-    default_on = False  # switched on in the layer list (its demo is seeded on first use)
+    default_on = False
+    keep_on_disk = False  # overdue as of today; the demo is seeded on first use  # switched on in the layer list (its demo is seeded on first use)
 
     def load(self, dataset=None):
         return problems_frame(dataset)

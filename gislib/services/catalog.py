@@ -27,6 +27,7 @@ from gislib.safe_text import plain
 STORE_LAYERS = dict(MAP_LAYERS)
 SEED_USER = "system:demo-seed"
 FRAMES_DIR = Path("cache") / "frames"
+NETWORK_DIR = "network"  # in the seed's frames folder: the river network pickles, copied to <data dir>/cache
 _lock = threading.Lock()
 _stores: dict[tuple[str, str], object] = {}
 
@@ -76,14 +77,29 @@ def build_seed_store(dataset: str | None = None) -> Path:
             st.vacuum_into(out)
             for layer in STORE_LAYERS:  # the map-ready frames of exactly this store (same revision)
                 _save_frame(frames, layer, st.revision(), _read_frame(st, layer))
+    from gislib.geo.network import load_or_build_network
+
+    load_or_build_network(load_layer("rivers", dataset), cache_dir=frames / NETWORK_DIR)  # tracing's first use
     return out
 
 
-def _copy_seed_frames(seed_frames: Path, folder: Path) -> None:
+def forget_store(data_dir: str | Path | None = None, dataset: str | None = None) -> None:
+    """Close and forget the process's store of a data directory (build steps that use a scratch one)."""
+    dataset = dataset or current_name()
+    with _lock:
+        st = _stores.pop((str(store_dir(data_dir, dataset)), dataset), None)
+    if st is not None and hasattr(st, "close"):
+        st.close()
+
+
+def _copy_seed_frames(seed_frames: Path, folder: Path, data_dir: Path | None = None) -> None:
     """The seed store's map-ready frames go with it (they are keyed by its revision)."""
     source = seed_frames / FRAMES_DIR
     if source.is_dir():
         shutil.copytree(source, folder / FRAMES_DIR, dirs_exist_ok=True)
+    networks = seed_frames / NETWORK_DIR  # the river network (keyed by the rivers' content), built with the seed
+    if networks.is_dir() and data_dir is not None:
+        shutil.copytree(networks, Path(data_dir) / "cache", dirs_exist_ok=True)
 
 
 def attach_seed(data_dir: str | Path | None = None, dataset: str | None = None) -> bool:
@@ -91,13 +107,13 @@ def attach_seed(data_dir: str | Path | None = None, dataset: str | None = None) 
     anything else creates the store file there: the login page opens the accounts, which live in the
     same file (without this, a fresh Putuo directory would be filled row by row on the first map).
     False when the directory has a store already or the set has no seed."""
-    from gislib.store import attach_store
+    from gislib.store import attach_store, resolve_data_dir
 
     dataset = dataset or current_name()
     folder = store_dir(data_dir, dataset)
     if not attach_store(seed_file(dataset), folder):
         return False
-    _copy_seed_frames(seed_file(dataset).with_suffix(".frames"), folder)
+    _copy_seed_frames(seed_file(dataset).with_suffix(".frames"), folder, resolve_data_dir(data_dir))
     return True
 
 
@@ -174,6 +190,27 @@ def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | N
 
 
 _frames: dict[tuple[str, str, str, str], gpd.GeoDataFrame] = {}
+
+
+def derived_frame(name: str, token: str, compute, data_dir: str | Path | None = None,
+                  dataset: str | None = None):
+    """A frame derived from the records (a map layer with its latest status judged, …) kept on disk in
+    ``<store>/cache/frames`` under ``name`` and a hash of ``token`` (which must hold the data version,
+    e.g. :func:`version`, and whatever else the result depends on): computed once per data version
+    for every process, and shipped with the seed store (``build-demo``), so that a fresh directory's
+    first map does not judge a month of dust readings. Returns the cached object itself (do not
+    modify)."""
+    import hashlib
+
+    dataset = dataset or current_name()
+    folder = store_dir(data_dir, dataset)
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()[:20]
+    label = f"derived-{name}"
+    frame = _cached_frame(folder, label, digest)
+    if frame is None:
+        frame = compute()
+        _save_frame(folder, label, digest, frame)
+    return frame
 
 
 def _frame_file(folder: Path, layer: str, revision: str) -> Path:
