@@ -827,6 +827,9 @@ def trace_downstream(network: Network, outfall_code: str, outfalls: gpd.GeoDataF
     """The nearest section downstream of an outfall and its network distance in km."""
     overrides = validate_overrides(overrides) if overrides else {}
     flags, warnings = network.directions(two_way, overrides)
+    codes = outfalls["code"].astype(str) if "code" in outfalls else None
+    if codes is not None and (codes == str(outfall_code)).any():  # snap the one outfall, not the whole set
+        outfalls = outfalls[(codes == str(outfall_code)).to_numpy()]
     outs = network.snap(outfalls, snap_tolerance_m)
     i = outs.index_of(outfall_code, "outfall")
     outs.require_on_network(i, "outfall")
