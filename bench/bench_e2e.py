@@ -181,10 +181,19 @@ class ByteCounter:
 
     def __init__(self, context, page):
         self.total = 0
+        self.fonts = 0  # the bundled CJK web font: fetched only by a browser without a CJK system font
+        self._urls: dict[str, str] = {}
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.on("Network.loadingFinished", lambda e: self._add(e.get("encodedDataLength", 0)))
+        cdp.on("Network.requestWillBeSent", lambda e: self._urls.__setitem__(e["requestId"], e["request"]["url"]))
+        cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.webSocketFrameReceived", self._frame)
+
+    def _finished(self, e: dict) -> None:
+        n = int(e.get("encodedDataLength", 0))
+        if "/static/fonts/" in self._urls.get(e.get("requestId", ""), ""):
+            self.fonts += n
+        self._add(n)
 
     def _add(self, n: float) -> None:
         self.total += int(n)
@@ -305,6 +314,7 @@ def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bo
         result = {"drawn_s": drawn_at - t0, "external_requests": len(external)}
         page.wait_for_timeout(500)
         result["bytes"] = counter.total
+        result["font_bytes"] = counter.fonts
         if interact:
             result["zoom_ms"] = frame.evaluate(MOVE, ["zoom"])
             page.wait_for_timeout(200)
@@ -358,6 +368,7 @@ def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float,
 
     return {"cold_s": cold["drawn_s"], "warm_s": med("drawn_s"), "zoom_ms": med("zoom_ms"), "pan_ms": med("pan_ms"),
             "click_ms": med("click_ms"), "bytes": med("bytes"), "filter_s": med("filter_s"),
+            "font_bytes": med("font_bytes"), "login_page_s": cold.get("login_page_s"),
             "ledger_s": med("ledger_s", books), "excel_s": med("excel_s", books),
             "excel_bytes": med("excel_bytes", books), "ledger": books,
             "external_requests": max(w["external_requests"] for w in [cold, *warm]), "cold": cold, "warm": warm}
@@ -381,7 +392,9 @@ ROWS = [("navigation → outfalls drawn, cold (fresh data directory)", "cold_s",
         ("click → key facts", "click_ms", "{:.0f} ms", 1), ("river filter (苏州河) → map redrawn", "filter_s", "{:.2f} s", 1),
         ("ledger: navigation → first page", "ledger_s", "{:.2f} s", 1),
         ("ledger: Excel export of every row written", "excel_s", "{:.2f} s", 1),
-        ("bytes to the browser (one warm load)", "bytes", "{:.2f} MB", 1e6)]
+        ("bytes to the browser (one warm load)", "bytes", "{:.2f} MB", 1e6),
+        ("… of which the CJK web font (only where the system has no CJK font)", "font_bytes", "{:.2f} MB", 1e6),
+        ("first visit of a fresh server: navigation → login form", "login_page_s", "{:.2f} s", 1)]
 
 
 def markdown_table(dataset: str, n: int, results: dict[str, dict]) -> str:
