@@ -235,7 +235,7 @@ def _save_frame(folder: Path, layer: str, revision: str, frame: gpd.GeoDataFrame
     path = _frame_file(folder, layer, revision)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")  # per process and thread
         with tmp.open("wb") as fh:
             pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
