@@ -325,11 +325,29 @@ def main() -> None:
     st.caption(f"{current_name()} · © OpenStreetMap contributors (ODbL) · geoBoundaries (ODbL)")
 
 
+def apply_click(value) -> bool:
+    """Select the feature under a new click of the map (its value from streamlit-folium); True when
+    the selection changed."""
+    clicked = (value or {}).get("last_object_clicked")
+    if not clicked or clicked == st.session_state.get("last_click"):
+        return False
+    st.session_state["last_click"] = clicked
+    hit = feature_at(clicked["lat"], clicked["lng"], (value or {}).get("last_object_clicked_tooltip"),
+                     gcj=st.session_state.get("basemap") == "amap", scope=map_scope())
+    if hit is None:
+        return False
+    st.session_state["selected"] = (hit[0], hit[1]["code"])
+    return True
+
+
 @st.fragment
 def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool, panel: bool, basemap: str,
                   tianditu_key: str) -> None:
     """The map, the selection card and the side panel: a fragment, so that a click on the map (or on
     anything in the panel) reruns only this part, not the header, the drawer and the search."""
+    # A click on the map reruns this fragment with the map's new value already in session state
+    # (streamlit-folium's on_change): select the feature first, so one run draws the selection.
+    apply_click(st.session_state.get(MAP_KEY + ("_export" if exporting else "")))
     with st.spinner(_t("preparing")):
         result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", basemap),
                            tianditu_key=tianditu_key, scope=map_scope())
@@ -349,14 +367,8 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
         if exporting:
             render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds,
                                 zoom=(out or {}).get("zoom"))
-    clicked = (out or {}).get("last_object_clicked")
-    if clicked and clicked != st.session_state.get("last_click"):
-        st.session_state["last_click"] = clicked
-        hit = feature_at(clicked["lat"], clicked["lng"], (out or {}).get("last_object_clicked_tooltip"),
-                         gcj=st.session_state.get("basemap") == "amap", scope=map_scope())
-        if hit is not None:
-            st.session_state["selected"] = (hit[0], hit[1]["code"])
-            st.rerun(scope="fragment")
+    if apply_click(out):  # a value that reached us only now (normally handled above, before drawing)
+        st.rerun(scope="fragment")
     if col_info is not None:
         with col_info:
             st.subheader(tr("map.selected"))
