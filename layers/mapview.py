@@ -279,10 +279,10 @@ def _named_extents(key: str, dataset: str, version: str, lang: str) -> dict[str,
     """Name -> extent of every named river (all its pieces) or sub-district."""
     gdf = styled_layer(key, None, lang, dataset)
     gdf = gdf[gdf["name"].notna() & (gdf["name"].astype(str).str.strip() != "")]
-    out = {}
-    for name, grp in gdf.groupby("name"):
-        out[str(name)] = tuple(float(v) for v in grp.total_bounds)
-    return out
+    bounds = gdf.geometry.bounds.assign(name=gdf["name"].astype(str).to_numpy())
+    boxes = bounds.groupby("name").agg(minx=("minx", "min"), miny=("miny", "min"), maxx=("maxx", "max"),
+                                       maxy=("maxy", "max"))
+    return {name: tuple(float(v) for v in row) for name, row in zip(boxes.index, boxes.to_numpy())}
 
 
 def extent_of(key: str, names: tuple[str, ...], dataset: str | None = None, lang: str = "zh"):
