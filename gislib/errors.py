@@ -32,13 +32,47 @@ class HetuError(Exception):
         return self.text()
 
 
-def _shown(value, lang: str | None) -> str:
-    """A parameter as people read it: lists joined (、 in Chinese, commas in English), other values as text."""
+def _shown(value, lang: str | None):
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English), a :class:`Phrase`
+    or :class:`Label` in the language, other values as they are (so ``{rows:,}`` formats a number)."""
     from gislib.i18n import current_lang
 
+    lang = lang or current_lang()
+    if isinstance(value, (Phrase, Label)):
+        return value.text(lang)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ("、" if (lang or current_lang()) == "zh" else ", ").join(str(v) for v in value)
-    return str(value)
+        return ("、" if lang == "zh" else ", ").join(str(_shown(v, lang)) for v in value)
+    return value
+
+
+class Phrase:
+    """A parameter that is itself a catalog text (``Phrase("error.kind.zip")``), shown in the error's language."""
+
+    def __init__(self, key: str, /, **params):
+        self.key, self.params = key, params
+
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class Label:
+    """A parameter that is data with a Chinese and an English name (a field's label), shown in the error's language."""
+
+    def __init__(self, zh: str, en: str = ""):
+        self.zh, self.en = zh, en or zh
+
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import current_lang
+
+        return self.en if (lang or current_lang()) == "en" else self.zh
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class ConfigError(HetuError):
