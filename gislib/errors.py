@@ -33,12 +33,12 @@ class HetuError(Exception):
 
 
 def _shown(value, lang: str | None):
-    """A parameter as people read it: lists joined (、 in Chinese, commas in English), a :class:`Phrase`
-    or :class:`Label` in the language, other values as they are (so ``{rows:,}`` formats a number)."""
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English), a :class:`Phrase`,
+    :class:`Label` or another error in the language, other values as they are (``{rows:,}`` formats a number)."""
     from gislib.i18n import current_lang
 
     lang = lang or current_lang()
-    if isinstance(value, (Phrase, Label)):
+    if isinstance(value, (Phrase, Label, HetuError)):
         return value.text(lang)
     if isinstance(value, (list, tuple, set, frozenset)):
         return ("、" if lang == "zh" else ", ").join(str(_shown(v, lang)) for v in value)
@@ -54,7 +54,7 @@ class Phrase:
     def text(self, lang: str | None = None) -> str:
         from gislib.i18n import t
 
-        return t(self.key, lang, **self.params)
+        return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
 
     def __str__(self) -> str:
         return self.text()

@@ -36,7 +36,7 @@ def _user_name(user: Any) -> str:
     if isinstance(user, dict):
         user = user.get("username") or user.get("name")
     if not isinstance(user, str) or not user.strip():
-        raise ValidationError("缺少操作人 (user): 每次写入都要写明操作人", field="user")
+        raise ValidationError("error.user_required", field="user")
     return user.strip()
 
 
@@ -187,14 +187,13 @@ def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: b
     """
     who = _user_name(user)
     if preview.unit_warnings and not units_confirmed:
-        raise ValidationError("单位可疑, 未写入任何数据: " + "; ".join(preview.unit_warnings)
-                              + "; 请在导入页选择这些列的单位, 或确认按标准单位计")
+        raise ValidationError("error.samples_units_doubtful", warnings=preview.unit_warnings)
     if preview.error_rows and not skip_invalid:
-        bad = ", ".join(str(r.row) for r in preview.error_rows[:10])
-        raise ValidationError(f"第 {bad} 行有错误, 未写入任何数据; 请修正文件后重新上传, 或选择只导入无误的行")
+        bad = [r.row for r in preview.error_rows[:10]]
+        raise ValidationError("error.samples_rows_bad", rows=bad)
     rows = preview.valid_rows
     if not rows:
-        raise ValidationError("没有可导入的行; 请检查文件中的断面、采样日期和监测值")
+        raise ValidationError("error.samples_none")
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return store.samples.add_batch(preview.source, [
         {"section_code": r.section_code, "sample_date": r.date, "values_json": json.dumps(r.values, ensure_ascii=False),
