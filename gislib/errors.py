@@ -33,15 +33,18 @@ class HetuError(Exception):
 
 
 def _shown(value, lang: str | None):
-    """A parameter as people read it: lists joined (、 in Chinese, commas in English), a :class:`Phrase`,
-    :class:`Label` or another error in the language, other values as they are (``{rows:,}`` formats a number)."""
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English; a list of phrases or
+    errors by semicolons), a :class:`Phrase`, :class:`Label` or another error in the language, other values
+    as they are (so ``{rows:,}`` formats a number)."""
     from gislib.i18n import current_lang
 
     lang = lang or current_lang()
     if isinstance(value, (Phrase, Label, HetuError)):
         return value.text(lang)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ("、" if lang == "zh" else ", ").join(str(_shown(v, lang)) for v in value)
+        sentences = value and all(isinstance(v, (Phrase, HetuError)) for v in value)  # several problems
+        joiner = ("；" if lang == "zh" else "; ") if sentences else ("、" if lang == "zh" else ", ")
+        return joiner.join(str(_shown(v, lang)) for v in value)
     return value
 
 

@@ -22,7 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.item_twice": ("「{first}」与「{second}」都是 {item}; 每个项目只能给一个值",
                          "“{first}” and “{second}” are both {item}; give one value per item"),
     "error.item_value": ("{item}: {error}", "{item}: {error}"),
-    "error.values_invalid": ("以下数值无法使用: {errors}", "These values cannot be used: {errors}"),
+    "error.values_invalid": ("以下数值无法使用：{errors}", "These values cannot be used: {errors}"),
     "error.nothing_to_evaluate": ("样品中没有可评价的项目 (水温、总氮、粪大肠菌群不参与评价); 请至少填写 21 项评价指标中的一项, 如 溶解氧、高锰酸盐指数、氨氮、总磷",
                                   "The sample has no item to evaluate (water temperature, total nitrogen and faecal coliforms are not evaluated); fill in at least one of the 21 evaluated items, e.g. dissolved oxygen, permanganate index, ammonia nitrogen, total phosphorus"),
     "error.section_types_differ": ("断面「{section}」的水体类型不一致 ({values}); 请统一后再汇总",
