@@ -50,7 +50,7 @@ def _arrays(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray, bool]:
     xa = np.atleast_1d(np.asarray(x, dtype=float))
     ya = np.atleast_1d(np.asarray(y, dtype=float))
     if xa.shape != ya.shape:
-        raise CRSError("error.xy_lengths", x=xa.shape, y=ya.shape)
+        raise CRSError("error.xy_lengths", x=str(xa.shape), y=str(ya.shape))
     return xa, ya, scalar
 
 

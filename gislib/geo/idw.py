@@ -33,14 +33,14 @@ def _to_3857(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
     if len(bounds) != 4:
-        raise ValidationError("error.idw_bounds_shape", field="bounds", bounds=bounds)
+        raise ValidationError("error.idw_bounds_shape", field="bounds", bounds=repr(bounds))
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     if not all(math.isfinite(b) for b in (minx, miny, maxx, maxy)):
-        raise ValidationError("error.idw_bounds_number", field="bounds", bounds=bounds)
+        raise ValidationError("error.idw_bounds_number", field="bounds", bounds=repr(bounds))
     if not (minx < maxx and miny < maxy):
-        raise ValidationError("error.idw_bounds_order", field="bounds", bounds=bounds)
+        raise ValidationError("error.idw_bounds_order", field="bounds", bounds=repr(bounds))
     if not (-180 <= minx and maxx <= 180 and -85 <= miny and maxy <= 85):
-        raise CRSError("error.idw_bounds_lonlat", bounds=bounds)
+        raise CRSError("error.idw_bounds_lonlat", bounds=repr(bounds))
     return minx, miny, maxx, maxy
 
 
@@ -123,9 +123,9 @@ def idw_surface(
     pts = np.asarray(points_lonlat, dtype=float)
     vals = np.asarray(values, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValidationError("error.idw_points_shape", field="points_lonlat", shape=pts.shape)
+        raise ValidationError("error.idw_points_shape", field="points_lonlat", shape=str(pts.shape))
     if vals.shape != (len(pts),):
-        raise ValidationError("error.idw_values_length", field="values", length=vals.shape, count=len(pts))
+        raise ValidationError("error.idw_values_length", field="values", length=str(vals.shape), count=len(pts))
     if len(pts) == 0:
         raise ValidationError("error.idw_no_points", field="points_lonlat")
     bad = np.flatnonzero(~np.isfinite(pts).all(axis=1) | ~np.isfinite(vals))
@@ -176,7 +176,7 @@ def colorize(
     """Render band 1 of ``tif_path`` to an RGBA PNG (nodata transparent) with a matplotlib colormap.
 
     Returns the PNG path and its bounds ``[[south, west], [north, east]]`` (lat/lon), ready for
-    ``folium.raster_layers.ImageOverlay(image=str(png), bounds=bounds)``. ``vmin``/``vmax`` default
+    ``folium.raster_layers.ImageOverlay(image=str(png), bounds=repr(bounds))``. ``vmin``/``vmax`` default
     to the data range.
     """
     import matplotlib

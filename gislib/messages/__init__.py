@@ -13,7 +13,7 @@ from gislib.messages.enums import ENUMS, EN_TERMS
 AREAS = ("common", "mappage", "outfalls", "outfall", "sections", "plots", "dust", "importer", "export",
          "patrols", "problems", "rankings", "settings", "reports", "errors", "layers", "admin", "login",
          # the errors of each folder of gislib (error.… keys)
-         "errors_io", "errors_water", "errors_soil", "errors_dust", "errors_geo")
+         "errors_io", "errors_water", "errors_soil", "errors_dust", "errors_geo", "errors_reports")
 
 
 def _load() -> dict[str, tuple[str, str]]:

@@ -469,7 +469,7 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
 
     codes = [str(c).strip() for c in codes if str(c).strip()]
     if not codes:
-        raise ValidationError("没有给出排污口编码: pass at least one code", field="codes")
+        raise ValidationError("error.no_outfall_codes", field="codes")
     records, missing = [], []
     for code in codes:
         try:
@@ -477,7 +477,7 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
         except NotFoundError:
             missing.append(code)
     if missing:
-        raise NotFoundError(f"没有这些排污口: {', '.join(missing)}; check the codes (e.g. PT-0001)")
+        raise NotFoundError("error.outfalls_missing", codes=missing)
     out = Path(out)
     title = "一口一档 " + (records[0]["code"] if len(records) == 1 else f"{len(records)} 个排污口")
     doc = _OutfallPDF(title)
@@ -490,5 +490,5 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
             out.parent.mkdir(parents=True, exist_ok=True)
             doc.pdf.output(str(out))
         except OSError as exc:
-            raise ExportError(f"无法写入 {out} ({exc}): check the folder exists and is writable") from exc
+            raise ExportError("error.write_file", path=out, detail=exc) from exc
     return out

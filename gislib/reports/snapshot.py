@@ -84,12 +84,11 @@ class PageSpec:
     def validate(self) -> None:
         """Raise ValidationError naming the bad option and the allowed values."""
         if self.paper not in PAPER_MM:
-            raise ValidationError(f"paper {self.paper!r} is not supported; use one of {sorted(PAPER_MM)}", "paper")
+            raise ValidationError("error.paper", "paper", paper=self.paper, choices=sorted(PAPER_MM))
         if self.orientation not in ORIENTATIONS:
-            raise ValidationError(f"orientation {self.orientation!r} is not supported; use landscape or portrait",
-                                  "orientation")
+            raise ValidationError("error.orientation", "orientation", value=self.orientation)
         if not DPI_RANGE[0] <= int(self.dpi) <= DPI_RANGE[1]:
-            raise ValidationError(f"dpi {self.dpi} is out of range; use {DPI_RANGE[0]}–{DPI_RANGE[1]}", "dpi")
+            raise ValidationError("error.dpi", "dpi", dpi=self.dpi, low=DPI_RANGE[0], high=DPI_RANGE[1])
 
     @property
     def size_in(self) -> tuple[float, float]:
@@ -136,7 +135,7 @@ def fit_bounds(bounds: Bounds, aspect: float, pad: float = 0.04) -> Bounds:
     """``bounds`` padded by ``pad`` and widened in one direction to the frame's width/height ``aspect``."""
     minx, miny, maxx, maxy = bounds
     if not (maxx > minx and maxy > miny):
-        raise ValidationError(f"map extent {bounds} is empty; give minx < maxx and miny < maxy", "bbox")
+        raise ValidationError("error.extent_empty", "bbox", bounds=repr(bounds))
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     w, h = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
     if w / h < aspect:
@@ -161,7 +160,7 @@ def extent_text(bounds3857: Bounds) -> str:
 def nice_length(max_m: float) -> float:
     """The largest 1-2-5 × 10ⁿ length (metres) not above ``max_m``."""
     if max_m <= 0:
-        raise ValidationError("scale bar needs a positive map width", "bbox")
+        raise ValidationError("error.scale_bar_width", "bbox")
     exp = math.floor(math.log10(max_m))
     for step in (5, 2, 1):
         if step * 10 ** exp <= max_m:
@@ -201,7 +200,7 @@ def read_basemap(cog: Path, bounds3857: Bounds, width_px: int, height_px: int) -
     try:
         src = rasterio.open(cog)
     except rasterio.errors.RasterioIOError as exc:
-        raise ExportError(f"basemap {cog} cannot be read ({exc}); run: python -m gislib basemap") from exc
+        raise ExportError("error.basemap_unreadable", path=cog, detail=exc) from exc
     with src:
         window = from_bounds(*bounds3857, transform=src.transform)
         shape = (max(1, int(height_px)), max(1, int(width_px)))
@@ -518,7 +517,7 @@ def write(data: bytes, out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as exc:
-        raise ExportError(f"cannot write {out} ({exc}); choose a writable path") from exc
+        raise ExportError("error.write_path", path=out, detail=exc) from exc
     return out
 
 
@@ -526,5 +525,5 @@ def format_of(path: str | Path) -> str:
     """'png' or 'pdf' from a file name; a clear error otherwise."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise ValidationError(f"{path}: unknown output format {suffix!r}; end the file name with .png or .pdf", "out")
+        raise ValidationError("error.map_format", "out", path=path, suffix=suffix)
     return suffix
