@@ -33,18 +33,20 @@ class HetuError(Exception):
 
 
 def _shown(value, lang: str | None):
-    """A parameter as people read it: lists joined (、 in Chinese, commas in English; a list of phrases or
-    errors by semicolons), a :class:`Phrase`, :class:`Label` or another error in the language, other values
-    as they are (so ``{rows:,}`` formats a number)."""
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English; :class:`Sentences` by
+    semicolons, :class:`Lines` one a line), a :class:`Phrase`, :class:`Label` or another error in the
+    language, other values as they are (so ``{rows:,}`` formats a number)."""
     from gislib.i18n import current_lang
 
     lang = lang or current_lang()
     if isinstance(value, (Phrase, Label, HetuError)):
         return value.text(lang)
+    if isinstance(value, Lines):
+        return "\n".join(str(_shown(v, lang)) for v in value)
+    if isinstance(value, Sentences):
+        return ("；" if lang == "zh" else "; ").join(str(_shown(v, lang)) for v in value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        sentences = value and all(isinstance(v, (Phrase, HetuError)) for v in value)  # several problems
-        joiner = ("；" if lang == "zh" else "; ") if sentences else ("、" if lang == "zh" else ", ")
-        return joiner.join(str(_shown(v, lang)) for v in value)
+        return ("、" if lang == "zh" else ", ").join(str(_shown(v, lang)) for v in value)
     return value
 
 
@@ -61,6 +63,14 @@ class Phrase:
 
     def __str__(self) -> str:
         return self.text()
+
+
+class Sentences(list):
+    """A list parameter of several problems (phrases or errors), joined by semicolons."""
+
+
+class Lines(list):
+    """A list parameter shown one item per line (the rows of a refused file, each with its problems)."""
 
 
 class Label:

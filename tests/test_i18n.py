@@ -177,7 +177,7 @@ def test_no_view_leaves_a_bare_expression_for_streamlit_magic_to_print():
 
 
 # folders of gislib whose errors are all catalog keys (issue #14: "one error hierarchy, in the user's language")
-CONVERTED = ("io", "water", "soil", "dust", "geo", "reports")
+CONVERTED = ("io", "water", "soil", "dust", "geo", "reports", "problems", "patrols")
 ERROR_FACTORIES = {"refuse", "Phrase"}  # gislib.io.uploads.refuse builds the gate's ValidationError from a key
 
 
@@ -214,8 +214,8 @@ def _error_calls(path: Path, names: set[str]) -> list[str]:
         first = node.args[0] if node.args else None
         keys = [b for b in (first.body, first.orelse)] if isinstance(first, ast.IfExp) else [first]
         where = f"{path.relative_to(REPO)}:{node.lineno}"
-        if all(isinstance(k, ast.Name) or _key_family(k) for k in keys):  # a key handed on, or built from a family
-            continue
+        if all(isinstance(k, (ast.Name, ast.Subscript)) or _key_family(k) for k in keys):  # a key handed on,
+            continue  # looked up in a table of keys, or built from a family of keys
         if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) and k.value in CATALOG for k in keys):
             bad.append(f"{where}: {ast.unparse(node)[:100]}")
             continue

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from gislib import units as unitmod
 from gislib.domain import DUST_POLLUTANTS
-from gislib.errors import DataError, NotFoundError, Phrase, ValidationError
+from gislib.errors import DataError, NotFoundError, Phrase, Sentences, ValidationError
 
 if TYPE_CHECKING:  # pandas is imported lazily so that the CLI starts fast
     import pandas as pd
@@ -168,7 +168,7 @@ def _validated_rule_fields(data: Mapping[str, Any], where: Phrase) -> dict[str, 
             out[key] = str(data[key])
     if problems:
         bad_field = missing[0] if missing else None
-        raise ValidationError("error.rule_invalid", field=bad_field, where=where, problems=problems)
+        raise ValidationError("error.rule_invalid", field=bad_field, where=where, problems=Sentences(problems))
     return out
 
 

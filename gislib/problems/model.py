@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 
 LAYER = "problems"
 CATEGORIES = ("排口", "河面漂浮物", "黑臭", "违法排放", "扬尘", "固废", "其他")
@@ -51,6 +51,9 @@ SPOT_RESULTS = ("合格", "不合格")
 LINK_LAYERS = ("outfalls", "sections", "plots", "dust")
 STATE_COLORS = {REGISTERED: "#e6550d", ASSIGNED: "#fdae6b", FIXING: "#3182bd", CLOSE_REQUESTED: "#9e9ac8",
                 CLOSED: "#31a354", REMOVED: "#969696"}
+
+
+_ASSIGN_LABELS = {"responsible_unit": "problems.unit", "measures": "problems.measures", "deadline": "problems.deadline"}
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -113,24 +116,21 @@ def check_transition(from_state: str, to_state: str, rec: dict[str, Any], when: 
     """The problem-specific rules of a step (on top of the store's generic ones)."""
     has_note = bool(note and note.strip())
     if to_state == ASSIGNED:
-        missing = [label for field, label in (("responsible_unit", "责任单位"), ("measures", "整改措施"),
-                                              ("deadline", "整改时限")) if _blank(rec.get(field))]
+        missing = [field for field in _ASSIGN_LABELS if _blank(rec.get(field))]
         if missing:
-            raise ValidationError(f"交办必须写明{'、'.join(missing)}: fill them in before assigning",
-                                  field="responsible_unit" if "责任单位" in missing else "deadline")
+            raise ValidationError("error.assign_needs", field="responsible_unit" if "responsible_unit" in missing else "deadline",
+                  fields=[Phrase(_ASSIGN_LABELS[f]) for f in missing])
         deadline = parse_date(rec.get("deadline"))
         if deadline is None or deadline < when:
-            raise ValidationError(f"整改时限 {rec.get('deadline')} 早于交办日期 {when}: set a later deadline",
-                                  field="deadline")
+            raise ValidationError("error.deadline_before_assign", field="deadline", deadline=rec.get("deadline"), date=when)
     if to_state == CLOSE_REQUESTED and not [e for e in evidence if e]:
-        raise ValidationError("申请销号必须附整改佐证 (照片或文件): attach the evidence first", field="evidence")
+        raise ValidationError("error.close_needs_evidence", field="evidence")
     if from_state == CLOSE_REQUESTED and to_state == FIXING and not has_note:
-        raise ValidationError("核查退回必须写明退回原因 (note)", field="note")
+        raise ValidationError("error.return_needs_note", field="note")
     if from_state == CLOSED and to_state == FIXING:
         checks = rec.get("spot_checks") or []
         if not checks or checks[-1].get("result") != "不合格":
-            raise ValidationError("已销号问题只能因抽查不合格重新打开: record the failed spot check",
-                                  field="spot_checks")
+            raise ValidationError("error.reopen_needs_spot_check", field="spot_checks")
 
 
 def on_transition(rec: dict[str, Any], from_state: str, to_state: str, when: dt.date) -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from gislib.domain import WQ_CLASS_GRADE, WQ_CLASS_RANK, WQ_CLASSES
 from gislib import units as unitmod
-from gislib.errors import DataError, NotFoundError, Phrase, ValidationError
+from gislib.errors import DataError, NotFoundError, Phrase, Sentences, ValidationError
 
 __all__ = [
     "GB3838_ITEMS", "ITEM_ORDER", "PRIORITY_ITEMS", "EVALUATED_ITEMS", "REFERENCE_ITEMS",
@@ -455,7 +455,7 @@ def _collect_values(
         if not measured.missing:
             parsed[name] = _convert(measured, column_unit)
     if errors:
-        raise ValidationError("error.values_invalid", errors=errors)
+        raise ValidationError("error.values_invalid", errors=Sentences(errors))
     return parsed
 
 
