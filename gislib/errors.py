@@ -1,9 +1,12 @@
 """gislib.errors: the one exception tree of Hetu.
 
 Every message says what was wrong and what to do about it, in the user's language: an error is
-raised with a message-catalog key and its parameters (``DataError("error.file_unreadable", path=p)``,
-keys in gislib/messages/errors.py) and ``str(err)`` / ``err.text(lang)`` render it in the current
-language (gislib.i18n.use_lang). A plain sentence is still accepted for messages not yet in the catalog.
+raised with a message-catalog key and its parameters (``DataError("error.file_not_found", path=p)``,
+keys in gislib/messages/errors*.py, one module per folder of gislib) and ``str(err)`` / ``err.text(lang)``
+render it in the current language (gislib.i18n.use_lang). A parameter that is itself words is a
+:class:`Phrase` (a catalog key) or a :class:`Label` (data with a zh and an en name); lists are joined in
+the language (:class:`Sentences` by semicolons, :class:`Lines` one a line). A plain sentence is still
+accepted for messages not yet in the catalog (gislib/services, auth, store).
 """
 from __future__ import annotations
 
@@ -25,7 +28,11 @@ class HetuError(Exception):
         from gislib.messages import CATALOG
 
         if self.key in CATALOG:
-            return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
+            params = {k: _shown(v, lang) for k, v in self.params.items()}
+            try:
+                return t(self.key, lang, **params)
+            except (KeyError, IndexError, ValueError):  # a parameter missing or of another type: still say it
+                return f"{t(self.key, lang)} {params}"
         return self.key
 
     def __str__(self) -> str:
