@@ -975,92 +975,130 @@ def read_samples(
     grid = _read_grid(path)
     if not grid or not any(_cell_text(c) for c in grid[0]):
         raise DataError("error.samples_no_header", name=path.name)
-    header = [_cell_text(c) for c in grid[0]]
-    item_cols: dict[int, str] = {}
-    meta_cols: dict[int, str] = {}
-    columns: dict[str, str] = {}
-    unknown: list[str] = []
+    cols = _sample_columns(grid, path)
+    dls = _detection_limits(detection_limits)
+    col_units = _header_units(cols.header, cols.items, dict(units or {}), path)
+    rows = SampleTable(columns=cols.columns, unknown_columns=cols.unknown)
+    rows.column_units = {cols.items[i]: u for i, u in col_units.items() if u is not None}
+    unitless: dict[int, list[float]] = {i: [] for i, u in col_units.items() if u is None}
+    for number, cells in enumerate(grid[1:], start=1):
+        if any(_cell_text(c) for c in cells):
+            rows.append(_sample_row(number, cells, cols, col_units, dls, unitless))
+    _warn_unitless(rows, cols, unitless)
+    return rows
+
+
+@dataclass
+class _SampleColumns:
+    """What the header of a sample table says: item and meta columns by index, the rest unknown."""
+
+    header: list[str]
+    items: dict[int, str] = field(default_factory=dict)
+    meta: dict[int, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _sample_columns(grid: list[list], path: Path) -> _SampleColumns:
+    """The columns of the header row; DataError for a doubled item or no item column at all."""
+    cols = _SampleColumns([_cell_text(c) for c in grid[0]])
     used: dict[str, str] = {}
-    for idx, name in enumerate(header):
+    for idx, name in enumerate(cols.header):
         if not name:
             if any(idx < len(r) and _cell_text(r[idx]) for r in grid[1:]):
-                unknown.append(f"(第{idx + 1}列无表头)")
+                cols.unknown.append(f"(第{idx + 1}列无表头)")
             continue
         meta = _META_INDEX.get(_fold(name))
         mapped = meta or resolve_item(name) or resolve_item(unitmod.split_header(name)[0])
         if mapped is None:
-            unknown.append(name)
+            cols.unknown.append(name)
             continue
         if mapped in used:
             raise DataError("error.samples_column_twice", name=path.name, first=used[mapped], second=name, item=mapped)
         used[mapped] = name
-        columns[name] = mapped
-        (meta_cols if meta else item_cols)[idx] = mapped
-    if not item_cols:
-        raise DataError("error.samples_no_items", name=path.name, header=[h for h in header if h])
-    dls = _detection_limits(detection_limits)
-    col_units = _header_units(header, item_cols, dict(units or {}), path)
-    rows = SampleTable(columns=columns, unknown_columns=unknown)
-    rows.column_units = {item_cols[i]: u for i, u in col_units.items() if u is not None}
-    unitless: dict[int, list[float]] = {i: [] for i, u in col_units.items() if u is None}
-    for number, cells in enumerate(grid[1:], start=1):
-        if not any(_cell_text(c) for c in cells):
+        cols.columns[name] = mapped
+        (cols.meta if meta else cols.items)[idx] = mapped
+    if not cols.items:
+        raise DataError("error.samples_no_items", name=path.name, header=[h for h in cols.header if h])
+    return cols
+
+
+def _sample_row(number: int, cells: list, cols: _SampleColumns, col_units: dict, dls: dict[str, float],
+                unitless: dict[int, list[float]]) -> SampleRow:
+    """One row of a sample table: its meta cells, then its values (unit-less ones noted in ``unitless``)."""
+    row = SampleRow(row=number, headers={item: cols.header[i] for i, item in cols.items.items()})
+    problems: list[str] = []
+    row_unit = _read_meta(row, cells, cols, problems)
+    _read_values(row, cells, cols, col_units, row_unit, dls, unitless, problems)
+    if problems:
+        row.error = "; ".join(problems)
+    return row
+
+
+def _cell_at(cells: list, i: int):
+    return cells[i] if i < len(cells) else None
+
+
+def _read_meta(row: SampleRow, cells: list, cols: _SampleColumns, problems: list[str]) -> str | None:
+    """Section, date, water type and target of a row (problems noted); the row's unit (单位 column) or None."""
+    row_unit: str | None = None
+    for idx, key in cols.meta.items():
+        raw = _cell_at(cells, idx)
+        text = _cell_text(raw)
+        if not text:
             continue
-        cell = lambda i: cells[i] if i < len(cells) else None  # noqa: E731 - short local accessor
-        row = SampleRow(row=number, headers={item: header[i] for i, item in item_cols.items()})
-        problems: list[str] = []
-        row_unit: str | None = None
-        for idx, key in meta_cols.items():
-            raw = cell(idx)
-            text = _cell_text(raw)
-            if not text:
-                continue
-            if key == "section":
-                row.section = text
-            elif key == "unit":
-                row_unit = text
-            elif key == "date":
-                row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
-                row.date = _parse_date(raw)
-                if row.date is None:
-                    row.warnings.append(f"采样日期 {text!r} 无法识别 (应为 2024-03-05 之类), 按月/年汇总时需要修正")
-            elif key == "water_type":
-                try:
-                    row.water_type = normalize_water_type(text)
-                except ValidationError as exc:
-                    problems.append(f"{header[idx]}: {exc}")
-            elif key == "target":
-                try:
-                    row.target = normalize_class(text)
-                except ValidationError as exc:
-                    problems.append(f"{header[idx]}: {exc}")
-        for idx, item in item_cols.items():
-            column_unit = col_units[idx]
-            if column_unit is None and row_unit is not None and item_quantity(item) is not None:
-                try:
-                    column_unit = unitmod.resolve(header[idx], row_unit, item_quantity(item), "column")
-                except ValidationError as exc:
-                    problems.append(f"单位: {exc}")
-                    continue
+        if key == "section":
+            row.section = text
+        elif key == "unit":
+            row_unit = text
+        elif key == "date":
+            row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
+            row.date = _parse_date(raw)
+            if row.date is None:
+                row.warnings.append(f"采样日期 {text!r} 无法识别 (应为 2024-03-05 之类), 按月/年汇总时需要修正")
+        elif key == "water_type":
             try:
-                measured = parse_value(cell(idx), dls.get(item))
+                row.water_type = normalize_water_type(text)
             except ValidationError as exc:
-                problems.append(f"{header[idx]}: {exc}")
+                problems.append(f"{cols.header[idx]}: {exc}")
+        elif key == "target":
+            try:
+                row.target = normalize_class(text)
+            except ValidationError as exc:
+                problems.append(f"{cols.header[idx]}: {exc}")
+    return row_unit
+
+
+def _read_values(row: SampleRow, cells: list, cols: _SampleColumns, col_units: dict, row_unit: str | None,
+                 dls: dict[str, float], unitless: dict[int, list[float]], problems: list[str]) -> None:
+    """The item values of a row, converted to the standard's unit (problems noted, unit-less values kept aside)."""
+    for idx, item in cols.items.items():
+        column_unit = col_units[idx]
+        if column_unit is None and row_unit is not None and item_quantity(item) is not None:
+            try:
+                column_unit = unitmod.resolve(cols.header[idx], row_unit, item_quantity(item), "column")
+            except ValidationError as exc:
+                problems.append(f"单位: {exc}")
                 continue
-            if measured.missing:
-                continue
-            if column_unit is None and idx in unitless:
-                unitless[idx].append(measured.value)
-            row.values[item] = _convert(measured, column_unit)
-        if problems:
-            row.error = "; ".join(problems)
-        rows.append(row)
+        try:
+            measured = parse_value(_cell_at(cells, idx), dls.get(item))
+        except ValidationError as exc:
+            problems.append(f"{cols.header[idx]}: {exc}")
+            continue
+        if measured.missing:
+            continue
+        if column_unit is None and idx in unitless:
+            unitless[idx].append(measured.value)
+        row.values[item] = _convert(measured, column_unit)
+
+
+def _warn_unitless(rows: SampleTable, cols: _SampleColumns, unitless: dict[int, list[float]]) -> None:
+    """Columns without any unit whose magnitudes look like another unit: listed for the officer to confirm."""
     for idx, vals in unitless.items():
-        warning = unitmod.magnitude_warning(item_cols[idx], header[idx], vals, _standard_unit(item_cols[idx]))
+        warning = unitmod.magnitude_warning(cols.items[idx], cols.header[idx], vals, _standard_unit(cols.items[idx]))
         if warning:
             rows.unit_warnings.append(warning)
-            rows.unit_suspects.append(header[idx])
-    return rows
+            rows.unit_suspects.append(cols.header[idx])
 
 
 def _standard_unit(item: str) -> str:
