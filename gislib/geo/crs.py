@@ -367,35 +367,35 @@ def _looks_degrees(x: float, y: float) -> str | None:
     return None
 
 
+_GK_REASONS = {  # (kind, swapped) → why the pair was read as Gauss-Krüger, for CRSGuess.reason
+    ("prefixed", False): "东坐标为 8 位数且带号前缀 {zone}，按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
+    ("prefixed", True): "第一列约 {x:,.0f}（北坐标）、第二列为带号前缀 {zone} 的 8 位东坐标，"
+                        "判断为测量习惯 X=北、Y=东，已对调；按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
+    ("plain", False): "东坐标约 {x:,.0f}（6 位数，含 500 000 假东偏）、北坐标 7 位数，判断为不带带号的 CGCS2000 3° 高斯-克吕格投影；"
+                      "按本区中央经线 {cm:g}°E 选用 EPSG:{epsg}。如为西安80/北京54 或地方坐标系，请改用 --crs 指定。",
+    ("plain", True): "第一列约 {x:,.0f}、第二列约 {y:,.0f}，判断为测量习惯 X=北坐标、Y=东坐标，已对调；"
+                     "按 CGCS2000 3° 高斯-克吕格、本区中央经线 {cm:g}°E 选用 EPSG:{epsg}。",
+}
+
+
 def _projected_guess(x: float, y: float, central_meridian: float) -> CRSGuess | None:
-    """GK guess from median easting/northing-like values; None when they do not look projected."""
+    """GK guess from median easting/northing-like values; None when they do not look projected.
+
+    Each kind is tried in the first column's order, then swapped (surveyors write X = north first):
+    an 8-digit easting with a zone prefix, then a 6-digit easting (500 000 false easting) in this
+    district's 3° zone; the northing has 7 digits.
+    """
     cm_epsg = gk3_epsg(central_meridian)
-    # 8-digit easting with zone prefix, northing 7 digits (possibly in either column)
-    if 10_000_000 <= x < 100_000_000 and 1_000_000 <= y < 10_000_000:
-        epsg, desc = gk_epsg_from_prefixed_easting(x)
-        return CRSGuess(f"EPSG:{epsg}", f"东坐标为 8 位数且带号前缀 {int(x // 1e6)}，按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。", False)
-    if 10_000_000 <= y < 100_000_000 and 1_000_000 <= x < 10_000_000:
-        epsg, desc = gk_epsg_from_prefixed_easting(y)
-        return CRSGuess(
-            f"EPSG:{epsg}",
-            f"第一列约 {x:,.0f}（北坐标）、第二列为带号前缀 {int(y // 1e6)} 的 8 位东坐标，"
-            f"判断为测量习惯 X=北、Y=东，已对调；按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
-            True,
-        )
-    if 100_000 <= x < 1_000_000 and 1_000_000 <= y < 10_000_000:
-        return CRSGuess(
-            f"EPSG:{cm_epsg}",
-            f"东坐标约 {x:,.0f}（6 位数，含 500 000 假东偏）、北坐标 7 位数，判断为不带带号的 CGCS2000 3° 高斯-克吕格投影；"
-            f"按本区中央经线 {central_meridian:g}°E 选用 EPSG:{cm_epsg}。如为西安80/北京54 或地方坐标系，请改用 --crs 指定。",
-            False,
-        )
-    if 1_000_000 <= x < 10_000_000 and 100_000 <= y < 1_000_000:
-        return CRSGuess(
-            f"EPSG:{cm_epsg}",
-            f"第一列约 {x:,.0f}、第二列约 {y:,.0f}，判断为测量习惯 X=北坐标、Y=东坐标，已对调；"
-            f"按 CGCS2000 3° 高斯-克吕格、本区中央经线 {central_meridian:g}°E 选用 EPSG:{cm_epsg}。",
-            True,
-        )
+    orders = ((x, y, False), (y, x, True))
+    for east, north, swapped in orders:
+        if 10_000_000 <= east < 100_000_000 and 1_000_000 <= north < 10_000_000:
+            epsg, desc = gk_epsg_from_prefixed_easting(east)
+            reason = _GK_REASONS[("prefixed", swapped)].format(zone=int(east // 1e6), desc=desc, epsg=epsg, x=x)
+            return CRSGuess(f"EPSG:{epsg}", reason, swapped)
+    for east, north, swapped in orders:
+        if 100_000 <= east < 1_000_000 and 1_000_000 <= north < 10_000_000:
+            reason = _GK_REASONS[("plain", swapped)].format(x=x, y=y, cm=central_meridian, epsg=cm_epsg)
+            return CRSGuess(f"EPSG:{cm_epsg}", reason, swapped)
     return None
 
 
