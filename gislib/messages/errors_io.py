@@ -146,12 +146,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # validation (gislib/io/validate.py)
     "error.rejected_write": ("无法写入 {path}（{detail}）。请确认目录存在且文件未被 Excel 打开。",
                              "{path} cannot be written ({detail}); check that the folder exists and the file is not open in Excel."),
-    "error.value_not_int": ("字段「{label}」({name})的值「{value}」不是整数", "The value “{value}” of the field “{label}” ({name}) is not a whole number"),
-    "error.value_not_number": ("字段「{label}」({name})的值「{value}」不是数字", "The value “{value}” of the field “{label}” ({name}) is not a number"),
-    "error.value_not_finite": ("字段「{label}」({name})的值「{value}」不是有限数字", "The value “{value}” of the field “{label}” ({name}) is not a finite number"),
-    "error.value_not_bool": ("字段「{label}」({name})的值「{value}」应为 是/否", "The value “{value}” of the field “{label}” ({name}) should be yes or no (是/否)"),
+    "error.value_not_int": ("字段「{label}」({name})的值「{value}」不是整数；请填写整数", "The value “{value}” of the field “{label}” ({name}) is not a whole number; write one"),
+    "error.value_not_number": ("字段「{label}」({name})的值「{value}」不是数字；请填写数字", "The value “{value}” of the field “{label}” ({name}) is not a number; write a number"),
+    "error.value_not_finite": ("字段「{label}」({name})的值「{value}」不是有限数字；请填写实际数值", "The value “{value}” of the field “{label}” ({name}) is not a finite number; write the actual value"),
+    "error.value_not_bool": ("字段「{label}」({name})的值「{value}」应为 是/否；请填写 是 或 否", "The value “{value}” of the field “{label}” ({name}) should be yes or no; write 是 or 否"),
     "error.value_not_date": ("字段「{label}」({name})的值「{value}」不是可识别的日期（请写成 2024-05-01）",
                              "The value “{value}” of the field “{label}” ({name}) is not a date (write it as 2024-05-01)"),
-    "error.value_not_allowed": ("字段「{label}」({name})的值「{value}」不在允许值中（允许：{allowed}）",
-                                "The value “{value}” of the field “{label}” ({name}) is not one of the allowed values ({allowed})"),
+    "error.value_not_allowed": ("字段「{label}」({name})的值「{value}」不在允许值中（允许：{allowed}）；请改为其中之一",
+                                "The value “{value}” of the field “{label}” ({name}) is not one of the allowed values ({allowed}); choose one of them"),
 }
