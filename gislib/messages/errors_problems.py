@@ -58,4 +58,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.track_too_many_points": ("{name} 有 {count} 个轨迹点，超过上限 {limit}：请简化轨迹", "{name} has {count} track points, over the limit of {limit}; simplify the track"),
     "error.track_lonlat": ("{name} 含无效经纬度：坐标必须是度（经度 -180..180，纬度 -90..90）", "{name} holds invalid coordinates; they must be degrees (longitude -180..180, latitude -90..90)"),
     "error.track_two_points": ("至少需要 2 个点才能构成巡河轨迹：请沿河多点几个点", "A patrol track needs at least 2 points; tap more points along the river"),
+    # a problem record's fields (gislib/problems/model.py validate_problem)
+    "error.problem_missing_code": ("缺少编号：请填写问题编号 (code)", "The code is missing; fill in the problem's code"),
+    "error.problem_missing_name": ("缺少问题标题：请填写问题标题 (name)", "The title is missing; fill in the problem's title (name)"),
+    "error.problem_category": ("问题类别「{value}」无效；可选：{choices}", "The problem category “{value}” is not valid; choose: {choices}"),
+    "error.problem_source": ("问题来源「{value}」无效；可选：{choices}", "The problem source “{value}” is not valid; choose: {choices}"),
+    "error.problem_ticket": ("来源为 {source} 的问题必须填写工单/信访编号 (ticket_no)", "A problem from {source} needs its ticket or petition number (ticket_no)"),
+    "error.problem_batch": ("督察反馈问题必须注明整改任务批次 (batch)", "A problem from inspection feedback needs its task-list batch (batch)"),
+    "error.problem_found_date": ("发现/受理日期缺失或无法识别：请写成 YYYY-MM-DD", "The date found/received is missing or unreadable; write YYYY-MM-DD"),
+    "error.problem_date": ("{field} 日期无法识别：请写成 YYYY-MM-DD", "The date {field} cannot be read; write YYYY-MM-DD"),
+    "error.problem_no_place": ("问题必须有位置 (lon/lat)：请在地图上选一个点", "A problem needs a location (lon/lat); pick a point on the map"),
+    "error.problem_lonlat": ("经纬度超出范围 ({lon}, {lat})：请使用 WGS84 度", "The coordinates ({lon}, {lat}) are out of range; use WGS84 degrees"),
+    "error.problem_links": ("关联对象应为 {{图层: 编码}}，图层可选 {layers}", "Links should be {{layer: code}}, with a layer among {layers}"),
+    "error.problem_spot_check": ("抽查记录需要日期和结果 (合格/不合格)", "A spot check needs a date and a result (合格 pass / 不合格 fail)"),
+    "error.problem_reply": ("答复需要答复内容 (text) 和答复日期 (date)", "A reply needs its text (text) and its date (date)"),
 }
