@@ -364,7 +364,8 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
         record, reasons = _reading_of(row, times.iloc[i], time_texts.iloc[i], layout, scales, unitless)
         if reasons:
             line = i + 2
-            errors.append(RowError(line, f"第 {line} 行未使用：" + "；".join(reasons), {k: str(v) for k, v in row.items()}))
+            reason = str(Phrase("error.reading_row_unused", row=line, reasons=Sentences(reasons)))
+            errors.append(RowError(line, reason, {k: str(v) for k, v in row.items()}))
         else:
             records.append(record)
     warnings = [w for p, h in layout.pollutants.items() if p in unitless
@@ -436,38 +437,38 @@ def _reading_of(row: dict, when, time_text: str, layout: _Layout, scales: _Scale
     Values of unit-less pollutant columns are collected in ``unitless`` for the magnitude warning."""
     import pandas as pd
 
-    reasons: list[str] = []
+    reasons: list[Phrase] = []
     row_scales = dict(scales.pollutants)
     row_unit = str(row[layout.unit]).strip() if layout.unit is not None else ""
     if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
         scale = _unit_scale("", row_unit)
         if scale is None:
-            reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
+            reasons.append(Phrase("error.reading_unit", unit=row_unit))
         else:
             row_scales.update({p: scale for p in unitless})
     site = str(row[layout.site]).strip()
     if not site:
-        reasons.append("站点为空")
+        reasons.append(Phrase("error.reading_no_site"))
     if pd.isna(when):
-        reasons.append(f"时间 '{time_text}' 无法识别（请用 2024-05-01 08:00 这样的格式）")
+        reasons.append(Phrase("error.reading_time", value=time_text))
     record: dict[str, Any] = {"site": site, "time": when}
     for pollutant, header in layout.pollutants.items():
         try:
             value = _parse_number(str(row[header]))
         except ValueError:
-            reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
+            reasons.append(Phrase("error.reading_value", column=header, value=row[header]))
             continue
         record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
         if value is not None and pollutant in unitless and not row_unit:
             unitless[pollutant].append(value)
     if not reasons and all(math.isnan(record[p]) for p in layout.pollutants):
-        reasons.append(f"没有浓度值（{', '.join(layout.pollutants.values())} 均为空）")
+        reasons.append(Phrase("error.reading_no_values", columns=list(layout.pollutants.values())))
     record["background"] = math.nan
     if layout.background is not None:
         try:
             value = _parse_number(str(row[layout.background]))
         except ValueError:
-            reasons.append(f"{layout.background} 值 '{row[layout.background]}' 不是非负数字")
+            reasons.append(Phrase("error.reading_value", column=layout.background, value=row[layout.background]))
             value = None
         scale = scales.background
         if row_unit and not _has_own_unit(layout.background) and unitless:

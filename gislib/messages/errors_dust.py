@@ -44,4 +44,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.dust_frame_columns": ("读数缺少列 {missing}：请用 gislib.dust.rule.read_readings 读取文件",
                                  "The readings lack the columns {missing}; read the file with gislib.dust.rule.read_readings"),
     "error.dust_times": ("{count} 行时间无法识别；请先改正或删除这些行", "{count} rows have a time that cannot be read; correct or drop those rows first"),
+    # rows of a readings table that cannot be used (Readings.errors)
+    "error.reading_row_unused": ("第 {row} 行未使用：{reasons}", "Line {row} not used: {reasons}"),
+    "error.reading_unit": ("单位「{unit}」无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）", "the unit “{unit}” cannot be converted to µg/m³ (use µg/m³ or mg/m³)"),
+    "error.reading_no_site": ("站点为空（请填写站点）", "the site is empty (fill it in)"),
+    "error.reading_time": ("时间「{value}」无法识别（请用 2024-05-01 08:00 这样的格式）", "the time “{value}” cannot be read (write it like 2024-05-01 08:00)"),
+    "error.reading_value": ("{column} 值「{value}」不是非负数字", "the {column} value “{value}” is not a number ≥ 0"),
+    "error.reading_no_values": ("没有浓度值（{columns} 均为空）", "no concentration ({columns} are all empty)"),
 }
