@@ -1006,7 +1006,7 @@ def _sample_columns(grid: list[list], path: Path) -> _SampleColumns:
     for idx, name in enumerate(cols.header):
         if not name:
             if any(idx < len(r) and _cell_text(r[idx]) for r in grid[1:]):
-                cols.unknown.append(f"(第{idx + 1}列无表头)")
+                cols.unknown.append(str(Phrase("error.column_no_header", column=idx + 1)))
             continue
         meta = _META_INDEX.get(_fold(name))
         mapped = meta or resolve_item(name) or resolve_item(unitmod.split_header(name)[0])
@@ -1055,7 +1055,7 @@ def _read_meta(row: SampleRow, cells: list, cols: _SampleColumns, problems: list
             row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
             row.date = _parse_date(raw)
             if row.date is None:
-                row.warnings.append(f"采样日期 {text!r} 无法识别 (应为 2024-03-05 之类), 按月/年汇总时需要修正")
+                row.warnings.append(str(Phrase("error.sample_date_warning", value=text)))
         elif key == "water_type":
             try:
                 row.water_type = normalize_water_type(text)
@@ -1078,7 +1078,7 @@ def _read_values(row: SampleRow, cells: list, cols: _SampleColumns, col_units: d
             try:
                 column_unit = unitmod.resolve(cols.header[idx], row_unit, item_quantity(item), "column")
             except ValidationError as exc:
-                problems.append(f"单位: {exc}")
+                problems.append(str(Phrase("error.row_unit", error=exc)))
                 continue
         try:
             measured = parse_value(_cell_at(cells, idx), dls.get(item))

@@ -26,10 +26,15 @@ from typing import Any
 import pandas as pd
 
 from gislib.domain import DEMO_MARK, WQ_CLASS_ROMAN
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 from gislib.water.quality import EVALUATED_ITEMS, ITEM_ORDER, Measured, evaluate_sample, read_samples
 
 IMPORTED_MARK = "导入"
+
+
+def _say(key: str, **params) -> str:
+    """A catalog message (gislib/messages/errors_water.py) in the language of the run, for a row's error."""
+    return str(Phrase(key, **params))
 
 
 def _user_name(user: Any) -> str:
@@ -144,17 +149,17 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
                         warnings=list(sr.warnings))
         problems = [sr.error] if sr.error else []
         if not text:
-            problems.append("缺少断面; 请在 断面名称 列填写断面编码 (如 PTDM001) 或名录中的断面名称")
+            problems.append(_say("error.sample_no_section"))
         elif code is None:
-            problems.append(f"断面 {text!r} 不在断面名录中; 请用断面编码 (如 PTDM001) 或名录中的名称, 新断面先在断面台账中登记")
+            problems.append(_say("error.sample_section_unknown", section=text))
         if sr.date is None:
-            problems.append("缺少或无法识别采样日期; 请填写 采样日期 (如 2026-10-08)")
+            problems.append(_say("error.sample_no_date"))
         if not any(k in EVALUATED_ITEMS for k in sr.values):
-            problems.append("没有任何参评项目的数值; 请至少填写 溶解氧、高锰酸盐指数、氨氮、总磷 等一项")
+            problems.append(_say("error.sample_no_evaluated_item"))
         if code is not None and sr.date is not None:
             key = (code, sr.date.isoformat())
             if key in seen:
-                problems.append(f"与第 {seen[key]} 行是同一断面同一日期; 请删除重复的一行")
+                problems.append(_say("error.sample_duplicate", row=seen[key]))
             else:
                 seen[key] = sr.row
         if not problems and code is not None:
@@ -165,7 +170,7 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
             except ValidationError as exc:
                 problems.append(str(exc))
             if sr.target and target and sr.target != target:
-                pr.warnings.append(f"文件中的水质目标 {sr.target} 与断面名录 ({target}) 不同; 按名录评价")
+                pr.warnings.append(_say("error.sample_target_differs", target=sr.target, registered=target))
             pr.replaces = shown_months.get((code, sr.date.isoformat()[:7]))
         if problems:
             pr.error = "; ".join(problems)
