@@ -164,7 +164,7 @@ def _positive_int(name: str, default: int) -> int:
     """A whole number >= 1 from env ``name`` (``default`` when unset)."""
     raw = _env(name).strip() or str(default)
     if not raw.isdigit() or int(raw) < 1:
-        raise ConfigError(f"{name}={raw!r} 无效: use a whole number of at least 1")
+        raise ConfigError("error.setting_positive_int", setting=name, value=raw)
     return int(raw)
 
 
@@ -208,9 +208,9 @@ def save_defaults(data_dir: Path, **values: str) -> Path:
     """Save defaults (``basemap=…``, ``lang=…``) for every user to ``data_dir/settings.json``."""
     for key, value in values.items():
         if key not in SAVED_KEYS:
-            raise ConfigError(f"{key!r} cannot be saved as a default; use one of {sorted(SAVED_KEYS)}")
+            raise ConfigError("error.setting_not_saved", key=key, choices=sorted(SAVED_KEYS))
         if value not in SAVED_KEYS[key]:
-            raise ConfigError(f"{key}={value!r} is unknown; use one of {SAVED_KEYS[key]}")
+            raise ConfigError("error.setting_value", key=key, value=value, choices=list(SAVED_KEYS[key]))
     path = Path(data_dir) / SETTINGS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     merged = {**saved_defaults(data_dir), **values}
@@ -224,14 +224,14 @@ def _env_settings() -> Settings:
     """Read and check the HETU_* environment variables."""
     basemap = _env("HETU_BASEMAP", "offline").lower()
     if basemap not in BASEMAPS:
-        raise ConfigError(f"HETU_BASEMAP={basemap!r} is unknown; use one of {BASEMAPS}")
+        raise ConfigError("error.setting_unknown", setting="HETU_BASEMAP", value=basemap, choices=list(BASEMAPS))
     lang = _env("HETU_LANG", "zh").lower()
     if lang not in ("zh", "en"):
-        raise ConfigError(f"HETU_LANG={lang!r} is unknown; use zh or en")
+        raise ConfigError("error.setting_unknown", setting="HETU_LANG", value=lang, choices=["zh", "en"])
     try:
         max_mb = int(_env("HETU_MAX_UPLOAD_MB", "50"))
     except ValueError as exc:
-        raise ConfigError("HETU_MAX_UPLOAD_MB must be a whole number of megabytes") from exc
+        raise ConfigError("error.setting_megabytes", setting="HETU_MAX_UPLOAD_MB") from exc
     from gislib.district import current_profile
 
     dataset = dataset_name()

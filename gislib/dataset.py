@@ -38,7 +38,7 @@ def current_name() -> str:
     """The data set chosen by ``HETU_DATASET`` (default ``putuo``)."""
     name = dataset_name()
     if name not in DATASETS:
-        raise ConfigError(f"HETU_DATASET={name!r} is not a data set; use one of {sorted(DATASETS)}")
+        raise ConfigError("error.dataset_unknown", setting="HETU_DATASET", value=name, choices=sorted(DATASETS))
     return name
 
 
@@ -48,7 +48,7 @@ def dataset_path(name: str | None = None) -> Path:
     path = DATASETS[name]
     if not path.exists():
         flag = {"city": " --city", "basin": " --basin"}.get(name, "")
-        raise NotFoundError(f"data set {name!r} not built yet ({path}); run: python -m gislib build-demo{flag}")
+        raise NotFoundError("error.dataset_not_built", name=name, path=path, command=f"python -m gislib build-demo{flag}")
     return path
 
 
@@ -74,6 +74,6 @@ def load_layer(name: str, dataset: str | None = None):
     Callers must not modify the returned frame in place (copy it first).
     """
     if name not in SPATIAL_LAYERS and name not in TABLES:
-        raise NotFoundError(f"no layer {name!r}; layers are {SPATIAL_LAYERS + TABLES}")
+        raise NotFoundError("error.dataset_layer", name=name, layers=list(SPATIAL_LAYERS + TABLES))
     path = dataset_path(dataset)
     return _load(str(path), name, data_version(dataset))

@@ -55,7 +55,7 @@ def load_profiles(path: str = str(PRESETS_PATH)) -> dict[str, DistrictProfile]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return {p["id"]: DistrictProfile(**{**p, "datasets": tuple(p.get("datasets", ()))}) for p in data["profiles"]}
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ConfigError(f"区县配置 {path} 无法读取或格式不对（{exc}）；请检查 gislib/presets/districts.json") from exc
+        raise ConfigError("error.districts_unreadable", path=path, detail=exc) from exc
 
 
 def profile_for_dataset(dataset: str) -> DistrictProfile:
@@ -63,7 +63,7 @@ def profile_for_dataset(dataset: str) -> DistrictProfile:
     for profile in load_profiles().values():
         if dataset in profile.datasets:
             return profile
-    raise ConfigError(f"数据集 {dataset!r} 没有对应的区县配置；请在 gislib/presets/districts.json 中添加，或设置 HETU_DISTRICT")
+    raise ConfigError("error.dataset_no_district", dataset=dataset, setting="HETU_DISTRICT")
 
 
 def current_profile(dataset: str | None = None) -> DistrictProfile:
@@ -72,7 +72,7 @@ def current_profile(dataset: str | None = None) -> DistrictProfile:
     profiles = load_profiles()
     if wanted:
         if wanted not in profiles:
-            raise ConfigError(f"HETU_DISTRICT={wanted!r} 不是已配置的区县；可选 {', '.join(profiles)}")
+            raise ConfigError("error.district_unknown", setting="HETU_DISTRICT", value=wanted, choices=list(profiles))
         return profiles[wanted]
     if dataset is None:
         from gislib.dataset import current_name

@@ -1,9 +1,12 @@
 """gislib.errors: the one exception tree of Hetu.
 
 Every message says what was wrong and what to do about it, in the user's language: an error is
-raised with a message-catalog key and its parameters (``DataError("error.file_unreadable", path=p)``,
-keys in gislib/messages/errors.py) and ``str(err)`` / ``err.text(lang)`` render it in the current
-language (gislib.i18n.use_lang). A plain sentence is still accepted for messages not yet in the catalog.
+raised with a message-catalog key and its parameters (``DataError("error.file_not_found", path=p)``,
+keys in gislib/messages/errors*.py, one module per folder of gislib) and ``str(err)`` / ``err.text(lang)``
+render it in the current language (gislib.i18n.use_lang). A parameter that is itself words is a
+:class:`Phrase` (a catalog key) or a :class:`Label` (data with a zh and an en name); lists are joined in
+the language (:class:`Sentences` by semicolons, :class:`Lines` one a line). A plain sentence is still
+accepted for messages not yet in the catalog (gislib/services, auth, store).
 """
 from __future__ import annotations
 
@@ -25,20 +28,71 @@ class HetuError(Exception):
         from gislib.messages import CATALOG
 
         if self.key in CATALOG:
-            return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
+            params = {k: _shown(v, lang) for k, v in self.params.items()}
+            try:
+                return t(self.key, lang, **params)
+            except (KeyError, IndexError, ValueError):  # a parameter missing or of another type: still say it
+                return f"{t(self.key, lang)} {params}"
         return self.key
 
     def __str__(self) -> str:
         return self.text()
 
 
-def _shown(value, lang: str | None) -> str:
-    """A parameter as people read it: lists joined (、 in Chinese, commas in English), other values as text."""
+def _shown(value, lang: str | None):
+    """A parameter as people read it: lists joined (、 in Chinese, commas in English; :class:`Sentences` by
+    semicolons, :class:`Lines` one a line), a :class:`Phrase`, :class:`Label` or another error in the
+    language, other values as they are (so ``{rows:,}`` formats a number)."""
     from gislib.i18n import current_lang
 
+    lang = lang or current_lang()
+    if isinstance(value, (Phrase, Label, HetuError)):
+        return value.text(lang)
+    if isinstance(value, Lines):
+        return "\n".join(str(_shown(v, lang)) for v in value)
+    if isinstance(value, Sentences):
+        return ("；" if lang == "zh" else "; ").join(str(_shown(v, lang)) for v in value)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ("、" if (lang or current_lang()) == "zh" else ", ").join(str(v) for v in value)
-    return str(value)
+        return ("、" if lang == "zh" else ", ").join(str(_shown(v, lang)) for v in value)
+    return value
+
+
+class Phrase:
+    """A parameter that is itself a catalog text (``Phrase("error.kind.zip")``), shown in the error's language."""
+
+    def __init__(self, key: str, /, **params):
+        self.key, self.params = key, params
+
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import t
+
+        return t(self.key, lang, **{k: _shown(v, lang) for k, v in self.params.items()})
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+class Sentences(list):
+    """A list parameter of several problems (phrases or errors), joined by semicolons."""
+
+
+class Lines(list):
+    """A list parameter shown one item per line (the rows of a refused file, each with its problems)."""
+
+
+class Label:
+    """A parameter that is data with a Chinese and an English name (a field's label), shown in the error's language."""
+
+    def __init__(self, zh: str, en: str = ""):
+        self.zh, self.en = zh, en or zh
+
+    def text(self, lang: str | None = None) -> str:
+        from gislib.i18n import current_lang
+
+        return self.en if (lang or current_lang()) == "en" else self.zh
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class ConfigError(HetuError):

@@ -100,7 +100,7 @@ def get_schema(layer: str) -> LayerSchema:
     try:
         return SCHEMAS[layer]
     except KeyError:
-        raise ValidationError(f"未知图层「{layer}」。可导入的图层：{', '.join(LAYERS)}。", field="layer") from None
+        raise ValidationError("error.layer_unknown", field="layer", layer=layer, layers=list(LAYERS)) from None
 
 
 def as_dict(layer: str) -> dict:

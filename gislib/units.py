@@ -27,14 +27,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 
 WATER = "water"  # mass per volume of water, base mg/L
 COUNT = "count"  # organisms per volume, base 个/L
 SOIL = "soil"  # mass per mass of soil, base mg/kg
 AIR = "air"  # mass per volume of air, base µg/m³
 BASE_UNIT = {WATER: "mg/L", COUNT: "个/L", SOIL: "mg/kg", AIR: "µg/m³"}
-QUANTITY_ZH = {WATER: "水中浓度", COUNT: "每体积个数", SOIL: "土壤含量", AIR: "空气中浓度"}
+QUANTITIES = (WATER, COUNT, SOIL, AIR)  # named for people by error.quantity.<quantity>
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,9 @@ def resolve(column: str, written: str | None, quantity: str, source: str = "head
         return ColumnUnit(column, None, _UNITS[_fold_unit(standard)], standard, "standard")
     unit = lookup(written)
     if unit is None or unit.quantity != quantity:
-        what = "无法识别" if unit is None else f"是{QUANTITY_ZH[unit.quantity]}单位，不是{QUANTITY_ZH[quantity]}单位"
-        raise ValidationError(
-            f"列 '{column}' 的单位 '{written}' {what}，无法换算为 {standard}；"
-            f"请改用 {', '.join(known_units(quantity))} 之一 / column '{column}': unit '{written}' "
-            f"cannot be converted to {standard}",
-            field=column,
-        )
+        raise ValidationError("error.unit_unknown" if unit is None else "error.unit_quantity", field=column, column=column,
+              unit=written, standard=standard, units=list(known_units(quantity)),
+              found=Phrase(f"error.quantity.{unit.quantity}") if unit else "", wanted=Phrase(f"error.quantity.{quantity}"))
     return ColumnUnit(column, str(written).strip(), unit, standard, source)
 
 
@@ -193,10 +189,10 @@ def parse_unit_options(items: Iterable[str]) -> dict[str, str]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise ValidationError(f"--units '{part}' 应写成 列名=单位，如 汞=µg/L 或 PM10=mg/m3", field="--units")
+                raise ValidationError("error.units_option", field="--units", part=part)
             col, unit = part.split("=", 1)
             if not col.strip() or not unit.strip():
-                raise ValidationError(f"--units '{part}' 缺少列名或单位；应写成 列名=单位", field="--units")
+                raise ValidationError("error.units_option_empty", field="--units", part=part)
             out[col.strip()] = unit.strip()
     return out
 

@@ -150,8 +150,9 @@ def test_downstream_nearest_section(conf_net):
 
 
 def test_off_network_point(conf_net):
-    with pytest.raises(DataError, match="150 m"):
+    with pytest.raises(DataError, match="150 米") as err:
         trace_downstream(conf_net, "OFF", CONF_OUTFALLS, CONF_SECTIONS)
+    assert err.value.key == "error.off_network" and "“OFF” is 150 m from the nearest river line" in err.value.text("en")
     # with a 200 m tolerance it snaps to T1 at 500 m: (1000 - 500) + 1500 = 2000 m
     res = trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, km=3, snap_tolerance_m=200)
     assert km_of(res)["OFF"] == 2.0
@@ -182,8 +183,9 @@ def test_override_errors(conf_net, tmp_path):
     assert any("无名河" in w for w in res.warnings)
     with pytest.raises(ConfigError):
         trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, km=3, overrides={" ": "both"})
-    with pytest.raises(ValidationError, match="km"):
+    with pytest.raises(ValidationError, match="上溯距离") as err:
         trace_upstream(conf_net, "S", CONF_OUTFALLS, CONF_SECTIONS, km=-1)
+    assert err.value.field == "km" and "≥ 0 km, not -1" in err.value.text("en")
     bad = tmp_path / "o.json"
     bad.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ConfigError):

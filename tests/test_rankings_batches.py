@@ -102,7 +102,9 @@ def test_task_list_imported_from_excel_with_progress_and_reports(tmp_path):
     with pytest.raises(ValidationError) as err:
         batches.import_batch(st, batch, items, "officer:a", locate_ctx=False)
     msg = str(err.value)
-    assert "第 3 行" in msg and "缺少问题描述" in msg and "没有位置" in msg and "类别 '噪声'" in msg and "早于下发日期" in msg
+    assert "第 3 行" in msg and "缺少问题描述" in msg and "没有位置" in msg and "类别「噪声」" in msg and "早于下发日期" in msg
+    english = err.value.text("en")
+    assert "row 3: the problem is not described" in english and "“噪声” is not valid" in english
     assert st.list("problems") == []  # nothing written
     made = batches.import_batch(st, batch, items[:2], "officer:a", locate_ctx=False)
     assert [r["state"] for r in made] == ["已交办", "已登记"]  # the first had unit, measures and deadline

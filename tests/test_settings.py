@@ -38,8 +38,9 @@ def test_a_broken_or_hostile_settings_file_is_ignored(data_dir):
 
 
 def test_unknown_default_is_refused_with_a_clear_message(data_dir):
-    with pytest.raises(ConfigError, match="basemap='google' is unknown"):
+    with pytest.raises(ConfigError, match="basemap=google 未知") as err:
         save_defaults(data_dir, basemap="google")
+    assert "basemap=google is unknown; use one of offline" in err.value.text("en")
     assert not (data_dir / "settings.json").exists()
 
 

@@ -79,19 +79,22 @@ def test_fit_bounds_keeps_the_extent_and_matches_the_frame_aspect():
     b = snap.fit_bounds((0, 0, 100, 10), aspect=1.5, pad=0.0)
     assert (b[2] - b[0]) / (b[3] - b[1]) == pytest.approx(1.5)
     assert b[0] <= 0 and b[2] >= 100 and b[1] <= 0 and b[3] >= 10
-    with pytest.raises(ValidationError, match="empty"):
+    with pytest.raises(ValidationError, match="为空") as err:
         snap.fit_bounds((1, 1, 1, 2), 1.0)
+    assert "extent (1, 1, 1, 2) is empty" in err.value.text("en")
 
 
 def test_page_options_are_validated_with_clear_messages():
     with pytest.raises(ValidationError, match="A4"):
         snap.PageSpec("t", paper="B5").validate()
-    with pytest.raises(ValidationError, match="landscape or portrait"):
+    with pytest.raises(ValidationError, match="sideways") as err:
         snap.PageSpec("t", orientation="sideways").validate()
+    assert "use landscape or portrait" in err.value.text("en")
     with pytest.raises(ValidationError, match="dpi"):
         snap.PageSpec("t", dpi=5000).validate()
-    with pytest.raises(ValidationError, match=".png or .pdf"):
+    with pytest.raises(ValidationError, match=r"\.png 或 \.pdf") as err:
         snap.format_of("map.jpg")
+    assert err.value.field == "out" and "end the file name with .png or .pdf" in err.value.text("en")
     assert snap.PageSpec("t", paper="A3", orientation="portrait").size_in == pytest.approx((297 / 25.4, 420 / 25.4))
 
 

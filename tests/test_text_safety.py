@@ -338,5 +338,5 @@ def test_selecting_an_outfall_far_from_every_river_explains_instead_of_crashing(
     at.run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
-    assert re.search(r"outfall 'ODD-O1' is \d+ m from the nearest river line", captions.replace("\\", ""))
+    assert re.search(r"排污口「ODD-O1」距最近河道线 \d+ 米", captions.replace("\\", ""))  # in the page's language
     assert any(m.value == "#### " + md_text(XSS) for m in at.markdown)  # the heading: the name, escaped

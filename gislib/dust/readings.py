@@ -43,16 +43,14 @@ def save_readings(store: "Store", readings: "Readings | pd.DataFrame", user: str
     import pandas as pd
 
     if not isinstance(user, str) or not user.strip():
-        raise ValidationError("缺少操作人 (user): every upload must name the acting user", field="user")
+        raise ValidationError("error.dust_user_required", field="user")
     frame = readings.frame if hasattr(readings, "frame") else readings
     missing = [c for c in ("site", "time") if c not in frame.columns]
     if missing or not any(p in frame.columns for p in DUST_POLLUTANTS):
-        raise ValidationError(
-            f"读数缺少列 {', '.join(missing) or 'PM10/PM2.5/TSP'}: parse the file with gislib.dust.rule.read_readings",
-            field=(missing or ["PM10"])[0])
+        raise ValidationError("error.dust_frame_columns", field=(missing or ["PM10"])[0], missing=missing or ["PM10/PM2.5/TSP"])
     times = pd.to_datetime(frame["time"], errors="coerce")
     if times.isna().any():
-        raise ValidationError(f"{int(times.isna().sum())} 行时间无法识别: fix or drop those rows first", field="time")
+        raise ValidationError("error.dust_times", field="time", count=int(times.isna().sum()))
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     units = units if units is not None else getattr(readings, "units", {}) or {}
     unit_text = "; ".join(f"{p}={u}" for p, u in sorted(units.items())) or None

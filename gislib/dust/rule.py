@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from gislib import units as unitmod
 from gislib.domain import DUST_POLLUTANTS
-from gislib.errors import DataError, NotFoundError, ValidationError
+from gislib.errors import DataError, NotFoundError, Phrase, Sentences, ValidationError
 
 if TYPE_CHECKING:  # pandas is imported lazily so that the CLI starts fast
     import pandas as pd
@@ -84,18 +84,18 @@ class DustRule:
     def from_json(cls, path_or_dict: str | Path | Mapping[str, Any]) -> "DustRule":
         """Load and validate a rule from a JSON file path or an already parsed dict."""
         if isinstance(path_or_dict, Mapping):
-            data, where = dict(path_or_dict), "规则"
+            data, where = dict(path_or_dict), Phrase("error.rule_where")
         else:
             path = Path(path_or_dict)
             if not path.exists():
-                raise NotFoundError(f"找不到规则文件 {path}；请检查路径，或用预设名 {', '.join(load_presets())}")
+                raise NotFoundError("error.rule_file_missing", path=path, presets=list(load_presets()))
             try:
                 data = json.loads(path.read_text(encoding="utf-8-sig"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ValidationError(f"规则文件 {path} 不是有效的 UTF-8 JSON（{exc}）；请修正语法") from exc
-            where = f"规则文件 {path}"
+                raise ValidationError("error.rule_json", path=path, detail=exc) from exc
+            where = Phrase("error.rule_where_file", path=path)
             if not isinstance(data, dict):
-                raise ValidationError(f"{where} 顶层必须是 JSON 对象 {{...}}，包含 {', '.join(REQUIRED_RULE_KEYS)}")
+                raise ValidationError("error.rule_not_object", where=where, keys=list(REQUIRED_RULE_KEYS))
         return cls(**_validated_rule_fields(data, where))
 
     def limit_for(self, site: str, priority_sites: Iterable[str] = frozenset()) -> float:
@@ -109,15 +109,16 @@ class DustRule:
         return asdict(self)
 
 
-def _validated_rule_fields(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _validated_rule_fields(data: Mapping[str, Any], where: Phrase) -> dict[str, Any]:
     """Check keys and types of a rule dict; every problem found is listed in one ValidationError."""
-    problems: list[str] = []
+    problems: list[Phrase] = []
     missing = [k for k in REQUIRED_RULE_KEYS if k not in data]
     if missing:
-        problems.append(f"缺少必填键 {', '.join(missing)}")
+        problems.append(Phrase("error.rule_missing_keys", keys=missing))
     unknown = [k for k in data if k not in REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS]
     if unknown:
-        problems.append(f"未知键 {', '.join(map(str, unknown))}（允许：{', '.join(REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS)}）")
+        problems.append(Phrase("error.rule_unknown_keys", keys=[str(k) for k in unknown],
+                               allowed=list(REQUIRED_RULE_KEYS + OPTIONAL_RULE_KEYS)))
     out: dict[str, Any] = {}
 
     def number(key: str, *, minimum: float = 0.0, strict: bool = True, allow_none: bool = False) -> None:
@@ -128,22 +129,23 @@ def _validated_rule_fields(data: Mapping[str, Any], where: str) -> dict[str, Any
             out[key] = None
             return
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            problems.append(f"{key} 必须是数字{'或 null' if allow_none else ''}，而不是 {value!r}")
+            problems.append(Phrase("error.rule_number_or_null" if allow_none else "error.rule_number", key=key, value=value))
         elif value < minimum or (strict and value == minimum):
-            problems.append(f"{key} 必须{'大于' if strict else '不小于'} {minimum:g}，而不是 {value!r}")
+            problems.append(Phrase("error.rule_above" if strict else "error.rule_not_below", key=key, minimum=minimum,
+                                   value=value))
         else:
             out[key] = float(value)
 
     if "pollutant" in data:
         pollutant = _pollutant_of(str(data["pollutant"]))
         if pollutant is None:
-            problems.append(f"pollutant {data['pollutant']!r} 无效，可选 {', '.join(DUST_POLLUTANTS)}")
+            problems.append(Phrase("error.rule_pollutant", value=data["pollutant"], choices=list(DUST_POLLUTANTS)))
         else:
             out["pollutant"] = pollutant
     if "window_minutes" in data:
         value = data["window_minutes"]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or 1440 % value:
-            problems.append(f"window_minutes 必须是能整除 1440 的正整数分钟（如 5、15、60），而不是 {value!r}")
+            problems.append(Phrase("error.rule_window", value=value))
         else:
             out["window_minutes"] = value
     number("limit_ugm3")
@@ -152,13 +154,13 @@ def _validated_rule_fields(data: Mapping[str, Any], where: str) -> dict[str, Any
     for key in ("subtract_background", "verified"):
         if key in data:
             if not isinstance(data[key], bool):
-                problems.append(f"{key} 必须是 true 或 false，而不是 {data[key]!r}")
+                problems.append(Phrase("error.rule_bool", key=key, value=data[key]))
             else:
                 out[key] = data[key]
     if "max_exceedances_per_day" in data:
         value = data["max_exceedances_per_day"]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(f"max_exceedances_per_day 必须是不小于 0 的整数，而不是 {value!r}")
+            problems.append(Phrase("error.rule_exceedances", value=value))
         else:
             out["max_exceedances_per_day"] = value
     for key in ("id", "name", "source", "note"):
@@ -166,7 +168,7 @@ def _validated_rule_fields(data: Mapping[str, Any], where: str) -> dict[str, Any
             out[key] = str(data[key])
     if problems:
         bad_field = missing[0] if missing else None
-        raise ValidationError(f"{where} 无效：" + "；".join(problems), field=bad_field)
+        raise ValidationError("error.rule_invalid", field=bad_field, where=where, problems=Sentences(problems))
     return out
 
 
@@ -175,7 +177,7 @@ def load_presets(path: str | Path = PRESETS_PATH) -> dict[str, DustRule]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"预设规则文件 {path} 无法读取（{exc}）；请重新安装 gislib") from exc
+        raise DataError("error.rule_presets_unreadable", path=path, detail=exc) from exc
     presets: dict[str, DustRule] = {}
     for entry in data["rules"]:
         rule = DustRule.from_json(entry)
@@ -189,9 +191,7 @@ def get_rule(name_or_path: str | Path) -> DustRule:
     if str(name_or_path) in presets:
         return presets[str(name_or_path)]
     if not Path(name_or_path).exists():
-        raise NotFoundError(
-            f"'{name_or_path}' 既不是预设规则也不是文件；预设有 {', '.join(presets)}，或提供规则 JSON 文件路径"
-        )
+        raise NotFoundError("error.rule_unknown", name=name_or_path, presets=list(presets))
     return DustRule.from_json(name_or_path)
 
 
@@ -348,7 +348,7 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
 
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"找不到读数文件 {path}；请检查路径")
+        raise NotFoundError("error.readings_not_found", path=path)
     raw = table_frame(path)
     raw.columns = [str(c).strip() for c in raw.columns]
     layout = _readings_layout(list(raw.columns), path)
@@ -364,7 +364,8 @@ def read_readings(path: str | Path, units: Mapping[str, str] | None = None) -> R
         record, reasons = _reading_of(row, times.iloc[i], time_texts.iloc[i], layout, scales, unitless)
         if reasons:
             line = i + 2
-            errors.append(RowError(line, f"第 {line} 行未使用：" + "；".join(reasons), {k: str(v) for k, v in row.items()}))
+            reason = str(Phrase("error.reading_row_unused", row=line, reasons=Sentences(reasons)))
+            errors.append(RowError(line, reason, {k: str(v) for k, v in row.items()}))
         else:
             records.append(record)
     warnings = [w for p, h in layout.pollutants.items() if p in unitless
@@ -395,11 +396,7 @@ def _readings_layout(headers: list[str], path: Path) -> _Layout:
     if not pollutant_cols:
         missing.append("PM10/PM2.5/TSP")
     if missing:
-        raise ValidationError(
-            f"{path}: 缺少列 {', '.join(missing)}（表头：{', '.join(headers)}）；"
-            "需要 站点、时间 和至少一个污染物列（如 PM10 或 PM10(mg/m³)），可选 背景值",
-            field=missing[0],
-        )
+        raise ValidationError("error.readings_columns", field=missing[0], path=path, missing=missing, headers=headers)
     unit_col = next((h for h in headers if re.sub(r"\s", "", h).lower() in ("单位", "unit", "units", "计量单位")), None)
     return _Layout(site_col, time_col, date_col, background_col, pollutant_cols, unit_col)
 
@@ -408,17 +405,16 @@ def _readings_scales(layout: _Layout, given: dict[str, str], headers: list[str],
     """The factor to µg/m³ of every pollutant column and of the background; refuse units that do not convert."""
     unknown_given = [k for k in given if k not in headers and k not in layout.pollutants]
     if unknown_given:
-        raise ValidationError(f"{path}: 指定单位的列 {', '.join(unknown_given)} 不在文件中（表头：{', '.join(headers)}）",
-                              field=unknown_given[0])
+        raise ValidationError("error.readings_unit_columns", field=unknown_given[0], path=path, columns=unknown_given,
+              headers=headers)
     scales: dict[str, float] = {}
     written: dict[str, str] = {}
     for pollutant, header in layout.pollutants.items():
         unit_given = given.get(header) or given.get(pollutant)
         scale = _unit_scale(header, unit_given)
         if scale is None:
-            raise ValidationError(
-                f"{path}: 列 '{header}' 的单位 '{_written_unit(header, unit_given)}' 无法换算为 µg/m³；请用 µg/m³ 或 mg/m³"
-                f" / column '{header}': unit cannot be converted to µg/m³", field=header)
+            raise ValidationError("error.readings_unit", field=header, path=path, header=header,
+                  unit=_written_unit(header, unit_given))
         scales[pollutant] = scale
         if _written_unit(header, unit_given):
             written[pollutant] = _written_unit(header, unit_given)
@@ -427,8 +423,7 @@ def _readings_scales(layout: _Layout, given: dict[str, str], headers: list[str],
         background_scale = (_unit_scale(layout.background) if _has_own_unit(layout.background)
                             else next(iter(scales.values())))
         if background_scale is None:
-            raise ValidationError(f"{path}: 列 '{layout.background}' 的单位无法识别；请用 µg/m³ 或 mg/m³",
-                                  field=layout.background)
+            raise ValidationError("error.readings_background_unit", field=layout.background, path=path, header=layout.background)
     return _Scales(scales, background_scale, written)
 
 
@@ -442,38 +437,38 @@ def _reading_of(row: dict, when, time_text: str, layout: _Layout, scales: _Scale
     Values of unit-less pollutant columns are collected in ``unitless`` for the magnitude warning."""
     import pandas as pd
 
-    reasons: list[str] = []
+    reasons: list[Phrase] = []
     row_scales = dict(scales.pollutants)
     row_unit = str(row[layout.unit]).strip() if layout.unit is not None else ""
     if row_unit:  # a 单位 column: the unit of this row's values where the header gives none
         scale = _unit_scale("", row_unit)
         if scale is None:
-            reasons.append(f"单位 '{row_unit}' 无法换算为 µg/m³（请用 µg/m³ 或 mg/m³）")
+            reasons.append(Phrase("error.reading_unit", unit=row_unit))
         else:
             row_scales.update({p: scale for p in unitless})
     site = str(row[layout.site]).strip()
     if not site:
-        reasons.append("站点为空")
+        reasons.append(Phrase("error.reading_no_site"))
     if pd.isna(when):
-        reasons.append(f"时间 '{time_text}' 无法识别（请用 2024-05-01 08:00 这样的格式）")
+        reasons.append(Phrase("error.reading_time", value=time_text))
     record: dict[str, Any] = {"site": site, "time": when}
     for pollutant, header in layout.pollutants.items():
         try:
             value = _parse_number(str(row[header]))
         except ValueError:
-            reasons.append(f"{header} 值 '{row[header]}' 不是非负数字")
+            reasons.append(Phrase("error.reading_value", column=header, value=row[header]))
             continue
         record[pollutant] = math.nan if value is None else round(value * row_scales[pollutant], METRIC_DECIMALS)
         if value is not None and pollutant in unitless and not row_unit:
             unitless[pollutant].append(value)
     if not reasons and all(math.isnan(record[p]) for p in layout.pollutants):
-        reasons.append(f"没有浓度值（{', '.join(layout.pollutants.values())} 均为空）")
+        reasons.append(Phrase("error.reading_no_values", columns=list(layout.pollutants.values())))
     record["background"] = math.nan
     if layout.background is not None:
         try:
             value = _parse_number(str(row[layout.background]))
         except ValueError:
-            reasons.append(f"{layout.background} 值 '{row[layout.background]}' 不是非负数字")
+            reasons.append(Phrase("error.reading_value", column=layout.background, value=row[layout.background]))
             value = None
         scale = scales.background
         if row_unit and not _has_own_unit(layout.background) and unitless:
@@ -531,17 +526,10 @@ def window_series(
     frame = _frame_of(readings)
     if rule.pollutant not in frame.columns:
         present = [p for p in DUST_POLLUTANTS if p in frame.columns]
-        raise ValidationError(
-            f"规则 '{rule.name}' 针对 {rule.pollutant}，但读数只有 {', '.join(present) or '无污染物列'}；"
-            "请提供该污染物的列，或换用对应污染物的规则",
-            field=rule.pollutant,
-        )
+        raise ValidationError("error.rule_pollutant_absent", field=rule.pollutant, rule=rule.name, pollutant=rule.pollutant,
+              present=present or Phrase("error.no_pollutant_columns"))
     if rule.subtract_background and ("background" not in frame.columns or frame["background"].isna().all()):
-        raise ValidationError(
-            f"规则 '{rule.name}' 要求扣除背景值，但读数没有 背景值/background 列（或全为空）；"
-            "请添加同时段区县均值列，或换用不扣背景的规则",
-            field="background",
-        )
+        raise ValidationError("error.rule_needs_background", field="background", rule=rule.name)
     priority = {str(s) for s in priority_sites}
     data = pd.DataFrame({
         "site": frame["site"].astype(str),

@@ -50,7 +50,7 @@ def _arrays(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray, bool]:
     xa = np.atleast_1d(np.asarray(x, dtype=float))
     ya = np.atleast_1d(np.asarray(y, dtype=float))
     if xa.shape != ya.shape:
-        raise CRSError(f"x and y have different lengths ({xa.shape} vs {ya.shape}); pass one x per y.")
+        raise CRSError("error.xy_lengths", x=str(xa.shape), y=str(ya.shape))
     return xa, ya, scalar
 
 
@@ -185,10 +185,7 @@ def normalize_crs(crs: str | int) -> str:
         code = int(m.group(1))
         _pyproj_crs(code)  # raises CRSError when unknown
         return f"EPSG:{code}"
-    raise CRSError(
-        f"无法识别的坐标系「{crs}」。请使用 EPSG:4326 (WGS84)、EPSG:4490 (CGCS2000)、EPSG:4549 等 EPSG 代码，"
-        "或 gcj02（高德/腾讯）、bd09（百度）。"
-    )
+    raise CRSError("error.crs_unknown", crs=crs)
 
 
 @lru_cache(maxsize=256)
@@ -199,7 +196,7 @@ def _pyproj_crs(code: int):
     try:
         return CRS.from_epsg(code)
     except ProjCRSError as exc:
-        raise CRSError(f"EPSG:{code} 不是已知的坐标系代码（{exc}）。请核对数据提供方给出的 EPSG 代码。") from exc
+        raise CRSError("error.epsg_unknown", code=code, detail=exc) from exc
 
 
 def epsg_code(crs: str) -> int | None:
@@ -244,11 +241,7 @@ def check_supported(crs: str, force_legacy: bool = False) -> str:
     crs = normalize_crs(crs)
     datum = legacy_datum(crs)
     if datum and not force_legacy:
-        raise CRSError(
-            f"{crs_label(crs)} 基于 {datum} 旧大地基准，转换到 CGCS2000/WGS84 需要本地七参数（误差可达数十至上百米）。"
-            "请向数据提供方（测绘单位）索取：该成果的 CGCS2000 版本，或所用的七参数/转换方法；"
-            "如确认只需近似位置，可用 --force-legacy-crs 强制按 EPSG 默认参数转换。"
-        )
+        raise CRSError("error.crs_legacy", crs=crs_label(crs), datum=datum)
     return crs
 
 
@@ -318,7 +311,7 @@ def gk3_epsg(central_meridian: float, zone_prefix: bool = False) -> int:
     """CGCS2000 3° GK EPSG: 4534 + (CM − 75)/3 (FE 500 000), or 4513 + (CM/3 − 25) with zone prefix."""
     cm = float(central_meridian)
     if cm % 3 != 0 or not 75 <= cm <= 135:
-        raise CRSError(f"3° 带中央经线应为 75–135 之间 3 的倍数，收到 {central_meridian}。上海/江苏/浙江为 120，成都为 105。")
+        raise CRSError("error.gk3_meridian", meridian=central_meridian)
     return int(4513 + (cm / 3 - 25)) if zone_prefix else int(4534 + (cm - 75) / 3)
 
 
@@ -326,7 +319,7 @@ def gk6_epsg(central_meridian: float, zone_prefix: bool = False) -> int:
     """CGCS2000 6° GK EPSG: 4502..4512 (CM 75..135), zone-prefixed 4491..4501 (zones 13..23)."""
     cm = float(central_meridian)
     if (cm - 75) % 6 != 0 or not 75 <= cm <= 135:
-        raise CRSError(f"6° 带中央经线应为 75、81 … 135，收到 {central_meridian}。")
+        raise CRSError("error.gk6_meridian", meridian=central_meridian)
     return int((4491 if zone_prefix else 4502) + (cm - 75) / 6)
 
 
@@ -337,10 +330,7 @@ def gk_epsg_from_prefixed_easting(easting: float) -> tuple[int, str]:
         return gk3_epsg(zone * 3, zone_prefix=True), f"3° 带第 {zone} 带（中央经线 {zone * 3}°E）"
     if 13 <= zone <= 23:
         return gk6_epsg(zone * 6 - 3, zone_prefix=True), f"6° 带第 {zone} 带（中央经线 {zone * 6 - 3}°E）"
-    raise CRSError(
-        f"东坐标 {easting:.0f} 的带号前缀 {zone} 不是中国范围内的高斯-克吕格带号（3° 带 25–45，6° 带 13–23）。"
-        "请向数据提供方确认坐标系，并用 --crs EPSG:n 指定。"
-    )
+    raise CRSError("error.gk_zone_prefix", easting=easting, zone=zone)
 
 
 # --------------------------------------------------------------------------- detection
@@ -377,35 +367,35 @@ def _looks_degrees(x: float, y: float) -> str | None:
     return None
 
 
+_GK_REASONS = {  # (kind, swapped) → why the pair was read as Gauss-Krüger, for CRSGuess.reason
+    ("prefixed", False): "东坐标为 8 位数且带号前缀 {zone}，按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
+    ("prefixed", True): "第一列约 {x:,.0f}（北坐标）、第二列为带号前缀 {zone} 的 8 位东坐标，"
+                        "判断为测量习惯 X=北、Y=东，已对调；按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
+    ("plain", False): "东坐标约 {x:,.0f}（6 位数，含 500 000 假东偏）、北坐标 7 位数，判断为不带带号的 CGCS2000 3° 高斯-克吕格投影；"
+                      "按本区中央经线 {cm:g}°E 选用 EPSG:{epsg}。如为西安80/北京54 或地方坐标系，请改用 --crs 指定。",
+    ("plain", True): "第一列约 {x:,.0f}、第二列约 {y:,.0f}，判断为测量习惯 X=北坐标、Y=东坐标，已对调；"
+                     "按 CGCS2000 3° 高斯-克吕格、本区中央经线 {cm:g}°E 选用 EPSG:{epsg}。",
+}
+
+
 def _projected_guess(x: float, y: float, central_meridian: float) -> CRSGuess | None:
-    """GK guess from median easting/northing-like values; None when they do not look projected."""
+    """GK guess from median easting/northing-like values; None when they do not look projected.
+
+    Each kind is tried in the first column's order, then swapped (surveyors write X = north first):
+    an 8-digit easting with a zone prefix, then a 6-digit easting (500 000 false easting) in this
+    district's 3° zone; the northing has 7 digits.
+    """
     cm_epsg = gk3_epsg(central_meridian)
-    # 8-digit easting with zone prefix, northing 7 digits (possibly in either column)
-    if 10_000_000 <= x < 100_000_000 and 1_000_000 <= y < 10_000_000:
-        epsg, desc = gk_epsg_from_prefixed_easting(x)
-        return CRSGuess(f"EPSG:{epsg}", f"东坐标为 8 位数且带号前缀 {int(x // 1e6)}，按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。", False)
-    if 10_000_000 <= y < 100_000_000 and 1_000_000 <= x < 10_000_000:
-        epsg, desc = gk_epsg_from_prefixed_easting(y)
-        return CRSGuess(
-            f"EPSG:{epsg}",
-            f"第一列约 {x:,.0f}（北坐标）、第二列为带号前缀 {int(y // 1e6)} 的 8 位东坐标，"
-            f"判断为测量习惯 X=北、Y=东，已对调；按 CGCS2000 高斯-克吕格{desc}（EPSG:{epsg}）处理。",
-            True,
-        )
-    if 100_000 <= x < 1_000_000 and 1_000_000 <= y < 10_000_000:
-        return CRSGuess(
-            f"EPSG:{cm_epsg}",
-            f"东坐标约 {x:,.0f}（6 位数，含 500 000 假东偏）、北坐标 7 位数，判断为不带带号的 CGCS2000 3° 高斯-克吕格投影；"
-            f"按本区中央经线 {central_meridian:g}°E 选用 EPSG:{cm_epsg}。如为西安80/北京54 或地方坐标系，请改用 --crs 指定。",
-            False,
-        )
-    if 1_000_000 <= x < 10_000_000 and 100_000 <= y < 1_000_000:
-        return CRSGuess(
-            f"EPSG:{cm_epsg}",
-            f"第一列约 {x:,.0f}、第二列约 {y:,.0f}，判断为测量习惯 X=北坐标、Y=东坐标，已对调；"
-            f"按 CGCS2000 3° 高斯-克吕格、本区中央经线 {central_meridian:g}°E 选用 EPSG:{cm_epsg}。",
-            True,
-        )
+    orders = ((x, y, False), (y, x, True))
+    for east, north, swapped in orders:
+        if 10_000_000 <= east < 100_000_000 and 1_000_000 <= north < 10_000_000:
+            epsg, desc = gk_epsg_from_prefixed_easting(east)
+            reason = _GK_REASONS[("prefixed", swapped)].format(zone=int(east // 1e6), desc=desc, epsg=epsg, x=x)
+            return CRSGuess(f"EPSG:{epsg}", reason, swapped)
+    for east, north, swapped in orders:
+        if 100_000 <= east < 1_000_000 and 1_000_000 <= north < 10_000_000:
+            reason = _GK_REASONS[("plain", swapped)].format(x=x, y=y, cm=central_meridian, epsg=cm_epsg)
+            return CRSGuess(f"EPSG:{cm_epsg}", reason, swapped)
     return None
 
 
@@ -463,10 +453,7 @@ def detect_crs(
         crs = normalize_crs(hint)
         if is_geographic(crs):
             if len(xa) and (best is None or best[0] != "deg") and (abs(mx) > 180 or abs(my) > 90):
-                raise CRSError(
-                    f"指定的坐标系 {crs_label(crs)} 是经纬度，但坐标值约为 ({mx:,.0f}, {my:,.0f})，像投影坐标（米）。"
-                    "请改用 --crs auto 或投影坐标系的 EPSG 代码（如 EPSG:4549）。"
-                )
+                raise CRSError("error.crs_geographic_but_metres", crs=crs_label(crs), x=mx, y=my)
             swapped = best == ("deg", True)
         else:
             swapped = bool(best and best[0] == "proj" and best[-1])
@@ -490,12 +477,9 @@ def detect_crs(
         return CRSGuess(crs, f"采用文件自带的坐标系 {crs_label(crs)}{note}。", swapped)
 
     if not len(xa):
-        raise CRSError("没有可用的坐标值，无法判断坐标系。请检查经纬度/X、Y 列是否映射正确，或用 --crs 指定。")
+        raise CRSError("error.crs_no_values")
     if best is None:
-        raise CRSError(
-            f"无法从坐标值（中位数约 {mx:,.3f}, {my:,.3f}）判断坐标系：既不是中国范围内的经纬度，也不像高斯-克吕格投影坐标。"
-            "请向数据提供方确认坐标系，并用 --crs 指定（如 EPSG:4549、gcj02）。"
-        )
+        raise CRSError("error.crs_undetected", x=mx, y=my)
     if best[0] == "deg":
         swapped = best[1]
         swap_note = "第一列在 3–55 之间、第二列在 73–136 之间，判断为纬度、经度填反，已对调；" if swapped else ""
@@ -527,18 +511,18 @@ def parse_coordinate(text) -> float:
     121 24 30.5, E121°24'30.5", 东经121°…). W/S/西经/南纬 give negative values.
     Raises ValidationError (field "coordinate") for anything else."""
     if isinstance(text, bool):
-        raise ValidationError(f"坐标「{text}」不是数字。", field="coordinate")
+        raise ValidationError("error.coordinate_not_number", field="coordinate", value=text)
     if isinstance(text, (int, float, np.integer, np.floating)):
         value = float(text)
         if not math.isfinite(value):
-            raise ValidationError("坐标为空。请填写经纬度或 X/Y 坐标。", field="coordinate")
+            raise ValidationError("error.coordinate_empty", field="coordinate")
         return value
     if text is None:
-        raise ValidationError("坐标为空。请填写经纬度或 X/Y 坐标。", field="coordinate")
+        raise ValidationError("error.coordinate_empty", field="coordinate")
     original = str(text)
     s = unicodedata.normalize("NFKC", original).strip()
     if not s:
-        raise ValidationError("坐标为空。请填写经纬度或 X/Y 坐标。", field="coordinate")
+        raise ValidationError("error.coordinate_empty", field="coordinate")
     sign = 1.0
     for pattern in (_HEMI_PREFIX, _HEMI_SUFFIX):
         m = pattern.search(s)
@@ -562,23 +546,20 @@ def parse_coordinate(text) -> float:
     while pos < len(s):
         m = _TOKEN.match(s, pos)
         if not m or m.end() == pos:
-            raise ValidationError(
-                f"坐标「{original}」无法识别。请填写十进制度（如 121.4083）、度分秒（如 121°24′30.5″ 或 121度24分30.5秒）或投影坐标（米）。",
-                field="coordinate",
-            )
+            raise ValidationError("error.coordinate_unreadable", field="coordinate", value=original)
         parts.append((m.group(1), m.group(2)))
         pos = m.end()
     if not parts or len(parts) > 3:
-        raise ValidationError(f"坐标「{original}」无法识别：应为 1–3 个数字（度、分、秒）。", field="coordinate")
+        raise ValidationError("error.coordinate_parts", field="coordinate", value=original)
     expected_units = ("d", "m", "s")
     for i, (_num, unit) in enumerate(parts):
         if unit not in ("", ":", expected_units[i]):
-            raise ValidationError(f"坐标「{original}」中度分秒的顺序不对（应为 度 → 分 → 秒）。", field="coordinate")
+            raise ValidationError("error.coordinate_order", field="coordinate", value=original)
     numbers = [float(n) for n, _u in parts]
     if len(numbers) > 1:
         if any("." in n for n, _u in parts[:-1]):
-            raise ValidationError(f"坐标「{original}」：只有最后一项（分或秒）可以带小数。", field="coordinate")
+            raise ValidationError("error.coordinate_decimals", field="coordinate", value=original)
         if any(v >= 60 for v in numbers[1:]):
-            raise ValidationError(f"坐标「{original}」：分、秒必须小于 60。", field="coordinate")
+            raise ValidationError("error.coordinate_sixty", field="coordinate", value=original)
     value = numbers[0] + sum(v / 60 ** (i + 1) for i, v in enumerate(numbers[1:]))
     return sign * value

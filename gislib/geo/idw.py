@@ -33,16 +33,14 @@ def _to_3857(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_bounds(bounds: Sequence[float]) -> tuple[float, float, float, float]:
     if len(bounds) != 4:
-        raise ValidationError(f"bounds 必须是 (minx, miny, maxx, maxy) 四个数，而不是 {bounds!r}", field="bounds")
+        raise ValidationError("error.idw_bounds_shape", field="bounds", bounds=repr(bounds))
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     if not all(math.isfinite(b) for b in (minx, miny, maxx, maxy)):
-        raise ValidationError(f"bounds 含非数字 {bounds!r}", field="bounds")
+        raise ValidationError("error.idw_bounds_number", field="bounds", bounds=repr(bounds))
     if not (minx < maxx and miny < maxy):
-        raise ValidationError(f"bounds {bounds!r} 无效：需要 minx < maxx 且 miny < maxy（经度, 纬度顺序）", field="bounds")
+        raise ValidationError("error.idw_bounds_order", field="bounds", bounds=repr(bounds))
     if not (-180 <= minx and maxx <= 180 and -85 <= miny and maxy <= 85):
-        raise CRSError(
-            f"bounds {bounds!r} 不是 EPSG:4326 经纬度（经度 -180..180、纬度 -85..85）；投影坐标请先转换为经纬度"
-        )
+        raise CRSError("error.idw_bounds_lonlat", bounds=repr(bounds))
     return minx, miny, maxx, maxy
 
 
@@ -61,17 +59,14 @@ def idw_grid(bounds: Sequence[float], resolution_m: float = 100.0):
 
     minx, miny, maxx, maxy = _check_bounds(bounds)
     if not (isinstance(resolution_m, (int, float)) and math.isfinite(resolution_m) and resolution_m > 0):
-        raise ValidationError(f"resolution_m 必须是正数（米），而不是 {resolution_m!r}", field="resolution_m")
+        raise ValidationError("error.idw_resolution", field="resolution_m", value=resolution_m)
     xs, ys = _to_3857(np.array([minx, maxx]), np.array([miny, maxy]))
     x0, x1, y0, y1 = float(xs[0]), float(xs[1]), float(ys[0]), float(ys[1])
     step = resolution_m * ground_scale(bounds)
     width = max(1, math.ceil((x1 - x0) / step - 1e-9))
     height = max(1, math.ceil((y1 - y0) / step - 1e-9))
     if width * height > MAX_CELLS:
-        raise ValidationError(
-            f"网格 {width}×{height} 格太大（上限 {MAX_CELLS:,} 格）：请增大 resolution_m 或缩小范围",
-            field="resolution_m",
-        )
+        raise ValidationError("error.idw_grid", field="resolution_m", width=width, height=height, limit=MAX_CELLS)
     return Affine(step, 0.0, x0, 0.0, -step, y1), width, height
 
 
@@ -128,26 +123,21 @@ def idw_surface(
     pts = np.asarray(points_lonlat, dtype=float)
     vals = np.asarray(values, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValidationError(f"points_lonlat 必须是 (n, 2) 的经纬度数组，而不是形状 {pts.shape}", field="points_lonlat")
+        raise ValidationError("error.idw_points_shape", field="points_lonlat", shape=str(pts.shape))
     if vals.shape != (len(pts),):
-        raise ValidationError(f"values 的长度 {vals.shape} 与点数 {len(pts)} 不一致", field="values")
+        raise ValidationError("error.idw_values_length", field="values", length=str(vals.shape), count=len(pts))
     if len(pts) == 0:
-        raise ValidationError("没有样点：IDW 至少需要 1 个点", field="points_lonlat")
+        raise ValidationError("error.idw_no_points", field="points_lonlat")
     bad = np.flatnonzero(~np.isfinite(pts).all(axis=1) | ~np.isfinite(vals))
     if bad.size:
-        raise ValidationError(
-            f"第 {', '.join(str(i) for i in bad[:10])} 个点的坐标或数值不是有限数字：请先剔除这些点（或填写数值）",
-            field="values",
-        )
+        raise ValidationError("error.idw_not_finite", field="values", points=[int(i) for i in bad[:10]])
     out_of_range = np.flatnonzero((np.abs(pts[:, 0]) > 180) | (np.abs(pts[:, 1]) > 85))
     if out_of_range.size:
-        raise CRSError(
-            f"第 {', '.join(str(i) for i in out_of_range[:10])} 个点不是经纬度（EPSG:4326）：请先把坐标转换为经纬度"
-        )
+        raise CRSError("error.idw_not_lonlat", points=[int(i) for i in out_of_range[:10]])
     if not (isinstance(power, (int, float)) and power > 0):
-        raise ValidationError(f"power 必须大于 0，而不是 {power!r}", field="power")
+        raise ValidationError("error.idw_power", field="power", value=power)
     if max_distance_m is not None and not max_distance_m > 0:
-        raise ValidationError(f"max_distance_m 必须大于 0 或为 None，而不是 {max_distance_m!r}", field="max_distance_m")
+        raise ValidationError("error.idw_max_distance", field="max_distance_m", value=max_distance_m)
 
     transform, width, height = idw_grid(bounds, resolution_m)
     scale = ground_scale(bounds)
@@ -172,7 +162,7 @@ def idw_surface(
         with rasterio.open(out_path, "w", **profile) as dst:
             dst.write(grid, 1)
     except rasterio.errors.RasterioError as exc:
-        raise ExportError(f"无法写入 GeoTIFF {out_path}（{exc}）；请检查目录是否可写") from exc
+        raise ExportError("error.geotiff_write", path=out_path, detail=exc) from exc
     return out_path
 
 
@@ -186,7 +176,7 @@ def colorize(
     """Render band 1 of ``tif_path`` to an RGBA PNG (nodata transparent) with a matplotlib colormap.
 
     Returns the PNG path and its bounds ``[[south, west], [north, east]]`` (lat/lon), ready for
-    ``folium.raster_layers.ImageOverlay(image=str(png), bounds=bounds)``. ``vmin``/``vmax`` default
+    ``folium.raster_layers.ImageOverlay(image=str(png), bounds=repr(bounds))``. ``vmin``/``vmax`` default
     to the data range.
     """
     import matplotlib
@@ -197,7 +187,7 @@ def colorize(
     try:
         colormap = matplotlib.colormaps[cmap]
     except KeyError as exc:
-        raise ValidationError(f"未知的配色 '{cmap}'：请用 matplotlib 的名称，如 viridis、YlOrRd、RdYlGn_r", field="cmap") from exc
+        raise ValidationError("error.idw_cmap", field="cmap", cmap=cmap) from exc
     with rasterio.open(tif_path) as src:
         data = src.read(1, masked=True).astype("float64")
         left, bottom, right, top = src.bounds

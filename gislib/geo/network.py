@@ -44,7 +44,7 @@ import shapely
 from shapely.ops import substring
 
 from gislib.config import DEFAULT_DATA_DIR
-from gislib.errors import ConfigError, CRSError, DataError, NotFoundError, ValidationError
+from gislib.errors import ConfigError, CRSError, DataError, NotFoundError, Phrase, ValidationError
 
 METRIC_CRS = "EPSG:4549"
 OUTPUT_CRS = "EPSG:4326"
@@ -135,10 +135,9 @@ class Network:
              code_column: str = "code") -> "SnappedPoints":
         """Locate each point on its nearest edge within ``tolerance_m``; the rest are off-network."""
         if tolerance_m < 0:
-            raise ValidationError(f"snap tolerance must be ≥ 0 m, got {tolerance_m}", field="snap_tolerance_m")
+            raise ValidationError("error.snap_tolerance", field="snap_tolerance_m", value=tolerance_m)
         if code_column not in points.columns:
-            raise DataError(f"points have no {code_column!r} column (columns: {list(points.columns)}); "
-                            "add a code for each outfall/section")
+            raise DataError("error.points_no_code", column=code_column, columns=[str(c) for c in points.columns])
         codes = [code_text(c) for c in points[code_column].tolist()]
         # The same points are traced again and again (every click in the app): snap them once.
         wkb = b"".join(w or b"" for w in shapely.to_wkb(points.geometry.values).tolist())
@@ -177,7 +176,7 @@ class Network:
                  ) -> tuple[list[tuple[int, float]], gpd.GeoDataFrame | None]:
         """Targets within ``km`` upstream of point ``start_index``: [(target index, metres)], sorted."""
         if not (km >= 0 and math.isfinite(km)):
-            raise ValidationError(f"upstream distance must be a number ≥ 0 km, got {km}", field="km")
+            raise ValidationError("error.upstream_km", field="km", value=km)
         walk = _Walk(self, start, start_index, flags, "up")
         found = walk.run(targets, cutoff=km * 1000.0, nearest_only=False)
         stretch = walk.stretch(km * 1000.0) if with_stretch else None
@@ -189,6 +188,11 @@ class Network:
         walk = _Walk(self, start, start_index, flags, "down")
         found = walk.run(targets, cutoff=math.inf, nearest_only=True)
         return found[0] if found else None
+
+
+def _what(what: str) -> Phrase:
+    """What a point is (point, start_point, section, outfall) as people read it, in the error's language."""
+    return Phrase(f"error.what.{what}")
 
 
 @dataclass
@@ -214,10 +218,9 @@ class SnappedPoints:
                 self._index.setdefault(c, []).append(i)
         rows = self._index.get(str(code), [])
         if not rows:
-            sample = ", ".join(self.codes[:5])
-            raise NotFoundError(f"no {what} with code {code!r} ({len(self.codes)} loaded, e.g. {sample}); check the code")
+            raise NotFoundError("error.code_not_found", what=_what(what), code=code, count=len(self.codes), sample=self.codes[:5])
         if len(rows) > 1:
-            raise DataError(f"{len(rows)} {what}s share the code {code!r} (rows {rows}); make the codes unique")
+            raise DataError("error.code_shared", what=_what(what), count=len(rows), code=code, rows=rows)
         return rows[0]
 
     def off_network(self, near: tuple[float, float] | None = None, within_m: float = math.inf) -> list[dict[str, Any]]:
@@ -260,16 +263,15 @@ class SnappedPoints:
     def require_on_network(self, i: int, what: str) -> None:
         if self.edge[i] < 0:
             d = self.distance_m[i]
-            far = f"{d:.0f} m" if math.isfinite(d) else "at an unknown distance (no geometry, or no river lines loaded)"
-            raise DataError(f"{what} {self.codes[i]!r} is {far} from the nearest river line, beyond the "
-                            f"snapping tolerance of {self.tolerance_m:g} m; correct its position or raise the tolerance")
+            raise DataError("error.off_network" if math.isfinite(d) else "error.off_network_unknown", what=_what(what),
+                  code=self.codes[i], distance=d, tolerance=self.tolerance_m)
 
 
 class _Walk:
     """One Dijkstra walk up- or downstream from a snapped point, with the start edge split virtually."""
 
     def __init__(self, net: Network, start: SnappedPoints, i: int, flags: np.ndarray, direction: str):
-        start.require_on_network(i, "start point")
+        start.require_on_network(i, "start_point")
         self.net, self.flags, self.direction = net, flags, direction
         e, s = int(start.edge[i]), float(start.offset[i])
         length = float(net.edge_length[e])
@@ -402,11 +404,11 @@ class _Walk:
 # ------------------------------------------------------------------------------------ build
 def _to_metric(gdf: gpd.GeoDataFrame, metric_crs: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
-        raise CRSError("layer has no coordinate reference system; set one (e.g. EPSG:4326 for lon/lat) and retry")
+        raise CRSError("error.layer_no_crs")
     try:
         return gdf.to_crs(metric_crs)
     except Exception as exc:  # pyproj raises several types
-        raise CRSError(f"cannot convert from {gdf.crs} to {metric_crs}: {exc}; check the layer's CRS") from exc
+        raise CRSError("error.layer_convert", source=gdf.crs, target=metric_crs, detail=exc) from exc
 
 
 def _column(gdf: gpd.GeoDataFrame, name: str) -> list[Any]:
@@ -452,7 +454,7 @@ def build_network(rivers: gpd.GeoDataFrame, *, tolerance_m: float = DEFAULT_TOLE
     graph (:func:`_assemble`). Rows without a usable line geometry are skipped and listed in ``Network.skipped``.
     """
     if tolerance_m < 0:
-        raise ValidationError(f"node tolerance must be ≥ 0 m, got {tolerance_m}", field="tolerance_m")
+        raise ValidationError("error.node_tolerance", field="tolerance_m", value=tolerance_m)
     metric = _to_metric(rivers, metric_crs)
     lines, lengths, line_rows, skipped = _usable_lines(metric.geometry.values)
     touches = _cut_requests(lines, tolerance_m, split_at_shared_vertices)
@@ -711,7 +713,7 @@ def load_or_build_network(rivers: gpd.GeoDataFrame, *, cache_dir: str | os.PathL
             pickle.dump(net, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(fh.name, path)
     except OSError as exc:
-        raise ConfigError(f"cannot write the network cache {path}: {exc}; choose a writable cache directory") from exc
+        raise ConfigError("error.network_cache_write", path=path, detail=exc) from exc
     return net
 
 
@@ -737,11 +739,11 @@ def dataset_network(dataset: str | None = None) -> Network:
 def validate_overrides(overrides: Any) -> dict[str, str]:
     """Check a {"river name": "forward"|"reverse"|"both"} mapping; every bad entry is named."""
     if not isinstance(overrides, dict):
-        raise ConfigError('direction overrides must be a JSON object like {"river name": "reverse"}')
-    bad = [f"{k!r}: {v!r}" for k, v in overrides.items()
+        raise ConfigError("error.overrides_not_object")
+    bad = [f"{k}: {v}" for k, v in overrides.items()
            if not str(k).strip() or not isinstance(v, str) or v.strip().lower() not in DIRECTION_CODES]
     if bad:
-        raise ConfigError(f"invalid direction override(s) {', '.join(bad)}; use a non-empty river name and one of {list(DIRECTION_CODES)}")
+        raise ConfigError("error.overrides_invalid", entries=bad, choices=list(DIRECTION_CODES))
     return {str(k).strip(): v.strip().lower() for k, v in overrides.items()}
 
 
@@ -750,11 +752,11 @@ def load_overrides(path: str | os.PathLike) -> dict[str, str]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"cannot read the overrides file {path}: {exc}") from exc
+        raise ConfigError("error.overrides_unreadable", path=path, detail=exc) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"overrides file {path} is not valid JSON ({exc}); expected {{\"river name\": \"reverse\"}}") from exc
+        raise ConfigError("error.overrides_json", path=path, detail=exc) from exc
     return validate_overrides(data)
 
 

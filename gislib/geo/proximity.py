@@ -32,10 +32,10 @@ RESULT_COLUMNS = ["kind", "kind_zh", "code", "name", "distance_m", "detail"]
 def projected_crs_for(geom: BaseGeometry) -> str:
     """The metric CRS for a WGS84 geometry: its CGCS2000 3° GK zone (e.g. "EPSG:4549" at 121.4°E)."""
     if geom is None or geom.is_empty:
-        raise ValidationError("几何为空, 无法选择投影坐标系: give the plot a polygon or point", field="geometry")
+        raise ValidationError("error.geometry_empty", field="geometry")
     lon = geom.centroid.x
     if not -180 <= lon <= 180:
-        raise CRSError(f"经度 {lon:.3f} 不是 WGS84 经度: reproject the geometry to EPSG:4326 first")
+        raise CRSError("error.not_wgs84_lon", lon=lon)
     return f"EPSG:{gk3_epsg(gk3_central_meridian(lon))}"
 
 
@@ -63,15 +63,13 @@ class ProximityQuery:
 
     def __post_init__(self) -> None:
         if not isinstance(self.distance_m, (int, float)) or not 0 < float(self.distance_m) <= MAX_DISTANCE_M:
-            raise ValidationError(
-                f"查询距离 {self.distance_m!r} 米无效: choose a distance between 1 and {MAX_DISTANCE_M:.0f} m",
-                field="distance_m")
+            raise ValidationError("error.distance_range", field="distance_m", value=self.distance_m, limit=MAX_DISTANCE_M)
 
 
 def _distances(frame: gpd.GeoDataFrame, target: BaseGeometry, crs: str) -> pd.Series:
     """Shortest distance in metres from every feature of ``frame`` (any CRS) to ``target`` (in ``crs``)."""
     if frame.crs is None:
-        raise CRSError("图层没有坐标系 (CRS): set it before a distance query")
+        raise CRSError("error.frame_no_crs")
     projected = frame.geometry.to_crs(crs)
     return pd.Series(shapely.distance(projected.values, target), index=frame.index, dtype=float)
 

@@ -112,10 +112,10 @@ def check_mapping(mapping: dict[str, str], layer: str) -> None:
         if target == IGNORE:
             continue
         if target not in valid:
-            raise ValidationError(
-                f"列「{header}」映射到未知字段「{target}」。图层 {layer} 的字段：{', '.join(sorted(valid))}。", field=header)
+            raise ValidationError("error.mapping_unknown_field", field=header, column=header, target=target, layer=layer,
+                  fields=sorted(valid))
         if target in seen:
-            raise ValidationError(f"列「{seen[target]}」和「{header}」都映射到字段 {target}。请只保留一个。", field=target)
+            raise ValidationError("error.mapping_twice", field=target, first=seen[target], second=header, target=target)
         seen[target] = header
 
 
@@ -153,7 +153,7 @@ def _mapping_path(directory: str | os.PathLike) -> Path:
     try:
         d.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"无法创建映射保存目录 {d}（{exc}）。请检查路径和权限。") from exc
+        raise ConfigError("error.mapping_dir", path=d, detail=exc) from exc
     return d / MAPPING_FILE
 
 
@@ -163,7 +163,7 @@ def _load(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, OSError) as exc:
-        raise ConfigError(f"映射文件 {path} 已损坏（{exc}）。请修复或删除该文件后重试。") from exc
+        raise ConfigError("error.mapping_file", path=path, detail=exc) from exc
 
 
 def remember_mapping(source_key: str, mapping: dict[str, str], directory: str | os.PathLike) -> Path:

@@ -86,7 +86,7 @@ def true_positions(dataset: str = DATASET) -> dict[str, tuple[float, float]]:
     wanted = [f"PT-{i:04d}" for i in range(1, 13)]
     missing = [c for c in wanted + [b for b, _ in NEW_OUTFALLS.values()] if c not in frame.index]
     if missing:
-        raise DataError(f"示例数据集 {dataset} 中缺少排污口 {', '.join(missing)}，无法生成示例文件。请使用 putuo 数据集。")
+        raise DataError("error.example_missing_outfalls", dataset=dataset, codes=missing)
     out = {c: (float(frame.geometry[c].x), float(frame.geometry[c].y)) for c in wanted}
     geod = Geod(ellps="WGS84")
     for code, (base, metres) in NEW_OUTFALLS.items():
@@ -205,7 +205,7 @@ BUILDERS = {"gcj_excel": gcj_excel_ledger, "gbk_shp": gbk_shapefile_zip, "bd09_c
 def build_sample(kind: str, directory: str | os.PathLike, dataset: str = DATASET) -> Path:
     """Write the sample ``kind`` (a key of SAMPLES) into ``directory`` under its own file name."""
     if kind not in SAMPLES:
-        raise DataError(f"没有名为「{kind}」的示例文件。可选：{', '.join(SAMPLES)}。")
+        raise DataError("error.example_unknown", kind=kind, choices=list(SAMPLES))
     return BUILDERS[kind](Path(directory) / SAMPLES[kind].filename, dataset)
 
 

@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from gislib.geo import crs as crsmod
-from gislib.errors import ExportError, HetuError
+from gislib.errors import ExportError, HetuError, Phrase
 from gislib.schemas import COORD_LABELS, PROVENANCE_LABELS, SCHEMAS
 from gislib.safe_text import cell as safe_cell
 from gislib.safe_text import plain as plain_text
@@ -39,11 +39,11 @@ def _fmt_for(path: Path, fmt: str | None) -> str:
         f = fmt.lower().lstrip(".")
         f = {"shapefile": "shp", "zip": "shp", "json": "geojson", "excel": "xlsx"}.get(f, f)
         if f not in set(FORMATS.values()):
-            raise ExportError(f"不支持的导出格式「{fmt}」。可选：gpkg、shp(.zip)、geojson、kml、xlsx、csv。")
+            raise ExportError("error.export_format", fmt=fmt)
         return f
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ExportError(f"无法从扩展名「{suffix or '(无)'}」判断导出格式。请用 .gpkg、.zip(Shapefile)、.geojson、.kml、.xlsx 或 .csv。")
+        raise ExportError("error.export_suffix", suffix=suffix or Phrase("error.no_suffix"))
     return FORMATS[suffix]
 
 
@@ -66,7 +66,7 @@ def reproject(gdf, crs: str):
 
     target = crsmod.normalize_crs(crs)
     if gdf.crs is None:
-        raise ExportError("数据没有坐标系（crs 为空），无法导出。请先设置为 EPSG:4326。")
+        raise ExportError("error.export_no_crs")
     out = gdf.to_crs(crsmod.WGS84) if gdf.crs.to_epsg() != 4326 else gdf.copy()
     if target in (crsmod.GCJ02, crsmod.BD09):
         geoms = np.asarray(out.geometry.values, dtype=object)
@@ -91,7 +91,7 @@ def export_layer(gdf, path: str | os.PathLike, fmt: str | None = None, crs: str 
     data = reproject(gdf, crs)
     target = crsmod.normalize_crs(crs)
     if not path.parent.exists():
-        raise ExportError(f"目录 {path.parent} 不存在。请先创建目录或换一个输出路径。")
+        raise ExportError("error.export_no_dir", path=path.parent)
     try:
         if kind == "xlsx" or kind == "csv":
             _write_table(data, path, kind, schema, target)
@@ -104,9 +104,9 @@ def export_layer(gdf, path: str | os.PathLike, fmt: str | None = None, crs: str 
     except HetuError:
         raise
     except OSError as exc:
-        raise ExportError(f"无法写入 {path}（{exc}）。请确认目录可写、文件未被其他程序占用。") from exc
+        raise ExportError("error.export_write", path=path, detail=exc) from exc
     except Exception as exc:  # GDAL/pyogrio raise several types
-        raise ExportError(f"导出 {path.name} 失败（{type(exc).__name__}: {exc}）。") from exc
+        raise ExportError("error.export_failed", name=path.name, detail=f"{type(exc).__name__}: {exc}") from exc
     return path
 
 
@@ -138,14 +138,14 @@ def _write_shapefile_zip(data, path: Path, schema) -> None:
     types = set(data.geometry.geom_type.dropna()) - {None}
     families = {"Polygon" if t in ("Polygon", "MultiPolygon") else t for t in types}
     if len(families) > 1:
-        raise ExportError(f"Shapefile 不能在一个文件中混合 {'、'.join(sorted(types))} 几何。请导出为 GPKG 或 GeoJSON，或按几何类型分开导出。")
+        raise ExportError("error.shp_mixed", types=sorted(types))
     out = _gdal_ready(data)
     renames = {f.name: f.shp_name for f in schema.fields} if schema else {}
     renames[COORD_SYS_FIELD] = COORD_SYS_FIELD
     out = out.rename(columns={c: renames.get(c, c[:10]) for c in _attribute_columns(out)})
     names = _attribute_columns(out)
     if len(set(names)) != len(names):
-        raise ExportError(f"Shapefile 字段名最长 10 个字符，截断后重名：{names}。请导出为 GPKG。")
+        raise ExportError("error.shp_names", names=names)
     stem = path.stem
     with tempfile.TemporaryDirectory(prefix="hetu_export_") as tmp:
         shp = Path(tmp) / f"{stem}.shp"
@@ -229,7 +229,7 @@ def _kml_geometry(geom) -> str:
 
 def _write_kml(data, path: Path, schema, target: str) -> None:
     if not crsmod.is_geographic(target):
-        raise ExportError(f"KML 只能保存经纬度坐标，不能使用 {target}。请选 EPSG:4326、gcj02 或 bd09，或改用 GPKG/Shapefile。")
+        raise ExportError("error.kml_crs", crs=target)
     cols = [c for c in _attribute_columns(data)]
     title = escape(schema.label if schema else path.stem)
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">',

@@ -116,10 +116,10 @@ def read_district(path: str | os.PathLike, crs: str = "auto"):
     table = read_source(path)
     geoms = [r.geometry for r in table.rows if r.geometry is not None]
     if not geoms:
-        raise DataError(f"辖区文件 {Path(path).name} 中没有几何图形。请提供含辖区边界（面）的 GeoJSON/SHP/GPKG/KML。")
+        raise DataError("error.area_empty", name=Path(path).name)
     firsts = shapely.get_coordinates(geoms[0])[:1]
     guess = crsmod.detect_crs(firsts[:, 0], firsts[:, 1], crs, Path(path).name, declared_crs=table.crs)
     union = shapely.union_all([crsmod.transform_geometry(g, guess.crs) for g in geoms])
     if union.geom_type not in ("Polygon", "MultiPolygon"):
-        raise DataError(f"辖区文件 {Path(path).name} 应为面要素，读到的是 {union.geom_type}。")
+        raise DataError("error.area_not_polygon", name=Path(path).name, kind=union.geom_type)
     return union

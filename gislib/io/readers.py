@@ -81,8 +81,7 @@ def _xml_events(source, name: str, limits: Limits) -> Iterator[tuple[str, Any]]:
         for event, el in iterparse(source, events=("start", "end"), forbid_dtd=True):
             depth += 1 if event == "start" else -1
             if depth > limits.max_nesting:
-                raise refuse(f"{name} 的 XML 嵌套超过 {limits.max_nesting} 层（HETU_MAX_NESTING），疑似恶意文件，已拒绝。请用 Google Earth/奥维等软件重新导出。",
-                             f"The XML nests deeper than {limits.max_nesting} levels; export it again.")
+                raise refuse("error.xml_nesting", name=name, limit=limits.max_nesting, setting="HETU_MAX_NESTING")
             yield event, el
     except DefusedXmlException as exc:
         raise ValidationError("error.xml_dtd", field="file", name=name) from exc
@@ -311,7 +310,7 @@ def _pick_shapefile(zf: zipfile.ZipFile, name: str, layer: str | None) -> tuple[
                 if n[: len(stem)].lower() == stem.lower() and n[len(stem):].startswith(".")}
     for needed in (".dbf", ".shx"):
         if needed not in siblings:
-            raise DataError(f"压缩包 {name} 中缺少 {Path(stem).name}{needed}。Shapefile 需要 .shp、.shx、.dbf 三个文件同时打包。")
+            raise DataError("error.shp_part_missing", name=name, part=f"{Path(stem).name}{needed}")
     return stem, siblings
 
 
@@ -320,13 +319,11 @@ def _check_shapefile_parts(folder: Path, name: str) -> None:
     for suffix in (".shp", ".shx"):
         with (folder / f"layer{suffix}").open("rb") as fh:
             if fh.read(4) != SHP_MAGIC:
-                raise refuse(f"压缩包 {name} 中的 {suffix} 文件内容不是 Shapefile（按文件头判断，可能是改名的其他文件），拒绝读取。请用 GIS 软件重新导出。",
-                             f"The {suffix} member is not a Shapefile by its content; export it again.")
+                raise refuse("error.shp_part_kind", name=name, suffix=suffix)
     with (folder / "layer.dbf").open("rb") as fh:
         first = fh.read(1)
     if not first or first[0] not in DBF_VERSIONS:
-        raise refuse(f"压缩包 {name} 中的 .dbf 文件内容不是 dBase 属性表，拒绝读取。请用 GIS 软件重新导出。",
-                     "The .dbf member is not a dBase table by its content; export it again.")
+        raise refuse("error.dbf_kind", name=name)
 
 
 def read_shapefile_zip(path: Path, layer: str | None, limits: Limits) -> SourceTable:
@@ -424,8 +421,7 @@ def _features(doc: Any, name: str, limits: Limits) -> list:
     if not isinstance(features, list):
         raise DataError("error.geojson_features", name=name, kind=type(features).__name__)
     if len(features) > limits.max_rows:
-        raise refuse(f"文件 {name} 有 {len(features):,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
-                     f"The file has over {limits.max_rows:,} features; split it.")
+        raise refuse("error.features_over", name=name, count=len(features), limit=limits.max_rows, setting="HETU_MAX_ROWS")
     return features
 
 
@@ -476,20 +472,17 @@ def _scan_json(text: str, name: str, limits: Limits) -> None:
             if event in ("start_map", "start_array"):
                 sizes.append(0)
                 if len(sizes) > limits.max_nesting:
-                    raise refuse(f"{name} 的 JSON 嵌套超过 {limits.max_nesting} 层（HETU_MAX_NESTING），疑似恶意文件，已拒绝。请用 GIS 软件重新导出 GeoJSON。",
-                                 f"The JSON nests deeper than {limits.max_nesting} levels; export it again.")
+                    raise refuse("error.json_nesting", name=name, limit=limits.max_nesting, setting="HETU_MAX_NESTING")
             elif event in ("end_map", "end_array"):
                 sizes.pop()
             elif event == "map_key":
                 sizes[-1] += 1
                 if sizes[-1] > limits.max_columns + 50:
-                    raise refuse(f"{name} 中有对象含超过 {limits.max_columns + 50} 个字段（HETU_MAX_COLUMNS），疑似恶意文件，已拒绝。请删除多余的字段。",
-                                 f"An object has over {limits.max_columns + 50} members; delete the extra fields.")
+                    raise refuse("error.json_members", name=name, limit=limits.max_columns + 50, setting="HETU_MAX_COLUMNS")
             else:
                 values += 1
                 if values > 2 * limits.max_cells:
-                    raise refuse(f"{name} 含超过 {2 * limits.max_cells:,} 个值（HETU_MAX_CELLS 的 2 倍），已拒绝。请拆分后分批导入。",
-                                 f"The file has over {2 * limits.max_cells:,} values; split it.")
+                    raise refuse("error.json_values", name=name, limit=2 * limits.max_cells, setting="HETU_MAX_CELLS")
     except ijson.JSONError as exc:
         raise DataError("error.bad_geojson", name=name, detail=exc) from exc
 
@@ -503,8 +496,7 @@ def read_geojson(path: Path, limits: Limits) -> SourceTable:
     except json.JSONDecodeError as exc:
         raise DataError("error.bad_geojson_line", name=path.name, line=exc.lineno, detail=exc.msg) from exc
     except RecursionError as exc:
-        raise refuse(f"{path.name} 的 JSON 嵌套过深，疑似恶意文件，已拒绝。请用 GIS 软件重新导出 GeoJSON。",
-                     "The JSON nests too deeply; export it again.") from exc
+        raise refuse("error.json_too_deep", name=path.name) from exc
     del text
     features = [f if isinstance(f, dict) else {} for f in _features(doc, path.name, limits)]
     geometries = _geojson_geometries([f.get("geometry") for f in features])
@@ -518,8 +510,8 @@ def read_geojson(path: Path, limits: Limits) -> SourceTable:
             geom = None
         rows.append(SourceRow(i, props, geom))
     if len(headers) > limits.max_columns:
-        raise refuse(f"文件 {path.name} 有 {len(headers)} 个属性字段，超过上限 {limits.max_columns}（HETU_MAX_COLUMNS）。请删除多余的字段。",
-                     f"The file has over {limits.max_columns} fields; delete the extra ones.")
+        raise refuse("error.attributes_over", name=path.name, count=len(headers), limit=limits.max_columns,
+              setting="HETU_MAX_COLUMNS")
     return SourceTable(str(path), "gis", list(headers), rows, _json_crs(doc if isinstance(doc, dict) else {}), encoding, None, [])
 
 
@@ -638,12 +630,10 @@ def _precount(fh, name: str, tag: str, limits: Limits) -> None:
                                                          close=False)
     budget = _element_budget(limits)
     if opening - closing > budget:  # start tags (an upper bound): refuse before any element is built
-        raise refuse(f"文件 {name} 约有 {opening - closing:,} 个 XML 元素，超过上限 {budget:,}（HETU_MAX_ROWS 的 20 倍），疑似恶意文件，已拒绝。",
-                     f"The file has about {opening - closing:,} XML elements, over the {budget:,} limit.")
+        raise refuse("error.xml_elements", name=name, count=opening - closing, limit=budget, setting="HETU_MAX_ROWS")
     found = plain + prefixed // 2
     if found > limits.max_rows:
-        raise refuse(f"文件 {name} 约有 {found:,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
-                     f"The file has about {found:,} features, over the {limits.max_rows:,} limit; split it.")
+        raise refuse("error.features_over_about", name=name, count=found, limit=limits.max_rows, setting="HETU_MAX_ROWS")
 
 
 def _stream_features(source, name: str, limits: Limits, tag: str, build) -> tuple[list[SourceRow], dict, int]:
@@ -666,16 +656,15 @@ def _stream_features(source, name: str, limits: Limits, tag: str, build) -> tupl
             inside += open_features > 0
             total += 1
             if inside > per_feature or total > budget:
-                raise refuse(f"文件 {name} 的第 {len(rows) + 1} 个要素或整个文件含过多 XML 元素（上限每个要素 {per_feature:,}、全文件 {budget:,}，HETU_MAX_COLUMNS/HETU_MAX_ROWS），疑似恶意文件，已拒绝。",
-                             "Too many XML elements in one feature or in the file; export it again.")
+                raise refuse("error.xml_feature_elements", name=name, index=len(rows) + 1, per_feature=per_feature, limit=budget,
+                      setting="HETU_MAX_COLUMNS/HETU_MAX_ROWS")
             continue
         stack.pop()
         if local == tag:
             open_features -= 1
             if open_features == 0:
                 if len(rows) >= limits.max_rows:
-                    raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 个要素（HETU_MAX_ROWS）。请拆分后分批导入。",
-                                 f"The file has over {limits.max_rows:,} features; split it.")
+                    raise refuse("error.features_over_limit", name=name, limit=limits.max_rows, setting="HETU_MAX_ROWS")
                 row = build(el, len(rows) + 1)
                 headers.update((k, None) for k in row.values if not k.startswith("__"))
                 rows.append(row)
@@ -684,8 +673,7 @@ def _stream_features(source, name: str, limits: Limits, tag: str, build) -> tupl
         if open_features == 0 and stack:
             del stack[-1][-1]  # the element that just ended is its parent's last child: drop it
     if len(headers) > limits.max_columns:
-        raise refuse(f"文件 {name} 有 {len(headers)} 个字段，超过上限 {limits.max_columns}（HETU_MAX_COLUMNS）。请删除多余的字段。",
-                     f"The file has over {limits.max_columns} fields; delete the extra ones.")
+        raise refuse("error.fields_over", name=name, count=len(headers), limit=limits.max_columns, setting="HETU_MAX_COLUMNS")
     return rows, headers, tracks
 
 
@@ -766,14 +754,14 @@ def read_source(
     """
     p = Path(path)
     if not p.is_file():
-        raise DataError(f"找不到文件 {p}。请检查路径。 File not found.")
+        raise DataError("error.file_not_found", path=p)
     suffix = p.suffix.lower()
     if suffix == ".xls":
-        raise DataError(f"{p.name} 是旧版 .xls 格式。请在 Excel/WPS 中另存为 .xlsx 后再导入。 Save it as .xlsx.")
+        raise DataError("error.xls_old", name=p.name)
     if suffix == ".shp":
-        raise DataError(f"{p.name} 是单独的 .shp 文件。请把 .shp/.shx/.dbf/.prj/.cpg 一起压缩成 .zip 再导入。")
+        raise DataError("error.shp_alone", name=p.name)
     if suffix not in READERS:
-        raise DataError(f"不支持的文件类型「{suffix}」。支持：{', '.join(SUPPORTED_SUFFIXES)}。 Unsupported file type.")
+        raise DataError("error.file_type", suffix=suffix, supported=list(SUPPORTED_SUFFIXES))
     limits = limits or Limits.from_settings(max_bytes)
     check_upload(p, limits)
     try:
@@ -781,12 +769,10 @@ def read_source(
     except HetuError:
         raise
     except zipfile.BadZipFile as exc:
-        raise DataError(f"{p.name} 不是有效的压缩文件（{exc}）。请确认文件完整。 Not a valid zip file.") from exc
+        raise DataError("error.bad_zip", name=p.name, detail=exc) from exc
     except RecursionError as exc:
-        raise refuse(f"{p.name} 嵌套过深，疑似恶意文件，已拒绝。请用原软件重新导出。", "The file nests too deeply.") from exc
+        raise refuse("error.too_deep", name=p.name) from exc
     except MemoryError as exc:
-        raise refuse(f"{p.name} 需要的内存超出服务器允许范围，已停止读取。请拆分文件后分批导入。",
-                     "Reading the file needs more memory than allowed; split it.") from exc
+        raise refuse("error.out_of_memory", name=p.name) from exc
     except Exception as exc:  # noqa: BLE001 - the last net: a damaged file never shows a traceback
-        raise DataError(f"无法读取 {p.name}：文件内容不符合 {suffix} 格式（{type(exc).__name__}: {str(exc)[:200]}）。"
-                        f"请用原软件重新导出后再试。 The file could not be read; export it again.") from exc
+        raise DataError("error.file_format", name=p.name, suffix=suffix, detail=f"{type(exc).__name__}: {str(exc)[:200]}") from exc

@@ -12,10 +12,10 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise DataError(f"{name} 的 UTF-16 内容已损坏（{exc}）。请重新导出为「CSV UTF-8」。") from exc
+            raise DataError("error.utf16_broken", name=name, detail=exc) from exc
     for enc in ("utf-8", "gb18030"):
         try:
             return data.decode(enc), ("gbk" if enc == "gb18030" else enc)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{name} 既不是 UTF-8 也不是 GBK 编码，无法读取。请在 Excel/WPS 中另存为「CSV UTF-8」。")
+    raise DataError("error.encoding_unknown", name=name)

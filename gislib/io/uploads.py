@@ -27,23 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 
-KINDS = ("zip", "sqlite", "ole2", "shp", "vrt", "kml", "gpx", "xml", "json", "text", "pdf", "image", "binary")
+KINDS = (  # named for people by the catalog keys error.kind.<kind>
+    "zip", "sqlite", "ole2", "shp", "vrt", "kml", "gpx", "xml", "json", "text", "pdf", "image", "binary")
 SUFFIX_KINDS = {  # what the content of a file with this suffix must be
     ".xlsx": "zip", ".xlsm": "zip", ".zip": "zip", ".kmz": "zip",
     ".csv": "text", ".txt": "text", ".tsv": "text",
     ".geojson": "json", ".json": "json", ".kml": "kml", ".gpx": "gpx", ".gpkg": "sqlite", ".xls": "ole2",
-}
-KIND_NAMES = {  # (中文, English) for messages
-    "zip": ("ZIP 压缩包/Excel 工作簿", "a ZIP archive or Excel workbook"),
-    "sqlite": ("SQLite/GeoPackage 数据库", "an SQLite/GeoPackage database"),
-    "ole2": ("旧版 Office 文件（.xls/.doc）", "an old Office file (.xls/.doc)"),
-    "shp": ("Shapefile 几何文件", "a Shapefile geometry file"),
-    "vrt": ("GDAL VRT 虚拟数据源（可读取服务器文件或网址）", "a GDAL VRT (it would read server files or URLs)"),
-    "kml": ("KML", "KML"), "gpx": ("GPX", "GPX"), "xml": ("其他 XML", "other XML"),
-    "json": ("JSON/GeoJSON", "JSON/GeoJSON"), "text": ("文本/CSV", "text/CSV"), "pdf": ("PDF", "PDF"),
-    "image": ("图片", "an image"), "binary": ("未知的二进制内容", "unknown binary content"),
 }
 NESTED_ARCHIVES = (".zip", ".kmz", ".xlsx", ".xlsm", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
 GDAL_LOCKDOWN = {
@@ -93,9 +84,15 @@ def _size(n: int) -> str:
     return f"{n / 1048576:.0f} MB" if n >= 10 * 1048576 else f"{n / 1048576:.1f} MB"
 
 
-def refuse(zh: str, en: str, field: str | None = "file") -> ValidationError:
-    """The gate's error, written in both languages here; shown in the user's (catalog key error.pair)."""
-    return ValidationError("error.pair", field=field, zh=zh, en=en)
+def refuse(key: str, field: str | None = "file", **params) -> ValidationError:
+    """The gate's error: a catalog key (gislib/messages/errors_io.py) and its parameters; ``field`` is the
+    input it blames (the file by default, None for one row or cell)."""
+    return ValidationError(key, field=field, **params)
+
+
+def kind_name(kind: str) -> Phrase:
+    """The kind of content (:data:`KINDS`) as people read it, in the error's language."""
+    return Phrase(f"error.kind.{kind}")
 
 
 # --------------------------------------------------------------------------- type by content
@@ -157,19 +154,16 @@ def check_upload(path: str | Path, limits: Limits | None = None, expect: str | N
     limits = limits or Limits.from_settings()
     size = p.stat().st_size
     if size > limits.max_bytes:
-        raise refuse(f"文件 {p.name} 大小 {_size(size)}，超过上限 {_size(limits.max_bytes)}（上传大小，HETU_MAX_UPLOAD_MB）。请拆分文件后再上传。",
-                     f"The file is over the {_size(limits.max_bytes)} upload limit; split it.")
+        raise refuse("error.upload_too_big", name=p.name, size=_size(size), limit=_size(limits.max_bytes), setting="HETU_MAX_UPLOAD_MB")
     if size == 0:
-        raise refuse(f"文件 {p.name} 是空文件。请重新选择文件。", "The file is empty; choose it again.")
+        raise refuse("error.upload_empty", name=p.name)
     with p.open("rb") as fh:
         kind = sniff_kind(fh.read(4096))
     want = expect or SUFFIX_KINDS.get(p.suffix.lower())
     if kind == "vrt":
-        raise refuse(f"文件 {p.name} 的内容是{KIND_NAMES['vrt'][0]}，出于安全原因拒绝读取。请上传真正的数据文件（GPKG、SHP、KML、GeoJSON、Excel、CSV）。",
-                     "GDAL VRT files are refused for safety; upload the data itself.")
+        raise refuse("error.upload_vrt", name=p.name, kind=kind_name("vrt"))
     if want and kind != want and not (want == "text" and kind in ("json", "xml")):
-        raise refuse(f"文件 {p.name} 的扩展名是「{p.suffix}」，但内容是{KIND_NAMES[kind][0]}，不是{KIND_NAMES[want][0]}（按文件内容判断）。请确认文件没有被改名，或用原软件重新导出。",
-                     f"The content is {KIND_NAMES[kind][1]}, not {KIND_NAMES[want][1]} as the name says; export the file again.")
+        raise refuse("error.upload_kind", name=p.name, suffix=p.suffix, kind=kind_name(kind), want=kind_name(want))
     return kind
 
 
@@ -177,19 +171,17 @@ def check_zip(zf: zipfile.ZipFile, name: str, limits: Limits, allow_nested: bool
     """Refuse unsafe names, nested archives and zip bombs, from the central directory only."""
     infos = zf.infolist()
     if len(infos) > limits.max_zip_members:
-        raise refuse(f"压缩包 {name} 含 {len(infos)} 个文件，超过上限 {limits.max_zip_members}（HETU_MAX_ZIP_MEMBERS）。请只打包需要导入的数据。",
-                     f"The archive has over {limits.max_zip_members} members; pack only the data.")
+        raise refuse("error.zip_members", name=name, count=len(infos), limit=limits.max_zip_members, setting="HETU_MAX_ZIP_MEMBERS")
     total = 0
     for info in infos:
         _check_member_name(info.filename, name, allow_nested)
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > limits.max_zip_ratio and info.file_size > 1_000_000:
-            raise refuse(f"压缩包 {name} 中「{safe_name(info.filename)}」压缩比 {ratio:.0f}:1，超过上限 {limits.max_zip_ratio}:1（HETU_MAX_ZIP_RATIO，疑似压缩炸弹），已拒绝。",
-                         f"A member is compressed {ratio:.0f}:1, over the {limits.max_zip_ratio}:1 limit (possible zip bomb).")
+            raise refuse("error.zip_ratio", name=name, member=safe_name(info.filename), ratio=ratio, limit=limits.max_zip_ratio,
+                  setting="HETU_MAX_ZIP_RATIO")
         if total > limits.max_unzipped_bytes:
-            raise refuse(f"压缩包 {name} 解压后超过 {_size(limits.max_unzipped_bytes)}（HETU_MAX_UNZIPPED_MB，疑似压缩炸弹）。请拆分数据后再导入。",
-                         f"The archive expands to over {_size(limits.max_unzipped_bytes)} (possible zip bomb); split the data.")
+            raise refuse("error.zip_unzipped", name=name, limit=_size(limits.max_unzipped_bytes), setting="HETU_MAX_UNZIPPED_MB")
 
 
 def _check_member_name(member: str, name: str, allow_nested: bool) -> None:
@@ -197,11 +189,9 @@ def _check_member_name(member: str, name: str, allow_nested: bool) -> None:
     unsafe = (norm.startswith("/") or re.match(r"^[A-Za-z]:", norm) or ".." in norm.split("/")
               or _CONTROL.search(norm) or len(norm) > 1024)
     if unsafe:
-        raise refuse(f"压缩包 {name} 含不安全的路径「{safe_name(member)}」（绝对路径、..、控制字符或过长），已拒绝。请重新打包。",
-                     "The archive holds an unsafe member path; pack it again.")
+        raise refuse("error.zip_unsafe_path", name=name, member=safe_name(member))
     if not allow_nested and norm.lower().endswith(NESTED_ARCHIVES) and "__macosx" not in norm.lower():
-        raise refuse(f"压缩包 {name} 里又含压缩包「{safe_name(member)}」，不支持嵌套压缩包。请解开后直接打包数据文件。",
-                     "Archives inside archives are not read; pack the data files directly.")
+        raise refuse("error.zip_nested", name=name, member=safe_name(member))
 
 
 def open_zip(path: Path, limits: Limits, allow_nested: bool = False) -> zipfile.ZipFile:
@@ -226,20 +216,17 @@ def check_xlsx(path: Path, limits: Limits) -> None:
     with open_zip(path, limits) as zf:
         names = set(zf.namelist())
         if "[Content_Types].xml" not in names or not any(n.lower().startswith("xl/workbook") for n in names):
-            raise refuse(f"文件 {path.name} 是压缩包，但不是 Excel 工作簿（缺少 xl/workbook.xml）。请在 Excel/WPS 中另存为 .xlsx。",
-                         "This zip is not an Excel workbook; save it again as .xlsx.")
+            raise refuse("error.xlsx_not_workbook", name=path.name)
         sheets = [n for n in names if n.lower().startswith("xl/worksheets/") and n.lower().endswith(".xml")]
         cells = sum(sum(count_in_stream(zf.open(n), b"<c ", b":c ")) for n in sheets)
         if cells > limits.max_cells:
-            raise refuse(f"文件 {path.name} 约有 {cells:,} 个单元格，超过上限 {limits.max_cells:,}（HETU_MAX_CELLS）。请拆分工作簿后分批导入。",
-                         f"The workbook has about {cells:,} cells, over the {limits.max_cells:,} limit; split it.")
+            raise refuse("error.xlsx_cells", name=path.name, count=cells, limit=limits.max_cells, setting="HETU_MAX_CELLS")
         shared = next((n for n in names if n.lower() == "xl/sharedstrings.xml"), None)
         count = count_in_stream(zf.open(shared), b"si>") // 2 if shared else 0
         if count > 1000:  # more distinct texts than cells can only be a bomb
             cap = min(cells + 1000, 3 * limits.max_rows)  # and at most three distinct texts per row
             if count > cap:
-                raise refuse(f"文件 {path.name} 含约 {count:,} 个不同的文本，超过上限 {cap:,}（表格单元格数，且不超过 HETU_MAX_ROWS 的 3 倍），疑似恶意文件。请拆分工作簿或重新保存后再导入。",
-                             f"The workbook holds about {count:,} distinct texts, over the {cap:,} limit (its cells, at most 3 × HETU_MAX_ROWS).")
+                raise refuse("error.xlsx_strings", name=path.name, count=count, limit=cap, setting="HETU_MAX_ROWS")
 
 
 def count_in_stream(fh, token: bytes, *more: bytes, close: bool = True) -> int | tuple[int, ...]:
@@ -268,24 +255,22 @@ def bounded_rows(rows: Iterable[Any], name: str, limits: Limits, first_line: int
     cells = 0
     for n, raw in enumerate(rows, start=first_line):
         if n - first_line >= limits.max_rows + 20:  # + room for title rows and the header
-            raise refuse(f"文件 {name} 超过 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
-                         f"The file has over {limits.max_rows:,} rows; split it into several files.")
+            raise refuse("error.rows_over", name=name, limit=limits.max_rows, setting="HETU_MAX_ROWS")
         row = raw if isinstance(raw, list) else list(raw)
         width = len(row)
         while width and (row[width - 1] is None or row[width - 1] == ""):
             width -= 1
         cells += width
         if cells > limits.max_cells:
-            raise refuse(f"文件 {name} 到第 {n} 行已有超过 {limits.max_cells:,} 个单元格（HETU_MAX_CELLS）。请拆分成多个文件分批导入。",
-                         f"The file has over {limits.max_cells:,} cells by row {n}; split it into several files.")
+            raise refuse("error.cells_over_by_row", name=name, row=n, limit=limits.max_cells, setting="HETU_MAX_CELLS")
         if width > limits.max_columns:
-            raise refuse(f"文件 {name} 第 {n} 行有 {width} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
-                         f"Row {n} has over {limits.max_columns} columns; delete the extra columns.", field=None)
+            raise refuse("error.row_too_wide", field=None, name=name, row=n, count=width, limit=limits.max_columns,
+                  setting="HETU_MAX_COLUMNS")
         for j in range(width):
             value = row[j]
             if isinstance(value, str) and len(value) > limits.max_cell_chars:
-                raise refuse(f"文件 {name} 第 {n} 行第 {j + 1} 列有 {len(value):,} 个字符，超过单元格上限 {limits.max_cell_chars:,}（HETU_MAX_CELL_CHARS）。请缩短该单元格。",
-                             f"Row {n}, column {j + 1} is over {limits.max_cell_chars:,} characters; shorten it.", field=None)
+                raise refuse("error.cell_too_long", field=None, name=name, row=n, column=j + 1, count=len(value),
+                      limit=limits.max_cell_chars, setting="HETU_MAX_CELL_CHARS")
         yield row
 
 
@@ -299,8 +284,8 @@ def csv_rows(reader, name: str, limits: Limits) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise refuse(f"文件 {name} 第 {reader.line_num} 行无法解析：单元格超过 {limits.max_cell_chars:,} 个字符（HETU_MAX_CELL_CHARS）或引号不配对（{exc}）。请检查该行。",
-                         f"Line {reader.line_num} cannot be read: a cell is too long or a quote is unbalanced.", field=None) from exc
+            raise refuse("error.csv_line_broken", field=None, name=name, row=reader.line_num, limit=limits.max_cell_chars,
+                  setting="HETU_MAX_CELL_CHARS", detail=exc) from exc
         yield row
 
 
@@ -332,22 +317,20 @@ def check_line_count(text: str, name: str, limits: Limits) -> None:
         except csv.Error:  # an oversized or broken field: the streaming reader names its line
             return
     if rows > cap:
-        raise refuse(f"文件 {name} 有 {rows:,} 行，超过上限 {limits.max_rows:,} 行（HETU_MAX_ROWS）。请拆分成多个文件分批导入。",
-                     f"The file has {rows:,} rows, over the {limits.max_rows:,} row limit; split it.")
+        raise refuse("error.rows_over_count", name=name, count=rows, limit=limits.max_rows, setting="HETU_MAX_ROWS")
 
 
 def check_frame_cells(frame, name: str, limits: Limits | None = None) -> None:
     """Refuse a DataFrame of text read from a CSV (header on line 1) with a cell over HETU_MAX_CELL_CHARS."""
     limits = limits or Limits.from_settings()
     if len(frame.columns) > limits.max_columns:
-        raise refuse(f"文件 {name} 有 {len(frame.columns)} 列，超过上限 {limits.max_columns} 列（HETU_MAX_COLUMNS）。请删除多余的列。",
-                      f"The file has over {limits.max_columns} columns; delete the extra columns.")
+        raise refuse("error.columns_over", name=name, count=len(frame.columns), limit=limits.max_columns, setting="HETU_MAX_COLUMNS")
     for j, column in enumerate(frame.columns):
         lengths = frame[column].astype(str).str.len()
         if len(lengths) and lengths.max() > limits.max_cell_chars:
             line = int(lengths.to_numpy().argmax()) + 2
-            raise refuse(f"文件 {name} 第 {line} 行第 {j + 1} 列有 {int(lengths.max()):,} 个字符，超过单元格上限 {limits.max_cell_chars:,}（HETU_MAX_CELL_CHARS）。请缩短该单元格。",
-                         f"Line {line}, column {j + 1} is over {limits.max_cell_chars:,} characters; shorten it.", field=None)
+            raise refuse("error.cell_too_long", field=None, name=name, row=line, column=j + 1, count=int(lengths.max()),
+                  limit=limits.max_cell_chars, setting="HETU_MAX_CELL_CHARS")
 
 
 def read_grid(path: str | Path, dialect_for=None, limits: Limits | None = None) -> list[list]:
@@ -455,8 +438,7 @@ def gdal_path(path: Path) -> str:
     """The absolute path to give GDAL; refuses ``/vsi…`` and ``DRIVER:`` prefixes."""
     text = str(Path(path).resolve())
     if _PREFIX.match(text) or not text.startswith("/"):
-        raise refuse(f"路径「{safe_name(text)}」带有 GDAL 虚拟文件系统或驱动前缀，拒绝读取。",
-                     "Paths with a GDAL virtual file system or driver prefix are refused.")
+        raise refuse("error.gdal_prefix", path=safe_name(text))
     return text
 
 
@@ -473,15 +455,12 @@ def gdal_read(path: Path, driver: str, name: str, limits: Limits, **kwargs):
     except Exception as exc:  # noqa: BLE001 - GDAL errors come in several types
         raise DataError("error.unreadable_file", name=name, detail=exc) from exc
     if info.get("driver") != driver:
-        raise refuse(f"文件 {name} 被识别为 {info.get('driver')}，不是预期的 {driver}，拒绝读取。请用原软件重新导出。",
-                     f"The file opened as {info.get('driver')}, not {driver}; export it again.")
+        raise refuse("error.gdal_driver", name=name, driver=info.get("driver"), expected=driver)
     count, fields = int(info.get("features") or 0), len(info.get("fields", []))
     if count > limits.max_rows:
-        raise refuse(f"文件 {name} 有 {count:,} 个要素，超过上限 {limits.max_rows:,}（HETU_MAX_ROWS）。请拆分后分批导入。",
-                     f"The file has over {limits.max_rows:,} features; split it.")
+        raise refuse("error.features_over", name=name, count=count, limit=limits.max_rows, setting="HETU_MAX_ROWS")
     if fields > limits.max_columns:
-        raise refuse(f"文件 {name} 有 {fields} 个字段，超过上限 {limits.max_columns}（HETU_MAX_COLUMNS）。请删除多余的字段。",
-                     f"The file has over {limits.max_columns} fields; delete the extra ones.")
+        raise refuse("error.fields_over", name=name, count=fields, limit=limits.max_columns, setting="HETU_MAX_COLUMNS")
     try:
         return pyogrio.read_dataframe(target, **kwargs)
     except Exception as exc:  # noqa: BLE001

@@ -32,7 +32,7 @@ import numpy as np
 
 from gislib.geo import crs as crsmod
 from gislib import domain
-from gislib.errors import ExportError, ValidationError
+from gislib.errors import ExportError, Label, ValidationError
 from gislib.io import enums
 from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
 from gislib.schemas import COORD_LABELS, OUTFALL_TYPE_L2, PROVENANCE_FIELDS, Field, get_schema
@@ -132,7 +132,7 @@ class ImportReport:
         try:
             wb.save(path)
         except OSError as exc:
-            raise ExportError(f"无法写入 {path}（{exc}）。请确认目录存在且文件未被 Excel 打开。") from exc
+            raise ExportError("error.rejected_write", path=path, detail=exc) from exc
         return path
 
 
@@ -180,24 +180,29 @@ def normalize_wq_class(text: str) -> str | None:
     return t if t in domain.WQ_CLASSES else None
 
 
+def _label(f: Field) -> Label:
+    """The field's label for a message, Chinese or English as the message is shown."""
+    return Label(f.label, getattr(f, "en", ""))
+
+
 def convert_value(value: Any, f: Field) -> Any:
-    """Convert one cell for field ``f``; raises ValidationError with a Chinese message naming the field."""
-    label = f"「{f.label}」({f.name})"
+    """Convert one cell for field ``f``; raises ValidationError naming the field (catalog error.value_*)."""
+    label = _label(f)
     if f.type == "int":
         try:
             num = float(unicodedata.normalize("NFKC", str(value)).replace(",", "")) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
-            raise ValidationError(f"字段{label}的值「{value}」不是整数", field=f.name) from None
+            raise ValidationError("error.value_not_int", field=f.name, label=label, name=f.name, value=value) from None
         if not num.is_integer():
-            raise ValidationError(f"字段{label}的值「{value}」不是整数", field=f.name)
+            raise ValidationError("error.value_not_int", field=f.name, label=label, name=f.name, value=value)
         return int(num)
     if f.type == "float":
         try:
             num = float(unicodedata.normalize("NFKC", str(value)).replace(",", "")) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
-            raise ValidationError(f"字段{label}的值「{value}」不是数字", field=f.name) from None
+            raise ValidationError("error.value_not_number", field=f.name, label=label, name=f.name, value=value) from None
         if not math.isfinite(num):
-            raise ValidationError(f"字段{label}的值「{value}」不是有限数字", field=f.name)
+            raise ValidationError("error.value_not_finite", field=f.name, label=label, name=f.name, value=value)
         return num
     if f.type == "date":
         return _to_date(value, label, f.name)
@@ -209,7 +214,7 @@ def convert_value(value: Any, f: Field) -> Any:
             return True
         if t in _FALSE:
             return False
-        raise ValidationError(f"字段{label}的值「{value}」应为 是/否", field=f.name)
+        raise ValidationError("error.value_not_bool", field=f.name, label=label, name=f.name, value=value)
     text = to_text(value)
     if f.name == "code":
         text = unicodedata.normalize("NFKC", text).strip()
@@ -223,7 +228,7 @@ def _canonical_options(allowed: tuple[str, ...]) -> dict[str, str]:
     return {_canon(option): option for option in allowed}
 
 
-def _allowed(text: str, f: Field, label: str) -> str:
+def _allowed(text: str, f: Field, label: Label) -> str:
     if f.allowed == domain.WQ_CLASSES:
         cls = normalize_wq_class(text)
         if cls:
@@ -231,10 +236,11 @@ def _allowed(text: str, f: Field, label: str) -> str:
     option = _canonical_options(f.allowed).get(_canon(text))
     if option is not None:
         return option
-    raise ValidationError(f"字段{label}的值「{text}」不在允许值中（允许：{'、'.join(f.allowed)}）", field=f.name)
+    raise ValidationError("error.value_not_allowed", field=f.name, label=label, name=f.name, value=text,
+          allowed=list(f.allowed))
 
 
-def _to_date(value: Any, label: str, name: str) -> date:
+def _to_date(value: Any, label: Label, name: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -247,7 +253,7 @@ def _to_date(value: Any, label: str, name: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValidationError(f"字段{label}的值「{value}」不是可识别的日期（请写成 2024-05-01）", field=name)
+    raise ValidationError("error.value_not_date", field=name, label=label, name=name, value=value)
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -613,8 +619,8 @@ class _Options:
         found, how = enums.resolve_allowed(f.name, text, f.allowed, self.value_map)
         if found is None:
             self.note_unknown(f.name, text)
-            raise ValidationError(f"字段「{f.label}」({f.name})的值「{text[:20]}」不在允许值中（允许：{'、'.join(f.allowed)}）",
-                                  field=f.name)
+            raise ValidationError("error.value_not_allowed", field=f.name, label=_label(f), name=f.name, value=text[:20],
+                  allowed=list(f.allowed))
         self.note_hit(f.name, text, found, how)
         return found
 

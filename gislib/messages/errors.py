@@ -2,7 +2,6 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "error.plot_batch_required": ("进入「{stage}」必须填写名录批次（如 {year}年第1批）", "Moving to “{stage}” needs the batch of the provincial notice (e.g. {year}年第1批)"),
-    "error.pair": ("{zh}", "{en}"),
     "error.bad_zip": ("{name} 不是有效的压缩文件（{detail}）。请确认文件完整。", "{name} is not a valid zip file ({detail}); check that the file is complete."),
     "error.bad_workbook": ("{name}: 无法读取 Excel 文件（{detail}）；请确认文件完好、未加密并另存为 .xlsx。", "{name}: the workbook cannot be read ({detail}); check that it is intact and not encrypted, and save it as .xlsx."),
     "error.unreadable_file": ("无法读取 {name}（{detail}）。请确认文件完整。", "{name} could not be read ({detail}); check that the file is complete."),

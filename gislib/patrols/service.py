@@ -34,10 +34,10 @@ def record_patrol(store, track: Track, chief: str, user: str, *, date: Any = Non
     start, end = track.start_end()
     start, end = _local(start or started_at), _local(end or ended_at)
     if start and end and end < start:
-        raise ValidationError("结束时间早于开始时间", field="ended_at")
+        raise ValidationError("error.patrol_end_before_start", field="ended_at")
     day = start.date() if start else (dt.date.fromisoformat(str(date)[:10]) if date else None)
     if day is None:
-        raise ValidationError("轨迹没有时间记录: 请填写巡河日期 (date)", field="date")
+        raise ValidationError("error.patrol_no_time", field="date")
     cfg = load_config()["coverage"]
     net = network or dataset_context().network
     stretches = covered_stretches(net, track.metric(), cfg["tolerance_m"], cfg["min_fraction"],
@@ -63,7 +63,7 @@ def finding_to_problem(store, patrol_code: str, finding: dict[str, Any], user: s
     chief = repo.chief(patrol["chief_id"])
     text = (finding.get("text") or "").strip()
     if not text:
-        raise ValidationError("请写明发现的问题", field="text")
+        raise ValidationError("error.patrol_issue_text", field="text")
     rec = problems.create_problem(store, {
         "name": text[:40], "description": text, "category": finding.get("category") or "其他",
         "source": "巡河发现", "found_date": patrol["date"], "reporter": chief["name"],

@@ -77,10 +77,9 @@ class Track:
 
 def _check_size(data: bytes, name: str) -> None:
     if len(data) > MAX_BYTES:
-        raise ValidationError(f"轨迹文件 {name} 大于 {MAX_BYTES // 1048576} MB: split the track or export a simplified one",
-                              field="file")
+        raise ValidationError("error.track_too_big", field="file", name=name, limit=MAX_BYTES // 1048576)
     if not data.strip():
-        raise ValidationError(f"轨迹文件 {name} 是空的: export the track again", field="file")
+        raise ValidationError("error.track_empty", field="file", name=name)
 
 
 def _safe_xml(data: bytes, name: str):
@@ -92,9 +91,9 @@ def _safe_xml(data: bytes, name: str):
     try:
         return fromstring(data)
     except DefusedXmlException as exc:
-        raise ValidationError(f"{name} 含有不允许的 XML 实体/外部引用 ({type(exc).__name__}): 已拒绝", field="file") from exc
+        raise ValidationError("error.track_entities", field="file", name=name, detail=type(exc).__name__) from exc
     except ParseError as exc:
-        raise DataError(f"{name} 不是有效的 XML ({exc}): export the track again as GPX or KML") from exc
+        raise DataError("error.track_xml", name=name, detail=exc) from exc
 
 
 def _utc(t: dt.datetime | None) -> dt.datetime | None:
@@ -111,7 +110,7 @@ def _parse_gpx(data: bytes, name: str) -> tuple[list[list[tuple]], str]:
     try:
         gpx = gpxpy.parse(data.decode("utf-8-sig", errors="replace"))
     except gpxpy.gpx.GPXException as exc:
-        raise DataError(f"{name} 不是有效的 GPX ({exc}): export the track again") from exc
+        raise DataError("error.track_gpx", name=name, detail=exc) from exc
     segs = [[(p.longitude, p.latitude, _utc(p.time)) for p in seg.points]
             for trk in gpx.tracks for seg in trk.segments]
     segs += [[(p.longitude, p.latitude, _utc(p.time)) for p in rte.points] for rte in gpx.routes]
@@ -145,7 +144,7 @@ def _parse_kml(data: bytes, name: str) -> tuple[list[list[tuple]], str]:
         if not segs:  # tapped placemarks only
             segs = [[p for pt in root.iter(f"{KML_NS}Point") for p in _kml_coords(pt.findtext(f"{KML_NS}coordinates"))]]
     except (ValueError, IndexError) as exc:
-        raise DataError(f"{name} 的坐标无法读取 ({exc}): coordinates must be 'lon,lat[,alt]'") from exc
+        raise DataError("error.track_coordinates", name=name, detail=exc) from exc
     doc_name = root.findtext(f".//{KML_NS}name") or ""
     return [s for s in segs if s], doc_name
 
@@ -155,24 +154,24 @@ def _unzip_kml(data: bytes, name: str) -> bytes:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             kmls = [i for i in zf.infolist() if i.filename.lower().endswith(".kml")]
             if not kmls:
-                raise DataError(f"{name} 中没有 .kml 文件: a KMZ must contain doc.kml")
+                raise DataError("error.kmz_no_kml", name=name)
             info = next((i for i in kmls if i.filename.lower() == "doc.kml"), kmls[0])
             if info.file_size > MAX_BYTES:
-                raise ValidationError(f"{name} 解压后大于 {MAX_BYTES // 1048576} MB: 已拒绝", field="file")
+                raise ValidationError("error.kmz_too_big", field="file", name=name, limit=MAX_BYTES // 1048576)
             with zf.open(info) as fh:
                 out = fh.read(MAX_BYTES + 1)
             if len(out) > MAX_BYTES:
-                raise ValidationError(f"{name} 解压后大于 {MAX_BYTES // 1048576} MB: 已拒绝", field="file")
+                raise ValidationError("error.kmz_too_big", field="file", name=name, limit=MAX_BYTES // 1048576)
             return out
     except zipfile.BadZipFile as exc:
-        raise DataError(f"{name} 不是有效的 KMZ (zip) 文件: export it again") from exc
+        raise DataError("error.kmz_bad", name=name) from exc
 
 
 def guess_format(name: str) -> str:
     """gpx, kml or kmz from the file name; ValidationError otherwise."""
     suffix = Path(name).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise ValidationError(f"不支持的轨迹格式 .{suffix}: use GPX, KML or KMZ (or tap points on the map)", field="file")
+        raise ValidationError("error.track_format", field="file", suffix=suffix)
     return suffix
 
 
@@ -181,15 +180,15 @@ def _to_track(segs: list[list[tuple]], fmt: str, crs: str, name: str) -> Track:
 
     n = sum(len(s) for s in segs)
     if n == 0:
-        raise DataError(f"{name} 中没有轨迹点: the file holds no track, route or points")
+        raise DataError("error.track_no_points", name=name)
     if n > MAX_POINTS:
-        raise ValidationError(f"{name} 有 {n} 个轨迹点, 超过上限 {MAX_POINTS}: simplify the track", field="file")
+        raise ValidationError("error.track_too_many_points", field="file", name=name, count=n, limit=MAX_POINTS)
     crs = normalize_crs(crs)
     arrays, times = [], []
     for seg in segs:
         xy = np.array([(p[0], p[1]) for p in seg], dtype=float)
         if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
-            raise DataError(f"{name} 含无效经纬度: coordinates must be degrees (lon -180..180, lat -90..90)")
+            raise DataError("error.track_lonlat", name=name)
         lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
         arrays.append(np.column_stack([lon, lat]))
         times.append([p[2] for p in seg])
@@ -220,5 +219,5 @@ def points_track(points: list[tuple[float, float]], times: list[dt.datetime | No
     """A track from points tapped on the phone's map, in tapping order."""
     times = times or [None] * len(points)
     if len(points) < 2:
-        raise ValidationError("至少需要 2 个点才能构成巡河轨迹: tap more points along the river", field="points")
+        raise ValidationError("error.track_two_points", field="points")
     return _to_track([[(x, y, t) for (x, y), t in zip(points, times)]], "points", crs, "tapped")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from gislib.errors import DataError, ValidationError
+from gislib.errors import DataError, Lines, Phrase, Sentences, ValidationError
 from gislib.problems import model
 from gislib.problems.export import pdf_report, problem_row, workbook_bytes
 
@@ -48,10 +48,10 @@ def read_items(data: bytes, name: str) -> list[dict[str, Any]]:
         else:
             frame = pd.read_excel(io.BytesIO(data), dtype=str)
     except Exception as exc:  # openpyxl/pandas raise many kinds for broken files
-        raise DataError(f"{name} 无法读取 ({type(exc).__name__}): save it as .xlsx or UTF-8 .csv and try again") from exc
+        raise DataError("error.task_list_unreadable", name=name, detail=type(exc).__name__) from exc
     cols = _column_map(list(frame.columns))
     if "name" not in cols:
-        raise DataError(f"{name} 没有「问题」列: the task list needs a column 问题 (and 责任单位、整改措施、整改时限)")
+        raise DataError("error.task_list_no_problem_column", name=name)
     items = []
     for _, row in frame.iterrows():
         item = {f: (None if pd.isna(row[c]) else str(row[c]).strip()) for f, c in cols.items()}
@@ -89,26 +89,26 @@ def import_batch(store, batch: dict[str, Any], items: list[dict[str, Any]], user
 
     issued = model.parse_date(batch.get("issued_date"))
     if issued is None or not (batch.get("code") and batch.get("name")):
-        raise ValidationError("批次需要编号、名称和下发日期 (issued_date, YYYY-MM-DD)", field="batch")
+        raise ValidationError("error.batch_incomplete", field="batch")
     bad, ready = [], []
     for i, item in enumerate(items, start=1):
         place = _place(item, rivers, crs)
         problems = []
         if not item.get("name"):
-            problems.append("缺少问题描述")
+            problems.append(Phrase("error.task_no_name"))
         if place is None:
-            problems.append("没有位置: 填写经度/纬度或数据集中的河道名称")
+            problems.append(Phrase("error.task_no_place"))
         category = item.get("category") or "其他"
         if category not in model.CATEGORIES:
-            problems.append(f"类别 {category!r} 无效 (可选 {'、'.join(model.CATEGORIES)})")
+            problems.append(Phrase("error.task_category", value=category, choices=list(model.CATEGORIES)))
         deadline = model.parse_date(item.get("deadline")) if item.get("deadline") else None
         if item.get("deadline") and (deadline is None or deadline < issued):
-            problems.append(f"整改时限 {item.get('deadline')!r} 无法识别或早于下发日期")
+            problems.append(Phrase("error.task_deadline", value=item.get("deadline")))
         if problems:
-            bad.append(f"第 {i} 行: " + "; ".join(problems))
+            bad.append(Phrase("error.task_row", row=i, problems=Sentences(problems)))
         ready.append((item, place, category, deadline))
     if bad:
-        raise ValidationError(f"{len(bad)} 行有问题，未导入任何条目:\n" + "\n".join(bad), field="items")
+        raise ValidationError("error.task_rows_bad", field="items", count=len(bad), rows=Lines(bad))
     PatrolRepo(store).save_batch(batch, user)
     created = []
     for i, (item, (lon, lat), category, deadline) in enumerate(ready, start=1):

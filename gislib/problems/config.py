@@ -23,18 +23,18 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"问题/巡河配置文件 {path} 无法读取 ({exc}): fix the JSON or unset HETU_PROBLEMS_CONFIG") from exc
+        raise ConfigError("error.problems_config_unreadable", path=path, detail=exc, setting="HETU_PROBLEMS_CONFIG") from exc
 
 
 def check(cfg: dict[str, Any]) -> dict[str, Any]:
     """``cfg`` if its rules are usable; ConfigError naming the bad key otherwise."""
     for level, rule in cfg["patrol_rules"].items():
         if level not in CHIEF_LEVELS:
-            raise ConfigError(f"patrol_rules: 未知河长级别 {level!r}; use {'/'.join(CHIEF_LEVELS)}")
+            raise ConfigError("error.patrol_level", level=level, choices="/".join(CHIEF_LEVELS))
         if rule.get("period") not in PERIODS or int(rule.get("min_count", 0)) < 1:
-            raise ConfigError(f"patrol_rules.{level}: period must be one of {PERIODS} and min_count ≥ 1")
+            raise ConfigError("error.patrol_rule", level=level, periods=list(PERIODS))
     if int(cfg["complaint_reply_working_days"]) < 1:
-        raise ConfigError("complaint_reply_working_days must be ≥ 1")
+        raise ConfigError("error.reply_days")
     return cfg
 
 

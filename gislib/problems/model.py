@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 
 LAYER = "problems"
 CATEGORIES = ("排口", "河面漂浮物", "黑臭", "违法排放", "扬尘", "固废", "其他")
@@ -53,6 +53,9 @@ STATE_COLORS = {REGISTERED: "#e6550d", ASSIGNED: "#fdae6b", FIXING: "#3182bd", C
                 CLOSED: "#31a354", REMOVED: "#969696"}
 
 
+_ASSIGN_LABELS = {"responsible_unit": "problems.unit", "measures": "problems.measures", "deadline": "problems.deadline"}
+
+
 def parse_date(value: Any) -> dt.date | None:
     from gislib.store.validators import parse_date as _parse
 
@@ -64,41 +67,46 @@ def _blank(value: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------- validation
+def _say(key: str, **params) -> str:
+    """A catalog message (gislib/messages/errors_problems.py) in the language of the run."""
+    return str(Phrase(key, **params))
+
+
 def validate_problem(rec: dict[str, Any]) -> dict[str, str]:
-    """Every problem of a problem record as {field: message}; empty when valid."""
+    """Every problem of a problem record as {field: message} in the language of the run; empty when valid."""
     errors: dict[str, str] = {}
-    for field, label in (("code", "编号"), ("name", "问题标题")):
+    for field in ("code", "name"):
         if _blank(rec.get(field)):
-            errors[field] = f"缺少{label}: fill in the {field}"
+            errors[field] = _say(f"error.problem_missing_{field}")
     if rec.get("category") not in CATEGORIES:
-        errors["category"] = f"问题类别 {rec.get('category')!r} 无效; 可选: {'、'.join(CATEGORIES)}"
+        errors["category"] = _say("error.problem_category", value=rec.get("category"), choices=list(CATEGORIES))
     source = rec.get("source")
     if source not in SOURCES:
-        errors["source"] = f"问题来源 {source!r} 无效; 可选: {'、'.join(SOURCES)}"
+        errors["source"] = _say("error.problem_source", value=source, choices=list(SOURCES))
     if source in COMPLAINT_SOURCES and _blank(rec.get("ticket_no")):
-        errors["ticket_no"] = f"来源为 {source} 的问题必须填写工单/信访编号 (ticket_no)"
+        errors["ticket_no"] = _say("error.problem_ticket", source=source)
     if source == "督察反馈" and _blank(rec.get("batch")):
-        errors["batch"] = "督察反馈问题必须注明整改任务批次 (batch)"
+        errors["batch"] = _say("error.problem_batch")
     if parse_date(rec.get("found_date")) is None:
-        errors["found_date"] = "发现/受理日期缺失或无法识别: use YYYY-MM-DD"
+        errors["found_date"] = _say("error.problem_found_date")
     for field in ("deadline", "closed_date"):
         if not _blank(rec.get(field)) and parse_date(rec.get(field)) is None:
-            errors[field] = f"{field} 日期无法识别: use YYYY-MM-DD"
+            errors[field] = _say("error.problem_date", field=field)
     lon, lat = rec.get("lon"), rec.get("lat")
     if lon is None or lat is None:
-        errors["lon"] = "问题必须有位置 (lon/lat): pick a point on the map"
+        errors["lon"] = _say("error.problem_no_place")
     elif not (-180 <= float(lon) <= 180 and -90 <= float(lat) <= 90):
-        errors["lon"] = f"经纬度超出范围 ({lon}, {lat}): use WGS84 degrees"
+        errors["lon"] = _say("error.problem_lonlat", lon=lon, lat=lat)
     links = rec.get("links") or {}
     if not isinstance(links, dict) or any(k not in LINK_LAYERS for k in links):
-        errors["links"] = f"关联对象应为 {{图层: 编码}}, 图层可选 {'、'.join(LINK_LAYERS)}"
+        errors["links"] = _say("error.problem_links", layers=list(LINK_LAYERS))
     for i, row in enumerate(rec.get("spot_checks") or []):
         if row.get("result") not in SPOT_RESULTS or parse_date(row.get("date")) is None:
-            errors[f"spot_checks[{i}]"] = "抽查记录需要日期和结果 (合格/不合格)"
+            errors[f"spot_checks[{i}]"] = _say("error.problem_spot_check")
     reply = rec.get("reply")
     if reply is not None and (not isinstance(reply, dict) or _blank(reply.get("text"))
                               or parse_date(reply.get("date")) is None):
-        errors["reply"] = "答复需要答复内容 (text) 和答复日期 (date)"
+        errors["reply"] = _say("error.problem_reply")
     return errors
 
 
@@ -113,24 +121,21 @@ def check_transition(from_state: str, to_state: str, rec: dict[str, Any], when: 
     """The problem-specific rules of a step (on top of the store's generic ones)."""
     has_note = bool(note and note.strip())
     if to_state == ASSIGNED:
-        missing = [label for field, label in (("responsible_unit", "责任单位"), ("measures", "整改措施"),
-                                              ("deadline", "整改时限")) if _blank(rec.get(field))]
+        missing = [field for field in _ASSIGN_LABELS if _blank(rec.get(field))]
         if missing:
-            raise ValidationError(f"交办必须写明{'、'.join(missing)}: fill them in before assigning",
-                                  field="responsible_unit" if "责任单位" in missing else "deadline")
+            raise ValidationError("error.assign_needs", field="responsible_unit" if "responsible_unit" in missing else "deadline",
+                  fields=[Phrase(_ASSIGN_LABELS[f]) for f in missing])
         deadline = parse_date(rec.get("deadline"))
         if deadline is None or deadline < when:
-            raise ValidationError(f"整改时限 {rec.get('deadline')} 早于交办日期 {when}: set a later deadline",
-                                  field="deadline")
+            raise ValidationError("error.deadline_before_assign", field="deadline", deadline=rec.get("deadline"), date=when)
     if to_state == CLOSE_REQUESTED and not [e for e in evidence if e]:
-        raise ValidationError("申请销号必须附整改佐证 (照片或文件): attach the evidence first", field="evidence")
+        raise ValidationError("error.close_needs_evidence", field="evidence")
     if from_state == CLOSE_REQUESTED and to_state == FIXING and not has_note:
-        raise ValidationError("核查退回必须写明退回原因 (note)", field="note")
+        raise ValidationError("error.return_needs_note", field="note")
     if from_state == CLOSED and to_state == FIXING:
         checks = rec.get("spot_checks") or []
         if not checks or checks[-1].get("result") != "不合格":
-            raise ValidationError("已销号问题只能因抽查不合格重新打开: record the failed spot check",
-                                  field="spot_checks")
+            raise ValidationError("error.reopen_needs_spot_check", field="spot_checks")
 
 
 def on_transition(rec: dict[str, Any], from_state: str, to_state: str, when: dt.date) -> None:

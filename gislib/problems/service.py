@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from gislib.errors import ValidationError
+from gislib.errors import Label, ValidationError
+from gislib.i18n import enum_label
 from gislib.problems import model
 from gislib.problems.model import LAYER
 from gislib.store.base import Store
@@ -65,11 +66,11 @@ def check_links(store: Store, links: dict[str, Any]) -> None:
 
     for layer, code in links.items():
         if layer not in model.LINK_LAYERS:
-            raise ValidationError(f"关联对象图层 {layer!r} 无效; 可选: {'、'.join(model.LINK_LAYERS)}", field="links")
+            raise ValidationError("error.link_layer", field="links", layer=layer, choices=list(model.LINK_LAYERS))
         try:
             store.get(layer, str(code))
         except NotFoundError as exc:
-            raise ValidationError(f"关联的 {layer} 记录 {code!r} 不存在: check the code", field="links") from exc
+            raise ValidationError("error.link_missing", field="links", layer=layer, code=code) from exc
 
 
 def assign(store: Store, code: str, user: str, date: Any, unit: str, measures: str, deadline: Any,
@@ -90,9 +91,9 @@ def report_progress(store: Store, code: str, user: str, date: Any, text: str) ->
     """A progress report during 整改中 (appended, audited)."""
     rec = store.get(LAYER, code)
     if rec["state"] != model.FIXING:
-        raise ValidationError(f"{code} 当前状态为 {rec['state']}: 只有整改中的问题可以报送进展", field="state")
+        raise ValidationError("error.progress_state", field="state", code=code, state=_state(rec["state"]))
     if not (text or "").strip():
-        raise ValidationError("进展说明不能为空", field="text")
+        raise ValidationError("error.progress_empty", field="text")
     rows = list(rec.get("progress") or []) + [{"date": _iso(date), "user": user, "text": text.strip()}]
     return store.update(LAYER, code, {"progress": rows}, rec["version"], user)
 
@@ -120,7 +121,7 @@ def verify(store: Store, code: str, user: str, date: Any, passed: bool, note: st
         return store.transition(LAYER, code, model.CLOSED, user, date, note or "现场核查通过，予以销号",
                                 evidence=evidence)
     if not (note or "").strip():
-        raise ValidationError("核查退回必须写明退回原因 (note)", field="note")
+        raise ValidationError("error.return_needs_note", field="note")
     return store.transition(LAYER, code, model.FIXING, user, date, f"核查退回: {note}", evidence=evidence)
 
 
@@ -128,13 +129,13 @@ def spot_check(store: Store, code: str, user: str, date: Any, passed: bool, note
     """抽查 of a closed problem; a failed one reopens it (已销号 → 整改中)."""
     rec = store.get(LAYER, code)
     if rec["state"] != model.CLOSED:
-        raise ValidationError(f"{code} 当前状态为 {rec['state']}: 只能抽查已销号的问题", field="state")
+        raise ValidationError("error.spot_check_state", field="state", code=code, state=_state(rec["state"]))
     row = {"date": _iso(date), "user": user, "result": "合格" if passed else "不合格", "note": note}
     checks = list(rec.get("spot_checks") or []) + [row]
     if passed:
         return store.update(LAYER, code, {"spot_checks": checks}, rec["version"], user)
     if not (note or "").strip():
-        raise ValidationError("抽查不合格必须写明问题 (note)", field="note")
+        raise ValidationError("error.spot_check_note", field="note")
     return store.transition(LAYER, code, model.FIXING, user, date, f"抽查不合格，重新整改: {note}",
                             expected_version=rec["version"], changes={"spot_checks": checks})
 
@@ -142,7 +143,7 @@ def spot_check(store: Store, code: str, user: str, date: Any, passed: bool, note
 def interview(store: Store, code: str, user: str, date: Any, who: str, note: str) -> dict[str, Any]:
     """约谈 recorded on a problem (usually a closed or overdue one)."""
     if not (who or "").strip():
-        raise ValidationError("约谈对象不能为空", field="who")
+        raise ValidationError("error.interview_who", field="who")
     rec = store.get(LAYER, code)
     rows = list(rec.get("interviews") or []) + [{"date": _iso(date), "user": user, "who": who, "note": note}]
     return store.update(LAYER, code, {"interviews": rows}, rec["version"], user)
@@ -152,7 +153,7 @@ def reply(store: Store, code: str, user: str, date: Any, text: str) -> dict[str,
     """答复 of a complaint (12345/信访/区长热线): text and date."""
     rec = store.get(LAYER, code)
     if rec.get("source") not in model.COMPLAINT_SOURCES:
-        raise ValidationError(f"{code} 不是投诉件 (来源 {rec.get('source')}): 无需答复", field="source")
+        raise ValidationError("error.not_complaint", field="source", code=code, source=rec.get("source"))
     return store.update(LAYER, code, {"reply": {"text": (text or "").strip(), "date": _iso(date)}},
                         rec["version"], user)
 
@@ -185,8 +186,13 @@ def prefill_from_dust(site: dict[str, Any], day: str, value: float) -> dict[str,
             "description": f"工地 {site.get('code')} {day} PM10 按现行扬尘规则判定超标 (最高 {value:g} µg/m³)。"}
 
 
+def _state(state: str) -> Label:
+    """A problem's state as people read it, in the error's language."""
+    return Label(state, enum_label("problem_state", state, "en"))
+
+
 def _iso(value: Any) -> str:
     day = model.parse_date(value)
     if day is None:
-        raise ValidationError(f"日期 {value!r} 无法识别: use YYYY-MM-DD", field="date")
+        raise ValidationError("error.date_unreadable", field="date", value=value)
     return day.isoformat()

@@ -27,7 +27,7 @@ import pandas as pd
 from gislib.reports import fonts
 from gislib.domain import DEMO_MARK, NO_DATA_COLOR, OSM_CREDIT, WQ_CLASS_COLOR, WQ_CLASS_RANK, WQ_CLASS_ROMAN, WQ_CLASSES
 from gislib.district import DistrictProfile, current_profile
-from gislib.errors import ExportError, ValidationError
+from gislib.errors import ExportError, Phrase, ValidationError
 from gislib.safe_text import cell as safe_cell, plain
 from gislib.water.quality import (
     SampleRow, evaluate_period, main_pollutants_text, monthly_means, parse_value, resolve_item, river_grade,
@@ -46,7 +46,7 @@ def parse_month(text: str) -> str:
     """"2026-10" / "2026-1" → "2026-10" / "2026-01"; ValidationError otherwise."""
     m = MONTH_RE.match(str(text).strip())
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValidationError(f"月份 {text!r} 无法识别; 请写成 2026-10 这样的 年-月", field="month")
+        raise ValidationError("error.month_unreadable", field="month", value=text)
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
 
 
@@ -311,9 +311,8 @@ def compute_bulletin(samples: pd.DataFrame, sections: pd.DataFrame, month: str, 
     table = month_table(classes, sections, month)
     if table["cls"].notna().sum() == 0:
         have = sorted(classes["month"].unique()) if len(classes) else []
-        span = f"{have[0]} 至 {have[-1]}" if have else "无"
-        raise ValidationError(f"{month} 没有任何断面的监测数据 (已有月份: {span}); 请选择有数据的月份或先导入该月数据",
-                              field="month")
+        span = Phrase("error.month_span", first=have[0], last=have[-1]) if have else Phrase("error.none")
+        raise ValidationError("error.month_no_data", field="month", month=month, span=span)
     previous = month_table(classes, sections, shift_month(month, -1))
     last_year = month_table(classes, sections, shift_month(month, -12))
     evaluated = [c for c in table["cls"] if c is not None]
@@ -690,12 +689,12 @@ def build_bulletin(b: Bulletin, out: str | Path, map_png: str | Path | None = No
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".docx"):
-        raise ExportError(f"不支持的专报格式 {suffix!r}; 请用 .pdf 或 .docx 作为文件扩展名")
+        raise ExportError("error.bulletin_format", suffix=suffix)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         chart = distribution_chart(b, Path(tmp) / "classes.png")
         try:
             (_pdf if suffix == ".pdf" else _docx)(b, out, Path(map_png) if map_png else None, chart)
         except (OSError, RuntimeError, ValueError) as exc:
-            raise ExportError(f"专报 {out.name} 生成失败 ({exc}); 请检查输出路径是否可写") from exc
+            raise ExportError("error.bulletin_failed", name=out.name, detail=exc) from exc
     return out

@@ -158,9 +158,9 @@ def write_ledger(path: Path, headers: list[str], rows: list[list[Any]], sheet: s
         elif suffix == ".xlsx":
             _write_xlsx(path, headers, rows, sheet, [title] if title else [], list(notes), tick)
         else:
-            raise ValidationError(f"输出文件 {path.name} 的扩展名应为 .xlsx 或 .csv", field="out")
+            raise ValidationError("error.ledger_suffix", field="out", name=path.name)
     except OSError as exc:
-        raise ExportError(f"无法写入 {path} ({exc}): check the folder exists and is writable") from exc
+        raise ExportError("error.write_file", path=path, detail=exc) from exc
     tick(len(rows), len(rows))
 
 
@@ -220,7 +220,7 @@ def _plain(value: Any) -> Any:
 def records_from_geodataframe(gdf: Any) -> list[dict[str, Any]]:
     """Store records (lon/lat for points, WKT otherwise, WGS84) from a GeoDataFrame."""
     if gdf.crs is None:
-        raise CRSError("GeoDataFrame 没有坐标系 (crs is None): set it with gdf.set_crs(...) first")
+        raise CRSError("error.frame_crs_missing")
     source_crs = gdf.crs.to_string()
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)

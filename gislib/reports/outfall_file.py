@@ -31,7 +31,7 @@ from gislib.domain import (
 )
 from gislib.errors import ExportError, HetuError, NotFoundError, ValidationError
 from gislib.fields.outfalls import TABLE
-from gislib.i18n import t
+from gislib.i18n import pick, t
 from gislib.fields.values import blank, class_text, fact_texts, party_text, river_chief_text, yes_no
 from gislib.services.workflow import is_overdue
 from gislib.timefmt import local_time, now_local
@@ -44,9 +44,7 @@ MONITOR_ITEMS: dict[str, tuple[str, str, str]] = {
     "总磷": ("总磷", "TP", "mg/L"),
 }
 METHOD_EN = {"快检": "quick test", "规范监测": "standard monitoring"}
-ACTION_ZH = {"create": "创建", "update": "修改", "transition": "状态变更", "remove": "撤销", "attach": "上传附件"}
-ACTION_EN = {"create": "created", "update": "edited", "transition": "state change", "remove": "removed",
-             "attach": "attachment"}
+AUDIT_ACTIONS = ("create", "update", "transition", "remove", "attach")  # named by outfall_file.action.<action>
 
 
 def label(field: str, lang: str = "zh") -> str:
@@ -93,13 +91,8 @@ def reference_note(record: dict[str, Any], lang: str = "zh") -> str:
     cls = reference_class(record)
     target = record.get("target_class")
     roman = WQ_CLASS_ROMAN[cls]
-    if lang == "en":
-        why = "the receiving water's target class" if target == cls else "no target recorded, class V used"
-        return (f"Reference limits: GB 3838-2002 surface water class {roman} ({why}), river limits. "
-                "They are a REFERENCE for river water quality, not a discharge standard for the outfall.")
-    why = "受纳水体水质目标" if target == cls else "未记录水质目标, 采用Ⅴ类"
-    return (f"参考限值: GB 3838-2002 地表水 {roman}类 ({why}), 河流限值。"
-            "仅作河流水质参考, 不是排污口的排放标准。")
+    why = t("outfall_file.why_target" if target == cls else "outfall_file.why_default", lang)
+    return t("outfall_file.reference_note", lang, roman=roman, why=why)
 
 
 def monitoring_frame(record: dict[str, Any], lang: str = "zh"):
@@ -126,8 +119,8 @@ def monitoring_table(record: dict[str, Any], lang: str = "zh") -> tuple[list[str
     items = [i for i in MONITOR_ITEMS if not frame.empty and i in set(frame["item"])]
     if not frame.empty:
         items += sorted(set(frame["item"]) - set(items))
-    headers = (["日期", "方式"] if lang == "zh" else ["Date", "Method"]) + [
-        f"{i if lang == 'zh' else MONITOR_ITEMS.get(i, (i, i))[1]} (mg/L)" for i in items]
+    headers = [t("outfall_file.col.date", lang), t("outfall_file.col.method", lang)] + [
+        f"{pick(i, MONITOR_ITEMS.get(i, (i, i))[1], lang)} (mg/L)" for i in items]
     rows: list[list[str]] = []
     if frame.empty:
         return headers, rows
@@ -140,7 +133,7 @@ def monitoring_table(record: dict[str, Any], lang: str = "zh") -> tuple[list[str
             else:
                 r = hit.iloc[0]
                 cells.append(f"{r['value']:g}" + (" ↑" if bool(r["exceeded"]) else ""))
-        rows.append([f"{day:%Y-%m-%d}", method if lang == "zh" else METHOD_EN.get(method, method)] + cells)
+        rows.append([f"{day:%Y-%m-%d}", pick(method, METHOD_EN.get(method, method), lang)] + cells)
     return headers, rows
 
 
@@ -176,7 +169,7 @@ def monitoring_chart_png(record: dict[str, Any], out: Path, lang: str = "zh", wi
             ax.text(0.02, 0.97, f"{roman}类 {limit.iloc[-1]:g}", transform=ax.transAxes, va="top", fontsize=7,
                     color="#b35900")
         name = MONITOR_ITEMS.get(item, (item, item, ""))
-        ax.set_title(f"{item if lang == 'zh' else name[1]} ({name[2] or 'mg/L'})", fontsize=9)
+        ax.set_title(f"{pick(item, name[1], lang)} ({name[2] or 'mg/L'})", fontsize=9)
         ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=4))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         ax.tick_params(labelsize=7)
@@ -184,11 +177,11 @@ def monitoring_chart_png(record: dict[str, Any], out: Path, lang: str = "zh", wi
         ax.grid(alpha=0.3)
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], ls="", marker=m, color="#1f78d1", label=(k if lang == "zh" else METHOD_EN[k]))
+    handles = [Line2D([], [], ls="", marker=m, color="#1f78d1", label=pick(k, METHOD_EN[k], lang))
                for k, m in (("快检", "o"), ("规范监测", "s"))]
     handles += [Line2D([], [], ls="", marker="o", color="#d62728", label=t("outfall_file.above_reference", lang)),
                 Line2D([], [], ls="--", color="#ff7f0e",
-                       label=(f"GB 3838 {roman}类 参考限值" if lang == "zh" else f"GB 3838 class {roman} reference"))]
+                       label=t("outfall_file.reference_line", lang, roman=roman))]
     demo = "mark" in frame and (frame["mark"] == DEMO_MARK).any()
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False)
     if demo:
@@ -261,13 +254,17 @@ def readable_changes(field: str, old: Any, new: Any, lang: str = "zh") -> list[t
     return [(label(field, lang), _value_text(field, old, lang), _value_text(field, new, lang))]
 
 
+def _action(action: str, lang: str) -> str:
+    """An audit action (:data:`AUDIT_ACTIONS`) as people read it."""
+    return t(f"outfall_file.action.{action}", lang) if action in AUDIT_ACTIONS else action
+
+
 def timeline(store, code: str, lang: str = "zh") -> list[dict[str, Any]]:
     """Edits and workflow steps of an outfall, newest first: at (Asia/Shanghai), user, action,
     field, old, new, note; grouped fields are split into readable sub-field changes."""
-    names = ACTION_ZH if lang == "zh" else ACTION_EN
     rows = []
     for a in store.audit(LAYER, code):
-        base = {"at": local_time(a["at"]), "user": a["user"], "action": names.get(a["action"], a["action"]),
+        base = {"at": local_time(a["at"]), "user": a["user"], "action": _action(a["action"], lang),
                 "note": a.get("note") or ""}
         if a["action"] == "create":
             changes = [("", "", "—")]
@@ -326,17 +323,15 @@ def _pdf_title(doc: _OutfallPDF, record: dict[str, Any], lang: str) -> None:
     pdf.cell(0, 7, f"{record['code']}  {record.get('name', '')}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(fam, "", 8)
     pdf.set_text_color(90, 90, 90)
-    if lang == "zh":
-        stamp = f"生成于 {now_local():%Y-%m-%d %H:%M} (北京时间) · 版本 {record.get('version')} · 状态 {record.get('state')}"
-    else:
-        stamp = (f"Made {now_local():%Y-%m-%d %H:%M} (Beijing time) · version {record.get('version')} · "
-                 f"state {OUTFALL_STATE_EN.get(record.get('state'), record.get('state'))}")
+    state = record.get("state")
+    stamp = t("outfall_file.stamp", lang, made=f"{now_local():%Y-%m-%d %H:%M}", version=record.get("version"),
+              state=pick(state, OUTFALL_STATE_EN.get(state, state), lang))
     pdf.cell(0, 5, stamp + (f" · {DEMO_MARK}" if demo else ""), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     if demo:
         pdf.set_font(fam, "B", 9)
         pdf.set_text_color(200, 60, 0)
-        pdf.cell(0, 5, f"{DEMO_MARK}: 本档案中的记录为演示生成", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, t("outfall_file.demo_note", lang, mark=DEMO_MARK), new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
 
 
@@ -410,7 +405,7 @@ def _pdf_attachments(doc: _OutfallPDF, store, record: dict[str, Any], lang: str)
     pdf, fam = doc.pdf, doc.family
     files = store.attachments(LAYER, record["code"])
     photos = [a for a in files if a.get("thumbnail_path")]
-    _heading(pdf, fam, f"照片与附件 ({len(files)})" if lang == "zh" else f"Photos and files ({len(files)})")
+    _heading(pdf, fam, t("outfall_file.photos_and_files", lang, count=len(files)))
     if photos:
         _pdf_photos(doc, photos)
     for a in (a for a in files if not a.get("thumbnail_path")):
@@ -427,20 +422,18 @@ def _pdf_history(doc: _OutfallPDF, store, record: dict[str, Any], lang: str) -> 
     _heading(pdf, fam, t("outfall_file.workflow_and_edits", lang))
     steps = workflow_steps(store, record["code"])
     if steps:
-        _table(pdf, fam, ["日期", "从", "到", "操作人", "说明/佐证"] if lang == "zh" else
-               ["Date", "From", "To", "User", "Note / evidence"],
+        _table(pdf, fam, [t(f"outfall_file.col.{c}", lang) for c in ("date", "from", "to", "user", "note")],
                [[s["date"], s["from_state"], s["to_state"], s["user"],
                  short(" ".join(x for x in (s["note"], s["evidence"], s["remediation_kind"]) if x), 60)]
                 for s in steps], (22, 18, 18, 36, 88))
         pdf.ln(2)
     events = timeline(store, record["code"], lang)
-    _table(pdf, fam, ["时间 (北京时间)", "操作人", "操作", "字段", "原值 → 新值"] if lang == "zh" else
-           ["Time (Beijing)", "User", "Action", "Field", "Old → new"],
+    _table(pdf, fam, [t(f"outfall_file.col.{c}", lang) for c in ("time", "user", "action", "field", "change")],
            [[e["at"], e["user"], e["action"], e["field"], short(f"{e['old']} → {e['new']}", 70)]
             for e in events[:40]], (34, 34, 16, 24, 74))
     if len(events) > 40:
         more = len(events) - 40
-        pdf.cell(0, 5, f"… 另有 {more} 条较早记录" if lang == "zh" else f"… {more} earlier entries",
+        pdf.cell(0, 5, t("outfall_file.earlier_entries", lang, count=more),
                  new_x="LMARGIN", new_y="NEXT")
 
 
@@ -469,7 +462,7 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
 
     codes = [str(c).strip() for c in codes if str(c).strip()]
     if not codes:
-        raise ValidationError("没有给出排污口编码: pass at least one code", field="codes")
+        raise ValidationError("error.no_outfall_codes", field="codes")
     records, missing = [], []
     for code in codes:
         try:
@@ -477,7 +470,7 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
         except NotFoundError:
             missing.append(code)
     if missing:
-        raise NotFoundError(f"没有这些排污口: {', '.join(missing)}; check the codes (e.g. PT-0001)")
+        raise NotFoundError("error.outfalls_missing", codes=missing)
     out = Path(out)
     title = "一口一档 " + (records[0]["code"] if len(records) == 1 else f"{len(records)} 个排污口")
     doc = _OutfallPDF(title)
@@ -490,5 +483,5 @@ def build_pdf(store, codes: Sequence[str], out: str | Path, map_image: MapImage 
             out.parent.mkdir(parents=True, exist_ok=True)
             doc.pdf.output(str(out))
         except OSError as exc:
-            raise ExportError(f"无法写入 {out} ({exc}): check the folder exists and is writable") from exc
+            raise ExportError("error.write_file", path=out, detail=exc) from exc
     return out

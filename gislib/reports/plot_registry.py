@@ -189,7 +189,7 @@ def _write(path: str | Path, data: bytes) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(data)
     except OSError as exc:
-        raise ExportError(f"无法写入 {path}（{exc}）: choose a writable folder") from exc
+        raise ExportError("error.write_path", path=path, detail=exc) from exc
 
 
 
@@ -246,7 +246,7 @@ def to_pdf(records: Iterable[Mapping[str, Any]] | pd.DataFrame, path: str | Path
     try:
         data = bytes(pdf.output())
     except Exception as exc:  # fpdf raises several kinds
-        raise ExportError(f"名录 PDF 生成失败（{exc}）: check the plot records for unusual characters") from exc
+        raise ExportError("error.registry_pdf_failed", detail=exc) from exc
     if path is not None:
         _write(path, data)
     return data

@@ -23,6 +23,7 @@ import numpy as np
 
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.errors import ExportError, ValidationError
+from gislib.i18n import LANGS, t
 from gislib.safe_text import mathtext
 
 Drawable = Callable[[object], None]  # draw(ax) in EPSG:3857
@@ -36,15 +37,6 @@ MM = 1 / 25.4
 OUTSIDE_RGB = (232, 230, 225)  # the basemap's "outside" colour (gislib.geo.basemap.COLORS)
 FRAME_COLOR = "#333333"
 EARTH_R = 6378137.0
-
-TEXT = {
-    "zh": {"legend": "图例", "crs": "坐标系：WGS 84 / Web Mercator (EPSG:3857)；数据 CGCS2000/WGS 84",
-           "scale_note": "比例尺按图幅中心纬度 {lat:.2f}°N 修正", "north": "北", "date": "制图日期",
-           "locator": "位置示意", "credits": "数据来源", "extent": "图幅范围"},
-    "en": {"legend": "Legend", "crs": "CRS: WGS 84 / Web Mercator (EPSG:3857); data in CGCS2000/WGS 84",
-           "scale_note": "scale bar corrected for latitude {lat:.2f}°N", "north": "N", "date": "Date",
-           "locator": "Locator", "credits": "Data", "extent": "Extent"},
-}
 
 
 @dataclass(frozen=True)
@@ -84,12 +76,11 @@ class PageSpec:
     def validate(self) -> None:
         """Raise ValidationError naming the bad option and the allowed values."""
         if self.paper not in PAPER_MM:
-            raise ValidationError(f"paper {self.paper!r} is not supported; use one of {sorted(PAPER_MM)}", "paper")
+            raise ValidationError("error.paper", "paper", paper=self.paper, choices=sorted(PAPER_MM))
         if self.orientation not in ORIENTATIONS:
-            raise ValidationError(f"orientation {self.orientation!r} is not supported; use landscape or portrait",
-                                  "orientation")
+            raise ValidationError("error.orientation", "orientation", value=self.orientation)
         if not DPI_RANGE[0] <= int(self.dpi) <= DPI_RANGE[1]:
-            raise ValidationError(f"dpi {self.dpi} is out of range; use {DPI_RANGE[0]}–{DPI_RANGE[1]}", "dpi")
+            raise ValidationError("error.dpi", "dpi", dpi=self.dpi, low=DPI_RANGE[0], high=DPI_RANGE[1])
 
     @property
     def size_in(self) -> tuple[float, float]:
@@ -136,7 +127,7 @@ def fit_bounds(bounds: Bounds, aspect: float, pad: float = 0.04) -> Bounds:
     """``bounds`` padded by ``pad`` and widened in one direction to the frame's width/height ``aspect``."""
     minx, miny, maxx, maxy = bounds
     if not (maxx > minx and maxy > miny):
-        raise ValidationError(f"map extent {bounds} is empty; give minx < maxx and miny < maxy", "bbox")
+        raise ValidationError("error.extent_empty", "bbox", bounds=repr(bounds))
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     w, h = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
     if w / h < aspect:
@@ -161,7 +152,7 @@ def extent_text(bounds3857: Bounds) -> str:
 def nice_length(max_m: float) -> float:
     """The largest 1-2-5 × 10ⁿ length (metres) not above ``max_m``."""
     if max_m <= 0:
-        raise ValidationError("scale bar needs a positive map width", "bbox")
+        raise ValidationError("error.scale_bar_width", "bbox")
     exp = math.floor(math.log10(max_m))
     for step in (5, 2, 1):
         if step * 10 ** exp <= max_m:
@@ -201,7 +192,7 @@ def read_basemap(cog: Path, bounds3857: Bounds, width_px: int, height_px: int) -
     try:
         src = rasterio.open(cog)
     except rasterio.errors.RasterioIOError as exc:
-        raise ExportError(f"basemap {cog} cannot be read ({exc}); run: python -m gislib basemap") from exc
+        raise ExportError("error.basemap_unreadable", path=cog, detail=exc) from exc
     with src:
         window = from_bounds(*bounds3857, transform=src.transform)
         shape = (max(1, int(height_px)), max(1, int(width_px)))
@@ -253,7 +244,7 @@ def _draw_north_arrow(ax, lang: str) -> None:
                          transform=ax.transAxes, facecolor="black", edgecolor="black", linewidth=0.6, zorder=21))
     ax.add_patch(Polygon([(cx, top), (cx + 0.018, top - 0.075), (cx, top - 0.06)], closed=True,
                          transform=ax.transAxes, facecolor="white", edgecolor="black", linewidth=0.6, zorder=21))
-    ax.text(cx, top - 0.085, TEXT[lang]["north"], transform=ax.transAxes, ha="center", va="top",
+    ax.text(cx, top - 0.085, t("snapshot.north", lang), transform=ax.transAxes, ha="center", va="top",
             fontsize=9, fontweight="bold", zorder=22,  # a box, not a path effect: PDF text stays text
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.75})
 
@@ -321,7 +312,7 @@ def _draw_legend(ax, groups: Sequence[LegendGroup], lang: str, width_in: float, 
             continue
         rows.append(("head", g.title))
         rows.extend(("row", e) for e in g.entries)
-    ax.text(0.0, 1.0, TEXT[lang]["legend"], fontsize=11, fontweight="bold", va="top", transform=ax.transAxes)
+    ax.text(0.0, 1.0, t("snapshot.legend", lang), fontsize=11, fontweight="bold", va="top", transform=ax.transAxes)
     if not rows:
         return
     usable = 1.0 - 0.07
@@ -365,7 +356,7 @@ def _draw_locator(ax, locator: Locator, main: Bounds, cog: Path | None, dpi: int
     ax.add_patch(Rectangle((main[0], main[1]), main[2] - main[0], main[3] - main[1], facecolor="none",
                            edgecolor="#d7191c", linewidth=1.2, zorder=30))
     _plain_frame(ax, bounds)
-    ax.set_title(TEXT[lang]["locator"], fontsize=7, pad=2)
+    ax.set_title(t("snapshot.locator", lang), fontsize=7, pad=2)
     for spine in ax.spines.values():
         spine.set_edgecolor(FRAME_COLOR)
         spine.set_linewidth(0.6)
@@ -418,7 +409,7 @@ def _compose(drawables: list[Drawable], legend: Sequence[LegendGroup], bounds385
              locator: Locator | None) -> Page:
     from matplotlib.figure import Figure
 
-    lang = spec.lang if spec.lang in TEXT else "zh"
+    lang = spec.lang if spec.lang in LANGS else "zh"
     W, H = spec.size_in
     fig = Figure(figsize=(W, H), dpi=spec.dpi)
     fig.patch.set_facecolor("white")
@@ -429,7 +420,7 @@ def _compose(drawables: list[Drawable], legend: Sequence[LegendGroup], bounds385
     fig.text(m / W, 1 - m / H, mathtext(spec.title), fontsize=18, fontweight="bold", va="top", ha="left")
     if spec.subtitle:
         fig.text(m / W, 1 - (m + 0.36) / H, mathtext(spec.subtitle), fontsize=10.5, va="top", ha="left", color="#333333")
-    right = f"{TEXT[lang]['date']}: {spec.date}"
+    right = f"{t('snapshot.date', lang)}: {spec.date}"
     if spec.demo_mark:
         right += f"   【{spec.demo_mark}】"
     fig.text(1 - m / W, 1 - m / H, right, fontsize=9, va="top", ha="right", color="#333333")
@@ -462,12 +453,12 @@ def _compose(drawables: list[Drawable], legend: Sequence[LegendGroup], bounds385
     # footer: CRS and scale note, credits
     fl, fb, fw, fh = boxes["footer"]
     lat = latitude_of((bounds[1] + bounds[3]) / 2)
-    sep = "；" if lang == "zh" else "; "
+    sep = t("snapshot.sep", lang)
     w, s_, e, n = bounds_to_4326(bounds)
-    fig.text(fl, fb + fh * 0.62, f"{TEXT[lang]['crs']}{sep}{TEXT[lang]['scale_note'].format(lat=lat)}{sep}"
-             f"{TEXT[lang]['extent']} {w:.5f}–{e:.5f}°E, {s_:.5f}–{n:.5f}°N",
+    fig.text(fl, fb + fh * 0.62, f"{t('snapshot.crs', lang)}{sep}{t('snapshot.scale_note', lang, lat=lat)}{sep}"
+             f"{t('snapshot.extent', lang)} {w:.5f}–{e:.5f}°E, {s_:.5f}–{n:.5f}°N",
              fontsize=6.5, color="#333333", va="center")
-    fig.text(fl, fb + fh * 0.18, f"{TEXT[lang]['credits']}: " + " · ".join(spec.credits),
+    fig.text(fl, fb + fh * 0.18, f"{t('snapshot.credits', lang)}: " + " · ".join(spec.credits),
              fontsize=6.5, color="#333333", va="center")
     return Page(fig, bounds, list(legend), ground, boxes["map"])
 
@@ -518,7 +509,7 @@ def write(data: bytes, out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
     except OSError as exc:
-        raise ExportError(f"cannot write {out} ({exc}); choose a writable path") from exc
+        raise ExportError("error.write_path", path=out, detail=exc) from exc
     return out
 
 
@@ -526,5 +517,5 @@ def format_of(path: str | Path) -> str:
     """'png' or 'pdf' from a file name; a clear error otherwise."""
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise ValidationError(f"{path}: unknown output format {suffix!r}; end the file name with .png or .pdf", "out")
+        raise ValidationError("error.map_format", "out", path=path, suffix=suffix)
     return suffix

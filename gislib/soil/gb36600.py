@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from gislib.domain import LAND_USE_CLASSES
-from gislib.errors import DataError, NotFoundError, ValidationError
+from gislib.errors import DataError, NotFoundError, Phrase, ValidationError
 from gislib import units as unitmod
 
 STANDARD = "GB 36600-2018"
@@ -64,7 +64,7 @@ def _background_presets() -> dict[str, Any]:
     try:
         return json.loads(BACKGROUND_PRESETS_PATH.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"背景值预设 {BACKGROUND_PRESETS_PATH} 无法读取（{exc}）；请重新安装 gislib") from exc
+        raise DataError("error.soil_presets_unreadable", path=BACKGROUND_PRESETS_PATH, detail=exc) from exc
 
 
 _BG = _background_presets()
@@ -86,8 +86,7 @@ def background_region(region: str) -> dict[str, Any]:
     for entry in _BG["regions"]:
         if entry["id"] == region:
             return entry
-    ids = ", ".join(e["id"] for e in _BG["regions"])
-    raise NotFoundError(f"没有背景值预设 '{region}'；可选 {ids}")
+    raise NotFoundError("error.soil_region", region=region, choices=[e["id"] for e in _BG["regions"]])
 
 
 def preset_backgrounds(region: str | None) -> dict[str, float]:
@@ -335,10 +334,7 @@ def _unit_divisor(header: str) -> float | None:
 
 def _check_land_class(land_class: int) -> int:
     if land_class not in (1, 2) or isinstance(land_class, bool):
-        raise ValidationError(
-            f"用地类别 {land_class!r} 无效：GB 36600-2018 只有第一类用地(1)和第二类用地(2)，请选择 1 或 2",
-            field="land_class",
-        )
+        raise ValidationError("error.land_class", field="land_class", value=land_class)
     return int(land_class)
 
 
@@ -351,10 +347,7 @@ def land_class_for_use(use: str | int) -> int:
         return 1
     if text in second:
         return 2
-    raise ValidationError(
-        f"无法识别的用地类别 {use!r}：请填写 {LAND_USE_CLASSES[0]}（或 1）或 {LAND_USE_CLASSES[1]}（或 2）",
-        field="land_use",
-    )
+    raise ValidationError("error.land_use", field="land_use", value=use, first=LAND_USE_CLASSES[0], second=LAND_USE_CLASSES[1])
 
 
 @dataclass
@@ -482,11 +475,8 @@ def _background_item(header: str, pollutant_items: list[str]) -> str | None:
     candidates = [i for i in pollutant_items if i in BACKGROUND_ITEMS]
     if len(candidates) == 1:
         return candidates[0]
-    raise ValidationError(
-        f"背景值列 '{header}' 没有写明污染物，而文件中有 {len(candidates)} 个可用背景值的污染物"
-        f"（{'、'.join(candidates) or '无'}）；请把列名写成 砷背景值、钴背景值 这样",
-        field=str(header),
-    )
+    raise ValidationError("error.background_column", field=str(header), header=header, count=len(candidates),
+          items=candidates or Phrase("error.none"))
 
 
 def _split_columns(
@@ -568,10 +558,7 @@ def check_samples(
         headers.extend(h for h in row if h not in headers)
     sample_key = _find_sample_key(headers)
     if sample_key is None:
-        raise ValidationError(
-            f"找不到样品编号列：表头是 {', '.join(map(str, headers))}；请添加一列 样品编号（或 样品 / sample）",
-            field="sample",
-        )
+        raise ValidationError("error.no_sample_column", field="sample", headers=[str(h) for h in headers])
     columns, bg_columns, out = _split_columns(headers, sample_key)
     for index, row in enumerate(rows, start=1):
         sample = str(row.get(sample_key) or "").strip()
@@ -614,12 +601,11 @@ def _fixed_backgrounds(backgrounds: Mapping[str, float] | None) -> dict[str, flo
     for key, value in (backgrounds or {}).items():
         name = canonical_pollutant(str(key))
         if name not in BACKGROUND_ITEMS:
-            raise ValidationError(
-                f"背景值 '{key}'：GB 36600-2018 注① 只对 {'、'.join(BACKGROUND_ITEMS)} 适用背景值", field=str(key))
+            raise ValidationError("error.background_item", field=str(key), item=key, items=list(BACKGROUND_ITEMS))
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValidationError(f"{name} 的背景值 {value!r} 必须是不小于 0 的数字（mg/kg）", field=name)
+            raise ValidationError("error.background_value", field=name, item=name, value=value)
         out[name] = float(value)
     return out
 
@@ -695,8 +681,7 @@ def apply_units(rows: list[dict[str, str]], given: Mapping[str, str]) -> list[di
     headers = list(rows[0]) if rows else []
     missing = [c for c in given if c not in headers]
     if missing:
-        raise ValidationError(f"指定单位的列 {', '.join(missing)} 不在文件中（表头：{', '.join(headers)}）",
-                              field=missing[0])
+        raise ValidationError("error.unit_columns_absent", field=missing[0], columns=missing, headers=headers)
     renamed = {h: f"{unitmod.split_header(h)[0]}({given[h]})" if h in given else h for h in headers}
     return [{renamed.get(k, k): v for k, v in row.items()} for row in rows]
 
@@ -730,7 +715,7 @@ def _raw_rows(path: Path) -> list[list[str]]:
 
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
-        raise DataError(f"{path}: 不支持的文件类型 '{suffix}'；请提供 .csv 或 .xlsx")
+        raise DataError("error.soil_file_type", path=path, suffix=suffix)
     rows = read_grid(path, _soil_delimiter)
     return [[_cell_text(v) for v in row] for row in rows]
 
@@ -750,14 +735,12 @@ def read_soil_file(path: str | Path) -> list[dict[str, str]]:
     """
     path = Path(path)
     if not path.exists():
-        raise NotFoundError(f"找不到文件 {path}；请检查路径")
+        raise NotFoundError("error.soil_not_found", path=path)
     rows = [r for r in _raw_rows(path) if any(c for c in r)]
     header_index = next((i for i, r in enumerate(rows[:10]) if _find_sample_key(r) is not None), None)
     if header_index is None:
-        shown = ", ".join(rows[0]) if rows else "（空文件）"
-        raise ValidationError(
-            f"{path}: 找不到样品编号列（首行：{shown}）；请添加一列 样品编号（或 样品 / sample）", field="sample"
-        )
+        shown = list(rows[0]) if rows else Phrase("error.empty_table")
+        raise ValidationError("error.soil_no_sample_column", field="sample", path=path, shown=shown)
     headers = rows[header_index]
     sample_at = headers.index(_find_sample_key(headers))
     body = rows[header_index + 1:]
@@ -771,7 +754,7 @@ def read_soil_file(path: str | Path) -> list[dict[str, str]]:
         seen[h] = seen.get(h, 0) + 1
         unique_headers.append(h if seen[h] == 1 else f"{h}#{seen[h]}")
     if not body:
-        raise DataError(f"{path}: 文件没有样品行；请在表头下面填写样品结果")
+        raise DataError("error.soil_no_rows", path=path)
     records = []
     for row in body:
         cells = row + [""] * (len(unique_headers) - len(row))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from gislib.domain import WQ_CLASS_GRADE, WQ_CLASS_RANK, WQ_CLASSES
 from gislib import units as unitmod
-from gislib.errors import DataError, NotFoundError, ValidationError
+from gislib.errors import DataError, NotFoundError, Phrase, Sentences, ValidationError
 
 __all__ = [
     "GB3838_ITEMS", "ITEM_ORDER", "PRIORITY_ITEMS", "EVALUATED_ITEMS", "REFERENCE_ITEMS",
@@ -193,10 +193,7 @@ def normalize_water_type(text: object) -> str:
     key = _fold(str(text or ""))
     if key in _WATER_TYPES:
         return _WATER_TYPES[key]
-    raise ValidationError(
-        f"水体类型 {text!r} 无法识别; 请填写 河流、湖库、湖泊 或 水库 (river/lake/reservoir)",
-        field="水体类型",
-    )
+    raise ValidationError("error.water_type", field="水体类型", value=text)
 
 
 _CLASS_WORDS = {
@@ -214,10 +211,7 @@ def normalize_class(text: object) -> str:
     cls = _CLASS_WORDS.get(key)
     if cls is not None and (not worse or cls == "V"):
         return "劣V" if worse else cls
-    raise ValidationError(
-        f"水质类别 {text!r} 无法识别; 请填写 I、II、III、IV、V 或 劣V (也可写 Ⅲ类、3)",
-        field="水质目标",
-    )
+    raise ValidationError("error.water_class", field="水质目标", value=text)
 
 
 # --------------------------------------------------------------------------- values
@@ -259,9 +253,9 @@ def _number(text: str) -> float | None:
 
 def _check_value(value: float, raw: object) -> float:
     if math.isinf(value):
-        raise ValidationError(f"数值 {raw!r} 不是有限数; 请填写实测浓度")
+        raise ValidationError("error.value_infinite", value=raw)
     if value < 0:
-        raise ValidationError(f"数值 {raw!r} 为负数; 浓度不能小于 0, 请核对原始记录")
+        raise ValidationError("error.value_negative", value=raw)
     return value
 
 
@@ -278,7 +272,7 @@ def parse_value(raw: object, detection_limit: float | None = None) -> Measured:
     if raw is None:
         return Measured(None)
     if isinstance(raw, bool):
-        raise ValidationError(f"数值 {raw!r} 不是浓度; 请填写数字")
+        raise ValidationError("error.value_not_concentration", value=raw)
     if isinstance(raw, numbers.Real):
         if math.isnan(raw):
             return Measured(None)
@@ -298,21 +292,16 @@ def parse_value(raw: object, detection_limit: float | None = None) -> Measured:
         dl = _number(folded[1:])
     elif folded in _ND_TEXT:
         if detection_limit is None:
-            raise ValidationError(
-                f"{text!r} 表示未检出, 但没有给出检出限; 请写成 \"0.025L\" 或 \"<0.025\", "
-                "或在检出限参数中给出该指标的检出限"
-            )
+            raise ValidationError("error.nd_without_limit", value=text)
         dl = float(detection_limit)
     else:
         match = _ND_WITH_DL_RE.fullmatch(folded)
         if match and _number(match.group(1)) is not None:
             dl = _number(match.group(1))
     if dl is None:
-        raise ValidationError(
-            f"无法识别的数值 {text!r}; 请填写数字, 低于检出限写成 \"0.025L\" 或 \"<0.025\", 未测留空"
-        )
+        raise ValidationError("error.value_unreadable", value=text)
     if not dl > 0:
-        raise ValidationError(f"检出限 {text!r} 必须大于 0; 请核对检出限")
+        raise ValidationError("error.detection_limit_positive", value=text)
     return Measured(_check_value(dl / 2, raw), below_detection=True, detection_limit=dl, raw=text)
 
 
@@ -334,7 +323,7 @@ def item_class(item: str, value: float, water_type: str = RIVER) -> str | None:
     name = resolve_item(item) or item
     spec = GB3838_ITEMS.get(name)
     if spec is None:
-        raise ValidationError(f"{item!r} 不是 GB 3838-2002 表1 的项目", field=str(item))
+        raise ValidationError("error.not_gb3838_item", field=str(item), item=item)
     water_type = normalize_water_type(water_type)
     if name == "pH":
         low, high = _PH_RANGE
@@ -358,7 +347,7 @@ def exceedance_multiple(item: str, value: float, reference: str, water_type: str
     name = resolve_item(item) or item
     spec = GB3838_ITEMS.get(name)
     if spec is None:
-        raise ValidationError(f"{item!r} 不是 GB 3838-2002 表1 的项目", field=str(item))
+        raise ValidationError("error.not_gb3838_item", field=str(item), item=item)
     reference = normalize_class(reference)
     limits = spec.limits_for(normalize_water_type(water_type))
     if name in NO_MULTIPLE_ITEMS or limits is None or reference == "劣V":
@@ -433,9 +422,9 @@ def _detection_limits(detection_limits: Mapping[str, float] | None) -> dict[str,
     for key, dl in (detection_limits or {}).items():
         name = resolve_item(key)
         if name is None:
-            raise ValidationError(f"检出限参数中的 {key!r} 不是 GB 3838 项目; 请用项目名或缩写", field=str(key))
+            raise ValidationError("error.dl_not_item", field=str(key), item=key)
         if not float(dl) > 0:
-            raise ValidationError(f"{key} 的检出限 {dl!r} 必须大于 0", field=str(key))
+            raise ValidationError("error.dl_item_positive", field=str(key), item=key, value=dl)
         limits[name] = float(dl)
     return limits
 
@@ -446,16 +435,13 @@ def _collect_values(
     limits = _detection_limits(detection_limits)
     parsed: dict[str, Measured] = {}
     seen: dict[str, str] = {}
-    errors: list[str] = []
+    errors: list[Phrase] = []
     for key, raw in values.items():
         name = resolve_item(key)
         if name is None:
-            raise ValidationError(
-                f"{key!r} 不是 GB 3838-2002 表1 的项目; 请使用项目名 (如 氨氮) 或缩写 (如 NH3-N)",
-                field=str(key),
-            )
+            raise ValidationError("error.not_gb3838_item", field=str(key), item=key)
         if name in seen:
-            raise ValidationError(f"{seen[name]!r} 与 {key!r} 都是 {name}; 每个项目只能给一个值", field=str(key))
+            raise ValidationError("error.item_twice", field=str(key), first=seen[name], second=key, item=name)
         seen[name] = str(key)
         written = unitmod.split_header(str(key))[1]
         column_unit = None
@@ -464,12 +450,12 @@ def _collect_values(
         try:
             measured = parse_value(raw, limits.get(name))
         except ValidationError as exc:
-            errors.append(f"{key}: {exc}")
+            errors.append(Phrase("error.item_value", item=key, error=exc))
             continue
         if not measured.missing:
             parsed[name] = _convert(measured, column_unit)
     if errors:
-        raise ValidationError("; ".join(errors))
+        raise ValidationError("error.values_invalid", errors=Sentences(errors))
     return parsed
 
 
@@ -541,10 +527,7 @@ def evaluate_sample(
         ))
     counted = [r for r in results if r.counted and r.cls is not None]
     if not counted:
-        raise ValidationError(
-            "样品中没有可评价的项目 (水温、总氮、粪大肠菌群不参与评价); "
-            "请至少填写 21 项评价指标中的一项, 如 溶解氧、高锰酸盐指数、氨氮、总磷"
-        )
+        raise ValidationError("error.nothing_to_evaluate")
     cls = max((r.cls for r in counted), key=WQ_CLASS_RANK.__getitem__)
     main: list[ItemResult] = []
     if WQ_CLASS_RANK[cls] > WQ_CLASS_RANK["III"]:
@@ -617,9 +600,9 @@ def _group_water_type(section: str, rows: Iterable[SampleRow | PeriodMean]) -> t
     types = {r.water_type for r in rows if r.water_type}
     targets = {r.target for r in rows if r.target}
     if len(types) > 1:
-        raise ValidationError(f"断面 {section!r} 的水体类型不一致 ({'、'.join(sorted(types))}); 请统一后再汇总", field="水体类型")
+        raise ValidationError("error.section_types_differ", field="水体类型", section=section, values=sorted(types))
     if len(targets) > 1:
-        raise ValidationError(f"断面 {section!r} 的水质目标不一致 ({'、'.join(sorted(targets))}); 请统一后再汇总", field="水质目标")
+        raise ValidationError("error.section_targets_differ", field="水质目标", section=section, values=sorted(targets))
     return next(iter(types), None), next(iter(targets), None)
 
 
@@ -647,11 +630,7 @@ def monthly_means(samples: Iterable[SampleRow]) -> list[PeriodMean]:
     usable = [s for s in samples if s.error is None]
     undated = [s.row for s in usable if s.date is None]
     if undated:
-        raise ValidationError(
-            f"第 {', '.join(map(str, undated))} 行没有可识别的采样日期, 无法按月汇总; "
-            "请填写 采样日期 (如 2024-03-05)",
-            field="采样日期",
-        )
+        raise ValidationError("error.rows_undated", field="采样日期", rows=undated)
     groups: dict[tuple[str, str], list[SampleRow]] = {}
     for s in usable:
         groups.setdefault((s.section or "", f"{s.date.year:04d}-{s.date.month:02d}"), []).append(s)
@@ -703,9 +682,7 @@ def river_grade(section_classes: Sequence[str]) -> str:
     classes = [normalize_class(c) for c in section_classes]
     n = len(classes)
     if n < 5:
-        raise ValidationError(
-            f"只有 {n} 个断面; 比例法需要至少 5 个断面, 少于 5 个请用 river_grade_from_means (各项目断面均值再单因子评价)"
-        )
+        raise ValidationError("error.too_few_sections", count=n)
     good = sum(WQ_CLASS_RANK[c] <= WQ_CLASS_RANK["III"] for c in classes)
     worst = sum(c == "劣V" for c in classes)
     if _share_at_least(good, n, 90):
@@ -728,7 +705,7 @@ def river_grade_from_means(
     Returns (grade, the SampleResult of the mean sample).
     """
     if not sections:
-        raise ValidationError("没有断面数据; 请至少提供一个断面的监测值")
+        raise ValidationError("error.no_sections")
     groups: list[dict[str, Measured]] = []
     for s in sections:
         if isinstance(s, (PeriodMean, SampleRow)):
@@ -774,7 +751,7 @@ def _as_reading(reading: BlackOdourReading | Mapping[str, object]) -> BlackOdour
             try:
                 kwargs[attr] = float(unicodedata.normalize("NFKC", str(raw)).strip())
             except ValueError:
-                raise ValidationError(f"黑臭指标 {attr} 的值 {raw!r} 不是数字; 请填写数字或留空", field=attr) from None
+                raise ValidationError("error.bo_value", field=attr, indicator=attr, value=raw) from None
     return BlackOdourReading(**kwargs)
 
 
@@ -814,10 +791,10 @@ def black_odour_point(
     """
     rounds = [_bo_levels(_as_reading(r)) for r in readings]
     if len(rounds) < min_rounds:
-        raise ValidationError(f"只有 {len(rounds)} 轮监测数据; 指南要求每个点位至少 {min_rounds} 轮")
+        raise ValidationError("error.bo_rounds", count=len(rounds), minimum=min_rounds)
     indicators = {k for lv in rounds for k in lv}
     if not indicators:
-        raise ValidationError("没有任何黑臭指标数据; 请填写透明度、溶解氧、氧化还原电位或氨氮")
+        raise ValidationError("error.bo_no_indicator")
 
     def qualifies(level: int) -> bool:
         shares = []
@@ -839,9 +816,9 @@ def _check_point_grades(point_grades: Sequence[str | None]) -> list[str | None]:
     grades = [g or None for g in point_grades]
     bad = [g for g in grades if g not in (None, "轻度", "重度")]
     if bad:
-        raise ValidationError(f"点位等级 {bad[0]!r} 无法识别; 只能是 重度、轻度 或 空 (不黑臭)")
+        raise ValidationError("error.bo_grade", value=bad[0])
     if not grades:
-        raise ValidationError("没有点位等级; 每个水体至少需要 3 个点位")
+        raise ValidationError("error.bo_no_grades")
     return grades
 
 
@@ -912,9 +889,9 @@ def _read_grid(path: Path) -> list[list[object]]:
 
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise DataError(f"{path.name}: 不支持旧版 .xls; 请在 Excel 中另存为 .xlsx 或 CSV")
+        raise DataError("error.samples_xls", name=path.name)
     if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        raise DataError(f"{path.name}: 不支持的文件类型 {suffix!r}; 请使用 .csv 或 .xlsx")
+        raise DataError("error.samples_type", name=path.name, suffix=suffix)
     return read_grid(path, _csv_dialect)
 
 
@@ -964,11 +941,10 @@ def _header_units(
         try:
             out[idx] = unitmod.resolve(header[idx], written, quantity, source)
         except ValidationError as exc:
-            raise ValidationError(f"{path.name}: {exc}", field=exc.field) from None
+            raise ValidationError("error.in_file", field=exc.field, name=path.name, error=exc) from None
     unknown = [k for k in given if k not in header and k not in item_cols.values()]
     if unknown:
-        raise ValidationError(f"{path.name}: 指定单位的列 {', '.join(unknown)} 不在文件中 (表头: {', '.join(header)})",
-                              field=unknown[0])
+        raise ValidationError("error.unit_columns_missing", field=unknown[0], name=path.name, columns=unknown, header=header)
     return out
 
 
@@ -995,101 +971,134 @@ def read_samples(
     """
     path = Path(path)
     if not path.is_file():
-        raise NotFoundError(f"找不到文件 {str(path)!r}; 请检查路径")
+        raise NotFoundError("error.samples_not_found", path=path)
     grid = _read_grid(path)
     if not grid or not any(_cell_text(c) for c in grid[0]):
-        raise DataError(f"{path.name}: 文件为空或第一行没有表头; 第一行应为列名, 如 断面名称, 采样日期, 氨氮")
-    header = [_cell_text(c) for c in grid[0]]
-    item_cols: dict[int, str] = {}
-    meta_cols: dict[int, str] = {}
-    columns: dict[str, str] = {}
-    unknown: list[str] = []
+        raise DataError("error.samples_no_header", name=path.name)
+    cols = _sample_columns(grid, path)
+    dls = _detection_limits(detection_limits)
+    col_units = _header_units(cols.header, cols.items, dict(units or {}), path)
+    rows = SampleTable(columns=cols.columns, unknown_columns=cols.unknown)
+    rows.column_units = {cols.items[i]: u for i, u in col_units.items() if u is not None}
+    unitless: dict[int, list[float]] = {i: [] for i, u in col_units.items() if u is None}
+    for number, cells in enumerate(grid[1:], start=1):
+        if any(_cell_text(c) for c in cells):
+            rows.append(_sample_row(number, cells, cols, col_units, dls, unitless))
+    _warn_unitless(rows, cols, unitless)
+    return rows
+
+
+@dataclass
+class _SampleColumns:
+    """What the header of a sample table says: item and meta columns by index, the rest unknown."""
+
+    header: list[str]
+    items: dict[int, str] = field(default_factory=dict)
+    meta: dict[int, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def _sample_columns(grid: list[list], path: Path) -> _SampleColumns:
+    """The columns of the header row; DataError for a doubled item or no item column at all."""
+    cols = _SampleColumns([_cell_text(c) for c in grid[0]])
     used: dict[str, str] = {}
-    for idx, name in enumerate(header):
+    for idx, name in enumerate(cols.header):
         if not name:
             if any(idx < len(r) and _cell_text(r[idx]) for r in grid[1:]):
-                unknown.append(f"(第{idx + 1}列无表头)")
+                cols.unknown.append(str(Phrase("error.column_no_header", column=idx + 1)))
             continue
         meta = _META_INDEX.get(_fold(name))
         mapped = meta or resolve_item(name) or resolve_item(unitmod.split_header(name)[0])
         if mapped is None:
-            unknown.append(name)
+            cols.unknown.append(name)
             continue
         if mapped in used:
-            raise DataError(
-                f"{path.name}: 列 {used[mapped]!r} 与 {name!r} 都对应 {mapped}; 请删除或改名其中一列"
-            )
+            raise DataError("error.samples_column_twice", name=path.name, first=used[mapped], second=name, item=mapped)
         used[mapped] = name
-        columns[name] = mapped
-        (meta_cols if meta else item_cols)[idx] = mapped
-    if not item_cols:
-        raise DataError(
-            f"{path.name}: 没有识别出任何 GB 3838 项目列 (表头: {', '.join(h for h in header if h)}); "
-            "请用项目名 (如 氨氮、总磷) 或缩写 (如 NH3-N、TP) 作列名"
-        )
-    dls = _detection_limits(detection_limits)
-    col_units = _header_units(header, item_cols, dict(units or {}), path)
-    rows = SampleTable(columns=columns, unknown_columns=unknown)
-    rows.column_units = {item_cols[i]: u for i, u in col_units.items() if u is not None}
-    unitless: dict[int, list[float]] = {i: [] for i, u in col_units.items() if u is None}
-    for number, cells in enumerate(grid[1:], start=1):
-        if not any(_cell_text(c) for c in cells):
+        cols.columns[name] = mapped
+        (cols.meta if meta else cols.items)[idx] = mapped
+    if not cols.items:
+        raise DataError("error.samples_no_items", name=path.name, header=[h for h in cols.header if h])
+    return cols
+
+
+def _sample_row(number: int, cells: list, cols: _SampleColumns, col_units: dict, dls: dict[str, float],
+                unitless: dict[int, list[float]]) -> SampleRow:
+    """One row of a sample table: its meta cells, then its values (unit-less ones noted in ``unitless``)."""
+    row = SampleRow(row=number, headers={item: cols.header[i] for i, item in cols.items.items()})
+    problems: list[str] = []
+    row_unit = _read_meta(row, cells, cols, problems)
+    _read_values(row, cells, cols, col_units, row_unit, dls, unitless, problems)
+    if problems:
+        row.error = "; ".join(problems)
+    return row
+
+
+def _cell_at(cells: list, i: int):
+    return cells[i] if i < len(cells) else None
+
+
+def _read_meta(row: SampleRow, cells: list, cols: _SampleColumns, problems: list[str]) -> str | None:
+    """Section, date, water type and target of a row (problems noted); the row's unit (单位 column) or None."""
+    row_unit: str | None = None
+    for idx, key in cols.meta.items():
+        raw = _cell_at(cells, idx)
+        text = _cell_text(raw)
+        if not text:
             continue
-        cell = lambda i: cells[i] if i < len(cells) else None  # noqa: E731 - short local accessor
-        row = SampleRow(row=number, headers={item: header[i] for i, item in item_cols.items()})
-        problems: list[str] = []
-        row_unit: str | None = None
-        for idx, key in meta_cols.items():
-            raw = cell(idx)
-            text = _cell_text(raw)
-            if not text:
-                continue
-            if key == "section":
-                row.section = text
-            elif key == "unit":
-                row_unit = text
-            elif key == "date":
-                row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
-                row.date = _parse_date(raw)
-                if row.date is None:
-                    row.warnings.append(f"采样日期 {text!r} 无法识别 (应为 2024-03-05 之类), 按月/年汇总时需要修正")
-            elif key == "water_type":
-                try:
-                    row.water_type = normalize_water_type(text)
-                except ValidationError as exc:
-                    problems.append(f"{header[idx]}: {exc}")
-            elif key == "target":
-                try:
-                    row.target = normalize_class(text)
-                except ValidationError as exc:
-                    problems.append(f"{header[idx]}: {exc}")
-        for idx, item in item_cols.items():
-            column_unit = col_units[idx]
-            if column_unit is None and row_unit is not None and item_quantity(item) is not None:
-                try:
-                    column_unit = unitmod.resolve(header[idx], row_unit, item_quantity(item), "column")
-                except ValidationError as exc:
-                    problems.append(f"单位: {exc}")
-                    continue
+        if key == "section":
+            row.section = text
+        elif key == "unit":
+            row_unit = text
+        elif key == "date":
+            row.date_raw = raw.date().isoformat() if isinstance(raw, dt.datetime) else text
+            row.date = _parse_date(raw)
+            if row.date is None:
+                row.warnings.append(str(Phrase("error.sample_date_warning", value=text)))
+        elif key == "water_type":
             try:
-                measured = parse_value(cell(idx), dls.get(item))
+                row.water_type = normalize_water_type(text)
             except ValidationError as exc:
-                problems.append(f"{header[idx]}: {exc}")
+                problems.append(f"{cols.header[idx]}: {exc}")
+        elif key == "target":
+            try:
+                row.target = normalize_class(text)
+            except ValidationError as exc:
+                problems.append(f"{cols.header[idx]}: {exc}")
+    return row_unit
+
+
+def _read_values(row: SampleRow, cells: list, cols: _SampleColumns, col_units: dict, row_unit: str | None,
+                 dls: dict[str, float], unitless: dict[int, list[float]], problems: list[str]) -> None:
+    """The item values of a row, converted to the standard's unit (problems noted, unit-less values kept aside)."""
+    for idx, item in cols.items.items():
+        column_unit = col_units[idx]
+        if column_unit is None and row_unit is not None and item_quantity(item) is not None:
+            try:
+                column_unit = unitmod.resolve(cols.header[idx], row_unit, item_quantity(item), "column")
+            except ValidationError as exc:
+                problems.append(str(Phrase("error.row_unit", error=exc)))
                 continue
-            if measured.missing:
-                continue
-            if column_unit is None and idx in unitless:
-                unitless[idx].append(measured.value)
-            row.values[item] = _convert(measured, column_unit)
-        if problems:
-            row.error = "; ".join(problems)
-        rows.append(row)
+        try:
+            measured = parse_value(_cell_at(cells, idx), dls.get(item))
+        except ValidationError as exc:
+            problems.append(f"{cols.header[idx]}: {exc}")
+            continue
+        if measured.missing:
+            continue
+        if column_unit is None and idx in unitless:
+            unitless[idx].append(measured.value)
+        row.values[item] = _convert(measured, column_unit)
+
+
+def _warn_unitless(rows: SampleTable, cols: _SampleColumns, unitless: dict[int, list[float]]) -> None:
+    """Columns without any unit whose magnitudes look like another unit: listed for the officer to confirm."""
     for idx, vals in unitless.items():
-        warning = unitmod.magnitude_warning(item_cols[idx], header[idx], vals, _standard_unit(item_cols[idx]))
+        warning = unitmod.magnitude_warning(cols.items[idx], cols.header[idx], vals, _standard_unit(cols.items[idx]))
         if warning:
             rows.unit_warnings.append(warning)
-            rows.unit_suspects.append(header[idx])
-    return rows
+            rows.unit_suspects.append(cols.header[idx])
 
 
 def _standard_unit(item: str) -> str:

@@ -26,17 +26,22 @@ from typing import Any
 import pandas as pd
 
 from gislib.domain import DEMO_MARK, WQ_CLASS_ROMAN
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 from gislib.water.quality import EVALUATED_ITEMS, ITEM_ORDER, Measured, evaluate_sample, read_samples
 
 IMPORTED_MARK = "导入"
+
+
+def _say(key: str, **params) -> str:
+    """A catalog message (gislib/messages/errors_water.py) in the language of the run, for a row's error."""
+    return str(Phrase(key, **params))
 
 
 def _user_name(user: Any) -> str:
     if isinstance(user, dict):
         user = user.get("username") or user.get("name")
     if not isinstance(user, str) or not user.strip():
-        raise ValidationError("缺少操作人 (user): 每次写入都要写明操作人", field="user")
+        raise ValidationError("error.user_required", field="user")
     return user.strip()
 
 
@@ -144,17 +149,17 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
                         warnings=list(sr.warnings))
         problems = [sr.error] if sr.error else []
         if not text:
-            problems.append("缺少断面; 请在 断面名称 列填写断面编码 (如 PTDM001) 或名录中的断面名称")
+            problems.append(_say("error.sample_no_section"))
         elif code is None:
-            problems.append(f"断面 {text!r} 不在断面名录中; 请用断面编码 (如 PTDM001) 或名录中的名称, 新断面先在断面台账中登记")
+            problems.append(_say("error.sample_section_unknown", section=text))
         if sr.date is None:
-            problems.append("缺少或无法识别采样日期; 请填写 采样日期 (如 2026-10-08)")
+            problems.append(_say("error.sample_no_date"))
         if not any(k in EVALUATED_ITEMS for k in sr.values):
-            problems.append("没有任何参评项目的数值; 请至少填写 溶解氧、高锰酸盐指数、氨氮、总磷 等一项")
+            problems.append(_say("error.sample_no_evaluated_item"))
         if code is not None and sr.date is not None:
             key = (code, sr.date.isoformat())
             if key in seen:
-                problems.append(f"与第 {seen[key]} 行是同一断面同一日期; 请删除重复的一行")
+                problems.append(_say("error.sample_duplicate", row=seen[key]))
             else:
                 seen[key] = sr.row
         if not problems and code is not None:
@@ -165,7 +170,7 @@ def preview_import(path: str | Path, sections: pd.DataFrame, existing: pd.DataFr
             except ValidationError as exc:
                 problems.append(str(exc))
             if sr.target and target and sr.target != target:
-                pr.warnings.append(f"文件中的水质目标 {sr.target} 与断面名录 ({target}) 不同; 按名录评价")
+                pr.warnings.append(_say("error.sample_target_differs", target=sr.target, registered=target))
             pr.replaces = shown_months.get((code, sr.date.isoformat()[:7]))
         if problems:
             pr.error = "; ".join(problems)
@@ -187,14 +192,13 @@ def commit_import(store: Any, preview: ImportPreview, user: Any, skip_invalid: b
     """
     who = _user_name(user)
     if preview.unit_warnings and not units_confirmed:
-        raise ValidationError("单位可疑, 未写入任何数据: " + "; ".join(preview.unit_warnings)
-                              + "; 请在导入页选择这些列的单位, 或确认按标准单位计")
+        raise ValidationError("error.samples_units_doubtful", warnings=preview.unit_warnings)
     if preview.error_rows and not skip_invalid:
-        bad = ", ".join(str(r.row) for r in preview.error_rows[:10])
-        raise ValidationError(f"第 {bad} 行有错误, 未写入任何数据; 请修正文件后重新上传, 或选择只导入无误的行")
+        bad = [r.row for r in preview.error_rows[:10]]
+        raise ValidationError("error.samples_rows_bad", rows=bad)
     rows = preview.valid_rows
     if not rows:
-        raise ValidationError("没有可导入的行; 请检查文件中的断面、采样日期和监测值")
+        raise ValidationError("error.samples_none")
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return store.samples.add_batch(preview.source, [
         {"section_code": r.section_code, "sample_date": r.date, "values_json": json.dumps(r.values, ensure_ascii=False),

@@ -1,0 +1,28 @@
+"""Error messages of gislib/soil (GB 36600-2018 screening, backgrounds, soil result tables)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "error.soil_presets_unreadable": ("背景值预设 {path} 无法读取（{detail}）；请重新安装 gislib",
+                                      "The background presets {path} cannot be read ({detail}); install gislib again"),
+    "error.soil_region": ("没有背景值预设「{region}」；可选 {choices}", "There is no background preset “{region}”; choose one of {choices}"),
+    "error.land_class": ("用地类别「{value}」无效：GB 36600-2018 只有第一类用地(1)和第二类用地(2)，请选择 1 或 2",
+                         "The land class “{value}” is not valid: GB 36600-2018 has class 1 (第一类用地) and class 2 (第二类用地) only; choose 1 or 2"),
+    "error.land_use": ("无法识别的用地类别「{value}」：请填写 {first}（或 1）或 {second}（或 2）",
+                       "The land use class “{value}” is not known; write {first} (or 1) or {second} (or 2)"),
+    "error.none": ("无", "none"),
+    "error.empty_table": ("（空文件）", "(empty file)"),
+    "error.background_column": ("背景值列「{header}」没有写明污染物，而文件中有 {count} 个可用背景值的污染物（{items}）；请把列名写成 砷背景值、钴背景值 这样",
+                                "The background column “{header}” names no pollutant while the file has {count} pollutants that take a background ({items}); name the column like 砷背景值 or 钴背景值"),
+    "error.no_sample_column": ("找不到样品编号列：表头是 {headers}；请添加一列 样品编号（或 样品 / sample）",
+                               "No sample column was found (the header is {headers}); add a column 样品编号 (or 样品 / sample)"),
+    "error.background_item": ("背景值「{item}」：GB 36600-2018 注① 只对 {items} 适用背景值",
+                              "Background “{item}”: by note ① of GB 36600-2018 a background applies to {items} only; remove it"),
+    "error.background_value": ("{item} 的背景值「{value}」必须是不小于 0 的数字（mg/kg）",
+                               "The background of {item}, “{value}”, must be a number not below 0 (mg/kg)"),
+    "error.unit_columns_absent": ("指定单位的列 {columns} 不在文件中（表头：{headers}）",
+                                  "The columns {columns} given units are not in the file (its header: {headers}); check their names"),
+    "error.soil_file_type": ("{path}: 不支持的文件类型「{suffix}」；请提供 .csv 或 .xlsx", "{path}: the file type “{suffix}” is not supported; give a .csv or .xlsx"),
+    "error.soil_not_found": ("找不到文件 {path}；请检查路径", "The file {path} was not found; check the path"),
+    "error.soil_no_sample_column": ("{path}: 找不到样品编号列（首行：{shown}）；请添加一列 样品编号（或 样品 / sample）",
+                                    "{path}: no sample column was found (first row: {shown}); add a column 样品编号 (or 样品 / sample)"),
+    "error.soil_no_rows": ("{path}: 文件没有样品行；请在表头下面填写样品结果", "{path}: the file has no sample rows; write the results under the header"),
+}
