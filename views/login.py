@@ -16,7 +16,7 @@ from gislib.auth.accounts import DEMO_DATASETS
 from gislib.auth.permissions import ROLES
 from gislib.config import load_settings
 from gislib.errors import HetuError, LoginError
-from gislib.store import resolve_data_dir
+from gislib.store import resolve_data_dir, resolve_db_url
 from views.common import lang, tr
 
 COOKIE = "hetu_session"
@@ -35,8 +35,8 @@ def error_text(exc: HetuError) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _accounts(data_dir: str, dataset: str) -> Accounts:
-    accounts = Accounts(data_dir)
+def _accounts(data_dir: str, dataset: str, db_url: str | None) -> Accounts:
+    accounts = Accounts(data_dir, url=db_url)
     if dataset in DEMO_DATASETS and not accounts.users():  # a fresh demo: its published demo accounts
         from gislib.auth.demo import create_demo_accounts
 
@@ -45,8 +45,9 @@ def _accounts(data_dir: str, dataset: str) -> Accounts:
 
 
 def accounts() -> Accounts:
-    """The accounts of HETU_DATA_DIR (one per process)."""
-    return _accounts(str(resolve_data_dir(None)), load_settings().dataset)
+    """The accounts of the deployment (one per process): in the PostGIS database of HETU_DB_URL when it
+    is set (shared by every app server), else in the store of HETU_DATA_DIR."""
+    return _accounts(str(resolve_data_dir(None)), load_settings().dataset, resolve_db_url(None))
 
 
 def _set_cookie_js(token: str | None) -> str:

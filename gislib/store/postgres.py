@@ -104,6 +104,19 @@ def _postgres_statements(version: int, sql: str) -> list[str]:
     return [pg for statement in split_statements(sql) for pg in ddl_to_postgres(statement)]
 
 
+def connect(url: str) -> tuple[PgConnection, int]:
+    """Connect to ``url`` and migrate it: (connection, schema version). The record store and the account
+    repository (``gislib.store.accounts``) connect so."""
+    import psycopg
+
+    try:
+        conn = PgConnection(url)
+    except psycopg.OperationalError as exc:
+        raise ConfigError(f"无法连接 PostgreSQL 数据库 {_safe_url(url)} ({str(exc).strip()[:200]}): "
+                          "start it (bash scripts/postgres.sh start) or check HETU_DB_URL") from exc
+    return conn, migrate_postgres(conn)
+
+
 class PostgresStore(SQLiteStore):
     """The Store on PostgreSQL + PostGIS: the SQLite store's SQL through the dialect adapter."""
 
@@ -113,14 +126,7 @@ class PostgresStore(SQLiteStore):
         super().__init__(data_dir, max_attachment_bytes=max_attachment_bytes, max_image_pixels=max_image_pixels)
 
     def _connect(self) -> tuple[Any, int]:
-        import psycopg
-
-        try:
-            conn = PgConnection(self.url)
-        except psycopg.OperationalError as exc:
-            raise ConfigError(f"无法连接 PostgreSQL 数据库 {_safe_url(self.url)} ({str(exc).strip()[:200]}): "
-                              "start it (bash scripts/postgres.sh start) or check HETU_DB_URL") from exc
-        return conn, migrate_postgres(conn)
+        return connect(self.url)
 
     def _for_update(self, alias: str = "") -> str:
         if not self._conn.in_transaction:
