@@ -152,3 +152,26 @@ def test_db_copy_carries_the_accounts_both_ways(tmp_path, settings, pg_schema, m
             with pytest.raises(LoginError, match="已锁定"):
                 acc.login("boss", "Admin#Bureau2026", now=T0 + dt.timedelta(minutes=6))
             assert acc._db.imports() == []  # a copied store needs no import
+
+
+def test_opening_the_accounts_does_not_wait_for_a_running_read(tmp_path, settings, pg_schema):
+    """Every app server and command opens the store (and the accounts) on the same database: once it is
+    migrated, an open takes no table lock, so it neither waits for a long read of another server (a whole
+    layer, an export) nor holds up the reads behind it."""
+    import threading
+
+    import psycopg
+
+    Accounts(tmp_path, settings=settings, url=pg_schema).close()  # migrated once
+    with psycopg.connect(pg_schema) as reader:  # another server, in the middle of a long read of features
+        reader.execute("SELECT COUNT(*) FROM features").fetchone()
+        opened = threading.Event()
+
+        def open_accounts() -> None:
+            with Accounts(tmp_path, settings=settings, url=pg_schema) as acc:
+                acc.users()
+            opened.set()
+
+        threading.Thread(target=open_accounts, daemon=True).start()
+        assert opened.wait(20), "opening the accounts waited for another connection's read of features"
+        reader.rollback()

@@ -91,7 +91,7 @@ def migrate_postgres(conn: PgConnection, target: int | None = None) -> int:
                     conn.execute_raw(statement)
                 conn.execute_raw("INSERT INTO schema_version VALUES (%s, %s, %s)", (
                     version, description, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")))
-        if _version(conn) >= 1:
+        if _version(conn) >= 1 and not (current == _version(conn) and _postgis_ready(conn)):
             for statement in POSTGIS_SQL:
                 conn.execute_raw(statement)
         conn.execute_raw("COMMIT")
@@ -100,6 +100,24 @@ def migrate_postgres(conn: PgConnection, target: int | None = None) -> int:
         raise
     conn.forget_schema()
     return _version(conn)
+
+
+POSTGIS_COLUMNS = ("pt", "shape")
+POSTGIS_INDEXES = tuple(stmt.split("EXISTS ", 1)[1].split()[0] for stmt in POSTGIS_SQL if "CREATE INDEX" in stmt)
+
+
+def _postgis_ready(conn: PgConnection) -> bool:
+    """Whether the PostGIS columns and indexes are all there already. Then an open (every app server, every
+    command, the accounts) skips ``POSTGIS_SQL``, whose ``ALTER TABLE … IF NOT EXISTS`` takes the table's
+    ACCESS EXCLUSIVE lock even when there is nothing to do: it would wait for every running read of
+    ``features`` on every server and hold up every read that comes after it."""
+    columns = conn.execute_raw(
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema=current_schema() "
+        "AND table_name='features' AND column_name = ANY(%s)", (list(POSTGIS_COLUMNS),)).fetchone()[0]
+    indexes = conn.execute_raw(
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname=current_schema() AND tablename='features' "
+        "AND indexname = ANY(%s)", (list(POSTGIS_INDEXES),)).fetchone()[0]
+    return columns == len(POSTGIS_COLUMNS) and indexes == len(POSTGIS_INDEXES)
 
 
 def _postgres_statements(version: int, sql: str) -> list[str]:
