@@ -12,6 +12,19 @@ them (point it at the basin builder when that lands). For each size and backend,
 * ``page``: ``page`` of 50 rows, one district and one state, sorted by code (the ledger);
 * ``record``: ``get`` by code; ``update``: one audited ``update`` (optimistic version check).
 
+With ``--view`` (issue 15's question whether the map's view reads should go to the store), also the
+two ways the view path can answer "the outfalls in this view" and "the outfall under this click":
+
+* ``layer read``: the whole layer read from the store (``store.list``), what every app server pays
+  once per store revision before it can answer anything in Python (the catalog caches it per revision);
+* ``frame cx``: ``GeoDataFrame.cx`` over the district box on that (cached) frame, what the export of
+  the current view does today (``layers.snapshot._in_bbox``) — to compare with ``bbox`` (in the store);
+* ``click store``: ``nearest(lon, lat, 1)`` in the store at an outfall's position; ``click frame``: the
+  lookup ``layers.mapview.feature_at`` does today in a dict of packed positions (built once per revision,
+  ``click index`` ms);
+* ``buffer frame``: the plot buffer (plots page) measured over every outfall of the layer, as before;
+  ``buffer store``: over the rows the store picks first (``catalog.near_frame``, what the page does now).
+
 Medians of ``--repeats`` runs (different codes each time). Targets on PostGIS at 600,000: record
 ≤ 5 ms, page ≤ 50 ms, bbox ≤ 100 ms, load ≤ 60 s. Writes ``bench/results/bench_store.json``.
 
@@ -134,7 +147,56 @@ def drop(store, pg_url: str | None) -> None:
         store.close()
 
 
-def bench_one(backend: str, n: int, recs: list[dict], box: tuple, repeats: int, pg_url: str | None) -> dict:
+def _view_path(store, recs: list[dict], box: tuple, codes: list[str], repeats: int) -> dict:
+    """The view path's reads answered in Python on the cached layer frame, and in the store."""
+    import geopandas as gpd
+    import numpy as np
+
+    from gislib.geo.pointpack import MICRO, snap_key
+
+    by_code = {r["code"]: r for r in recs}
+    points = [(by_code[c]["lon"], by_code[c]["lat"]) for c in codes]
+    read = _median(lambda i: store.list("outfalls"), max(2, repeats // 5))
+    rows = store.list("outfalls")
+    frame = gpd.GeoDataFrame({"code": [r["code"] for r in rows]},
+                             geometry=gpd.points_from_xy([r["lon"] for r in rows], [r["lat"] for r in rows]),
+                             crs="EPSG:4326")
+    minx, miny, maxx, maxy = box
+    cx = _median(lambda i: frame.cx[minx:maxx, miny:maxy].reset_index(drop=True), repeats)
+
+    def index() -> dict:
+        lon = np.round(frame.geometry.x.to_numpy() * MICRO).astype(np.int64)
+        lat = np.round(frame.geometry.y.to_numpy() * MICRO).astype(np.int64)
+        return {(int(a), int(b)): i for i, (a, b) in enumerate(zip(lon, lat))}
+
+    index_ms, keys = _timed(index)
+    click_frame = _median(lambda i: frame.iloc[keys[snap_key(*points[i])]], repeats)
+    click_store = _median(lambda i: store.nearest("outfalls", *points[i], k=1), repeats)
+    same = sum(store.nearest("outfalls", *p, k=1)[0]["code"] == frame.iloc[keys[snap_key(*p)]]["code"]
+               for p in points)
+    print(f"  click: store and frame name the same outfall for {same} of {len(points)} clicks", flush=True)
+    # the plot buffer (plots page): 500 m around a 200 m square next to an outfall, measured in metres
+    # over the whole layer (before) or over the rows the store picks (after, catalog.near_frame)
+    import shapely
+
+    from gislib.geo.proximity import ProximityQuery, within
+    from gislib.services.catalog import NEAR_PAD_FACTOR, NEAR_PAD_M
+
+    squares = [shapely.box(x + 0.0005, y, x + 0.0025, y + 0.0018) for x, y in points]
+    whole = _median(lambda i: within(ProximityQuery(squares[i], 500.0), outfalls=frame), repeats)
+
+    def picked(i: int):
+        near = store.within("outfalls", squares[i].wkt, 500.0 * NEAR_PAD_FACTOR + NEAR_PAD_M)
+        return within(ProximityQuery(squares[i], 500.0), outfalls=frame[frame["code"].isin({r["code"] for r in near})])
+
+    store_buffer = _median(picked, repeats)
+    assert all(picked(i).equals(within(ProximityQuery(squares[i], 500.0), outfalls=frame)) for i in range(3))
+    return {"layer_read": read, "frame_cx": cx, "click_index": index_ms, "click_frame": click_frame,
+            "click_store": click_store, "buffer_frame": whole, "buffer_store": store_buffer}
+
+
+def bench_one(backend: str, n: int, recs: list[dict], box: tuple, repeats: int, pg_url: str | None,
+              view: bool = False) -> dict:
     from gislib.store.bulk import write_prepared
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -151,7 +213,10 @@ def bench_one(backend: str, n: int, recs: list[dict], box: tuple, repeats: int, 
             state = "整治中"
             bbox_n = len(store.in_bbox("outfalls", *box))
             page_total, page_rows = store.page("outfalls", subdistrict=district, state=state, limit=50)
+            if view:
+                row_view = _view_path(store, recs, box, codes, repeats)
             row = {
+                **(row_view if view else {}),
                 "backend": backend, "n": n, "load": load_ms,
                 "bbox": _median(lambda i: store.in_bbox("outfalls", *box), repeats),
                 "page": _median(lambda i: store.page("outfalls", subdistrict=district, state=state, limit=50,
@@ -183,11 +248,24 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def view_table(rows: list[dict]) -> str:
+    keys = ("layer_read", "frame_cx", "bbox", "click_frame", "click_store", "buffer_frame", "buffer_store")
+    head = (f"{'outfalls':>9} {'backend':<8} " + " ".join(f"{k.replace('_', ' ') + ' ms':>15}" for k in keys)
+            + f" {'click index ms':>14}   (ms: median / best)")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        ms = " ".join(f"{r[k][0]:>7.2f}/{r[k][1]:<7.2f}" for k in keys)
+        lines.append(f"{r['n']:>9,} {r['backend']:<8} {ms} {r['click_index']:>14.1f}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[60_000, 600_000])
     parser.add_argument("--backends", nargs="+", default=["postgis", "sqlite"], choices=["postgis", "sqlite"])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--view", action="store_true",
+                        help="also the view path: layer read, frame .cx vs in_bbox, click lookup vs nearest")
     parser.add_argument("--validate-once", action="store_true",
                         help="above 60,000: validate the 60,000 base records and scale the time (saves minutes)")
     args = parser.parse_args(argv)
@@ -205,10 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             validate_ms, recs = _timed(lambda: validated(recs))
         for backend in args.backends:
-            rows.append({**bench_one(backend, n, recs, box, args.repeats, pg_url), "validate": validate_ms})
+            rows.append({**bench_one(backend, n, recs, box, args.repeats, pg_url, args.view), "validate": validate_ms})
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     print("\n" + table(rows))
-    print(f"\ntargets on PostGIS at 600,000: " + ", ".join(f"{k} ≤ {v} ms" for k, v in TARGETS_MS.items())
+    if args.view:
+        print("\n" + view_table(rows))
+    print("\ntargets on PostGIS at 600,000: " + ", ".join(f"{k} ≤ {v} ms" for k, v in TARGETS_MS.items())
           + f"; machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({"rows": rows, "targets_ms": TARGETS_MS, "loadavg": os.getloadavg()}, indent=1))

@@ -30,8 +30,9 @@ SESSION_COOKIE = "hetu_session"
 TEST_ROUNDS = 4  # bcrypt cost of the test accounts (the app's default, 12, costs ~0.5 s per login)
 
 
-def demo_accounts_of(data_dir):
-    """The accounts of ``data_dir`` with the demo accounts present (cheap hashes, dataset putuo)."""
+def demo_accounts_of(data_dir, db_url: str | None = None):
+    """The accounts of ``data_dir`` (of the PostGIS database ``db_url`` when given, else of HETU_DB_URL's
+    when set: where the app keeps them) with the demo accounts present (cheap hashes, dataset putuo)."""
     import dataclasses
 
     from gislib.auth import Accounts
@@ -39,16 +40,17 @@ def demo_accounts_of(data_dir):
     from gislib.config import load_settings
 
     accounts = Accounts(data_dir, settings=dataclasses.replace(load_settings(), dataset="putuo"),
-                        rounds=TEST_ROUNDS)
+                        rounds=TEST_ROUNDS, url=db_url)
     create_demo_accounts(accounts)
     return accounts
 
 
-def login_as(data_dir, name: str):
-    """``(User, session token)`` of a demo account of ``data_dir``, through the real login service."""
+def login_as(data_dir, name: str, db_url: str | None = None):
+    """``(User, session token)`` of a demo account of ``data_dir`` (or of the PostGIS ``db_url``), through
+    the real login service."""
     from gislib.auth.demo import DEMO_ACCOUNTS
 
-    with demo_accounts_of(data_dir) as accounts:
+    with demo_accounts_of(data_dir, db_url) as accounts:
         user = accounts.login(name, DEMO_ACCOUNTS[name][4])
         return user, accounts.start_session(user)
 
@@ -128,7 +130,8 @@ def start_app(data_dir: Path, dataset: str = "putuo", **extra_env: str):
     """The real Hetu app on a free port with its own data dir (``extra_env``: more variables)."""
     port = _free_port()
     env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
-    demo_accounts_of(data_dir).close()  # the demo accounts, before the app creates them at full cost
+    # the demo accounts, before the app creates them at full cost (in its PostGIS database when it has one)
+    demo_accounts_of(data_dir, extra_env.get("HETU_DB_URL")).close()
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -167,13 +170,13 @@ def app_url(app_data_dir):
 
 @pytest.fixture(scope="session")
 def postgis_app_data_dir(tmp_path_factory) -> Path:
-    """The data directory (attachments, accounts and login sessions) of the app on PostGIS."""
+    """The data directory (attachments, uploads) of the app on PostGIS."""
     return tmp_path_factory.mktemp("hetu-pg-data")
 
 
 @pytest.fixture(scope="session")
-def app_url_postgis(postgis_url, postgis_app_data_dir):
-    """The real Hetu app on PostGIS (HETU_DB_URL -> a fresh schema; attachments in its own data dir)."""
+def postgis_app_db_url(postgis_url):
+    """The HETU_DB_URL of the app on PostGIS: a fresh schema (records, accounts and login sessions)."""
     import uuid
 
     import psycopg
@@ -181,14 +184,20 @@ def app_url_postgis(postgis_url, postgis_app_data_dir):
     schema = "app_" + uuid.uuid4().hex[:12]
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    data_dir, url = postgis_app_data_dir, pg_schema_url(postgis_url, schema)
+    yield pg_schema_url(postgis_url, schema)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(scope="session")
+def app_url_postgis(postgis_app_db_url, postgis_app_data_dir):
+    """The real Hetu app on PostGIS (HETU_DB_URL -> a fresh schema; attachments in its own data dir)."""
+    data_dir, url = postgis_app_data_dir, postgis_app_db_url
     # seed the Putuo records before the app starts: this app is here for editing on PostGIS, not a cold start
     subprocess.run([sys.executable, "-c", f"from gislib.services import catalog; catalog.store({str(data_dir)!r}, 'putuo')"],
                    cwd=REPO, env={**os.environ, "HETU_DB_URL": url}, check=True, timeout=600)
     with start_app(data_dir, HETU_DB_URL=url) as app:
         yield app
-    with psycopg.connect(postgis_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="session")
@@ -282,11 +291,12 @@ def new_page(browser, app_url, app_data_dir):
     pages = []
 
     def make(width: int = 1400, height: int = 900, user: str | None = DEFAULT_LOGIN,
-             data_dir: Path | None = None) -> RecordedPage:
-        """``data_dir``: the data directory of another app started by the test (its accounts and sessions)."""
+             data_dir: Path | None = None, db_url: str | None = None) -> RecordedPage:
+        """``data_dir``/``db_url``: the data directory / PostGIS database of another app started by the test
+        (where its accounts and sessions are)."""
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
         if user:
-            token = login_as(data_dir or app_data_dir, user)[1]
+            token = login_as(data_dir or app_data_dir, user, db_url)[1]
             context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": app_url}])
         rp = RecordedPage(context.new_page())
         rp.user = user

@@ -37,7 +37,17 @@ def _user(accounts, name):
     return accounts.get(name)
 
 
-def test_session_resumes_expires_after_idle_and_ends_at_logout(accounts):
+@pytest.fixture()
+def own_accounts(tmp_path, db_backend):
+    """The demo accounts in a store of this test's own: SQLite, or PostGIS (db_backend), where every app
+    server of a bureau shares the sessions."""
+    with demo_accounts_of(tmp_path) as acc:
+        assert acc.backend == db_backend
+        yield acc
+
+
+def test_session_resumes_expires_after_idle_and_ends_at_logout(own_accounts):
+    accounts = own_accounts
     t0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone.utc)
     user = accounts.login("officer.demo", "Hetu#Officer2026", now=t0)
     token = accounts.start_session(user, now=t0)
@@ -54,7 +64,8 @@ def test_session_resumes_expires_after_idle_and_ends_at_logout(accounts):
     assert "session_expired" in actions and "logout" in actions
 
 
-def test_a_disabled_account_loses_its_open_session_at_once(accounts):
+def test_a_disabled_account_loses_its_open_session_at_once(own_accounts):
+    accounts = own_accounts
     chief = accounts.login("chief.mudu", "Hetu#Chief2026")
     token = accounts.start_session(chief)
     assert accounts.resume(token)[0] is not None

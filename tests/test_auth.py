@@ -51,9 +51,11 @@ def settings():
 
 
 @pytest.fixture
-def accounts(tmp_path, settings):
-    # cost 4 keeps the suite quick; the CLI test checks the production cost (12)
+def accounts(tmp_path, settings, db_backend):
+    # cost 4 keeps the suite quick; the CLI test checks the production cost (12). db_backend: the accounts
+    # live in the store of the records, SQLite (HETU_DB_URL unset) or PostGIS (a fresh schema per test)
     with Accounts(tmp_path, settings=settings, rounds=4) as acc:
+        assert acc.backend == db_backend
         yield acc
 
 
@@ -65,11 +67,12 @@ def admin(accounts):
 # ---------------------------------------------------------------- hashing and policy
 def test_password_is_stored_as_bcrypt_hash_only(accounts, tmp_path):
     accounts.create("chief", GOOD, "river_chief", CLI, rivers=["桃浦河"], must_change_password=False)
-    row = accounts._conn.execute("SELECT password_hash FROM users WHERE name='chief'").fetchone()
+    row = accounts._db.conn.execute("SELECT password_hash FROM users WHERE name='chief'").fetchone()
     assert row[0].startswith("$2b$04$") and GOOD not in row[0]
-    accounts._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("hetu.sqlite*"))
-    assert GOOD.encode() not in raw
+    if accounts.backend == "sqlite":  # on PostGIS the row above is all there is of it
+        accounts._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw = b"".join(p.read_bytes() for p in tmp_path.glob("hetu.sqlite*"))
+        assert GOOD.encode() not in raw
     assert accounts.login("chief", GOOD).name == "chief"
     assert accounts.login(" CHIEF ", GOOD).name == "chief"  # user names ignore case and blanks
     with pytest.raises(LoginError, match="用户名或密码错误"):
@@ -96,7 +99,7 @@ def test_policy_accepts_three_classes_and_chinese_symbols():
     assert policy_problems("桃浦河河长Taopu2026", "zhang.san") == []  # Chinese counts as 'other'
 
 
-def test_login_upgrades_a_cheaper_hash(tmp_path, settings):
+def test_login_upgrades_a_cheaper_hash(tmp_path, settings, db_backend):
     with Accounts(tmp_path, settings=settings, rounds=4) as cheap:
         cheap.create("chief", GOOD, "river_chief", CLI, must_change_password=False)
     with Accounts(tmp_path, settings=settings, rounds=5) as acc:
@@ -153,7 +156,7 @@ def test_failures_spread_beyond_the_window_do_not_lock(accounts):
     assert accounts.login("chief", GOOD, now=T0 + dt.timedelta(minutes=17)).name == "chief"
 
 
-def test_lockout_attempts_configurable(tmp_path, monkeypatch):
+def test_lockout_attempts_configurable(tmp_path, monkeypatch, db_backend):
     monkeypatch.setenv("HETU_LOCKOUT_ATTEMPTS", "3")
     with Accounts(tmp_path, settings=load_settings(), rounds=4) as acc:
         acc.create("chief", GOOD, "river_chief", CLI, must_change_password=False, now=T0)
@@ -223,7 +226,7 @@ def test_admin_assigns_jurisdiction_audited(accounts, admin):
     assert event["action"] == "role_changed" and event["actor"] == "boss"
     assert event["detail"]["old"]["rivers"] == ["桃浦河"] and event["detail"]["new"]["rivers"] == ["桃浦河", "真如港"]
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        accounts._conn.execute("DELETE FROM auth_events")
+        accounts._db.conn.execute("DELETE FROM auth_events")
 
 
 def test_one_accounts_object_shared_by_threads(accounts):
@@ -258,7 +261,7 @@ def _cli(*args, data_dir, password=None):
                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
-def test_cli_creates_admin_and_chief_with_env_password(tmp_path, settings):
+def test_cli_creates_admin_and_chief_with_env_password(tmp_path, settings, db_backend):
     done = _cli("create-admin", "boss", "--display-name", "局长", data_dir=tmp_path, password="Admin#Bureau2026")
     assert done.returncode == 0, done.stderr
     done = _cli("add", "chief", "--role", "river_chief", "--rivers", "桃浦河，真如港", data_dir=tmp_path,

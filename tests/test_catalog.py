@@ -129,7 +129,7 @@ def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(tmp_path
     monkeypatch.delenv("HETU_DB_URL", raising=False)
     login._accounts.clear()
     try:
-        accounts = login._accounts(str(fresh), "putuo")
+        accounts = login._accounts(str(fresh), "putuo", None)
         assert {"officer.demo", "chief.taopu"} <= {u.name for u in accounts.users()}
         st = catalog.store()
         assert st.count("outfalls") == 300

@@ -149,10 +149,10 @@ def test_reading_every_layer_and_record_pages_writes_nothing(tmp_path, monkeypat
 
 
 # Files outside gislib/store that still reach a database themselves, each with the reason; the list
-# may only shrink. (Accounts: the login scope of issue 16, being reworked in parallel.)
-# accounts: its own table access (issue 16 scope); cli/db.py: names the SQLite file in its help text only;
+# may only shrink. (Accounts went through gislib.store.accounts since migration 75.)
+# cli/db.py: names the SQLite file in its help text only;
 # bench/bench_store.py: creates and drops a throw-away PostgreSQL schema per benchmark run
-KNOWN_OUTSIDE = {"gislib/auth/accounts.py", "cli/db.py", "bench/bench_store.py"}
+KNOWN_OUTSIDE = {"cli/db.py", "bench/bench_store.py"}
 DB_MARKERS = ("import sqlite3", "sqlite3.connect", "psycopg", "sqlalchemy", "._conn", "hetu.sqlite",
               "DB_FILENAME", "db_path")
 

@@ -36,10 +36,10 @@ def error_text(exc: HetuError) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _accounts(data_dir: str, dataset: str) -> Accounts:
-    if not resolve_db_url():  # the accounts share the store's file: a fresh demo directory gets its store first
+def _accounts(data_dir: str, dataset: str, db_url: str | None) -> Accounts:
+    if not db_url:  # the accounts share the store's file: a fresh demo directory gets its store first
         catalog.attach_seed(data_dir, dataset)
-    accounts = Accounts(data_dir)
+    accounts = Accounts(data_dir, url=db_url)
     if dataset in DEMO_DATASETS and not accounts.users():  # a fresh demo: its published demo accounts
         from gislib.auth.demo import create_demo_accounts
 
@@ -48,8 +48,9 @@ def _accounts(data_dir: str, dataset: str) -> Accounts:
 
 
 def accounts() -> Accounts:
-    """The accounts of HETU_DATA_DIR (one per process)."""
-    return _accounts(str(resolve_data_dir(None)), load_settings().dataset)
+    """The accounts of the deployment (one per process): in the PostGIS database of HETU_DB_URL when it
+    is set (shared by every app server), else in the store of HETU_DATA_DIR."""
+    return _accounts(str(resolve_data_dir(None)), load_settings().dataset, resolve_db_url(None))
 
 
 def _set_cookie_js(token: str | None) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from gislib.reports import plot_registry
 from gislib.services import plot_listing
-from gislib.services.catalog import layer_frame, store
+from gislib.services.catalog import near_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
 from gislib.domain import DEMO_MARK, PLOT_STAGE_COLOR, PLOT_STAGES, REMOVED_STATE
@@ -99,12 +99,6 @@ def _context_layers(dataset: str, version: str):
     water = load_layer("water", dataset)
     both = pd.concat([rivers[["name", "geometry"]], water.to_crs(rivers.crs)[["name", "geometry"]]], ignore_index=True)
     return gpd.GeoDataFrame(both, geometry="geometry", crs=rivers.crs)
-
-
-@st.cache_resource(show_spinner=False)
-def _layer(key: str, dataset: str, version: str):
-    """Live records from the store (so imported and edited outfalls count in the buffer query)."""
-    return layer_frame(key, dataset=dataset)
 
 
 # --------------------------------------------------------------------------- list and 名录
@@ -343,9 +337,11 @@ def buffer_query(rec: dict) -> None:
     dataset = current_name()
     version = catalog_version(dataset=dataset)
     try:
-        result = within(ProximityQuery(geom, float(distance), exclude_code=rec["code"]),
-                        rivers=_context_layers(dataset, version), outfalls=_layer("outfalls", dataset, version),
-                        plots=_layer("plots", dataset, version), dust_sites=_layer("dust_sites", dataset, version))
+        query = ProximityQuery(geom, float(distance), exclude_code=rec["code"])
+        # the store picks the records near the plot (in the database on PostGIS); within() measures them
+        near = {key: near_frame(key, geom.wkt, query.distance_m, dataset=dataset)
+                for key in ("outfalls", "plots", "dust_sites")}
+        result = within(query, rivers=_context_layers(dataset, version), **near)
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return

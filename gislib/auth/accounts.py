@@ -1,8 +1,10 @@
 """gislib.auth.accounts: local accounts in the record store (tables ``users``, ``auth_events``).
 
-``Accounts`` opens ``<data_dir>/hetu.sqlite`` (migrating it like the record store) and offers
-login, password change, and the admin actions (create, disable, enable, reset password, set role
-and jurisdiction). Every login attempt and every admin action is appended to ``auth_events``.
+``Accounts`` keeps the accounts where the records are (``gislib.store.accounts.AccountStore``): the
+PostGIS database of ``HETU_DB_URL`` when it is set — one user base, lockout and session table for every
+app server of a bureau — else the SQLite file of ``data_dir``; the tables come from the store's migrations.
+It offers login, password change, and the admin actions (create, disable, enable, reset password, set
+role and jurisdiction). Every login attempt and every admin action is appended to ``auth_events``.
 
 * Lockout: ``Settings.lockout_attempts`` failed logins within ``lockout_window_minutes`` lock the
   account for ``lockout_minutes`` (even the right password is refused meanwhile).
@@ -22,8 +24,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import sqlite3
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,8 @@ from gislib.auth import passwords
 from gislib.auth.permissions import ROLES, User, check, norm
 from gislib.config import Settings, load_settings
 from gislib.errors import LoginError, NotFoundError, PermissionDenied, ValidationError
-from gislib.store import resolve_data_dir
-from gislib.store.migrations import migrate
+from gislib.store.accounts import AccountStore, UserExists
 
-DB_FILENAME = "hetu.sqlite"
 DEMO_DATASETS = ("putuo", "city")
 WRONG = ("用户名或密码错误", "wrong user name or password")
 
@@ -53,7 +51,7 @@ def session_expired(last_seen: dt.datetime, now: dt.datetime, settings: Settings
     return now - last_seen >= dt.timedelta(minutes=settings.session_idle_minutes)
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: dict[str, Any]) -> User:
     return User(name=row["name"], role=row["role"], display_name=row["display_name"],
                 subdistricts=tuple(json.loads(row["subdistricts"])), rivers=tuple(json.loads(row["rivers"])),
                 must_change_password=bool(row["must_change_password"]), disabled=bool(row["disabled"]),
@@ -84,24 +82,23 @@ def _places(names: Iterable[str] | None) -> list[str]:
 
 
 class Accounts:
-    """The accounts of one data directory."""
+    """The accounts of one deployment: the store of ``url`` (else HETU_DB_URL), else of ``data_dir``.
+
+    One ``Accounts`` may be shared by Streamlit's script threads (its store serialises the calls)."""
 
     def __init__(self, data_dir: str | Path | None = None, settings: Settings | None = None,
-                 rounds: int = passwords.DEFAULT_ROUNDS):
+                 rounds: int = passwords.DEFAULT_ROUNDS, *, url: str | None = None):
         self.settings = settings or load_settings()
         self.rounds = rounds
-        path = resolve_data_dir(data_dir)
-        path.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()  # one Accounts may be shared by Streamlit's script threads
-        self._conn = sqlite3.connect(path / DB_FILENAME, isolation_level=None, timeout=30,
-                                     check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        migrate(self._conn)
+        self._db = AccountStore(data_dir, url=url)
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgis"``: where these accounts are kept."""
+        return self._db.backend
 
     def close(self) -> None:
-        self._conn.close()
+        self._db.close()
 
     def __enter__(self) -> Accounts:
         return self
@@ -110,13 +107,8 @@ class Accounts:
         self.close()
 
     # ------------------------------------------------------------------ reading
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
-
-    def _row(self, name: str) -> sqlite3.Row | None:
-        rows = self._query("SELECT * FROM users WHERE name=?", (login_name(name),))
-        return rows[0] if rows else None
+    def _row(self, name: str) -> dict[str, Any] | None:
+        return self._db.user(login_name(name))
 
     def get(self, name: str) -> User:
         """The account ``name``; NotFoundError when there is none."""
@@ -126,7 +118,7 @@ class Accounts:
         return _user(row)
 
     def users(self) -> list[User]:
-        return [_user(r) for r in self._query("SELECT * FROM users ORDER BY name")]
+        return [_user(r) for r in self._db.users()]
 
     def find(self, name: str) -> User | None:
         """The account ``name``, or None."""
@@ -154,21 +146,15 @@ class Accounts:
 
     def events(self, user: str | None = None) -> list[dict[str, Any]]:
         """The audit of logins and admin actions, oldest first (all users, or one)."""
-        sql, args = "SELECT * FROM auth_events", ()
-        if user is not None:
-            sql, args = sql + " WHERE user=?", (login_name(user),)
-        rows = self._query(sql + " ORDER BY id", args)
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        rows = self._db.events(None if user is None else login_name(user))
+        return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
     # ------------------------------------------------------------------ writing
     def _event(self, actor: str, action: str, user: str | None, now: dt.datetime, **detail: Any) -> None:
-        self._conn.execute("INSERT INTO auth_events (at, actor, action, user, detail) VALUES (?,?,?,?,?)",
-                           (_iso(now), actor, action, user, json.dumps(detail, ensure_ascii=False)))
+        self._db.add_event(_iso(now), actor, action, user, json.dumps(detail, ensure_ascii=False))
 
     def _update(self, name: str, actor: str, now: dt.datetime, **fields: Any) -> None:
-        fields.update(updated_by=actor, updated_at=_iso(now))
-        sets = ", ".join(f"{k}=?" for k in fields)
-        self._conn.execute(f"UPDATE users SET {sets} WHERE name=?", (*fields.values(), name))
+        self._db.update_user(name, **fields, updated_by=actor, updated_at=_iso(now))
 
     def _admin(self, by: User | str) -> str:
         """The actor name of an admin action; refuses non-admins (PermissionDenied)."""
@@ -181,23 +167,15 @@ class Accounts:
 
     def _keep_an_admin(self, user: User) -> None:
         """Refuse to disable or demote the last enabled admin (the pages would have no admin left)."""
-        others = self._query("SELECT COUNT(*) FROM users WHERE role='admin' AND disabled=0 AND name<>?",
-                             (user.name,))[0][0]
+        others = self._db.other_enabled_admins(user.name)
         if user.role == "admin" and not user.disabled and others == 0:
             raise ValidationError(f"{user.name} 是唯一可用的管理员，不能停用或降级 (the last admin cannot be "
                                   "disabled or demoted): create another admin first", field="name")
 
     def _in_tx(self, fn, *args: Any) -> Any:
         """Run ``fn`` in one write transaction: all of it or nothing."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                out = fn(*args)
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-            return out
+        with self._db.transaction():
+            return fn(*args)
 
     # ------------------------------------------------------------------ admin actions
     def create(self, name: str, password: str, role: str, by: User | str, *, display_name: str = "",
@@ -213,19 +191,19 @@ class Accounts:
             raise ValidationError(f"用户 {name} 已存在 (user exists): use enable/reset-password", field="name")
         passwords.check_policy(password, name)
         places = {"subdistricts": _places(subdistricts), "rivers": _places(rivers)}
-        row = (name, display_name or name, role, json.dumps(places["subdistricts"], ensure_ascii=False),
-               json.dumps(places["rivers"], ensure_ascii=False), passwords.hash_password(password, self.rounds),
-               int(must_change_password), int(demo), actor, _iso(now), actor, _iso(now))
+        row = {"name": name, "display_name": display_name or name, "role": role,
+               "subdistricts": json.dumps(places["subdistricts"], ensure_ascii=False),
+               "rivers": json.dumps(places["rivers"], ensure_ascii=False),
+               "password_hash": passwords.hash_password(password, self.rounds),
+               "must_change_password": int(must_change_password), "demo": int(demo), "created_by": actor,
+               "created_at": _iso(now), "updated_by": actor, "updated_at": _iso(now)}
 
         def write() -> None:
-            self._conn.execute(
-                "INSERT INTO users (name, display_name, role, subdistricts, rivers, password_hash, "
-                "must_change_password, demo, created_by, created_at, updated_by, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            self._db.insert_user(row)
             self._event(actor, "user_created", name, now, role=role, demo=demo, **places)
         try:
             self._in_tx(write)
-        except sqlite3.IntegrityError as exc:  # created by someone else a moment ago
+        except UserExists as exc:  # created by someone else (on this server or another) a moment ago
             raise ValidationError(f"用户 {name} 已存在 (user exists)", field="name") from exc
         return self.get(name)
 
@@ -281,13 +259,9 @@ class Accounts:
     def _failures(self, name: str, now: dt.datetime) -> int:
         """Failed logins of ``name`` within the window and after its last success or reset."""
         since = _iso(now - dt.timedelta(minutes=self.settings.lockout_window_minutes))
-        return self._conn.execute(
-            "SELECT COUNT(*) FROM auth_events WHERE user=? AND action='login_failed' AND at>? AND id > "
-            "COALESCE((SELECT MAX(id) FROM auth_events WHERE user=? AND action IN "
-            "('login_ok', 'password_reset', 'user_enabled', 'password_changed')), 0)",
-            (name, since, name)).fetchone()[0]
+        return self._db.failures_since(name, since)
 
-    def _refuse(self, row: sqlite3.Row, now: dt.datetime) -> tuple[str, str] | None:
+    def _refuse(self, row: dict[str, Any], now: dt.datetime) -> tuple[str, str] | None:
         """Why ``row`` may not log in at all right now (before the password is looked at)."""
         if row["disabled"]:
             return "login_disabled", "账户已停用，请联系管理员|the account is disabled; ask an administrator"
@@ -302,6 +276,7 @@ class Accounts:
         return None
 
     def _fail(self, name: str, now: dt.datetime) -> None:
+        self._db.lock_user(name)  # two servers failing the same account at once count in turn
         self._event(name, "login_failed", name, now)
         failures = self._failures(name, now)
         locked = None
@@ -364,14 +339,11 @@ class Accounts:
     def start_session(self, user: User, now: dt.datetime | None = None) -> str:
         """A new session token for ``user`` (who has just logged in); only its hash is stored."""
         now, token = now or utcnow(), secrets.token_urlsafe(32)
-        self._in_tx(lambda: self._conn.execute(
-            "INSERT INTO login_sessions (token_hash, user, created_at, last_seen) VALUES (?,?,?,?)",
-            (self._token_hash(token), user.name, _iso(now), _iso(now))))
+        self._in_tx(self._db.insert_session, self._token_hash(token), user.name, _iso(now))
         return token
 
     def _end(self, token_hash: str, user: str, why: str, now: dt.datetime) -> None:
-        self._conn.execute("UPDATE login_sessions SET ended_at=?, ended_why=? WHERE token_hash=?",
-                           (_iso(now), why, token_hash))
+        self._db.end_session(token_hash, _iso(now), why)
         events = {"logout": "logout", "expired": "session_expired", "disabled": "session_disabled"}
         self._event(user, events.get(why, f"session_{why}"), user, now)
 
@@ -381,10 +353,9 @@ class Accounts:
         if not token:
             return None, "none"
         now, digest = now or utcnow(), self._token_hash(token)
-        rows = self._query("SELECT * FROM login_sessions WHERE token_hash=?", (digest,))
-        if not rows:
+        row = self._db.session(digest)
+        if row is None:
             return None, "none"
-        row = rows[0]
         if row["ended_at"]:
             return None, "ended"
         user = self.find(row["user"])
@@ -395,13 +366,12 @@ class Accounts:
             self._in_tx(self._end, digest, row["user"], why, now)
             return None, why
         if (now - last_seen).total_seconds() >= self.TOUCH_SECONDS:
-            self._in_tx(lambda: self._conn.execute(
-                "UPDATE login_sessions SET last_seen=? WHERE token_hash=?", (_iso(now), digest)))
+            self._in_tx(self._db.touch_session, digest, _iso(now))
         return user, ""
 
     def end_session(self, token: str | None, now: dt.datetime | None = None) -> None:
         """Log out: the token no longer opens a session (audited as ``logout``)."""
         digest = self._token_hash(token or "")
-        rows = self._query("SELECT user FROM login_sessions WHERE token_hash=? AND ended_at IS NULL", (digest,))
-        if rows:
-            self._in_tx(self._end, digest, rows[0]["user"], "logout", now or utcnow())
+        row = self._db.session(digest)
+        if row is not None and not row["ended_at"]:
+            self._in_tx(self._end, digest, row["user"], "logout", now or utcnow())

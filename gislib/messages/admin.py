@@ -49,4 +49,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'admin.action.logout': ('退出登录', 'logged out'),
     'admin.action.session_expired': ('会话超时', 'session expired'),
     'admin.action.session_disabled': ('停用后会话结束', 'session ended: disabled'),
+    'admin.action.accounts_imported': ('账户从数据目录的 SQLite 文件迁入数据库', 'accounts moved into the database from the data directory\'s SQLite file'),
 }

@@ -172,6 +172,31 @@ def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | N
     a copy the caller may modify. Cached per store revision, in memory and in
     ``<data dir>/cache/frames`` (60,000 outfalls take seconds to read from the store, a cached
     frame a fraction of a second; a fresh data directory gets the seed store's frames)."""
+    return _shared_frame(layer, data_dir, dataset).copy()
+
+
+# Padding of the store's distance test (sphere or spheroid, local projection on SQLite) around the exact
+# metric distance the caller measures (gislib.geo.proximity, CGCS2000 Gauss-Krüger): never misses a record.
+NEAR_PAD_FACTOR, NEAR_PAD_M = 1.01, 5.0
+
+
+def near_frame(layer: str, geometry_wkt: str, metres: float, data_dir: str | Path | None = None,
+               dataset: str | None = None) -> gpd.GeoDataFrame:
+    """The rows of ``layer_frame(layer)`` that may lie within ``metres`` of a WKT geometry (EPSG:4326): the
+    store says which (``Store.within``: ST_DWithin on a geography index on PostGIS, a box read through the
+    lon/lat index on SQLite), with a little margin, so a caller that measures the exact distance (the plot
+    buffer, ``gislib.geo.proximity.within``) gets the same answer as over the whole layer, measuring a few
+    rows instead of projecting every one (60,000 outfalls: about 300 ms less per query)."""
+    dataset = dataset or current_name()
+    frame = _shared_frame(layer, data_dir, dataset)
+    near = store(data_dir, dataset).within(STORE_LAYERS[layer], geometry_wkt,
+                                           float(metres) * NEAR_PAD_FACTOR + NEAR_PAD_M)
+    codes = {r["code"] for r in near}
+    return frame[frame["code"].isin(codes)].copy() if "code" in frame.columns else frame.iloc[:0].copy()
+
+
+def _shared_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
+    """The cached frame itself (callers copy what they hand out)."""
     dataset = dataset or current_name()
     folder = store_dir(data_dir, dataset)
     revision = store(data_dir, dataset).revision()
@@ -186,7 +211,7 @@ def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | N
             for old in [k for k in _frames if k[:3] == key[:3]]:
                 _frames.pop(old)
             _frames[key] = frame
-    return frame.copy()
+    return frame
 
 
 _frames: dict[tuple[str, str, str, str], gpd.GeoDataFrame] = {}

@@ -17,6 +17,9 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``import_memory``: officers' column and value mappings per (user, source); versions 10–19 are the
   importer's.
 * version 70 (70–74 are the field tables', gislib.fields): stored former field names renamed.
+* ``accounts_imports`` (version 75): the one-time copy of a PostGIS deployment's accounts from the
+  ``hetu.sqlite`` of its data directory, where Hetu kept them before they moved into the store of the
+  records (``gislib.store.accounts``); on SQLite also the index (layer, lon, lat) of the box and nearest reads.
 * ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
   (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
   append-only log of logins, failures and every admin action.
@@ -307,6 +310,22 @@ UPDATE features
 SET data = json_set(json_remove(data, '$.found_on'), '$.found_date',
                     COALESCE(json_extract(data, '$.found_date'), json_extract(data, '$.found_on')))
 WHERE layer = 'outfalls' AND json_extract(data, '$.found_on') IS NOT NULL;
+"""),
+    # 75: accounts in the store of the records on both backends (issue 15 x 16). A PostGIS deployment
+    # made before it kept its accounts in <data_dir>/hetu.sqlite; gislib.store.accounts copies them over
+    # once (into an account table set that is still empty) and notes the copy here. And the points'
+    # longitude/latitude index the box and nearest reads of SQLite use (PostGIS has its GIST indexes:
+    # postgres.POSTGRES_SQL[75] leaves this one out).
+    (75, "accounts_imports: accounts copied from a data directory's SQLite file; features (layer, lon, lat) index", """
+CREATE TABLE accounts_imports (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    users INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    sessions INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS features_lonlat ON features (layer, lon, lat);
 """),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]

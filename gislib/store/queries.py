@@ -83,9 +83,13 @@ class StoreQueries:
         pad_lat = metres / 111_000 + 1e-6
         pad_lon = pad_lat / max(0.05, math.cos(math.radians(y0)))
         w, s, e, n = geom.bounds
+        # two reads through the (layer, lon, lat) index: the points in the padded box, the shapes (no lon)
         rows = self._query_rows(
-            "SELECT * FROM features WHERE layer=? AND state != ? AND ((lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?) "
-            "OR geometry_wkt IS NOT NULL)", [layer, REMOVED_STATE, w - pad_lon, e + pad_lon, s - pad_lat, n + pad_lat])
+            "SELECT * FROM features WHERE layer=? AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? AND state != ?",
+            [layer, w - pad_lon, e + pad_lon, s - pad_lat, n + pad_lat, REMOVED_STATE])
+        rows += self._query_rows(
+            "SELECT * FROM features WHERE layer=? AND lon IS NULL AND geometry_wkt IS NOT NULL AND state != ?",
+            [layer, REMOVED_STATE])
         target = _metric(geom, x0, y0)
         out = []
         for row in rows:
@@ -97,13 +101,33 @@ class StoreQueries:
         return sorted(out, key=lambda r: (r["distance_m"], r["code"]))
 
     def nearest(self, layer: str, lon: float, lat: float, k: int = 1) -> list[dict[str, Any]]:
-        """The ``k`` point records of ``layer`` nearest to (lon, lat), each with ``distance_m``."""
+        """The ``k`` point records of ``layer`` nearest to (lon, lat), each with ``distance_m``.
+
+        Read through the (layer, lon, lat) index in a box around the point that grows (×4) until it holds
+        ``k`` points and the k-th of them is nearer than the box's edge (so no point outside can be nearer);
+        a box beyond the whole globe reads the layer."""
         self._check(layer)
-        rows = self._query_rows("SELECT * FROM features WHERE layer=? AND state != ? AND lon IS NOT NULL",
-                                [layer, REMOVED_STATE])
-        ranked = sorted(((metres_between(lon, lat, r["lon"], r["lat"]), r["code"], r) for r in rows),
-                        key=lambda t: t[:2])[:max(0, int(k))]
-        return [{**self._record(r), "distance_m": round(d, 1)} for d, _c, r in ranked]
+        k = max(0, int(k))
+        if k == 0:
+            return []
+        lon, lat = float(lon), float(lat)
+        pad = 0.002  # degrees of latitude, about 220 m
+        while True:
+            whole = pad > 180
+            cos = max(0.01, math.cos(math.radians(min(89.0, abs(lat) + pad))))
+            if whole:
+                rows = self._query_rows("SELECT * FROM features WHERE layer=? AND state != ? AND lon IS NOT NULL",
+                                        [layer, REMOVED_STATE])
+            else:
+                rows = self._query_rows(
+                    "SELECT * FROM features WHERE layer=? AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? "
+                    "AND state != ?", [layer, lon - pad / cos, lon + pad / cos, lat - pad, lat + pad, REMOVED_STATE])
+            ranked = sorted(((metres_between(lon, lat, r["lon"], r["lat"]), r["code"], r) for r in rows),
+                            key=lambda t: t[:2])[:k]
+            edge_m = pad * math.pi * EARTH_RADIUS_M / 180  # the nearest a point outside the box can be
+            if whole or (len(ranked) == k and ranked[-1][0] < edge_m):
+                return [{**self._record(r), "distance_m": round(d, 1)} for d, _c, r in ranked]
+            pad *= 4
 
     def _page_where(layer: str, subdistrict: str | None, river: str | None, type_l1: str | None,
                     state: str | None, text: str | None, include_removed: bool) -> tuple[list[str], list[Any]]:

@@ -116,6 +116,17 @@ def _json_key(field: str) -> str:
     return field
 
 
+def connect(db_path: Path) -> tuple[sqlite3.Connection, int]:
+    """Open and migrate the SQLite file ``db_path``: (autocommit connection usable by threads, schema
+    version). The record store and the account repository (``gislib.store.accounts``) open it so."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn, migrate(conn)
+
+
 class SQLiteStore(StoreQueries, Store):
     """The default Store: one SQLite file, WAL mode, foreign keys on."""
 
@@ -136,12 +147,7 @@ class SQLiteStore(StoreQueries, Store):
     def _connect(self) -> tuple[Any, int]:
         """Open and migrate the database: (connection, schema version). PostgresStore overrides it."""
         self.db_path = self.data_dir / DB_FILENAME
-        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return conn, migrate(conn)
+        return connect(self.db_path)
 
     def _for_update(self, alias: str = "") -> str:
         """Row lock for a read inside a write (PostgreSQL); SQLite's BEGIN IMMEDIATE already serialises."""

@@ -59,8 +59,9 @@ def edit_app_url(request):
 def test_open_from_map_edit_and_see_audit(edit_app_url, new_page, artifacts, request):
     app_url = edit_app_url
     backend = "" if request.node.callspec.params["edit_app_url"] == "sqlite" else "_postgis"
-    # logged in with the accounts of the app under test (the PostGIS app has its own data directory)
-    rp = new_page(1400, 1000, data_dir=request.getfixturevalue("postgis_app_data_dir") if backend else None)
+    # logged in with the accounts of the app under test (the PostGIS app keeps them in its database)
+    rp = new_page(1400, 1000, data_dir=request.getfixturevalue("postgis_app_data_dir") if backend else None,
+                  db_url=request.getfixturevalue("postgis_app_db_url") if backend else None)
     opened = _open_from_map(rp, app_url)
     if opened is None:  # the map view has no link to the record page yet: open it by URL
         print("opened by URL ?code=PT-0001 (the map view offers no link to the record yet)")
