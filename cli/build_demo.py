@@ -17,17 +17,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def seed_derived_layers(name: str) -> list[str]:
     """The map layers of a data set judged once (dust days, section classes) in a scratch directory holding
     its seed store, and kept beside the seed: a fresh directory gets them with the store (issue 18)."""
-    import os
     import shutil
     import tempfile
 
+    from gislib.config import using_data_dir
     from gislib.services import catalog
     from layers.mapview import seed_layers
 
     frames = catalog.seed_file(name).with_suffix(".frames") / catalog.FRAMES_DIR
-    old = os.environ.get("HETU_DATA_DIR")
-    with tempfile.TemporaryDirectory(dir=catalog.seed_file(name).parent) as tmp:
-        os.environ["HETU_DATA_DIR"] = tmp
+    with tempfile.TemporaryDirectory(dir=catalog.seed_file(name).parent) as tmp, using_data_dir(tmp):
         try:
             catalog.attach_seed(tmp, name)
             done = seed_layers(name)
@@ -35,10 +33,6 @@ def seed_derived_layers(name: str) -> list[str]:
                 shutil.copy2(path, frames / path.name)
         finally:
             catalog.forget_store(tmp, name)
-            if old is None:
-                os.environ.pop("HETU_DATA_DIR", None)
-            else:
-                os.environ["HETU_DATA_DIR"] = old
     return done
 
 

@@ -35,6 +35,7 @@ Defaults chosen in the app's 设置 page ("save as default for everyone") are ke
 from __future__ import annotations
 
 import json
+import contextlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,6 +106,21 @@ GATE_VARIABLES = {  # Settings field → (environment variable, default)
 def _env(name: str, default: str = "") -> str:
     """The raw value of environment variable ``name`` (the one place that reads the environment)."""
     return os.environ.get(name, default)
+
+
+@contextlib.contextmanager
+def using_data_dir(path: str | os.PathLike):
+    """HETU_DATA_DIR set to ``path`` for the duration (build steps that judge a seed store in a scratch
+    directory); the previous value is put back."""
+    old = os.environ.get("HETU_DATA_DIR")
+    os.environ["HETU_DATA_DIR"] = str(path)
+    try:
+        yield Path(path)
+    finally:
+        if old is None:
+            os.environ.pop("HETU_DATA_DIR", None)
+        else:
+            os.environ["HETU_DATA_DIR"] = old
 
 
 def dataset_name() -> str:

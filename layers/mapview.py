@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 
 from gislib.geo.basemap import SPECS, ensure_tiles, native_zoom
-from gislib.services.catalog import derived_frame, version as catalog_version
+from gislib.services.catalog import derived_frame, store_dir, version as catalog_version
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t, term
@@ -49,7 +49,7 @@ class MapResult:
 
 
 @lru_cache(maxsize=16)
-def _loaded(key: str, dataset: str, version: str, token: str) -> gpd.GeoDataFrame:
+def _loaded(key: str, dataset: str, version: str, token: str, folder: str = "") -> gpd.GeoDataFrame:
     """A layer's features with what is judged of them (a dust site's last day, a section's class), once
     per data version for every process: kept on disk with the store (catalog.derived_frame) and shipped
     with the demo's seed store, so that a fresh directory's first map does not judge them again."""
@@ -63,7 +63,8 @@ def _loaded(key: str, dataset: str, version: str, token: str) -> gpd.GeoDataFram
 def loaded(key: str, dataset: str | None = None) -> gpd.GeoDataFrame:
     """:func:`_loaded` for the current data version (a copy the caller may modify)."""
     dataset = dataset or current_name()
-    return _loaded(key, dataset, catalog_version(dataset=dataset), get_layer(key).cache_token(dataset)).copy()
+    return _loaded(key, dataset, catalog_version(dataset=dataset), get_layer(key).cache_token(dataset),
+                   str(store_dir(None, dataset))).copy()
 
 
 def seed_layers(dataset: str) -> list[str]:
@@ -74,7 +75,7 @@ def seed_layers(dataset: str) -> list[str]:
 @lru_cache(maxsize=64)
 def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str, scope=None):
     layer = get_layer(key)
-    gdf = _loaded(key, dataset, version, layer.cache_token(dataset)).copy()
+    gdf = _loaded(key, dataset, version, layer.cache_token(dataset), str(store_dir(None, dataset))).copy()
     if scope is not None:  # what the logged-in user may see (gislib.services.access)
         gdf = scoped_frame(scope, key, gdf)
     return layer.styled(layer.apply_filters(gdf, filters), lang)

@@ -317,7 +317,7 @@ WHERE layer = 'outfalls' AND json_extract(data, '$.found_on') IS NOT NULL;
     # longitude/latitude index the box and nearest reads of SQLite use (PostGIS has its GIST indexes:
     # postgres.POSTGRES_SQL[75] leaves this one out).
     (75, "accounts_imports: accounts copied from a data directory's SQLite file; features (layer, lon, lat) index", """
-CREATE TABLE accounts_imports (
+CREATE TABLE IF NOT EXISTS accounts_imports (
     id INTEGER PRIMARY KEY,
     source TEXT NOT NULL,
     users INTEGER NOT NULL,
