@@ -6,7 +6,7 @@ keys in gislib/messages/errors*.py, one module per folder of gislib) and ``str(e
 render it in the current language (gislib.i18n.use_lang). A parameter that is itself words is a
 :class:`Phrase` (a catalog key) or a :class:`Label` (data with a zh and an en name); lists are joined in
 the language (:class:`Sentences` by semicolons, :class:`Lines` one a line). A plain sentence is still
-accepted for messages not yet in the catalog (gislib/services, auth, store).
+accepted for messages not yet in the catalog (gislib/services, auth).
 """
 from __future__ import annotations
 

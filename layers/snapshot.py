@@ -55,7 +55,7 @@ def layer_content(layers_on: Sequence[str], filters: Filters | None = None, lang
     """
     unknown = [k for k in layers_on if k not in {layer.key for layer in LAYERS}]
     if unknown:
-        raise ValidationError(f"unknown layer(s) {unknown}; choose from {[layer.key for layer in LAYERS]}", "layers")
+        raise ValidationError("error.snapshot_layers", "layers", unknown=unknown, layers=[layer.key for layer in LAYERS])
     drawables, legend = [], []
     for layer in LAYERS:
         if layer.key not in layers_on:
@@ -117,7 +117,7 @@ def snapshot(fmt: str = "png", **kwargs) -> bytes:
         return to_png(page)
     if fmt == "pdf":
         return to_pdf([page], title=page.figure.texts[0].get_text().replace(r"\$", "$"))  # the PDF title: as typed
-    raise ValidationError(f"format {fmt!r} is not supported; use png or pdf", "format")
+    raise ValidationError("error.snapshot_format", "format", fmt=fmt)
 
 
 def filter_summary(filters: Filters | None, lang: str = "zh") -> str:
@@ -162,16 +162,15 @@ def atlas_codes(by: str, dataset: str | None = None) -> list[str]:
         used = set(styled_layer("outfalls", None, "zh", dataset)["river"]) - {""}
         return sorted(rivers & used)
     if by == "outfall":
-        raise ValidationError("an outfall atlas needs the outfalls to put in it; give --codes PT-0001,PT-0002 "
-                              "(or select outfalls in the app)", "codes")
-    raise ValidationError(f"atlas by {by!r} is not supported; use one of {ATLAS_BY}", "by")
+        raise ValidationError("error.atlas_needs_codes", "codes")
+    raise ValidationError("error.atlas_by", "by", by=by, choices=list(ATLAS_BY))
 
 
 def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
                 dataset: str | None = None) -> list[AtlasItem]:
     """The pages of an atlas, in the order of ``codes`` (all units when empty)."""
     if by not in ATLAS_BY:
-        raise ValidationError(f"atlas by {by!r} is not supported; use one of {ATLAS_BY}", "by")
+        raise ValidationError("error.atlas_by", "by", by=by, choices=list(ATLAS_BY))
     codes = list(codes) if codes else atlas_codes(by, dataset)
     items: list[AtlasItem] = []
     if by == "subdistrict":
@@ -179,7 +178,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
         for name in codes:
             hit = units[units["name"] == name]
             if hit.empty:
-                raise NotFoundError(f"no sub-district named {name!r}; choose from {sorted(units['name'])}")
+                raise NotFoundError("error.atlas_no_subdistrict", name=name, choices=sorted(units["name"]))
             items.append(AtlasItem(name, t("snapshot.subdistrict", lang, name=name), district_name(lang, dataset),
                                    _pad_bbox(tuple(hit.total_bounds)), Filters(subdistricts=(name,)), hit.geometry))
     elif by == "river":
@@ -189,7 +188,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
             lines = rivers[(rivers["name"] == name) & (rivers["_kind"] == "line")]
             pts = outfalls[outfalls["river"] == name]
             if lines.empty and pts.empty:
-                raise NotFoundError(f"no river named {name!r} in the rivers or outfalls; check the spelling")
+                raise NotFoundError("error.atlas_no_river", name=name)
             both = gpd.GeoSeries(list(lines.geometry) + list(pts.geometry), crs="EPSG:4326")
             items.append(AtlasItem(name, t("snapshot.river", lang, name=name), district_name(lang, dataset),
                                    _pad_bbox(tuple(both.total_bounds)), Filters(rivers=(name,)), lines.geometry))
@@ -198,7 +197,7 @@ def atlas_items(by: str, codes: Sequence[str] | None = None, lang: str = "zh",
         for code in codes:
             hit = outfalls[outfalls["code"] == code]
             if hit.empty:
-                raise NotFoundError(f"no outfall with code {code!r}; check the code in the outfall ledger")
+                raise NotFoundError("error.atlas_no_outfall", code=code)
             row = hit.iloc[0]
             box = gpd.GeoSeries(hit.geometry, crs="EPSG:4326").to_crs(3857).buffer(OUTFALL_PAGE_RADIUS_M)
             sub = " · ".join(str(v) for v in (row.get("type_l2"), row.get("state"), row.get("river"),

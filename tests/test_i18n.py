@@ -177,7 +177,9 @@ def test_no_view_leaves_a_bare_expression_for_streamlit_magic_to_print():
 
 
 # folders of gislib whose errors are all catalog keys (issue #14: "one error hierarchy, in the user's language")
-CONVERTED = ("io", "water", "soil", "dust", "geo", "reports", "problems", "patrols", "demo", "")  # "": gislib/*.py
+CONVERTED = ("io", "water", "soil", "dust", "geo", "reports", "problems", "patrols", "demo", "store", "fields",
+             "")  # "": gislib/*.py
+CONVERTED_OUTSIDE = ("layers",)  # folders of the repository beside gislib whose errors are all catalog keys
 ERROR_FACTORIES = {"refuse", "Phrase"}  # gislib.io.uploads.refuse builds the gate's ValidationError from a key
 
 
@@ -233,6 +235,7 @@ def test_errors_of_the_converted_folders_are_catalog_keys_with_their_parameters(
     names = _error_classes() | ERROR_FACTORIES
     files = [p for folder in CONVERTED
              for p in sorted((REPO / "gislib" / folder).rglob("*.py") if folder else (REPO / "gislib").glob("*.py"))]
+    files += [p for folder in CONVERTED_OUTSIDE for p in sorted((REPO / folder).rglob("*.py"))]
     assert files
     bad = [line for p in files for line in _error_calls(p, names)]
     assert not bad, "errors raised with text instead of a catalog key (gislib/messages/errors*.py):\n" + "\n".join(bad)

@@ -159,8 +159,9 @@ def test_filters_and_bbox_change_legend_counts():
     _, some = layer_content(("outfalls",), Filters(outfall_types=("工业排污口",)), "zh", (121.38, 31.22, 121.43, 31.26))
     total = lambda groups: sum(e.count for g in groups for e in g.entries if "（" not in e.label)  # noqa: E731
     assert 0 < total(some) < total(all_rows)
-    with pytest.raises(ValidationError, match="unknown layer"):
+    with pytest.raises(ValidationError, match="未知图层") as exc:
         layer_content(("nope",))
+    assert exc.value.field == "layers" and "Unknown layer(s) nope; choose from subdistricts" in exc.value.text("en")
 
 
 @needs_poppler
@@ -219,14 +220,18 @@ def test_river_and_outfall_atlases(tmp_path):
 def test_atlas_errors_say_what_to_do():
     from layers.snapshot import atlas_items
 
-    with pytest.raises(ValidationError, match="--codes"):
+    with pytest.raises(ValidationError, match="--codes") as exc:
         atlas_items("outfall")
-    with pytest.raises(NotFoundError, match="no sub-district named"):
+    assert exc.value.key == "error.atlas_needs_codes" and "needs the outfalls" in exc.value.text("en")
+    with pytest.raises(NotFoundError, match="没有名为「不存在街道」的街道/镇") as exc:
         atlas_items("subdistrict", ["不存在街道"])
-    with pytest.raises(NotFoundError, match="no outfall"):
+    assert "no sub-district named “不存在街道”; choose from" in exc.value.text("en")
+    with pytest.raises(NotFoundError, match="没有编码为「XX-9999」的排口") as exc:
         atlas_items("outfall", ["XX-9999"])
-    with pytest.raises(ValidationError, match="not supported"):
+    assert "no outfall with the code “XX-9999”" in exc.value.text("en")
+    with pytest.raises(ValidationError, match="不支持按「province」分页") as exc:
         atlas_items("province")
+    assert "“province” is not supported; use one of subdistrict, river, outfall" in exc.value.text("en")
 
 
 # --- command line ----------------------------------------------------------------------------------

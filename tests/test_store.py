@@ -270,6 +270,9 @@ def test_upsert_many_is_all_or_nothing(store):
     assert set(reported) == {2, 3, 4}  # every bad row with its reason
     assert "lon" in reported[2]["errors"] and "重复" in reported[3]["errors"]["code"]
     assert "responsible_parties[0].credit_code" in reported[4]["errors"]
+    zh, en = exc.value.text("zh"), exc.value.text("en")  # the rows one a line, each with its problems
+    assert zh.startswith("3 行数据有问题") and "第 3 行（BAD）：lon：" in zh and "第 4 行（NEW-1）：code：" in zh
+    assert en.startswith("3 rows have problems") and "row 3 (BAD): lon: " in en and "import again" in en
     assert store.count("outfalls") == 1 and store.get("outfalls", "A")["river"] == "苏州河"
     assert len(store.audit("outfalls", "A")) == 1
 
@@ -351,8 +354,9 @@ def test_newer_schema_is_refused(tmp_path):
     conn.execute("INSERT INTO schema_version VALUES (99, 'future', '2030-01-01')")
     conn.commit()
     conn.close()
-    with pytest.raises(ConfigError, match="upgrade Hetu"):
+    with pytest.raises(ConfigError, match="请先升级 Hetu") as exc:
         open_store(tmp_path)
+    assert exc.value.params["version"] == 99 and "upgrade Hetu" in exc.value.text("en")
 
 
 @pytest.mark.sqlite_only

@@ -29,8 +29,9 @@ def test_bulk_load_equals_create_and_is_all_or_nothing(tmp_path):
         # the store keeps working after the load: ids continue, updates are audited
         store.update("outfalls", "PWK-2", {"address": "某路"}, 1, "bob")
         assert store.get("outfalls", "PWK-2")["version"] == 2
-        with pytest.raises(ConfigError, match="empty layer"):
+        with pytest.raises(ConfigError, match="只用于空图层") as refused:
             bulk_insert(store, "outfalls", [outfall("PWK-9")], "alice", "seed")
+        assert "outfalls" in refused.value.text("en") and "empty layer" in refused.value.text("en")
         section = {"name": "断面", "lon": 121.4, "lat": 31.2}
         with pytest.raises(BulkValidationError) as exc:
             bulk_insert(store, "sections", [{"code": "DM-1", **section}, {"code": "DM-1", **section},

@@ -34,8 +34,10 @@ def test_bbox_returns_exactly_the_points_in_view(store):
     assert set(inside[0]) == {"code", "name", "state", "lon", "lat"}
     store.remove("outfalls", "PWK-04", "bob", "重复登记")
     assert "PWK-04" not in {r["code"] for r in store.in_bbox("outfalls", 121.4025, 31.19, 121.4065, 31.21)}
-    with pytest.raises(ValidationError, match="west ≤ east"):
+    with pytest.raises(ValidationError, match="西 ≤ 东") as exc:
         store.in_bbox("outfalls", 122, 31, 121, 32)
+    assert exc.value.key == "error.bbox_invalid" and "west 122.0" in exc.value.text("en")
+    assert "west ≤ east" in exc.value.text("en")
 
 
 def test_plot_buffer_finds_outfalls_within_metres(store):

@@ -12,9 +12,9 @@ from gislib.messages.enums import ENUMS, EN_TERMS
 
 AREAS = ("common", "mappage", "outfalls", "outfall", "sections", "plots", "dust", "importer", "export",
          "patrols", "problems", "rankings", "settings", "reports", "errors", "layers", "admin", "login",
-         # the errors of each folder of gislib (error.… keys)
+         # the errors of each folder of gislib, and of layers/ (error.… keys)
          "errors_io", "errors_water", "errors_soil", "errors_dust", "errors_geo", "errors_reports",
-         "errors_problems", "errors_core")
+         "errors_problems", "errors_core", "errors_store", "errors_layers")
 
 
 def _load() -> dict[str, tuple[str, str]]:

@@ -65,8 +65,7 @@ def open_store(data_dir: str | Path | None = None, *, max_attachment_bytes: int 
     if url and not url.startswith("sqlite://"):
         from gislib.errors import ConfigError
 
-        raise ConfigError(f"HETU_DB_URL {url.split('://')[0]}://… 不受支持: use postgresql://user@host:port/db "
-                          "or leave it unset for the embedded SQLite store")
+        raise ConfigError("error.db_url_scheme", scheme=url.split("://")[0], setting="HETU_DB_URL")
     from gislib.store.sqlite import SQLiteStore
 
     if url and data_dir is None:

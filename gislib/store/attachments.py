@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from gislib.errors import NotFoundError, ValidationError
+from gislib.errors import NotFoundError, Phrase, ValidationError
 from gislib.io.uploads import safe_name
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -54,15 +54,16 @@ def sniff_mime(data: bytes) -> str | None:
     return None
 
 
-def _describe(data: bytes) -> str:
+def _describe(data: bytes) -> Phrase:
+    """What a refused file seems to be, as words of the error's language."""
     head = data[:64].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
-        return "HTML 网页"
+        return Phrase("error.attachment_is.html")
     if head.startswith(b"pk\x03\x04"):
-        return "ZIP/Office 文件"
+        return Phrase("error.attachment_is.zip")
     if head.startswith((b"<?xml", b"<svg")):
-        return "XML/SVG"
-    return "未知格式"
+        return Phrase("error.attachment_is.xml")
+    return Phrase("error.attachment_is.unknown")
 
 
 @dataclass(frozen=True)
@@ -79,27 +80,20 @@ def check_content(filename: str, data: bytes, kind: str, max_bytes: int = DEFAUL
                   max_pixels: int = DEFAULT_MAX_PIXELS) -> CheckedFile:
     """Check type (by content), size and image integrity; build the thumbnail. ValidationError."""
     if kind not in KINDS:
-        raise ValidationError(f"附件类别 {kind!r} 无效; 可选: photo、document", field="kind")
+        raise ValidationError("error.attachment_kind", field="kind", kind=kind, choices=list(KINDS))
     if not isinstance(data, (bytes, bytearray)) or not data:
-        raise ValidationError(f"附件 {filename} 为空: choose the file again", field="file")
+        raise ValidationError("error.attachment_empty", field="file", name=filename)
     if len(data) > max_bytes:
-        raise ValidationError(
-            f"附件 {filename} 为 {len(data) / 1048576:.1f} MB, 超过上限 {max_bytes / 1048576:.1f} MB: "
-            "compress or split it", field="file")
+        raise ValidationError("error.attachment_too_big", field="file", name=filename, size=len(data) / 1048576,
+                              limit=max_bytes / 1048576, setting="max_attachment_bytes")
     mime = sniff_mime(bytes(data[:16]))
     if mime is None:
-        raise ValidationError(
-            f"附件 {filename} 的内容是{_describe(bytes(data))}, 不是 JPEG/PNG/WebP 图片或 PDF "
-            "(按文件内容判断, 与扩展名无关): upload a real photo or PDF", field="file")
+        raise ValidationError("error.attachment_type", field="file", name=filename, kind=_describe(bytes(data)))
     if kind == "photo" and mime not in IMAGE_MIMES:
-        raise ValidationError(f"照片 {filename} 是 PDF 文档: attach it as kind='document'", field="kind")
+        raise ValidationError("error.attachment_photo_pdf", field="kind", name=filename)
     check_whole_file(filename, bytes(data), mime)
     thumb = make_thumbnail(filename, bytes(data), max_pixels) if mime in IMAGE_MIMES else None
     return CheckedFile(hashlib.sha256(data).hexdigest(), mime, len(data), thumb)
-
-
-def _refuse(filename: str, what: str, hint: str) -> ValidationError:
-    return ValidationError(f"附件 {filename} {what}, 已拒绝 (按整个文件内容判断): {hint}", field="file")
 
 
 def check_whole_file(filename: str, data: bytes, mime: str) -> None:
@@ -107,9 +101,9 @@ def check_whole_file(filename: str, data: bytes, mime: str) -> None:
     if mime == "image/png":
         _check_png_end(filename, data)
     if mime == "image/webp" and int.from_bytes(data[4:8], "little") + 8 not in (len(data), len(data) - 1):
-        raise _refuse(filename, "的 WebP 长度与文件不符, 文件后附有其他内容", "upload the original photo")
+        raise ValidationError("error.attachment_webp_length", field="file", name=filename)
     if MARKUP.search(data):
-        raise _refuse(filename, "中夹带 HTML/脚本内容 (多格式伪装文件)", "upload the original photo or PDF")
+        raise ValidationError("error.attachment_markup", field="file", name=filename)
     if mime == "application/pdf":
         _check_pdf_active(filename, data)
 
@@ -123,9 +117,9 @@ def _check_png_end(filename: str, data: bytes) -> None:
         pos += 12 + length
         if kind == b"IEND":
             if data[pos:].strip(b"\x00"):
-                raise _refuse(filename, f"在 PNG 结束块 IEND 之后还有 {len(data) - pos} 字节其他内容", "upload the original photo")
+                raise ValidationError("error.attachment_after_iend", field="file", name=filename, extra=len(data) - pos)
             return
-    raise _refuse(filename, "不是完整的 PNG (缺少结束块 IEND)", "upload the original photo")
+    raise ValidationError("error.attachment_no_iend", field="file", name=filename)
 
 
 def _pdf_active_names(data: bytes) -> set[str]:
@@ -165,8 +159,7 @@ def _check_pdf_active(filename: str, data: bytes) -> None:
     for stream in _pdf_object_streams(data):
         found |= _pdf_active_names(stream)
     if found:
-        raise _refuse(filename, f"是含活动内容 ({', '.join(sorted(found))}) 的 PDF",
-                      "print it to a plain PDF (打印为 PDF) and upload that")
+        raise ValidationError("error.attachment_pdf_active", field="file", name=filename, names=sorted(found))
 
 
 def make_thumbnail(filename: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
@@ -190,14 +183,12 @@ def make_thumbnail(filename: str, data: bytes, max_pixels: int = DEFAULT_MAX_PIX
             img.save(out, "JPEG", quality=80)
             return out.getvalue()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValidationError(
-            f"图片 {filename} 像素过多 ({exc}; 上限 {max_pixels:,} 像素), 可能是解压炸弹: "
-            "resize the photo before uploading", field="file") from exc
+        raise ValidationError("error.image_too_many_pixels", field="file", name=filename, detail=str(exc),
+                              limit=max_pixels, setting="max_image_pixels") from exc
     except ValidationError:
         raise
     except Exception as exc:  # truncated or corrupt image data
-        raise ValidationError(f"图片 {filename} 已损坏, 无法打开 ({exc}): upload the original file",
-                              field="file") from exc
+        raise ValidationError("error.image_broken", field="file", name=filename, detail=str(exc)) from exc
 
 
 class AttachmentFiles:
@@ -209,7 +200,7 @@ class AttachmentFiles:
     def path(self, sha256: str, thumbnail: bool = False) -> Path:
         """Where the content with this hash lives (whether or not it exists)."""
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValidationError(f"{sha256!r} 不是 SHA-256 (64 位小写十六进制)", field="sha256")
+            raise ValidationError("error.attachment_hash", field="sha256", value=sha256)
         if thumbnail:
             return self.root / "thumbs" / sha256[:2] / f"{sha256[2:]}.jpg"
         return self.root / sha256[:2] / sha256[2:]
@@ -218,7 +209,8 @@ class AttachmentFiles:
         """The path of stored content; NotFoundError when it is missing."""
         p = self.path(sha256, thumbnail)
         if not p.exists():
-            raise NotFoundError(f"附件 {sha256[:12]}… {'缩略图' if thumbnail else '文件'} 不存在于 {p.parent}")
+            raise NotFoundError("error.attachment_missing", hash=sha256[:12], folder=str(p.parent),
+                                part=Phrase("error.attachment_part.thumb" if thumbnail else "error.attachment_part.file"))
         return p
 
     def save(self, checked: CheckedFile, data: bytes) -> bool:

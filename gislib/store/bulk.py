@@ -12,7 +12,7 @@ from typing import Any
 
 from gislib.errors import ConfigError
 from gislib.store.sqlite import SQLiteStore, _check_layer, _dumps, _now, _user_name
-from gislib.store.validators import BulkValidationError, record_codes
+from gislib.store.validators import BulkValidationError, bad_rows, record_codes
 
 FEATURE_COLUMNS = ("id", "layer", "code", "name", "state", "lon", "lat", "geometry_wkt", "source_crs", "data",
                    "version", "created_by", "created_at", "updated_by", "updated_at", "source")
@@ -34,10 +34,7 @@ def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> l
             bad.append({"index": i, "code": code, "errors": errors})
         out.append(rec)
     if bad:
-        lines = [f"第 {b['index'] + 1} 行 ({b['code'] or '无编码'}): " + "; ".join(
-            f"{k}: {v}" for k, v in b["errors"].items()) for b in bad[:20]]
-        raise BulkValidationError(f"{len(bad)} 行数据有问题, 未写入任何记录; fix these rows and load again:\n"
-                                  + "\n".join(lines), bad)
+        raise BulkValidationError("error.bulk_rows_bad", bad, count=len(bad), lines=bad_rows(bad[:20]))
     return out
 
 
@@ -75,7 +72,7 @@ def write_prepared(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], u
         if pg:
             conn.execute_raw("LOCK TABLE features IN EXCLUSIVE MODE")
         if conn.execute("SELECT COUNT(*) FROM features WHERE layer=?", (layer,)).fetchone()[0]:
-            raise ConfigError(f"图层 {layer} 已有记录: bulk loading is for an empty layer; use import for updates")
+            raise ConfigError("error.bulk_layer_not_empty", layer=layer)
         first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM features").fetchone()[0]
         features, codes, audit = _rows(store, layer, recs, first, user, source)
         for table, cols, rows in (("features", FEATURE_COLUMNS, features), ("codes", CODE_COLUMNS, codes),

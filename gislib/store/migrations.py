@@ -380,8 +380,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
                      "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)")
         current = schema_version(conn)
         if current > LATEST_VERSION:
-            raise ConfigError(
-                f"数据库结构版本 {current} 比本程序支持的 {LATEST_VERSION} 新: upgrade Hetu before opening it")
+            raise ConfigError("error.schema_too_new", version=current, latest=LATEST_VERSION)
         for version, description, sql in MIGRATIONS:
             if current < version <= target:
                 for stmt in split_statements(sql):

@@ -24,6 +24,7 @@ from typing import Any
 from gislib.errors import ConfigError, DataError, HetuError
 from gislib.store import open_store
 from gislib.store.base import Store
+from gislib.store.sqlite import DB_FILENAME
 
 # store_revision: each store counts its own writes (the copy bumps the target's); it is not data
 SKIP_TABLES = {"schema_version", "spatial_ref_sys", "store_revision"}
@@ -134,9 +135,7 @@ def _empty_target(store: Store, replace: bool, what: str) -> Store:
     if _row_count(store) == 0:
         return store
     if not replace:
-        raise ConfigError(f"目标数据库已有数据 ({what}): 为防止覆盖, 未复制任何内容; copy into an empty store, "
-                          "or pass --replace to replace everything in the target (a SQLite target is kept "
-                          "as hetu.sqlite.replaced-<time>)")
+        raise ConfigError("error.copy_target_not_empty", target=what, file=DB_FILENAME)
     if is_postgres(store):
         names = ", ".join(f'"{t}"' for t in tables(store))
         store._conn.execute_raw(f"TRUNCATE {names} RESTART IDENTITY CASCADE")  # type: ignore[attr-defined]
@@ -196,8 +195,8 @@ def copy(from_url: str | None, to_url: str | None, *, from_data_dir: str | Path 
         target = open_url(to_url, to_data_dir)
         try:
             if source.schema_version != target.schema_version:
-                raise ConfigError(f"源 (版本 {source.schema_version}) 与目标 (版本 {target.schema_version}) 的结构版本不同: "
-                                  "run `python -m gislib db upgrade` on the older one with this Hetu first")
+                raise ConfigError("error.copy_versions_differ", source=source.schema_version,
+                                  target=target.schema_version)
             target = _empty_target(target, replace, to_url or "default")
             names = [t for t in tables(source) if t in set(tables(target))]
             with target._write():  # type: ignore[attr-defined]
@@ -218,8 +217,7 @@ def _verified(source: Store, target: Store, names: list[str], hashes: list[str])
     differ = [t for t in names if mine[t] != theirs[t]]
     missing = verify_files(target, hashes)
     if differ or missing:
-        raise CopyMismatch(f"复制后校验不一致: tables {differ} differ, {len(missing)} attachment files missing "
-                           "or damaged; the source is unchanged, fix the target and copy again with --replace")
+        raise CopyMismatch("error.copy_mismatch", tables=differ, missing=len(missing))
     return {"tables": mine, "attachments": len(hashes)}
 
 
@@ -230,7 +228,7 @@ def _pg_tool(name: str) -> str:
         return str(path)
     found = shutil.which(name)
     if not found:
-        raise ConfigError(f"找不到 {name}: install Debian package postgresql-client-15 (scripts/postgres.sh start does)")
+        raise ConfigError("error.pg_tool_missing", name=name)
     return found
 
 
@@ -241,14 +239,14 @@ def _libpq_url(store: Store) -> str:
 def _run(cmd: list[str]) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise DataError(f"{Path(cmd[0]).name} 失败: {done.stderr.strip()[-800:]}")
+        raise DataError("error.pg_tool_failed", tool=Path(cmd[0]).name, detail=done.stderr.strip()[-800:])
 
 
 def backup(out_dir: str | Path, url: str | None = None, data_dir: str | Path | None = None) -> dict[str, Any]:
     """Write the store and its attachments to ``out_dir`` (created; must be empty)."""
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
-        raise ConfigError(f"备份目录 {out} 不是空的: choose a new folder for each backup")
+        raise ConfigError("error.backup_dir_not_empty", path=str(out))
     out.mkdir(parents=True, exist_ok=True)
     with open_url(url, data_dir) as store:
         if is_postgres(store):
@@ -279,14 +277,13 @@ def restore(backup_dir: str | Path, url: str | None = None, data_dir: str | Path
     """Restore a backup of ``backup`` into the store at ``url``/``data_dir`` (same backend), verified."""
     src = Path(backup_dir)
     if not (src / MANIFEST).exists():
-        raise ConfigError(f"{src} 不是 Hetu 备份 (缺少 {MANIFEST}): give the folder `db backup --out` wrote")
+        raise ConfigError("error.not_a_backup", path=str(src), manifest=MANIFEST)
     manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
     store = open_url(url, data_dir)
     try:
         kind = "postgis" if is_postgres(store) else "sqlite"
         if kind != manifest["backend"]:
-            raise ConfigError(f"备份来自 {manifest['backend']}, 目标是 {kind}: restore into the same backend, "
-                              "then use `db copy` to move between backends")
+            raise ConfigError("error.backup_backend", source=manifest["backend"], target=kind)
         store = _empty_target(store, replace, url or "default")
         if kind == "postgis":
             store = _pg_restore(store, src / "hetu.pgdump")
@@ -299,7 +296,7 @@ def restore(backup_dir: str | Path, url: str | None = None, data_dir: str | Path
             shutil.copytree(files, store.files.root, dirs_exist_ok=True)  # type: ignore[attr-defined]
         now = summary(store)
         if now != manifest["tables"] or verify_files(store, manifest["attachments"]):
-            raise CopyMismatch("恢复后校验与备份清单不一致: the backup may be damaged; keep it and report the problem")
+            raise CopyMismatch("error.restore_mismatch")
         return {"tables": now, "attachments": len(manifest["attachments"])}
     finally:
         store.close()

@@ -27,7 +27,7 @@ def _now() -> str:
 
 def _user(user: str) -> str:
     if not isinstance(user, str) or not user.strip():
-        raise ValidationError("缺少操作人 (user): every write must name the acting user", field="user")
+        raise ValidationError("error.user_required", field="user")
     return user.strip()
 
 
@@ -60,9 +60,9 @@ class SQLitePatrols(PatrolRepository):
         user = _user(user)
         cid, name, level = (str(chief.get(k) or "").strip() for k in ("id", "name", "level"))
         if not cid or not name:
-            raise ValidationError("河长需要编号 (id) 和姓名 (name)", field="id")
+            raise ValidationError("error.chief_id_name", field="id")
         if level not in CHIEF_LEVELS:
-            raise ValidationError(f"河长级别 {level!r} 无效; 可选: {'、'.join(CHIEF_LEVELS)}", field="level")
+            raise ValidationError("error.chief_level", field="level", level=level, choices=list(CHIEF_LEVELS))
         rivers = list(chief.get("rivers") or [])
         with self.store._write():
             self._conn.execute(
@@ -86,7 +86,7 @@ class SQLitePatrols(PatrolRepository):
         rows = self._q("SELECT * FROM river_chiefs WHERE id=? OR name=? ORDER BY id=? DESC LIMIT 1", (ref, ref, ref))
         r = rows[0] if rows else None
         if r is None:
-            raise NotFoundError(f"没有河长 {ref!r}: list them with `python -m gislib patrols chiefs`")
+            raise NotFoundError("error.chief_not_found", ref=ref)
         return self._chief_row(r)
 
     def chiefs(self, active_only: bool = True) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ class SQLitePatrols(PatrolRepository):
         rows = self._q("SELECT * FROM patrols WHERE code=?", (code,))
         r = rows[0] if rows else None
         if r is None:
-            raise NotFoundError(f"没有巡河记录 {code!r}")
+            raise NotFoundError("error.patrol_not_found", code=code)
         return self._patrol_row(r)
 
     def patrols(self, chief_id: str | None = None, since: dt.date | None = None,
@@ -163,7 +163,7 @@ class SQLitePatrols(PatrolRepository):
         """Withdraw a patrol (kept, no longer counted) with the reason."""
         user = _user(user)
         if not (reason or "").strip():
-            raise ValidationError("撤销巡河记录必须写明原因", field="reason")
+            raise ValidationError("error.patrol_remove_reason", field="reason")
         with self.store._write():
             self.patrol(code)
             self._conn.execute("UPDATE patrols SET removed_reason=? WHERE code=?", (reason.strip(), code))
@@ -176,7 +176,7 @@ class SQLitePatrols(PatrolRepository):
         user = _user(user)
         code, name = (str(batch.get(k) or "").strip() for k in ("code", "name"))
         if not code or not name:
-            raise ValidationError("整改任务批次需要编号和名称", field="code")
+            raise ValidationError("error.batch_code_name", field="code")
         with self.store._write():
             self._conn.execute(
                 "INSERT INTO task_batches (code, name, issued_by, issued_date, note, created_by, created_at) "
@@ -190,7 +190,7 @@ class SQLitePatrols(PatrolRepository):
         rows = self._q("SELECT * FROM task_batches WHERE code=?", (code,))
         r = rows[0] if rows else None
         if r is None:
-            raise NotFoundError(f"没有整改任务批次 {code!r}")
+            raise NotFoundError("error.batch_not_found", code=code)
         return {k: r[k] for k in r.keys()}
 
     def batches(self) -> list[dict[str, Any]]:

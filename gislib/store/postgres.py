@@ -83,8 +83,7 @@ def migrate_postgres(conn: PgConnection, target: int | None = None) -> int:
                          "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)")
         current = _version(conn)
         if current > LATEST_VERSION:
-            raise ConfigError(
-                f"数据库结构版本 {current} 比本程序支持的 {LATEST_VERSION} 新: upgrade Hetu before opening it")
+            raise ConfigError("error.schema_too_new", version=current, latest=LATEST_VERSION)
         for version, description, sql in MIGRATIONS:
             if current < version <= target:
                 for statement in _postgres_statements(version, sql):
@@ -134,8 +133,8 @@ def connect(url: str) -> tuple[PgConnection, int]:
     try:
         conn = PgConnection(url)
     except psycopg.OperationalError as exc:
-        raise ConfigError(f"无法连接 PostgreSQL 数据库 {_safe_url(url)} ({str(exc).strip()[:200]}): "
-                          "start it (bash scripts/postgres.sh start) or check HETU_DB_URL") from exc
+        raise ConfigError("error.pg_connect", url=_safe_url(url), detail=str(exc).strip()[:200],
+                          setting="HETU_DB_URL") from exc
     return conn, migrate_postgres(conn)
 
 

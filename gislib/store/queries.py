@@ -27,8 +27,7 @@ PAGE_FILTERS = ("subdistrict", "river", "type_l1")
 def check_bbox(west: float, south: float, east: float, north: float) -> tuple[float, float, float, float]:
     box = tuple(float(v) for v in (west, south, east, north))
     if not all(math.isfinite(v) for v in box) or box[0] > box[2] or box[1] > box[3]:
-        raise ValidationError(f"范围 {box} 无效: give west ≤ east and south ≤ north in degrees (EPSG:4326)",
-                              field="bbox")
+        raise ValidationError("error.bbox_invalid", field="bbox", west=box[0], south=box[1], east=box[2], north=box[3])
     return box  # type: ignore[return-value]
 
 
@@ -57,7 +56,7 @@ class StoreQueries:
 
     def _check(self, layer: str) -> None:
         if layer not in LAYERS:
-            raise ValidationError(f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}", field="layer")
+            raise ValidationError("error.store_layer_unknown", field="layer", layer=layer, layers=list(LAYERS))
 
     def in_bbox(self, layer: str, west: float, south: float, east: float, north: float,
                 include_removed: bool = False) -> list[dict[str, Any]]:
@@ -159,7 +158,7 @@ def _parse_wkt(wkt: str) -> Any:
     try:
         geom = shapely.from_wkt(wkt)
     except Exception as exc:  # shapely raises GEOSException for bad text
-        raise ValidationError(f"几何 {str(wkt)[:60]!r} 无法识别 ({exc}): give WKT in EPSG:4326", field="wkt") from exc
+        raise ValidationError("error.wkt_unreadable", field="wkt", wkt=str(wkt)[:60], detail=str(exc)) from exc
     if geom is None or geom.is_empty:
-        raise ValidationError("几何为空: give a point, line or polygon in WKT (EPSG:4326)", field="wkt")
+        raise ValidationError("error.wkt_empty", field="wkt")
     return geom

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gislib.domain import REMOVED_STATE
-from gislib.errors import ConflictError, NotFoundError, ValidationError
+from gislib.errors import ConflictError, NotFoundError, Phrase, ValidationError
 from gislib.services import merges, remediation
 from gislib.services import workflow
 from gislib.store.attachments import (
@@ -40,6 +40,8 @@ from gislib.store.validators import (
     META_FIELDS,
     BulkValidationError,
     RecordValidationError,
+    bad_rows,
+    field_problems,
     normalize_record,
     parse_date,
     record_codes,
@@ -88,13 +90,13 @@ def _user_name(user: Any) -> str:
     if isinstance(user, dict):
         user = user.get("username") or user.get("name")
     if not isinstance(user, str) or not user.strip():
-        raise ValidationError("缺少操作人 (user): every write must name the acting user", field="user")
+        raise ValidationError("error.user_required", field="user")
     return user.strip()
 
 
 def _check_layer(layer: str) -> None:
     if layer not in LAYERS:
-        raise ValidationError(f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}", field="layer")
+        raise ValidationError("error.store_layer_unknown", field="layer", layer=layer, layers=list(LAYERS))
 
 
 def _canonical(value: Any) -> Any:
@@ -112,7 +114,7 @@ def _overdue_sql(today: dt.date | None) -> tuple[str, list[Any]]:
 def _json_key(field: str) -> str:
     """A record field name safe inside a JSON path (letters, digits and _ only)."""
     if not field.replace("_", "").isalnum() or not field.isascii():
-        raise ValidationError(f"无法按字段 {field!r} 排序或筛选: use a record field name", field="sort")
+        raise ValidationError("error.sort_field", field="sort", name=field)
     return field
 
 
@@ -231,7 +233,7 @@ class SQLiteStore(StoreQueries, Store):
         _check_layer(layer)
         row = self._row(layer, str(code))
         if row is None:
-            raise NotFoundError(f"图层 {layer} 中没有编码为 {code!r} 的记录: check the code or search with list(text=...)")
+            raise NotFoundError("error.record_not_found", layer=layer, code=code)
         return row
 
     @staticmethod
@@ -369,9 +371,8 @@ class SQLiteStore(StoreQueries, Store):
             if not errors:
                 errors = self._code_clashes(layer, rec, None)
             if errors:
-                raise RecordValidationError(
-                    f"记录 {record.get('code')!r} 有 {len(errors)} 处问题: " + "; ".join(
-                        f"{k}: {v}" for k, v in errors.items()), errors)
+                raise RecordValidationError("error.record_invalid", errors, code=record.get("code"), count=len(errors),
+                                                problems=field_problems(errors))
             return self._insert(layer, rec, user, _now(), None)
 
     def get(self, layer: str, code: str) -> dict[str, Any]:
@@ -509,7 +510,7 @@ class SQLiteStore(StoreQueries, Store):
                user: str) -> dict[str, Any]:
         user = _user_name(user)
         if not isinstance(changes, dict):
-            raise ValidationError("changes 应为字典 {field: new value}", field="changes")
+            raise ValidationError("error.changes_not_dict", field="changes")
         conflict: dict[str, Any] | None = None
         with self._write():
             row = self._require(layer, code)
@@ -520,16 +521,13 @@ class SQLiteStore(StoreQueries, Store):
                 if not errors:
                     errors = self._code_clashes(layer, rec, row["id"])
                 if errors:
-                    raise RecordValidationError(
-                        f"修改 {row['code']} 有 {len(errors)} 处问题: " + "; ".join(
-                            f"{k}: {v}" for k, v in errors.items()), errors)
+                    raise RecordValidationError("error.change_invalid", errors, code=row["code"], count=len(errors),
+                                                problems=field_problems(errors))
                 return self._save(row, rec, user, _now(), "update", None)
         self._keep_conflict(layer, conflict, user, expected_version, changes)
-        raise ConflictError(
-            f"{layer} {conflict['code']} 已被 {conflict['updated_by']} 于 {conflict['updated_at']} 修改 "
-            f"(版本 {expected_version} → {conflict['version']}): 你的修改未保存但已留存; "
-            "compare both versions, then save again with the new version",
-            mine=dict(changes), theirs=conflict)
+        raise ConflictError("error.edit_conflict", mine=dict(changes), theirs=conflict, layer=layer,
+                            code=conflict["code"], user=conflict["updated_by"], at=conflict["updated_at"],
+                            version=expected_version, latest=conflict["version"])
 
     def _keep_conflict(self, layer: str, theirs: dict[str, Any], user: str,
                        expected_version: int | None, mine: dict[str, Any]) -> None:
@@ -593,12 +591,9 @@ class SQLiteStore(StoreQueries, Store):
                 else:
                     counts[outcome] += 1
             if bad:
-                lines = [f"第 {b['index'] + 1} 行 ({b['code'] or '无编码'}): " + "; ".join(
-                    f"{k}: {v}" for k, v in b["errors"].items()) for b in bad[:20]]
-                more = f" …另有 {len(bad) - 20} 行" if len(bad) > 20 else ""
-                raise BulkValidationError(
-                    f"{len(bad)} 行数据有问题, 未写入任何记录 (全部回滚); fix these rows and import again:\n"
-                    + "\n".join(lines) + more, bad)
+                more = Phrase("error.bulk_more", count=len(bad) - 20) if len(bad) > 20 else ""
+                raise BulkValidationError("error.import_rows_bad", bad, count=len(bad), lines=bad_rows(bad[:20]),
+                                          more=more)
         return counts
 
     def import_records(self, layer: str, records: list[dict[str, Any]], user: str, source: str, *,
@@ -642,7 +637,7 @@ class SQLiteStore(StoreQueries, Store):
     def remember_import(self, user: str, source_key: str, kind: str, data: dict[str, Any]) -> None:
         user = _user_name(user)
         if kind not in IMPORT_MEMORY_KINDS:
-            raise ValidationError(f"未知的导入记忆类型 {kind!r}; 可选: {', '.join(IMPORT_MEMORY_KINDS)}", field="kind")
+            raise ValidationError("error.import_memory_kind", field="kind", kind=kind, choices=list(IMPORT_MEMORY_KINDS))
         with self._write():
             self._conn.execute(
                 "INSERT INTO import_memory (user, source_key, kind, data, updated_at) VALUES (?,?,?,?,?) "
@@ -676,8 +671,8 @@ class SQLiteStore(StoreQueries, Store):
                 if changes:  # fields set together with the step (e.g. 交办: unit, measures, deadline)
                     rec, errors = self._merge(row, changes)
                     if errors:
-                        raise RecordValidationError(f"{row['code']} 有 {len(errors)} 处问题: " + "; ".join(
-                            f"{k}: {v}" for k, v in errors.items()), errors)
+                        raise RecordValidationError("error.step_fields_invalid", errors, code=row["code"], count=len(errors),
+                                                    problems=field_problems(errors))
                 when = workflow.check_transition(
                     layer, row["state"], to_state, user, date, note, evidence, remediation_kind,
                     last_date=parse_date(last), record=rec)
@@ -698,10 +693,9 @@ class SQLiteStore(StoreQueries, Store):
         mine = {"to_state": to_state, "date": str(date), "note": note, "evidence": evidence,
                 "remediation_kind": remediation_kind}
         self._keep_conflict(layer, conflict, user, expected_version, mine)
-        raise ConflictError(
-            f"{layer} {conflict['code']} 已被 {conflict['updated_by']} 修改 (版本 {expected_version} → "
-            f"{conflict['version']}, 当前状态 {conflict['state']}): reload and decide again",
-            mine=mine, theirs=conflict)
+        raise ConflictError("error.state_conflict", mine=mine, theirs=conflict, layer=layer, code=conflict["code"],
+                            user=conflict["updated_by"], version=expected_version, latest=conflict["version"],
+                            state=conflict["state"])
 
     def allowed_transitions(self, layer: str, code: str) -> tuple[str, ...]:
         with self._lock:
@@ -719,7 +713,7 @@ class SQLiteStore(StoreQueries, Store):
     def overdue(self, today: dt.date | str) -> list[dict[str, Any]]:
         day = parse_date(today)
         if day is None:
-            raise ValidationError(f"日期 {today!r} 无法识别: use YYYY-MM-DD", field="today")
+            raise ValidationError("error.date_unreadable", field="today", value=today)
         return [r for r in self.list("outfalls", state=workflow.REMEDIATION_STATE)
                 if workflow.is_overdue(r, day)]
 
@@ -752,7 +746,7 @@ class SQLiteStore(StoreQueries, Store):
         with self._write():
             cur = self._conn.execute("UPDATE conflicts SET resolved=1 WHERE id=?", (conflict_id,))
             if cur.rowcount == 0:
-                raise NotFoundError(f"没有编号为 {conflict_id} 的冲突记录: list them with conflicts()")
+                raise NotFoundError("error.conflict_not_found", id=conflict_id)
 
     # ------------------------------------------------------------------ attachments
     def attach(self, layer: str, code: str, filename: str, data: bytes, user: str,

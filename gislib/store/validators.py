@@ -26,7 +26,7 @@ from gislib.domain import (
     approval_kind,
     outfall_type_l1,
 )
-from gislib.errors import ValidationError
+from gislib.errors import Lines, Phrase, Sentences, ValidationError
 from gislib.fields import MAIN, rename_former
 from gislib.fields.outfalls import TABLE as OUTFALL_TABLE
 
@@ -55,9 +55,9 @@ ATTACHMENT_HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 class RecordValidationError(ValidationError):
     """A record breaks one or more rules; ``errors`` maps each field to its message."""
 
-    def __init__(self, message: str, errors: dict[str, str]):
+    def __init__(self, message: str, errors: dict[str, str], **params):
         first = next(iter(errors), None)
-        super().__init__(message, field=first)
+        super().__init__(message, field=first, **params)
         self.errors = dict(errors)
 
 
@@ -67,9 +67,20 @@ class BulkValidationError(ValidationError):
     ``rows`` lists ``{"index": i, "code": code, "errors": {field: message}}`` for every bad row.
     """
 
-    def __init__(self, message: str, rows: list[dict[str, Any]]):
-        super().__init__(message)
+    def __init__(self, message: str, rows: list[dict[str, Any]], **params):
+        super().__init__(message, **params)
         self.rows = rows
+
+
+def field_problems(errors: dict[str, Any]) -> Sentences:
+    """The ``{field: problem}`` of a record as one parameter of an error ("field: problem; …")."""
+    return Sentences(Phrase("error.field_problem", field=k, problem=v) for k, v in errors.items())
+
+
+def bad_rows(bad: list[dict[str, Any]]) -> Lines:
+    """The bad rows of a bulk write (``BulkValidationError.rows``) as one parameter, one row a line."""
+    return Lines(Phrase("error.bulk_row", row=b["index"] + 1, code=b["code"] or Phrase("error.no_code"),
+                        problems=field_problems(b["errors"])) for b in bad)
 
 
 # --------------------------------------------------------------------------- code schemes
