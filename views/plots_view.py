@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.reports import plot_registry
-from gislib.services import plot_listing
+from gislib.services import plot_listing, scoped
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
@@ -28,7 +28,7 @@ from gislib.soil.gb36600 import (
 from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.safe_text import md_text
 from gislib.reports.colors import text_color_on
-from views.common import may, require, demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
+from views.common import current_user, map_scope, may, require, demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
@@ -102,9 +102,16 @@ def _context_layers(dataset: str, version: str):
 
 
 @st.cache_resource(show_spinner=False)
-def _layer(key: str, dataset: str, version: str):
+def _all_of_layer(key: str, dataset: str, version: str):
     """Live records from the store (so imported and edited outfalls count in the buffer query)."""
     return layer_frame(key, dataset=dataset)
+
+
+def _layer(key: str, dataset: str, version: str):
+    """``_all_of_layer`` as the logged-in user may see it (the buffer query names no record outside)."""
+    from gislib.services.access import scoped_frame
+
+    return scoped_frame(map_scope(), key, _all_of_layer(key, dataset, version))
 
 
 # --------------------------------------------------------------------------- list and 名录
@@ -149,7 +156,7 @@ def plot_list(records: list[dict]) -> None:
     dataset = current_name()
     try:
         with st.spinner(L("registry_making")):
-            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
+            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset), current_user())
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
@@ -161,9 +168,9 @@ def plot_list(records: list[dict]) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
-    """The 名录 Excel and PDF of the current store contents (cached per data version)."""
-    records = store(dataset=dataset).list("plots")
+def registry_exports(dataset: str, version: str, user) -> tuple[bytes, bytes]:
+    """The 名录 Excel and PDF of the plots the user may export (cached per data version and account)."""
+    records = scoped.registry_records(user, store(dataset=dataset))
     return plot_registry.to_excel(records), plot_registry.to_pdf(records)
 
 
@@ -208,7 +215,7 @@ def transition_form(st_, rec: dict) -> None:
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
         return
-    user = require("transition", {**rec, "layer": "plots"}).name  # refused (and stopped) outside the rights
+    user = require("transition", {**rec, "layer": "plots"})  # the page says why; move_plot checks again
     try:
         plot_listing.move_plot(st_, rec["code"], to_state, user, when, note or None,
                                expected_version=rec["version"], batch=batch,
@@ -391,7 +398,7 @@ def main() -> None:
     if flash:
         st.success(flash)
     st_ = store()
-    records = st_.list("plots")
+    records = scoped.plots(require("list_layer", "plots"), st_)  # the jurisdiction only (by sub-district)
     if not records:
         st.info(L("no_records"))
         return
