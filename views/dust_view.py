@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gislib.dust import readings as dust_store
+from gislib.services import scoped
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
@@ -26,7 +27,7 @@ from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, actor, may
+from views.common import actor, demo_banner, lang, may, require, tr, uploaded_path, usable_upload
 
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 
@@ -300,6 +301,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
+    user = require("list_layer", "dust")  # a viewer: dust sites are not published by default
     dataset = current_name()
     version = catalog_version(dataset=dataset)
     rule = rule_picker()
@@ -310,13 +312,20 @@ def main() -> None:
         return
     first, last = data["time"].min().date(), data["time"].max().date()
     day = st.date_input(L("day"), value=last, min_value=first, max_value=last, key="dust_day")
-    site_table = sites(dataset, version)
+    every_site = sites(dataset, version)
+    site_table = scoped.dust_sites(user, every_site)  # the jurisdiction only (sites count by sub-district)
+    if site_table.empty:
+        st.info(tr("app.none_in_jurisdiction"))
+        return
+    data = scoped.dust_readings(user, data, every_site)
     try:
-        ser = series(dataset, version, rule_json)
-        days = day_results(dataset, version, rule_json)
+        ser, days = series(dataset, version, rule_json), day_results(dataset, version, rule_json)
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
+    mine = set(site_table["code"])
+    ser = ser[ser["site"].isin(mine)]
+    days = days[days["site"].isin(mine)] if not days.empty else days
     table = alert_list(days, site_table, day, rule)
     st.divider()
     default_site = table["code"].iloc[0] if len(table) else site_table["code"].iloc[0]

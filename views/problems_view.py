@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib.auth import filter_records
+from gislib.services import scoped
 from gislib.services.catalog import store
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
@@ -20,7 +20,7 @@ from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
 from gislib.i18n import enum_label, term
 from gislib.reports.outfall_file import class_text
-from views.common import actor, require, demo_banner, lang, tr
+from views.common import actor, current_user, require, demo_banner, lang, tr
 
 
 
@@ -194,7 +194,7 @@ def new_problem(st_) -> None:
               "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
               "lon": lon, "lat": lat, "description": desc.strip(), "reporter": actor()}
     try:
-        rec = svc.create_problem(st_, fields, actor())
+        rec = scoped.create_problem(current_user(), st_, fields)  # refused outside the jurisdiction
         if photos:
             svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], actor())
     except HetuError as exc:
@@ -388,21 +388,24 @@ def batch_page(st_) -> None:
         go = st.form_submit_button(L("batch.go"), type="primary")
     if go and upload is not None:
         try:
-            made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
-                                              "issued_by": by.strip() or None},
-                                        batches.read_items(upload.getvalue(), upload.name), actor(),
-                                        rivers=load_layer("rivers"))
+            made = scoped.import_task_list(current_user(), st_, {
+                "code": code.strip(), "name": name.strip(), "issued_date": issued, "issued_by": by.strip() or None},
+                batches.read_items(upload.getvalue(), upload.name), rivers=load_layer("rivers"))
         except HetuError as exc:
-            st.error(f"{L('refused')}: {exc}")
+            st.error(f"{L('refused')}: {md_text(str(exc))}")
         else:
-            st.success(L("batch.done", n=len(made)))
+            st.success(L("batch.done", n=len(made.created)))
+            if made.rejected:  # rows outside the jurisdiction: not imported, each with its reason
+                st.warning(tr("app.rows_rejected", n=len(made.rejected)) + "\n\n" + "\n\n".join(
+                    tr("app.row_reason", row=r["row"], reason=md_text(r["en"] if lang() == "en" else r["zh"]))
+                    for r in made.rejected))
     all_batches = repo.batches()
     if not all_batches:
         return
     pick = st.selectbox(L("batch.pick"), [b["code"] for b in all_batches],
                         format_func=lambda c: f"{c} · {next(b['name'] for b in all_batches if b['code'] == c)}")
     batch = repo.batch(pick)
-    items, day = batches.batch_items(st_, pick), today()
+    items, day = scoped.problems_in(current_user(), batches.batch_items(st_, pick)), today()
     prog = batches.batch_progress(items, day)
     cols = st.columns(5)
     for col, (k, key) in zip(cols, (("items", "items"), ("已销号", "closed"), ("待核查", "awaiting_check"),
@@ -429,7 +432,7 @@ def main() -> None:
         st.success(flash)
     st_ = store()
     user = require("list_layer", "problems")  # a viewer: problems are not published for them
-    records = filter_records(user, st_.list(model.LAYER), "list_layer", "problems")  # the jurisdiction only
+    records = scoped.problems(user, st_)  # the jurisdiction only (gislib.services.scoped)
     qp = st.query_params
     pending = st.session_state.pop("problems_next", None)
     if pending:

@@ -17,6 +17,7 @@ from gislib.reports.bulletin import (
     monthly_classes,
     write_warnings_xlsx,
 )
+from gislib.services import scoped
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
@@ -28,7 +29,8 @@ from gislib.water.samples import all_samples, commit_import, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map, actor, may
+from views.common import (actor, current_user, demo_banner, lang, may, record_page_map, require, tr, uploaded_path,
+                          usable_upload)
 
 
 
@@ -47,8 +49,12 @@ def load_data(version: str, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame, p
 
 
 def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(sections, samples, monthly classes) of the sections the logged-in user may see."""
     dataset = current_name()
-    return load_data(catalog_version(dataset=dataset), dataset)
+    sections, samples, classes = load_data(catalog_version(dataset=dataset), dataset)
+    user = require("list_layer", "sections")
+    mine = scoped.sections(user, sections)
+    return mine, scoped.section_samples(user, samples, sections), classes[classes["section_code"].isin(mine["code"])]
 
 
 def latest_by_section(classes: pd.DataFrame) -> pd.DataFrame:
@@ -300,6 +306,8 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
 
 
 def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
+    if not may("export", "sections"):  # a viewer reads the sections but exports nothing
+        return
     with st.expander(s("bulletin")):
         months = sorted(classes["month"].unique(), reverse=True)
         if not months:
@@ -333,7 +341,8 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
 
 def make_bulletin_files(month: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> dict:
     """PDF, Word and warning-list bytes for ``month`` (map drawn with the sections layer style)."""
-    b = compute_bulletin(samples, sections, month, classes=classes)
+    sections, samples = scoped.bulletin_inputs(current_user(), samples, sections)  # export right, jurisdiction
+    b = compute_bulletin(samples, sections, month, classes=classes[classes["section_code"].isin(sections["code"])])
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         png = render_bulletin_map(month_table(classes, sections, month), month, tmp / "map.png",

@@ -117,8 +117,10 @@ def dust_sites(user: User | None, frame: Any) -> Any:
 
 
 def dust_readings(user: User | None, readings: Any, sites_frame: Any) -> Any:
-    """The PM10 readings of the sites the user may see (``sites_frame``: every site)."""
-    return _of_codes(readings, "site_code", dust_sites(user, sites_frame)["code"])
+    """The PM10 readings (column ``site`` or ``site_code``) of the sites the user may see
+    (``sites_frame``: every site)."""
+    column = "site" if "site" in readings.columns else "site_code"
+    return _of_codes(readings, column, dust_sites(user, sites_frame)["code"])
 
 
 # ---------------------------------------------------------------------------- problems (问题闭环)
@@ -126,6 +128,11 @@ def problems(user: User | None, store: Any, **filters: Any) -> list[dict[str, An
     """The problems of the page (``store.list`` filters), inside the jurisdiction only."""
     require(user, "problems.list")
     return _records(user, "problems.list", store.list("problems", **filters))
+
+
+def problems_in(user: User | None, records: Iterable[Mapping[str, Any]]) -> list:
+    """Of problem ``records`` already read (a task batch's items), those inside the jurisdiction."""
+    return _records(user, "problems.list", records)
 
 
 def problems_for_export(user: User | None, store: Any, **filters: Any) -> list[dict[str, Any]]:
