@@ -139,7 +139,7 @@ def _flat(record: dict, layer: str = "outfalls") -> dict:
 
 def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
     """The live records of a map layer as a GeoDataFrame in EPSG:4326 (removed records left out);
-    a copy the caller may modify. Cached per store revision, in memory and in
+    a copy the caller may modify (in a command run with ``--user NAME``, that account's records only). Cached per store revision, in memory and in
     ``<data dir>/cache/frames`` (60,000 outfalls take seconds to read from the store, a cached
     frame a fraction of a second; a fresh data directory gets the seed store's frames)."""
     dataset = dataset or current_name()
@@ -156,7 +156,11 @@ def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | N
             for old in [k for k in _frames if k[:3] == key[:3]]:
                 _frames.pop(old)
             _frames[key] = frame
-    return frame.copy()
+    from gislib.services.access import command_frame
+
+    # `--user NAME` of a command: only that account's records. Applied to the copy handed out, never to the
+    # frame kept in memory or saved in the data directory's cache, which every later reader (the app too) shares.
+    return command_frame(layer, frame.copy())
 
 
 _frames: dict[tuple[str, str, str, str], gpd.GeoDataFrame] = {}
@@ -208,6 +212,4 @@ def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
     for col in ("code", "responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
         if col in gdf:  # always text ('' when missing), whatever an import put there
             gdf[col] = gdf[col].map(plain)
-    from gislib.services.access import command_frame
-
-    return command_frame(layer, gdf)  # `--user NAME` of a command: only that account's records
+    return gdf
