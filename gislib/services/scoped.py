@@ -130,9 +130,12 @@ def problems(user: User | None, store: Any, **filters: Any) -> list[dict[str, An
     return _records(user, "problems.list", store.list("problems", **filters))
 
 
-def problems_in(user: User | None, records: Iterable[Mapping[str, Any]]) -> list:
-    """Of problem ``records`` already read (a task batch's items), those inside the jurisdiction."""
-    return _records(user, "problems.list", records)
+def problems_in(user: User | None, records: Iterable[Mapping[str, Any]], export: bool = False) -> list:
+    """Of problem ``records`` already read (a task batch's items), those inside the jurisdiction
+    (``export``: for an export, i.e. a batch's Excel/PDF report: the export right first)."""
+    service = "problems.export" if export else "problems.list"
+    require(user, service)
+    return _records(user, service, records)
 
 
 def problems_for_export(user: User | None, store: Any, **filters: Any) -> list[dict[str, Any]]:
