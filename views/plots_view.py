@@ -398,9 +398,10 @@ def main() -> None:
     if flash:
         st.success(flash)
     st_ = store()
-    records = scoped.plots(require("list_layer", "plots"), st_)  # the jurisdiction only (by sub-district)
+    user = require("list_layer", "plots")
+    records = scoped.plots(user, st_)  # the jurisdiction only (plots count by sub-district)
     if not records:
-        st.info(L("no_records"))
+        st.info(tr("app.none_in_jurisdiction") if user.restricted else L("no_records"))
         return
     opened = st.session_state.pop("plots_open", None)
     if opened:  # a row or a plot on the map was clicked: show its file
