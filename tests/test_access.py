@@ -169,7 +169,8 @@ from gislib.services import scoped  # noqa: E402
 # Every service operation of gislib.services.scoped, written by hand: for viewer, river_chief, officer, admin
 # (each with the jurisdiction 桃浦河 + 桃浦镇), whether they may call it on a record inside (first letter) and
 # outside (second letter) that jurisdiction. Viewers read the published layers only (sections, plots); chiefs
-# read, export, report problems and record patrols; officers and admins also move plots through their stages.
+# read, export, report problems and their progress and record patrols; officers and admins also move plots and
+# problems through their stages, edit problems (约谈, 答复) and attach files.
 SERVICE_MATRIX = """
 service              viewer chief officer admin
 sections.list        YN     YN    YN      YN
@@ -184,6 +185,10 @@ problems.list        NN     YN    YN      YN
 problems.export      NN     YN    YN      YN
 problems.import      NN     YN    YN      YN
 problems.create      NN     YN    YN      YN
+problems.transition  NN     NN    YN      YN
+problems.edit        NN     NN    YN      YN
+problems.comment     NN     YN    YN      YN
+problems.attach      NN     NN    YN      YN
 patrols.chiefs       NN     YN    YN      YN
 patrols.list         NN     YN    YN      YN
 patrols.coverage     NN     YN    YN      YN
@@ -449,3 +454,20 @@ def test_cli_task_list_import_as_a_chief_reports_the_rejected_rows(accounts, dem
     result = json.loads(proc.stdout)
     assert result["imported"] == 2 and [r["row"] for r in result["rejected"]] == [2]
     assert "苏州河" in result["rejected"][0]["reason"] and "outside" in result["rejected"][0]["reason_en"]
+
+
+def test_a_problems_steps_are_checked_in_the_service(accounts, demo_store):
+    chief, officer = accounts.get("chief.taopu"), accounts.get("officer.demo")
+    rec = next(r for r in scoped.problems(chief, demo_store) if r["state"] == "已登记")
+    with pytest.raises(PermissionDenied, match="无权变更状态"):  # a chief does not assign (交办)
+        scoped.problem_step(chief, demo_store, "assign", rec["code"], "2026-11-25", "桃浦镇", "清理", "2026-12-31")
+    assert demo_store.get("problems", rec["code"])["version"] == rec["version"]
+    scoped.problem_step(officer, demo_store, "assign", rec["code"], "2026-11-25", "桃浦镇", "清理", "2026-12-31")
+    scoped.problem_step(officer, demo_store, "start", rec["code"], "2026-11-26")
+    saved = scoped.problem_step(chief, demo_store, "report_progress", rec["code"], "2026-11-27", "已清理一半")
+    assert saved["progress"][-1]["user"] == "chief.taopu"
+    outside = next(r for r in demo_store.list("problems") if r.get("river") == "苏州河")
+    with pytest.raises(PermissionDenied, match="不在您的辖区内"):
+        scoped.problem_step(chief, demo_store, "report_progress", outside["code"], "2026-11-27", "x")
+    assert demo_store.get("problems", outside["code"])["version"] == outside["version"]
+    assert not scoped.may_step(chief, "withdraw", rec) and scoped.may_step(officer, "withdraw", rec)

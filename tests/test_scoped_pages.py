@@ -17,7 +17,14 @@ TIMEOUT = 300
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("scoped-pages")
+    """A fresh data directory with the demo problems and patrols (seeded here: the pages' own seeding is
+    cached per process by data set, so after another module's pages it would not run for this directory)."""
+    from gislib.demo.problems import ensure_demo
+    from gislib.services.catalog import store
+
+    folder = tmp_path_factory.mktemp("scoped-pages")
+    ensure_demo(store(folder, "putuo"), "putuo")
+    return folder
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +82,13 @@ def test_the_problem_list_and_patrols_page_of_the_chief_of_taopu(data_dir):
     at = _page("patrols_view.py", "chief.taopu")
     [chief] = [s for s in at.selectbox if s.label == "河长"]
     assert len(chief.options) == 1 and chief.value == 0  # only 孙某某 (JZ-TP) has 桃浦河
+
+
+def test_a_chiefs_problem_record_offers_no_bureau_step_and_an_officers_does(data_dir):
+    def labels(at: AppTest) -> set[str]:
+        return {b.label for b in at.button} | {e.label for e in at.get("expander")}
+
+    chief = labels(_page("problems_view.py", "chief.taopu", problems_mode="record"))
+    assert not chief & {"交办", "撤销（重复/无效）", "补充照片", "抽查合格", "约谈"}
+    officer = labels(_page("problems_view.py", "officer.demo", problems_mode="record"))
+    assert "撤销（重复/无效）" in officer or "补充照片" in officer

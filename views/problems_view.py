@@ -244,9 +244,18 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 
 def actions(st_, rec: dict) -> None:
-    code, user, state = rec["code"], actor(), rec["state"]
-    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user}`")
-    if state == model.REGISTERED:
+    code, user, state = rec["code"], current_user(), rec["state"]
+
+    def step(name: str) -> bool:  # the step's form only for an account that may take it (the service checks again)
+        return scoped.may_step(user, name, rec)
+
+    def take(name: str, *args) -> None:
+        _step(scoped.problem_step, user, st_, name, code, *args)
+
+    if not any(step(name) for name in scoped.PROBLEM_STEPS):
+        return
+    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user.name}`")
+    if state == model.REGISTERED and step("assign"):
         with st.form("assign"):
             unit = st.text_input(L("unit"), value=rec.get("responsible_unit", ""))
             measures = st.text_area(L("measures"), value=rec.get("measures", ""))
@@ -254,58 +263,61 @@ def actions(st_, rec: dict) -> None:
             deadline = c1.date_input(L("deadline"), value=today() + dt.timedelta(days=15))
             day = c2.date_input(L("date"), value=today(), max_value=today(), key="assign_date")
             if st.form_submit_button(L("assign"), type="primary"):
-                _step(svc.assign, st_, code, user, day, unit.strip(), measures.strip(), deadline)
-    elif state == model.ASSIGNED:
+                take("assign", day, unit.strip(), measures.strip(), deadline)
+    elif state == model.ASSIGNED and step("start"):
         with st.form("start"):
             day = st.date_input(L("date"), value=today(), max_value=today(), key="start_date")
             if st.form_submit_button(L("start"), type="primary"):
-                _step(svc.start, st_, code, user, day)
+                take("start", day)
     elif state == model.FIXING:
-        with st.form("progress", clear_on_submit=True):
-            text = st.text_input(L("progress_text"))
-            if st.form_submit_button(L("progress")):
-                _step(svc.report_progress, st_, code, user, today(), text)
+        if step("report_progress"):
+            with st.form("progress", clear_on_submit=True):
+                text = st.text_input(L("progress_text"))
+                if st.form_submit_button(L("progress")):
+                    take("report_progress", today(), text)
+    if state == model.FIXING and step("request_close"):
         with st.form("request"):
             files = st.file_uploader(L("evidence"), type=["jpg", "jpeg", "png", "pdf"], accept_multiple_files=True,
                                      key="request_files")
             note = st.text_input(L("note"), key="request_note")
             if st.form_submit_button(L("request"), type="primary"):
-                _step(lambda: svc.request_close(st_, code, user, today(),
-                                                svc.attach_evidence(st_, code, _files(files), user) if files else [],
-                                                note or None))
-    elif state == model.CLOSE_REQUESTED:
+                _step(lambda: scoped.problem_step(
+                    user, st_, "request_close", code, today(),
+                    scoped.problem_step(user, st_, "attach_evidence", code, _files(files)) if files else [],
+                    note or None))
+    elif state == model.CLOSE_REQUESTED and step("verify"):
         with st.form("verify"):
             note = st.text_input(L("reason"))
             c1, c2 = st.columns(2)
             if c1.form_submit_button(L("pass"), type="primary"):
-                _step(svc.verify, st_, code, user, today(), True, note or None)
+                take("verify", today(), True, note or None)
             if c2.form_submit_button(L("return")):
-                _step(svc.verify, st_, code, user, today(), False, note)
-    elif state == model.CLOSED:
+                take("verify", today(), False, note)
+    elif state == model.CLOSED and step("spot_check"):
         with st.form("spot"):
             note = st.text_input(L("note"), key="spot_note")
             c1, c2 = st.columns(2)
             if c1.form_submit_button(L("spot_ok")):
-                _step(svc.spot_check, st_, code, user, today(), True, note)
+                take("spot_check", today(), True, note)
             if c2.form_submit_button(L("spot_fail")):
-                _step(svc.spot_check, st_, code, user, today(), False, note)
-    if state in (model.CLOSED, model.FIXING, model.ASSIGNED):
+                take("spot_check", today(), False, note)
+    if state in (model.CLOSED, model.FIXING, model.ASSIGNED) and step("interview"):
         with st.expander(L("interview")), st.form("interview"):
             who = st.text_input(L("who"))
             note = st.text_input(L("note"), key="interview_note")
             if st.form_submit_button(L("interview")):
-                _step(svc.interview, st_, code, user, today(), who, note)
-    if rec.get("source") in model.COMPLAINT_SOURCES:
+                take("interview", today(), who, note)
+    if rec.get("source") in model.COMPLAINT_SOURCES and step("reply"):
         with st.expander(L("reply"), expanded=not rec.get("reply")), st.form("reply"):
             text = st.text_area(L("reply_text"), value=(rec.get("reply") or {}).get("text", ""))
             day = st.date_input(L("date"), value=today(), max_value=today(), key="reply_date")
             if st.form_submit_button(L("reply")):
-                _step(svc.reply, st_, code, user, day, text)
-    if state in model.OPEN_STATES:
+                take("reply", day, text)
+    if state in model.OPEN_STATES and step("withdraw"):
         with st.expander(L("withdraw")), st.form("withdraw"):
             reason = st.text_input(L("note"), key="withdraw_reason")
             if st.form_submit_button(L("withdraw")):
-                _step(lambda: st_.remove(model.LAYER, code, user, reason, today()))
+                take("withdraw", reason, today())
 
 
 def evidence(st_, rec: dict) -> None:
@@ -321,10 +333,12 @@ def evidence(st_, rec: dict) -> None:
         if path.exists():
             st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(), a["filename"],
                                mime=a["mime"], key=f"pf_{i}", icon=":material/description:")
+    if not scoped.may_step(current_user(), "attach_evidence", rec):
+        return
     with st.form("add_photo", clear_on_submit=True):
         ups = st.file_uploader(L("add_photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="more_photos")
         if st.form_submit_button(L("add_photo")) and ups:
-            _step(svc.attach_evidence, st_, rec["code"], _files(ups), actor())
+            _step(scoped.problem_step, current_user(), st_, "attach_evidence", rec["code"], _files(ups))
 
 
 def history(st_, rec: dict) -> None:

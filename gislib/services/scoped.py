@@ -40,6 +40,10 @@ SERVICES: dict[str, tuple[str, str]] = {
     "problems.export": ("export", "problems"),
     "problems.import": ("create_problem", "problems"),
     "problems.create": ("create_problem", "problems"),
+    "problems.transition": ("transition", "problems"),
+    "problems.edit": ("edit_record", "problems"),
+    "problems.comment": ("comment", "problems"),
+    "problems.attach": ("attach", "problems"),
     "patrols.chiefs": ("list_layer", "patrols"),
     "patrols.list": ("list_layer", "patrols"),
     "patrols.coverage": ("list_layer", "patrols"),
@@ -158,6 +162,39 @@ def create_problem(user: User, store: Any, fields: dict[str, Any], **kwargs: Any
     from gislib.problems import service as svc
 
     return svc.create_problem(store, fields, user.name, guard=problem_guard(user), **kwargs)
+
+
+# a step of a problem's life (gislib.problems.service) -> the service operation it needs: the state changes are
+# the bureau's (officers, admins); a river chief reports the progress they see on their river
+PROBLEM_STEPS: dict[str, str] = {
+    "assign": "problems.transition", "start": "problems.transition", "request_close": "problems.transition",
+    "verify": "problems.transition", "spot_check": "problems.transition", "withdraw": "problems.transition",
+    "interview": "problems.edit", "reply": "problems.edit",
+    "report_progress": "problems.comment", "attach_evidence": "problems.attach",
+}
+
+
+def may_step(user: User | None, step: str, record: Mapping[str, Any]) -> bool:
+    """Whether ``user`` may take ``step`` on the problem ``record`` (for showing the step's form)."""
+    return may(user, PROBLEM_STEPS[step], record)
+
+
+def problem_step(user: User | None, store: Any, step: str, code: str, *args: Any, **kwargs: Any) -> Any:
+    """Take one step of problem ``code``'s life as ``user`` (``gislib.problems.service.<step>(store, code,
+    user.name, *args)``; ``withdraw``: ``store.remove`` with the reason and date): refused, with nothing
+    written, unless the role has the step's right and the problem lies inside the jurisdiction."""
+    from gislib.problems import service as svc
+
+    service = PROBLEM_STEPS[step]
+    require(user, service)
+    require(user, service, store.get("problems", code))
+    if step == "withdraw":
+        reason, date = args
+        return store.remove("problems", code, user.name, reason, date)
+    if step == "attach_evidence":
+        (files,) = args
+        return svc.attach_evidence(store, code, files, user.name)
+    return getattr(svc, step)(store, code, user.name, *args, **kwargs)
 
 
 @dataclass
