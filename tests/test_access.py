@@ -471,3 +471,25 @@ def test_a_problems_steps_are_checked_in_the_service(accounts, demo_store):
         scoped.problem_step(chief, demo_store, "report_progress", outside["code"], "2026-11-27", "x")
     assert demo_store.get("problems", outside["code"])["version"] == outside["version"]
     assert not scoped.may_step(chief, "withdraw", rec) and scoped.may_step(officer, "withdraw", rec)
+
+
+def test_a_chiefs_trace_names_no_outfall_outside_not_even_off_network(accounts, data_dir):
+    import pandas as pd
+
+    from gislib.geo.network import UpstreamResult
+    from gislib.services.access import trace_result
+    from gislib.services.catalog import layer_frame
+
+    outfalls = layer_frame("outfalls", data_dir=data_dir, dataset="putuo")
+    inside = outfalls[outfalls["river"] == "桃浦河"]["code"].iloc[0]
+    outside = outfalls[outfalls["river"] == "苏州河"]["code"].iloc[0]
+    result = UpstreamResult(section="S", mode="directed", km_limit=3.0,
+                            outfalls=[{"code": inside, "km": 1.0}, {"code": outside, "km": 2.0}],
+                            off_network=[{"code": outside, "metres": 80.0}, {"code": inside, "metres": 70.0}],
+                            overrides={}, warnings=[], stretch=None)
+    found = pd.DataFrame({"code": [inside, outside], "km": [1.0, 2.0], "river": ["桃浦河", "苏州河"]})
+    kept, table = trace_result(accounts.get("chief.taopu"), result, found, outfalls)
+    assert [o["code"] for o in kept.outfalls] == [inside] and [o["code"] for o in kept.off_network] == [inside]
+    assert list(table["code"]) == [inside]
+    whole, _ = trace_result(accounts.get("officer.demo"), result, found, outfalls)
+    assert len(whole.off_network) == 2
