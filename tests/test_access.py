@@ -176,11 +176,13 @@ service              viewer chief officer admin
 sections.list        YN     YN    YN      YN
 sections.samples     YN     YN    YN      YN
 sections.bulletin    NN     YN    YN      YN
+sections.import_samples NN  NN    YN      YN
 plots.list           YN     YN    YN      YN
 plots.registry       NN     YN    YN      YN
 plots.move           NN     NN    YN      YN
 dust.sites           NN     YN    YN      YN
 dust.readings        NN     YN    YN      YN
+dust.import_readings NN     NN    YN      YN
 problems.list        NN     YN    YN      YN
 problems.export      NN     YN    YN      YN
 problems.import      NN     YN    YN      YN
@@ -493,3 +495,66 @@ def test_a_chiefs_trace_names_no_outfall_outside_not_even_off_network(accounts, 
     assert list(table["code"]) == [inside]
     whole, _ = trace_result(accounts.get("officer.demo"), result, found, outfalls)
     assert len(whole.off_network) == 2
+
+
+@pytest.fixture(scope="module")
+def taopu_officer(accounts):
+    """An officer of the town 桃浦镇 only."""
+    if "officer.taopu" not in {u.name for u in accounts.users()}:
+        accounts.create("officer.taopu", "Taopu#Officer2026x", "officer", accounts.get("admin.demo"),
+                        subdistricts=["桃浦镇"], must_change_password=False)
+    return accounts.get("officer.taopu")
+
+
+def test_sample_import_of_a_town_officer_writes_their_sections_rows_and_rejects_the_others(
+        accounts, store, data_dir, taopu_officer, tmp_path):
+    from gislib.services.catalog import layer_frame
+    from gislib.water.samples import preview_import
+
+    sections = layer_frame("sections", data_dir=data_dir, dataset="putuo")
+    (inside,) = [c for (c,) in _gpkg_count_rows("SELECT code FROM sections WHERE subdistrict = '桃浦镇' "
+                                                "ORDER BY code LIMIT 1")]
+    (outside,) = [c for (c,) in _gpkg_count_rows("SELECT code FROM sections WHERE subdistrict = '长寿路街道' "
+                                                 "ORDER BY code LIMIT 1")]
+    sheet = tmp_path / "samples.csv"
+    sheet.write_text(f"断面,采样日期,氨氮,总磷\n{inside},2026-10-05,0.8,0.15\n{outside},2026-10-05,0.9,0.2\n"
+                     f"{inside},2026-10-20,0.7,0.12\n", encoding="utf-8")
+    preview = preview_import(sheet, sections, source="samples.csv")
+    assert len(preview.valid_rows) == 3
+    before = len(store.samples.rows())
+    outcome = scoped.import_samples(taopu_officer, store, preview, sections)
+    # row 2 as the preview's 行 column counts them (data rows from 1)
+    assert [r["row"] for r in outcome.rejected] == [2] and outside in outcome.rejected[0]["zh"]
+    assert "outside your jurisdiction" in outcome.rejected[0]["en"]
+    assert outcome.created[0]["rows"] == 2 and len(store.samples.rows()) == before + 2
+    assert {r["section_code"] for r in store.samples.rows()[-2:]} <= {inside}
+    with pytest.raises(PermissionDenied, match="无权导入数据"):  # a chief imports nothing
+        scoped.import_samples(accounts.get("chief.taopu"), store, preview, sections)
+    assert len(store.samples.rows()) == before + 2
+
+
+def test_dust_readings_of_a_town_officer_keep_their_sites_and_reject_the_others(
+        accounts, store, data_dir, taopu_officer):
+    import pandas as pd
+
+    from gislib.services.catalog import layer_frame
+
+    sites = layer_frame("dust_sites", data_dir=data_dir, dataset="putuo")
+    inside = [c for (c,) in _gpkg_count_rows("SELECT code FROM dust_sites WHERE subdistrict = '桃浦镇' ORDER BY code")]
+    outside = [c for (c,) in _gpkg_count_rows("SELECT code FROM dust_sites WHERE subdistrict = '长征镇' ORDER BY code")]
+    frame = pd.DataFrame({"site": [inside[0], inside[0], outside[0]],
+                          "time": ["2026-11-01 01:00", "2026-11-01 02:00", "2026-11-01 01:00"],
+                          "PM10": [80.0, 90.0, 300.0]})
+    outcome = scoped.save_dust_readings(taopu_officer, store, frame, sites, "test.csv", units={"PM10": "µg/m³"})
+    assert outcome.created == [{"rows": 2}]
+    assert [(r["site"], r["readings"]) for r in outcome.rejected] == [(outside[0], 1)]
+    assert "不在您的辖区内" in outcome.rejected[0]["zh"]
+    with pytest.raises(PermissionDenied):
+        scoped.save_dust_readings(accounts.get("viewer.demo"), store, frame, sites, "test.csv")
+
+
+def _gpkg_count_rows(sql: str) -> list:
+    import sqlite3
+
+    with sqlite3.connect(REPO / "data" / "geo" / "putuo.gpkg") as con:
+        return con.execute(sql).fetchall()

@@ -27,7 +27,7 @@ from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import actor, demo_banner, lang, may, require, tr, uploaded_path, usable_upload
+from views.common import current_user, demo_banner, lang, may, require, tr, uploaded_path, usable_upload
 
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 
@@ -202,7 +202,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
 
 
-def upload_readings(site_codes: set[str]) -> None:
+def upload_readings(site_codes: set[str], every_site: pd.DataFrame) -> None:
     if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
         return
     st.markdown(f"**{L('upload')}**")
@@ -240,13 +240,18 @@ def upload_readings(site_codes: set[str]) -> None:
     if frame.empty:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
-        try:
-            n = dust_store.save_readings(store(), parsed, actor(), upload.name, units=parsed.units)
+        try:  # readings of sites outside the jurisdiction are not saved (gislib.services.scoped)
+            outcome = scoped.save_dust_readings(current_user(), store(), parsed, every_site, upload.name,
+                                                units=parsed.units)
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
-        st.success(L("saved").format(n=n))
+        if outcome.created:
+            st.success(L("saved").format(n=outcome.created[0]["rows"]))
+        for r in outcome.rejected:
+            st.warning(tr("app.readings_rejected", site=md_text(r["site"]), n=r["readings"],
+                          reason=md_text(r["en"] if lang() == "en" else r["zh"])))
 
 
 def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: DustRule, dataset: str) -> None:
@@ -335,7 +340,7 @@ def main() -> None:
     with c1:
         idw_map(site_table, ser, day, rule, dataset)
     with c2:
-        upload_readings(set(site_table["code"]))
+        upload_readings(set(site_table["code"]), every_site)
     st.caption(f"{term(DEMO_MARK, lang())} · {dataset} · "
                + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store()):,}")
                + " · © OpenStreetMap contributors (ODbL)")

@@ -25,7 +25,7 @@ from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RAN
 from gislib.errors import HetuError
 from gislib.i18n import term
 from gislib.water.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
-from gislib.water.samples import all_samples, commit_import, preview_import
+from gislib.water.samples import all_samples, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
@@ -295,13 +295,19 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
             hide_index=True, width="stretch")
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
-            try:
-                batch = commit_import(store(dataset=current_name()), preview, actor(), skip_invalid=skip,
-                                      units_confirmed=confirmed)
+            try:  # rows of sections outside the jurisdiction are not written (gislib.services.scoped)
+                outcome = scoped.import_samples(current_user(), store(dataset=current_name()), preview,
+                                                layer_frame("sections", dataset=current_name()), skip_invalid=skip,
+                                                units_confirmed=confirmed)
             except HetuError as exc:
                 st.error(md_text(str(exc)))
                 return
-            st.success(s("import.done", n=ok, batch=batch, user=actor()))
+            for done in outcome.created:
+                st.success(s("import.done", n=done["rows"], batch=done["batch"], user=actor()))
+            if outcome.rejected:
+                st.warning(tr("app.rows_rejected", n=len(outcome.rejected)) + "\n\n" + "\n\n".join(
+                    tr("app.row_reason", row=r["row"], reason=md_text(r["en"] if lang() == "en" else r["zh"]))
+                    for r in outcome.rejected))
             st.session_state.pop("bulletin_files", None)
 
 

@@ -89,6 +89,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "No records of this kind in your jurisdiction (plots and sites count by sub-district)"),
     "app.rows_rejected": ("{n} 行不在您的辖区内，未导入：", "{n} rows are outside your jurisdiction and were not imported:"),
     "app.row_reason": ("第 {row} 行：{reason}", "row {row}: {reason}"),
+    "app.readings_rejected": ("工地 {site} 的 {n} 条读数不在您的辖区内，未保存：{reason}",
+                              "{n} readings of site {site} were not saved, outside your jurisdiction: {reason}"),
     "nav.problems": ("问题闭环", "Problems"),
     "nav.patrols": ("巡河", "Patrols"),
     "nav.rankings": ("红黄绿榜", "Rankings"),

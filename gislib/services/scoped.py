@@ -31,11 +31,13 @@ SERVICES: dict[str, tuple[str, str]] = {
     "sections.list": ("list_layer", "sections"),
     "sections.samples": ("list_layer", "sections"),
     "sections.bulletin": ("export", "sections"),
+    "sections.import_samples": ("import", "sections"),
     "plots.list": ("list_layer", "plots"),
     "plots.registry": ("export", "plots"),
     "plots.move": ("transition", "plots"),
     "dust.sites": ("list_layer", "dust"),
     "dust.readings": ("list_layer", "dust"),
+    "dust.import_readings": ("import", "dust"),
     "problems.list": ("list_layer", "problems"),
     "problems.export": ("export", "problems"),
     "problems.import": ("create_problem", "problems"),
@@ -99,6 +101,62 @@ def bulletin_inputs(user: User | None, samples: Any, sections_frame: Any) -> tup
     then only the sections inside the jurisdiction and their samples."""
     shown = _frame(user, "sections.bulletin", sections_frame)
     return shown, _of_codes(samples, "section_code", shown["code"])
+
+
+def _rejections(user: User | None, service: str, codes: Iterable[tuple[int, str]],
+                records: Mapping[str, Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """{row: reason} of the rows (row number, record code) whose record lies outside the jurisdiction."""
+    out = {}
+    for row, code in codes:
+        target = records.get(code, {"code": code})
+        try:
+            require(user, service, {**target, "code": code})
+        except PermissionDenied as exc:
+            out[row] = {"row": row, "code": code, "zh": exc.zh, "en": exc.en}
+    return out
+
+
+def import_samples(user: User | None, store: Any, preview: Any, sections_frame: Any, **kwargs: Any) -> RowOutcome:
+    """Monthly samples (``gislib.water.samples.commit_import`` of ``preview``) imported as ``user``: the
+    rows of sections outside the jurisdiction are rejected with the reason, the others written (one batch,
+    its id in ``created``); nothing is written without the ``import`` right or when every row is rejected."""
+    import dataclasses
+
+    from gislib.water.samples import commit_import
+
+    require(user, "sections.import_samples")
+    places = {r["code"]: r for r in sections_frame[[c for c in ("code", "river", "subdistrict")
+                                                    if c in sections_frame.columns]].to_dict("records")}
+    rejected = _rejections(user, "sections.import_samples",
+                           [(r.row, r.section_code) for r in preview.valid_rows], places)
+    outcome = RowOutcome(rejected=sorted(rejected.values(), key=lambda r: r["row"]))
+    kept = dataclasses.replace(preview, rows=[r for r in preview.rows if r.row not in rejected])
+    if kept.valid_rows:
+        outcome.created = [{"batch": commit_import(store, kept, user.name, **kwargs), "rows": len(kept.valid_rows)}]
+    return outcome
+
+
+def save_dust_readings(user: User | None, store: Any, readings: Any, sites_frame: Any, source: str = "",
+                       units: Mapping[str, str] | None = None) -> RowOutcome:
+    """Uploaded dust readings (``gislib.dust.readings.save_readings``) saved as ``user``: the readings of sites
+    outside the jurisdiction are rejected, one entry per site with the reason and how many readings
+    (``{"site", "readings", "zh", "en"}``), the others written; nothing without the ``import`` right."""
+    from gislib.dust.readings import save_readings
+
+    require(user, "dust.import_readings")
+    frame = readings.frame if hasattr(readings, "frame") else readings
+    units = dict(units if units is not None else getattr(readings, "units", {}) or {})
+    places = {r["code"]: r for r in sites_frame[[c for c in ("code", "subdistrict")
+                                                 if c in sites_frame.columns]].to_dict("records")}
+    sites = frame["site"].astype(str).str.strip()
+    counts = sites.value_counts()
+    refused = _rejections(user, "dust.import_readings", list(enumerate(sorted(counts.index))), places)
+    outcome = RowOutcome(rejected=[{"site": r["code"], "readings": int(counts[r["code"]]), "zh": r["zh"], "en": r["en"]}
+                                   for r in refused.values()])
+    keep = ~sites.isin({r["site"] for r in outcome.rejected})
+    if keep.any():
+        outcome.created = [{"rows": save_readings(store, frame[keep], user.name, source, units=units)}]
+    return outcome
 
 
 # ---------------------------------------------------------------------------- plots (污染地块)
