@@ -118,7 +118,8 @@ def run_report(args) -> dict:
         return {"out": str(out), **batches.batch_progress(items, today)}
     if not args.month:
         raise ValidationError("report needs --batch CODE or --month YYYY-MM", field="args")
-    rows = rankings.store_ranking(st, args.month, today)
+    user = command_user()
+    rows = rankings.store_ranking(st, args.month, today) if user is None else scoped.ranking(user, st, args.month, today)
     out.write_bytes(rankings.ranking_pdf(rows, args.month, today, load_config()) if pdf
                     else rankings.ranking_workbook(rows, args.month))
     return {"out": str(out), "month": args.month, "colors": {c: [r["subdistrict"] for r in rows if r["color"] == c]

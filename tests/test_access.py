@@ -191,6 +191,7 @@ problems.transition  NN     NN    YN      YN
 problems.edit        NN     NN    YN      YN
 problems.comment     NN     YN    YN      YN
 problems.attach      NN     NN    YN      YN
+problems.ranking     NN     YN    YN      YN
 patrols.chiefs       NN     YN    YN      YN
 patrols.list         NN     YN    YN      YN
 patrols.coverage     NN     YN    YN      YN

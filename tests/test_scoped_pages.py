@@ -70,9 +70,10 @@ def test_the_plots_and_dust_pages_of_a_chief_of_rivers_only_say_their_jurisdicti
         assert not at.dataframe, page
 
 
-def test_the_dust_page_refuses_a_viewer(data_dir):
-    at = _page("dust_view.py", "viewer.demo")
-    assert any("未向查看者发布" in str(e.value) for e in at.error)
+def test_the_dust_and_rankings_pages_refuse_a_viewer(data_dir):
+    for page in ("dust_view.py", "rankings_view.py"):
+        at = _page(page, "viewer.demo")
+        assert any("未向查看者发布" in str(e.value) for e in at.error), page
 
 
 def test_the_problem_list_and_patrols_page_of_the_chief_of_taopu(data_dir):

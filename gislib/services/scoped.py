@@ -46,6 +46,7 @@ SERVICES: dict[str, tuple[str, str]] = {
     "problems.edit": ("edit_record", "problems"),
     "problems.comment": ("comment", "problems"),
     "problems.attach": ("attach", "problems"),
+    "problems.ranking": ("list_layer", "problems"),
     "patrols.chiefs": ("list_layer", "patrols"),
     "patrols.list": ("list_layer", "patrols"),
     "patrols.coverage": ("list_layer", "patrols"),
@@ -220,6 +221,16 @@ def create_problem(user: User, store: Any, fields: dict[str, Any], **kwargs: Any
     from gislib.problems import service as svc
 
     return svc.create_problem(store, fields, user.name, guard=problem_guard(user), **kwargs)
+
+
+def ranking(user: User | None, store: Any, month: str, today: Any) -> list[dict[str, Any]]:
+    """The 红黄绿榜 of ``month`` (``gislib.problems.rankings.store_ranking``) for ``user``: refused without the
+    right to read problems (a viewer). The ranking stays the district's: it compares the sub-districts with
+    each other, holds counts and rates but no record, and is what the district publishes as its notice."""
+    from gislib.problems.rankings import store_ranking
+
+    require(user, "problems.ranking")
+    return store_ranking(store, month, today)
 
 
 # a step of a problem's life (gislib.problems.service) -> the service operation it needs: the state changes are
