@@ -113,7 +113,8 @@ def alert_choices() -> dict[str, dict]:
     from layers.dust import latest_day_status
 
     out: dict[str, dict] = {}
-    sections = layer_frame("sections")
+    user = current_user()  # only the sections and sites of the user's jurisdiction are offered
+    sections = scoped.sections(user, layer_frame("sections"))
     status = latest_status(all_samples(store()), sections)
     for _, s in sections.iterrows():
         stat = status.get(s["code"])
@@ -123,7 +124,7 @@ def alert_choices() -> dict[str, dict]:
             out[L("prefill.section", code=s["code"], name=s["name"], month=stat.month, cls=class_text(stat.cls, lang()),
                   target=class_text(s["target_class"], lang()))] = \
                 svc.prefill_from_section(rec, stat.month, stat.cls, s["target_class"], stat.main_pollutants)
-    sites = layer_frame("dust_sites")
+    sites = scoped.dust_sites(user, layer_frame("dust_sites"))
     dust = latest_day_status()
     for _, d in sites.iterrows():
         if d["code"] in dust.index and bool(dust.loc[d["code"], "exceeded"]):

@@ -11,8 +11,10 @@ Every function takes the acting ``User`` first and checks it before it returns o
   their midpoint lies in; a river chief (河长 of the 河长制 register) is inside when one of their rivers or
   their sub-district is.
 * a user without the operation's right gets PermissionDenied (zh + en), never an empty answer or file;
-* writes of many rows (a 整改任务清单) check each row: rows outside the jurisdiction are rejected with the
-  reason and the others written; a user without the right at all writes nothing.
+* writes of many rows (a 整改任务清单, monthly samples, dust readings) check each row: rows outside the
+  jurisdiction are rejected with the reason and the others written; a user without the right writes nothing;
+* one problem's steps (``problem_step``: 交办 … 撤销, progress, 约谈, 答复, photos) need the step's right
+  (``PROBLEM_STEPS``) on a problem inside the jurisdiction.
 
 ``SERVICES`` lists every operation of this module (and ``plot_listing.move_plot``) with the permission it
 needs; ``tests/test_access.py`` has one permission-matrix row per role for each of them.
