@@ -291,6 +291,8 @@ def test_a_chiefs_bulletin_holds_their_sections_and_a_viewer_gets_none(accounts,
     assert len(scoped.section_samples(accounts.get("viewer.demo"), samples, sections)) == len(samples)
     with pytest.raises(PermissionDenied, match="无权导出"):
         scoped.bulletin_inputs(accounts.get("viewer.demo"), samples, sections)
+    assert scoped.report_area(accounts.get("chief.taopu"), "普陀区") == "普陀区（桃浦河）"
+    assert scoped.report_area(accounts.get("officer.demo"), "普陀区") is None
 
 
 def test_a_viewer_lists_no_dust_sites_and_exports_no_registry(accounts, store):

@@ -347,8 +347,12 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
 
 def make_bulletin_files(month: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> dict:
     """PDF, Word and warning-list bytes for ``month`` (map drawn with the sections layer style)."""
-    sections, samples = scoped.bulletin_inputs(current_user(), samples, sections)  # export right, jurisdiction
-    b = compute_bulletin(samples, sections, month, classes=classes[classes["section_code"].isin(sections["code"])])
+    from gislib.district import current_profile
+
+    user = current_user()
+    sections, samples = scoped.bulletin_inputs(user, samples, sections)  # export right, jurisdiction
+    b = compute_bulletin(samples, sections, month, classes=classes[classes["section_code"].isin(sections["code"])],
+                         district=scoped.report_area(user, current_profile().short_name))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         png = render_bulletin_map(month_table(classes, sections, month), month, tmp / "map.png",

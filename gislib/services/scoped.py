@@ -162,6 +162,15 @@ def save_dust_readings(user: User | None, store: Any, readings: Any, sites_frame
     return outcome
 
 
+def report_area(user: User | None, district: str) -> str | None:
+    """The area a report of ``user`` names in its title: None (the district's own name) for a user of the
+    whole district, else the district with the jurisdiction, e.g. "普陀区（桃浦河）", so that a chief's
+    bulletin of their two sections does not read as the district's."""
+    if user is None or not user.restricted:
+        return None
+    return f"{district}（{'、'.join([*user.rivers, *user.subdistricts])}）"
+
+
 # ---------------------------------------------------------------------------- plots (污染地块)
 def plots(user: User | None, store: Any) -> list[dict[str, Any]]:
     """The plot records of the page (by sub-district: plots carry no river)."""
