@@ -561,3 +561,20 @@ def _gpkg_count_rows(sql: str) -> list:
 
     with sqlite3.connect(REPO / "data" / "geo" / "putuo.gpkg") as con:
         return con.execute(sql).fetchall()
+
+
+def test_a_town_officers_patrol_coverage_holds_the_stretches_in_their_town(demo_store, taopu_officer):
+    import datetime as dt
+
+    from gislib.patrols.service import coverage
+
+    day = dt.date(2026, 11, 30)
+    whole = coverage(demo_store, day)
+    mine = scoped.coverage(taopu_officer, demo_store, day)
+    assert 0 < len(mine) < len(whole) and set(mine["subdistrict"]) == {"桃浦镇"}
+    # each kept stretch's midpoint lies in 桃浦镇's polygon (read from the GeoPackage with geopandas)
+    import geopandas as gpd
+
+    town = gpd.read_file(REPO / "data" / "geo" / "putuo.gpkg", layer="subdistricts").query("name == '桃浦镇'")
+    mids = mine.geometry.interpolate(0.5, normalized=True).to_crs(town.crs)
+    assert mids.within(town.geometry.iloc[0]).all()
