@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gislib.services import scoped
-from gislib.services.catalog import store
+from gislib.services.catalog import store, store_dir
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
@@ -34,7 +34,9 @@ def L(key: str, **fmt) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(dataset: str) -> bool:
+def _seeded(dataset: str, folder: str) -> bool:
+    """Seed the demo once per store (``folder``: the store's directory, so that another data directory in the
+    same process is seeded too)."""
     from gislib.demo.problems import ensure_demo
 
     with st.spinner(tr("app.seeding_demo")):
@@ -211,7 +213,7 @@ def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
     require("list_layer", "patrols")  # a viewer: patrols are not published for them
-    _seeded(current_name())
+    _seeded(current_name(), str(store_dir(dataset=current_name())))
     flash = st.session_state.pop("patrols_flash", None)
     if flash:
         st.success(flash)

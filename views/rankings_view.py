@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.services import scoped
-from gislib.services.catalog import store
+from gislib.services.catalog import store, store_dir
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config
@@ -28,7 +28,9 @@ def L(key: str, **fmt) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(dataset: str) -> bool:
+def _seeded(dataset: str, folder: str) -> bool:
+    """Seed the demo once per store (``folder``: the store's directory, so that another data directory in the
+    same process is seeded too)."""
     from gislib.demo.problems import ensure_demo
 
     with st.spinner(tr("app.seeding_demo")):
@@ -80,7 +82,7 @@ def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
     user = require("list_layer", "problems")  # a viewer: problems (and their ranking) are not published
-    _seeded(current_name())
+    _seeded(current_name(), str(store_dir(dataset=current_name())))
     st_ = store()
     today = today_shanghai()
     cfg = load_config()
