@@ -33,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
 
     sections = layer_frame("sections", data_dir=args.data_dir)
     samples = all_samples(store(args.data_dir))
-    bulletin = compute_bulletin(samples, sections, args.month, district=args.district)
+    from gislib.district import current_profile
+    from gislib.services.access import command_user
+    from gislib.services.scoped import report_area
+
+    # --user NAME: the sections are already that account's (layer_frame); the title names its jurisdiction
+    district = args.district or report_area(command_user(), current_profile().short_name)
+    bulletin = compute_bulletin(samples, sections, args.month, district=district)
     with tempfile.TemporaryDirectory(prefix="hetu_bulletin_") as tmp:
         map_png = args.map_png or _draw_map(samples, sections, args.month, Path(tmp) / "map.png")
         out = build_bulletin(bulletin, args.out, map_png=map_png)

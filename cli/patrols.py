@@ -4,7 +4,8 @@
   record a patrol (length, duration, stretches covered) for a river chief (id or name).
 * ``coverage --days 30 [--json]``: stretches and length patrolled within the last N days, per river.
 * ``chiefs [--month YYYY-MM] [--json]``: every chief's patrols in a month against their level's rule.
-Common: ``--data-dir`` (default HETU_DATA_DIR), ``--user``, ``--today`` (default today in Asia/Shanghai).
+Common: ``--data-dir`` (default HETU_DATA_DIR), ``--user NAME`` (act as that account: a patrol only for a chief
+inside its jurisdiction; coverage and chiefs only inside it), ``--today`` (default today in Asia/Shanghai).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import json
 from pathlib import Path
 
 from gislib.errors import ValidationError
+from gislib.services import scoped
+from gislib.services.access import command_user
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,8 +75,10 @@ def run_import(args) -> dict:
         raise ValidationError("import needs FILE and --chief NAME", field="args")
     path = Path(args.file)
     day = parse_date(args.date) if args.date else None
-    p = record_patrol(_store(args), read_track(path.read_bytes(), path.name, args.crs), args.chief, args.user,
-                      date=day, started_at=_time(day, args.start), ended_at=_time(day, args.end), source_file=path.name)
+    track, user = read_track(path.read_bytes(), path.name, args.crs), command_user()
+    times = {"date": day, "started_at": _time(day, args.start), "ended_at": _time(day, args.end), "source_file": path.name}
+    p = (record_patrol(_store(args), track, args.chief, args.user, **times) if user is None
+         else scoped.record_patrol(user, _store(args), track, args.chief, **times))
     return {k: p[k] for k in ("code", "chief_id", "date", "started_at", "ended_at", "duration_min", "length_m",
                               "source_crs", "stretches")}
 
@@ -82,8 +87,9 @@ def run_coverage(args) -> dict:
     from gislib.patrols.coverage import coverage_summary
     from gislib.patrols.service import coverage
 
-    today = _today(args)
-    return coverage_summary(coverage(_store(args), today), args.days, today)
+    today, user = _today(args), command_user()
+    frame = coverage(_store(args), today) if user is None else scoped.coverage(user, _store(args), today)
+    return coverage_summary(frame, args.days, today)
 
 
 def run_chiefs(args) -> dict:
@@ -93,11 +99,13 @@ def run_chiefs(args) -> dict:
 
     today = _today(args)
     month = args.month or today.strftime("%Y-%m")
-    repo = PatrolRepo(_store(args))
+    st, user = _store(args), command_user()
+    repo = PatrolRepo(st)
     rules = load_config()["patrol_rules"]
     patrols = repo.patrols()
+    chiefs = repo.chiefs() if user is None else scoped.chiefs(user, st)  # --user NAME: its jurisdiction only
     return {"month": month, "chiefs": [{k: v for k, v in frequency.chief_month(c, patrols, rules, month, today).items()
-                                        if k != "rule"} for c in repo.chiefs()]}
+                                        if k != "rule"} for c in chiefs]}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,8 @@
 * ``export --out F.xlsx [--state S] [--source S] [--batch CODE] [--overdue]``: the problem list.
 * ``report --batch CODE --out F.pdf|F.xlsx``: a batch's progress report;
   ``report --month YYYY-MM --out F.pdf|F.xlsx``: the red/yellow/green list of a month.
-Options common to all: ``--data-dir`` (default HETU_DATA_DIR), ``--user`` (recorded on writes),
+Options common to all: ``--data-dir`` (default HETU_DATA_DIR), ``--user NAME`` (act as that account: its right
+and jurisdiction; an import rejects the rows outside it, an export or report holds only the problems inside),
 ``--today`` (evaluation date, default today in Asia/Shanghai), ``--json`` (a summary on stdout).
 """
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 from pathlib import Path
 
 from gislib.errors import ValidationError
+from gislib.services import scoped
+from gislib.services.access import command_user
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,11 +74,16 @@ def run_import(args) -> dict:
         raise ValidationError("import needs FILE, --batch, --name and --issued", field="args")
     path = Path(args.file)
     items = batches.read_items(path.read_bytes(), path.name)
-    created = batches.import_batch(_store(args), {"code": args.batch, "name": args.name, "issued_date": args.issued,
-                                                  "issued_by": args.issued_by}, items, args.user,
-                                   rivers=load_layer("rivers"), crs=args.crs)
+    batch = {"code": args.batch, "name": args.name, "issued_date": args.issued, "issued_by": args.issued_by}
+    user, rejected = command_user(), []
+    if user is None:  # the local operator: every row
+        created = batches.import_batch(_store(args), batch, items, args.user, rivers=load_layer("rivers"), crs=args.crs)
+    else:  # --user NAME: rows outside the account's jurisdiction are rejected, each with its reason
+        outcome = scoped.import_task_list(user, _store(args), batch, items, rivers=load_layer("rivers"), crs=args.crs)
+        created, rejected = outcome.created, outcome.rejected
     return {"batch": args.batch, "imported": len(created), "codes": [r["code"] for r in created],
-            "assigned": sum(r["state"] == "已交办" for r in created)}
+            "assigned": sum(r["state"] == "已交办" for r in created),
+            "rejected": [{"row": r["row"], "reason": r["zh"], "reason_en": r["en"]} for r in rejected]}
 
 
 def run_export(args) -> dict:
@@ -83,7 +91,9 @@ def run_export(args) -> dict:
     from gislib.problems.export import problems_workbook
 
     out, today = _out(args, (".xlsx",)), _today(args)
-    records = [r for r in _store(args).list(model.LAYER)
+    st, user = _store(args), command_user()
+    every = st.list(model.LAYER) if user is None else scoped.problems_for_export(user, st)
+    records = [r for r in every
                if (not args.state or r["state"] == args.state) and (not args.source or r.get("source") == args.source)
                and (not args.batch or r.get("batch") == args.batch) and (not args.overdue or model.is_overdue(r, today))]
     out.write_bytes(problems_workbook(records, today))
@@ -102,11 +112,14 @@ def run_report(args) -> dict:
 
         batch = PatrolRepo(st).batch(args.batch)
         items = batches.batch_items(st, args.batch)
+        if command_user() is not None:  # --user NAME: the batch's problems inside the account's jurisdiction
+            items = scoped.problems_in(command_user(), items, export=True)
         out.write_bytes(batches.batch_pdf(batch, items, today) if pdf else batches.batch_workbook(batch, items, today))
         return {"out": str(out), **batches.batch_progress(items, today)}
     if not args.month:
         raise ValidationError("report needs --batch CODE or --month YYYY-MM", field="args")
-    rows = rankings.store_ranking(st, args.month, today)
+    user = command_user()
+    rows = rankings.store_ranking(st, args.month, today) if user is None else scoped.ranking(user, st, args.month, today)
     out.write_bytes(rankings.ranking_pdf(rows, args.month, today, load_config()) if pdf
                     else rankings.ranking_workbook(rows, args.month))
     return {"out": str(out), "month": args.month, "colors": {c: [r["subdistrict"] for r in rows if r["color"] == c]

@@ -6,12 +6,14 @@ import sqlite3
 
 import pytest
 
+from gislib.auth.permissions import User
 from gislib.errors import ConflictError, ValidationError
 from gislib.services import merges, plot_listing, remediation
 from gislib.store import open_store
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 DAY = dt.date(2026, 11, 2)
+OFFICER = User(name="officer:li", role="officer")  # the whole district
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def store(tmp_path):
 
 
 def _move(store, batch="2026年第1批", evidence=("评审意见.pdf", PDF), version=1):
-    return plot_listing.move_plot(store, "DK1", "纳入名录", "officer:li", DAY, "专家评审通过",
+    return plot_listing.move_plot(store, "DK1", "纳入名录", OFFICER, DAY, "专家评审通过",
                                   expected_version=version, batch=batch, evidence=evidence)
 
 
@@ -67,7 +69,7 @@ def test_a_bad_batch_is_refused_before_anything_is_written(store, batch, problem
 
 def test_steps_without_a_batch_need_none(store):
     store.update("plots", "DK1", {"name": "x"}, 1, "officer:li")
-    saved = plot_listing.move_plot(store, "DK1", "风险可接受", "officer:li", DAY, "风险可接受", expected_version=2)
+    saved = plot_listing.move_plot(store, "DK1", "风险可接受", OFFICER, DAY, "风险可接受", expected_version=2)
     assert saved["state"] == "风险可接受" and "listed_batch" not in saved
 
 
@@ -91,3 +93,22 @@ def test_merging_an_edit_into_a_record():
     assert merged["former_codes"] == ["A1"]  # still found by its old code
     _, errors = merges.merge_changes("outfalls", current, {"state": "已销号"}, ())
     assert "transition" in errors["state"]
+
+
+def test_a_plot_move_is_checked_in_the_service_not_only_on_the_page(store):
+    from gislib.errors import PermissionDenied
+
+    chief = User(name="chief", role="river_chief", rivers=("桃浦河",))  # no transition right at all
+    far = User(name="far.officer", role="officer", subdistricts=("长征镇",))  # DK1 has no sub-district
+    store.update("plots", "DK1", {"subdistrict": "桃浦镇"}, 1, "officer:li")
+    for who in (chief, far, "officer:li"):  # a bare name is no logged-in account
+        with pytest.raises(PermissionDenied):
+            plot_listing.move_plot(store, "DK1", "纳入名录", who, DAY, "专家评审通过", expected_version=2,
+                                   batch="2026年第1批", evidence=("评审意见.pdf", PDF))
+    rec = store.get("plots", "DK1")
+    assert rec["state"] == "风险评估" and rec["version"] == 2
+    assert store.transitions("plots", "DK1") == [] and store.attachments("plots", "DK1") == []
+    local = User(name="tp.officer", role="officer", subdistricts=("桃浦镇",))
+    saved = plot_listing.move_plot(store, "DK1", "纳入名录", local, DAY, "专家评审通过", expected_version=2,
+                                   batch="2026年第1批")
+    assert saved["state"] == "纳入名录" and store.transitions("plots", "DK1")[0]["user"] == "tp.officer"

@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gislib.dust import readings as dust_store
+from gislib.services import scoped
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
@@ -26,7 +27,7 @@ from gislib.geo.idw import colorize, idw_surface
 from layers.dust import current_rule_name, merged_readings
 from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, TextTooltip
 from layers.mapview import add_basemap
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, actor, may
+from views.common import current_user, demo_banner, lang, may, require, tr, uploaded_path, usable_upload
 
 STATUS_COLOR = {"超标": "#f4a6a6", "有超限读数": "#ffd8a8", "正常": "#c7e9c0", "无数据": "#e0e0e0"}
 
@@ -201,7 +202,7 @@ def site_page(site_table: pd.DataFrame, ser: pd.DataFrame, days: pd.DataFrame, d
         st.dataframe(shown.iloc[::-1], hide_index=True, width="stretch", height=220)
 
 
-def upload_readings(site_codes: set[str]) -> None:
+def upload_readings(site_codes: set[str], every_site: pd.DataFrame) -> None:
     if not may("import"):  # the role may not: no control (gislib.auth.PERMISSIONS)
         return
     st.markdown(f"**{L('upload')}**")
@@ -239,13 +240,18 @@ def upload_readings(site_codes: set[str]) -> None:
     if frame.empty:
         return
     if st.button(f"{L('save')} ({len(frame)})", key="dust_save", type="primary"):
-        try:
-            n = dust_store.save_readings(store(), parsed, actor(), upload.name, units=parsed.units)
+        try:  # readings of sites outside the jurisdiction are not saved (gislib.services.scoped)
+            outcome = scoped.save_dust_readings(current_user(), store(), parsed, every_site, upload.name,
+                                                units=parsed.units)
         except HetuError as exc:
             st.error(md_text(str(exc)))
             return
         st.cache_data.clear()
-        st.success(L("saved").format(n=n))
+        if outcome.created:
+            st.success(L("saved").format(n=outcome.created[0]["rows"]))
+        for r in outcome.rejected:
+            st.warning(tr("app.readings_rejected", site=md_text(r["site"]), n=r["readings"],
+                          reason=md_text(r["en"] if lang() == "en" else r["zh"])))
 
 
 def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: DustRule, dataset: str) -> None:
@@ -300,6 +306,7 @@ def idw_map(site_table: pd.DataFrame, ser: pd.DataFrame, day: dt.date, rule: Dus
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
+    user = require("list_layer", "dust")  # a viewer: dust sites are not published by default
     dataset = current_name()
     version = catalog_version(dataset=dataset)
     rule = rule_picker()
@@ -310,13 +317,20 @@ def main() -> None:
         return
     first, last = data["time"].min().date(), data["time"].max().date()
     day = st.date_input(L("day"), value=last, min_value=first, max_value=last, key="dust_day")
-    site_table = sites(dataset, version)
+    every_site = sites(dataset, version)
+    site_table = scoped.dust_sites(user, every_site)  # the jurisdiction only (sites count by sub-district)
+    if site_table.empty:
+        st.info(tr("app.none_in_jurisdiction"))
+        return
+    data = scoped.dust_readings(user, data, every_site)
     try:
-        ser = series(dataset, version, rule_json)
-        days = day_results(dataset, version, rule_json)
+        ser, days = series(dataset, version, rule_json), day_results(dataset, version, rule_json)
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
+    mine = set(site_table["code"])
+    ser = ser[ser["site"].isin(mine)]
+    days = days[days["site"].isin(mine)] if not days.empty else days
     table = alert_list(days, site_table, day, rule)
     st.divider()
     default_site = table["code"].iloc[0] if len(table) else site_table["code"].iloc[0]
@@ -326,7 +340,7 @@ def main() -> None:
     with c1:
         idw_map(site_table, ser, day, rule, dataset)
     with c2:
-        upload_readings(set(site_table["code"]))
+        upload_readings(set(site_table["code"]), every_site)
     st.caption(f"{term(DEMO_MARK, lang())} · {dataset} · "
                + L("footer").format(n=f"{len(data):,}", up=f"{dust_store.count(store()):,}")
                + " · © OpenStreetMap contributors (ODbL)")

@@ -251,11 +251,13 @@ def _trace_panel(key: str, row: pd.Series) -> None:
 
 def trace_upstream(section: str, km: float, two_way: bool):
     """The upstream trace, cached per store version (the network itself is cached in layers.trace)."""
-    from gislib.services.access import trace_frame
+    from gislib.services.access import trace_result
+    from gislib.services.catalog import layer_frame
 
     with st.spinner(_t("trace_spinner")):
         result, found = _cached_upstream(section, km, two_way, catalog_version())
-    return result, trace_frame(current_user(), found, "outfalls")  # only the user's jurisdiction
+    # only the user's jurisdiction: the outfalls found and the off-network ones named under the table
+    return trace_result(current_user(), result, found, layer_frame("outfalls"))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -10,13 +10,13 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib.services.catalog import store
+from gislib.services import scoped
+from gislib.services.catalog import store, store_dir
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
 from gislib.patrols import frequency
 from gislib.patrols.repo import PatrolRepo
-from gislib.patrols.service import finding_to_problem, record_patrol
 from gislib.patrols.tracks import points_track, read_track
 from gislib.problems import model
 from gislib.problems.config import load_config
@@ -25,7 +25,7 @@ from gislib.problems.rankings import months_back
 from gislib.problems.service import today_shanghai
 from layers.problems import md_text
 from gislib.i18n import enum_label, term
-from views.common import demo_banner, lang, tr, usable_upload, actor, current_user
+from views.common import current_user, demo_banner, lang, require, tr, usable_upload
 
 
 
@@ -34,7 +34,9 @@ def L(key: str, **fmt) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(dataset: str) -> bool:
+def _seeded(dataset: str, folder: str) -> bool:
+    """Seed the demo once per store (``folder``: the store's directory, so that another data directory in the
+    same process is seeded too)."""
     from gislib.demo.problems import ensure_demo
 
     with st.spinner(tr("app.seeding_demo")):
@@ -46,9 +48,11 @@ def rule_text(rule: dict) -> str:
     return tr("patrols.rule_text", per=per, n=rule["min_count"], minutes=rule["min_minutes"], km=rule["min_km"])
 
 
-def pick_chief(repo: PatrolRepo) -> dict:
-    chiefs = repo.chiefs()
+def pick_chief(st_) -> dict | None:
     account = current_user()
+    chiefs = scoped.chiefs(account, st_)  # the chiefs of the account's rivers and sub-districts only
+    if not chiefs:
+        return None
     user = account.name
     names = [c["name"] for c in chiefs]
     # the logged-in chief's own entry: by name, else the first chief of one of the account's rivers
@@ -102,7 +106,6 @@ def patrol_summary(patrol: dict, rule: dict) -> None:
 
 
 def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
-    user = actor()
     with st.form("track_upload", clear_on_submit=False):
         upload = st.file_uploader(L("upload"), type=["gpx", "kml", "kmz"], key="track_file")
         c1, c2 = st.columns(2)
@@ -114,9 +117,9 @@ def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
         note = st.text_input(L("note"))
         go = st.form_submit_button(L("save"), type="primary")
     if go and usable_upload(upload):
-        _save(lambda: record_patrol(st_, read_track(upload.getvalue(), upload.name, crs), chief["id"], user, date=day,
-                                    started_at=_at(day, start), ended_at=_at(day, end), note=note or None,
-                                    source_file=upload.name))
+        _save(lambda: scoped.record_patrol(current_user(), st_, read_track(upload.getvalue(), upload.name, crs),
+                                           chief["id"], date=day, started_at=_at(day, start), ended_at=_at(day, end),
+                                           note=note or None, source_file=upload.name))
     taps = st.session_state.setdefault("taps", [])
     st.caption(L("tap") + " · " + L("tapped", n=len(taps)))
     extra = []
@@ -132,7 +135,7 @@ def record_forms(st_, repo: PatrolRepo, chief: dict) -> None:
         st.rerun()
     c1, c2 = st.columns(2)
     if c1.button(L("save_tap"), disabled=len(taps) < 2):
-        _save(lambda: record_patrol(st_, points_track(taps), chief["id"], user, date=today_shanghai()))
+        _save(lambda: scoped.record_patrol(current_user(), st_, points_track(taps), chief["id"], date=today_shanghai()))
         st.session_state["taps"] = []
     if c2.button(L("clear")):
         st.session_state["taps"] = []
@@ -170,8 +173,9 @@ def finding_form(st_, patrol: dict) -> None:
         go = st.form_submit_button(L("to_problem"), type="primary")
     if go:
         try:
-            rec = finding_to_problem(st_, patrol["code"], {"text": text, "category": cat, "lon": lon, "lat": lat},
-                                     actor(), [(p.name, p.getvalue()) for p in photo or []])
+            rec = scoped.finding_to_problem(current_user(), st_, patrol["code"],
+                                            {"text": text, "category": cat, "lon": lon, "lat": lat},
+                                            [(p.name, p.getvalue()) for p in photo or []])
         except HetuError as exc:
             st.error(f"{L('refused')}: {exc}")
             return
@@ -183,7 +187,7 @@ def finding_form(st_, patrol: dict) -> None:
                          query_params={"code": f["problem"]})
 
 
-def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
+def frequency_tables(st_, repo: PatrolRepo, chief: dict) -> None:
     cfg = load_config()
     rules, today = cfg["patrol_rules"], today_shanghai()
     patrols = repo.patrols()
@@ -201,20 +205,24 @@ def frequency_tables(repo: PatrolRepo, chief: dict) -> None:
             (tr("patrols.chief_2")): r["name"], (tr("patrols.level")): enum_label("chief_level", r["level"], lang()),
             (tr("patrols.sub_district")): r["subdistrict"] or tr("app.whole_district"), (tr("patrols.patrols_2")): r["patrols"],
             (tr("patrols.counted_2")): r["valid"], (tr("patrols.periods_met")): f"{r['periods_met']}/{r['periods']}",
-        } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in repo.chiefs())]),
+        } for r in (frequency.chief_month(c, patrols, rules, month, today) for c in scoped.chiefs(current_user(), st_))]),
             hide_index=True, width="stretch")
 
 
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
-    _seeded(current_name())
+    require("list_layer", "patrols")  # a viewer: patrols are not published for them
+    _seeded(current_name(), str(store_dir(dataset=current_name())))
     flash = st.session_state.pop("patrols_flash", None)
     if flash:
         st.success(flash)
     st_ = store()
     repo = PatrolRepo(st_)
-    chief = pick_chief(repo)
+    chief = pick_chief(st_)
+    if chief is None:
+        st.info(tr("app.none_in_jurisdiction"))
+        return
     rule = load_config()["patrol_rules"][chief["level"]]
     mine = repo.patrols(chief_id=chief["id"])
     current = st.session_state.get("patrol_current")
@@ -230,7 +238,7 @@ def main() -> None:
             finding_form(st_, patrol)
         else:
             st.info(L("no_patrol"))
-        frequency_tables(repo, chief)
+        frequency_tables(st_, repo, chief)
     with st.expander(L("patrols")):
         st.dataframe(pd.DataFrame([{
             (tr("patrols.no")): p["code"], (tr("patrols.date_2")): p["date"],

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from gislib.reports import plot_registry
-from gislib.services import plot_listing
+from gislib.services import plot_listing, scoped
 from gislib.services.catalog import near_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name, load_layer
@@ -28,7 +28,7 @@ from gislib.soil.gb36600 import (
 from gislib.soil.gb36600 import VERDICT_EN as SOIL_VERDICT_EN
 from gislib.safe_text import md_text
 from gislib.reports.colors import text_color_on
-from views.common import may, require, demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
+from views.common import current_user, map_scope, may, require, demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map
 
 VERDICT_EN = SOIL_VERDICT_EN
 VERDICT_COLOR = {"below_screening": "#c7e9c0", "above_screening": "#fdae6b", "above_intervention": "#ef3b2c",
@@ -101,6 +101,14 @@ def _context_layers(dataset: str, version: str):
     return gpd.GeoDataFrame(both, geometry="geometry", crs=rivers.crs)
 
 
+def _near(key: str, geometry_wkt: str, metres: float, dataset: str):
+    """The records of ``key`` near a geometry (picked by the store, gislib.services.catalog.near_frame) as the
+    logged-in user may see them (the buffer query names no record outside the jurisdiction)."""
+    from gislib.services.access import scoped_frame
+
+    return scoped_frame(map_scope(), key, near_frame(key, geometry_wkt, metres, dataset=dataset))
+
+
 # --------------------------------------------------------------------------- list and 名录
 def plot_list(records: list[dict]) -> None:
     st.subheader(L("all_plots"))
@@ -143,7 +151,7 @@ def plot_list(records: list[dict]) -> None:
     dataset = current_name()
     try:
         with st.spinner(L("registry_making")):
-            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset))
+            xlsx, pdf = registry_exports(dataset, catalog_version(dataset=dataset), current_user())
     except HetuError as exc:
         st.error(md_text(str(exc)))
         return
@@ -155,9 +163,9 @@ def plot_list(records: list[dict]) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def registry_exports(dataset: str, version: str) -> tuple[bytes, bytes]:
-    """The 名录 Excel and PDF of the current store contents (cached per data version)."""
-    records = store(dataset=dataset).list("plots")
+def registry_exports(dataset: str, version: str, user) -> tuple[bytes, bytes]:
+    """The 名录 Excel and PDF of the plots the user may export (cached per data version and account)."""
+    records = scoped.registry_records(user, store(dataset=dataset))
     return plot_registry.to_excel(records), plot_registry.to_pdf(records)
 
 
@@ -202,7 +210,7 @@ def transition_form(st_, rec: dict) -> None:
         submitted = st.form_submit_button(L("submit"), type="primary")
     if not submitted:
         return
-    user = require("transition", {**rec, "layer": "plots"}).name  # refused (and stopped) outside the rights
+    user = require("transition", {**rec, "layer": "plots"})  # the page says why; move_plot checks again
     try:
         plot_listing.move_plot(st_, rec["code"], to_state, user, when, note or None,
                                expected_version=rec["version"], batch=batch,
@@ -339,7 +347,7 @@ def buffer_query(rec: dict) -> None:
     try:
         query = ProximityQuery(geom, float(distance), exclude_code=rec["code"])
         # the store picks the records near the plot (in the database on PostGIS); within() measures them
-        near = {key: near_frame(key, geom.wkt, query.distance_m, dataset=dataset)
+        near = {key: _near(key, geom.wkt, query.distance_m, dataset)
                 for key in ("outfalls", "plots", "dust_sites")}
         result = within(query, rivers=_context_layers(dataset, version), **near)
     except HetuError as exc:
@@ -387,9 +395,10 @@ def main() -> None:
     if flash:
         st.success(flash)
     st_ = store()
-    records = st_.list("plots")
+    user = require("list_layer", "plots")
+    records = scoped.plots(user, st_)  # the jurisdiction only (plots count by sub-district)
     if not records:
-        st.info(L("no_records"))
+        st.info(tr("app.none_in_jurisdiction") if user.restricted else L("no_records"))
         return
     opened = st.session_state.pop("plots_open", None)
     if opened:  # a row or a plot on the map was clicked: show its file

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gislib.auth import filter_records
-from gislib.services.catalog import store
+from gislib.services import scoped
+from gislib.services.catalog import store, store_dir
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.errors import HetuError
@@ -20,7 +20,7 @@ from gislib.problems import service as svc
 from layers.problems import OVERDUE, district_map, md_text, state_label
 from gislib.i18n import enum_label, term
 from gislib.reports.outfall_file import class_text
-from views.common import actor, require, demo_banner, lang, tr
+from views.common import actor, current_user, require, demo_banner, lang, tr
 
 
 
@@ -38,7 +38,9 @@ def today() -> dt.date:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(dataset: str) -> bool:
+def _seeded(dataset: str, folder: str) -> bool:
+    """Seed the demo once per store (``folder``: the store's directory, so that another data directory in the
+    same process is seeded too)."""
     from gislib.demo.problems import ensure_demo
 
     with st.spinner(tr("app.seeding_demo")):
@@ -113,7 +115,8 @@ def alert_choices() -> dict[str, dict]:
     from layers.dust import latest_day_status
 
     out: dict[str, dict] = {}
-    sections = layer_frame("sections")
+    user = current_user()  # only the sections and sites of the user's jurisdiction are offered
+    sections = scoped.sections(user, layer_frame("sections"))
     status = latest_status(all_samples(store()), sections)
     for _, s in sections.iterrows():
         stat = status.get(s["code"])
@@ -123,7 +126,7 @@ def alert_choices() -> dict[str, dict]:
             out[L("prefill.section", code=s["code"], name=s["name"], month=stat.month, cls=class_text(stat.cls, lang()),
                   target=class_text(s["target_class"], lang()))] = \
                 svc.prefill_from_section(rec, stat.month, stat.cls, s["target_class"], stat.main_pollutants)
-    sites = layer_frame("dust_sites")
+    sites = scoped.dust_sites(user, layer_frame("dust_sites"))
     dust = latest_day_status()
     for _, d in sites.iterrows():
         if d["code"] in dust.index and bool(dust.loc[d["code"], "exceeded"]):
@@ -194,7 +197,7 @@ def new_problem(st_) -> None:
               "name": name.strip(), "category": cat, "source": source, "found_date": found, "ticket_no": ticket.strip(),
               "lon": lon, "lat": lat, "description": desc.strip(), "reporter": actor()}
     try:
-        rec = svc.create_problem(st_, fields, actor())
+        rec = scoped.create_problem(current_user(), st_, fields)  # refused outside the jurisdiction
         if photos:
             svc.attach_evidence(st_, rec["code"], [(p.name, p.getvalue()) for p in photos], actor())
     except HetuError as exc:
@@ -244,9 +247,18 @@ def _files(uploads) -> list[tuple[str, bytes]]:
 
 
 def actions(st_, rec: dict) -> None:
-    code, user, state = rec["code"], actor(), rec["state"]
-    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user}`")
-    if state == model.REGISTERED:
+    code, user, state = rec["code"], current_user(), rec["state"]
+
+    def step(name: str) -> bool:  # the step's form only for an account that may take it (the service checks again)
+        return scoped.may_step(user, name, rec)
+
+    def take(name: str, *args) -> None:
+        _step(scoped.problem_step, user, st_, name, code, *args)
+
+    if not any(step(name) for name in scoped.PROBLEM_STEPS):
+        return
+    st.markdown(f"**{L('actions')}** · {L('acting_as')} `{user.name}`")
+    if state == model.REGISTERED and step("assign"):
         with st.form("assign"):
             unit = st.text_input(L("unit"), value=rec.get("responsible_unit", ""))
             measures = st.text_area(L("measures"), value=rec.get("measures", ""))
@@ -254,58 +266,61 @@ def actions(st_, rec: dict) -> None:
             deadline = c1.date_input(L("deadline"), value=today() + dt.timedelta(days=15))
             day = c2.date_input(L("date"), value=today(), max_value=today(), key="assign_date")
             if st.form_submit_button(L("assign"), type="primary"):
-                _step(svc.assign, st_, code, user, day, unit.strip(), measures.strip(), deadline)
-    elif state == model.ASSIGNED:
+                take("assign", day, unit.strip(), measures.strip(), deadline)
+    elif state == model.ASSIGNED and step("start"):
         with st.form("start"):
             day = st.date_input(L("date"), value=today(), max_value=today(), key="start_date")
             if st.form_submit_button(L("start"), type="primary"):
-                _step(svc.start, st_, code, user, day)
+                take("start", day)
     elif state == model.FIXING:
-        with st.form("progress", clear_on_submit=True):
-            text = st.text_input(L("progress_text"))
-            if st.form_submit_button(L("progress")):
-                _step(svc.report_progress, st_, code, user, today(), text)
+        if step("report_progress"):
+            with st.form("progress", clear_on_submit=True):
+                text = st.text_input(L("progress_text"))
+                if st.form_submit_button(L("progress")):
+                    take("report_progress", today(), text)
+    if state == model.FIXING and step("request_close"):
         with st.form("request"):
             files = st.file_uploader(L("evidence"), type=["jpg", "jpeg", "png", "pdf"], accept_multiple_files=True,
                                      key="request_files")
             note = st.text_input(L("note"), key="request_note")
             if st.form_submit_button(L("request"), type="primary"):
-                _step(lambda: svc.request_close(st_, code, user, today(),
-                                                svc.attach_evidence(st_, code, _files(files), user) if files else [],
-                                                note or None))
-    elif state == model.CLOSE_REQUESTED:
+                _step(lambda: scoped.problem_step(
+                    user, st_, "request_close", code, today(),
+                    scoped.problem_step(user, st_, "attach_evidence", code, _files(files)) if files else [],
+                    note or None))
+    elif state == model.CLOSE_REQUESTED and step("verify"):
         with st.form("verify"):
             note = st.text_input(L("reason"))
             c1, c2 = st.columns(2)
             if c1.form_submit_button(L("pass"), type="primary"):
-                _step(svc.verify, st_, code, user, today(), True, note or None)
+                take("verify", today(), True, note or None)
             if c2.form_submit_button(L("return")):
-                _step(svc.verify, st_, code, user, today(), False, note)
-    elif state == model.CLOSED:
+                take("verify", today(), False, note)
+    elif state == model.CLOSED and step("spot_check"):
         with st.form("spot"):
             note = st.text_input(L("note"), key="spot_note")
             c1, c2 = st.columns(2)
             if c1.form_submit_button(L("spot_ok")):
-                _step(svc.spot_check, st_, code, user, today(), True, note)
+                take("spot_check", today(), True, note)
             if c2.form_submit_button(L("spot_fail")):
-                _step(svc.spot_check, st_, code, user, today(), False, note)
-    if state in (model.CLOSED, model.FIXING, model.ASSIGNED):
+                take("spot_check", today(), False, note)
+    if state in (model.CLOSED, model.FIXING, model.ASSIGNED) and step("interview"):
         with st.expander(L("interview")), st.form("interview"):
             who = st.text_input(L("who"))
             note = st.text_input(L("note"), key="interview_note")
             if st.form_submit_button(L("interview")):
-                _step(svc.interview, st_, code, user, today(), who, note)
-    if rec.get("source") in model.COMPLAINT_SOURCES:
+                take("interview", today(), who, note)
+    if rec.get("source") in model.COMPLAINT_SOURCES and step("reply"):
         with st.expander(L("reply"), expanded=not rec.get("reply")), st.form("reply"):
             text = st.text_area(L("reply_text"), value=(rec.get("reply") or {}).get("text", ""))
             day = st.date_input(L("date"), value=today(), max_value=today(), key="reply_date")
             if st.form_submit_button(L("reply")):
-                _step(svc.reply, st_, code, user, day, text)
-    if state in model.OPEN_STATES:
+                take("reply", day, text)
+    if state in model.OPEN_STATES and step("withdraw"):
         with st.expander(L("withdraw")), st.form("withdraw"):
             reason = st.text_input(L("note"), key="withdraw_reason")
             if st.form_submit_button(L("withdraw")):
-                _step(lambda: st_.remove(model.LAYER, code, user, reason, today()))
+                take("withdraw", reason, today())
 
 
 def evidence(st_, rec: dict) -> None:
@@ -321,10 +336,12 @@ def evidence(st_, rec: dict) -> None:
         if path.exists():
             st.download_button(f"{a['filename']} · {a['at'][:10]} · {a['user']}", path.read_bytes(), a["filename"],
                                mime=a["mime"], key=f"pf_{i}", icon=":material/description:")
+    if not scoped.may_step(current_user(), "attach_evidence", rec):
+        return
     with st.form("add_photo", clear_on_submit=True):
         ups = st.file_uploader(L("add_photo"), type=["jpg", "jpeg", "png"], accept_multiple_files=True, key="more_photos")
         if st.form_submit_button(L("add_photo")) and ups:
-            _step(svc.attach_evidence, st_, rec["code"], _files(ups), actor())
+            _step(scoped.problem_step, current_user(), st_, "attach_evidence", rec["code"], _files(ups))
 
 
 def history(st_, rec: dict) -> None:
@@ -388,21 +405,24 @@ def batch_page(st_) -> None:
         go = st.form_submit_button(L("batch.go"), type="primary")
     if go and upload is not None:
         try:
-            made = batches.import_batch(st_, {"code": code.strip(), "name": name.strip(), "issued_date": issued,
-                                              "issued_by": by.strip() or None},
-                                        batches.read_items(upload.getvalue(), upload.name), actor(),
-                                        rivers=load_layer("rivers"))
+            made = scoped.import_task_list(current_user(), st_, {
+                "code": code.strip(), "name": name.strip(), "issued_date": issued, "issued_by": by.strip() or None},
+                batches.read_items(upload.getvalue(), upload.name), rivers=load_layer("rivers"))
         except HetuError as exc:
-            st.error(f"{L('refused')}: {exc}")
+            st.error(f"{L('refused')}: {md_text(str(exc))}")
         else:
-            st.success(L("batch.done", n=len(made)))
+            st.success(L("batch.done", n=len(made.created)))
+            if made.rejected:  # rows outside the jurisdiction: not imported, each with its reason
+                st.warning(tr("app.rows_rejected", n=len(made.rejected)) + "\n\n" + "\n\n".join(
+                    tr("app.row_reason", row=r["row"], reason=md_text(r["en"] if lang() == "en" else r["zh"]))
+                    for r in made.rejected))
     all_batches = repo.batches()
     if not all_batches:
         return
     pick = st.selectbox(L("batch.pick"), [b["code"] for b in all_batches],
                         format_func=lambda c: f"{c} · {next(b['name'] for b in all_batches if b['code'] == c)}")
     batch = repo.batch(pick)
-    items, day = batches.batch_items(st_, pick), today()
+    items, day = scoped.problems_in(current_user(), batches.batch_items(st_, pick)), today()
     prog = batches.batch_progress(items, day)
     cols = st.columns(5)
     for col, (k, key) in zip(cols, (("items", "items"), ("已销号", "closed"), ("待核查", "awaiting_check"),
@@ -423,13 +443,13 @@ def batch_page(st_) -> None:
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
-    _seeded(current_name())
+    _seeded(current_name(), str(store_dir(dataset=current_name())))
     flash = st.session_state.pop("problems_flash", None)
     if flash:
         st.success(flash)
     st_ = store()
     user = require("list_layer", "problems")  # a viewer: problems are not published for them
-    records = filter_records(user, st_.list(model.LAYER), "list_layer", "problems")  # the jurisdiction only
+    records = scoped.problems(user, st_)  # the jurisdiction only (gislib.services.scoped)
     qp = st.query_params
     pending = st.session_state.pop("problems_next", None)
     if pending:

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gislib.services.catalog import store
+from gislib.services import scoped
+from gislib.services.catalog import store, store_dir
 from gislib.dataset import current_name
 from gislib.domain import DEMO_MARK
 from gislib.problems.config import load_config
@@ -14,7 +15,7 @@ from gislib.problems.rankings import COLOR_HEX, HEADERS, months_back, ranking_pd
 from gislib.problems.service import today_shanghai
 from gislib.i18n import enum_label, term
 from gislib.messages.enums import RANK_COLOR
-from views.common import demo_banner, lang, tr
+from views.common import demo_banner, lang, require, tr
 
 HEADERS_EN = {"rank": "Rank", "color": "List", "subdistrict": "Sub-district", "found": "Found", "due": "Due",
               "closed_on_time": "Closed on time", "closed_on_time_rate": "On-time rate", "overdue": "Overdue",
@@ -27,7 +28,9 @@ def L(key: str, **fmt) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _seeded(dataset: str) -> bool:
+def _seeded(dataset: str, folder: str) -> bool:
+    """Seed the demo once per store (``folder``: the store's directory, so that another data directory in the
+    same process is seeded too)."""
     from gislib.demo.problems import ensure_demo
 
     with st.spinner(tr("app.seeding_demo")):
@@ -78,14 +81,15 @@ def trend(st_, today) -> None:
 def main() -> None:
     st.markdown(f"### {L('title')}")
     demo_banner()
-    _seeded(current_name())
+    user = require("list_layer", "problems")  # a viewer: problems (and their ranking) are not published
+    _seeded(current_name(), str(store_dir(dataset=current_name())))
     st_ = store()
     today = today_shanghai()
     cfg = load_config()
     months = list(reversed(months_back(today, 12)))
     # bureaus publish the list of the month just ended; the running month can be chosen too
     month = st.selectbox(L("month"), months, index=1, key="rank_month")
-    rows = store_ranking(st_, month, today)
+    rows = scoped.ranking(user, st_, month, today)
     counts = {c: sum(r["color"] == c for r in rows) for c in RANK_COLOR}
     st.markdown(" ".join(f"<span style='background:{COLOR_HEX[c]};color:#fff;padding:2px 10px;border-radius:10px;"
                          f"font-weight:600'>{enum_label('rank_color', c, lang())} {counts[c]}</span>" for c in counts),

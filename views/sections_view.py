@@ -17,6 +17,7 @@ from gislib.reports.bulletin import (
     monthly_classes,
     write_warnings_xlsx,
 )
+from gislib.services import scoped
 from gislib.services.catalog import layer_frame, store
 from gislib.services.catalog import version as catalog_version
 from gislib.dataset import current_name
@@ -24,11 +25,12 @@ from gislib.domain import DEMO_MARK, NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_RAN
 from gislib.errors import HetuError
 from gislib.i18n import term
 from gislib.water.quality import GB3838_ITEMS, ITEM_ORDER, parse_value, resolve_item
-from gislib.water.samples import all_samples, commit_import, preview_import
+from gislib.water.samples import all_samples, preview_import
 from gislib.safe_text import md_text
 from layers.bulletin_map import render_bulletin_map
 from layers.sections import class_label
-from views.common import demo_banner, lang, tr, uploaded_path, usable_upload, record_page_map, actor, may
+from views.common import (actor, current_user, demo_banner, lang, may, record_page_map, require, tr, uploaded_path,
+                          usable_upload)
 
 
 
@@ -47,8 +49,12 @@ def load_data(version: str, dataset: str) -> tuple[pd.DataFrame, pd.DataFrame, p
 
 
 def data() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(sections, samples, monthly classes) of the sections the logged-in user may see."""
     dataset = current_name()
-    return load_data(catalog_version(dataset=dataset), dataset)
+    sections, samples, classes = load_data(catalog_version(dataset=dataset), dataset)
+    user = require("list_layer", "sections")
+    mine = scoped.sections(user, sections)
+    return mine, scoped.section_samples(user, samples, sections), classes[classes["section_code"].isin(mine["code"])]
 
 
 def latest_by_section(classes: pd.DataFrame) -> pd.DataFrame:
@@ -289,17 +295,25 @@ def import_panel(sections: pd.DataFrame, samples: pd.DataFrame) -> None:
             hide_index=True, width="stretch")
         skip = st.checkbox(s("import.skip"), key="import_skip") if bad else False
         if st.button(s("import.confirm"), type="primary", disabled=ok == 0 or (bad > 0 and not skip), key="import_go"):
-            try:
-                batch = commit_import(store(dataset=current_name()), preview, actor(), skip_invalid=skip,
-                                      units_confirmed=confirmed)
+            try:  # rows of sections outside the jurisdiction are not written (gislib.services.scoped)
+                outcome = scoped.import_samples(current_user(), store(dataset=current_name()), preview,
+                                                layer_frame("sections", dataset=current_name()), skip_invalid=skip,
+                                                units_confirmed=confirmed)
             except HetuError as exc:
                 st.error(md_text(str(exc)))
                 return
-            st.success(s("import.done", n=ok, batch=batch, user=actor()))
+            for done in outcome.created:
+                st.success(s("import.done", n=done["rows"], batch=done["batch"], user=actor()))
+            if outcome.rejected:
+                st.warning(tr("app.rows_rejected", n=len(outcome.rejected)) + "\n\n" + "\n\n".join(
+                    tr("app.row_reason", row=r["row"], reason=md_text(r["en"] if lang() == "en" else r["zh"]))
+                    for r in outcome.rejected))
             st.session_state.pop("bulletin_files", None)
 
 
 def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> None:
+    if not may("export", "sections"):  # a viewer reads the sections but exports nothing
+        return
     with st.expander(s("bulletin")):
         months = sorted(classes["month"].unique(), reverse=True)
         if not months:
@@ -333,7 +347,12 @@ def bulletin_panel(sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.Da
 
 def make_bulletin_files(month: str, sections: pd.DataFrame, samples: pd.DataFrame, classes: pd.DataFrame) -> dict:
     """PDF, Word and warning-list bytes for ``month`` (map drawn with the sections layer style)."""
-    b = compute_bulletin(samples, sections, month, classes=classes)
+    from gislib.district import current_profile
+
+    user = current_user()
+    sections, samples = scoped.bulletin_inputs(user, samples, sections)  # export right, jurisdiction
+    b = compute_bulletin(samples, sections, month, classes=classes[classes["section_code"].isin(sections["code"])],
+                         district=scoped.report_area(user, current_profile().short_name))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         png = render_bulletin_map(month_table(classes, sections, month), month, tmp / "map.png",

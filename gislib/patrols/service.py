@@ -54,8 +54,9 @@ def record_patrol(store, track: Track, chief: str, user: str, *, date: Any = Non
 
 
 def finding_to_problem(store, patrol_code: str, finding: dict[str, Any], user: str,
-                       photos: list[tuple[str, bytes]] = ()) -> dict[str, Any]:
-    """One tap: a patrol finding {text, category, lon, lat} becomes a 巡河发现 problem with its photos."""
+                       photos: list[tuple[str, bytes]] = (), guard=None) -> dict[str, Any]:
+    """One tap: a patrol finding {text, category, lon, lat} becomes a 巡河发现 problem with its photos.
+    ``guard(record)`` checks the located problem before it is written (gislib.services.scoped)."""
     from gislib.problems import service as problems
 
     repo = PatrolRepo(store)
@@ -68,7 +69,7 @@ def finding_to_problem(store, patrol_code: str, finding: dict[str, Any], user: s
         "name": text[:40], "description": text, "category": finding.get("category") or "其他",
         "source": "巡河发现", "found_date": patrol["date"], "reporter": chief["name"],
         "lon": finding.get("lon"), "lat": finding.get("lat"), "patrol": patrol_code,
-    }, user)
+    }, user, guard=guard)
     if photos:
         problems.attach_evidence(store, rec["code"], photos, user)
     repo.add_finding(patrol_code, {"text": text, "lon": finding.get("lon"), "lat": finding.get("lat"),

@@ -80,10 +80,14 @@ def _place(item: dict[str, Any], rivers, crs: str) -> tuple[float, float] | None
 
 
 def import_batch(store, batch: dict[str, Any], items: list[dict[str, Any]], user: str, rivers=None,
-                 crs: str = "EPSG:4326", locate_ctx: Any = None) -> list[dict[str, Any]]:
+                 crs: str = "EPSG:4326", locate_ctx: Any = None, row_guard: Any = None) -> list[dict[str, Any]]:
     """Create the batch and one problem per item (assigned when unit, measures and deadline are given).
 
-    All rows are checked first; ValidationError lists every bad row and nothing is written."""
+    All rows are checked first; ValidationError lists every bad row and nothing is written.
+    ``row_guard(row_no, record)``: the access check of each located row before it is written
+    (``gislib.services.scoped.import_task_list``); a row it refuses (PermissionDenied) is skipped and
+    the others are written. The batch itself is written with its first row (not at all when none is)."""
+    from gislib.errors import PermissionDenied
     from gislib.patrols.repo import PatrolRepo
     from gislib.problems import service as svc
 
@@ -109,19 +113,36 @@ def import_batch(store, batch: dict[str, Any], items: list[dict[str, Any]], user
         ready.append((item, place, category, deadline))
     if bad:
         raise ValidationError("error.task_rows_bad", field="items", count=len(bad), rows=Lines(bad))
-    PatrolRepo(store).save_batch(batch, user)
+    saved = []
+
+    def guard(i: int):
+        def check(record: dict[str, Any]) -> None:
+            if row_guard is not None:
+                row_guard(i, record)
+            if not saved:
+                saved.append(PatrolRepo(store).save_batch(batch, user))
+        return check
+
     created = []
     for i, (item, (lon, lat), category, deadline) in enumerate(ready, start=1):
-        rec = svc.create_problem(store, {
-            "name": item["name"][:60], "description": item["name"] + (f"; 整改目标: {item['target']}" if item.get("target") else ""),
-            "category": category, "source": "督察反馈", "batch": batch["code"], "item_no": item.get("item_no") or i,
-            "found_date": issued.isoformat(), "lon": lon, "lat": lat, "river": item.get("river")}, user,
-            locate_ctx=locate_ctx)
+        try:
+            rec = _create_item(svc, store, batch, item, i, issued, category, lon, lat, user, locate_ctx, guard(i))
+        except PermissionDenied:
+            continue
         if item.get("responsible_unit") and item.get("measures") and deadline:
             rec = svc.assign(store, rec["code"], user, issued, item["responsible_unit"], item["measures"], deadline,
                              note=f"{batch['name']} 交办")
         created.append(rec)
     return created
+
+
+def _create_item(svc, store, batch, item, i, issued, category, lon, lat, user, locate_ctx, guard):
+    """The problem of task-list row ``i`` (``guard`` runs on the located record before it is written)."""
+    return svc.create_problem(store, {
+        "name": item["name"][:60], "description": item["name"] + (f"; 整改目标: {item['target']}" if item.get("target") else ""),
+        "category": category, "source": "督察反馈", "batch": batch["code"], "item_no": item.get("item_no") or i,
+        "found_date": issued.isoformat(), "lon": lon, "lat": lat, "river": item.get("river")}, user,
+        locate_ctx=locate_ctx, guard=guard)
 
 
 def progress_label(rec: dict[str, Any]) -> str:

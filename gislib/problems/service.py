@@ -33,11 +33,13 @@ def next_code(store: Store, year: int) -> str:
 
 
 def create_problem(store: Store, fields: dict[str, Any], user: str, *, locate_ctx: Any = None,
-                   tolerance_m: float | None = None) -> dict[str, Any]:
+                   tolerance_m: float | None = None, guard: Any = None) -> dict[str, Any]:
     """Register a problem (state 已登记) at fields' lon/lat, snapped to its sub-district and stretch.
 
     Fields given explicitly (subdistrict, river) win over the located ones. ``locate_ctx``: a
     ``locate.Context`` (default: the current data set's); pass ``False`` to skip locating.
+    ``guard(record)``: called with the located record just before it is written (the access check of
+    ``gislib.services.scoped``: it raises PermissionDenied for a problem outside the jurisdiction).
     """
     rec = {k: v for k, v in fields.items() if v not in (None, "")}
     check_links(store, rec.get("links") or {})
@@ -57,6 +59,8 @@ def create_problem(store: Store, fields: dict[str, Any], user: str, *, locate_ct
 
         due = model.reply_due(rec, load_config()["complaint_reply_working_days"])
         rec.setdefault("reply_due", due.isoformat() if due else None)
+    if guard is not None:
+        guard(rec)
     return store.create(LAYER, rec, user)
 
 

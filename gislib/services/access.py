@@ -97,6 +97,19 @@ def trace_frame(user: User | None, gdf: Any, key: str = "outfalls") -> Any:
     return filter_frame(user, gdf, "trace", record_layer(key) or key)
 
 
+def trace_result(user: User | None, result: Any, found: Any, outfalls: Any) -> tuple[Any, Any]:
+    """An upstream trace (``gislib.geo.network.UpstreamResult`` and its table ``found``) as ``user`` may see
+    it: the outfalls found and the off-network outfalls near the section, both limited to the jurisdiction
+    (``outfalls``: the outfall layer, which says where each code lies)."""
+    import dataclasses
+
+    columns = [c for c in ("code", "river", "subdistrict") if c in outfalls.columns]
+    visible = set(trace_frame(user, outfalls[columns], "outfalls")["code"])
+    kept = dataclasses.replace(result, outfalls=[o for o in result.outfalls if o.get("code") in visible],
+                               off_network=[o for o in result.off_network if o.get("code") in visible])
+    return kept, trace_frame(user, found, "outfalls")
+
+
 def _target(layer: str, record: Mapping[str, Any]) -> dict[str, Any]:
     return {**record, "layer": record_layer(layer) or layer}
 

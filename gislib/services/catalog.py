@@ -169,10 +169,14 @@ def _flat(record: dict, layer: str = "outfalls") -> dict:
 
 def layer_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
     """The live records of a map layer as a GeoDataFrame in EPSG:4326 (removed records left out);
-    a copy the caller may modify. Cached per store revision, in memory and in
+    a copy the caller may modify (in a command run with ``--user NAME``, that account's records only). Cached per store revision, in memory and in
     ``<data dir>/cache/frames`` (60,000 outfalls take seconds to read from the store, a cached
     frame a fraction of a second; a fresh data directory gets the seed store's frames)."""
-    return _shared_frame(layer, data_dir, dataset).copy()
+    from gislib.services.access import command_frame
+
+    # `--user NAME` of a command: only that account's records. Applied to the copy handed out, never to the
+    # frame kept in memory or saved in the data directory's cache, which every later reader (the app too) shares.
+    return command_frame(layer, _shared_frame(layer, data_dir, dataset).copy())
 
 
 # Padding of the store's distance test (sphere or spheroid, local projection on SQLite) around the exact
@@ -192,7 +196,10 @@ def near_frame(layer: str, geometry_wkt: str, metres: float, data_dir: str | Pat
     near = store(data_dir, dataset).within(STORE_LAYERS[layer], geometry_wkt,
                                            float(metres) * NEAR_PAD_FACTOR + NEAR_PAD_M)
     codes = {r["code"] for r in near}
-    return frame[frame["code"].isin(codes)].copy() if "code" in frame.columns else frame.iloc[:0].copy()
+    from gislib.services.access import command_frame
+
+    return command_frame(layer, frame[frame["code"].isin(codes)].copy() if "code" in frame.columns
+                         else frame.iloc[:0].copy())
 
 
 def _shared_frame(layer: str, data_dir: str | Path | None = None, dataset: str | None = None) -> gpd.GeoDataFrame:
@@ -284,6 +291,4 @@ def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
     for col in ("code", "responsible", "river_chief", "remediation_kind", "deadline", "name", "subdistrict", "river"):
         if col in gdf:  # always text ('' when missing), whatever an import put there
             gdf[col] = gdf[col].map(plain)
-    from gislib.services.access import command_frame
-
-    return command_frame(layer, gdf)  # `--user NAME` of a command: only that account's records
+    return gdf

@@ -5,12 +5,17 @@ art. 58–66, docs/domain.md §4.1): moving a plot into 纳入名录 or 移出�
 notice (e.g. "2026年第1批"), which is kept in ``listed_batch`` / ``removed_batch``. The evidence
 file, the step and the batch are written in one store transaction: a failure in any of them leaves
 the plot, its history and its attachments as they were.
+
+The move is made by a logged-in account (``gislib.auth.User``), checked here before anything is read
+or written: the ``transition`` right (officers and admins) on a plot inside the account's jurisdiction
+(``gislib.services.scoped`` "plots.move"); evidence needs ``attach`` too. A bare name is no account.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from gislib.auth.permissions import User
 from gislib.errors import ValidationError
 from gislib.safe_text import plain
 from gislib.store import Store
@@ -39,14 +44,24 @@ def _checked_batch(to_state: str, batch: str | None) -> str | None:
     return text
 
 
-def move_plot(store: Store, code: str, to_state: str, user: str, date: Any, note: str | None, *,
+def move_plot(store: Store, code: str, to_state: str, user: User, date: Any, note: str | None, *,
               expected_version: int, batch: str | None = None,
               evidence: tuple[str, bytes] | None = None) -> dict[str, Any]:
-    """Move plot ``code`` to ``to_state`` (with the batch where the step needs one and an optional
-    evidence document (file name, bytes)); returns the saved record. Everything is checked before
-    anything is written, and the writes are one transaction."""
-    text = _checked_batch(to_state, batch)
+    """Move plot ``code`` to ``to_state`` as the account ``user`` (with the batch where the step needs one
+    and an optional evidence document (file name, bytes)); returns the saved record. The account's right
+    and jurisdiction and everything else are checked before anything is written (PermissionDenied,
+    ValidationError, WorkflowError), and the writes are one transaction; the audit records ``user.name``."""
+    from gislib.auth.permissions import check
+    from gislib.services import scoped
+
+    account = user if isinstance(user, User) else None
+    scoped.require(account, "plots.move")
+    if evidence is not None:
+        check(account, "attach", LAYER)
     rec = store.get(LAYER, code)
+    scoped.require(account, "plots.move", rec)
+    user = account.name
+    text = _checked_batch(to_state, batch)
     last = max((t["date"] for t in store.transitions(LAYER, code)), default=None)
     workflow.check_transition(LAYER, rec["state"], to_state, user, date, note, ["pending"] if evidence else [],
                               last_date=parse_date(last))

@@ -161,3 +161,41 @@ def test_an_admin_assigns_a_jurisdiction_and_the_chiefs_map_changes(app_url, new
     chief.page.reload()  # the chief's next page run reads the account afresh
     assert _drawn(chief, len(both))["outfalls"] == len(both)
     chief.page.screenshot(path=str(artifacts / "auth_chief_after_assign.png"))
+
+
+def test_a_river_chief_on_a_phone_lists_and_reports_only_their_sections(app_url, new_page, artifacts, tmp_path):
+    """The sections page and the bulletin PDF a chief downloads hold only the sections on 桃浦河 (2 in the demo
+    GeoPackage, counted with sqlite3); plots and dust sites, which have no river, are none of theirs."""
+    import sqlite3
+    import subprocess
+
+    from conftest import REPO
+
+    with sqlite3.connect(REPO / "data" / "geo" / "putuo.gpkg") as con:
+        names = dict(con.execute("SELECT code, name FROM sections ORDER BY code").fetchall())
+        mine = [c for (c,) in con.execute("SELECT code FROM sections WHERE river = '桃浦河' ORDER BY code")]
+    assert len(mine) == 2
+    rp = new_page(390, 844, user="chief.taopu")
+    rp.page.goto(f"{app_url}/sections")
+    rp.wait_for_text("共 2 个断面", timeout_ms=240000)
+    rp.page.get_by_text("月报（专报）").click()
+    rp.page.wait_for_timeout(800)
+    rp.page.get_by_role("button", name="生成月报").click()
+    download = rp.page.get_by_role("button", name="下载 PDF")
+    download.wait_for(timeout=180000)
+    with rp.page.expect_download(timeout=60000) as dl:
+        download.click()
+    pdf = tmp_path / "bulletin.pdf"
+    pdf.write_bytes(open(dl.value.path(), "rb").read())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "普陀区（桃浦河）地表水环境质量专报" in flat  # the title names the chief's jurisdiction
+    for code in mine:
+        assert names[code] in flat, names[code]
+    others = [names[c] for c in names if c not in mine and names[c] in flat]
+    assert others == [], others
+    rp.page.screenshot(path=str(artifacts / "auth_chief_phone_sections.png"), full_page=True)
+    for page in ("plots", "dust"):
+        rp.page.goto(f"{app_url}/{page}")
+        rp.wait_for_text("您的辖区内没有此类记录", timeout_ms=120000)
+    assert rp.external_requests() == []
