@@ -5,8 +5,7 @@ raised with a message-catalog key and its parameters (``DataError("error.file_no
 keys in gislib/messages/errors*.py, one module per folder of gislib) and ``str(err)`` / ``err.text(lang)``
 render it in the current language (gislib.i18n.use_lang). A parameter that is itself words is a
 :class:`Phrase` (a catalog key) or a :class:`Label` (data with a zh and an en name); lists are joined in
-the language (:class:`Sentences` by semicolons, :class:`Lines` one a line). A plain sentence is still
-accepted for messages not yet in the catalog (gislib/services, auth).
+the language (:class:`Sentences` by semicolons, :class:`Lines` one a line).
 """
 from __future__ import annotations
 
@@ -132,34 +131,35 @@ class NotFoundError(HetuError):
     """A record, file or code that was asked for does not exist."""
 
 
-class PermissionDenied(HetuError):
+class _Bilingual:
+    """``zh`` and ``en``: the message in each language (read by pages that show a reason per row)."""
+
+    @property
+    def zh(self) -> str:
+        return self.text("zh")
+
+    @property
+    def en(self) -> str:
+        return self.text("en")
+
+
+class PermissionDenied(_Bilingual, HetuError):
     """The acting user's role or jurisdiction does not allow this action; nothing was read or written.
 
-    ``zh`` and ``en`` hold the message in each language (``str()`` shows both); ``operation`` names
-    the refused service operation (gislib.auth.permissions.OPERATIONS).
+    Raised with a catalog key like every error (keys in gislib/messages/errors_auth.py); ``zh`` and
+    ``en`` give the message in each language; ``operation`` names the refused service operation
+    (gislib.auth.permissions.OPERATIONS).
     """
 
-    def __init__(self, zh: str, en: str = "", operation: str | None = None):
-        super().__init__(f"{zh} ({en})" if en else zh)
-        self.zh, self.en, self.operation = zh, en or zh, operation
-
-    def text(self, lang: str | None = None) -> str:
-        from gislib.i18n import pick
-
-        return pick(self.zh, self.en, lang)
+    def __init__(self, message: str = "", /, operation: str | None = None, **params):
+        super().__init__(message, **params, **({} if operation is None else {"operation": operation}))
+        self.operation = operation
 
 
-class LoginError(HetuError):
-    """A login or password change was refused: wrong name or password, locked, disabled or demo account."""
+class LoginError(_Bilingual, HetuError):
+    """A login or password change was refused: wrong name or password, locked, disabled or demo account.
 
-    def __init__(self, zh: str, en: str = ""):
-        super().__init__(f"{zh} ({en})" if en else zh)
-        self.zh, self.en = zh, en or zh
-
-    def text(self, lang: str | None = None) -> str:
-        from gislib.i18n import pick
-
-        return pick(self.zh, self.en, lang)
+    ``zh`` and ``en`` give the message in each language."""
 
 
 class ExportError(HetuError):

@@ -241,7 +241,7 @@ def test_service_permission_matrix(key, expected, monkeypatch):
     if not expected:
         with pytest.raises(PermissionDenied) as err:
             scoped.require(user, service, record)
-        assert err.value.zh.startswith("无权") and err.value.en.startswith("not allowed")
+        assert err.value.zh.startswith("无权") and err.value.en.startswith("Not allowed")
 
 
 def _gpkg_count(sql: str) -> int:

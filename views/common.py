@@ -88,7 +88,7 @@ def require(operation: str, target=None):
     try:
         check(user, operation, target)
     except PermissionDenied as exc:
-        st.error(exc.en if lang() == "en" else exc.zh)
+        st.error(exc.text(lang()))
         st.stop()
     return user
 

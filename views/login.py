@@ -28,11 +28,8 @@ def _t(key: str, **fmt) -> str:
 
 
 def error_text(exc: HetuError) -> str:
-    """An auth error in the user's language (LoginError/PermissionDenied carry zh and en)."""
-    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
-    if zh:
-        return en if lang() == "en" and en else zh
-    return str(exc)
+    """An error (LoginError, PermissionDenied, ValidationError …) in the user's language."""
+    return exc.text(lang()) if isinstance(exc, HetuError) else str(exc)
 
 
 @st.cache_resource(show_spinner=False)

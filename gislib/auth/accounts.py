@@ -35,7 +35,6 @@ from gislib.errors import LoginError, NotFoundError, PermissionDenied, Validatio
 from gislib.store.accounts import AccountStore, UserExists
 
 DEMO_DATASETS = ("putuo", "city")
-WRONG = ("用户名或密码错误", "wrong user name or password")
 
 
 def utcnow() -> dt.datetime:
@@ -65,15 +64,13 @@ def login_name(name: str) -> str:
 
 def _check_name(name: str) -> None:
     if not name or len(name) > 64 or any(c.isspace() or c in ":/\\" or not c.isprintable() for c in name):
-        raise ValidationError(f"用户名 {name[:70]!r} 无效 (invalid user name): 1–64 characters, no spaces, "
-                              "':', slashes or control characters", field="name")
+        raise ValidationError("error.user_name_invalid", field="name", user=name[:70])
 
 
 def _check_display_name(text: str) -> str:
     text = norm(text)
     if len(text) > 64 or not text.isprintable():
-        raise ValidationError("显示名称最多 64 个字符且不含控制字符 (display name: at most 64 printable characters)",
-                              field="display_name")
+        raise ValidationError("error.display_name_invalid", field="display_name")
     return text
 
 
@@ -114,7 +111,7 @@ class Accounts:
         """The account ``name``; NotFoundError when there is none."""
         row = self._row(name)
         if row is None:
-            raise NotFoundError(f"没有用户 {name!r} (no such user): see `python -m gislib users list`")
+            raise NotFoundError("error.user_not_found", user=name)
         return _user(row)
 
     def users(self) -> list[User]:
@@ -138,10 +135,10 @@ class Accounts:
         """
         row = self._row(name)
         if row is None:
-            raise PermissionDenied(f"没有用户 {name!r}", f"no user {name!r}: see `python -m gislib users list`")
+            raise PermissionDenied("error.user_not_found", user=name)
         refused = self._refuse(row, utcnow())
         if refused and refused[0] != "login_locked":
-            raise PermissionDenied(*refused[1].split("|"))
+            raise PermissionDenied(refused[1], **refused[2])
         return _user(row)
 
     def events(self, user: str | None = None) -> list[dict[str, Any]]:
@@ -160,7 +157,7 @@ class Accounts:
         """The actor name of an admin action; refuses non-admins (PermissionDenied)."""
         if isinstance(by, str):
             if not by.startswith("cli:"):
-                raise ValidationError("by must be an admin User or 'cli:<os user>'", field="by")
+                raise ValidationError("error.admin_actor", field="by", user=by)
             return by
         check(by, "manage_users")
         return by.name
@@ -169,8 +166,7 @@ class Accounts:
         """Refuse to disable or demote the last enabled admin (the pages would have no admin left)."""
         others = self._db.other_enabled_admins(user.name)
         if user.role == "admin" and not user.disabled and others == 0:
-            raise ValidationError(f"{user.name} 是唯一可用的管理员，不能停用或降级 (the last admin cannot be "
-                                  "disabled or demoted): create another admin first", field="name")
+            raise ValidationError("error.last_admin", field="name", user=user.name)
 
     def _in_tx(self, fn, *args: Any) -> Any:
         """Run ``fn`` in one write transaction: all of it or nothing."""
@@ -186,9 +182,9 @@ class Accounts:
         _check_name(name)
         display_name = _check_display_name(display_name)
         if role not in ROLES:
-            raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
+            raise ValidationError("error.role_invalid", field="role", role=role, roles=list(ROLES))
         if self._row(name) is not None:
-            raise ValidationError(f"用户 {name} 已存在 (user exists): use enable/reset-password", field="name")
+            raise ValidationError("error.user_exists", field="name", user=name)
         passwords.check_policy(password, name)
         places = {"subdistricts": _places(subdistricts), "rivers": _places(rivers)}
         row = {"name": name, "display_name": display_name or name, "role": role,
@@ -204,14 +200,14 @@ class Accounts:
         try:
             self._in_tx(write)
         except UserExists as exc:  # created by someone else (on this server or another) a moment ago
-            raise ValidationError(f"用户 {name} 已存在 (user exists)", field="name") from exc
+            raise ValidationError("error.user_exists", field="name", user=name) from exc
         return self.get(name)
 
     def set_disabled(self, name: str, disabled: bool, by: User | str, now: dt.datetime | None = None) -> User:
         """Disable or re-enable an account; audited as ``user_disabled`` / ``user_enabled``."""
         actor, now, user = self._admin(by), now or utcnow(), self.get(name)
         if disabled and isinstance(by, User) and by.name == user.name:
-            raise ValidationError("不能停用自己的账户 (you cannot disable your own account)", field="name")
+            raise ValidationError("error.disable_self", field="name")
         if disabled:
             self._keep_an_admin(user)
 
@@ -239,7 +235,7 @@ class Accounts:
         """Change role and/or jurisdiction (None keeps a list as it is); audited with old and new."""
         actor, now, user = self._admin(by), now or utcnow(), self.get(name)
         if role not in ROLES:
-            raise ValidationError(f"角色 {role!r} 无效; 可选 (roles): {', '.join(ROLES)}", field="role")
+            raise ValidationError("error.role_invalid", field="role", role=role, roles=list(ROLES))
         if role != "admin":
             self._keep_an_admin(user)
         new = {"role": role,
@@ -261,18 +257,17 @@ class Accounts:
         since = _iso(now - dt.timedelta(minutes=self.settings.lockout_window_minutes))
         return self._db.failures_since(name, since)
 
-    def _refuse(self, row: dict[str, Any], now: dt.datetime) -> tuple[str, str] | None:
-        """Why ``row`` may not log in at all right now (before the password is looked at)."""
+    def _refuse(self, row: dict[str, Any], now: dt.datetime) -> tuple[str, str, dict[str, Any]] | None:
+        """Why ``row`` may not log in at all right now (before the password is looked at): the audit
+        action, the message key (gislib/messages/errors_auth.py) and its parameters."""
         if row["disabled"]:
-            return "login_disabled", "账户已停用，请联系管理员|the account is disabled; ask an administrator"
+            return "login_disabled", "error.login_disabled", {}
         if row["locked_until"] and row["locked_until"] > _iso(now):
             until = dt.datetime.fromisoformat(row["locked_until"])
             minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-            return "login_locked", (f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试或联系管理员"
-                                    f"|too many failed logins: locked, try again in {minutes} min")
+            return "login_locked", "error.login_locked", {"minutes": minutes}
         if row["demo"] and self.settings.dataset not in DEMO_DATASETS:
-            return "login_demo_refused", ("演示账户只能在演示数据集（putuo/city）中使用"
-                                          "|demo accounts work only with the demo data set (putuo or city)")
+            return "login_demo_refused", "error.login_demo", {"datasets": "/".join(DEMO_DATASETS)}
         return None
 
     def _fail(self, name: str, now: dt.datetime) -> None:
@@ -291,14 +286,14 @@ class Accounts:
         if row is None:
             passwords.burn_time(password, self.rounds)
             self._in_tx(self._event, login_name(name)[:64] or "?", "login_unknown_user", None, now)
-            raise LoginError(*WRONG)
+            raise LoginError("error.login_wrong")
         refused = self._refuse(row, now)
         if refused:
             self._in_tx(self._event, row["name"], refused[0], row["name"], now)
-            raise LoginError(*refused[1].split("|"))
+            raise LoginError(refused[1], **refused[2])
         if not passwords.verify_password(password, row["password_hash"]):
             self._in_tx(self._fail, row["name"], now)
-            raise LoginError(*WRONG)
+            raise LoginError("error.login_wrong")
 
         fields = {"failed_attempts": 0, "locked_until": None}
         if passwords.cost(row["password_hash"]) < self.rounds:  # made with a lower cost: upgrade it
@@ -318,7 +313,7 @@ class Accounts:
         now = now or utcnow()
         user = self.login(name, old, now)
         if new == old:
-            raise ValidationError("新密码不能与旧密码相同 (the new password must differ)", field="password")
+            raise ValidationError("error.password_same", field="password")
         passwords.check_policy(new, user.name)
         hashed = passwords.hash_password(new, self.rounds)
 

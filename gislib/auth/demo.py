@@ -24,8 +24,8 @@ DEMO_ACCOUNTS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...], str]]
 def create_demo_accounts(accounts: Accounts, by: str = "cli:build-demo") -> list[User]:
     """Create the demo accounts that do not exist yet (demo data sets only); return those created."""
     if accounts.settings.dataset not in DEMO_DATASETS:
-        raise ConfigError(f"HETU_DATASET={accounts.settings.dataset!r} 不是演示数据集: demo accounts "
-                          f"are created only for {', '.join(DEMO_DATASETS)}")
+        raise ConfigError("error.demo_dataset", setting="HETU_DATASET", dataset=accounts.settings.dataset,
+                          datasets=list(DEMO_DATASETS))
     existing = {u.name for u in accounts.users()}
     created = []
     for name, (role, display, rivers, subdistricts, password) in DEMO_ACCOUNTS.items():

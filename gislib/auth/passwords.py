@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import bcrypt
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, Sentences, ValidationError
 
 DEFAULT_ROUNDS = 12
 MIN_LENGTH = 10
@@ -38,23 +38,21 @@ def _classes(password: str) -> int:
     return sum(any(test(c) for c in password) for test in tests)
 
 
-def policy_problems(password: str, user_name: str = "") -> list[tuple[str, str]]:
-    """Every rule ``password`` breaks, as (zh, en) messages; empty when it is acceptable."""
+def policy_problems(password: str, user_name: str = "") -> list[Phrase]:
+    """Every rule ``password`` breaks, as phrases of the catalog (``.text(lang)``); empty when it is acceptable."""
     problems = []
     text = unicodedata.normalize("NFKC", password)
     if len(text) < MIN_LENGTH:
-        problems.append((f"密码至少 {MIN_LENGTH} 个字符", f"use at least {MIN_LENGTH} characters"))
+        problems.append(Phrase("error.password_short", count=MIN_LENGTH))
     if len(password.encode("utf-8")) > MAX_BYTES:
-        problems.append((f"密码不能超过 {MAX_BYTES} 字节（约 {MAX_BYTES // 3} 个汉字）",
-                         f"use at most {MAX_BYTES} bytes (bcrypt ignores the rest)"))
+        problems.append(Phrase("error.password_long", count=MAX_BYTES, chars=MAX_BYTES // 3))
     if _classes(text) < MIN_CLASSES:
-        problems.append(("密码须包含小写字母、大写字母、数字、符号中的至少三类",
-                         "mix at least three of: lower case, upper case, digits, symbols"))
+        problems.append(Phrase("error.password_classes"))
     name = unicodedata.normalize("NFKC", user_name).strip().casefold()
     if name and name in text.casefold():
-        problems.append(("密码不能包含用户名", "do not use the user name in the password"))
+        problems.append(Phrase("error.password_has_name"))
     if text.casefold() in COMMON_PASSWORDS:
-        problems.append(("这是常见密码，请换一个", "this is a common password; choose another"))
+        problems.append(Phrase("error.password_common"))
     return problems
 
 
@@ -62,9 +60,7 @@ def check_policy(password: str, user_name: str = "") -> None:
     """Raise ValidationError (field ``password``) naming every rule the password breaks."""
     problems = policy_problems(password, user_name)
     if problems:
-        zh = "；".join(p[0] for p in problems)
-        en = "; ".join(p[1] for p in problems)
-        raise ValidationError(f"密码不符合要求：{zh} (password refused: {en})", field="password")
+        raise ValidationError("error.password_refused", field="password", problems=Sentences(problems))
 
 
 def hash_password(password: str, rounds: int = DEFAULT_ROUNDS) -> str:

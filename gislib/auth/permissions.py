@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gislib.config import published_layers
-from gislib.errors import PermissionDenied
+from gislib.errors import Label, PermissionDenied, Phrase
 
 ROLES: dict[str, tuple[str, str]] = {
     "viewer": ("查看者", "viewer"),
@@ -92,20 +92,22 @@ def in_jurisdiction(user: User, record: Mapping[str, Any]) -> bool:
                 or (river and river in {norm(r) for r in user.rivers}))
 
 
-def _deny(operation: str, zh: str, en: str) -> PermissionDenied:
+def _deny(operation: str, reason: str, **params: Any) -> PermissionDenied:
+    """"Not allowed to <operation>: <reason>" (``reason`` a key of gislib/messages/errors_auth.py)."""
     op = OPERATIONS.get(operation, ("", operation, operation))
-    return PermissionDenied(f"无权{op[1]}：{zh}", f"not allowed to {op[2]}: {en}", operation=operation)
+    return PermissionDenied("error.denied", operation=operation, action=Label(op[1], op[2]),
+                            reason=Phrase(reason, **params))
 
 
 def _account_problem(user: User | None, operation: str) -> PermissionDenied | None:
     if user is None:
-        return _deny(operation, "请先登录", "log in first")
+        return _deny(operation, "error.denied.log_in")
     if user.disabled:
-        return _deny(operation, "账户已停用，请联系管理员", "the account is disabled; ask an administrator")
+        return _deny(operation, "error.denied.disabled")
     if user.must_change_password:
-        return _deny(operation, "请先修改密码", "change your password first")
+        return _deny(operation, "error.denied.change_password")
     if user.role not in PERMISSIONS:
-        return _deny(operation, f"未知角色 {user.role!r}", f"unknown role {user.role!r}")
+        return _deny(operation, "error.denied.role_unknown", role=user.role)
     return None
 
 
@@ -117,12 +119,10 @@ def _target_problem(user: User, operation: str, target: Any,
         return None
     layer = target if isinstance(target, str) else target.get("layer")
     if user.role == "viewer" and layer not in set(published_layers() if published is None else published):
-        return _deny(operation, f"图层 {layer or '（未知）'} 未向查看者发布",
-                     f"layer {layer or '(unknown)'} is not published for viewers")
+        return _deny(operation, "error.denied.unpublished", layer=layer or Phrase("error.denied.layer_unknown"))
     if isinstance(target, Mapping) and not in_jurisdiction(user, target):
-        where = norm(target.get("river")) or norm(target.get("subdistrict")) or "（未标明）"
-        return _deny(operation, f"记录 {target.get('code', '')} 位于 {where}，不在您的辖区内",
-                     f"record {target.get('code', '')} ({where}) is outside your jurisdiction")
+        where = norm(target.get("river")) or norm(target.get("subdistrict")) or Phrase("error.denied.place_unknown")
+        return _deny(operation, "error.denied.outside", code=target.get("code", ""), jurisdiction=where)
     return None
 
 
@@ -134,11 +134,11 @@ def check(user: User | None, operation: str, target: Any = None,
     record (a mapping with ``layer``, ``code``, ``subdistrict``, ``river``).
     """
     if operation not in OPERATIONS:
-        raise PermissionDenied(f"未知操作 {operation!r}", f"unknown operation {operation!r}", operation)
+        raise PermissionDenied("error.operation_unknown", operation=operation)
     problem = _account_problem(user, operation)
     if problem is None and operation not in PERMISSIONS[user.role]:
         role = ROLES[user.role]
-        problem = _deny(operation, f"{role[0]}没有此权限", f"a {role[1]} may not do this")
+        problem = _deny(operation, "error.denied.role", role=Label(*role))
     if problem is None:
         problem = _target_problem(user, operation, target, published)
     if problem is not None:

@@ -34,15 +34,16 @@ def load_mapping(path: str | Path | None = None) -> dict[str, Any]:
     """The SSO mapping from ``path`` or HETU_SSO_MAPPING, checked (ConfigError when wrong)."""
     path = path or sso_mapping_path()
     if not path:
-        raise ConfigError("单点登录未配置: set HETU_SSO_MAPPING to the JSON file that maps groups to roles")
+        raise ConfigError("error.sso_not_set", setting="HETU_SSO_MAPPING")
     try:
         mapping = json.loads(Path(path).read_text(encoding="utf-8"))
         groups = mapping["groups"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"HETU_SSO_MAPPING {path}: 无法读取 ({exc}); see gislib/auth/sso.py for the format") from exc
+        raise ConfigError("error.sso_unreadable", setting="HETU_SSO_MAPPING", file=str(path), detail=str(exc)) from exc
     bad = {g: e.get("role") for g, e in groups.items() if not isinstance(e, dict) or e.get("role") not in ROLES}
     if bad:
-        raise ConfigError(f"HETU_SSO_MAPPING: 未知角色 {bad}; roles: {', '.join(ROLES)}")
+        raise ConfigError("error.sso_roles", setting="HETU_SSO_MAPPING", groups=[f"{g}: {r}" for g, r in bad.items()],
+                          roles=list(ROLES))
     return mapping
 
 
@@ -57,8 +58,7 @@ def user_from_claims(claims: Mapping[str, Any], mapping: Mapping[str, Any]) -> U
     entries = [mapping["groups"][g] for g in _groups(claims, mapping.get("groups_claim", "groups"))
                if g in mapping["groups"]]
     if not name or not entries:
-        raise PermissionDenied("您的单点登录账户没有分配河图角色，请联系管理员",
-                               "your single sign-on account has no Hetu role; ask an administrator")
+        raise PermissionDenied("error.sso_no_role")
     role = max((e["role"] for e in entries), key=RANK.__getitem__)
     top = [e for e in entries if e["role"] == role]
     whole = any(not (e.get("rivers") or e.get("subdistricts")) for e in top)
@@ -74,7 +74,7 @@ def sso_login(accounts: Accounts, claims: Mapping[str, Any], mapping: Mapping[st
     local = accounts.find(user.name)
     if local is not None and local.disabled:
         accounts.audit(user.name, "login_disabled", user.name, sso=True)
-        raise PermissionDenied("账户已停用，请联系管理员", "the account is disabled; ask an administrator")
+        raise PermissionDenied("error.login_disabled")
     accounts.audit(user.name, "login_ok", user.name, sso=True, role=user.role, rivers=list(user.rivers),
                    subdistricts=list(user.subdistricts))
     return user

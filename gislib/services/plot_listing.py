@@ -40,7 +40,7 @@ def _checked_batch(to_state: str, batch: str | None) -> str | None:
     if not text:
         raise ValidationError("error.plot_batch_required", stage=to_state, year=dt.date.today().year, field=field)
     if len(text) > MAX_BATCH_CHARS:
-        raise ValidationError(f"名录批次过长 ({len(text)} > {MAX_BATCH_CHARS} 字): shorten it", field=field)
+        raise ValidationError("error.plot_batch_long", field=field, count=len(text), limit=MAX_BATCH_CHARS)
     return text
 
 

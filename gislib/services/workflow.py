@@ -19,7 +19,8 @@ from gislib.domain import (
     REMOVED_STATE,
     allowed_outfall_transitions,
 )
-from gislib.errors import ValidationError, WorkflowError
+from gislib.errors import Label, Phrase, ValidationError, WorkflowError
+from gislib.i18n import term
 from gislib.store.validators import LAYERS, parse_date
 
 ACTIVE_STATE = "在用"  # sections and dust sites have no workflow
@@ -44,7 +45,12 @@ def layer_states(layer: str) -> tuple[str, ...]:
         return STATES
     if layer in LAYERS:
         return (ACTIVE_STATE, REMOVED_STATE)
-    raise ValidationError(f"未知图层 {layer!r}; 可选: {', '.join(LAYERS)}", field="layer")
+    raise ValidationError("error.store_layer_unknown", field="layer", layer=layer, layers=list(LAYERS))
+
+
+def _state(value: str) -> Label:
+    """A state or kind in the error's language (its English label from gislib/messages/enums.py)."""
+    return Label(value, term(value, "en"))
 
 
 def allowed_transitions(layer: str, state: str) -> tuple[str, ...]:
@@ -78,29 +84,26 @@ def check_transition(
     """Raise WorkflowError/ValidationError unless the transition is allowed; return its date."""
     allowed = allowed_transitions(layer, from_state)
     if to_state not in allowed:
-        nxt = "、".join(allowed) if allowed else "无 (终止状态)"
-        raise WorkflowError(
-            f"不能从 {from_state} 转为 {to_state}; 允许的下一状态: {nxt}")
+        raise WorkflowError("error.transition_not_allowed", state=_state(from_state), target=_state(to_state),
+                            choices=[_state(s) for s in allowed] if allowed else Phrase("error.transition_final"))
     if not user:
-        raise ValidationError("状态变更必须注明操作人 (user)", field="user")
+        raise ValidationError("error.user_required", field="user")
     when = parse_date(date)
     if when is None:
-        raise ValidationError(f"状态变更日期 {date!r} 缺失或无法识别: use YYYY-MM-DD", field="date")
+        raise ValidationError("error.date_unreadable", field="date", value="" if date is None else date)
     today = today or dt.date.today()
     if when > today + dt.timedelta(days=1):
-        raise ValidationError(f"状态变更日期 {when} 晚于今天 {today}: enter the real date", field="date")
+        raise ValidationError("error.transition_future", field="date", date=when, today=today)
     if last_date and when < last_date:
-        raise ValidationError(
-            f"状态变更日期 {when} 早于上一次变更 ({last_date}): transitions must be in date order",
-            field="date")
+        raise ValidationError("error.transition_order", field="date", date=when, last=last_date)
     has_note = bool(note and note.strip())
     if to_state == REMOVED_STATE and not has_note:
-        raise ValidationError("撤销必须填写原因 (note): say why the record is removed", field="note")
+        raise ValidationError("error.removal_reason", field="note")
     if not has_note and not [e for e in evidence if e]:
-        raise ValidationError("状态变更需要说明 (note) 或佐证材料 (evidence)", field="note")
+        raise ValidationError("error.transition_no_note", field="note")
     if layer == "outfalls" and to_state == REMEDIATION_STATE and remediation_kind not in REMEDIATION_KINDS:
-        raise ValidationError(
-            f"进入整治中必须选择整治方式; 可选: {'、'.join(REMEDIATION_KINDS)}", field="remediation_kind")
+        raise ValidationError("error.remediation_kind_required", field="remediation_kind",
+                              state=_state(REMEDIATION_STATE), choices=[_state(k) for k in REMEDIATION_KINDS])
     if layer == "problems":  # 交办/申请销号/退回/重新打开 rules (``record``: the record after the step)
         from gislib.problems.model import check_transition as problem_rules
 
