@@ -112,14 +112,6 @@ def lang() -> str:
     return use_lang(st.session_state.get("lang", "zh"))
 
 
-def localized(entry, **fmt) -> str:
-    """Legacy: an inline ``(zh, en)`` pair. New text goes into the catalog (gislib/messages) and ``tr``;
-    this stays only so that branches written before the catalog still merge."""
-    zh, en = (entry["zh"], entry.get("en")) if isinstance(entry, dict) else entry
-    text = en if lang() == "en" and en else zh
-    return text.format(**fmt) if fmt else text
-
-
 def tr(key: str, **params) -> str:
     """The catalog text of ``key`` (gislib/messages) in the sidebar's language, ``{name}`` fields filled."""
     return t(key, lang(), **params)
