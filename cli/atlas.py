@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from layers.snapshot import atlas
 
     if format_of(args.out) != "pdf":
-        raise ValidationError(f"{args.out}: an atlas is a multi-page PDF; end the file name with .pdf", "out")
+        raise ValidationError("error.cli_out_suffix", "out", option="--out", file=args.out, suffixes=".pdf")
     t0 = time.perf_counter()
     data = atlas(args.by, parse_list(args.codes) or None, progress=progress_bar,
                  layers_on=parse_list(args.layers) or None, paper=args.paper, orientation=args.orientation,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gislib.geo.crs import DEFAULT_CENTRAL_MERIDIAN, gk3_central_meridian
-from gislib.errors import ConfigError, ValidationError
+from gislib.errors import ConfigError, Phrase, ValidationError
 from gislib.io.validate import PROVISIONAL_PREFIX, short_reason
 from gislib.schemas import LAYERS
 
@@ -51,20 +51,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="store data directory (default: the store's own default)")
 
 
-def _load_json(path: str | None, what: str) -> dict | None:
+def _load_json(path: str | None, option: str) -> dict | None:
     if not path:
         return None
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{what}文件 {path} 无法读取（{exc}）。应为 JSON 对象。", field="mapping") from exc
+        raise ValidationError("error.cli_json_unreadable", field="mapping", option=option, file=path,
+                              detail=str(exc)) from exc
     if not isinstance(data, dict):
-        raise ValidationError(f"{what}文件 {path} 应为 JSON 对象。", field="mapping")
+        raise ValidationError("error.cli_json_not_object", field="mapping", option=option, file=path)
     return data
 
 
 def _load_mapping(path: str | None) -> dict | None:
-    data = _load_json(path, "映射")
+    data = _load_json(path, "--mapping")
     return None if data is None else {str(k): str(v) for k, v in data.items()}
 
 
@@ -73,15 +74,15 @@ def _load_fill(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise ValidationError(f"--fill「{item}」应写成 字段=值，例如 --fill type_l2=暂无法确定", field="fill")
+            raise ValidationError("error.cli_fill", field="fill", option="--fill", value=item)
         out[name.strip()] = value.strip()
     return out
 
 
 def _load_value_map(path: str | None) -> dict | None:
-    data = _load_json(path, "值对照")
+    data = _load_json(path, "--value-map")
     if data is not None and not all(isinstance(v, dict) for v in data.values()):
-        raise ValidationError(f"值对照文件 {path} 应为 {{\"字段\": {{\"原值\": \"允许值\"}}}}。", field="value_map")
+        raise ValidationError("error.cli_value_map", field="value_map", option="--value-map", file=path)
     return data
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             from gislib.store import open_store
         except ImportError as exc:
-            raise ConfigError(f"数据库模块 gislib.store 不可用（{exc}）。可先用 --dry-run --out 检查并导出结果。") from exc
+            raise ConfigError("error.cli_store_unavailable", detail=str(exc)) from exc
         from gislib.services.access import acting_records
 
         # --user NAME: the import is checked row by row against that account's rights and jurisdiction
@@ -168,10 +169,10 @@ def _decide(report, decisions: dict[int, str] | None, default: str | None) -> di
             continue
         out[d["row"]] = (what, d)
     if undecided:
-        rows = "、".join(str(r) for r in undecided[:10]) + (" 等" if len(undecided) > 10 else "")
-        raise ValidationError(
-            f"{len(undecided)} 行与已有点位或文件中前面的行几乎重合（第 {rows} 行），写入前请逐行决定：合并、都保留或跳过"
-            "（命令行：--near-duplicates merge|keep|skip）", field="near_duplicates")
+        rows = [str(r) for r in undecided[:10]]
+        raise ValidationError("error.cli_near_duplicates", field="near_duplicates", count=len(undecided),
+                              rows=Phrase("error.cli_and_more", rows=rows) if len(undecided) > 10 else rows,
+                              option="--near-duplicates")
     return out
 
 

@@ -5,7 +5,7 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from gislib.errors import NotFoundError, ValidationError
+from gislib.errors import NotFoundError, Phrase, ValidationError
 from gislib.services.access import acting_records, add_user_argument
 from gislib.store import LAYERS, open_store, resolve_data_dir, resolve_db_url
 from gislib.store import exists as store_exists
@@ -32,16 +32,17 @@ def run(args: argparse.Namespace) -> int:
     """Export the ledger and print a JSON summary."""
     out = Path(args.out)
     if out.suffix.lower() not in (".xlsx", ".csv"):
-        raise ValidationError(f"--out {out.name}: 扩展名应为 .xlsx 或 .csv", field="out")
+        raise ValidationError("error.cli_out_suffix", field="out", option="--out", file=out.name,
+                              suffixes=Phrase("error.cli_or_pair", first=".xlsx", second=".csv"))
     today = dt.date.today()
     if args.today:
         try:
             today = dt.date.fromisoformat(args.today)
         except ValueError as exc:
-            raise ValidationError(f"--today {args.today!r} 无法识别: use YYYY-MM-DD", field="today") from exc
+            raise ValidationError("error.cli_today", field="today", option="--today", value=args.today) from exc
     data_dir = resolve_data_dir(args.data_dir)
     if resolve_db_url() is None and not store_exists(data_dir):
-        raise NotFoundError(f"{data_dir} 中没有记录库: pass --data-dir or set HETU_DATA_DIR")
+        raise NotFoundError("error.cli_no_store", folder=str(data_dir), setting="HETU_DATA_DIR")
     filters = {"subdistrict": args.subdistrict, "river": args.river, "type_l1": args.type_l1,
                "state": args.state, "text": args.text}
     filters = {k: v for k, v in filters.items() if v}

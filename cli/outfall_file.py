@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
-        raise ValidationError(f"--out {out.name}: 扩展名应为 .pdf", field="out")
+        raise ValidationError("error.cli_out_suffix", field="out", option="--out", file=out.name, suffixes=".pdf")
     store = catalog_store(args.data_dir)
     if not args.no_demo_monitoring:
         for code in args.codes:

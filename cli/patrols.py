@@ -40,7 +40,7 @@ def _today(args) -> dt.date:
 
     day = parse_date(args.today) if args.today else today_shanghai()
     if day is None:
-        raise ValidationError(f"--today {args.today!r}: use YYYY-MM-DD", field="today")
+        raise ValidationError("error.cli_today", field="today", option="--today", value=args.today)
     return day
 
 
@@ -59,11 +59,11 @@ def _time(day: dt.date | None, text: str | None) -> dt.datetime | None:
     if not text:
         return None
     if day is None:
-        raise ValidationError("--start/--end need --date", field="date")
+        raise ValidationError("error.cli_needs", field="date", command="--start/--end", options="--date")
     try:
         return dt.datetime.combine(day, dt.time.fromisoformat(text), ZoneInfo("Asia/Shanghai"))
     except ValueError as exc:
-        raise ValidationError(f"时间 {text!r} 无法识别: use HH:MM", field="start") from exc
+        raise ValidationError("error.cli_time", field="start", option="--start/--end", value=text) from exc
 
 
 def run_import(args) -> dict:
@@ -72,7 +72,7 @@ def run_import(args) -> dict:
     from gislib.problems.model import parse_date
 
     if not args.file or not args.chief:
-        raise ValidationError("import needs FILE and --chief NAME", field="args")
+        raise ValidationError("error.cli_needs", field="args", command="patrols import", options="FILE, --chief NAME")
     path = Path(args.file)
     day = parse_date(args.date) if args.date else None
     track, user = read_track(path.read_bytes(), path.name, args.crs), command_user()

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from gislib.errors import ValidationError
+from gislib.errors import Phrase, ValidationError
 from gislib.services import scoped
 from gislib.services.access import command_user
 
@@ -47,13 +47,14 @@ def _today(args) -> dt.date:
         return today_shanghai()
     day = parse_date(args.today)
     if day is None:
-        raise ValidationError(f"--today {args.today!r}: use YYYY-MM-DD", field="today")
+        raise ValidationError("error.cli_today", field="today", option="--today", value=args.today)
     return day
 
 
 def _out(args, suffixes: tuple[str, ...]) -> Path:
     if not args.out or Path(args.out).suffix.lower() not in suffixes:
-        raise ValidationError(f"--out must name a {' or '.join(suffixes)} file", field="out")
+        raise ValidationError("error.cli_out_suffix", field="out", option="--out", file=args.out or "",
+                              suffixes=list(suffixes))
     return Path(args.out)
 
 
@@ -71,7 +72,8 @@ def run_import(args) -> dict:
     from gislib.problems import batches
 
     if not args.file or not (args.batch and args.name and args.issued):
-        raise ValidationError("import needs FILE, --batch, --name and --issued", field="args")
+        raise ValidationError("error.cli_needs", field="args", command="problems import",
+                              options="FILE, --batch, --name, --issued")
     path = Path(args.file)
     items = batches.read_items(path.read_bytes(), path.name)
     batch = {"code": args.batch, "name": args.name, "issued_date": args.issued, "issued_by": args.issued_by}
@@ -117,7 +119,8 @@ def run_report(args) -> dict:
         out.write_bytes(batches.batch_pdf(batch, items, today) if pdf else batches.batch_workbook(batch, items, today))
         return {"out": str(out), **batches.batch_progress(items, today)}
     if not args.month:
-        raise ValidationError("report needs --batch CODE or --month YYYY-MM", field="args")
+        raise ValidationError("error.cli_needs", field="args", command="problems report",
+                              options=Phrase("error.cli_or_pair", first="--batch CODE", second="--month YYYY-MM"))
     user = command_user()
     rows = rankings.store_ranking(st, args.month, today) if user is None else scoped.ranking(user, st, args.month, today)
     out.write_bytes(rankings.ranking_pdf(rows, args.month, today, load_config()) if pdf

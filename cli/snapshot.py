@@ -22,12 +22,12 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     try:
         values = tuple(float(v) for v in text.split(","))
     except ValueError as exc:
-        raise ValidationError(f"--bbox {text!r} is not four numbers; give minlon,minlat,maxlon,maxlat", "bbox") from exc
+        raise ValidationError("error.cli_bbox_numbers", "bbox", option="--bbox", value=text) from exc
     if len(values) != 4:
-        raise ValidationError(f"--bbox needs 4 numbers (minlon,minlat,maxlon,maxlat), got {len(values)}", "bbox")
+        raise ValidationError("error.cli_bbox_count", "bbox", option="--bbox", count=len(values))
     minx, miny, maxx, maxy = values
     if not (-180 <= minx < maxx <= 180 and -85 <= miny < maxy <= 85):
-        raise ValidationError(f"--bbox {text!r} is not a lon/lat box with min < max (WGS84 degrees)", "bbox")
+        raise ValidationError("error.cli_bbox_range", "bbox", option="--bbox", value=text)
     return values
 
 

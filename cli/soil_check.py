@@ -46,8 +46,8 @@ def _parse_backgrounds(items: list[str]) -> dict[str, float]:
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise ValidationError(f"--background '{item}' 应写成 污染物=数值（mg/kg），如 砷=50",
-                                  field="--background") from None
+            raise ValidationError("error.cli_background", field="--background", option="--background",
+                                  value=item) from None
     return out
 
 

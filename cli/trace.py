@@ -80,9 +80,8 @@ def _table_points(p: Path, layer: str, crs: str = "auto") -> tuple[gpd.GeoDataFr
     lon, lat = _find_column(table.headers, LON_COLUMNS), _find_column(table.headers, LAT_COLUMNS)
     code = _find_column(table.headers, CODE_COLUMNS)
     if lon is None or lat is None or code is None:
-        raise DataError(f"{layer} table {p} needs a code column ({'/'.join(CODE_COLUMNS)}) and "
-                        f"longitude/latitude columns ({'/'.join(LON_COLUMNS)}, {'/'.join(LAT_COLUMNS)}); "
-                        f"it has {table.headers}")
+        raise DataError("error.cli_points_columns", layer=layer, file=str(p), codes="/".join(CODE_COLUMNS),
+                        lons="/".join(LON_COLUMNS), lats="/".join(LAT_COLUMNS), columns=list(table.headers))
     rejected: list[dict[str, Any]] = []
     keep: list[tuple[int, str, float, float]] = []
     for r in table.rows:
@@ -132,14 +131,15 @@ def read_points(path: str, layer: str, crs: str = "auto") -> tuple[gpd.GeoDataFr
     in the CRS the importer detects or ``crs``; GIS files in their own CRS."""
     p = Path(path)
     if not p.exists():
-        raise DataError(f"{layer} file {path} does not exist; check the path")
+        raise DataError("error.cli_layer_file_missing", layer=layer, file=str(path))
     rejected: list[dict[str, Any]] = []
     if p.suffix.lower() in (".csv", ".txt", ".xlsx"):
         return _table_points(p, layer, crs)
     gdf = _read_gis(p, layer)
     code = _find_column(list(gdf.columns), CODE_COLUMNS)
     if code is None:
-        raise DataError(f"{layer} file {path} has no code field ({'/'.join(CODE_COLUMNS)}); fields: {list(gdf.columns)}")
+        raise DataError("error.cli_points_no_code", layer=layer, file=str(path), codes="/".join(CODE_COLUMNS),
+                        columns=[str(c) for c in gdf.columns])
     ok = []
     for i, (c, g) in enumerate(zip(gdf[code].tolist(), gdf.geometry.values)):
         reason = None
@@ -161,7 +161,7 @@ def _read_gis(p: Path, layer: str) -> gpd.GeoDataFrame:
 
     gdf = read_gdf(p)
     if gdf.crs is None:
-        raise CRSError(f"{layer} file {p} has no coordinate reference system; add one (e.g. a .prj) and retry")
+        raise CRSError("error.cli_no_crs", layer=layer, file=str(p))
     return gdf
 
 
@@ -171,7 +171,7 @@ def _demo_layer(name: str) -> gpd.GeoDataFrame:
         from gislib.services.catalog import layer_frame
         from gislib.dataset import load_layer
     except ImportError as exc:
-        raise ConfigError(f"the data set is not available ({exc}); pass --rivers, --outfalls and --sections files") from exc
+        raise ConfigError("error.cli_dataset_missing", detail=str(exc)) from exc
     if name in ("outfalls", "sections"):
         return layer_frame(name)
     return load_layer(name).copy()
@@ -182,9 +182,9 @@ def load_inputs(args: argparse.Namespace) -> tuple[gpd.GeoDataFrame, gpd.GeoData
     rejected: list[dict[str, Any]] = []
     if args.rivers:
         if Path(args.rivers).suffix.lower() in (".csv", ".txt"):
-            raise DataError(f"rivers must be lines (GeoJSON, GPKG, zipped SHP), not CSV: {args.rivers}")
+            raise DataError("error.cli_rivers_csv", file=args.rivers)
         if not Path(args.rivers).exists():
-            raise DataError(f"rivers file {args.rivers} does not exist; check the path")
+            raise DataError("error.cli_layer_file_missing", layer="rivers", file=args.rivers)
         rivers = _read_gis(Path(args.rivers), "rivers")
     else:
         rivers = _demo_layer("rivers")
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 res.stretch.to_file(args.stretch_out, driver="GeoJSON")
             except Exception as exc:
-                raise DataError(f"cannot write the stretch to {args.stretch_out}: {exc}") from exc
+                raise DataError("error.cli_write_failed", file=args.stretch_out, detail=str(exc)) from exc
         out = res.to_dict()
     else:
         res = nw.trace_downstream(net, args.outfall, outfalls, sections, two_way=args.two_way,

@@ -72,9 +72,8 @@ def _check_places(args: argparse.Namespace) -> None:
     for option, layer in (("rivers", "rivers"), ("subdistricts", "subdistricts")):
         unknown = [x for x in _split(getattr(args, option)) or [] if x not in known[layer]]
         if unknown:
-            raise ValidationError(
-                f"--{option}: 地图上没有 {'、'.join(unknown)} (not on the map); 可选: {'、'.join(sorted(known[layer]))}"
-                " — or pass --allow-unknown-places", field=option)
+            raise ValidationError("error.cli_places_unknown", field=option, option=f"--{option}", names=unknown,
+                                  choices=sorted(known[layer]))
 
 
 def read_new_password(name: str) -> str:
@@ -84,7 +83,7 @@ def read_new_password(name: str) -> str:
         return env
     first = getpass.getpass(f"新密码 / new password for {name}: ")
     if getpass.getpass("再次输入 / repeat: ") != first:
-        raise ValidationError("两次输入的密码不一致 (the passwords differ); nothing was changed", field="password")
+        raise ValidationError("error.cli_passwords_differ", field="password")
     return first
 
 
@@ -112,7 +111,8 @@ def _run_action(accounts: Accounts, args: argparse.Namespace, by: str) -> User |
                                must_change_password=False)
     if act == "add":
         if not args.role:
-            raise ValidationError("add 需要 --role (viewer|river_chief|officer|admin)", field="role")
+            raise ValidationError("error.cli_needs", field="role", command="users add",
+                                  options="--role (viewer|river_chief|officer|admin)")
         _check_places(args)
         return accounts.create(name, read_new_password(name), args.role, by, display_name=args.display_name,
                                rivers=_split(args.rivers) or (), subdistricts=_split(args.subdistricts) or ())
@@ -132,7 +132,7 @@ def _run_action(accounts: Accounts, args: argparse.Namespace, by: str) -> User |
 def run(args: argparse.Namespace) -> int:
     """Run one ``users`` action and print the account(s) it touched."""
     if args.action in NEEDS_NAME and not args.name:
-        raise ValidationError(f"users {args.action} 需要用户名 (needs a user NAME)", field="name")
+        raise ValidationError("error.cli_needs", field="name", command=f"users {args.action}", options="NAME")
     by = f"cli:{getpass.getuser()}"
     with Accounts(args.data_dir) as accounts:
         if args.action == "list":

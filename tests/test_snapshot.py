@@ -243,7 +243,8 @@ def test_cli_snapshot_png_and_bbox(tmp_path, capsys):
     assert rc == 0 and "wrote" in capsys.readouterr().out
     assert Image.open(out).size[0] == pytest.approx(297 / 25.4 * 60, abs=1)
     assert cli_main(["snapshot", "--out", str(tmp_path / "x.png"), "--bbox", "1,2,3"]) == 2
-    assert "4 numbers" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--bbox" in err and ("4 numbers" in err or "4 个数" in err) and "3" in err
 
 
 def test_cli_atlas_prints_a_progress_bar(tmp_path, capsys):
@@ -262,8 +263,10 @@ def test_parse_bbox():
 
     assert parse_bbox("121.3,31.2,121.5,31.3") == (121.3, 31.2, 121.5, 31.3)
     assert parse_bbox(None) is None
-    with pytest.raises(ValidationError, match="min < max"):
+    with pytest.raises(ValidationError) as err:
         parse_bbox("121.5,31.2,121.3,31.3")
+    assert "min < max" in err.value.text("en") and "最小值 < 最大值" in err.value.text("zh")
+    assert "121.5,31.2,121.3,31.3" in err.value.text("en")
 
 
 # --- export panel -----------------------------------------------------------------------------------

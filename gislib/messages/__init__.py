@@ -14,7 +14,7 @@ AREAS = ("common", "mappage", "outfalls", "outfall", "sections", "plots", "dust"
          "patrols", "problems", "rankings", "settings", "reports", "errors", "layers", "admin", "login",
          # the errors of each folder of gislib, and of layers/ (error.… keys)
          "errors_io", "errors_water", "errors_soil", "errors_dust", "errors_geo", "errors_reports",
-         "errors_problems", "errors_core", "errors_store", "errors_layers", "errors_auth", "errors_services")
+         "errors_problems", "errors_core", "errors_store", "errors_layers", "errors_auth", "errors_services", "errors_cli")
 
 
 def _load() -> dict[str, tuple[str, str]]:
