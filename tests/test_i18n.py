@@ -301,3 +301,18 @@ def test_error_parameters_are_shown_in_the_language_of_the_message():
 def test_an_error_with_a_parameter_missing_still_says_what_it_can():
     err = DataError("error.file_not_found")  # the AST check forbids this in gislib; a view must still not crash
     assert err.text("en").startswith("The file {path} was not found")
+
+
+def test_a_refusal_and_a_login_error_say_why_in_both_languages():
+    from gislib.auth.permissions import User, check
+    from gislib.errors import LoginError, PermissionDenied
+
+    chief = User(name="u", role="river_chief", rivers=("桃浦河",))
+    with pytest.raises(PermissionDenied) as caught:
+        check(chief, "edit_record", {"layer": "outfalls", "code": "PT-0001", "river": "苏州河"})
+    err = caught.value
+    assert err.key == "error.denied" and err.operation == "edit_record"
+    assert err.zh == err.text("zh") and "编辑记录" in err.zh and "河长没有此权限" in err.zh
+    assert err.en.startswith("Not allowed to edit a record: a river chief may not do this") and not HAN.search(err.en)
+    locked = LoginError("error.login_locked", minutes=5)
+    assert "5 分钟" in locked.zh and "try again in 5 min" in locked.en
