@@ -246,3 +246,15 @@ def test_cli_users_add_with_an_extent_file(tmp_path, area):
     cleared = cli("set-role", "ext.cli", "--clear-extent")
     assert cleared.returncode == 0, cleared.stderr
     assert next(u for u in json.loads(cli("list", "--json").stdout) if u["name"] == "ext.cli")["extent"] is None
+
+
+@pytest.mark.parametrize("layer, service", [("sections", "sections"), ("dust_sites", "dust_sites")])
+def test_sections_and_dust_sites_of_an_extent_chief_are_those_inside(chief, layer, service):
+    from gislib.services import scoped
+
+    frame = gpd.read_file(GPKG, layer=layer)
+    first = frame.geometry.iloc[0]
+    poly = box(first.x - 0.01, first.y - 0.01, first.x + 0.01, first.y + 0.01)
+    expected = set(frame[frame.geometry.within(poly)]["code"])
+    user = type(chief)(name="s", role="river_chief", extent=parse_extent(poly.wkt))
+    assert expected and set(getattr(scoped, service)(user, frame)["code"]) == expected
