@@ -258,3 +258,24 @@ def test_sections_and_dust_sites_of_an_extent_chief_are_those_inside(chief, laye
     expected = set(frame[frame.geometry.within(poly)]["code"])
     user = type(chief)(name="s", role="river_chief", extent=parse_extent(poly.wkt))
     assert expected and set(getattr(scoped, service)(user, frame)["code"]) == expected
+
+
+
+def test_problems_of_an_extent_chief_are_those_located_inside(chief, store, data_dir):
+    """Problems by their location, read straight from the store file with sqlite3."""
+    from shapely.geometry import Point
+
+    from gislib.demo.problems import ensure_demo
+    from gislib.services import scoped
+
+    ensure_demo(store, "putuo")
+    path = data_dir / "hetu.sqlite"
+    if not path.exists():
+        pytest.skip("the record store is not the SQLite file (HETU_DB_URL)")
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT code, lon, lat FROM features WHERE layer = 'problems' AND state != '已撤销' "
+                            "AND lon IS NOT NULL").fetchall()
+    poly = Point(rows[0][1], rows[0][2]).buffer(0.01)
+    expected = {c for c, x, y in rows if poly.intersects(Point(x, y))}
+    user = type(chief)(name="q", role="river_chief", extent=parse_extent(poly.wkt))
+    assert expected and {r["code"] for r in scoped.problems(user, store)} == expected
