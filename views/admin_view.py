@@ -50,6 +50,7 @@ def _act(fn, ok: str) -> None:
 def user_table(users) -> None:
     rows = [{_t("name"): u.name, _t("display"): u.display_name, _t("role"): role_name(u.role),
              _t("rivers"): "、".join(u.rivers), _t("subdistricts"): "、".join(u.subdistricts),
+             _t("extent_col"): _t("extent_set") if u.extent else "",
              _t("state"): " · ".join(x for x, on in ((_t("disabled") if u.disabled else _t("active"), True),
                                                         (_t("must_change"), u.must_change_password),
                                                         (_t("demo"), u.demo)) if on)}

@@ -33,6 +33,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     'admin.action': ('操作', 'Action'),
     'admin.detail': ('详情', 'Detail'),
     'admin.extent': ('辖区范围（绘制或上传的多边形）', 'Drawn extent (a polygon drawn or uploaded)'),
+    'admin.extent_col': ('辖区范围', 'Extent'),
+    'admin.extent_set': ('已绘制', 'drawn'),
     'admin.extent_none': ('{name} 没有绘制的辖区范围。', '{name} has no drawn extent.'),
     'admin.extent_current': ('当前范围（蓝色）：{vertices} 个顶点；范围内的排口、断面、工地、问题（按位置）和地块（按代表点）都属于辖区。',
                              'Current extent (blue): {vertices} vertices; outfalls, sections, sites, problems (by location) and plots (by their representative point) inside it belong to the jurisdiction.'),
