@@ -279,3 +279,15 @@ def test_problems_of_an_extent_chief_are_those_located_inside(chief, store, data
     expected = {c for c, x, y in rows if poly.intersects(Point(x, y))}
     user = type(chief)(name="q", role="river_chief", extent=parse_extent(poly.wkt))
     assert expected and {r["code"] for r in scoped.problems(user, store)} == expected
+
+
+def test_a_plain_frame_of_store_rows_is_filtered_like_the_rows_one_by_one(chief, store):
+    import pandas as pd
+
+    from gislib.auth.permissions import filter_frame, filter_records
+
+    for layer in ("outfalls", "plots"):
+        rows = store.list(layer)
+        one_by_one = {r["code"] for r in filter_records(chief, rows, "list_layer", layer)}
+        frame = filter_frame(chief, pd.DataFrame(rows), "list_layer", layer)
+        assert set(frame["code"]) == one_by_one

@@ -144,6 +144,19 @@ def extent_mask(wkt: str, frame: Any) -> Any:
         ok = (~g.isna() & ~g.is_empty).to_numpy()
         hit = g.representative_point().intersects(geom).to_numpy()
         return pd.Series(hit & ok, index=frame.index)
+    if "lon" in frame.columns and "lat" in frame.columns:  # the store's rows: vectorised on lon/lat
+        import numpy as np
+        import shapely
+
+        lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        hit = shapely.intersects(geom, shapely.points(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))) & ok
+        out = pd.Series(hit, index=frame.index, dtype=bool)
+        if (~ok).any() and "geometry_wkt" in frame.columns:  # plots: the geometry's representative point
+            rest = frame[~ok]
+            out[~ok] = [extent_contains(wkt, r) for r in rest.to_dict("records")]
+        return out
     return pd.Series([extent_contains(wkt, r) for r in frame.to_dict("records")], index=frame.index, dtype=bool)
 
 
