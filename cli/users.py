@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--role", choices=tuple(ROLES), help="role for add / set-role")
     parser.add_argument("--rivers", help="jurisdiction: rivers, comma-separated, e.g. 桃浦河,真如港")
     parser.add_argument("--subdistricts", help="jurisdiction: sub-districts, comma-separated, e.g. 桃浦镇")
+    parser.add_argument("--extent", metavar="FILE",
+                        help="jurisdiction: a drawn extent, a GeoJSON or KML polygon file in EPSG:4326 (add / set-role)")
+    parser.add_argument("--clear-extent", action="store_true", help="set-role: remove the user's drawn extent")
     parser.add_argument("--display-name", default="", help="name shown in the app, e.g. 张三")
     parser.add_argument("--allow-unknown-places", action="store_true",
                         help="accept rivers/sub-districts that the data set's map does not contain")
@@ -87,10 +90,21 @@ def read_new_password(name: str) -> str:
     return first
 
 
+def _extent(args: argparse.Namespace) -> str | None:
+    """The validated extent of ``--extent FILE`` (through the upload gate); "" for --clear-extent."""
+    if getattr(args, "clear_extent", False):
+        return ""
+    if not getattr(args, "extent", None):
+        return None
+    from gislib.auth.extent import read_extent_file
+
+    return read_extent_file(args.extent)
+
+
 def _describe(user: User) -> dict:
     return {"name": user.name, "display_name": user.display_name, "role": user.role,
             "rivers": list(user.rivers), "subdistricts": list(user.subdistricts),
-            "disabled": user.disabled, "must_change_password": user.must_change_password, "demo": user.demo}
+            "extent": user.extent or None, "disabled": user.disabled, "must_change_password": user.must_change_password, "demo": user.demo}
 
 
 def _print_users(users: list[User], as_json: bool) -> None:
@@ -98,7 +112,8 @@ def _print_users(users: list[User], as_json: bool) -> None:
         print(json.dumps([_describe(u) for u in users], ensure_ascii=False, indent=2))
         return
     for u in users:
-        where = "、".join((*u.rivers, *u.subdistricts)) or "全区 (whole district)"
+        where = "、".join((*u.rivers, *u.subdistricts, *(["辖区范围 (extent)"] if u.extent else []))) \
+            or "全区 (whole district)"
         flags = " ".join(f for f, on in (("[停用 disabled]", u.disabled), ("[须改密 must change]",
                          u.must_change_password), ("[演示 demo]", u.demo)) if on)
         print(f"{u.name}\t{u.display_name}\t{u.role}\t{where}\t{flags}".rstrip())
@@ -114,12 +129,14 @@ def _run_action(accounts: Accounts, args: argparse.Namespace, by: str) -> User |
             raise ValidationError("error.cli_needs", field="role", command="users add",
                                   options="--role (viewer|river_chief|officer|admin)")
         _check_places(args)
+        extent = _extent(args)  # checked before the password is asked for
         return accounts.create(name, read_new_password(name), args.role, by, display_name=args.display_name,
-                               rivers=_split(args.rivers) or (), subdistricts=_split(args.subdistricts) or ())
+                               rivers=_split(args.rivers) or (), subdistricts=_split(args.subdistricts) or (),
+                               extent=extent)
     if act == "set-role":
         _check_places(args)
         return accounts.set_role(name, args.role or accounts.get(name).role, by, rivers=_split(args.rivers),
-                                 subdistricts=_split(args.subdistricts))
+                                 subdistricts=_split(args.subdistricts), extent=_extent(args))
     if act in ("disable", "enable"):
         return accounts.set_disabled(name, act == "disable", by)
     if act == "reset-password":

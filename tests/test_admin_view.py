@@ -55,3 +55,37 @@ def test_an_admin_creates_a_user_and_a_weak_password_is_refused(tmp_path):
         event = accounts.events("li.si")[0]
         assert (event["action"], event["actor"]) == ("user_created", "admin.demo")
     assert any("创建用户" in str(df.value.values.tolist()) for df in at.dataframe)
+
+
+def test_an_admin_draws_saves_and_clears_a_users_extent(tmp_path):
+    """The extent drawn by clicking corners on the map (here put in the page's drawing state, as the map's
+    clicks would) is saved, validated, shown and audited; a click-less save is refused; clearing removes it."""
+    from gislib.auth import Accounts
+
+    at = _page("admin.demo")
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="edit_user").select("chief.taopu")
+    at.run()
+    assert any("没有绘制的辖区范围" in c.value for c in at.caption)
+    at.button(key="extent_save_chief.taopu").click()
+    at.run()
+    assert any("至少点击 3 个" in e.value for e in at.error)
+    corners = [(121.40, 31.25), (121.42, 31.25), (121.42, 31.27), (121.40, 31.27)]
+    at.session_state["extent_pts_chief.taopu"] = list(corners)
+    at.run()
+    assert any("已点 4 个" in c.value for c in at.caption)
+    at.button(key="extent_save_chief.taopu").click()
+    at.run()
+    assert not at.exception and any("辖区范围" in s.value for s in at.success), [e.value for e in at.error]
+    with Accounts(tmp_path) as accounts:
+        user = accounts.get("chief.taopu")
+        assert user.extent.startswith("POLYGON ((121.4 31.25") and user.rivers == ("桃浦河",)
+        event = accounts.events("chief.taopu")[-1]
+        assert (event["action"], event["actor"], event["detail"]["old"]["extent"]) == ("role_changed", "admin.demo", "")
+        assert event["detail"]["new"]["extent"] == user.extent
+    assert any("4 个顶点" in c.value for c in at.caption)
+    at.button(key="extent_clear_chief.taopu").click()
+    at.run()
+    assert not at.exception
+    with Accounts(tmp_path) as accounts:
+        assert accounts.get("chief.taopu").extent == ""

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from gislib.auth import passwords
+from gislib.auth.extent import parse_extent
 from gislib.auth.permissions import ROLES, User, check, norm
 from gislib.config import Settings, load_settings
 from gislib.errors import LoginError, NotFoundError, PermissionDenied, ValidationError
@@ -54,7 +55,7 @@ def _user(row: dict[str, Any]) -> User:
     return User(name=row["name"], role=row["role"], display_name=row["display_name"],
                 subdistricts=tuple(json.loads(row["subdistricts"])), rivers=tuple(json.loads(row["rivers"])),
                 must_change_password=bool(row["must_change_password"]), disabled=bool(row["disabled"]),
-                demo=bool(row["demo"]))
+                demo=bool(row["demo"]), extent=row.get("extent") or "")
 
 
 def login_name(name: str) -> str:
@@ -176,8 +177,9 @@ class Accounts:
     # ------------------------------------------------------------------ admin actions
     def create(self, name: str, password: str, role: str, by: User | str, *, display_name: str = "",
                subdistricts: Iterable[str] = (), rivers: Iterable[str] = (), must_change_password: bool = True,
-               demo: bool = False, now: dt.datetime | None = None) -> User:
-        """Create an account (the password must pass the policy); audited as ``user_created``."""
+               demo: bool = False, extent: Any = None, now: dt.datetime | None = None) -> User:
+        """Create an account (the password must pass the policy); audited as ``user_created``.
+        ``extent``: a drawn jurisdiction extent (WKT/GeoJSON polygon, validated by ``parse_extent``)."""
         actor, now, name = self._admin(by), now or utcnow(), login_name(name)
         _check_name(name)
         display_name = _check_display_name(display_name)
@@ -187,7 +189,10 @@ class Accounts:
             raise ValidationError("error.user_exists", field="name", user=name)
         passwords.check_policy(password, name)
         places = {"subdistricts": _places(subdistricts), "rivers": _places(rivers)}
-        row = {"name": name, "display_name": display_name or name, "role": role,
+        wkt = parse_extent(extent)
+        if wkt:
+            places["extent"] = wkt
+        row = {"extent": wkt or None, "name": name, "display_name": display_name or name, "role": role,
                "subdistricts": json.dumps(places["subdistricts"], ensure_ascii=False),
                "rivers": json.dumps(places["rivers"], ensure_ascii=False),
                "password_hash": passwords.hash_password(password, self.rounds),
@@ -231,8 +236,10 @@ class Accounts:
         return self.get(name)
 
     def set_role(self, name: str, role: str, by: User | str, *, subdistricts: Iterable[str] | None = None,
-                 rivers: Iterable[str] | None = None, now: dt.datetime | None = None) -> User:
-        """Change role and/or jurisdiction (None keeps a list as it is); audited with old and new."""
+                 rivers: Iterable[str] | None = None, extent: Any = None,
+                 now: dt.datetime | None = None) -> User:
+        """Change role and/or jurisdiction (None keeps a list or the extent as it is; ``extent=""``
+        clears the drawn extent); audited with old and new."""
         actor, now, user = self._admin(by), now or utcnow(), self.get(name)
         if role not in ROLES:
             raise ValidationError("error.role_invalid", field="role", role=role, roles=list(ROLES))
@@ -241,12 +248,14 @@ class Accounts:
         new = {"role": role,
                "subdistricts": _places(user.subdistricts if subdistricts is None else subdistricts),
                "rivers": _places(user.rivers if rivers is None else rivers)}
-        old = {"role": user.role, "subdistricts": list(user.subdistricts), "rivers": list(user.rivers)}
+        new["extent"] = user.extent if extent is None else parse_extent(extent)
+        old = {"role": user.role, "subdistricts": list(user.subdistricts), "rivers": list(user.rivers),
+               "extent": user.extent}
 
         def write() -> None:
             self._update(user.name, actor, now, role=role,
                          subdistricts=json.dumps(new["subdistricts"], ensure_ascii=False),
-                         rivers=json.dumps(new["rivers"], ensure_ascii=False))
+                         rivers=json.dumps(new["rivers"], ensure_ascii=False), extent=new["extent"] or None)
             self._event(actor, "role_changed", user.name, now, old=old, new=new)
         self._in_tx(write)
         return self.get(name)

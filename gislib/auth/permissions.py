@@ -69,13 +69,14 @@ class User:
     subdistricts: tuple[str, ...] = ()
     rivers: tuple[str, ...] = ()
     must_change_password: bool = False
+    extent: str = ""  # a drawn extent (WKT, EPSG:4326; gislib.auth.extent), "" for none
     disabled: bool = False
     demo: bool = False
 
     @property
     def restricted(self) -> bool:
         """Whether the user's jurisdiction is a list of sub-districts/rivers (not the whole district)."""
-        return bool(self.subdistricts or self.rivers)
+        return bool(self.subdistricts or self.rivers or self.extent)
 
 
 def norm(name: Any) -> str:
@@ -88,8 +89,14 @@ def in_jurisdiction(user: User, record: Mapping[str, Any]) -> bool:
     if not user.restricted:
         return user.role != "river_chief"
     subdistrict, river = norm(record.get("subdistrict")), norm(record.get("river"))
-    return bool((subdistrict and subdistrict in {norm(s) for s in user.subdistricts})
-                or (river and river in {norm(r) for r in user.rivers}))
+    if ((subdistrict and subdistrict in {norm(s) for s in user.subdistricts})
+            or (river and river in {norm(r) for r in user.rivers})):
+        return True
+    if user.extent:
+        from gislib.auth.extent import extent_contains
+
+        return extent_contains(user.extent, record)
+    return False
 
 
 def _deny(operation: str, reason: str, **params: Any) -> PermissionDenied:
@@ -188,4 +195,9 @@ def filter_frame(user: User | None, frame: Any, operation: str = "list_layer", l
         if column in frame.columns:
             hit = frame[column].map(norm).isin({norm(n) for n in names} - {""})
             keep = hit if keep is None else keep | hit
+    if user.extent:
+        from gislib.auth.extent import extent_mask
+
+        hit = extent_mask(user.extent, frame)
+        keep = hit if keep is None else keep | hit
     return frame.iloc[0:0] if keep is None else frame[keep]

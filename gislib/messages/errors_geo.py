@@ -1,6 +1,14 @@
 """Error messages of gislib/geo (CRS conversions, river network and tracing, proximity, IDW)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # a user's drawn extent (gislib/auth/extent.py)
+    "error.jurisdiction_extent_unreadable": ("无法读取辖区范围：请提供多边形的 GeoJSON、KML 或 WKT。", "The extent cannot be read; give a polygon as GeoJSON, KML or WKT."),
+    "error.jurisdiction_extent_file": ("「{name}」：辖区范围请上传 GeoJSON（.geojson/.json）或 KML（.kml）多边形文件。", "“{name}”: upload the extent as a GeoJSON (.geojson/.json) or KML (.kml) polygon file."),
+    "error.jurisdiction_extent_empty": ("辖区范围为空：请画出或上传一个多边形。", "The extent is empty; draw or upload a polygon."),
+    "error.jurisdiction_extent_not_polygon": ("辖区范围必须是多边形（面），收到 {kind}。", "The extent must be a polygon (an area), not a {kind}."),
+    "error.jurisdiction_extent_too_many_vertices": ("辖区范围有 {count} 个顶点，最多 {limit} 个；请简化后再上传。", "The extent has {count} vertices, at most {limit} are allowed; simplify it and upload again."),
+    "error.jurisdiction_extent_out_of_bounds": ("辖区范围（{bounds}）不在中国经纬度范围内：请确认坐标为 EPSG:4326 经纬度（经度在前）。", "The extent ({bounds}) is not within longitude/latitude of China; check that it is EPSG:4326 longitude/latitude (longitude first)."),
+    "error.jurisdiction_extent_invalid": ("辖区范围不是有效的多边形（{why}），例如边线自相交；请重新绘制。", "The extent is not a valid polygon ({why}), e.g. its edges cross; draw it again."),
     # coordinate systems (gislib/geo/crs.py)
     "error.xy_lengths": ("x 与 y 的长度不同（{x} 与 {y}）；每个 x 需要一个 y。", "x and y have different lengths ({x} vs {y}); pass one x per y."),
     "error.crs_unknown": ("无法识别的坐标系「{crs}」。请使用 EPSG:4326 (WGS84)、EPSG:4490 (CGCS2000)、EPSG:4549 等 EPSG 代码，或 gcj02（高德/腾讯）、bd09（百度）。",

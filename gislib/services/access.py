@@ -35,9 +35,11 @@ class Scope:
     role: str
     subdistricts: tuple[str, ...] = ()
     rivers: tuple[str, ...] = ()
+    extent: str = ""  # the drawn extent as WKT (hashable: Scope is a cache key)
 
     def as_user(self) -> User:
-        return User(name="(scope)", role=self.role, subdistricts=self.subdistricts, rivers=self.rivers)
+        return User(name="(scope)", role=self.role, subdistricts=self.subdistricts, rivers=self.rivers,
+                    extent=self.extent)
 
 
 def scope_of(user: User | None) -> Scope | None:
@@ -46,7 +48,7 @@ def scope_of(user: User | None) -> Scope | None:
     check(user, "list_layer")
     if user.role in ("officer", "admin") and not user.restricted:
         return None
-    return Scope(user.role, tuple(user.subdistricts), tuple(user.rivers))
+    return Scope(user.role, tuple(user.subdistricts), tuple(user.rivers), user.extent or "")
 
 
 EVERYTHING = Scope("*")  # "no scope at all", for indexes shared by every user (never shown as such)
@@ -108,6 +110,10 @@ def trace_result(user: User | None, result: Any, found: Any, outfalls: Any) -> t
     kept = dataclasses.replace(result, outfalls=[o for o in result.outfalls if o.get("code") in visible],
                                off_network=[o for o in result.off_network if o.get("code") in visible])
     return kept, trace_frame(user, found, "outfalls")
+
+
+# the fields whose change moves a record in or out of a jurisdiction (names, or the drawn extent's point)
+MOVING_FIELDS = ("river", "subdistrict", "lon", "lat", "geometry_wkt", "geometry")
 
 
 def _target(layer: str, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,7 +214,7 @@ class Records:
         check(self.user, operation, _target(layer, record))
         if changes:
             check(self.user, operation, _target(layer, {**record, **{k: v for k, v in changes.items()
-                                                                      if k in ("river", "subdistrict")}}))
+                                                                      if k in MOVING_FIELDS}}))
         return record
 
     # The write methods take the store's own arguments, so a page can use ``Records`` where it used the

@@ -168,7 +168,7 @@ def report_area(user: User | None, district: str) -> str | None:
     bulletin of their two sections does not read as the district's."""
     if user is None or not user.restricted:
         return None
-    return f"{district}（{'、'.join([*user.rivers, *user.subdistricts])}）"
+    return f"{district}（{'、'.join([*user.rivers, *user.subdistricts, *(['辖区范围'] if user.extent else [])])}）"
 
 
 # ---------------------------------------------------------------------------- plots (污染地块)

@@ -30,7 +30,7 @@ DB_FILENAME = "hetu.sqlite"
 IMPORT_LOCK = 72_150_075  # pg_advisory_xact_lock key of the one-time copy from the SQLite file
 USER_COLUMNS = ("name", "display_name", "role", "subdistricts", "rivers", "password_hash",
                 "must_change_password", "disabled", "failed_attempts", "locked_until", "demo",
-                "created_by", "created_at", "updated_by", "updated_at")
+                "created_by", "created_at", "updated_by", "updated_at", "extent")
 EVENT_COLUMNS = ("at", "actor", "action", "user", "detail")
 SESSION_COLUMNS = ("token_hash", "user", "created_at", "last_seen", "ended_at", "ended_why")
 

@@ -327,6 +327,10 @@ CREATE TABLE IF NOT EXISTS accounts_imports (
 );
 CREATE INDEX IF NOT EXISTS features_lonlat ON features (layer, lon, lat);
 """),
+    # 80: a user's drawn extent (issue 16: a chief's stretches by drawn extent), a polygon in EPSG:4326
+    # as WKT (gislib/auth/extent.py). SQLite has no ADD COLUMN IF NOT EXISTS: the column is added by
+    # LEGACY_STEPS[80] when it is missing; PostgreSQL's text is postgres.POSTGRES_SQL[80].
+    (80, "users.extent: a drawn jurisdiction extent (WKT, EPSG:4326)", "SELECT 1;"),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
@@ -359,7 +363,13 @@ def _copy_legacy_readings(conn: sqlite3.Connection) -> None:
 
 
 # SQLite-only steps run right after the SQL of their version (upgrades of files made by old code).
-LEGACY_STEPS = {50: _copy_legacy_readings}
+def _add_user_extent(conn: sqlite3.Connection) -> None:
+    """Version 80: ``users.extent`` unless it is there already (idempotent)."""
+    if "extent" not in _table_columns(conn, "users"):
+        conn.execute("ALTER TABLE users ADD COLUMN extent TEXT")
+
+
+LEGACY_STEPS = {50: _copy_legacy_readings, 80: _add_user_extent}
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
