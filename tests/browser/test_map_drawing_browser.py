@@ -127,7 +127,7 @@ def test_city_and_basin_maps_are_clusters_at_zoom_9_and_clickable_points_at_zoom
         pytest.skip(f"the {dataset} set is not built")
     total = int(pyogrio.read_info(DATASETS[dataset], layer="outfalls")["features"])
     with start_app(big_store, dataset=dataset) as url:
-        rp = new_page(1366, 768)
+        rp = new_page(1366, 768, data_dir=big_store)  # the accounts of the app started here
         rp.page.goto(url)
         frame = rp.map_frame(timeout_s=900)
         _until(frame, f"() => {{ const l = {LAYER}; return l && l._levels && window.__hetuSized; }}", 900)
