@@ -55,7 +55,7 @@ def test_whole_rectification_in_order_with_attributed_dated_steps(store):
 
 def test_refused_steps_name_what_is_missing(store):
     p = _new(store)
-    with pytest.raises(WorkflowError, match="允许的下一状态: 已交办、已撤销"):
+    with pytest.raises(WorkflowError, match="不能从「已登记」转为「申请销号」：允许的下一状态为 已交办、已撤销"):
         svc.request_close(store, p["code"], "unit:x", "2026-10-09", ["a.png"])
     with pytest.raises(ValidationError, match="整改时限"):
         svc.assign(store, p["code"], "officer:a", "2026-10-09", "桃浦镇", "清运", "")
