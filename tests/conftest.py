@@ -126,16 +126,18 @@ def app_data_dir(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def start_app(data_dir: Path, dataset: str = "putuo", **extra_env: str):
-    """The real Hetu app on a free port with its own data dir (``extra_env``: more variables)."""
-    port = _free_port()
+def start_app(data_dir: Path, dataset: str = "putuo", port: int | None = None, args: tuple[str, ...] = (),
+              **extra_env: str):
+    """The real Hetu app on a free port (or ``port``) with its own data dir (``extra_env``: more variables;
+    ``args``: more ``streamlit run`` options, e.g. ``--secrets.files``)."""
+    port = port or _free_port()
     env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
     # the demo accounts, before the app creates them at full cost (in its PostGIS database when it has one)
     demo_accounts_of(data_dir, extra_env.get("HETU_DB_URL")).close()
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -14,8 +14,9 @@ import streamlit as st
 from gislib.auth import Accounts, User
 from gislib.auth.accounts import DEMO_DATASETS
 from gislib.auth.permissions import ROLES
-from gislib.config import load_settings
-from gislib.errors import HetuError, LoginError
+from gislib.auth.sso import load_mapping, sso_login, user_from_claims
+from gislib.config import load_settings, sso_mapping_path
+from gislib.errors import HetuError, LoginError, PermissionDenied
 from gislib.services import catalog
 from gislib.store import resolve_data_dir, resolve_db_url
 from views.common import lang, tr
@@ -58,8 +59,50 @@ def _set_cookie_js(token: str | None) -> str:
             "</script>")
 
 
+def sso_available() -> bool:
+    """Single sign-on is offered when the bureau configured an OIDC provider for Streamlit's ``st.login``
+    (``[auth]`` in .streamlit/secrets.toml) and mapped its groups to roles (HETU_SSO_MAPPING, docs/auth.md)."""
+    if not sso_mapping_path():
+        return False
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: no single sign-on
+        return False
+
+
+def _sso_user() -> User | None:
+    """The user of a single sign-on (st.user's claims mapped by gislib.auth.sso), or None. The mapping and
+    the local account (a disabled one blocks) are read on every run, like a local session's account; the
+    login itself is audited once per session."""
+    if not sso_available() or not st.user.is_logged_in:
+        return None
+    claims = st.user.to_dict()
+    try:
+        mapping = load_mapping()
+        if st.session_state.get("sso_claims") == claims:
+            user = user_from_claims(claims, mapping)
+            local = accounts().find(user.name)
+            if local is not None and local.disabled:
+                raise PermissionDenied("error.login_disabled")
+        else:
+            user = sso_login(accounts(), claims, mapping)
+            st.session_state["sso_claims"] = claims
+    except HetuError as exc:
+        st.session_state.pop("sso_claims", None)
+        st.session_state["sso_refused"] = error_text(exc)
+        return None
+    st.session_state.pop("sso_refused", None)
+    return user
+
+
 def current_user() -> User | None:
     """The logged-in user (read afresh from the accounts), or None: then the login page shows."""
+    sso = _sso_user()
+    if sso is not None:
+        st.session_state["auth_user"] = sso
+        st.session_state["auth_sso"] = True
+        return sso
+    st.session_state.pop("auth_sso", None)
     token = st.session_state.get("auth_token") or st.context.cookies.get(COOKIE)
     had_session = "auth_token" in st.session_state
     user, why = accounts().resume(token)
@@ -91,8 +134,25 @@ def login_page() -> None:
         submitted = st.form_submit_button(_t("submit"), type="primary", use_container_width=True)
     if submitted:
         _try_login(name, password)
+    if sso_available():
+        sso_block()
     if load_settings().dataset in DEMO_DATASETS:
         st.caption(_t("demo"))
+
+
+def sso_block() -> None:
+    """The single sign-on button (st.login: the bureau's provider, then back here), or why a signed-on
+    user has no role in Hetu and a way out of that sign-on."""
+    refused = st.session_state.get("sso_refused")
+    if refused and st.user.is_logged_in:
+        st.error(_t("sso_refused", reason=refused))
+        if st.button(_t("sso_leave"), key="sso_leave", icon=":material/logout:"):
+            st.session_state.pop("sso_refused", None)
+            st.logout()
+        return
+    st.caption(_t("sso_or"))
+    if st.button(_t("sso_button"), key="sso_login", icon=":material/key:", use_container_width=True):
+        st.login()
 
 
 def _try_login(name: str, password: str) -> None:
@@ -153,7 +213,12 @@ def account_sidebar(user: User) -> None:
 
 def logout() -> None:
     accounts().end_session(st.session_state.get("auth_token"))
-    for key in ("auth_token", "auth_user"):
+    sso, who = st.session_state.pop("auth_sso", None), st.session_state.get("auth_user")
+    for key in ("auth_token", "auth_user", "sso_claims"):
         st.session_state.pop(key, None)
     st.session_state["auth_notice"] = "logged_out"
+    if sso:
+        name = getattr(who, "name", "?")
+        accounts().audit(name, "logout", name, sso=True)
+        st.logout()  # ends Streamlit's identity cookie too
     st.rerun()
