@@ -440,6 +440,13 @@ def test_a_chiefs_task_list_import_keeps_their_rows_and_rejects_the_others_with_
     outcome = scoped.import_task_list(accounts.get("chief.taopu"), demo_store, batch, TASKS, rivers=rivers)
     assert [r["item_no"] for r in outcome.created] == ["1", "3"]
     assert {r["river"] for r in outcome.created} == {"桃浦河"}
+    from gislib.problems import model
+
+    # row 3 names a unit, measures and a deadline, but a chief may not assign (交办): registered, waiting
+    assert [r["state"] for r in outcome.created] == [model.REGISTERED, model.REGISTERED]
+    officer = scoped.import_task_list(accounts.get("officer.demo"), demo_store,
+                                      {**batch, "code": "DC-OF-1", "name": "区督察反馈"}, TASKS, rivers=rivers)
+    assert [r["state"] for r in officer.created] == [model.REGISTERED, model.REGISTERED, model.ASSIGNED]
     [rejected] = outcome.rejected
     assert rejected["row"] == 2 and "苏州河" in rejected["zh"] and "不在您的辖区内" in rejected["zh"]
     assert "outside your jurisdiction" in rejected["en"]

@@ -80,7 +80,8 @@ def _place(item: dict[str, Any], rivers, crs: str) -> tuple[float, float] | None
 
 
 def import_batch(store, batch: dict[str, Any], items: list[dict[str, Any]], user: str, rivers=None,
-                 crs: str = "EPSG:4326", locate_ctx: Any = None, row_guard: Any = None) -> list[dict[str, Any]]:
+                 crs: str = "EPSG:4326", locate_ctx: Any = None, row_guard: Any = None,
+                 assign: bool = True) -> list[dict[str, Any]]:
     """Create the batch and one problem per item (assigned when unit, measures and deadline are given).
 
     All rows are checked first; ValidationError lists every bad row and nothing is written.
@@ -129,7 +130,7 @@ def import_batch(store, batch: dict[str, Any], items: list[dict[str, Any]], user
             rec = _create_item(svc, store, batch, item, i, issued, category, lon, lat, user, locate_ctx, guard(i))
         except PermissionDenied:
             continue
-        if item.get("responsible_unit") and item.get("measures") and deadline:
+        if assign and item.get("responsible_unit") and item.get("measures") and deadline:
             rec = svc.assign(store, rec["code"], user, issued, item["responsible_unit"], item["measures"], deadline,
                              note=f"{batch['name']} 交办")
         created.append(rec)

@@ -302,7 +302,10 @@ def import_task_list(user: User | None, store: Any, batch: dict[str, Any], items
         except PermissionDenied as exc:
             outcome.rejected.append({"row": row, "zh": exc.zh, "en": exc.en})
             raise
-    outcome.created = batches.import_batch(store, batch, list(items), user.name, row_guard=row_guard, **kwargs)
+    # a row with unit, measures and deadline is also assigned (交办), only by who may assign: a river chief's
+    # rows are registered and wait for the bureau
+    outcome.created = batches.import_batch(store, batch, list(items), user.name, row_guard=row_guard,
+                                           assign=may(user, "problems.transition"), **kwargs)
     return outcome
 
 
