@@ -49,7 +49,7 @@ class MapResult:
 
 
 @lru_cache(maxsize=16)
-def _loaded(key: str, dataset: str, version: str, token: str, folder: str = "") -> gpd.GeoDataFrame:
+def _loaded(key: str, dataset: str, version: str, token: str, folder: str) -> gpd.GeoDataFrame:
     """A layer's features with what is judged of them (a dust site's last day, a section's class), once
     per data version for every process: kept on disk with the store (catalog.derived_frame) and shipped
     with the demo's seed store, so that a fresh directory's first map does not judge them again."""
@@ -69,7 +69,10 @@ def loaded(key: str, dataset: str | None = None) -> gpd.GeoDataFrame:
 
 def seed_layers(dataset: str) -> list[str]:
     """Judge every layer of a data set once (build time, in the data directory of its seed store)."""
-    return [layer.key for layer in registry.LAYERS if layer.keep_on_disk and len(loaded(layer.key, dataset)) >= 0]
+    judged = [layer.key for layer in registry.LAYERS if layer.keep_on_disk]
+    for key in judged:
+        loaded(key, dataset)
+    return judged
 
 
 @lru_cache(maxsize=64)

@@ -93,15 +93,21 @@ def test_revision_changes_with_every_kind_of_write_and_only_then(data_dir):
     assert len(seen) == 4
 
 
-def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(tmp_path, monkeypatch):
-    """build-demo writes a ready-filled store; a fresh data directory copies it (and the map-ready
-    frames of exactly that store) instead of loading records on the first page."""
+@pytest.fixture()
+def fresh(tmp_path, monkeypatch):
+    """A built Putuo seed store (catalog.seed_file pointed at it) and an empty HETU_DATA_DIR."""
     seed = tmp_path / "built" / "putuo.store.sqlite"
     seed.parent.mkdir()
     monkeypatch.setattr(catalog, "seed_file", lambda dataset=None: seed)
     catalog.build_seed_store("putuo")
     fresh = tmp_path / "fresh"
     monkeypatch.setenv("HETU_DATA_DIR", str(fresh))
+    return fresh
+
+
+def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(fresh):
+    """build-demo writes a ready-filled store; a fresh data directory copies it (and the map-ready
+    frames of exactly that store) instead of loading records on the first page."""
     st = catalog.store()
     assert st.count("outfalls") == 300 and st.count("sections") == 25
     assert len(st.audit("outfalls", "PT-0001")) == 1  # the seed's history came along, not a second seeding
@@ -115,17 +121,11 @@ def test_a_fresh_data_directory_gets_the_built_store_attached_with_its_frames(tm
     assert catalog.store(data_dir=None) is st
 
 
-def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(tmp_path, monkeypatch):
+def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(fresh, monkeypatch):
     """The accounts live in the store's file: the login page (the first thing a fresh deployment opens)
     attaches the built store first, so the first map reads it instead of filling it row by row."""
     from views import login
 
-    seed = tmp_path / "built" / "putuo.store.sqlite"
-    seed.parent.mkdir()
-    monkeypatch.setattr(catalog, "seed_file", lambda dataset=None: seed)
-    catalog.build_seed_store("putuo")
-    fresh = tmp_path / "fresh"
-    monkeypatch.setenv("HETU_DATA_DIR", str(fresh))
     monkeypatch.delenv("HETU_DB_URL", raising=False)
     login._accounts.clear()
     try:
