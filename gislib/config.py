@@ -23,6 +23,7 @@
 | HETU_UPLOAD_TTL_HOURS | abandoned temporary uploads and import sessions are deleted after | 24 |
 | HETU_GEN_RETENTION_HOURS | generated map data (static/gen) unused this long by any process is deleted | 24 |
 | HETU_PROBLEMS_CONFIG | JSON file overriding the problem/patrol/ranking rules | built-in |
+| HETU_WARM_UP | ``0``: no background preparation of the map's default view when a server starts (views/map_component.py) | 1 |
 | HETU_NEW_PASSWORD | the password ``users create-admin|add|reset-password`` sets (else a prompt) | (prompt) |
 
 This module is the ONLY code that reads the environment (tests/test_settings.py::test_only_config_reads_the_environment):
@@ -72,6 +73,7 @@ class Settings:
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
     published_layers: tuple[str, ...] = ("sections", "plots")
+    warm_up: bool = True  # prepare the map's default view in the background at server start
     # upload gate limits (gislib.io.uploads.Limits); defaults keep a 200,000-row ledger importable
     max_rows: int = 250_000
     max_columns: int = 300
@@ -259,6 +261,7 @@ def _env_settings() -> Settings:
         lang=lang,
         max_upload_mb=max_mb,
         district=current_profile(dataset),
+        warm_up=_env("HETU_WARM_UP", "1") != "0",
         **_auth_settings(),
         **{key: _positive_int(var, default) for key, (var, default) in GATE_VARIABLES.items()},
     )

@@ -1,6 +1,8 @@
 """layers.context_layers: rivers and water bodies, sub-districts, the district boundary."""
 from __future__ import annotations
 
+import weakref
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -16,10 +18,29 @@ DISTRICT_COLOR = "#6a3d9a"
 RIVER_WEIGHT = {"river": 3.0, "canal": 2.0, "stream": 1.5, "drain": 1.0}
 
 
-def _geojson(gdf: gpd.GeoDataFrame, fields: list[str], precision: int = 5) -> str:
+_GEOJSON: dict[tuple[int, str, tuple[str, ...], int], tuple[weakref.ref, str]] = {}
+
+
+def _geojson(gdf: gpd.GeoDataFrame, fields: list[str], precision: int = 5, part_of=None) -> str:
     """Compact GeoJSON text: only the fields shown, coordinates rounded (~1 m).
 
-    Text values are HTML-escaped: folium's GeoJsonTooltip/GeoJsonPopup put them into innerHTML."""
+    Text values are HTML-escaped: folium's GeoJsonTooltip/GeoJsonPopup put them into innerHTML.
+    Kept per frame object (the layers' frames are cached per data version and never modified), so a
+    map with a new filter does not encode the city's rivers again. ``part_of``: (frame, label) when ``gdf``
+    is a selection made afresh from a cached frame (kept under that frame)."""
+    owner, label = part_of or (gdf, "")
+    key = (id(owner), label, tuple(fields), precision)
+    hit = _GEOJSON.get(key)
+    if hit is not None and hit[0]() is owner:
+        return hit[1]
+    text = _encode(gdf, fields, precision)
+    if len(_GEOJSON) >= 32:
+        _GEOJSON.clear()
+    _GEOJSON[key] = (weakref.ref(owner), text)
+    return text
+
+
+def _encode(gdf: gpd.GeoDataFrame, fields: list[str], precision: int) -> str:
     keep = gdf[[f for f in fields if f in gdf] + ["geometry"]].copy()
     for col in keep.columns.drop("geometry"):
         if not pd.api.types.is_numeric_dtype(keep[col]):
@@ -74,13 +95,13 @@ class RiversLayer(MapLayer):
         areas = styled[styled["_kind"] == "area"]
         lines = styled[styled["_kind"] == "line"]
         if len(areas):
-            folium.GeoJson(_geojson(areas, ["name"]), name="water",
+            folium.GeoJson(_geojson(areas, ["name"], part_of=(styled, "area")), name="water",
                            style_function=lambda f: {"color": WATER_FILL, "weight": 0.5, "fillColor": WATER_FILL,
                                                      "fillOpacity": 0.6},
                            interactive=False).add_to(group)
         if len(lines):
             folium.GeoJson(
-                _geojson(lines, ["name", "fclass", "_weight"]), name="rivers",
+                _geojson(lines, ["name", "fclass", "_weight"], part_of=(styled, "line")), name="rivers",
                 style_function=lambda f: {"color": RIVER_COLOR, "weight": f["properties"]["_weight"], "opacity": 0.85},
                 tooltip=folium.GeoJsonTooltip(["name"], aliases=[t("field.name", lang)], labels=False),
             ).add_to(group)

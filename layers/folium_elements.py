@@ -3,6 +3,8 @@
 * :class:`HetuMap`: a ``folium.Map`` whose JS/CSS come from the app (no CDN).
 * :class:`PointCanvas`: the canvas point layer of ``static/js/hetu-points.js``.
 * :class:`HtmlControl`: a Leaflet control holding static HTML (legend, demo mark).
+
+Importing it also makes branca and folium reuse compiled templates (:func:`_reuse_compiled_templates`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,35 @@ from jinja2 import Template
 
 from gislib.safe_text import html_text, plain
 from layers.assets import HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS
+
+
+def _reuse_compiled_templates() -> None:
+    """branca's ``Element(template_string)`` and folium's tooltip CSS compile a Jinja template on every
+    instance (the same few sources over and over: about 90 compilations, half a second to 1.5 s, per city
+    map). Compiled templates are immutable (rendering takes its data as arguments), so the two module names
+    are pointed at a cache of compiled ones; sources over 64 KB are compiled as before. branca 0.8.2 /
+    folium 0.20.0 (pinned); ``tests/test_map_component.py`` checks the rendered map is unchanged."""
+    from functools import lru_cache
+
+    import branca.element
+    import folium.features
+
+    for module in (branca.element, folium.features):
+        original = module.Template
+        if getattr(original, "_hetu_cached", False):
+            continue
+        compiled = lru_cache(maxsize=512)(original)
+
+        def template(source, *args, _original=original, _compiled=compiled, **kwargs):
+            if args or kwargs or not isinstance(source, str) or len(source) > 65_536:
+                return _original(source, *args, **kwargs)
+            return _compiled(source)
+
+        template._hetu_cached = True
+        module.Template = template
+
+
+_reuse_compiled_templates()
 
 
 class HetuMap(folium.Map):

@@ -7,7 +7,7 @@ rebuilds nothing.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import folium
@@ -46,6 +46,10 @@ class MapResult:
     bounds: tuple[float, float, float, float]
     dataset: str
     layers_on: tuple[str, ...] = field(default_factory=tuple)
+
+    def without_map(self) -> "MapResult":
+        """The same without the folium map (kept once the map is rendered: its strings are what is shown)."""
+        return replace(self, fmap=None)
 
 
 @lru_cache(maxsize=16)

@@ -27,6 +27,9 @@ import pytest
 
 DEFAULT_LOGIN = "officer.demo"
 SESSION_COOKIE = "hetu_session"
+# No background map warm-up inside the test process (AppTest runs many data sets and environments in one
+# process); the real app servers the browser tests start do warm up (start_app sets it back).
+os.environ["HETU_WARM_UP"] = "0"
 TEST_ROUNDS = 4  # bcrypt cost of the test accounts (the app's default, 12, costs ~0.5 s per login)
 
 
@@ -131,7 +134,7 @@ def start_app(data_dir: Path, dataset: str = "putuo", port: int | None = None, a
     """The real Hetu app on a free port (or ``port``) with its own data dir (``extra_env``: more variables;
     ``args``: more ``streamlit run`` options, e.g. ``--secrets.files``)."""
     port = port or _free_port()
-    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, **extra_env}
+    env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, "HETU_WARM_UP": "1", **extra_env}
     # the demo accounts, before the app creates them at full cost (in its PostGIS database when it has one)
     demo_accounts_of(data_dir, extra_env.get("HETU_DB_URL")).close()
     log = open(data_dir / "streamlit.log", "w")

@@ -20,6 +20,7 @@ from gislib.errors import HetuError, LoginError, PermissionDenied
 from gislib.services import catalog
 from gislib.store import resolve_data_dir, resolve_db_url
 from views.common import lang, tr
+from views.map_component import warm_up
 
 COOKIE = "hetu_session"
 
@@ -42,6 +43,7 @@ def _accounts(data_dir: str, dataset: str, db_url: str | None) -> Accounts:
         from gislib.auth.demo import create_demo_accounts
 
         create_demo_accounts(accounts)
+    warm_up(data_dir, dataset)  # the first visitor logs in while the map's default view is prepared
     return accounts
 
 

@@ -24,11 +24,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+from functools import lru_cache
 
 POLICY = ("script-src 'self' {hash} 'unsafe-eval'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
           "form-action 'none'")
 
 
+@lru_cache(maxsize=16)  # the map page sends the same (rendered-once) script on every rerun: hash it once
 def script_hash(script: str, return_on_hover: bool) -> str:
     """The CSP source of the inline script streamlit-folium's frontend appends (index.tsx, onRender)."""
     text = script + f"window.map = map_div; window.initComponent(map_div, {'true' if return_on_hover else 'false'});"

@@ -7,7 +7,6 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gislib.services.catalog import version as catalog_version
 from gislib.config import load_settings
@@ -24,6 +23,7 @@ from layers import trace
 from layers.registry import LAYERS, get_layer
 from views.common import lang, tr, current_user, map_scope
 from views.export_panel import render_export_panel
+from views.map_component import map_for, show
 
 MAP_KEY = "hetu_map"
 KEY_FACTS = {
@@ -350,9 +350,10 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
     # A click on the map reruns this fragment with the map's new value already in session state
     # (streamlit-folium's on_change): select the feature first, so one run draws the selection.
     apply_click(st.session_state.get(MAP_KEY + ("_export" if exporting else "")))
-    with st.spinner(_t("preparing")):
-        result = build_map(layers_on, filters, lang(), st.session_state.get("basemap", basemap),
-                           tianditu_key=tianditu_key, scope=map_scope())
+    scope, base = map_scope(), st.session_state.get("basemap", basemap)
+    with st.spinner(_t("preparing")):  # built and rendered once per map and data version (views.map_component)
+        shown = map_for(layers_on, filters, lang(), base, tianditu_key, scope)
+    result = shown.result
     counts = " · ".join(f"{tr('layer.' + k)} {n}" for k, n in result.counts.items()
                         if get_layer(k).search == "record")
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
@@ -363,9 +364,8 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
     returned = ["last_object_clicked", "last_object_clicked_tooltip"] + (["bounds", "zoom"] if exporting else [])
     col_map, col_info = st.columns([4, 1], gap="small") if panel else (st.container(), None)
     with col_map:
-        out = st_folium(result.fmap, key=MAP_KEY + ("_export" if exporting else ""), height=600,
-                        use_container_width=True, returned_objects=returned,
-                        feature_group_to_add=highlight(key, row))
+        out = show(shown, key=MAP_KEY + ("_export" if exporting else ""), height=600, returned_objects=returned,
+                   feature_group_to_add=highlight(key, row))
         if exporting:
             render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds,
                                 zoom=(out or {}).get("zoom"))

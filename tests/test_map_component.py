@@ -1,0 +1,120 @@
+"""The map page's rendered-once map (views.map_component) hands streamlit-folium's component exactly what
+``st_folium`` would for the same map, and a click's rerun does not render the map again."""
+import folium
+import pytest
+import streamlit_folium
+
+from views import map_component
+
+
+def _map() -> folium.Map:
+    fmap = folium.Map(location=[31.25, 121.4], zoom_start=13, tiles=None, prefer_canvas=True)
+    folium.GeoJson({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "桃浦河"},
+         "geometry": {"type": "LineString", "coordinates": [[121.38, 31.27], [121.42, 31.28]]}}]},
+        tooltip=folium.GeoJsonTooltip(["name"])).add_to(fmap)
+    fmap.fit_bounds([[31.2, 121.3], [31.3, 121.5]])
+    return fmap
+
+
+def _ring() -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="selection")
+    folium.CircleMarker([31.27, 121.39], radius=14, color="#ff00aa").add_to(group)
+    return group
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    seen = []
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: seen.append(kw) or None)
+    return seen
+
+
+def test_the_component_gets_what_st_folium_would_send(calls):
+    returned = ["last_object_clicked", "last_object_clicked_tooltip"]
+    streamlit_folium.st_folium(_map(), key="hetu_map", height=600, use_container_width=True,
+                               returned_objects=returned, feature_group_to_add=_ring())
+    shown = map_component.render(_map())
+    map_component.show(shown, key="hetu_map", height=600, returned_objects=returned, feature_group_to_add=_ring())
+    theirs, ours = calls
+    assert set(theirs) == set(ours)
+    for name in theirs:
+        if name != "on_change":  # a closure each
+            assert ours[name] == theirs[name], name
+    assert "LineString" in ours["script"] and "feature_group_feature_group_0" in ours["feature_group"]
+
+
+def test_a_map_is_built_once_per_key_and_the_cache_is_bounded(calls):
+    built = []
+
+    class Result:
+        def __init__(self):
+            built.append(1)
+            self.fmap = _map()
+
+    first = map_component.rendered(("test", 1), Result)
+    again = map_component.rendered(("test", 1), Result)
+    assert first is again and len(built) == 1
+    for k in range(map_component.MAX_MAPS + 1):
+        map_component.rendered(("test", 2, k), Result)
+    assert ("test", 1) not in map_component._maps and len(map_component._maps) <= map_component.MAX_MAPS
+    # the kept map's folium object is not re-rendered: showing it twice with different rings sends the same script
+    map_component.show(first, key="k", feature_group_to_add=_ring())
+    map_component.show(first, key="k", feature_group_to_add=folium.FeatureGroup(name="selection"))
+    assert calls[0]["script"] == calls[1]["script"] and calls[0]["key"] == calls[1]["key"]
+    assert calls[0]["feature_group"] != calls[1]["feature_group"]
+
+
+def test_the_warm_up_prepares_the_default_map_the_page_asks_for(tmp_path, monkeypatch):
+    """What the first user of a fresh server waits for is ready when they arrive: the warm-up renders the map
+    the page asks for with the default layers (the same cache key), once per data directory."""
+    from gislib.config import load_settings
+    from layers.base import Filters
+    from layers.registry import LAYERS
+
+    monkeypatch.setenv("HETU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HETU_DATASET", "putuo")
+    monkeypatch.setenv("HETU_WARM_UP", "1")
+    map_component._maps.clear()
+    thread = map_component.warm_up(str(tmp_path), "putuo")
+    assert map_component.warm_up(str(tmp_path), "putuo") is None  # once
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    s = load_settings()
+    on = tuple(layer.key for layer in LAYERS if layer.default_on)
+    shown = map_component.map_for(on, Filters(), s.lang, s.basemap, s.tianditu_key, None, "putuo")
+    assert len(map_component._maps) == 1 and shown is next(iter(map_component._maps.values()))
+    assert shown.result.counts["outfalls"] > 0 and "L.map(" in shown.script
+
+
+def test_reused_templates_render_the_same_map(monkeypatch):
+    """The compiled-template cache (layers.folium_elements) changes nothing in what a map renders to:
+    the same map rendered with the cache and with the libraries' own compile-every-time templates."""
+    import re
+
+    import branca.element
+    import folium.features
+    import folium.template
+    import jinja2
+
+    import layers.folium_elements  # noqa: F401 - installs the cache
+
+    assert getattr(branca.element.Template, "_hetu_cached", False)
+
+    def tooltip_map():
+        fmap = _map()
+        folium.GeoJson({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "真如港"},
+             "geometry": {"type": "Point", "coordinates": [121.4, 31.25]}}]},
+            tooltip=folium.GeoJsonTooltip(["name"]), popup=folium.GeoJsonPopup(["name"])).add_to(fmap)
+        return fmap
+
+    def ids_out(text):
+        return re.sub(r"_[0-9a-f]{32}", "_ID", text)
+
+    cached = map_component.render(tooltip_map())
+    monkeypatch.setattr(branca.element, "Template", jinja2.Template)
+    monkeypatch.setattr(folium.features, "Template", folium.template.Template)
+    plain = map_component.render(tooltip_map())
+    assert ids_out(cached.script) == ids_out(plain.script) and ids_out(cached.header) == ids_out(plain.header)
+    assert "bindTooltip" in cached.script and "foliumtooltip" in cached.header.lower()
