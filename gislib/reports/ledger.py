@@ -70,9 +70,58 @@ def _cell(value: Any) -> Any:
 _VALUE_ONLY = {"", "term", "class", "coord", "local_time", "chief", "tracing", "section"}
 
 
+def _remediation(r: dict[str, Any]) -> dict[str, Any]:
+    rem = r.get("remediation")
+    return rem if isinstance(rem, dict) else {}
+
+
+# formats that read a few other fields of the record: those fields (as a hashable key, and back as the
+# small record the format needs), so that each distinct combination is formatted once
+_RECORD_PARTS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], dict[str, Any]]]] = {
+    "phase": (lambda r: r.get("state"), lambda k: {"state": k}),
+    "overdue": (lambda r: (r.get("layer"), r.get("state"), _remediation(r).get("deadline")),
+                lambda k: {"layer": k[0], "state": k[1], "remediation": {"deadline": k[2]}}),
+    "updated": (lambda r: (r.get("updated_by"), r.get("updated_at")),
+                lambda k: {"updated_by": k[0], "updated_at": k[1]}),
+    "demo": (lambda r: (r.get("mark"),), lambda k: {"mark": k[0]}),
+}
+
+
+def _memo_map(keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
+    """``[make(k) for k in keys]``, calling ``make`` once per distinct key. Keys of several types are told
+    apart by type (1, 1.0 and True are equal dict keys, their cells are not); unhashable keys are made
+    one by one."""
+    types = {k.__class__ for k in keys}
+    if len(types - {type(None)}) <= 1 and not (types & {list, dict}):
+        try:
+            made = {k: make(k) for k in set(keys)}
+        except TypeError:
+            pass
+        else:
+            return [made[k] for k in keys]
+    memo: dict[Any, Any] = {}
+    out = []
+    for k in keys:
+        try:
+            got = memo[(k.__class__, k)]
+        except KeyError:
+            got = memo[(k.__class__, k)] = make(k)
+        except TypeError:
+            got = make(k)
+        out.append(got)
+    return out
+
+
 def _outfall_column(f: FieldDef, records: list[dict[str, Any]], today: dt.date) -> list[Any]:
     """The ledger cells of field ``f`` for every record: ``_cell(field_value(f, r, "zh", today))``,
-    computed once per distinct value where the format reads the value alone."""
+    computed once per distinct value (or per distinct combination of the fields its format reads)."""
+    if f.fmt in _RECORD_PARTS:
+        part, back = _RECORD_PARTS[f.fmt]
+        if f.fmt == "demo":  # the value itself and the mark
+            key = f.path[0]
+            keys = [(r.get(key), r.get("mark")) for r in records]
+            return _memo_map(keys, lambda k: _cell(field_value(f, {key: k[0], "mark": k[1]}, "zh", today)))
+        return _memo_map([part(r) for r in records], lambda k: _cell(field_value(f, back(k), "zh", today)))
     if f.fmt not in _VALUE_ONLY:
         return [_cell(field_value(f, r, "zh", today)) for r in records]
     fmt = FORMATS[f.fmt] if f.fmt else None
@@ -81,18 +130,7 @@ def _outfall_column(f: FieldDef, records: list[dict[str, Any]], today: dt.date) 
         raws = [r.get(key) for r in records]
     else:
         raws = [f.read(r) for r in records]
-    memo: dict[Any, Any] = {}
-    out = []
-    for raw in raws:
-        try:
-            memo_key = (raw.__class__, raw)  # 1, 1.0 and True are equal keys; their cells are not
-            got = memo[memo_key]
-        except KeyError:
-            got = memo[memo_key] = _value_cell(fmt, raw, today)
-        except TypeError:  # a dict or list: not hashable
-            got = _value_cell(fmt, raw, today)
-        out.append(got)
-    return out
+    return _memo_map(raws, lambda raw: _value_cell(fmt, raw, today))
 
 
 def _value_cell(fmt: Any, raw: Any, today: dt.date) -> Any:
@@ -267,19 +305,8 @@ def _cell_xml(value: Any) -> str:
 
 
 def _column_xml(values: list[Any]) -> list[str]:
-    """``_cell_xml`` of every (already safe) value of one column, each distinct value done once."""
-    memo: dict[Any, str] = {}
-    out = []
-    for v in values:
-        try:
-            key = (v.__class__, v)
-            got = memo[key]
-        except KeyError:
-            got = memo[key] = _cell_xml(_xlsx_value(safe_cell(v)))
-        except TypeError:
-            got = _cell_xml(_xlsx_value(safe_cell(v)))
-        out.append(got)
-    return out
+    """``_cell_xml`` of every value of one column (made safe first: :func:`gislib.safe_text.cell`)."""
+    return _memo_map(values, lambda v: _cell_xml(_xlsx_value(safe_cell(v))))
 
 
 def _column_letters(n: int) -> list[str]:
@@ -300,8 +327,13 @@ def _fill_sheet(frame: Path, path: Path, rows: list[list[Any]], first_row: int, 
     import zipfile
 
     ncols = max(width, max((len(r) for r in rows), default=0))
-    columns = [_column_xml([row[i] if i < len(row) else None for row in rows]) for i in range(ncols)]
     letters = _column_letters(ncols)
+    numbers = [str(first_row + done) for done in range(1, len(rows) + 1)]
+    columns = []
+    for i in range(ncols):
+        parts = _column_xml([row[i] if i < len(row) else None for row in rows])
+        prefix = f'<c r="{letters[i]}'
+        columns.append([prefix + n + '"' + x if x else "" for n, x in zip(numbers, parts)])
     with zipfile.ZipFile(frame) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
         for info in src.infolist():
             data = src.read(info.filename)
@@ -319,17 +351,12 @@ def _fill_sheet(frame: Path, path: Path, rows: list[list[Any]], first_row: int, 
             target.compress_type = zipfile.ZIP_DEFLATED
             with out.open(target, "w", force_zip64=True) as fh:
                 fh.write(head.encode("utf-8"))
-                block: list[str] = []
-                for done, cells in enumerate(zip(*columns), start=1):
-                    n = first_row + done
-                    block.append(f'<row r="{n}"{spans}>')
-                    block.extend(f'<c r="{letter}{n}"{xml_}' for letter, xml_ in zip(letters, cells) if xml_)
-                    block.append("</row>")
-                    if done % PROGRESS_EVERY == 0:
-                        fh.write("".join(block).encode("utf-8"))
-                        block = []
-                        tick(done, len(rows))
-                fh.write("".join(block).encode("utf-8"))
+                cells = list(map("".join, zip(*columns))) if columns else [""] * len(rows)
+                for begin in range(0, len(rows), PROGRESS_EVERY):
+                    block = [f'<row r="{numbers[k]}"{spans}>{cells[k]}</row>'
+                             for k in range(begin, min(begin + PROGRESS_EVERY, len(rows)))]
+                    fh.write("".join(block).encode("utf-8"))
+                    tick(begin + len(block), len(rows))
                 fh.write(tail.encode("utf-8"))
 
 
