@@ -80,3 +80,27 @@ def test_excel_export_holds_every_row_in_page_order_and_neutralises_formulas(st,
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
     assert seen[-1] == (len(rows), len(rows))
     assert ws.freeze_panes == f"A{header_at + 2}"
+
+
+def test_excel_cells_are_text_as_typed_whatever_characters_they_hold(tmp_path):
+    """The rows written straight into the sheet: markup, ampersands, spaces and Excel's own escapes come
+    back as typed; formulas are quoted, control characters dropped, numbers stay numbers, every row there."""
+    tricky = ["<r><t>x</t></r>", "A & B < C > D", "  spaced  ", "=1+1", "-2", "@SUM(A1)", "bad\x01name",
+              "line\nbreak", "_x0041_", "多行\r文本"]
+    rows = [[f"C-{i:03d}", text, i * 1.5] for i, text in enumerate(tricky)]
+    rows.append([f"C-{len(tricky):03d}", "", None])
+    out = tmp_path / "tricky.xlsx"
+    write_ledger(out, ["编码", "名称", "数值"], rows, title="标题", notes=["说明"])
+    values = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert values[0][0] == "标题" and values[1][0] == "说明" and values[2] == ("编码", "名称", "数值")
+    body = values[3:]
+    assert len(body) == len(rows) and [r[0] for r in body] == [r[0] for r in rows]
+    names = [r[1] for r in body]
+    assert names[:3] == ["<r><t>x</t></r>", "A & B < C > D", "  spaced  "]
+    assert names[3:6] == ["'=1+1", "'-2", "'@SUM(A1)"]
+    assert names[6:8] == ["badname", "line\nbreak"]
+    # Excel's own escapes, as XlsxWriter writes them (Excel shows "_x0041_" and a line break; openpyxl
+    # leaves the escapes as they are)
+    assert names[8] in ("_x0041_", "_x005F_x0041_")
+    assert names[9] in ("多行\r文本", "多行_x000D_文本") and names[10] is None
+    assert [r[2] for r in body[:3]] == [0, 1.5, 3.0]

@@ -140,10 +140,10 @@ def _export_one(filters: tuple, sort: str, today: dt.date, total: int, suffix: s
 
 def _pdf_export(codes: list[str]) -> None:
     """A PDF of the files of the first PDF_MAX filtered outfalls, with a progress bar."""
-    from gislib.reports.outfall_file import build_pdf
-    from layers.outfall_file_map import map_image_for
-
     if st.button(_t("pdf", n=PDF_MAX), key="ledger_pdf", disabled=not codes):
+        from gislib.reports.outfall_file import build_pdf  # imported when asked: not on every first page
+        from layers.outfall_file_map import map_image_for
+
         chosen = codes[:PDF_MAX]
         bar = st.progress(0.0)
         out = Path(tempfile.mkdtemp()) / "outfall_files.pdf"
