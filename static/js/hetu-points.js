@@ -24,11 +24,13 @@
   var REF = 4194304;  // a point's reference: chunk * REF + index in the chunk
   var BUCKET_Z = 12;  // whole-layer files are bucketed by tiles of this zoom
 
-  function sprite(color, shape, r, stroke) {
+  function sprite(color, shape, r, stroke, readable) {
+    // ``readable``: a canvas made to be read back (stamps). A sprite that is drawn is never read back: once
+    // read, Chromium keeps a canvas on the CPU and copies it on every later drawImage (tens of ms a zoom).
     var pad = 2, size = Math.ceil(2 * r + 2 * pad), c = document.createElement("canvas");
     var dpr = window.devicePixelRatio || 1;
     c.width = size * dpr; c.height = size * dpr;
-    var g = c.getContext("2d"); g.scale(dpr, dpr);
+    var g = c.getContext("2d", readable ? { willReadFrequently: true } : undefined); g.scale(dpr, dpr);
     var m = size / 2;
     g.beginPath();
     if (shape === "square") { g.rect(m - r * 0.85, m - r * 0.85, 1.7 * r, 1.7 * r); }
@@ -220,7 +222,8 @@
       // The opaque pixels of a sprite as (offset x, offset y, colour) triples, for direct writes.
       var key = r + ":" + (colour * 8 + shape), st = this._stamps[key];
       if (st) return st;
-      var s = this._spriteOf(colour, shape, r), w = s.img.width, h = s.img.height;
+      var o = this.options, s = sprite(o.colors[colour] || "#3388ff", o.shapes[shape] || "circle", r, null, true);
+      var w = s.img.width, h = s.img.height;
       var data = s.img.getContext("2d").getImageData(0, 0, w, h).data, out = [];
       var cx = Math.floor(w / 2), cy = Math.floor(h / 2);
       for (var y = 0; y < h; y++) for (var x = 0; x < w; x++) {
