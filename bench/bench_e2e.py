@@ -339,7 +339,7 @@ def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bo
 
 
 def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float, filter_by: str = "",
-              store_dir: Path | None = None) -> dict:
+              store_dir: Path | None = None, ledger_too: bool = True) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"hetu-e2e-{app}-"))
     proc, url = start_server(app, dataset, data_dir, store_dir if app == "hetu" else None)
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -356,7 +356,7 @@ def bench_app(p, app: str, dataset: str, n: int, repeats: int, timeout_s: float,
             warm.append(one_load(browser, url, n, app, timeout_s, interact=True, filter_by=filter_by))
             print(app, "warm", warm[-1], file=sys.stderr, flush=True)
         books = []
-        for _ in range(repeats if app == "hetu" else 0):
+        for _ in range(repeats if app == "hetu" and ledger_too else 0):
             try:
                 books.append(ledger(browser, url, timeout_s))
             except Exception as exc:  # noqa: BLE001 - reported as not measured, the rest still counts
@@ -443,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-dir", type=Path,
                         help="Hetu's HETU_DATA_DIR (an already filled store: 'cold' is then a first page, not a "
                              "first fill; default a fresh folder)")
+    parser.add_argument("--no-ledger", action="store_true",
+                        help="skip the ledger and its Excel export (minutes at basin scale)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -456,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as p:
         for app in args.apps.split(","):
             results[app] = bench_app(p, app, args.dataset, n, args.repeats, args.timeout, args.filter_river,
-                                     args.store_dir)
+                                     args.store_dir, ledger_too=not args.no_ledger)
     print_table(args.dataset, n, results)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     out = OUT_DIR / f"bench_e2e_{args.dataset}.json"
