@@ -34,7 +34,7 @@ MATPLOTLIB_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": 
 LABEL_CHUNK = 5_000  # hover labels are published in chunks of this many points, fetched on first hover
 
 
-AGGREGATE_MIN = 2_000  # from this many points, zoomed-out views draw counted clusters (the city's 3,600 sections too)
+AGGREGATE_MIN = 4_000  # from this many points, zoomed-out views draw counted clusters
 TILE_MIN = 200_000  # from this many points, the browser fetches only the tiles in view
 
 
