@@ -41,11 +41,6 @@ def run(args: argparse.Namespace) -> int:
 
     if args.basin:
         build_basin(args.out)
-        if args.out is None:  # its ready-filled store too: a fresh data directory copies it (issue 18)
-            from gislib.services.catalog import build_seed_store
-
-            print(f"wrote {build_seed_store('basin')}")
-            print(f"judged {', '.join(seed_derived_layers('basin'))} for the seed of basin")
         if not args.no_basemap:
             from gislib.geo.basemap import SPECS, build_basemap
 
