@@ -62,12 +62,14 @@ class RiversLayer(MapLayer):
         from gislib.dataset import current_name, load_layer
 
         lines = load_layer("rivers", dataset).copy()
-        if (dataset or current_name()) == "city":  # the basemap already shows every ditch and canal
+        # city scale (the basin set lies on the same waterways): the basemap already shows every ditch and canal
+        big = (dataset or current_name()) in ("city", "basin")
+        if big:
             lines = lines[(lines["name"].fillna("") != "") & (lines["fclass"] == "river")]
             lines["geometry"] = lines.to_crs(3857).simplify(25).to_crs(4326)
         lines["_kind"] = "line"
         water = load_layer("water", dataset).copy()
-        if (dataset or current_name()) == "city":
+        if big:
             water = water[water["name"].fillna("") != ""]
             water["geometry"] = water.to_crs(3857).simplify(25).to_crs(4326)
         water["_kind"] = "area"

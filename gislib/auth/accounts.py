@@ -35,7 +35,7 @@ from gislib.config import Settings, load_settings
 from gislib.errors import LoginError, NotFoundError, PermissionDenied, ValidationError
 from gislib.store.accounts import AccountStore, UserExists
 
-DEMO_DATASETS = ("putuo", "city")
+DEMO_DATASETS = ("putuo", "city", "basin")
 
 
 def utcnow() -> dt.datetime:

@@ -24,11 +24,13 @@
   var REF = 4194304;  // a point's reference: chunk * REF + index in the chunk
   var BUCKET_Z = 12;  // whole-layer files are bucketed by tiles of this zoom
 
-  function sprite(color, shape, r, stroke) {
+  function sprite(color, shape, r, stroke, readable) {
+    // ``readable``: a canvas made to be read back (stamps). A sprite that is drawn is never read back: once
+    // read, Chromium keeps a canvas on the CPU and copies it on every later drawImage (tens of ms a zoom).
     var pad = 2, size = Math.ceil(2 * r + 2 * pad), c = document.createElement("canvas");
     var dpr = window.devicePixelRatio || 1;
     c.width = size * dpr; c.height = size * dpr;
-    var g = c.getContext("2d"); g.scale(dpr, dpr);
+    var g = c.getContext("2d", readable ? { willReadFrequently: true } : undefined); g.scale(dpr, dpr);
     var m = size / 2;
     g.beginPath();
     if (shape === "square") { g.rect(m - r * 0.85, m - r * 0.85, 1.7 * r, 1.7 * r); }
@@ -72,7 +74,7 @@
     options: {
       url: null, labelsUrl: null, colors: ["#3388ff"], shapes: ["circle"], labels: null, shapeLabels: null,
       radius: [[0, 2.5], [13, 3.5], [15, 5], [17, 6.5]], pane: "markerPane", name: "points",
-      spriteLimit: 3000, labelsUrls: null, labelsChunk: 5000,
+      spriteLimit: 800, labelsUrls: null, labelsChunk: 5000,
       clustersUrl: null, tiles: null, aggregateBelow: 13, clusterText: "{n}"
     },
 
@@ -220,7 +222,8 @@
       // The opaque pixels of a sprite as (offset x, offset y, colour) triples, for direct writes.
       var key = r + ":" + (colour * 8 + shape), st = this._stamps[key];
       if (st) return st;
-      var s = this._spriteOf(colour, shape, r), w = s.img.width, h = s.img.height;
+      var o = this.options, s = sprite(o.colors[colour] || "#3388ff", o.shapes[shape] || "circle", r, null, true);
+      var w = s.img.width, h = s.img.height;
       var data = s.img.getContext("2d").getImageData(0, 0, w, h).data, out = [];
       var cx = Math.floor(w / 2), cy = Math.floor(h / 2);
       for (var y = 0; y < h; y++) for (var x = 0; x < w; x++) {
@@ -239,8 +242,12 @@
       var self = this, radii = this.options.radius, ncol = this.options.colors.length;
       var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
       idle(function () {
+        // Each sprite is also drawn once on a scratch canvas: Chromium keeps its snapshot, so the first zoom
+        // to a new radius does not make one per sprite.
+        var scratch = document.createElement("canvas").getContext("2d");
         for (var k = 0; k < radii.length; k++) for (var c = 0; c < ncol; c++) for (var s = 0; s < self.options.shapes.length; s++) {
           self._stampOf(c, s, radii[k][1]);
+          scratch.drawImage(self._spriteOf(c, s, radii[k][1]).img, 0, 0);
         }
       });
     },
@@ -374,6 +381,7 @@
       g.setTransform(dpr, 0, 0, dpr, 0, 0);
       g.clearRect(0, 0, size.x, size.y);
       g.textAlign = "center"; g.textBaseline = "middle";
+      var font = null;  // set only when it changes: parsing a font string per mark costs more than the mark
       for (var j = 0; j < level.m; j++) {
         var cx = level.x[j] * scale - ox, cy = level.y[j] * scale - oy, n = level.n[j];
         if (cx < -30 || cy < -30 || cx > size.x + 30 || cy > size.y + 30) continue;
@@ -389,7 +397,9 @@
         g.beginPath(); g.arc(cx, cy, r, 0, 2 * Math.PI);
         g.fillStyle = colors[colour] || "#3388ff"; g.globalAlpha = 0.85; g.fill(); g.globalAlpha = 1;
         g.lineWidth = 2; g.strokeStyle = "#ffffff"; g.stroke();
-        g.font = "bold " + (n >= 1000 ? 10 : 11) + "px sans-serif"; g.fillStyle = "#ffffff";
+        var f = n >= 1000 ? "bold 10px sans-serif" : "bold 11px sans-serif";
+        if (f !== font) { g.font = font = f; }
+        g.fillStyle = "#ffffff";
         g.fillText(n >= 10000 ? Math.round(n / 1000) + "k" : String(n), cx, cy);
         out.push({ x: cx, y: cy, r: r, n: n, color: colour });
       }
