@@ -136,3 +136,46 @@ def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(fresh, m
         assert (fresh / catalog.FRAMES_DIR / f"outfalls-{st.revision()}.pickle").exists()  # attached, with its frames
     finally:
         login._accounts.clear()
+
+
+def test_the_built_store_carries_the_demo_accounts_so_a_first_visit_hashes_no_password(fresh, monkeypatch):
+    """Issue 18 (cold start): the six demo passwords are hashed (bcrypt) when the seed store is built, not on
+    the first visit of a fresh server; they log in as before."""
+    import gislib.auth.demo as demo
+    from views import login
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    monkeypatch.setattr(demo, "create_demo_accounts", lambda *a, **k: pytest.fail("demo accounts created on a visit"))
+    login._accounts.clear()
+    try:
+        accounts = login._accounts(str(fresh), "putuo", None)
+        assert set(demo.DEMO_ACCOUNTS) <= {u.name for u in accounts.users()}
+        user = accounts.login("chief.taopu", demo.DEMO_ACCOUNTS["chief.taopu"][4])
+        assert user.role == "river_chief" and user.rivers == ("桃浦河",)
+    finally:
+        login._accounts.clear()
+
+
+def test_a_fresh_data_directory_writes_its_own_file_never_the_seed(fresh, monkeypatch):
+    """The attached store is a copy (not a link to the seed file): records, accounts and sessions written in
+    the data directory leave data/geo/<set>.store.sqlite byte for byte as built."""
+    import hashlib
+
+    from gislib.auth import Accounts
+    from gislib.auth.demo import DEMO_ACCOUNTS
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    seed = catalog.seed_file("putuo")
+    before = hashlib.sha256(seed.read_bytes()).hexdigest()
+    st = catalog.store()
+    attached = fresh / "hetu.sqlite"
+    assert attached.stat().st_ino != seed.stat().st_ino and seed.stat().st_nlink == 1
+    rec = st.get("outfalls", "PT-0003")
+    st.update("outfalls", "PT-0003", {"name": "只在数据目录"}, expected_version=rec["version"], user="officer:test")
+    accounts = Accounts(fresh)
+    accounts.start_session(accounts.login("officer.demo", DEMO_ACCOUNTS["officer.demo"][4]))
+    accounts.create("zhang.san", "Hetu#Zhang2026x", "viewer", "cli:test")
+    accounts.close()
+    catalog.forget_store()
+    assert hashlib.sha256(seed.read_bytes()).hexdigest() == before
+    assert catalog.store().get("outfalls", "PT-0003")["name"] == "只在数据目录"
