@@ -179,3 +179,26 @@ def test_a_fresh_data_directory_writes_its_own_file_never_the_seed(fresh, monkey
     catalog.forget_store()
     assert hashlib.sha256(seed.read_bytes()).hexdigest() == before
     assert catalog.store().get("outfalls", "PT-0003")["name"] == "只在数据目录"
+
+
+def test_accounts_kept_apart_from_the_store_adopt_the_seeds_demo_accounts(fresh, tmp_path, monkeypatch):
+    """The city set keeps its records in <data dir>/city and the accounts in <data dir>: a fresh server copies
+    the seed's demo accounts (hashed at build time) into the accounts' file instead of hashing them."""
+    import dataclasses
+
+    import gislib.auth.passwords as passwords
+    from gislib.auth import Accounts
+    from gislib.auth.demo import DEMO_ACCOUNTS, adopt_demo_accounts
+    from gislib.config import load_settings
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    monkeypatch.setattr(passwords, "hash_password", lambda *a, **k: pytest.fail("a password was hashed"))
+    accounts = Accounts(tmp_path / "apart", settings=dataclasses.replace(load_settings(), dataset="city"))
+    assert adopt_demo_accounts(accounts, catalog.seed_file("putuo")) == len(DEMO_ACCOUNTS)
+    assert {u.name for u in accounts.users()} == set(DEMO_ACCOUNTS)
+    assert accounts.login("officer.demo", DEMO_ACCOUNTS["officer.demo"][4]).role == "officer"
+    assert adopt_demo_accounts(accounts, catalog.seed_file("putuo")) == 0  # never into a store with users
+    other = Accounts(tmp_path / "other", settings=dataclasses.replace(load_settings(), dataset="basin"))
+    assert adopt_demo_accounts(other, catalog.seed_file("putuo")) == 0 and not other.users()  # not a demo set
+    accounts.close()
+    other.close()
