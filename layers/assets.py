@@ -28,23 +28,53 @@ POINTS_JS = ("hetu_points", f"{STATIC_URL}/js/hetu-points.js")
 HETU_CSS = ("hetu_css", f"{STATIC_URL}/css/hetu-map.css")
 
 
-FONTS_SRC = REPO_ROOT / "assets" / "fonts"
-WEB_FONTS_DIR = STATIC_DIR / "fonts"  # copies, not a symlink: the static server refuses paths outside static/
+WEB_FONTS_DIR = STATIC_DIR / "fonts"  # files, not a symlink: the static server refuses paths outside static/
+WEB_FONTS_MANIFEST = WEB_FONTS_DIR / "web-fonts.json"
+_font_build: threading.Thread | None = None
+
+
+def web_fonts_ready() -> bool:
+    """Whether the WOFF2 web fonts of .streamlit/config.toml and hetu-map.css are in static/fonts."""
+    from gislib.reports.fonts import WEB_FACES
+
+    return WEB_FONTS_MANIFEST.exists() and all((WEB_FONTS_DIR / name).exists() for name in WEB_FACES)
+
+
+def build_web_fonts(force: bool = False) -> bool:
+    """Cut the bundled CJK font (assets/fonts, OTF for the PDFs) into the browser's WOFF2 web fonts in
+    static/fonts when missing or out of date (other characters, other source); about half a minute, so
+    ``scripts/setup.sh`` runs it before the app starts. Returns whether it built them."""
+    import json
+
+    from gislib.reports.fonts import WEB_FACES, build_web_font, web_font_text, web_fonts_key
+
+    text = web_font_text()
+    key = web_fonts_key(text)
+    if not force and web_fonts_ready():
+        try:
+            if json.loads(WEB_FONTS_MANIFEST.read_text()).get("key") == key:
+                return False
+        except ValueError:
+            pass
+    for name, source in WEB_FACES.items():
+        build_web_font(source, WEB_FONTS_DIR / name, text)
+    for old in WEB_FONTS_DIR.glob("*.otf"):  # the copies served before the WOFF2 cut (4 times the bytes)
+        old.unlink(missing_ok=True)
+    WEB_FONTS_MANIFEST.write_text(json.dumps({"key": key, "characters": len(text)}))
+    return True
 
 
 def ensure_web_fonts() -> None:
-    """Copy the bundled CJK font into ``static/fonts`` (the web-font fallback of .streamlit/config.toml
-    and hetu-map.css) when it is missing or stale."""
-    import shutil
-
-    for src in FONTS_SRC.glob("*.otf"):
-        dst = WEB_FONTS_DIR / src.name
-        if dst.exists() and dst.stat().st_size == src.stat().st_size:
-            continue
-        WEB_FONTS_DIR.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_suffix(".tmp")
-        shutil.copyfile(src, tmp)
-        tmp.replace(dst)
+    """Every page: make sure the CJK web-font fallback exists. Normally ``scripts/setup.sh`` built it; when
+    not, it is built once in a background thread (never on a page's critical path: until it is there, a
+    browser without a CJK system font shows boxes, as it would without the fallback)."""
+    global _font_build
+    if web_fonts_ready():
+        return
+    with _lock:
+        if _font_build is None:  # once per process: a build that failed is not retried on every page
+            _font_build = threading.Thread(target=build_web_fonts, name="hetu-web-fonts", daemon=True)
+            _font_build.start()
 
 
 def publish(data: bytes, suffix: str) -> str:

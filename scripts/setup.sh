@@ -30,4 +30,6 @@ if ! $PY -c "import sys; from gislib.geo.basemap import tiles_ready; sys.exit(0 
   echo "setup: cutting offline basemap tiles from data/geo/basemap_putuo.tif"
   $PY -m gislib basemap --dataset putuo
 fi
+# The CJK web font: the bundled OTF (assets/fonts, for PDFs) cut to WOFF2 for browsers without a CJK font.
+$PY -c "from layers.assets import build_web_fonts; build_web_fonts() and print('setup: cut the CJK web fonts (static/fonts)')"
 echo "setup: done"

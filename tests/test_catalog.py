@@ -136,3 +136,69 @@ def test_the_login_page_on_a_fresh_directory_still_gets_the_built_store(fresh, m
         assert (fresh / catalog.FRAMES_DIR / f"outfalls-{st.revision()}.pickle").exists()  # attached, with its frames
     finally:
         login._accounts.clear()
+
+
+def test_the_built_store_carries_the_demo_accounts_so_a_first_visit_hashes_no_password(fresh, monkeypatch):
+    """Issue 18 (cold start): the six demo passwords are hashed (bcrypt) when the seed store is built, not on
+    the first visit of a fresh server; they log in as before."""
+    import gislib.auth.demo as demo
+    from views import login
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    monkeypatch.setattr(demo, "create_demo_accounts", lambda *a, **k: pytest.fail("demo accounts created on a visit"))
+    login._accounts.clear()
+    try:
+        accounts = login._accounts(str(fresh), "putuo", None)
+        assert set(demo.DEMO_ACCOUNTS) <= {u.name for u in accounts.users()}
+        user = accounts.login("chief.taopu", demo.DEMO_ACCOUNTS["chief.taopu"][4])
+        assert user.role == "river_chief" and user.rivers == ("桃浦河",)
+    finally:
+        login._accounts.clear()
+
+
+def test_a_fresh_data_directory_writes_its_own_file_never_the_seed(fresh, monkeypatch):
+    """The attached store is a copy (not a link to the seed file): records, accounts and sessions written in
+    the data directory leave data/geo/<set>.store.sqlite byte for byte as built."""
+    import hashlib
+
+    from gislib.auth import Accounts
+    from gislib.auth.demo import DEMO_ACCOUNTS
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    seed = catalog.seed_file("putuo")
+    before = hashlib.sha256(seed.read_bytes()).hexdigest()
+    st = catalog.store()
+    attached = fresh / "hetu.sqlite"
+    assert attached.stat().st_ino != seed.stat().st_ino and seed.stat().st_nlink == 1
+    rec = st.get("outfalls", "PT-0003")
+    st.update("outfalls", "PT-0003", {"name": "只在数据目录"}, expected_version=rec["version"], user="officer:test")
+    accounts = Accounts(fresh)
+    accounts.start_session(accounts.login("officer.demo", DEMO_ACCOUNTS["officer.demo"][4]))
+    accounts.create("zhang.san", "Hetu#Zhang2026x", "viewer", "cli:test")
+    accounts.close()
+    catalog.forget_store()
+    assert hashlib.sha256(seed.read_bytes()).hexdigest() == before
+    assert catalog.store().get("outfalls", "PT-0003")["name"] == "只在数据目录"
+
+
+def test_accounts_kept_apart_from_the_store_adopt_the_seeds_demo_accounts(fresh, tmp_path, monkeypatch):
+    """The city set keeps its records in <data dir>/city and the accounts in <data dir>: a fresh server copies
+    the seed's demo accounts (hashed at build time) into the accounts' file instead of hashing them."""
+    import dataclasses
+
+    import gislib.auth.passwords as passwords
+    from gislib.auth import Accounts
+    from gislib.auth.demo import DEMO_ACCOUNTS, adopt_demo_accounts
+    from gislib.config import load_settings
+
+    monkeypatch.delenv("HETU_DB_URL", raising=False)
+    monkeypatch.setattr(passwords, "hash_password", lambda *a, **k: pytest.fail("a password was hashed"))
+    accounts = Accounts(tmp_path / "apart", settings=dataclasses.replace(load_settings(), dataset="city"))
+    assert adopt_demo_accounts(accounts, catalog.seed_file("putuo")) == len(DEMO_ACCOUNTS)
+    assert {u.name for u in accounts.users()} == set(DEMO_ACCOUNTS)
+    assert accounts.login("officer.demo", DEMO_ACCOUNTS["officer.demo"][4]).role == "officer"
+    assert adopt_demo_accounts(accounts, catalog.seed_file("putuo")) == 0  # never into a store with users
+    other = Accounts(tmp_path / "other", settings=dataclasses.replace(load_settings(), dataset="basin"))
+    assert adopt_demo_accounts(other, catalog.seed_file("putuo")) == 0 and not other.users()  # not a demo set
+    accounts.close()
+    other.close()

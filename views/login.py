@@ -40,9 +40,10 @@ def _accounts(data_dir: str, dataset: str, db_url: str | None) -> Accounts:
         catalog.attach_seed(data_dir, dataset)
     accounts = Accounts(data_dir, url=db_url)
     if dataset in DEMO_DATASETS and not accounts.users():  # a fresh demo: its published demo accounts
-        from gislib.auth.demo import create_demo_accounts
+        from gislib.auth.demo import adopt_demo_accounts, create_demo_accounts
 
-        create_demo_accounts(accounts)
+        if not adopt_demo_accounts(accounts, catalog.seed_file(dataset)):  # hashed when the seed was built
+            create_demo_accounts(accounts)
     warm_up(data_dir, dataset)  # the first visitor logs in while the map's default view is prepared
     return accounts
 

@@ -118,6 +118,10 @@ class Accounts:
     def users(self) -> list[User]:
         return [_user(r) for r in self._db.users()]
 
+    def copy_demo_users(self, store_file: Path) -> int:
+        """Copy the demo accounts of an SQLite store file (gislib.auth.demo.adopt_demo_accounts)."""
+        return self._db.copy_demo_users(store_file)
+
     def find(self, name: str) -> User | None:
         """The account ``name``, or None."""
         row = self._row(name)

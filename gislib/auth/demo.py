@@ -6,6 +6,8 @@ real Putuo rivers (layer ``rivers`` of data/geo/putuo.gpkg).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from gislib.auth.accounts import DEMO_DATASETS, Accounts
 from gislib.auth.permissions import User
 from gislib.errors import ConfigError
@@ -33,3 +35,13 @@ def create_demo_accounts(accounts: Accounts, by: str = "cli:build-demo") -> list
             created.append(accounts.create(name, password, role, by, display_name=display, rivers=rivers,
                                            subdistricts=subdistricts, must_change_password=False, demo=True))
     return created
+
+
+def adopt_demo_accounts(accounts: Accounts, seed: Path) -> int:
+    """A fresh demo deployment whose accounts are kept apart from the data set's store (the city set keeps
+    its records in a sub-folder): copy the demo accounts of the set's seed store, hashed when it was built,
+    instead of hashing six passwords on the first visit. Only into an account store without users; returns
+    how many were copied (0: create them with :func:`create_demo_accounts`)."""
+    if accounts.settings.dataset not in DEMO_DATASETS:
+        return 0
+    return accounts.copy_demo_users(seed)

@@ -74,6 +74,7 @@ def build_seed_store(dataset: str | None = None) -> Path:
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         with open_store(tmp) as st:
             _seed(st, dataset)
+            _seed_demo_accounts(tmp, dataset)
             st.vacuum_into(out)
             for layer in STORE_LAYERS:  # the map-ready frames of exactly this store (same revision)
                 _save_frame(frames, layer, st.revision(), _read_frame(st, layer))
@@ -81,6 +82,25 @@ def build_seed_store(dataset: str | None = None) -> Path:
 
     load_or_build_network(load_layer("rivers", dataset), cache_dir=frames / NETWORK_DIR)  # tracing's first use
     return out
+
+
+def _seed_demo_accounts(folder: str | Path, dataset: str) -> None:
+    """A demo set's seed store carries its published demo accounts (gislib.auth.demo): hashing their six
+    passwords (bcrypt) is build work, not the first visit of a fresh server."""
+    import dataclasses
+
+    from gislib.auth.accounts import DEMO_DATASETS, Accounts
+    from gislib.config import load_settings
+
+    if dataset not in DEMO_DATASETS:
+        return
+    from gislib.auth.demo import create_demo_accounts
+
+    accounts = Accounts(folder, settings=dataclasses.replace(load_settings(), dataset=dataset))
+    try:
+        create_demo_accounts(accounts)
+    finally:
+        accounts.close()
 
 
 def forget_store(data_dir: str | Path | None = None, dataset: str | None = None) -> None:

@@ -190,6 +190,28 @@ class AccountStore:
         """The copies of accounts from a data directory's SQLite file into this store (migration 75)."""
         return self._rows("SELECT * FROM accounts_imports ORDER BY id")
 
+    def copy_demo_users(self, path: Path) -> int:
+        """Copy the demo accounts (``demo = 1``) of another SQLite store file, with their creation events,
+        into this store when it has no user yet; returns how many were copied."""
+        if not Path(path).exists() or self._one("SELECT COUNT(*) FROM users"):
+            return 0
+        found = _read_sqlite_accounts(Path(path))
+        demo = USER_COLUMNS.index("demo")
+        users = [row for row in found["users"] if row[demo]]
+        names = {row[0] for row in users}
+        events = [row for row in found["events"] if row[EVENT_COLUMNS.index("user")] in names]
+        if not users:
+            return 0
+        with self.transaction():
+            if self._one("SELECT COUNT(*) FROM users"):
+                return 0  # another process created accounts meanwhile
+            self.conn.executemany(f"INSERT INTO users ({', '.join(USER_COLUMNS)}) VALUES "
+                                  f"({','.join('?' * len(USER_COLUMNS))})", users)
+            if events:
+                self.conn.executemany("INSERT INTO auth_events (at, actor, action, user, detail) VALUES (?,?,?,?,?)",
+                                      events)
+        return len(users)
+
     def _import_sqlite_accounts(self) -> dict[str, Any] | None:
         """PostGIS: copy the accounts of ``<data_dir>/hetu.sqlite`` when this database has no user yet."""
         path = self.data_dir / DB_FILENAME
