@@ -84,12 +84,18 @@ def outfall_records(n: int) -> tuple[list[dict], tuple[float, float, float, floa
     gdf = pyogrio.read_dataframe(path, layer="outfalls", max_features=n)
     if len(gdf) < n:
         raise SystemExit(f"{path} holds {len(gdf):,} outfalls, fewer than {n:,}")
-    subs = pyogrio.read_dataframe(path, layer="subdistricts")
-    putuo = subs[subs["name"] == "普陀区"].total_bounds
-    result = (with_demo_details(records_from_geodataframe(gdf)), tuple(float(v) for v in putuo))
+    result = (with_demo_details(records_from_geodataframe(gdf)), putuo_box(path))
     CACHE.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(result))
     return result
+
+
+def putuo_box(path: Path) -> tuple[float, float, float, float]:
+    """The bounds of Putuo district in the data set of ``path`` (a district view of the city map)."""
+    import pyogrio
+
+    subs = pyogrio.read_dataframe(path, layer="subdistricts")
+    return tuple(float(v) for v in subs[subs["name"] == "普陀区"].total_bounds)
 
 
 def validated(recs: list[dict]) -> list[dict]:
@@ -113,7 +119,12 @@ def validated_cached(n: int, again: bool = False) -> tuple[float, list[dict], tu
 
     cache = CACHE / f"validated-{n}.pickle"
     if cache.exists() and not again:
-        return pickle.loads(cache.read_bytes())
+        cached = pickle.loads(cache.read_bytes())
+        if len(cached) == 2:  # written before the box was kept with them
+            from gislib.dataset import DATASETS
+
+            cached = (*cached, putuo_box(DATASETS["city"]))
+        return cached
     recs, box = outfall_records(n)
     ms, out = _timed(lambda: validated(recs))
     result = (ms, out, box)
