@@ -225,7 +225,12 @@ def bench_one(backend: str, n: int, recs: list[dict], box: tuple, repeats: int, 
     with tempfile.TemporaryDirectory() as tmp:
         store = open_fresh(backend, Path(tmp), pg_url)
         try:
-            load_ms, _ = _timed(lambda: write_prepared(store, "outfalls", recs, "bench", "bench"))
+            t0 = time.perf_counter()
+
+            def step(message: str) -> None:  # where the load's time goes
+                print(f"  {backend} load {time.perf_counter() - t0:7.1f} s: {message}", flush=True)
+
+            load_ms, _ = _timed(lambda: write_prepared(store, "outfalls", recs, "bench", "bench", step))
             if backend == "postgis":
                 store._conn.execute_raw("ANALYZE features")
             else:
