@@ -175,3 +175,27 @@ def test_opening_the_accounts_does_not_wait_for_a_running_read(tmp_path, setting
         threading.Thread(target=open_accounts, daemon=True).start()
         assert opened.wait(20), "opening the accounts waited for another connection's read of features"
         reader.rollback()
+
+
+def test_logins_work_again_after_the_database_dropped_the_connection(tmp_path, settings, pg_schema):
+    """A restarted (or failed-over) PostgreSQL server ends every client's connection; the app keeps its
+    Accounts. The next login must work on a new connection, without restarting the app. (What a restart
+    does to a client is done here with pg_terminate_backend from another connection: the shared server
+    itself is never stopped by a test.)"""
+    import psycopg
+
+    with Accounts(tmp_path / "server", settings=settings, rounds=4, url=pg_schema) as acc:
+        acc.create("chief", GOOD, "river_chief", CLI, rivers=["桃浦河"], must_change_password=False, now=T0)
+        token = acc.start_session(acc.login("chief", GOOD, now=T0), now=T0)
+        conn = acc._db.conn
+        pid = conn.execute_raw("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(pg_schema, autocommit=True) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+
+        user = acc.login("chief", GOOD, now=T0 + dt.timedelta(minutes=1))  # the next login after the "restart"
+        assert user.name == "chief" and user.rivers == ("桃浦河",)
+        assert acc.resume(token, now=T0 + dt.timedelta(minutes=2))[0].name == "chief"  # sessions kept too
+        assert conn.execute_raw("SELECT pg_backend_pid()").fetchone()[0] != pid
+        with pytest.raises(LoginError, match="用户名或密码错误"):  # and the lockout count still works
+            acc.login("chief", WRONG, now=T0 + dt.timedelta(minutes=3))
+        assert [e["action"] for e in acc.events("chief")].count("login_failed") == 1

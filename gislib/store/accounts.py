@@ -5,7 +5,9 @@
 sessions — and in ``<data_dir>/hetu.sqlite`` otherwise. It opens its own connection through the
 store's connection layer (``sqlite.connect`` / ``postgres.connect``: same migrations, same dialect
 adapter) and holds every SQL statement about accounts; the rules (passwords, lockout, roles, idle
-expiry) are ``gislib.auth.accounts.Accounts``'.
+expiry) are ``gislib.auth.accounts.Accounts``'. A connection the PostgreSQL server dropped (a restart,
+a failover) is opened again by the next call (``dialect.PgConnection``), so logins work again without
+restarting the app.
 
 Accounts made before migration 75 by a PostGIS deployment were kept in the data directory's SQLite
 file. The first ``AccountStore`` opened on a PostGIS database whose ``users`` table is empty copies

@@ -174,24 +174,55 @@ class PgConnection:
     dialect = "postgresql"
 
     def __init__(self, url: str):
-        import psycopg
-
         self.url = url
-        self._pg = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        self._pg = self._open()
         self._identity: dict[str, bool] = {}
         self.total_changes = 0  # rows changed through this connection (as sqlite3's), for the store revision
+        self.reconnects = 0  # how often a dropped connection was opened again (server restart, terminated backend)
+
+    def _open(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)
+
+    def _run(self, fn):
+        """``fn(pg_connection)`` on a live connection. A connection the server dropped (a restart, a failover,
+        ``pg_terminate_backend``) is opened again: before the statement when psycopg already knows it is
+        gone, and once after the statement failed on it when no transaction was open (nothing was lost:
+        the statement is run again on the new connection). Inside a transaction the failure is raised (the
+        transaction is gone with its connection) and the next statement gets a new connection."""
+        import psycopg
+
+        if self._pg.closed or self._pg.broken:
+            self._reopen()
+        idle = not self.in_transaction
+        try:
+            return fn(self._pg)
+        except psycopg.OperationalError:
+            if not (idle and (self._pg.closed or self._pg.broken)):
+                raise
+        self._reopen()
+        return fn(self._pg)
+
+    def _reopen(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):
+            self._pg.close()
+        self._pg = self._open()
+        self.reconnects += 1
 
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self._pg.info.transaction_status != TransactionStatus.IDLE
+        return self._pg.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
 
     def _has_identity(self, table: str) -> bool:
         if table not in self._identity:
-            cur = self._pg.execute(
+            cur = self._run(lambda pg: pg.execute(
                 "SELECT 1 FROM information_schema.columns WHERE table_schema=current_schema() "
-                "AND table_name=%s AND column_name='id' AND is_identity='YES'", (table.lower(),))
+                "AND table_name=%s AND column_name='id' AND is_identity='YES'", (table.lower(),)))
             self._identity[table] = cur.fetchone() is not None
         return self._identity[table]
 
@@ -199,7 +230,8 @@ class PgConnection:
         text = to_postgres(sql)
         m = _INSERT_TABLE.match(sql)
         returning = bool(m) and "RETURNING" not in text.upper() and self._has_identity(m.group(1))
-        cur = _integrity(lambda: self._pg.execute(text + (" RETURNING id" if returning else ""), tuple(params)))
+        cur = _integrity(lambda: self._run(lambda pg: pg.execute(text + (" RETURNING id" if returning else ""),
+                                                                 tuple(params))))
         if cur.rowcount and cur.rowcount > 0 and not text.lstrip().upper().startswith(("SELECT", "WITH")):
             self.total_changes += cur.rowcount
         lastrowid = None
@@ -209,14 +241,20 @@ class PgConnection:
         return PgCursor(cur, lastrowid)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
-        cur = self._pg.cursor()
-        _integrity(lambda: cur.executemany(to_postgres(sql), [tuple(p) for p in seq]))
+        rows = [tuple(p) for p in seq]
+
+        def many(pg: Any) -> Any:
+            cur = pg.cursor()
+            cur.executemany(to_postgres(sql), rows)
+            return cur
+
+        cur = _integrity(lambda: self._run(many))
         self.total_changes += max(cur.rowcount or 0, 0) or 1
         return PgCursor(cur)
 
     def execute_raw(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         """A PostgreSQL statement as written (PostGIS queries, translated DDL): ``%s`` placeholders."""
-        return PgCursor(self._pg.execute(sql, tuple(params)))
+        return PgCursor(self._run(lambda pg: pg.execute(sql, tuple(params))))
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Bulk-write rows with ``COPY … FROM STDIN`` (inside the caller's transaction)."""

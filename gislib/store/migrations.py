@@ -20,6 +20,7 @@ Data model (one table for every layer, with a ``layer`` column):
 * ``accounts_imports`` (version 75): the one-time copy of a PostGIS deployment's accounts from the
   ``hetu.sqlite`` of its data directory, where Hetu kept them before they moved into the store of the
   records (``gislib.store.accounts``); on SQLite also the index (layer, lon, lat) of the box and nearest reads.
+* version 85: the ledger index (layer, sub-district, state, code) of a page of one sub-district and state.
 * ``users`` and ``auth_events`` (versions 40–49, gislib.auth): accounts with role, jurisdiction
   (sub-districts and rivers as JSON lists), bcrypt hash, lockout state and demo flag; the
   append-only log of logins, failures and every admin action.
@@ -331,6 +332,13 @@ CREATE INDEX IF NOT EXISTS features_lonlat ON features (layer, lon, lat);
     # as WKT (gislib/auth/extent.py). SQLite has no ADD COLUMN IF NOT EXISTS: the column is added by
     # LEGACY_STEPS[80] when it is missing; PostgreSQL's text is postgres.POSTGRES_SQL[80].
     (80, "users.extent: a drawn jurisdiction extent (WKT, EPSG:4326)", "SELECT 1;"),
+    # 85: the ledger page of one sub-district and one state sorted by code (issue 15's benchmark at 600,000
+    # outfalls): with (layer, subdistrict, code) alone the database walks every record of the sub-district
+    # to find the state's ones and counts them from the table; with the state in the index both the count
+    # and the 50 rows come straight from it. PostgreSQL's text is postgres.POSTGRES_SQL[85] (jsonb).
+    (85, "ledger index: sub-district and state, sorted by code", """
+CREATE INDEX IF NOT EXISTS features_subdistrict_state ON features (layer, json_extract(data, '$.subdistrict'), state, code);
+"""),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

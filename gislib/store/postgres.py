@@ -45,6 +45,8 @@ WHERE layer = 'outfalls' AND (data::jsonb ? 'found_on')""",
     source TEXT NOT NULL, users INTEGER NOT NULL, events INTEGER NOT NULL, sessions INTEGER NOT NULL,
     imported_at TEXT NOT NULL)""",
     80: "ALTER TABLE users ADD COLUMN IF NOT EXISTS extent TEXT",
+    85: "CREATE INDEX IF NOT EXISTS features_subdistrict_state ON features (layer, (data::jsonb ->> 'subdistrict'), "
+        "state, code)",
     20: """UPDATE features SET data = jsonb_set(data::jsonb, '{discharge_pattern}', '"间断排放"')::text
 WHERE layer = 'outfalls' AND (data::jsonb ->> 'discharge_pattern') = '间歇排放'""",
 }

@@ -100,8 +100,34 @@ def _check_layer(layer: str) -> None:
 
 
 def _canonical(value: Any) -> Any:
-    """JSON round trip: dates become ISO text, tuples lists, numpy scalars Python numbers."""
-    return json.loads(_dumps(value))
+    """JSON round trip: dates become ISO text, tuples lists, numpy scalars Python numbers. A record of
+    plain JSON values (most of them) is copied as the round trip would give it, without the text (half
+    of the time of validating 600,000 records went to the round trip)."""
+    try:
+        return _plain_copy(value)
+    except (_NotPlain, RecursionError):
+        return json.loads(_dumps(value))
+
+
+class _NotPlain(Exception):
+    """A value the JSON round trip would change or refuse (dates, numpy, NaN, non-text keys...)."""
+
+
+def _plain_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _NotPlain
+        return value
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise _NotPlain
+        return {k: _plain_copy(value[k]) for k in sorted(value)}
+    if kind is list or kind is tuple:
+        return [_plain_copy(v) for v in value]
+    raise _NotPlain
 
 
 def _overdue_sql(today: dt.date | None) -> tuple[str, list[Any]]:
