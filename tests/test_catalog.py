@@ -198,7 +198,7 @@ def test_accounts_kept_apart_from_the_store_adopt_the_seeds_demo_accounts(fresh,
     assert {u.name for u in accounts.users()} == set(DEMO_ACCOUNTS)
     assert accounts.login("officer.demo", DEMO_ACCOUNTS["officer.demo"][4]).role == "officer"
     assert adopt_demo_accounts(accounts, catalog.seed_file("putuo")) == 0  # never into a store with users
-    other = Accounts(tmp_path / "other", settings=dataclasses.replace(load_settings(), dataset="basin"))
+    other = Accounts(tmp_path / "other", settings=dataclasses.replace(load_settings(), dataset="bureau"))
     assert adopt_demo_accounts(other, catalog.seed_file("putuo")) == 0 and not other.users()  # not a demo set
     accounts.close()
     other.close()

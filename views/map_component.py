@@ -158,7 +158,15 @@ def map_for(layers_on: tuple[str, ...], filters, lang: str, basemap: str, tiandi
                                            tianditu_key=tianditu_key, scope=scope))
 
 
-_warmed: set[tuple[str, str]] = set()
+_warmed: dict[tuple[str, str], threading.Thread | None] = {}
+
+
+def wait_for_warm_up(timeout: float = 120.0) -> None:
+    """Let a running warm-up finish before the page does the same work beside it (two cores would share
+    the same reads and styling twice); returns at once when none is running."""
+    for thread in list(_warmed.values()):
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
 
 
 def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
@@ -171,9 +179,10 @@ def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
     from gislib.config import load_settings
 
     settings = load_settings()  # read now: the thread must not see a later run's environment
-    if not settings.warm_up or (data_dir, dataset) in _warmed:
-        return None
-    _warmed.add((data_dir, dataset))
+    with _lock:
+        if not settings.warm_up or (data_dir, dataset) in _warmed:
+            return None
+        _warmed[(data_dir, dataset)] = None
 
     def run() -> None:
         from layers import trace
@@ -189,5 +198,6 @@ def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
             logging.getLogger(__name__).warning("map warm-up failed", exc_info=True)
 
     thread = threading.Thread(target=run, name="hetu-warm-up", daemon=True)
+    _warmed[(data_dir, dataset)] = thread
     thread.start()
     return thread

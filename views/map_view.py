@@ -23,7 +23,7 @@ from layers import trace
 from layers.registry import LAYERS, get_layer
 from views.common import lang, tr, current_user, map_scope
 from views.export_panel import render_export_panel
-from views.map_component import map_for, show
+from views.map_component import map_for, show, wait_for_warm_up
 
 MAP_KEY = "hetu_map"
 KEY_FACTS = {
@@ -320,6 +320,8 @@ def header() -> tuple[tuple[str, ...], Filters, bool, bool]:
 def main() -> None:
     settings = load_settings()
     page_style()
+    with st.spinner(_t("opening")):
+        wait_for_warm_up()  # a fresh server prepares this map while the first user logs in
     load_with_progress(("outfalls", "subdistricts"), None, "loading")
     layers_on, filters, exporting, panel = header()
     load_with_progress(layers_on, filters, "filtering" if filters != Filters() else "loading")
