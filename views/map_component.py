@@ -187,11 +187,14 @@ def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
     def run() -> None:
         from layers import trace
         from layers.base import Filters
+        from layers.mapview import feature_at
         from layers.registry import LAYERS
 
         try:
             on = tuple(layer.key for layer in LAYERS if layer.default_on)
-            map_for(on, Filters(), settings.lang, settings.basemap, settings.tianditu_key, None, dataset)
+            shown = map_for(on, Filters(), settings.lang, settings.basemap, settings.tianditu_key, None, dataset)
+            minx, miny, maxx, maxy = shown.result.bounds
+            feature_at((miny + maxy) / 2, (minx + maxx) / 2, None, dataset, scope=None)  # the click lookup index
             trace.network(dataset)
             trace.points(dataset)
         except Exception:  # noqa: BLE001 - a warm-up never breaks the app: the page builds what it needs

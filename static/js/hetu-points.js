@@ -516,8 +516,31 @@
       var p = this._pos(ref), latlng = L.latLng(p.ch.lat[p.i] * 1e-6, p.ch.lon[p.i] * 1e-6);
       var target = { _tooltip: { _content: label }, getTooltip: function () { return { getContent: function () { return label; } }; } };
       this.fire("click", { latlng: latlng, sourceTarget: target, index: ref });
+      sendNow(map);
     }
   });
+
+  // streamlit-folium sends a click's value 250 ms late (its updates are debounced, for pans): a point's
+  // click is sent at once, built exactly as its updateComponentValue builds it from window.__GLOBAL_DATA__
+  // (streamlit-folium 0.27.4, pinned), and kept as the last value sent, so the debounced call sends nothing.
+  function sendNow(map) {
+    var g = window.__GLOBAL_DATA__;
+    if (!g || !g.returned_objects || window.parent === window) return;
+    var all = {
+      last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+      last_object_clicked_count: g.last_object_clicked_count, last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+      last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
+      last_active_drawing: g.last_active_drawing, last_geocoder_result: g.last_geocoder_result,
+      bounds: map.getBounds(), zoom: map.getZoom(), last_circle_radius: g.last_circle_radius,
+      last_circle_polygon: g.last_circle_polygon, center: map.getCenter(),
+      selected_layers: Object.values(g.selected_layers || {}), selected_tags: g.selected_tags
+    };
+    var value = Object.fromEntries(Object.entries(all).filter(function (kv) { return g.returned_objects.includes(kv[0]); }));
+    if (JSON.stringify(g.previous_data) === JSON.stringify(value)) return;
+    g.previous_data = value;
+    window.parent.postMessage({ isStreamlitMessage: true, type: "streamlit:setComponentValue", value: value,
+                                dataType: "json" }, "*");
+  }
 
   L.hetuPoints = function (options) { return new L.HetuPoints(options); };
 })();
