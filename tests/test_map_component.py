@@ -118,3 +118,17 @@ def test_reused_templates_render_the_same_map(monkeypatch):
     plain = map_component.render(tooltip_map())
     assert ids_out(cached.script) == ids_out(plain.script) and ids_out(cached.header) == ids_out(plain.header)
     assert "bindTooltip" in cached.script and "foliumtooltip" in cached.header.lower()
+
+
+def test_a_map_that_fails_to_build_is_built_again_next_time():
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise ValueError("no layers")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            map_component.rendered(("test", "broken"), failing)
+    assert len(calls) == 2 and ("test", "broken") not in map_component._maps
+    assert ("test", "broken") not in map_component._building

@@ -94,14 +94,17 @@ def rendered(cache_key: tuple, build: Callable[[], object]) -> RenderedMap:
         with _lock:
             hit = _maps.get(cache_key)
         if hit is None:
-            result = build()
-            hit = render(result.fmap)
-            hit.result = result.without_map() if hasattr(result, "without_map") else result
-            with _lock:
-                _maps[cache_key] = hit
-                while len(_maps) > MAX_MAPS:
-                    _maps.popitem(last=False)
-                _building.pop(cache_key, None)
+            try:
+                result = build()
+                hit = render(result.fmap)
+                hit.result = result.without_map() if hasattr(result, "without_map") else result
+                with _lock:
+                    _maps[cache_key] = hit
+                    while len(_maps) > MAX_MAPS:
+                        _maps.popitem(last=False)
+            finally:  # built or failed (the page shows why): the next ask builds again
+                with _lock:
+                    _building.pop(cache_key, None)
     return hit
 
 
