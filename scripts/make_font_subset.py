@@ -4,24 +4,17 @@ Needs Debian's fonts-noto-cjk. The subset keeps every GB 2312 character (6,763 h
 symbols), Latin, digits and the signs Hetu prints (Ⅰ–Ⅴ, ≤ ≥ ° µ ² ³ ′ ″ × → · ①…). Run:
     python scripts/make_font_subset.py
 """
+import sys
 from pathlib import Path
 
 from fontTools import subset
 from fontTools.ttLib import TTCollection
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gislib.reports.fonts import gb2312_chars  # noqa: E402 - the repository root is put on the path first
+
 SOURCE = "/usr/share/fonts/opentype/noto/{name}"
 OUT = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-
-
-def gb2312_chars() -> set[str]:
-    chars = set()
-    for hi in range(0xA1, 0xF8):
-        for lo in range(0xA1, 0xFF):
-            try:
-                chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
-    return chars
 
 
 def main() -> None:

@@ -70,16 +70,22 @@ def in_web_range(ch: str) -> bool:
     return any(lo <= c <= hi for lo, hi in WEB_UNICODE_RANGES)
 
 
-def gb2312_level1() -> set[str]:
-    """The 3,755 most common hanzi (GB 2312 level 1, rows 16–55): what typed names almost always use."""
+def gb2312_chars(rows: range = range(0xA1, 0xF8)) -> set[str]:
+    """The GB 2312 characters whose first byte is in ``rows`` (all of them by default: symbols and both
+    levels of hanzi; ``scripts/make_font_subset.py`` cuts the PDF fonts to them)."""
     chars = set()
-    for hi in range(0xB0, 0xD8):
+    for hi in rows:
         for lo in range(0xA1, 0xFF):
             try:
                 chars.add(bytes([hi, lo]).decode("gb2312"))
             except UnicodeDecodeError:
                 pass
     return chars
+
+
+def gb2312_level1() -> set[str]:
+    """The 3,755 most common hanzi (GB 2312 level 1, rows 16–55): what typed names almost always use."""
+    return gb2312_chars(range(0xB0, 0xD8))
 
 
 def _source_chars(root: Path) -> set[str]:

@@ -83,7 +83,6 @@ _RECORD_PARTS: dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[[Any], 
                 lambda k: {"layer": k[0], "state": k[1], "remediation": {"deadline": k[2]}}),
     "updated": (lambda r: (r.get("updated_by"), r.get("updated_at")),
                 lambda k: {"updated_by": k[0], "updated_at": k[1]}),
-    "demo": (lambda r: (r.get("mark"),), lambda k: {"mark": k[0]}),
 }
 
 
@@ -115,12 +114,12 @@ def _memo_map(keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
 def _outfall_column(f: FieldDef, records: list[dict[str, Any]], today: dt.date) -> list[Any]:
     """The ledger cells of field ``f`` for every record: ``_cell(field_value(f, r, "zh", today))``,
     computed once per distinct value (or per distinct combination of the fields its format reads)."""
+    if f.fmt == "demo":  # the value itself and the mark
+        key = f.path[0]
+        keys = [(r.get(key), r.get("mark")) for r in records]
+        return _memo_map(keys, lambda k: _cell(field_value(f, {key: k[0], "mark": k[1]}, "zh", today)))
     if f.fmt in _RECORD_PARTS:
         part, back = _RECORD_PARTS[f.fmt]
-        if f.fmt == "demo":  # the value itself and the mark
-            key = f.path[0]
-            keys = [(r.get(key), r.get("mark")) for r in records]
-            return _memo_map(keys, lambda k: _cell(field_value(f, {key: k[0], "mark": k[1]}, "zh", today)))
         return _memo_map([part(r) for r in records], lambda k: _cell(field_value(f, back(k), "zh", today)))
     if f.fmt not in _VALUE_ONLY:
         return [_cell(field_value(f, r, "zh", today)) for r in records]
@@ -309,17 +308,6 @@ def _column_xml(values: list[Any]) -> list[str]:
     return _memo_map(values, lambda v: _cell_xml(_xlsx_value(safe_cell(v))))
 
 
-def _column_letters(n: int) -> list[str]:
-    letters = []
-    for i in range(n):
-        name, k = "", i + 1
-        while k:
-            k, rem = divmod(k - 1, 26)
-            name = chr(65 + rem) + name
-        letters.append(name)
-    return letters
-
-
 def _fill_sheet(frame: Path, path: Path, rows: list[list[Any]], first_row: int, width: int,
                 tick: Callable[[int, int], None]) -> None:
     """Copy the workbook ``frame`` to ``path`` with ``rows`` written into its sheet from 0-based row
@@ -327,7 +315,9 @@ def _fill_sheet(frame: Path, path: Path, rows: list[list[Any]], first_row: int, 
     import zipfile
 
     ncols = max(width, max((len(r) for r in rows), default=0))
-    letters = _column_letters(ncols)
+    from xlsxwriter.utility import xl_col_to_name
+
+    letters = [xl_col_to_name(i) for i in range(ncols)]
     numbers = [str(first_row + done) for done in range(1, len(rows) + 1)]
     columns = []
     for i in range(ncols):
