@@ -85,7 +85,12 @@ def _styled(key: str, dataset: str, version: str, filters: Filters, lang: str, s
     gdf = _loaded(key, dataset, version, layer.cache_token(dataset), str(store_dir(None, dataset))).copy()
     if scope is not None:  # what the logged-in user may see (gislib.services.access)
         gdf = scoped_frame(scope, key, gdf)
-    return layer.styled(layer.apply_filters(gdf, filters), lang)
+    kept = layer.apply_filters(gdf, filters)
+    if filters != Filters() and len(kept) == len(gdf):
+        # a filter this layer has nothing to do with (plots under a river filter): the unfiltered frame itself,
+        # so what is kept per frame object (its GeoJSON text) serves the filtered map too
+        return _styled(key, dataset, version, Filters(), lang, scope)
+    return layer.styled(kept, lang)
 
 
 _READY: set[tuple] = set()  # the _styled arguments already computed (for progress display only)

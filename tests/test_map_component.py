@@ -4,6 +4,7 @@ import folium
 import pytest
 import streamlit_folium
 
+from layers.base import Filters
 from views import map_component
 
 
@@ -120,6 +121,50 @@ def test_reused_templates_render_the_same_map(monkeypatch):
     assert "bindTooltip" in cached.script and "foliumtooltip" in cached.header.lower()
 
 
+@pytest.mark.parametrize("text", ["", "x", "abc\n", "abc\n\n", "  \n", "}} { %} #}", "var a = {\"k\": [1, 2]};\n",
+                                  "<div>\u771f\u5982\u6e2f &amp; \\u003c</div>\n", "a\r\nb", "{{ this }}", "{% if 1 %}y{% endif %}",
+                                  "{# note #}z"])
+def test_text_without_jinja_syntax_renders_as_jinja_renders_it(text):
+    """branca wraps every rendered script in Element(text); such text is no longer compiled as a template
+    but must come out exactly as Jinja would render it (texts with Jinja syntax still go to Jinja)."""
+    import jinja2
+
+    from layers.folium_elements import _Verbatim
+
+    if _Verbatim.fits(text):
+        assert _Verbatim(text).render(this=None, kwargs={}) == jinja2.Template(text).render(this=None, kwargs={})
+    else:
+        assert text.count("{{") or text.count("{%") or text.count("{#") or "\r" in text
+
+
+def test_a_real_map_renders_the_same_with_verbatim_texts(monkeypatch):
+    """The Putuo map page's default map (every default layer) renders to the same script and header with
+    the cache and without it."""
+    import re
+
+    import branca.element
+    import folium.features
+    import folium.template
+    import jinja2
+
+    from gislib.config import load_settings
+    from layers.mapview import build_map
+    from layers.registry import LAYERS
+
+    on = tuple(layer.key for layer in LAYERS if layer.default_on)
+    s = load_settings()
+
+    def ids_out(text):
+        return re.sub(r"_[0-9a-f]{32}", "_ID", text)
+
+    cached = map_component.render(build_map(on, Filters(), s.lang, s.basemap, dataset="putuo").fmap)
+    monkeypatch.setattr(branca.element, "Template", jinja2.Template)
+    monkeypatch.setattr(folium.features, "Template", folium.template.Template)
+    plain = map_component.render(build_map(on, Filters(), s.lang, s.basemap, dataset="putuo").fmap)
+    assert ids_out(cached.script) == ids_out(plain.script) and ids_out(cached.header) == ids_out(plain.header)
+    assert "L.hetuPoints" in cached.script
+
+
 def test_a_map_that_fails_to_build_is_built_again_next_time():
     calls = []
 
@@ -132,3 +177,28 @@ def test_a_map_that_fails_to_build_is_built_again_next_time():
             map_component.rendered(("test", "broken"), failing)
     assert len(calls) == 2 and ("test", "broken") not in map_component._maps
     assert ("test", "broken") not in map_component._building
+
+
+def test_a_filter_a_layer_has_nothing_to_do_with_leaves_that_layer_as_it_was():
+    """A river filter keeps every district outline and every water area: the map reuses the unfiltered
+    frames (and their encoded GeoJSON) for those layers, while the outfalls are filtered."""
+    from layers.mapview import styled_layer
+
+    river = Filters(rivers=("桃浦河",))
+    assert styled_layer("district", river, "zh", "putuo") is styled_layer("district", Filters(), "zh", "putuo")
+    outfalls = styled_layer("outfalls", river, "zh", "putuo")
+    everything = styled_layer("outfalls", Filters(), "zh", "putuo")
+    assert 0 < len(outfalls) < len(everything) and set(outfalls["river"]) == {"桃浦河"}
+
+
+def test_the_components_first_bounds_are_the_view_the_map_is_fitted_to():
+    """Until the browser reports its own, the component's bounds are the extent the map opens on (the
+    export of the current view uses them), not the extent of every vertex of every layer."""
+    from gislib.config import load_settings
+    from layers.registry import LAYERS
+
+    s = load_settings()
+    on = tuple(layer.key for layer in LAYERS if layer.default_on)
+    shown = map_component.map_for(on, Filters(), s.lang, s.basemap, s.tianditu_key, None, "putuo")
+    w, so, e, n = shown.result.bounds
+    assert shown.bounds == {"_southWest": {"lat": so, "lng": w}, "_northEast": {"lat": n, "lng": e}}
