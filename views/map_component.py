@@ -168,13 +168,20 @@ def map_for(layers_on: tuple[str, ...], filters, lang: str, basemap: str, tiandi
 
 
 _warmed: dict[tuple[str, str], threading.Thread | None] = {}
+_map_ready: dict[tuple[str, str], threading.Event] = {}
 
 
 def wait_for_warm_up(timeout: float = 120.0) -> None:
-    """Let a running warm-up finish before the page does the same work beside it (two cores would share
-    the same reads and styling twice); returns at once when none is running."""
-    for thread in list(_warmed.values()):
-        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+    """Let a running warm-up finish the default map before the page does the same work beside it (two
+    cores would share the same reads and styling twice); returns at once when none is running. The
+    warm-up's later steps (the click index, the river network for tracing) go on beside the page."""
+    for key, thread in list(_warmed.items()):
+        if thread is None or not thread.is_alive() or thread is threading.current_thread():
+            continue
+        ready = _map_ready.get(key)
+        if ready is not None:
+            ready.wait(timeout)
+        else:
             thread.join(timeout)
 
 
@@ -201,7 +208,11 @@ def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
 
         try:
             on = tuple(layer.key for layer in LAYERS if layer.default_on)
-            shown = map_for(on, Filters(), settings.lang, settings.basemap, settings.tianditu_key, None, dataset)
+            try:
+                shown = map_for(on, Filters(), settings.lang, settings.basemap, settings.tianditu_key, None,
+                                dataset)
+            finally:  # the page waits for this map only (built or failed: then the page builds it)
+                ready.set()
             minx, miny, maxx, maxy = shown.result.bounds
             feature_at((miny + maxy) / 2, (minx + maxx) / 2, None, dataset, scope=None)  # the click lookup index
             trace.network(dataset)
@@ -209,6 +220,7 @@ def warm_up(data_dir: str, dataset: str) -> threading.Thread | None:
         except Exception:  # noqa: BLE001 - a warm-up never breaks the app: the page builds what it needs
             logging.getLogger(__name__).warning("map warm-up failed", exc_info=True)
 
+    ready = _map_ready[(data_dir, dataset)] = threading.Event()
     thread = threading.Thread(target=run, name="hetu-warm-up", daemon=True)
     _warmed[(data_dir, dataset)] = thread
     thread.start()
