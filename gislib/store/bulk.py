@@ -13,9 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson as _orjson
+
 from gislib.errors import ConfigError
 from gislib.store.sqlite import SQLiteStore, _check_layer, _dumps, _now, _user_name
-from gislib.store.validators import BulkValidationError, bad_rows, record_codes
+from gislib.store.validators import META_FIELDS, BulkValidationError, bad_rows, record_codes
+
+_ORJSON_OPTIONS = (_orjson.OPT_SORT_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_SUBCLASS
+                   | _orjson.OPT_PASSTHROUGH_DATACLASS)
+_INF = float("inf")
 
 FEATURE_COLUMNS = ("id", "layer", "code", "name", "state", "lon", "lat", "geometry_wkt", "source_crs", "data",
                    "version", "created_by", "created_at", "updated_by", "updated_at", "source")
@@ -44,18 +50,46 @@ def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> l
 def _rows(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], first_id: int, user: str,
           source: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     at = _now()
+    meta = frozenset(META_FIELDS)
+    note = f"导入: {source}"
     features, codes, audit = [], [], []
     for fid, rec in enumerate(recs, start=first_id):
-        data = _dumps(store._data_of(rec))
-        features.append((fid, layer, rec["code"], rec.get("name"), rec["state"], rec.get("lon"), rec.get("lat"),
-                         rec.get("geometry_wkt"), rec.get("source_crs"), data, 1, user, at, user, at, source))
-        codes += [(layer, scheme, code, fid) for scheme, code in record_codes(rec)]
-        columns = {"layer": layer, "code": rec["code"], "state": rec["state"], "version": 1, "lon": rec.get("lon"),
-                   "lat": rec.get("lat"), "geometry_wkt": rec.get("geometry_wkt"), "source_crs": rec.get("source_crs"),
-                   "created_by": user, "created_at": at, "updated_by": user, "updated_at": at}
-        audit.append((layer, rec["code"], fid, user, at, "create", None, None, _joined(_dumps(columns), data),
-                      f"导入: {source}"))
+        data = _fast_dumps({k: v for k, v in rec.items() if k not in meta})
+        code, state, lon, lat = rec["code"], rec["state"], rec.get("lon"), rec.get("lat")
+        wkt, crs = rec.get("geometry_wkt"), rec.get("source_crs")
+        features.append((fid, layer, code, rec.get("name"), state, lon, lat, wkt, crs, data, 1, user, at, user, at,
+                         source))
+        codes += [(layer, scheme, c, fid) for scheme, c in record_codes(rec)]
+        columns = {"layer": layer, "code": code, "state": state, "version": 1, "lon": lon, "lat": lat,
+                   "geometry_wkt": wkt, "source_crs": crs, "created_by": user, "created_at": at, "updated_by": user,
+                   "updated_at": at}
+        audit.append((layer, code, fid, user, at, "create", None, None, _joined(_fast_dumps(columns), data), note))
     return features, codes, audit
+
+
+def _fast_dumps(value: dict[str, Any]) -> str:
+    """``_dumps(value)`` read back as the same value, four times faster: orjson's compact text of a record of
+    plain JSON values (what ``prepared`` gives), keys sorted, non-ASCII kept. Anything orjson would write
+    differently from ``_dumps`` goes to ``_dumps``: dates and datetimes, subclasses of str/int/float/dict/list
+    (numpy scalars, enums), dataclasses, integers beyond 64 bits, and NaN/infinity, which ``_dumps`` refuses
+    and orjson would write as null (the texts differ only in spaces: ``{"a": 1}`` / ``{"a":1}``)."""
+    try:
+        text = _orjson.dumps(value, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _dumps(value)
+    if "null" in text and _has_nonfinite(value):
+        return _dumps(value)
+    return text
+
+
+def _has_nonfinite(value: Any) -> bool:
+    if type(value) is float:
+        return value != value or value in (_INF, -_INF)
+    if type(value) is dict:
+        return any(_has_nonfinite(v) for v in value.values())
+    if type(value) is list:
+        return any(_has_nonfinite(v) for v in value)
+    return False
 
 
 def _joined(first: str, second: str) -> str:
@@ -64,7 +98,7 @@ def _joined(first: str, second: str) -> str:
     for its row and its audit entry (two thirds of the Python time of a 600,000-record load went to JSON)."""
     if second == "{}":
         return first
-    return first[:-1] + ", " + second[1:] if first != "{}" else second
+    return first[:-1] + "," + second[1:] if first != "{}" else second
 
 
 def bulk_insert(store: SQLiteStore, layer: str, records: list[dict[str, Any]], user: str, source: str,
@@ -84,6 +118,7 @@ def write_prepared(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], u
     with store._write() as conn:
         if pg:
             conn.execute_raw("LOCK TABLE features IN EXCLUSIVE MODE")
+            _fast_compression(conn)
         if conn.execute("SELECT COUNT(*) FROM features WHERE layer=?", (layer,)).fetchone()[0]:
             raise ConfigError("error.bulk_layer_not_empty", layer=layer)
         first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM features").fetchone()[0]
@@ -116,12 +151,13 @@ INDEX_BUILD_MEMORY = "256MB"
 
 
 def _drop_indexes(conn: Any, pg: bool, tables: list[str]) -> list[str]:
-    """Drop the secondary indexes of those ``tables`` that are empty (inside the load's transaction) and
-    return the statements that build them again. Building an index once over all the rows is several
+    """Drop the secondary indexes (and on PostgreSQL the foreign keys) of those ``tables`` that are empty
+    (inside the load's transaction) and return the statements that build them again. Building an index once over all the rows is several
     times faster than updating it row by row (the GIST and JSON expression indexes of ``features``
     most of all); the indexes of constraints (primary keys, unique codes) stay and check every row.
     A table that already has rows keeps its indexes."""
     rebuild: list[str] = []
+    keys: list[str] = []  # the foreign keys, added (and checked, in one join) after the indexes
     for table in tables:
         if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
             continue
@@ -140,7 +176,22 @@ def _drop_indexes(conn: Any, pg: bool, tables: list[str]) -> list[str]:
             else:
                 conn.execute(f'DROP INDEX "{name}"')
             rebuild.append(definition)
-    return rebuild
+        if pg:  # its foreign keys too: PostgreSQL checks them row by row, a query and a row lock per row
+            for name, definition in conn.execute_raw(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                    "AND contype = 'f' ORDER BY conname", (table,)).fetchall():
+                conn.execute_raw(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                keys.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    return rebuild + keys
+
+
+def _fast_compression(conn: Any) -> None:
+    """PostgreSQL: compress this transaction's long values (the records' JSON, about 2-4 kB each with their
+    monitoring history) with lz4 instead of pglz when the server has it: a third less of the COPY's time;
+    values read back the same (each value keeps the method it was written with)."""
+    if conn.execute_raw("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                        "AND 'lz4' = ANY(enumvals)").fetchone():
+        conn.execute_raw("SET LOCAL default_toast_compression = 'lz4'")
 
 
 def space_ordered(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:

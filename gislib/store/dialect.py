@@ -150,6 +150,40 @@ def _integrity(fn):
         raise PgIntegrityError(str(exc).strip()) from exc
 
 
+COPY_BLOCK_ROWS = 2_000
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def copy_field(value: Any) -> str | None:
+    """One value in PostgreSQL's COPY text format (``\\N`` for NULL; backslash, tab, newline and carriage
+    return escaped), or None for a value of another type than text, int, float (bool is not an int here)."""
+    kind = type(value)
+    if kind is str:
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return _COPY_SPECIAL.sub(lambda m: _COPY_ESCAPES[m.group(0)], value)
+        return value
+    if value is None:
+        return "\\N"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return repr(value) if value == value and value not in (_INF, -_INF) else \
+            ("NaN" if value != value else "Infinity" if value > 0 else "-Infinity")
+    return None
+
+
+def copy_line(row: Sequence[Any]) -> str | None:
+    """The COPY text line of ``row`` (with its newline), or None when a value is not one ``copy_field`` writes."""
+    fields = [copy_field(v) for v in row]
+    if None in fields:
+        return None
+    return "\t".join(fields) + "\n"  # type: ignore[arg-type]
+
+
+_INF = float("inf")
+
+
 class PgCursor:
     """The result of one statement: fetchone/fetchall/rowcount/lastrowid."""
 
@@ -257,12 +291,28 @@ class PgConnection:
         return PgCursor(self._run(lambda pg: pg.execute(sql, tuple(params))))
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """Bulk-write rows with ``COPY … FROM STDIN`` (inside the caller's transaction)."""
+        """Bulk-write rows with ``COPY … FROM STDIN`` (inside the caller's transaction). Rows of text, whole
+        numbers, floats and NULLs are written as COPY text in blocks of ``COPY_BLOCK_ROWS`` (``copy_text``:
+        one call into psycopg per block instead of per row); a row with any other value goes through
+        psycopg's own ``write_row``."""
         cols = ", ".join(f'"{c}"' for c in columns)
         with self._pg.cursor() as cur, cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+            block: list[str] = []
             for row in rows:
-                copy.write_row(row)
+                line = copy_line(row)
+                if line is None:
+                    if block:
+                        copy.write("".join(block).encode())
+                        block = []
+                    copy.write_row(row)
+                else:
+                    block.append(line)
+                    if len(block) >= COPY_BLOCK_ROWS:
+                        copy.write("".join(block).encode())
+                        block = []
                 self.total_changes += 1
+            if block:
+                copy.write("".join(block).encode())
 
     def forget_schema(self) -> None:
         """After DDL: look identity columns up again."""
