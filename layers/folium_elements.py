@@ -16,7 +16,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from gislib.safe_text import html_text, plain
-from layers.assets import HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS
+from layers.assets import DRAW_JS, HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS
 
 
 class _Verbatim:
@@ -78,9 +78,10 @@ _reuse_compiled_templates()
 
 
 class HetuMap(folium.Map):
-    """folium.Map without CDN dependencies: Leaflet and our CSS are served by the app."""
+    """folium.Map without CDN dependencies: Leaflet and our CSS are served by the app; hetu-draw.js spares
+    Leaflet's canvas renderer its redundant work on each zoom and pan (same image)."""
 
-    default_js = [LEAFLET_JS]
+    default_js = [LEAFLET_JS, DRAW_JS]
     default_css = [LEAFLET_CSS, HETU_CSS]
 
 

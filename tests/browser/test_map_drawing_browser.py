@@ -112,6 +112,54 @@ def test_the_first_view_is_drawn_without_a_refit_flash(app_url, new_page):
     assert frame.evaluate("window.__hidden") == 0, "the points were hidden after they were drawn"
 
 
+# Each vector path projected and clipped on one non-animated zoom and pan; the vector canvas afterwards, and the
+# same canvas once every path is projected and drawn afresh at that view (Leaflet's full redraw).
+VECTOR_WORK = """async ([kind]) => {
+  const r = map.getRenderer(map.eachLayer ? (() => { let p = null; map.eachLayer(l => { if (!p && l instanceof L.Path) p = l; }); return p; })() : null);
+  let projected = 0, clipped = 0, paths = 0;
+  const P = L.Polyline.prototype, proj = P._project, upd = P._update;
+  P._project = function () { projected++; return proj.apply(this, arguments); };
+  P._update = function () { clipped++; return upd.apply(this, arguments); };
+  try {
+    if (kind === 'zoom') map.setView(map.getCenter(), map.getZoom() + 1, {animate: false});
+    else map.panBy([300, 200], {animate: false});
+  } finally { P._project = proj; P._update = upd; }
+  for (const id in r._layers) if (r._layers[id] instanceof L.Polyline) paths++;
+  await new Promise(res => requestAnimationFrame(() => requestAnimationFrame(res)));
+  const shown = r._container.toDataURL();
+  for (const id in r._layers) r._layers[id]._project();
+  r._updatePaths();  // every path clipped again and the whole canvas redrawn
+  return {paths, projected, clipped, same: shown === r._container.toDataURL()};
+}"""
+
+
+def test_a_zoom_and_a_pan_project_each_vector_path_once_and_draw_the_same_image(app_url, new_page):
+    """Issue 18.3: Leaflet's canvas renderer projected every river, water and boundary vertex twice on each zoom
+    and clipped every path two or three times (static/js/hetu-draw.js); the image must stay exactly the same."""
+    rp = new_page(1366, 768)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    _until(frame, "() => window.__hetuSized && document.querySelector('canvas.hetu-points[data-layer=outfalls][data-drawn]')")
+    rp.wait_idle()
+    for kind in ("zoom", "pan", "zoom"):
+        work = frame.evaluate(VECTOR_WORK, [kind])
+        assert work["paths"] > 20, work  # rivers, water, sub-districts, the district, plots
+        assert work["projected"] <= work["paths"] and work["clipped"] <= work["paths"], (kind, work)
+        assert work["same"], f"the vector canvas after a {kind} differs from a full redraw at the same view"
+    # the sub-districts are no longer filled (fillOpacity 0), yet hovering inside one still shows its name
+    inside = frame.evaluate("""() => { let hit = null; const s = map.getSize();
+      map.eachLayer(l => { if (hit || !(l instanceof L.Polygon) || l.options.dashArray !== '6 4') return;
+        for (let x = 40; x < s.x && !hit; x += 37) for (let y = 40; y < s.y && !hit; y += 41) {
+          const p = map.containerPointToLayerPoint([x, y]);
+          if (l._containsPoint(p) && !L.Polyline.prototype._containsPoint.call(l, p)) hit = {x, y, name: l.feature.properties.name};
+        } }); return hit; }""")
+    assert inside, "no point inside a sub-district in view"
+    box = rp.page.locator("iframe").first.bounding_box()
+    rp.page.mouse.move(box["x"] + inside["x"], box["y"] + inside["y"])
+    _until(frame, "(name) => Array.from(document.querySelectorAll('.leaflet-tooltip')).some(t => t.textContent.includes(name))",
+           timeout_s=10, arg=inside["name"])
+
+
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory):
     """HETU_DATA_DIR for the city and basin sets: HETU_TEST_BIG_STORE (a folder whose stores are filled
