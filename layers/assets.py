@@ -26,6 +26,7 @@ LEAFLET_JS = ("leaflet", f"{STATIC_URL}/vendor/leaflet/leaflet.js")
 LEAFLET_CSS = ("leaflet_css", f"{STATIC_URL}/vendor/leaflet/leaflet.css")
 POINTS_JS = ("hetu_points", f"{STATIC_URL}/js/hetu-points.js")
 DRAW_JS = ("hetu_draw", f"{STATIC_URL}/js/hetu-draw.js")  # Leaflet's canvas renderer without redundant work
+SELECTION_JS = ("hetu_selection", f"{STATIC_URL}/js/hetu-selection.js")
 HETU_CSS = ("hetu_css", f"{STATIC_URL}/css/hetu-map.css")
 
 

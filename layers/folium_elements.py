@@ -3,6 +3,7 @@
 * :class:`HetuMap`: a ``folium.Map`` whose JS/CSS come from the app (no CDN).
 * :class:`PointCanvas`: the canvas point layer of ``static/js/hetu-points.js``.
 * :class:`HtmlControl`: a Leaflet control holding static HTML (legend, demo mark).
+* :class:`SelectionRing`: the map page's selection ring, drawn in the frame (``static/js/hetu-selection.js``).
 
 Importing it also makes branca and folium reuse compiled templates (:func:`_reuse_compiled_templates`).
 """
@@ -16,7 +17,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from gislib.safe_text import html_text, plain
-from layers.assets import DRAW_JS, HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS
+from layers.assets import DRAW_JS, HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS, SELECTION_JS
 
 
 class _Verbatim:
@@ -119,6 +120,25 @@ class PointCanvas(JSCSSMixin, MacroElement):
             options["clusterText"] = cluster_text
         self.options_json = json.dumps(options, ensure_ascii=False)
 
+
+
+class SelectionRing(JSCSSMixin, MacroElement):
+    """The map page's selection ring, drawn inside the map frame by ``static/js/hetu-selection.js``: at once
+    for a click on a point, and wherever the page's hidden element ``#<marker_id>`` (written on every run by
+    ``views.map_view.selection_marker``) says. The selection never changes the component's arguments, so a
+    click does not make Streamlit send the map again. Added last, after the vector layers it listens to."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.hetuSelection({{ this.options_json }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+    default_js = [SELECTION_JS]
+
+    def __init__(self, marker_id: str = "hetu-selection", color: str = "#ff00aa", radius: int = 14, weight: int = 3):
+        super().__init__()
+        self._name = "SelectionRing"
+        self.options_json = json.dumps({"markerId": marker_id, "color": color, "radius": radius, "weight": weight})
 
 
 class TextTooltip(folium.Tooltip):

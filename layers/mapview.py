@@ -21,7 +21,7 @@ from gislib.domain import DEMO_MARK, GEOBOUNDARIES_CREDIT, OSM_CREDIT
 from gislib.i18n import t, term
 from layers.assets import tile_url
 from layers.base import Filters, LegendEntry
-from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas
+from layers.folium_elements import FitWhenSized, HetuMap, HtmlControl, PointCanvas, SelectionRing
 from gislib.services.access import EVERYTHING, current_scope, scoped_frame
 from layers import registry
 from layers.registry import get_layer
@@ -224,6 +224,7 @@ def build_map(layers_on: tuple[str, ...], filters: Filters | None = None, lang: 
     HtmlControl(term(DEMO_MARK, lang), position="topright", css_class="hetu-demo-mark").add_to(fmap)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     FitWhenSized([[miny, minx], [maxy, maxx]], dataset).add_to(fmap)
+    SelectionRing().add_to(fmap)  # last: it listens to the vector layers added above
     return MapResult(fmap, legend, counts, (minx, miny, maxx, maxy), dataset, tuple(layers_on))
 
 

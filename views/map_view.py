@@ -1,6 +1,7 @@
 """一张图: the map of rivers and pollution sources, with layers, filters, search and key facts."""
 from __future__ import annotations
 
+import html
 import uuid
 from pathlib import Path
 
@@ -269,27 +270,51 @@ def trace_downstream(code: str):
     return trace.downstream(code)
 
 
-def highlight(key: str | None, row) -> folium.FeatureGroup:
-    """What is sent to the live map without rebuilding it: a ring around the selected feature (or the
-    traced stretch) and the pending view request."""
-    group = folium.FeatureGroup(name="selection")
+def overlay(key: str | None, row) -> folium.FeatureGroup | None:
+    """What is sent to the live map without rebuilding it, with the component's arguments: the pending view
+    request and the traced stretch of the selected section. Never the selection ring (selection_marker):
+    these arguments stay the same when a click selects something, so Streamlit does not send the map again
+    and the frame does not re-evaluate its feature group (a click costs no map work in the browser)."""
     request = st.session_state.get("view_request")
+    group = None
+    pending = st.session_state.get("trace")
+    if row is not None and key == "sections" and pending and pending[0] == row["code"]:
+        try:
+            group = trace.trace_group(*trace_upstream(*pending))
+        except HetuError:  # trace_panel says why
+            group = None
     if request:
+        group = group or folium.FeatureGroup(name="selection")
         ViewRequest(*request).add_to(group)
+    return group
+
+
+def ring_at(key: str | None, row) -> tuple[float, float] | None:
+    """Where the selection ring goes (lat, lng as drawn on the map), or None: nothing selected, or a traced
+    section (its stretch has its own rings)."""
     if row is None:
-        return group
+        return None
     pending = st.session_state.get("trace")
     if key == "sections" and pending and pending[0] == row["code"]:
-        try:
-            traced = trace.trace_group(*trace_upstream(*pending))
-        except HetuError:  # trace_panel says why
-            return group
-        if request:
-            ViewRequest(*request).add_to(traced)
-        return traced
+        return None
     p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
-    folium.CircleMarker([p.y, p.x], radius=14, color="#ff00aa", weight=3, fill=False).add_to(group)
-    return group
+    lng, lat = p.x, p.y
+    if st.session_state.get("basemap") == "amap":  # the map shows GCJ-02-shifted positions
+        from gislib.geo.crs import wgs84_to_gcj02
+
+        lng, lat = wgs84_to_gcj02(lng, lat)
+    return float(lat), float(lng)
+
+
+def selection_marker(key: str | None, row) -> None:
+    """The selection ring for the map frame (static/js/hetu-selection.js reads this hidden element of the page
+    and moves its ring when it changes): where, and the last click handled, so that a ring the frame drew at
+    once for a click that selected nothing goes back to the selection."""
+    ring = ring_at(key, row)
+    value = "" if ring is None else f"{ring[0]:.7f},{ring[1]:.7f}"
+    click = st.session_state.get("last_click") or {}
+    stamp = f"{click.get('lat', '')},{click.get('lng', '')}"
+    st.html(f'<span id="hetu-selection" data-ring="{value}" data-stamp="{html.escape(stamp)}" style="display:none"></span>')
 
 
 def page_style() -> None:
@@ -360,6 +385,7 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
                         if get_layer(k).search == "record")
     st.caption(f"{tr('map.counts')}: {counts} · {tr('common.demo')} · `{current_name()}`")
     key, row = selected_row()
+    selection_marker(key, row)
     selection_card(key, row)
     # Pans and zooms rerun the app only while exporting (the export needs the current extent); the
     # export map is a separate component (its own key) so that it reports its bounds from the start.
@@ -367,7 +393,7 @@ def map_and_panel(layers_on: tuple[str, ...], filters: Filters, exporting: bool,
     col_map, col_info = st.columns([4, 1], gap="small") if panel else (st.container(), None)
     with col_map:
         out = show(shown, key=MAP_KEY + ("_export" if exporting else ""), height=600, returned_objects=returned,
-                   feature_group_to_add=highlight(key, row))
+                   feature_group_to_add=overlay(key, row))
         if exporting:
             render_export_panel(layers_on, filters, (out or {}).get("bounds") or result.bounds,
                                 zoom=(out or {}).get("zoom"))

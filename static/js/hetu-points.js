@@ -517,6 +517,7 @@
       var target = { _tooltip: { _content: label }, getTooltip: function () { return { getContent: function () { return label; } }; } };
       this.fire("click", { latlng: latlng, sourceTarget: target, index: ref });
       sendNow(map);
+      map.fire("hetu:select", { latlng: latlng, layer: this.options.name });  // the ring, at once (hetu-selection.js)
     }
   });
 
@@ -542,5 +543,6 @@
                                 dataType: "json" }, "*");
   }
 
+  L.hetuSendNow = sendNow;  // also for clicks on vector features (hetu-selection.js)
   L.hetuPoints = function (options) { return new L.HetuPoints(options); };
 })();
