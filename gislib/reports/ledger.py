@@ -173,7 +173,12 @@ def ledger_table(store: Store, layer: str, today: dt.date | None = None, records
     headers = [h for h, _ in columns]
     if layer == "outfalls":  # column by column, each distinct value formatted and made safe once
         cols = [_outfall_column(f, records, today) for f in OUTFALL_TABLE.where(ledger=True)]
-        rows = [list(row) for row in zip(*cols)]
+        if not records:
+            return headers, [], []
+        keep = [i for i, (h, col) in enumerate(zip(headers, cols))  # the empty columns left out before the
+                if h in ALWAYS_SHOWN or any(v not in ("", None) for v in col)]  # rows are made, not after
+        empty = [h for i, h in enumerate(headers) if i not in keep]
+        return [headers[i] for i in keep], [list(row) for row in zip(*(cols[i] for i in keep))], empty
     else:
         rows = [[_cell(get(r, today)) for _, get in columns] for r in records]
     if not rows:
