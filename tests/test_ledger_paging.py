@@ -104,3 +104,61 @@ def test_excel_cells_are_text_as_typed_whatever_characters_they_hold(tmp_path):
     assert names[8] in ("_x0041_", "_x005F_x0041_")
     assert names[9] in ("多行\r文本", "多行_x000D_文本") and names[10] is None
     assert [r[2] for r in body[:3]] == [0, 1.5, 3.0]
+
+
+def test_the_export_reads_no_monitoring_history_and_writes_the_same_cells(st, tmp_path):
+    """The ledger's rows are read without each outfall's monitoring history (no column shows it): the
+    records come without it, and every cell, hostile text included, is what reading whole records gave."""
+    monitored = [r for r in st.list("outfalls") if r.get("monitoring")]
+    assert monitored, "the demo set has monitored outfalls"
+    code = monitored[0]["code"]
+    st.update("outfalls", code, {"name": "+cmd|' /C calc'!A0 <b>x</b>\x07", "address": "@SUM(1)&-1"},
+              monitored[0]["version"], "officer:test")
+    light = sorted_records(st, "outfalls", "-name", TODAY)
+    whole = sorted_records(st, "outfalls", "-name", TODAY, omit=())
+    assert not any("monitoring" in r for r in light) and any("monitoring" in r for r in whole)
+    assert [r["code"] for r in light] == [r["code"] for r in whole]
+    assert all({**r, "monitoring": None} == {**w, "monitoring": None} for r, w in zip(light, whole))
+    assert ledger_table(st, "outfalls", today=TODAY, records=light) == \
+        ledger_table(st, "outfalls", today=TODAY, records=whole)
+    headers, rows, empty = ledger_table(st, "outfalls", today=TODAY, records=light)
+    row = next(r for r in rows if r[0] == code)
+    assert row[1] == "'+cmd|' /C calc'!A0 <b>x</b>"  # formula quoted, control character dropped
+    assert "'@SUM(1)&-1" in row
+
+
+def test_a_page_without_a_field_on_both_paths(st):
+    """``omit`` on the store's SQL page and on the checked fallback (a restricted user's ledger)."""
+    from gislib.store.base import Store
+
+    total, rows = st.page("outfalls", limit=500, omit=("monitoring",))
+    _, full = st.page("outfalls", limit=500)
+    assert total == st.count("outfalls") and any(r.get("monitoring") for r in full)
+    assert [{k: v for k, v in r.items() if k != "monitoring"} for r in full] == rows
+    total2, rows2 = Store.page(st, "outfalls", limit=500, omit=("monitoring",))
+    assert (total2, [r["code"] for r in rows2]) == (total, [r["code"] for r in rows])
+    assert not any("monitoring" in r for r in rows2)
+
+
+def test_postgres_text_of_a_field_left_out():
+    from gislib.store.dialect import to_postgres
+
+    sql = "SELECT f.code, json_remove(f.data, '$.monitoring', '$.x') AS data FROM features f WHERE f.layer=?"
+    assert to_postgres(sql) == ("SELECT f.code, (f.data::jsonb - 'monitoring' - 'x')::text AS data "
+                                "FROM features f WHERE f.layer=%s")
+
+
+def test_every_page_preloads_the_ledger_table_code():
+    """The data grid's code (and the other element files) is asked for by name, as this Streamlit ships it."""
+    from pathlib import Path
+
+    import streamlit
+
+    from views.common import element_chunks, preload_script
+
+    js, css = element_chunks()
+    folder = Path(streamlit.__file__).parent / "static" / "static"
+    assert any(n.startswith("DataFrame.") for n in js) and any(n.startswith("Selectbox.") for n in js)
+    assert all((folder / "js" / n).is_file() for n in js) and all((folder / "css" / n).is_file() for n in css)
+    script = preload_script()
+    assert all(f'"{n}"' in script for n in js + css) and "import(" in script

@@ -1,6 +1,7 @@
 """views.common: page setup, language and settings shared by every view."""
 from __future__ import annotations
 
+import functools
 import tempfile
 import threading
 import time
@@ -35,6 +36,50 @@ def page_setup() -> None:
         st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda v: "中文" if v == "zh" else "English")
         widget_texts()
+        preload_elements()
+
+
+# Streamlit's frontend fetches the code of most elements (a table, a select box, a number input …) the first
+# time a page of the tab shows one: at city scale that was 2-3 s of the ledger's first page after the map
+# (the data grid's code and its libraries fetched, parsed and run before its 50 rows could be drawn). Every
+# page asks the browser, once it is idle, to load these now (the same module files, so the page that needs
+# them later finds them loaded): the ledger and the record pages open without that wait.
+PRELOADED_ELEMENTS = ("DataFrame", "Selectbox", "NumberInput", "TextInput", "Checkbox", "Multiselect", "Radio",
+                      "Button", "DownloadButton", "Progress")
+
+
+@functools.lru_cache(maxsize=1)
+def element_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(JS files, CSS files) of ``PRELOADED_ELEMENTS`` in this Streamlit's frontend build (names carry a
+    content hash: found in the installed package; an element without its own file is skipped)."""
+    root = Path(st.__file__).parent / "static" / "static"
+    js = tuple(sorted(f.name for name in PRELOADED_ELEMENTS for f in (root / "js").glob(f"{name}.*.js")
+                      if f.name.count(".") == 2))
+    css = tuple(sorted(f.name for name in PRELOADED_ELEMENTS for f in (root / "css").glob(f"{name}.*.css")
+                       if f.name.count(".") == 2))
+    return js, css
+
+
+def preload_script() -> str:
+    """The script that loads the element files when the browser is idle, resolved against the URL of
+    Streamlit's own entry script (so a ``server.baseUrlPath`` is followed)."""
+    import json
+
+    js, css = element_chunks()
+    return ("<script>(function(){var w=window;if(w.__hetuPreloaded)return;w.__hetuPreloaded=1;"
+            "var go=function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
+            "if(!e)return;"
+            f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
+            "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
+            "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
+            f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}};"
+            "(w.requestIdleCallback||function(f){setTimeout(f,1500);})(go,{timeout:3000});})();</script>")
+
+
+def preload_elements() -> None:
+    """Ask the browser to load the element files pages use (``PRELOADED_ELEMENTS``) while it is idle."""
+    if element_chunks()[0]:
+        st.html(preload_script(), unsafe_allow_javascript=True)
 
 
 # Streamlit has no option for the file uploader's own texts ("Upload", "50MB per file • CSV"): in

@@ -12,7 +12,7 @@ import streamlit as st
 from gislib.services.catalog import version
 from gislib.domain import DEMO_MARK, OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1, campaign_progress
 from gislib.i18n import term
-from gislib.reports.ledger import LAYER_TITLES, ledger_notes, ledger_table, sorted_records, write_ledger
+from gislib.reports.ledger import LAYER_TITLES, NOT_IN_LEDGER, ledger_notes, ledger_table, sorted_records, write_ledger
 from gislib.services.workflow import is_overdue
 from views.common import map_scope, records as records_service, demo_banner, lang, tr
 
@@ -32,10 +32,10 @@ PAGE_ROWS = 50
 @st.cache_data(show_spinner=False, max_entries=64)
 def _page(token: str, filters: tuple, sort: str, today: str, page: int, scope=None) -> tuple[int, list[dict]]:
     """(how many match, one page of the filtered, sorted records): filtered, sorted and cut in the
-    store (cached per store revision, filters and page)."""
+    store (cached per store revision, filters and page), without the monitoring history no column shows."""
     kwargs = {k: v for k, v in filters if v not in (None, "")}
     return records_service().page("outfalls", offset=page * PAGE_ROWS, limit=PAGE_ROWS, sort=sort,
-                        today=dt.date.fromisoformat(today), **kwargs)
+                        today=dt.date.fromisoformat(today), omit=NOT_IN_LEDGER["outfalls"], **kwargs)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

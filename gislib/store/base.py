@@ -167,8 +167,10 @@ class Store(abc.ABC):
     def page(self, layer: str, *, offset: int = 0, limit: int = 50, sort: str = "code",
              today: dt.date | None = None, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
         """(how many records match, the ``limit`` records from ``offset``); backends do it in SQL.
-        This fallback reads every record (overdue-first order as the SQLite backend)."""
+        This fallback reads every record (overdue-first order as the SQLite backend). ``omit=(field, …)``:
+        those record fields left out of the records returned (the ledger never shows ``monitoring``)."""
         key = sort.lstrip("-")
+        omit = filters.pop("omit", ())
         records = self.list(layer, sort="code" if key == "overdue" else sort, today=today, **filters)
         if key == "overdue":
             from gislib.services.workflow import is_overdue
@@ -178,7 +180,10 @@ class Store(abc.ABC):
                           key=lambda r: (str((r.get("remediation") or {}).get("deadline")), r["code"]))
             records = late + [r for r in records if not is_overdue(r, day)]
             records = records[::-1] if sort.startswith("-") else records
-        return len(records), records[offset:offset + limit]
+        cut = records[offset:offset + limit]
+        if omit:
+            cut = [{k: v for k, v in r.items() if k not in omit} for r in cut]
+        return len(records), cut
 
     def distinct(self, layer: str, field: str) -> list[str]:
         """The distinct non-empty values of a record field over the live records, sorted."""

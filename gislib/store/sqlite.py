@@ -144,6 +144,20 @@ def _json_key(field: str) -> str:
     return field
 
 
+# the columns of ``features`` that ``_record`` reads besides ``data``
+RECORD_COLUMNS = ("layer", "code", "state", "version", "lon", "lat", "geometry_wkt", "source_crs",
+                  "created_by", "created_at", "updated_by", "updated_at")
+
+
+def _record_columns(omit: tuple[str, ...] | list[str] = ()) -> str:
+    """The select list of ``features f`` for ``_record``: every column, or, with fields to ``omit``, the
+    record's columns and its JSON without those fields (``json_remove``; PostgreSQL: ``jsonb - key``)."""
+    if not omit:
+        return "f.*"
+    paths = ", ".join(f"'$.{_json_key(k)}'" for k in omit)
+    return ", ".join(f"f.{c}" for c in RECORD_COLUMNS) + f", json_remove(f.data, {paths}) AS data"
+
+
 def connect(db_path: Path) -> tuple[sqlite3.Connection, int]:
     """Open and migrate the SQLite file ``db_path``: (autocommit connection usable by threads, schema
     version). The record store and the account repository (``gislib.store.accounts``) open it so."""
@@ -470,32 +484,36 @@ class SQLiteStore(StoreQueries, Store):
     def page(self, layer: str, *, offset: int = 0, limit: int = 50, sort: str = "code",
              today: dt.date | None = None, subdistrict: str | None = None, river: str | None = None,
              type_l1: str | None = None, state: str | None = None, overdue: bool | None = None,
-             text: str | None = None, include_removed: bool = False) -> tuple[int, list[dict[str, Any]]]:
+             text: str | None = None, include_removed: bool = False,
+             omit: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]]]:
         """One page of ``list``: (how many records match, the ``limit`` records from ``offset``), filtered,
         sorted and cut in SQL, so that the first page of 60,000 outfalls does not read them all.
+        ``omit``: record fields left out of the records, in the store (the ledger and its export never show an
+        outfall's monitoring history, the bulk of its stored text).
         ``sort`` as in ``list`` (a field, "-" for descending; records without the field come first) or
         "overdue" (overdue first, the earliest deadline first, then the others by code)."""
         where, args = self._where(layer, subdistrict, river, type_l1, state, text, include_removed, overdue, today)
         desc = sort.startswith("-")
         key = sort.lstrip("-") or "code"
         direction = "DESC" if desc else "ASC"
+        columns = _record_columns(omit)
         if key == "overdue":
-            return self._page_overdue_first(where, args, offset, limit, desc, today)
+            return self._page_overdue_first(where, args, offset, limit, desc, today, columns)
         # the bare column or JSON expression, so that SQLite walks its index (missing values sort first)
         column = f"f.{key}" if key in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(key)}')"
-        return self._page_sql(where, args, f"{column} {direction}, f.code {direction}", offset, limit)
+        return self._page_sql(where, args, f"{column} {direction}, f.code {direction}", offset, limit, columns)
 
     def _page_sql(self, where: list[str], args: list[Any], order: str, offset: int,
-                  limit: int) -> tuple[int, list[dict[str, Any]]]:
+                  limit: int, columns: str = "f.*") -> tuple[int, list[dict[str, Any]]]:
         sql_where = " AND ".join(where)
         with self._lock:
             total = self._conn.execute(f"SELECT COUNT(*) FROM features f WHERE {sql_where}", args).fetchone()[0]
-            rows = self._conn.execute(f"SELECT f.* FROM features f WHERE {sql_where} ORDER BY {order} "
+            rows = self._conn.execute(f"SELECT {columns} FROM features f WHERE {sql_where} ORDER BY {order} "
                                       "LIMIT ? OFFSET ?", [*args, max(0, int(limit)), max(0, int(offset))]).fetchall()
         return total, [self._record(r) for r in rows]
 
     def _page_overdue_first(self, where: list[str], args: list[Any], offset: int, limit: int, desc: bool,
-                            today: dt.date | None) -> tuple[int, list[dict[str, Any]]]:
+                            today: dt.date | None, columns: str = "f.*") -> tuple[int, list[dict[str, Any]]]:
         """Overdue records first (earliest deadline first), then the others by code; the reverse when
         ``desc``. Two indexed queries instead of sorting every record."""
         clause, clause_args = _overdue_sql(today)
@@ -506,7 +524,7 @@ class SQLiteStore(StoreQueries, Store):
             parts = [(w, a, o.replace("ASC", "DESC")) for w, a, o in reversed(parts)]
         total, rows = 0, []
         for part_where, part_args, order in parts:
-            n, got = self._page_sql(part_where, part_args, order, max(0, offset - total), limit - len(rows))
+            n, got = self._page_sql(part_where, part_args, order, max(0, offset - total), limit - len(rows), columns)
             rows += got
             total += n
         return total, rows

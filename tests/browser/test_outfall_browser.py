@@ -176,3 +176,23 @@ def test_record_page_monitoring_photos_and_upload_errors(app_url, new_page, arti
     page.wait_for_timeout(800)
     page.screenshot(path=str(artifacts / "outfall_upload.png"))
     assert rp.external_requests() == [], rp.external_requests()
+
+
+def test_ledger_from_the_map_link_opens_on_the_grid_code_already_loaded(app_url, new_page, app_data_dir):
+    """The way a user reaches the ledger: the map page open, then its sidebar link. The map page has the
+    browser load the data grid's code while idle (views.common.preload_elements), so the ledger's table
+    does not wait for it; the first page's rows are then shown, in code order."""
+    from gislib.services.catalog import store
+
+    rp = new_page(1400, 1000)
+    page = rp.page
+    page.goto(app_url)
+    rp.wait_idle()
+    loaded = "() => performance.getEntriesByType('resource').some(e => e.name.includes('/static/js/DataFrame.'))"
+    page.wait_for_function(loaded, timeout=30000)  # on the map page, which shows no table itself
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    first = store(app_data_dir, "putuo").page("outfalls", limit=1)[1][0]["code"]
+    page.locator('[data-testid="stSidebarNav"] a[href$="/outfalls"]').first.click()
+    page.wait_for_function("([c]) => { const g = document.querySelector('[data-testid=\"stDataFrame\"]');"
+                           " return !!g && g.textContent.includes(c); }", arg=[first], timeout=45000)
+    assert page.url.endswith("/outfalls")
