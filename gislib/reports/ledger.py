@@ -171,21 +171,16 @@ def ledger_table(store: Store, layer: str, today: dt.date | None = None, records
         extra = sorted({k for r in records for k in r} - _GENERIC_SKIP)
         columns = GENERIC_COLUMNS + [(labels.get(k, k), _field(k)) for k in extra]
     headers = [h for h, _ in columns]
-    if layer == "outfalls":  # column by column, each distinct value formatted and made safe once
+    if not records:
+        return headers, [], []
+    if layer == "outfalls":  # each distinct value formatted and made safe once
         cols = [_outfall_column(f, records, today) for f in OUTFALL_TABLE.where(ledger=True)]
-        if not records:
-            return headers, [], []
-        keep = [i for i, (h, col) in enumerate(zip(headers, cols))  # the empty columns left out before the
-                if h in ALWAYS_SHOWN or any(v not in ("", None) for v in col)]  # rows are made, not after
-        empty = [h for i, h in enumerate(headers) if i not in keep]
-        return [headers[i] for i in keep], [list(row) for row in zip(*(cols[i] for i in keep))], empty
     else:
-        rows = [[_cell(get(r, today)) for _, get in columns] for r in records]
-    if not rows:
-        return headers, rows, []
-    keep = [i for i, h in enumerate(headers) if h in ALWAYS_SHOWN or any(row[i] not in ("", None) for row in rows)]
+        cols = [[_cell(get(r, today)) for r in records] for _, get in columns]
+    # the columns empty in every row are left out before the rows are made (编码 and 名称 always stay)
+    keep = [i for i, (h, col) in enumerate(zip(headers, cols)) if h in ALWAYS_SHOWN or any(v not in ("", None) for v in col)]
     empty = [h for i, h in enumerate(headers) if i not in keep]
-    return [headers[i] for i in keep], [[row[i] for i in keep] for row in rows], empty
+    return [headers[i] for i in keep], [list(row) for row in zip(*(cols[i] for i in keep))], empty
 
 
 # record fields no ledger column reads, left out by the store when the ledger reads its rows: an outfall's
