@@ -17,7 +17,7 @@ import orjson as _orjson
 
 from gislib.errors import ConfigError
 from gislib.store.sqlite import SQLiteStore, _check_layer, _dumps, _now, _user_name
-from gislib.store.validators import META_FIELDS, BulkValidationError, bad_rows, record_codes
+from gislib.store.validators import BulkValidationError, bad_rows, record_codes
 
 _ORJSON_OPTIONS = (_orjson.OPT_SORT_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME | _orjson.OPT_PASSTHROUGH_SUBCLASS
                    | _orjson.OPT_PASSTHROUGH_DATACLASS)
@@ -50,11 +50,10 @@ def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> l
 def _rows(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], first_id: int, user: str,
           source: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
     at = _now()
-    meta = frozenset(META_FIELDS)
     note = f"导入: {source}"
     features, codes, audit = [], [], []
     for fid, rec in enumerate(recs, start=first_id):
-        data = _fast_dumps({k: v for k, v in rec.items() if k not in meta})
+        data = _fast_dumps(store._data_of(rec))
         code, state, lon, lat = rec["code"], rec["state"], rec.get("lon"), rec.get("lat")
         wkt, crs = rec.get("geometry_wkt"), rec.get("source_crs")
         features.append((fid, layer, code, rec.get("name"), state, lon, lat, wkt, crs, data, 1, user, at, user, at,
@@ -152,8 +151,8 @@ INDEX_BUILD_MEMORY = "256MB"
 
 def _drop_indexes(conn: Any, pg: bool, tables: list[str]) -> list[str]:
     """Drop the secondary indexes (and on PostgreSQL the foreign keys) of those ``tables`` that are empty
-    (inside the load's transaction) and return the statements that build them again. Building an index once over all the rows is several
-    times faster than updating it row by row (the GIST and JSON expression indexes of ``features``
+    (inside the load's transaction) and return the statements that build them again. Building an index
+    once over all the rows is several times faster than updating it row by row (the GIST and JSON expression indexes of ``features``
     most of all); the indexes of constraints (primary keys, unique codes) stay and check every row.
     A table that already has rows keeps its indexes."""
     rebuild: list[str] = []

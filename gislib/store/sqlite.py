@@ -144,9 +144,7 @@ def _json_key(field: str) -> str:
     return field
 
 
-# the columns of ``features`` that ``_record`` reads besides ``data``
-RECORD_COLUMNS = ("layer", "code", "state", "version", "lon", "lat", "geometry_wkt", "source_crs",
-                  "created_by", "created_at", "updated_by", "updated_at")
+_META = frozenset(META_FIELDS)  # the record fields kept in columns of ``features``, not in ``data``
 
 
 def _record_columns(omit: tuple[str, ...] | list[str] = ()) -> str:
@@ -155,7 +153,7 @@ def _record_columns(omit: tuple[str, ...] | list[str] = ()) -> str:
     if not omit:
         return "f.*"
     paths = ", ".join(f"'$.{_json_key(k)}'" for k in omit)
-    return ", ".join(f"f.{c}" for c in RECORD_COLUMNS) + f", json_remove(f.data, {paths}) AS data"
+    return ", ".join(f"f.{c}" for c in META_FIELDS) + f", json_remove(f.data, {paths}) AS data"
 
 
 def connect(db_path: Path) -> tuple[sqlite3.Connection, int]:
@@ -356,7 +354,7 @@ class SQLiteStore(StoreQueries, Store):
 
     @staticmethod
     def _data_of(rec: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in rec.items() if k not in META_FIELDS}
+        return {k: v for k, v in rec.items() if k not in _META}
 
     def _insert(self, layer: str, rec: dict[str, Any], user: str, at: str, source: str | None) -> dict[str, Any]:
         cur = self._conn.execute(
