@@ -10,6 +10,7 @@ Importing it also makes branca and folium reuse compiled templates (:func:`_reus
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import folium
 from branca.element import MacroElement
@@ -40,11 +41,7 @@ class _Verbatim:
     def render(self, *args, **kwargs) -> str:
         return self._text
 
-    @property
-    def module(self):  # what branca's MacroElement reads of a template: no macros here
-        from types import SimpleNamespace
-
-        return SimpleNamespace()
+    module = SimpleNamespace()  # what branca's MacroElement reads of a template: no macros here
 
 
 def _reuse_compiled_templates() -> None:
@@ -65,11 +62,11 @@ def _reuse_compiled_templates() -> None:
         compiled = lru_cache(maxsize=512)(original)
 
         def template(source, *args, _original=original, _compiled=compiled, **kwargs):
-            if not args and not kwargs and isinstance(source, str) and _Verbatim.fits(source):
-                return _Verbatim(source)
-            if args or kwargs or not isinstance(source, str) or len(source) > 65_536:
+            if args or kwargs or not isinstance(source, str):
                 return _original(source, *args, **kwargs)
-            return _compiled(source)
+            if _Verbatim.fits(source):
+                return _Verbatim(source)
+            return _original(source) if len(source) > 65_536 else _compiled(source)
 
         template._hetu_cached = True
         module.Template = template

@@ -277,10 +277,9 @@ def overlay(key: str | None, row) -> folium.FeatureGroup | None:
     and the frame does not re-evaluate its feature group (a click costs no map work in the browser)."""
     request = st.session_state.get("view_request")
     group = None
-    pending = st.session_state.get("trace")
-    if row is not None and key == "sections" and pending and pending[0] == row["code"]:
+    if _traced(key, row):
         try:
-            group = trace.trace_group(*trace_upstream(*pending))
+            group = trace.trace_group(*trace_upstream(*st.session_state["trace"]))
         except HetuError:  # trace_panel says why
             group = None
     if request:
@@ -289,13 +288,16 @@ def overlay(key: str | None, row) -> folium.FeatureGroup | None:
     return group
 
 
+def _traced(key: str | None, row) -> bool:
+    """True when the selection is the section whose upstream trace is pending (its stretch is drawn)."""
+    pending = st.session_state.get("trace")
+    return row is not None and key == "sections" and bool(pending) and pending[0] == row["code"]
+
+
 def ring_at(key: str | None, row) -> tuple[float, float] | None:
     """Where the selection ring goes (lat, lng as drawn on the map), or None: nothing selected, or a traced
     section (its stretch has its own rings)."""
-    if row is None:
-        return None
-    pending = st.session_state.get("trace")
-    if key == "sections" and pending and pending[0] == row["code"]:
+    if row is None or _traced(key, row):
         return None
     p = row.geometry if row.geometry.geom_type == "Point" else row.geometry.representative_point()
     lng, lat = p.x, p.y

@@ -3,17 +3,13 @@ without rerunning the page (header, search, layer drawer); the page counts its o
 hidden marker (``#hetu-page-runs``) that the fragment does not touch."""
 from __future__ import annotations
 
-from tests.browser.test_map_browser import _wait_for_layers
+from tests.browser.test_map_browser import open_map
 
 RUNS = "() => +document.querySelector('#hetu-page-runs').dataset.runs"
 
 
 def test_a_click_on_the_map_updates_the_panel_without_a_page_rerun(app_url, new_page, artifacts):
-    rp = new_page(1366, 768)
-    rp.page.goto(app_url)
-    frame = rp.map_frame()
-    _wait_for_layers(frame)
-    rp.wait_idle()
+    rp, frame = open_map(app_url, new_page)
     rp.page.wait_for_function("() => document.querySelector('#hetu-page-runs')")
     before = rp.page.evaluate(RUNS)
     rp.click_outfall(frame)

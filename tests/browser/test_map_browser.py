@@ -37,6 +37,16 @@ def _wait_for_layers(frame, timeout_s=30):
     return state
 
 
+def open_map(app_url, new_page, width=1366, height=768):
+    """A page on the map at this size, its layers drawn and the app idle: (the page, the map's frame)."""
+    rp = new_page(width, height)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    _wait_for_layers(frame)
+    rp.wait_idle()
+    return rp, frame
+
+
 def test_map_draws_every_layer_offline(app_url, new_page, artifacts):
     rp = new_page(1400, 900)
     rp.page.goto(app_url)

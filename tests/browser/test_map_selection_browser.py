@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.test_map_browser import _wait_for_layers
+from tests.browser.test_map_browser import open_map
 
 STATE = """() => { const m = window.map, c = document.querySelector('canvas.hetu-points[data-layer=outfalls]');
   if (!window.__sameMap) { window.__sameMap = m; window.__sameCanvas = c; }
@@ -30,11 +30,7 @@ def _until(fn, timeout_s=30):
 
 
 def test_a_click_rings_the_outfall_without_rebuilding_the_map(app_url, new_page, artifacts):
-    rp = new_page(1366, 768)
-    rp.page.goto(app_url)
-    frame = rp.map_frame()
-    _wait_for_layers(frame)
-    rp.wait_idle()
+    rp, frame = open_map(app_url, new_page)
     rp.page.wait_for_timeout(800)
     frame.evaluate(COUNT_RENDERS)
     before = frame.evaluate(STATE)
@@ -65,11 +61,7 @@ def test_a_click_rings_the_outfall_without_rebuilding_the_map(app_url, new_page,
 
 
 def test_a_search_still_rings_and_flies_to_the_feature(app_url, new_page, artifacts):
-    rp = new_page(1366, 768)
-    rp.page.goto(app_url)
-    frame = rp.map_frame()
-    _wait_for_layers(frame)
-    rp.wait_idle()
+    rp, frame = open_map(app_url, new_page)
     start = frame.evaluate(STATE)
     box = rp.page.get_by_label("搜索名称或编码")
     box.fill("PT-0007")
