@@ -289,15 +289,11 @@ ROWS_SHOWN = """([code]) => { const g = document.querySelector('[data-testid="st
 
 
 def first_code(store_dir: Path) -> str:
-    """The code in the ledger's first row (default sort: by code), read from the app's store file."""
-    import sqlite3
+    """The code in the ledger's first row (default sort: by code), read through the app's own store."""
+    from gislib.store import open_store
 
-    from gislib.domain import REMOVED_STATE
-    from gislib.store.sqlite import DB_FILENAME
-
-    with sqlite3.connect(f"file:{store_dir / DB_FILENAME}?mode=ro", uri=True) as conn:
-        return conn.execute("SELECT code FROM features WHERE layer='outfalls' AND state != ? ORDER BY code LIMIT 1",
-                            (REMOVED_STATE,)).fetchone()[0]
+    _, rows = open_store(store_dir).page("outfalls", limit=1, omit=("monitoring",))
+    return rows[0]["code"]
 
 
 def ledger(browser, url: str, timeout_s: float, n: int = 1, code: str = "") -> dict:
