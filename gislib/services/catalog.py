@@ -62,7 +62,7 @@ def _seed(st, dataset: str, progress=lambda _m: None) -> None:
             seed_from_frames(st, store_layer, layer_chunks(layer, dataset), SEED_USER, progress=progress)
 
 
-def build_seed_store(dataset: str | None = None) -> Path:
+def build_seed_store(dataset: str | None = None, progress=lambda _m: None) -> Path:
     """Write the data set's ready-filled store (:func:`seed_file`); ``build-demo`` calls this, so
     that opening the data set in a fresh data directory copies a file instead of loading records."""
     import tempfile
@@ -75,11 +75,14 @@ def build_seed_store(dataset: str | None = None) -> Path:
     shutil.rmtree(frames, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         with open_store(tmp) as st:
-            _seed(st, dataset)
+            _seed(st, dataset, progress)
+            progress("seeded the store")
             _seed_demo_accounts(tmp, dataset)
             st.vacuum_into(out)
+            progress(f"wrote {out}")
             for layer in STORE_LAYERS:  # the map-ready frames of exactly this store (same revision)
                 _save_frame(frames, layer, st.revision(), _read_frame(st, layer))
+                progress(f"wrote the map frame of {layer}")
     from gislib.geo.network import load_or_build_network
 
     load_or_build_network(load_layer("rivers", dataset), cache_dir=frames / NETWORK_DIR)  # tracing's first use

@@ -11,7 +11,7 @@ upkeep otherwise.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from gislib.errors import ConfigError
@@ -115,7 +115,7 @@ def bulk_insert_chunks(store: SQLiteStore, layer: str, chunks: Iterable[list[dic
     done = 0
     with store._write() as conn:
         first = _begin(conn, pg, layer)
-        for chunk in itertools.chain(head, chunks):
+        for chunk in itertools.chain(_taken(head), chunks):
             try:
                 recs = prepared(store, layer, chunk, seen=seen, start=done)
             except BulkValidationError as exc:
@@ -132,6 +132,13 @@ def bulk_insert_chunks(store: SQLiteStore, layer: str, chunks: Iterable[list[dic
             raise BulkValidationError("error.bulk_rows_bad", bad, count=len(bad), lines=bad_rows(bad[:20]))
         _finish(conn, pg, rebuild or [], first + done - 1, progress)
     return done
+
+
+def _taken(items: list) -> Iterator:
+    """The items of a list, each let go of once handed out (a written chunk is not kept)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _begin(conn: Any, pg: bool, layer: str) -> int:
