@@ -1,4 +1,5 @@
-"""``python -m gislib build-demo [--city] [--out FILE]``: build the demo data sets."""
+"""``python -m gislib build-demo [--city | --only-city | --basin] [--seed-only] [--out FILE]``: build the demo
+data sets and their ready-filled record stores."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only-city", action="store_true", help="build only the city-scale set")
     parser.add_argument("--basin", action="store_true",
                         help="build only the basin-scale set (600,000 outfalls; uses the city basemap)")
+    parser.add_argument("--seed-only", action="store_true",
+                        help="keep the chosen sets' GeoPackages as they are and (re)write only their ready-filled "
+                             "stores, frames and judged layers (e.g. after a store change)")
     parser.add_argument("--out", type=Path, help="write the Putuo set here instead of data/geo/putuo.gpkg")
     parser.add_argument("--no-basemap", action="store_true", help="skip rendering the offline basemap")
 
@@ -40,26 +44,32 @@ def run(args: argparse.Namespace) -> int:
     from gislib.demo.build import build_basin, build_city, build_putuo
 
     if args.basin:
-        build_basin(args.out)
-        if not args.no_basemap:
-            from gislib.geo.basemap import SPECS, build_basemap
-
-            if not SPECS["basin"].cog_path.exists():
-                build_basemap("basin")
-        return 0
-    if not args.only_city:
-        build_putuo(args.out)
-    if args.city or args.only_city:
-        build_city()
+        names = ["basin"]
+    else:
+        names = (["putuo"] if not args.only_city else []) + (["city"] if args.city or args.only_city else [])
+    if not args.seed_only:
+        if args.basin:
+            build_basin(args.out)
+        if "putuo" in names:
+            build_putuo(args.out)
+        if "city" in names:
+            build_city()
     if args.out is None:  # the ready-filled record stores: a fresh data directory copies one (issue 18)
         from gislib.services.catalog import build_seed_store
 
-        for name in (["putuo"] if not args.only_city else []) + (["city"] if args.city or args.only_city else []):
-            print(f"wrote {build_seed_store(name)}")
+        for name in names:
+            print(f"wrote {build_seed_store(name, progress=_say)}")
             print(f"judged {', '.join(seed_derived_layers(name))} for the seed of {name}")
-    if not args.no_basemap and args.out is None:
-        from gislib.geo.basemap import build_basemap
+    if not args.no_basemap and args.out is None and not args.seed_only:
+        from gislib.geo.basemap import SPECS, build_basemap
 
-        for name in (["putuo"] if not args.only_city else []) + (["city"] if args.city or args.only_city else []):
-            build_basemap(name)
+        for name in names:
+            if name != "basin" or not SPECS["basin"].cog_path.exists():  # the basin set uses the city basemap
+                build_basemap(name)
     return 0
+
+
+def _say(message: str) -> None:
+    import time
+
+    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)

@@ -59,6 +59,23 @@ def data_version(name: str | None = None) -> str:
     return f"{path.name}:{st.st_size}:{int(st.st_mtime)}"
 
 
+SEED_CHUNK_ROWS = 50_000  # rows of a layer read at once when a store is seeded from the data set
+
+
+def layer_chunks(name: str, dataset: str | None = None, rows: int = SEED_CHUNK_ROWS):
+    """One layer of a data set read ``rows`` features at a time (GeoDataFrames in file order; a small layer
+    is one chunk), for loads that must not hold the whole layer: the basin set's 600,000 outfalls. Not
+    cached (``load_layer`` is, for the pages)."""
+    import pyogrio
+
+    if name not in SPATIAL_LAYERS:
+        raise NotFoundError("error.dataset_layer", name=name, layers=list(SPATIAL_LAYERS))
+    path = str(dataset_path(dataset))
+    total = pyogrio.read_info(path, layer=name)["features"]
+    for skip in range(0, max(total, 1), rows):
+        yield pyogrio.read_dataframe(path, layer=name, skip_features=skip, max_features=rows)
+
+
 @lru_cache(maxsize=32)
 def _load(path: str, layer: str, version: str):
     import pyogrio

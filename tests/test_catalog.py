@@ -50,6 +50,25 @@ def test_removed_records_leave_the_map(data_dir):
     assert "PT-0004" not in set(frame["code"]) and len(frame) == 299
 
 
+def test_a_large_layer_is_read_page_by_page_into_the_same_frame(data_dir, monkeypatch):
+    """The map frame of a layer larger than FRAME_CHUNK_ROWS is read a page at a time (the basin set's
+    600,000 outfalls do not fit in memory as records): same rows, columns and values as one read."""
+    import pandas as pd
+
+    st = catalog.store()
+    st.remove("outfalls", "PT-0004", user="officer:test", reason="重复登记", date=dt.date(2026, 11, 20))
+    whole = catalog._read_frame(st, "outfalls")
+    pages = []
+    page = st.page
+    monkeypatch.setattr(st, "page", lambda *a, **k: pages.append(k["offset"]) or page(*a, **k), raising=False)
+    monkeypatch.setattr(catalog, "FRAME_CHUNK_ROWS", 40)
+    paged = catalog._read_frame(st, "outfalls")
+    assert pages == list(range(0, 299, 40))  # eight pages of the 299 live outfalls
+    assert len(paged) == 299 and "PT-0004" not in set(paged["code"])
+    pd.testing.assert_frame_equal(paged[sorted(paged.columns)], whole[sorted(whole.columns)], check_dtype=False)
+    assert list(paged.columns) == list(whole.columns)
+
+
 def _store_bytes(folder) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.glob("hetu.sqlite*"))}
 

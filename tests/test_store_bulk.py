@@ -127,3 +127,72 @@ def test_fast_json_reads_back_as_the_stores_json():
             _fast_dumps(bad)
     assert _fast_dumps({"s": "null", "v": None}) == '{"s":"null","v":null}'
     assert json.loads(_fast_dumps({"x": (1, 2)})) == json.loads(_dumps({"x": (1, 2)})) == {"x": [1, 2]}
+
+
+def _chunks(recs: list[dict], size: int) -> list[list[dict]]:
+    return [recs[i:i + size] for i in range(0, len(recs), size)]
+
+
+def _dump(store, codes: list[str]) -> tuple[list, list, list]:
+    """What a reader gets back: records, the codes table, the audit (timestamps left out: the two loads ran
+    at different times)."""
+    def bare(d: dict) -> dict:
+        return {k: v for k, v in d.items() if k not in ("created_at", "updated_at", "at")}
+    records = [bare(r) for r in store.list("outfalls", include_removed=True)]
+    table = store._conn.execute("SELECT layer, scheme, code, feature_id FROM codes ORDER BY feature_id, scheme"
+                                ).fetchall()
+    audit = [[{**bare(a), "new": a.get("new") and {k: v for k, v in a["new"].items()
+                                                     if k not in ("created_at", "updated_at")}}
+              for a in store.audit("outfalls", c)] for c in codes]
+    return records, [tuple(r) for r in table], audit
+
+
+def test_a_chunked_load_reads_back_as_one_load(tmp_path):
+    """bulk_insert_chunks: the same records in chunks of 7 give the store one bulk_insert gives them."""
+    from gislib.store.bulk import bulk_insert_chunks
+
+    recs = [outfall(f"PWK-{i:03d}", lon=121.2 + i / 1000, national_code=f"N-{i:03d}") for i in range(40)]
+    codes = [r["code"] for r in recs]
+    with open_store(tmp_path / "one") as one, open_store(tmp_path / "chunked") as chunked:
+        assert bulk_insert(one, "outfalls", [dict(r) for r in recs], "alice", "seed") == 40
+        said = []
+        assert bulk_insert_chunks(chunked, "outfalls", _chunks([dict(r) for r in recs], 7), "alice", "seed",
+                                  said.append) == 40
+        assert "loaded 40 records" in said
+        assert _dump(chunked, codes) == _dump(one, codes)
+        assert len(_dump(chunked, codes)[0]) == 40 and chunked.get("outfalls", "N-039")["code"] == "PWK-039"
+        # the store goes on as after one load: new ids after the loaded ones, the layer counts as full
+        made = chunked.create("outfalls", outfall("PWK-900"), "bob")
+        assert made["code"] == "PWK-900" and chunked.count("outfalls") == 41
+        with pytest.raises(ConfigError):
+            bulk_insert_chunks(chunked, "outfalls", [[outfall("PWK-901")]], "alice", "seed")
+
+
+def test_a_bad_record_in_a_later_chunk_writes_nothing_and_is_listed(tmp_path):
+    """A bad record in the 3rd chunk (and a code repeated across chunks) writes nothing at all, the error
+    names them by their row in the whole load, and the store's indexes are all there afterwards."""
+    from gislib.store.bulk import DEFER_INDEXES_ROWS, bulk_insert_chunks
+
+    n = DEFER_INDEXES_ROWS + 300  # large enough that the indexes are dropped for the load
+    recs = [outfall(f"PWK-{i:05d}", lon=121.2 + i / n * 0.4, lat=31.0 + (i % 97) / 97 * 0.4) for i in range(n)]
+    size = 2_000
+    recs[2 * size + 5]["lon"] = 500  # third chunk
+    recs[size + 1]["code"] = "PWK-00003"  # second chunk repeats a code of the first
+    with open_store(tmp_path) as store:
+        before = _index_names(store)
+        with pytest.raises(BulkValidationError) as exc:
+            bulk_insert_chunks(store, "outfalls", _chunks(recs, size), "alice", "seed")
+        assert [r["index"] for r in exc.value.rows] == [size + 1, 2 * size + 5]
+        assert "lon" in str(exc.value) and "重复" in str(exc.value) and "PWK-00003" in str(exc.value)
+        assert store.count("outfalls", include_removed=True) == 0
+        assert store._conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
+        assert store._conn.execute("SELECT COUNT(*) FROM codes").fetchone()[0] == 0
+        assert _index_names(store) == before
+        # the corrected set then loads in chunks and every index is back
+        recs[2 * size + 5]["lon"] = 121.3
+        recs[size + 1]["code"] = f"PWK-{size + 1:05d}"
+        assert bulk_insert_chunks(store, "outfalls", _chunks(recs, size), "alice", "seed") == n
+        assert _index_names(store) == before
+        box = (121.25, 31.05, 121.35, 31.15)
+        expected = {r["code"] for r in recs if box[0] <= r["lon"] <= box[2] and box[1] <= r["lat"] <= box[3]}
+        assert expected and {r["code"] for r in store.in_bbox("outfalls", *box)} == expected

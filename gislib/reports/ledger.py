@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -408,19 +408,34 @@ def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
 
     Returns {"inserted", "updated", "unchanged", "skipped"} (skipped = records already there).
     """
+    return seed_from_frames(store, layer, [gdf], user, source)
+
+
+def seed_from_frames(store: Store, layer: str, frames: Iterable[Any], user: str, source: str = "demo",
+                     progress: Callable[[str], None] = lambda _m: None) -> dict[str, int]:
+    """:func:`seed_from_geodataframe` of a layer read in chunks (GeoDataFrames, e.g.
+    ``gislib.dataset.layer_chunks``): each chunk is made into records, given its demo details, validated
+    and written before the next is read (``bulk_insert_chunks``: one transaction, all or nothing), so a
+    600,000-outfall layer never sits in memory as records at once. ``frames`` is only read when the layer
+    is empty."""
     existing = store.count(layer, include_removed=True)
     if existing:
         return {"inserted": 0, "updated": 0, "unchanged": 0, "skipped": existing}
-    records = records_from_geodataframe(gdf)
-    if layer == "outfalls":  # demo outfalls get their demo details now, never when a page reads them
-        from gislib.demo.monitoring import with_demo_details
 
-        records = with_demo_details(records)
+    def chunks() -> Iterator[list[dict[str, Any]]]:
+        for gdf in frames:
+            records = records_from_geodataframe(gdf)
+            if layer == "outfalls":  # demo outfalls get their demo details now, never when a page reads them
+                from gislib.demo.monitoring import with_demo_details
+
+                records = with_demo_details(records)
+            yield records
+
     from gislib.errors import ConfigError
-    from gislib.store.bulk import bulk_insert
+    from gislib.store.bulk import bulk_insert_chunks
 
     try:
-        inserted = bulk_insert(store, layer, records, user, source)
+        inserted = bulk_insert_chunks(store, layer, chunks(), user, source, progress)
     except ConfigError:
         existing = store.count(layer, include_removed=True)
         if not existing:
@@ -428,4 +443,3 @@ def seed_from_geodataframe(store: Store, layer: str, gdf: Any, user: str,
         # another process (a second app server, a command) seeded the layer first: nothing lost, nothing doubled
         return {"inserted": 0, "updated": 0, "unchanged": 0, "skipped": existing}
     return {"inserted": inserted, "updated": 0, "unchanged": 0, "skipped": 0}
-

@@ -51,16 +51,18 @@ def seed_file(dataset: str | None = None) -> Path:
     return gpkg.with_name(gpkg.stem + ".store.sqlite")
 
 
-def _seed(st, dataset: str) -> None:
-    """Fill the empty layers of ``st`` from the data set (slow at city scale: build time, not a page)."""
-    from gislib.reports.ledger import seed_from_geodataframe
+def _seed(st, dataset: str, progress=lambda _m: None) -> None:
+    """Fill the empty layers of ``st`` from the data set (slow at city scale: build time, not a page),
+    each read and loaded in chunks (``layer_chunks``: bounded memory for the basin set's 600,000 outfalls)."""
+    from gislib.dataset import layer_chunks
+    from gislib.reports.ledger import seed_from_frames
 
     for layer, store_layer in STORE_LAYERS.items():
         if st.count(store_layer, include_removed=True) == 0:
-            seed_from_geodataframe(st, store_layer, load_layer(layer, dataset), SEED_USER)
+            seed_from_frames(st, store_layer, layer_chunks(layer, dataset), SEED_USER, progress=progress)
 
 
-def build_seed_store(dataset: str | None = None) -> Path:
+def build_seed_store(dataset: str | None = None, progress=lambda _m: None) -> Path:
     """Write the data set's ready-filled store (:func:`seed_file`); ``build-demo`` calls this, so
     that opening the data set in a fresh data directory copies a file instead of loading records."""
     import tempfile
@@ -73,11 +75,14 @@ def build_seed_store(dataset: str | None = None) -> Path:
     shutil.rmtree(frames, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         with open_store(tmp) as st:
-            _seed(st, dataset)
+            _seed(st, dataset, progress)
+            progress("seeded the store")
             _seed_demo_accounts(tmp, dataset)
             st.vacuum_into(out)
+            progress(f"wrote {out}")
             for layer in STORE_LAYERS:  # the map-ready frames of exactly this store (same revision)
                 _save_frame(frames, layer, st.revision(), _read_frame(st, layer))
+                progress(f"wrote the map frame of {layer}")
     from gislib.geo.network import load_or_build_network
 
     load_or_build_network(load_layer("rivers", dataset), cache_dir=frames / NETWORK_DIR)  # tracing's first use
@@ -298,9 +303,14 @@ def _save_frame(folder: Path, layer: str, revision: str, frame: gpd.GeoDataFrame
         pass  # a read-only data directory still works, only slower
 
 
+FRAME_CHUNK_ROWS = 50_000  # records read from the store at once for a map-ready frame
+
+
 def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
-    rows = [_flat(r, STORE_LAYERS[layer]) for r in st.list(STORE_LAYERS[layer])]
-    frame = pd.DataFrame(rows)
+    """The map-ready frame of a layer's live records, in code order. A large layer (the basin set's 600,000
+    outfalls) is read a page of records at a time, each page flattened into a small DataFrame before the
+    next is read: the whole layer as record dicts (monitoring histories and all) does not fit in memory."""
+    frame = _flat_frame(st, STORE_LAYERS[layer])
     if frame.empty:
         return gpd.GeoDataFrame(frame, geometry=[], crs="EPSG:4326")
     geoms = [shapely.from_wkt(w) if isinstance(w, str) and w else shapely.Point(x, y)
@@ -312,3 +322,19 @@ def _read_frame(st, layer: str) -> gpd.GeoDataFrame:
         if col in gdf:  # always text ('' when missing), whatever an import put there
             gdf[col] = gdf[col].map(plain)
     return gdf
+
+
+def _flat_frame(st, store_layer: str) -> pd.DataFrame:
+    """The flat columns (``_flat``) of the live records of a store layer, by code: ``list`` for a layer of
+    up to FRAME_CHUNK_ROWS records, else pages of that many (read again if a write came in between)."""
+    for _attempt in range(3):
+        revision = st.revision()
+        total = st.count(store_layer)
+        if total <= FRAME_CHUNK_ROWS:
+            break
+        parts = [pd.DataFrame([_flat(r, store_layer) for r in st.page(store_layer, offset=offset,
+                                                                       limit=FRAME_CHUNK_ROWS, sort="code")[1]])
+                 for offset in range(0, total, FRAME_CHUNK_ROWS)]
+        if st.revision() == revision:
+            return pd.concat(parts, ignore_index=True, sort=False)
+    return pd.DataFrame([_flat(r, store_layer) for r in st.list(store_layer)])

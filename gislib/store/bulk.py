@@ -10,7 +10,8 @@ upkeep otherwise.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson as _orjson
@@ -29,11 +30,15 @@ CODE_COLUMNS = ("layer", "scheme", "code", "feature_id")
 AUDIT_COLUMNS = ("layer", "code", "feature_id", "user", "at", "action", "field", "old", "new", "note")
 
 
-def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every record normalised and validated as ``create`` does; BulkValidationError lists the bad rows."""
+def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]], *, seen: dict | None = None,
+             start: int = 0) -> list[dict[str, Any]]:
+    """Every record normalised and validated as ``create`` does; BulkValidationError lists the bad rows.
+    A chunked load passes the codes of its earlier chunks (``seen``, filled here) and the row number of
+    the chunk's first record (``start``), so a code repeated across chunks is a bad row too."""
     _check_layer(layer)
-    out, bad, seen = [], [], {}
-    for i, record in enumerate(records):
+    out, bad = [], []
+    seen = {} if seen is None else seen
+    for i, record in enumerate(records, start=start):
         rec, errors = store._prepare(layer, record)
         code = rec.get("code")
         if code in seen:
@@ -115,34 +120,101 @@ def write_prepared(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], u
     user = _user_name(user)
     pg = getattr(store._conn, "dialect", "") == "postgresql"
     with store._write() as conn:
-        if pg:
-            conn.execute_raw("LOCK TABLE features IN EXCLUSIVE MODE")
-            _fast_compression(conn)
-        if conn.execute("SELECT COUNT(*) FROM features WHERE layer=?", (layer,)).fetchone()[0]:
-            raise ConfigError("error.bulk_layer_not_empty", layer=layer)
-        first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM features").fetchone()[0]
-        features, codes, audit = _rows(store, layer, space_ordered(recs), first, user, source)
-        progress(f"made the rows of {len(recs):,} records")
-        tables = (("features", FEATURE_COLUMNS, features), ("codes", CODE_COLUMNS, codes),
-                  ("audit", AUDIT_COLUMNS, audit))
-        rebuild = _drop_indexes(conn, pg, [t for t, _c, rows in tables if len(rows) >= DEFER_INDEXES_ROWS])
-        for table, cols, rows in tables:
-            if pg:
-                conn.copy_rows(table, cols, rows)
-            else:
-                conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                                 rows)
-            progress(f"wrote {len(rows):,} rows of {table}")
-        if rebuild:
-            if pg:  # this transaction's sorts for the index builds (the server's default is small)
-                conn.execute_raw(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            for statement in rebuild:
-                conn.execute_raw(statement) if pg else conn.execute(statement)
-            progress(f"built {len(rebuild)} indexes")
-        if pg:
-            conn.execute_raw("SELECT setval(pg_get_serial_sequence('features', 'id'), %s)",
-                             (max(1, first + len(recs) - 1),))
+        first = _begin(conn, pg, layer)
+        rebuild = _write_chunk(store, conn, pg, layer, space_ordered(recs), first, user, source, progress,
+                               defer_from=DEFER_INDEXES_ROWS)
+        _finish(conn, pg, rebuild, first + len(recs) - 1, progress)
     return len(recs)
+
+
+def bulk_insert_chunks(store: SQLiteStore, layer: str, chunks: Iterable[list[dict[str, Any]]], user: str,
+                       source: str, progress: Callable[[str], None] = lambda _m: None) -> int:
+    """``bulk_insert`` of records that come chunk by chunk (a 600,000-outfall GeoPackage read 50,000 rows
+    at a time): each chunk is validated, made into rows and written before the next is read, so memory
+    holds one chunk, not the whole set. Still ONE transaction: a bad record in any chunk writes nothing
+    (the chunks after it are still validated, and BulkValidationError lists the bad rows of all, numbered
+    over the whole load); a code repeated in two chunks is a bad row. The secondary indexes are dropped
+    before the first chunk and built after the last when the load is large (more than one chunk, or one of
+    ``DEFER_INDEXES_ROWS`` records or more). Rows are ordered along a Z curve within each chunk."""
+    _check_layer(layer)
+    user = _user_name(user)
+    pg = getattr(store._conn, "dialect", "") == "postgresql"
+    chunks = iter(chunks)
+    head = [c for c in (next(chunks, None), next(chunks, None)) if c is not None]
+    defer = len(head) > 1 or (bool(head) and len(head[0]) >= DEFER_INDEXES_ROWS)
+    seen: dict = {}
+    bad: list[dict[str, Any]] = []
+    rebuild: list[str] | None = None
+    done = 0
+    with store._write() as conn:
+        first = _begin(conn, pg, layer)
+        for chunk in itertools.chain(_taken(head), chunks):
+            try:
+                recs = prepared(store, layer, chunk, seen=seen, start=done)
+            except BulkValidationError as exc:
+                bad += exc.rows
+                recs = []
+            done += len(chunk)
+            if bad:  # nothing more is written (the transaction is rolled back below); later chunks are checked
+                continue
+            written = _write_chunk(store, conn, pg, layer, space_ordered(recs), first + done - len(chunk), user,
+                                   source, progress, defer_from=0 if defer and rebuild is None else None)
+            rebuild = written if rebuild is None else rebuild
+            progress(f"loaded {done:,} records")
+        if bad:
+            raise BulkValidationError("error.bulk_rows_bad", bad, count=len(bad), lines=bad_rows(bad[:20]))
+        _finish(conn, pg, rebuild or [], first + done - 1, progress)
+    return done
+
+
+def _taken(items: list) -> Iterator:
+    """The items of a list, each let go of once handed out (a written chunk is not kept)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def _begin(conn: Any, pg: bool, layer: str) -> int:
+    """Inside the load's transaction: the layer must be empty; the id of its first row."""
+    if pg:
+        conn.execute_raw("LOCK TABLE features IN EXCLUSIVE MODE")
+        _fast_compression(conn)
+    if conn.execute("SELECT COUNT(*) FROM features WHERE layer=?", (layer,)).fetchone()[0]:
+        raise ConfigError("error.bulk_layer_not_empty", layer=layer)
+    return conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM features").fetchone()[0]
+
+
+def _write_chunk(store: SQLiteStore, conn: Any, pg: bool, layer: str, recs: list[dict[str, Any]], first: int,
+                 user: str, source: str, progress: Callable[[str], None], defer_from: int | None) -> list[str]:
+    """Write the rows of prepared records (ids from ``first``); with ``defer_from``, the secondary indexes
+    (and PostgreSQL foreign keys) of the still empty tables that get at least that many rows are dropped
+    first and the statements that rebuild them returned."""
+    features, codes, audit = _rows(store, layer, recs, first, user, source)
+    progress(f"made the rows of {len(recs):,} records")
+    tables = (("features", FEATURE_COLUMNS, features), ("codes", CODE_COLUMNS, codes),
+              ("audit", AUDIT_COLUMNS, audit))
+    rebuild = [] if defer_from is None else _drop_indexes(
+        conn, pg, [t for t, _c, rows in tables if len(rows) >= defer_from])
+    for table, cols, rows in tables:
+        if pg:
+            conn.copy_rows(table, cols, rows)
+        else:
+            conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             rows)
+        progress(f"wrote {len(rows):,} rows of {table}")
+    return rebuild
+
+
+def _finish(conn: Any, pg: bool, rebuild: list[str], last_id: int, progress: Callable[[str], None]) -> None:
+    """Build the dropped indexes again and move the id sequence past the last row (same transaction)."""
+    if rebuild:
+        if pg:  # this transaction's sorts for the index builds (the server's default is small)
+            conn.execute_raw(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        for statement in rebuild:
+            conn.execute_raw(statement) if pg else conn.execute(statement)
+        progress(f"built {len(rebuild)} indexes")
+    if pg:
+        conn.execute_raw("SELECT setval(pg_get_serial_sequence('features', 'id'), %s)", (max(1, last_id),))
 
 
 DEFER_INDEXES_ROWS = 5_000  # from this many rows into an empty table, its indexes are built after the rows
