@@ -42,8 +42,10 @@ def page_setup() -> None:
 # Streamlit's frontend fetches the code of most elements (a table, a select box, a number input …) the first
 # time a page of the tab shows one: at city scale that was 2-3 s of the ledger's first page after the map
 # (the data grid's code and its libraries fetched, parsed and run before its 50 rows could be drawn). Every
-# page asks the browser, once it is idle, to load these now (the same module files, so the page that needs
+# page asks the browser, once it is idle and its map (if any) has drawn, to load these now (the same module files, so the page that needs
 # them later finds them loaded): the ledger and the record pages open without that wait.
+PRELOAD_SETTLE_MS = 6000  # a page without a map frame by then has none: preload
+PRELOAD_WAIT_MS = 30000  # a map that has not drawn by then (every point layer off): preload anyway
 PRELOADED_ELEMENTS = ("DataFrame", "Selectbox", "NumberInput", "TextInput", "Checkbox", "Multiselect", "Radio",
                       "Button", "DownloadButton", "Progress")
 
@@ -62,18 +64,31 @@ def element_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def preload_script() -> str:
     """The script that loads the element files when the browser is idle, resolved against the URL of
-    Streamlit's own entry script (so a ``server.baseUrlPath`` is followed)."""
+    Streamlit's own entry script (so a ``server.baseUrlPath`` is followed). It waits until the page has
+    settled: a map on the page has drawn its points (its frame's ``__hetuFirstDraw``), or no map frame
+    appeared within ``PRELOAD_SETTLE_MS``; at most ``PRELOAD_WAIT_MS``. The map is never slowed by code for
+    pages the user has not opened yet. Not on a phone-width screen (river chiefs' phones: the map, not the
+    ledger, and every MB counts)."""
     import json
 
     js, css = element_chunks()
     return ("<script>(function(){var w=window;if(w.__hetuPreloaded)return;w.__hetuPreloaded=1;"
+            "if(w.innerWidth<700)return;"  # a phone: the map only, the ledger's code is not fetched ahead
             "var go=function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
-            "if(!e)return;"
+            "if(!e)return;w.__hetuPreloadAt=performance.timeOrigin+performance.now();"
             f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
             "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
             "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
             f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}};"
-            "(w.requestIdleCallback||function(f){setTimeout(f,1500);})(go,{timeout:3000});})();</script>")
+            # a map frame (streamlit-folium's, same origin) that has not drawn yet: wait for it
+            "var waiting=function(){var fs=document.querySelectorAll('iframe'),map=false;"
+            "for(var i=0;i<fs.length;i++){try{var f=fs[i].contentWindow;"
+            "if(f&&f.document.querySelector('.leaflet-container')){map=true;if(!f.__hetuFirstDraw)return 2;}}"
+            "catch(x){}}return map?0:1;};"
+            f"var t0=Date.now(),tick=function(){{var s=waiting(),dt=Date.now()-t0;"
+            f"if(s===0||(s===1&&dt>={PRELOAD_SETTLE_MS})||dt>={PRELOAD_WAIT_MS})"
+            "(w.requestIdleCallback||function(f){setTimeout(f,300);})(go,{timeout:2000});"
+            "else setTimeout(tick,250);};setTimeout(tick,250);})();</script>")
 
 
 def preload_elements() -> None:

@@ -180,8 +180,8 @@ def test_record_page_monitoring_photos_and_upload_errors(app_url, new_page, arti
 
 def test_ledger_from_the_map_link_opens_on_the_grid_code_already_loaded(app_url, new_page, app_data_dir):
     """The way a user reaches the ledger: the map page open, then its sidebar link. The map page has the
-    browser load the data grid's code while idle (views.common.preload_elements), so the ledger's table
-    does not wait for it; the first page's rows are then shown, in code order."""
+    browser load the data grid's code while idle once the map has drawn (views.common.preload_elements),
+    so the ledger's table does not wait for it; the first page's rows are then shown, in code order."""
     from gislib.services.catalog import store
 
     rp = new_page(1400, 1000)
@@ -191,6 +191,13 @@ def test_ledger_from_the_map_link_opens_on_the_grid_code_already_loaded(app_url,
     loaded = "() => performance.getEntriesByType('resource').some(e => e.name.includes('/static/js/DataFrame.'))"
     page.wait_for_function(loaded, timeout=30000)  # on the map page, which shows no table itself
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    # ... but only once the map has drawn its points: the ledger's code never delays the map nor adds to it
+    asked = page.evaluate("() => performance.timeOrigin + performance.getEntriesByType('resource')"
+                          ".find(e => e.name.includes('/static/js/DataFrame.')).startTime")
+    drawn = [f.evaluate("() => window.__hetuFirstDraw && performance.timeOrigin + window.__hetuFirstDraw")
+             for f in page.frames[1:] if f.evaluate("() => !!document.querySelector('.leaflet-container')")]
+    drawn = drawn[0] if len(drawn) == 1 else drawn
+    assert drawn and asked > drawn, (asked, drawn)
     first = store(app_data_dir, "putuo").page("outfalls", limit=1)[1][0]["code"]
     page.locator('[data-testid="stSidebarNav"] a[href$="/outfalls"]').first.click()
     page.wait_for_function("([c]) => { const g = document.querySelector('[data-testid=\"stDataFrame\"]');"
