@@ -147,13 +147,37 @@ def _dump(store, codes: list[str]) -> tuple[list, list, list]:
     return records, [tuple(r) for r in table], audit
 
 
-def test_a_chunked_load_reads_back_as_one_load(tmp_path):
+@pytest.fixture()
+def second_store_url(db_backend, request):
+    """The URL of a second, separate store on the same backend (None on SQLite: a second folder is one)."""
+    if db_backend == "sqlite":
+        return None
+    return request.getfixturevalue("other_pg_schema")
+
+
+@pytest.fixture()
+def other_pg_schema(postgis_url):
+    """A second fresh schema beside the one db_backend gave HETU_DB_URL; dropped after."""
+    import uuid
+
+    import psycopg
+    from conftest import pg_schema_url
+
+    schema = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield pg_schema_url(postgis_url, schema)
+    with psycopg.connect(postgis_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_chunked_load_reads_back_as_one_load(tmp_path, second_store_url):
     """bulk_insert_chunks: the same records in chunks of 7 give the store one bulk_insert gives them."""
     from gislib.store.bulk import bulk_insert_chunks
 
     recs = [outfall(f"PWK-{i:03d}", lon=121.2 + i / 1000, national_code=f"N-{i:03d}") for i in range(40)]
     codes = [r["code"] for r in recs]
-    with open_store(tmp_path / "one") as one, open_store(tmp_path / "chunked") as chunked:
+    with open_store(tmp_path / "one", url=second_store_url) as one, open_store(tmp_path / "chunked") as chunked:
         assert bulk_insert(one, "outfalls", [dict(r) for r in recs], "alice", "seed") == 40
         said = []
         assert bulk_insert_chunks(chunked, "outfalls", _chunks([dict(r) for r in recs], 7), "alice", "seed",
