@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson as _orjson
+
 from gislib.domain import REMOVED_STATE
 from gislib.errors import ConflictError, NotFoundError, Phrase, ValidationError
 from gislib.services import merges, remediation
@@ -83,7 +85,15 @@ def _dumps(value: Any) -> str:
 
 
 def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    """``json.loads(text)`` (None for None), by orjson: several times faster (a ledger export of 60,000
+    records spent 2 s reading their JSON). What orjson refuses and the json module reads (integers beyond
+    64 bits, NaN, lone surrogates) goes to the json module: the value is always the one ``json.loads`` gives."""
+    if text is None:
+        return None
+    try:
+        return _orjson.loads(text)
+    except _orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _user_name(user: Any) -> str:
@@ -279,7 +289,7 @@ class SQLiteStore(StoreQueries, Store):
         rec: dict[str, Any] = {k: row[k] for k in (
             "layer", "code", "state", "version", "lon", "lat", "geometry_wkt", "source_crs",
             "created_by", "created_at", "updated_by", "updated_at")}
-        for key, value in json.loads(row["data"]).items():
+        for key, value in _loads(row["data"]).items():
             rec.setdefault(key, value)
         return rec
 
