@@ -10,6 +10,7 @@ import pandas as pd
 from gislib.i18n import t
 from gislib.safe_text import html_text, mathtext
 from layers.base import LegendEntry, MapLayer
+from layers.folium_elements import FetchedGeoJson
 
 RIVER_COLOR = "#3a86c8"
 WATER_FILL = "#9ccbe6"
@@ -97,12 +98,12 @@ class RiversLayer(MapLayer):
         areas = styled[styled["_kind"] == "area"]
         lines = styled[styled["_kind"] == "line"]
         if len(areas):
-            folium.GeoJson(_geojson(areas, ["name"], part_of=(styled, "area")), name="water",
+            FetchedGeoJson(_geojson(areas, ["name"], part_of=(styled, "area")), name="water",
                            style_function=lambda f: {"color": WATER_FILL, "weight": 0.5, "fillColor": WATER_FILL,
                                                      "fillOpacity": 0.6},
                            interactive=False).add_to(group)
         if len(lines):
-            folium.GeoJson(
+            FetchedGeoJson(
                 _geojson(lines, ["name", "fclass", "_weight"], part_of=(styled, "line")), name="rivers",
                 style_function=lambda f: {"color": RIVER_COLOR, "weight": f["properties"]["_weight"], "opacity": 0.85},
                 tooltip=folium.GeoJsonTooltip(["name"], aliases=[t("field.name", lang)], labels=False),
@@ -139,7 +140,7 @@ class SubdistrictsLayer(MapLayer):
         return [LegendEntry(self.title(lang), UNIT_COLOR, "outline")]
 
     def to_folium(self, styled, lang="zh"):
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, ["name", "note"]), name=self.title(lang),
             style_function=lambda f: {"color": UNIT_COLOR, "weight": 1.5, "dashArray": "6 4", "fill": True,
                                       "fillOpacity": 0.0},
@@ -174,7 +175,7 @@ class DistrictLayer(MapLayer):
         return [LegendEntry(self.title(lang), DISTRICT_COLOR, "outline")]
 
     def to_folium(self, styled, lang="zh"):
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, ["name"]), name=self.title(lang), interactive=False,
             style_function=lambda f: {"color": DISTRICT_COLOR, "weight": 2.5, "fill": False},
         )

@@ -4,6 +4,7 @@
 * :class:`PointCanvas`: the canvas point layer of ``static/js/hetu-points.js``.
 * :class:`HtmlControl`: a Leaflet control holding static HTML (legend, demo mark).
 * :class:`SelectionRing`: the map page's selection ring, drawn in the frame (``static/js/hetu-selection.js``).
+* :class:`FetchedGeoJson`: a ``folium.GeoJson`` whose data the frame fetches from a generated file.
 
 Importing it also makes branca and folium reuse compiled templates (:func:`_reuse_compiled_templates`).
 """
@@ -18,7 +19,14 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from gislib.safe_text import html_text, plain
-from layers.assets import DRAW_JS, HETU_CSS, LEAFLET_CSS, LEAFLET_JS, POINTS_JS, SELECTION_JS
+from layers.assets import (
+    DRAW_JS,
+    HETU_CSS,
+    LEAFLET_CSS,
+    LEAFLET_JS,
+    POINTS_JS,
+    SELECTION_JS,
+)
 
 
 class _Verbatim:
@@ -136,6 +144,69 @@ class SelectionRing(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "SelectionRing"
         self.options_json = json.dumps({"markerId": marker_id, "color": color, "radius": radius, "weight": weight})
+
+
+# The few lines of folium 0.20's GeoJson template that put the data into the script; FetchedGeoJson
+# replaces them (the rest of the template, styles, tooltips and popups, is folium's own).
+_EMBED_START, _EMBED_END = "{%- if this.embed %}", "{%- endif %}"
+_FETCH_DATA = """{%- if this.data_url %}
+        var {{ this.get_name() }}_data = fetch({{ this.data_url|tojson }}).then(function (r) {
+            if (!r.ok) throw new Error(r.status + " " + r.url); return r.json(); });
+        window.__hetuGeoData = (window.__hetuGeoData || Promise.resolve()).then(function () {
+            return {{ this.get_name() }}_data.then({{ this.get_name() }}_add, function (e) { console.error(e); }); });
+        {%- else %}
+            {{ this.get_name() }}_add({{ this.data|tojson }});
+        {%- endif %}"""
+
+
+def _fetching_template():
+    """folium.GeoJson's template with the data fetched from ``this.data_url`` instead of written into the
+    script (None if this folium's template is not the one expected: the data is then embedded)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(folium.GeoJson)))
+        source = next(node.value.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                      and any(getattr(t, "id", None) == "_template" for t in node.targets))
+        start = source.index(_EMBED_START)
+        end = source.index(_EMBED_END, start) + len(_EMBED_END)
+    except (OSError, TypeError, ValueError, StopIteration, AttributeError, IndexError):
+        return None
+    from folium.template import (
+        Template as FoliumTemplate,  # (its filters: tojavascript)
+    )
+
+    return FoliumTemplate(source[:start] + _FETCH_DATA + source[end:])
+
+
+class FetchedGeoJson(folium.GeoJson):
+    """A ``folium.GeoJson`` whose features the map frame fetches from a generated static file (published
+    when the map is rendered, named by its content) instead of reading them in the map's script: the
+    script Streamlit sends over the websocket on the first load of the map page was 640 KB at city scale,
+    nearly all of it rivers, water and sub-district outlines, parsed as JavaScript on the browser's main
+    thread. The files are fetched at once, in parallel, and added in the order of the layers (the canvas
+    draws in the order paths were added: water areas under the rivers). The data text is the same as
+    folium would embed (``tojson``: HTML-safe JSON), so names stay escaped text. Needs a style function
+    (every Hetu layer has one: the layer is empty until its data arrives)."""
+
+    _fetch_template = _fetching_template()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.data_url = None
+        if self._fetch_template is not None and self.style:
+            self._template = self._fetch_template
+
+    def render(self, **kwargs):
+        if self._template is self._fetch_template and self.embed:
+            from jinja2.utils import htmlsafe_json_dumps
+
+            from layers.assets import publish
+
+            self.data_url = publish(str(htmlsafe_json_dumps(self.data)).encode("utf-8"), ".json")
+        super().render(**kwargs)
 
 
 class TextTooltip(folium.Tooltip):

@@ -9,6 +9,7 @@ from gislib.problems.config import load_config
 from gislib.safe_text import html_text
 from layers.base import LegendEntry, MapLayer
 from layers.context_layers import _geojson
+from layers.folium_elements import FetchedGeoJson
 
 
 def coverage_layer_frame(dataset: str | None = None):
@@ -57,7 +58,7 @@ class PatrolCoverageLayer(MapLayer):
     def to_folium(self, styled, lang="zh"):
         fields = ["_river", "last_patrolled", "_days", "_band"]
         aliases = [t(f"maplayer.coverage.{k}", lang) for k in ("river", "last_patrolled", "days", "band")]
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, fields + ["_color"], precision=6), name=self.title(lang),
             style_function=lambda f: {"color": f["properties"]["_color"], "weight": 5, "opacity": 0.9},
             tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),

@@ -8,6 +8,7 @@ from gislib.domain import PLOT_STAGE_COLOR, PLOT_STAGES
 from gislib.i18n import t
 from layers.base import MapLayer, count_legend, label_column
 from layers.context_layers import _geojson
+from layers.folium_elements import FetchedGeoJson
 
 # The ONE style definition of plots: stage -> fill colour (from gislib.domain, kept in stage order).
 STAGE_ORDER = [(s, PLOT_STAGE_COLOR[s]) for s in PLOT_STAGES]
@@ -41,7 +42,7 @@ class PlotsLayer(MapLayer):
         fields = ["code", "name", "stage", "former_use", "pollutants", "land_class", "_area", "subdistrict"]
         aliases = [t(f"field.{f}", lang) for f in
                    ("code", "name", "stage", "former_use", "pollutants", "land_class", "area_m2", "subdistrict")]
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, fields + ["_color", "_listed"], precision=6), name=self.title(lang),
             style_function=lambda f: {"fillColor": f["properties"]["_color"], "fillOpacity": 0.65,
                                       "color": "#4d0000" if f["properties"]["_listed"] else "#7f3b08",

@@ -10,6 +10,7 @@ from gislib.problems import model
 from gislib.problems.service import today_shanghai
 from gislib.safe_text import html_text
 from layers.base import LegendEntry, MapLayer
+from layers.folium_elements import FetchedGeoJson
 from layers.context_layers import _geojson
 
 OVERDUE = "逾期"
@@ -80,7 +81,7 @@ class ProblemsLayer(MapLayer):
         fields = [f"_{f}" for f in FIELDS]
         fields[FIELDS.index("state")] = "_state"
         aliases = [t(f"maplayer.problems.{f}", lang) for f in FIELDS]
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, fields + ["_color", "overdue", "code"], precision=6), name=self.title(lang),
             marker=folium.CircleMarker(radius=7),
             style_function=lambda f: {"fill": True, "fillColor": f["properties"]["_color"], "fillOpacity": 0.9,

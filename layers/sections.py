@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import folium
 
+from gislib.domain import NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASS_ROMAN, WQ_CLASSES
+from gislib.i18n import t
 from gislib.services.catalog import store
 from gislib.water.samples import all_samples
-from gislib.domain import NO_DATA_COLOR, WQ_CLASS_COLOR, WQ_CLASSES, WQ_CLASS_ROMAN
-from gislib.i18n import t
 from gislib.water.sections import latest_status
 from layers.base import LegendEntry, MapLayer, label_column
 from layers.context_layers import _geojson
+from layers.folium_elements import FetchedGeoJson
 
 # The ONE style definition of sections: class -> colour (22号: I–II blue … 劣V red).
 CLASS_ORDER = [(c, WQ_CLASS_COLOR[c]) for c in WQ_CLASSES] + [("无数据", NO_DATA_COLOR)]
@@ -82,7 +83,7 @@ class SectionsLayer(MapLayer):
         fields = ["code", "name", "river", "_class_label", "_target_label", "_meets", "main_pollutants", "latest_month"]
         aliases = [t(f"field.{f}", lang) for f in ("code", "name", "river", "latest_class", "target_class",
                                                      "meets_target", "main_pollutants", "latest_month")]
-        return folium.GeoJson(
+        return FetchedGeoJson(
             _geojson(styled, fields + ["_color", "meets_target"]),
             name=self.title(lang),
             marker=folium.CircleMarker(radius=8, fill=True, fill_opacity=0.95, weight=2),

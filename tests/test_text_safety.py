@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -227,10 +228,18 @@ def test_every_layer_draws_with_odd_records(odd_store):
 def test_map_html_holds_names_only_as_escaped_text(odd_store):
     from layers.mapview import build_map, styled_layer
 
+    from layers.assets import GEN_DIR
+
     html = build_map(("sections", "plots")).fmap.get_root().render()
-    assert "<img src=x" not in html and "onerror=alert(1)>" not in html
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html  # the plot's name, escaped inside JSON
-    assert "${alert(1)}" in html  # as data inside a JSON string, not a template literal
+    # the vector layers' features are in the files the map frame fetches (layers.folium_elements.FetchedGeoJson)
+    fetched = re.findall(r'fetch\("/app/static/gen/([0-9a-f]+\.json)"\)', html)
+    assert fetched
+    data = "".join((GEN_DIR / name).read_text(encoding="utf-8") for name in fetched)
+    for text in (html, data):
+        assert "<img src=x" not in text and "onerror=alert(1)>" not in text
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in data  # the plot's name, escaped inside JSON
+    assert "${alert(1)}" in data  # as data inside a JSON string, not a template literal
+    assert all(json.loads((GEN_DIR / name).read_text(encoding="utf-8"))["features"] for name in fetched)  # JSON
     plots = styled_layer("plots")
     assert plots.set_index("code").at["ODD-P1", "_area"] == "—"
 

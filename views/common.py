@@ -73,7 +73,7 @@ def preload_script() -> str:
 
     js, css = element_chunks()
     return ("<script>(function(){var w=window;if(w.__hetuPreloaded)return;w.__hetuPreloaded=1;"
-            "if(w.innerWidth<700)return;"  # a phone: the map only, the ledger's code is not fetched ahead
+            "if(700>w.innerWidth)return;"  # a phone: the map only, the ledger's code is not fetched ahead
             "var go=function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
             "if(!e)return;w.__hetuPreloadAt=performance.timeOrigin+performance.now();"
             f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
@@ -82,7 +82,7 @@ def preload_script() -> str:
             f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}};"
             # a map frame (streamlit-folium's, same origin) that has not drawn yet: wait for it
             "var waiting=function(){var fs=document.querySelectorAll('iframe'),map=false;"
-            "for(var i=0;i<fs.length;i++){try{var f=fs[i].contentWindow;"
+            "for(var i=0;fs.length>i;i++){try{var f=fs[i].contentWindow;"
             "if(f&&f.document.querySelector('.leaflet-container')){map=true;if(!f.__hetuFirstDraw)return 2;}}"
             "catch(x){}}return map?0:1;};"
             f"var t0=Date.now(),tick=function(){{var s=waiting(),dt=Date.now()-t0;"
