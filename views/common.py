@@ -45,6 +45,7 @@ def page_setup() -> None:
 # page asks the browser, once it is idle and its map (if any) has drawn, to load these now (the same module files, so the page that needs
 # them later finds them loaded): the ledger and the record pages open without that wait.
 PRELOAD_SETTLE_MS = 6000  # a page without a map frame by then has none: preload
+PRELOAD_AFTER_DRAW_MS = 3000  # after the map's first draw: its first zoom and pan are not slowed by the parse
 PRELOAD_WAIT_MS = 30000  # a map that has not drawn by then (every point layer off): preload anyway
 PRELOADED_ELEMENTS = ("DataFrame", "Selectbox", "NumberInput", "TextInput", "Checkbox", "Multiselect", "Radio",
                       "Button", "DownloadButton", "Progress")
@@ -65,10 +66,10 @@ def element_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def preload_script() -> str:
     """The script that loads the element files when the browser is idle, resolved against the URL of
     Streamlit's own entry script (so a ``server.baseUrlPath`` is followed). It waits until the page has
-    settled: a map on the page has drawn its points (its frame's ``__hetuFirstDraw``), or no map frame
-    appeared within ``PRELOAD_SETTLE_MS``; at most ``PRELOAD_WAIT_MS``. The map is never slowed by code for
-    pages the user has not opened yet. Not on a phone-width screen (river chiefs' phones: the map, not the
-    ledger, and every MB counts)."""
+    settled: a map on the page drew its points (its frame's ``__hetuFirstDraw``) ``PRELOAD_AFTER_DRAW_MS`` ago,
+    or no map frame appeared within ``PRELOAD_SETTLE_MS``; at most ``PRELOAD_WAIT_MS``. The map's first draw,
+    zoom and pan are never slowed by code for pages the user has not opened yet. Not on a phone-width
+    screen (river chiefs' phones: the map, not the ledger, and every MB counts)."""
     import json
 
     js, css = element_chunks()
@@ -85,8 +86,9 @@ def preload_script() -> str:
             "for(var i=0;fs.length>i;i++){try{var f=fs[i].contentWindow;"
             "if(f&&f.document.querySelector('.leaflet-container')){map=true;if(!f.__hetuFirstDraw)return 2;}}"
             "catch(x){}}return map?0:1;};"
-            f"var t0=Date.now(),tick=function(){{var s=waiting(),dt=Date.now()-t0;"
-            f"if(s===0||(s===1&&dt>={PRELOAD_SETTLE_MS})||dt>={PRELOAD_WAIT_MS})"
+            f"var t0=Date.now(),d0=0,tick=function(){{var s=waiting(),now=Date.now(),dt=now-t0;"
+            "if(s===0&&!d0)d0=now;"
+            f"if((d0&&now-d0>={PRELOAD_AFTER_DRAW_MS})||(s===1&&dt>={PRELOAD_SETTLE_MS})||dt>={PRELOAD_WAIT_MS})"
             "(w.requestIdleCallback||function(f){setTimeout(f,300);})(go,{timeout:2000});"
             "else setTimeout(tick,250);};setTimeout(tick,250);})();</script>")
 
