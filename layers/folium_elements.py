@@ -298,9 +298,10 @@ class FitWhenSized(MacroElement):
           // The first view is set at once, without animation, so the points are drawn once at it. Should the
           // frame still change size (the iframe is sized after creation), the same view is set again once,
           // unless the user has moved the map already: no later re-fit, no zoom animation hiding the points.
-          var moved = false, applying = false, firstSize = null;
+          var moved = false, applying = false, firstSize = null, applied = 0;
           function applyView() {
             applying = true;
+            applied = Date.now();
             try { setView(); } finally { applying = false; }
           }
           function setView() {
@@ -316,6 +317,9 @@ class FitWhenSized(MacroElement):
           // script: it is applied through here, the same way as the first view
           window.__hetuApplyView = applyView;
           m.on("movestart", function () { if (!applying) moved = true; });
+          // the header above changes with the page's answer (search results, the selection card) and resizes
+          // the frame after the view was set: set it again, for a few seconds, unless the user moved the map
+          m.on("resize", function () { if (!moved && Date.now() - applied < 4000) applyView(); });
           setTimeout(function () {
             fill();
             m.invalidateSize({pan: false});
@@ -345,7 +349,9 @@ class FitWhenSized(MacroElement):
 class ViewRequest(MacroElement):
     """Move the live map to ``bounds`` once (search hit, river filter): sent with streamlit-folium's
     ``feature_group_to_add``, so the map is not rebuilt. ``nonce`` makes each request happen exactly
-    once per browser tab, even when the map is rebuilt later with the same request still attached."""
+    once per browser tab, even when the map is rebuilt later with the same request still attached. The
+    frame resized within ``hold_ms`` after (the answer's search results above the map shrink it) is fitted
+    again, unless the user has taken the map by then."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -356,7 +362,20 @@ class ViewRequest(MacroElement):
           try { window.sessionStorage.setItem("hetu.viewNonce", nonce); } catch (e) {}
           var req = window.__hetuViewReq = {bounds: L.latLngBounds({{ this.bounds|tojson }}),
                                             options: {maxZoom: {{ this.max_zoom }}, padding: [24, 24]}};
-          if (window.__hetuSized && window.map) window.map.fitBounds(req.bounds, req.options);
+          if (window.__hetuSized && window.map) {
+            var m = window.map, box = m.getContainer(), touched = false;
+            m.fitBounds(req.bounds, req.options);
+            // the header above the map changes with the answer (search results, the selection card) and the
+            // frame is resized after this fit: fit again then, for a few seconds, unless the user took the map
+            var mine = function () { touched = true; };
+            var resized = function () { if (!touched) m.fitBounds(req.bounds, L.extend({}, req.options, {animate: false})); };
+            ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (t) { box.addEventListener(t, mine, true); });
+            m.on("resize", resized);
+            setTimeout(function () {
+              m.off("resize", resized);
+              ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (t) { box.removeEventListener(t, mine, true); });
+            }, {{ this.hold_ms }});
+          }
           else if (window.__hetuApplyView) window.__hetuApplyView();  // a map just built: not yet sized
         })();
         {% endmacro %}
@@ -369,3 +388,4 @@ class ViewRequest(MacroElement):
         self.bounds = [[miny, minx], [maxy, maxx]]
         self.nonce = nonce
         self.max_zoom = max_zoom
+        self.hold_ms = 4000  # how long a resized frame is fitted to the request again
