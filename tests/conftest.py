@@ -349,9 +349,9 @@ def pg_schema_url(base_url: str, schema: str) -> str:
     return f"{base_url}?options=-csearch_path%3D{schema},public"
 
 
-@pytest.fixture()
-def pg_schema(postgis_url):
-    """A fresh, empty schema on the PostGIS server for one test: its HETU_DB_URL; dropped after."""
+def fresh_schema(postgis_url: str):
+    """A fresh, empty schema on the PostGIS server: yields its HETU_DB_URL, drops it after (a generator for
+    fixtures: ``pg_schema``, and a second store's schema where a test needs two)."""
     import uuid
 
     import psycopg
@@ -362,6 +362,12 @@ def pg_schema(postgis_url):
     yield pg_schema_url(postgis_url, schema)
     with psycopg.connect(postgis_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture()
+def pg_schema(postgis_url):
+    """A fresh, empty schema on the PostGIS server for one test: its HETU_DB_URL; dropped after."""
+    yield from fresh_schema(postgis_url)
 
 
 @pytest.fixture()

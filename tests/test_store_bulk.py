@@ -158,17 +158,9 @@ def second_store_url(db_backend, request):
 @pytest.fixture()
 def other_pg_schema(postgis_url):
     """A second fresh schema beside the one db_backend gave HETU_DB_URL; dropped after."""
-    import uuid
+    from conftest import fresh_schema
 
-    import psycopg
-    from conftest import pg_schema_url
-
-    schema = "t_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(postgis_url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    yield pg_schema_url(postgis_url, schema)
-    with psycopg.connect(postgis_url, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    yield from fresh_schema(postgis_url)
 
 
 def test_a_chunked_load_reads_back_as_one_load(tmp_path, second_store_url):
