@@ -295,13 +295,15 @@ class FitWhenSized(MacroElement):
           try { window.parent.addEventListener("resize", fill); } catch (e) {}
           setInterval(fill, 400);  // the header above grows and shrinks (search results, the selection card)
           window.addEventListener("resize", function () { m.invalidateSize(); });
-          // The first view is set at once, without animation, so the points are drawn once at it. Should the
-          // frame still change size (the iframe is sized after creation), the same view is set again once,
-          // unless the user has moved the map already: no later re-fit, no zoom animation hiding the points.
-          var moved = false, applying = false, firstSize = null, applied = 0;
-          function applyView() {
+          // The first view is set at once, without animation, so the points are drawn once at it. Until the user
+          // takes the map (presses, touches, scrolls or types on it, or moves it), a resized frame gets the same
+          // view again: the iframe is sized after creation, and the header above it grows and shrinks with the
+          // page's answer (search results, the selection card). A ViewRequest (search hit, river filter) goes
+          // through here too (window.__hetuApplyView(true)) and holds the same way: one mechanism for both.
+          var moved = false, applying = false, firstSize = null;
+          function applyView(fresh) {
+            if (fresh) moved = false;  // a new request: what the user did before it no longer counts
             applying = true;
-            applied = Date.now();
             try { setView(); } finally { applying = false; }
           }
           function setView() {
@@ -313,13 +315,11 @@ class FitWhenSized(MacroElement):
           m.invalidateSize({pan: false});
           applyView();
           firstSize = m.getSize();
-          // a view request that arrives with a rebuilt map (a filter that changes the layers) comes after this
-          // script: it is applied through here, the same way as the first view
           window.__hetuApplyView = applyView;
+          var box = m.getContainer(), taken = function () { moved = true; };
+          ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (t) { box.addEventListener(t, taken, true); });
           m.on("movestart", function () { if (!applying) moved = true; });
-          // the header above changes with the page's answer (search results, the selection card) and resizes
-          // the frame after the view was set: set it again, for a few seconds, unless the user moved the map
-          m.on("resize", function () { if (!moved && Date.now() - applied < 4000) applyView(); });
+          m.on("resize", function () { if (!moved) applyView(); });
           setTimeout(function () {
             fill();
             m.invalidateSize({pan: false});
@@ -349,9 +349,9 @@ class FitWhenSized(MacroElement):
 class ViewRequest(MacroElement):
     """Move the live map to ``bounds`` once (search hit, river filter): sent with streamlit-folium's
     ``feature_group_to_add``, so the map is not rebuilt. ``nonce`` makes each request happen exactly
-    once per browser tab, even when the map is rebuilt later with the same request still attached. The
-    frame resized within ``hold_ms`` after (the answer's search results above the map shrink it) is fitted
-    again, unless the user has taken the map by then."""
+    once per browser tab, even when the map is rebuilt later with the same request still attached. It is
+    applied by :class:`FitWhenSized`'s script (``window.__hetuApplyView``), which fits a resized frame to it
+    again (the answer's search results above the map shrink it) until the user takes the map."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -362,21 +362,7 @@ class ViewRequest(MacroElement):
           try { window.sessionStorage.setItem("hetu.viewNonce", nonce); } catch (e) {}
           var req = window.__hetuViewReq = {bounds: L.latLngBounds({{ this.bounds|tojson }}),
                                             options: {maxZoom: {{ this.max_zoom }}, padding: [24, 24]}};
-          if (window.__hetuSized && window.map) {
-            var m = window.map, box = m.getContainer(), touched = false;
-            m.fitBounds(req.bounds, req.options);
-            // the header above the map changes with the answer (search results, the selection card) and the
-            // frame is resized after this fit: fit again then, for a few seconds, unless the user took the map
-            var mine = function () { touched = true; };
-            var resized = function () { if (!touched) m.fitBounds(req.bounds, L.extend({}, req.options, {animate: false})); };
-            ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (t) { box.addEventListener(t, mine, true); });
-            m.on("resize", resized);
-            setTimeout(function () {
-              m.off("resize", resized);
-              ["mousedown", "touchstart", "wheel", "keydown"].forEach(function (t) { box.removeEventListener(t, mine, true); });
-            }, {{ this.hold_ms }});
-          }
-          else if (window.__hetuApplyView) window.__hetuApplyView();  // a map just built: not yet sized
+          if (window.__hetuApplyView) window.__hetuApplyView(true);  // else the map's first view takes it
         })();
         {% endmacro %}
     """)
@@ -388,4 +374,3 @@ class ViewRequest(MacroElement):
         self.bounds = [[miny, minx], [maxy, maxx]]
         self.nonce = nonce
         self.max_zoom = max_zoom
-        self.hold_ms = 4000  # how long a resized frame is fitted to the request again
