@@ -93,3 +93,65 @@ def test_ledger_page_filters_sorts_and_counts(store):
     assert total == 0  # _ is a literal, not a wildcard
     with pytest.raises(ValidationError):
         store.page("outfalls", sort="code; DROP TABLE features")
+
+
+def _ledger_columns_and_json(store) -> list[tuple]:
+    return [tuple(r) for r in store._conn.execute(
+        "SELECT code, ix_subdistrict, json_extract(data, '$.subdistrict'), ix_river, json_extract(data, '$.river'), "
+        "ix_type_l1, json_extract(data, '$.type_l1') FROM features ORDER BY layer, code").fetchall()]
+
+
+def test_the_ledger_columns_always_hold_the_records_values(store):
+    """Sub-district, river and type are filtered and sorted by their own columns (migration 90): every write of
+    a record (create, update, upsert, bulk load) keeps them equal to the record's JSON, and a filter by them
+    finds what the record says."""
+    from gislib.store.bulk import bulk_insert
+
+    store.create("outfalls", outfall("PWK-NEW", 121.41, 31.21, river="桃浦河", subdistrict="真如镇街道"), "alice")
+    rec = store.get("outfalls", "PWK-03")
+    store.update("outfalls", "PWK-03", {"river": "真如港", "type_l1": "城镇污水处理厂排污口",
+                                        "type_l2": "城镇污水处理厂排污口", "type_l3": None},
+                 rec["version"], "alice")
+    store.update("outfalls", "PWK-05", {"subdistrict": None}, store.get("outfalls", "PWK-05")["version"], "alice")
+    store.upsert_many("outfalls", [outfall("PWK-07", 121.4 + 7 * 0.00105, 31.2, river="新槎浦")], "bob", "test")
+    bulk_insert(store, "plots", [{"code": f"DK-{i}", "name": f"地块{i}", "lon": 121.4, "lat": 31.2 + i * 0.001,
+                                  "subdistrict": "长征镇"} for i in range(3)], "bob", "test")
+    rows = _ledger_columns_and_json(store)
+    assert rows and all(r[1] == r[2] and r[3] == r[4] and r[5] == r[6] for r in rows), rows
+    by_code = {r[0]: r for r in rows}
+    assert by_code["PWK-03"][3] == "真如港" and by_code["PWK-03"][5] == "城镇污水处理厂排污口"
+    assert by_code["PWK-05"][1] is None and by_code["DK-1"][1] == "长征镇"
+    assert [r["code"] for r in store.list("outfalls", river="真如港")] == ["PWK-03"]
+    assert store.page("outfalls", river="新槎浦")[0] == 1
+    assert store.page("outfalls", subdistrict="真如镇街道", sort="river")[1][0]["code"] == "PWK-NEW"
+    assert store.distinct("outfalls", "river") == ["新槎浦", "桃浦河", "真如港", "苏州河"]
+    assert store.count_by("outfalls", "subdistrict")["桃浦镇"] == 5
+
+
+def test_an_older_sqlite_store_gets_the_ledger_columns_filled(tmp_path):
+    """A store written before migration 90 (its records' fields only in the JSON) is upgraded: the columns are
+    added, filled from every record and used by the ledger's filters."""
+    import sqlite3
+
+    from gislib.store.migrations import migrate
+
+    with open_store(tmp_path) as s:
+        if not hasattr(s, "db_path"):
+            pytest.skip("the SQLite file's upgrade")
+        s.upsert_many("outfalls", [outfall(f"PWK-{i}", 121.4, 31.2, river="桃浦河" if i else "真如港")
+                                   for i in range(3)], "alice", "test")
+        db = s.db_path
+    conn = sqlite3.connect(db, isolation_level=None)
+    for index in ("features_ix_subdistrict", "features_ix_subdistrict_state", "features_ix_river",
+                  "features_ix_type_l1"):
+        conn.execute(f"DROP INDEX {index}")
+    for column in ("ix_subdistrict", "ix_river", "ix_type_l1"):
+        conn.execute(f"ALTER TABLE features DROP COLUMN {column}")
+    conn.execute("CREATE INDEX features_river ON features (layer, json_extract(data, '$.river'), code)")
+    conn.execute("DELETE FROM schema_version WHERE version >= 90")  # as written before migration 90
+    migrate(conn)
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name='features_river'").fetchone()
+    conn.close()
+    with open_store(tmp_path) as s:
+        assert [r["code"] for r in s.list("outfalls", river="桃浦河")] == ["PWK-1", "PWK-2"]
+        assert all(r[3] == r[4] for r in _ledger_columns_and_json(s))

@@ -17,6 +17,7 @@ from typing import Any
 import orjson as _orjson
 
 from gislib.errors import ConfigError
+from gislib.store.queries import INDEX_COLUMNS, index_values
 from gislib.store.sqlite import SQLiteStore, _check_layer, _dumps, _now, _user_name
 from gislib.store.validators import BulkValidationError, bad_rows, record_codes
 
@@ -25,7 +26,7 @@ _ORJSON_OPTIONS = (_orjson.OPT_SORT_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME | _o
 _INF = float("inf")
 
 FEATURE_COLUMNS = ("id", "layer", "code", "name", "state", "lon", "lat", "geometry_wkt", "source_crs", "data",
-                   "version", "created_by", "created_at", "updated_by", "updated_at", "source")
+                   "version", "created_by", "created_at", "updated_by", "updated_at", "source", *INDEX_COLUMNS)
 CODE_COLUMNS = ("layer", "scheme", "code", "feature_id")
 AUDIT_COLUMNS = ("layer", "code", "feature_id", "user", "at", "action", "field", "old", "new", "note")
 
@@ -52,23 +53,24 @@ def prepared(store: SQLiteStore, layer: str, records: list[dict[str, Any]], *, s
     return out
 
 
-def _rows(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], first_id: int, user: str,
-          source: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _feature_rows(store: SQLiteStore, layer: str, recs: list[dict[str, Any]], first_id: int, user: str,
+                  source: str, codes: list[tuple], audit: list[tuple]) -> Iterator[tuple]:
+    """The rows of ``features``, one at a time, while the rows of ``codes`` and ``audit`` of the same records are
+    added to those lists: the rows are made while the database writes the ones before them (on PostgreSQL the
+    COPY runs in the server process, on the machine's other core), instead of all made first and then written."""
     at = _now()
     note = f"导入: {source}"
-    features, codes, audit = [], [], []
     for fid, rec in enumerate(recs, start=first_id):
         data = _fast_dumps(store._data_of(rec))
         code, state, lon, lat = rec["code"], rec["state"], rec.get("lon"), rec.get("lat")
         wkt, crs = rec.get("geometry_wkt"), rec.get("source_crs")
-        features.append((fid, layer, code, rec.get("name"), state, lon, lat, wkt, crs, data, 1, user, at, user, at,
-                         source))
         codes += [(layer, scheme, c, fid) for scheme, c in record_codes(rec)]
         columns = {"layer": layer, "code": code, "state": state, "version": 1, "lon": lon, "lat": lat,
                    "geometry_wkt": wkt, "source_crs": crs, "created_by": user, "created_at": at, "updated_by": user,
                    "updated_at": at}
         audit.append((layer, code, fid, user, at, "create", None, None, _joined(_fast_dumps(columns), data), note))
-    return features, codes, audit
+        yield (fid, layer, code, rec.get("name"), state, lon, lat, wkt, crs, data, 1, user, at, user, at, source,
+               *index_values(rec))
 
 
 def _fast_dumps(value: dict[str, Any]) -> str:
@@ -189,19 +191,21 @@ def _write_chunk(store: SQLiteStore, conn: Any, pg: bool, layer: str, recs: list
     """Write the rows of prepared records (ids from ``first``); with ``defer_from``, the secondary indexes
     (and PostgreSQL foreign keys) of the still empty tables that get at least that many rows are dropped
     first and the statements that rebuild them returned."""
-    features, codes, audit = _rows(store, layer, recs, first, user, source)
-    progress(f"made the rows of {len(recs):,} records")
-    tables = (("features", FEATURE_COLUMNS, features), ("codes", CODE_COLUMNS, codes),
-              ("audit", AUDIT_COLUMNS, audit))
+    codes: list[tuple] = []
+    audit: list[tuple] = []
+    features = _feature_rows(store, layer, recs, first, user, source, codes, audit)
     rebuild = [] if defer_from is None else _drop_indexes(
-        conn, pg, [t for t, _c, rows in tables if len(rows) >= defer_from])
-    for table, cols, rows in tables:
+        conn, pg, [t for t in ("features", "codes", "audit") if len(recs) >= defer_from])
+    # features first: writing them consumes the generator, which fills codes and audit
+    for table, cols, rows in (("features", FEATURE_COLUMNS, features), ("codes", CODE_COLUMNS, codes),
+                              ("audit", AUDIT_COLUMNS, audit)):
         if pg:
             conn.copy_rows(table, cols, rows)
         else:
             conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                              rows)
-        progress(f"wrote {len(rows):,} rows of {table}")
+        progress(f"made and wrote {len(recs):,} rows of features" if table == "features"
+                 else f"wrote {len(rows):,} rows of {table}")
     return rebuild
 
 

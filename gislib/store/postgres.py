@@ -27,15 +27,16 @@ from gislib.domain import REMOVED_STATE
 from gislib.errors import ConfigError
 from gislib.store.attachments import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from gislib.store.dialect import PgConnection, ddl_to_postgres, split_statements
-from gislib.store.migrations import LATEST_VERSION, MIGRATIONS
+from gislib.store.migrations import LATEST_VERSION, LEDGER_COLUMNS, LEDGER_COLUMNS_SQL, MIGRATIONS
 from gislib.store.queries import LIGHT_COLUMNS, _parse_wkt, check_bbox
 from gislib.store.sqlite import SQLiteStore
 
 MIGRATION_LOCK = 72_150_015  # pg_advisory_xact_lock key: one process migrates, the others wait
 
 # The PostgreSQL text of migrations whose SQLite text uses functions PostgreSQL does not have.
-POSTGRES_SQL: dict[int, str] = {
-    # the ledger's JSON expression indexes are POSTGIS_SQL's (below), written for jsonb
+POSTGRES_SQL: dict[int, str | list[str]] = {
+    # the ledger's JSON expression indexes were POSTGIS_SQL's (jsonb); since version 90 the ledger's fields
+    # have columns of their own (migration 90 drops those indexes)
     61: "SELECT 1",
     70: """UPDATE features SET data = ((data::jsonb - 'found_on')
     || jsonb_build_object('found_date', COALESCE(data::jsonb -> 'found_date', data::jsonb -> 'found_on')))::text
@@ -47,6 +48,8 @@ WHERE layer = 'outfalls' AND (data::jsonb ? 'found_on')""",
     80: "ALTER TABLE users ADD COLUMN IF NOT EXISTS extent TEXT",
     85: "CREATE INDEX IF NOT EXISTS features_subdistrict_state ON features (layer, (data::jsonb ->> 'subdistrict'), "
         "state, code)",
+    90: ["ALTER TABLE features " + ", ".join(f"ADD COLUMN IF NOT EXISTS {c} TEXT" for c in LEDGER_COLUMNS),
+         *(pg for statement in LEDGER_COLUMNS_SQL for pg in ddl_to_postgres(statement))],
     20: """UPDATE features SET data = jsonb_set(data::jsonb, '{discharge_pattern}', '"间断排放"')::text
 WHERE layer = 'outfalls' AND (data::jsonb ->> 'discharge_pattern') = '间歇排放'""",
 }
@@ -63,9 +66,6 @@ POSTGIS_SQL = [
     "CREATE INDEX IF NOT EXISTS features_shape_gist ON features USING GIST (shape)",
     "CREATE INDEX IF NOT EXISTS features_pt_geog ON features USING GIST ((pt::geography))",
     "CREATE INDEX IF NOT EXISTS features_shape_geog ON features USING GIST ((shape::geography))",
-    "CREATE INDEX IF NOT EXISTS features_subdistrict ON features (layer, (data::jsonb ->> 'subdistrict'), code)",
-    "CREATE INDEX IF NOT EXISTS features_river ON features (layer, (data::jsonb ->> 'river'), code)",
-    "CREATE INDEX IF NOT EXISTS features_type ON features (layer, (data::jsonb ->> 'type_l1'), code)",
 ]
 
 
@@ -124,7 +124,8 @@ def _postgis_ready(conn: PgConnection) -> bool:
 
 def _postgres_statements(version: int, sql: str) -> list[str]:
     if version in POSTGRES_SQL:
-        return [POSTGRES_SQL[version]]
+        text = POSTGRES_SQL[version]
+        return [text] if isinstance(text, str) else list(text)
     return [pg for statement in split_statements(sql) for pg in ddl_to_postgres(statement)]
 
 

@@ -33,7 +33,7 @@ from gislib.store.attachments import (
     clean_filename,
 )
 from gislib.store.base import Store
-from gislib.store.queries import StoreQueries
+from gislib.store.queries import INDEX_COLUMNS, StoreQueries, field_sql, index_values
 from gislib.store.migrations import migrate
 from gislib.store.patrols import SQLitePatrols
 from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
@@ -152,6 +152,14 @@ def _json_key(field: str) -> str:
     if not field.replace("_", "").isalnum() or not field.isascii():
         raise ValidationError("error.sort_field", field="sort", name=field)
     return field
+
+
+def _column_of(field: str) -> str:
+    """The SQL of a record field on ``features f``: its column (the record's columns, the ``ix_`` columns of
+    the indexed fields) or its value in the record's JSON."""
+    if field in SORTABLE_COLUMNS:
+        return f"f.{field}"
+    return field_sql(field) or f"json_extract(f.data, '$.{_json_key(field)}')"
 
 
 _META = frozenset(META_FIELDS)  # the record fields kept in columns of ``features``, not in ``data``
@@ -369,11 +377,11 @@ class SQLiteStore(StoreQueries, Store):
     def _insert(self, layer: str, rec: dict[str, Any], user: str, at: str, source: str | None) -> dict[str, Any]:
         cur = self._conn.execute(
             "INSERT INTO features (layer, code, name, state, lon, lat, geometry_wkt, source_crs, data, "
-            "version, created_by, created_at, updated_by, updated_at, source) "
-            "VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?)",
+            f"version, created_by, created_at, updated_by, updated_at, source, {', '.join(INDEX_COLUMNS)}) "
+            f"VALUES (?,?,?,?,?,?,?,?,?,1,?,?,?,?,?{',?' * len(INDEX_COLUMNS)})",
             (layer, rec["code"], rec.get("name"), rec["state"], rec.get("lon"), rec.get("lat"),
              rec.get("geometry_wkt"), rec.get("source_crs"), _dumps(self._data_of(rec)),
-             user, at, user, at, source))
+             user, at, user, at, source, *index_values(rec)))
         fid = cur.lastrowid
         self._write_codes(layer, rec, fid)
         stored = self._record(self._conn.execute("SELECT * FROM features WHERE id=?", (fid,)).fetchone())
@@ -393,10 +401,11 @@ class SQLiteStore(StoreQueries, Store):
             return current
         self._conn.execute(
             "UPDATE features SET code=?, name=?, state=?, lon=?, lat=?, geometry_wkt=?, source_crs=?, "
-            "data=?, version=version+1, updated_by=?, updated_at=?, source=COALESCE(?, source) WHERE id=?",
+            "data=?, version=version+1, updated_by=?, updated_at=?, source=COALESCE(?, source), "
+            + "".join(f"{c}=?, " for c in INDEX_COLUMNS)[:-2] + " WHERE id=?",
             (rec["code"], rec.get("name"), rec["state"], rec.get("lon"), rec.get("lat"),
              rec.get("geometry_wkt"), rec.get("source_crs"), _dumps(self._data_of(rec)), user, at,
-             source, row["id"]))
+             source, *index_values(rec), row["id"]))
         self._write_codes(layer, rec, row["id"])
         for field in changed:
             self._audit(row["id"], layer, rec["code"], user, at, action, field,
@@ -452,7 +461,7 @@ class SQLiteStore(StoreQueries, Store):
             args.append(REMOVED_STATE)
         for field, value in (("subdistrict", subdistrict), ("river", river), ("type_l1", type_l1)):
             if value:
-                where.append(f"json_extract(f.data, '$.{field}')=?")
+                where.append(f"{field_sql(field)}=?")
                 args.append(value)
         if text:
             escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -508,7 +517,7 @@ class SQLiteStore(StoreQueries, Store):
         if key == "overdue":
             return self._page_overdue_first(where, args, offset, limit, desc, today, columns)
         # the bare column or JSON expression, so that SQLite walks its index (missing values sort first)
-        column = f"f.{key}" if key in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(key)}')"
+        column = _column_of(key)
         return self._page_sql(where, args, f"{column} {direction}, f.code {direction}", offset, limit, columns)
 
     def _page_sql(self, where: list[str], args: list[Any], order: str, offset: int,
@@ -540,11 +549,11 @@ class SQLiteStore(StoreQueries, Store):
     def distinct(self, layer: str, field: str) -> list[str]:
         """The distinct non-empty values of a record field over the live records, sorted."""
         _check_layer(layer)
-        column = f"f.{field}" if field in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(field)}')"
+        column = _column_of(field)
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT DISTINCT {column} AS v FROM features f WHERE f.layer=? AND f.state!=? "
-                "AND v IS NOT NULL AND v != '' ORDER BY v", (layer, REMOVED_STATE)).fetchall()
+                f"AND {column} IS NOT NULL AND {column} != '' ORDER BY v", (layer, REMOVED_STATE)).fetchall()
         return [str(r[0]) for r in rows]
 
     def count_by(self, layer: str, field: str, **filters: Any) -> dict[str, int]:
@@ -552,7 +561,7 @@ class SQLiteStore(StoreQueries, Store):
         where, args = self._where(layer, filters.get("subdistrict"), filters.get("river"), filters.get("type_l1"),
                                   filters.get("state"), filters.get("text"), filters.get("include_removed", False),
                                   filters.get("overdue"), filters.get("today"))
-        column = f"f.{field}" if field in SORTABLE_COLUMNS else f"json_extract(f.data, '$.{_json_key(field)}')"
+        column = _column_of(field)
         with self._lock:
             rows = self._conn.execute(f"SELECT {column}, COUNT(*) FROM features f WHERE {' AND '.join(where)} "
                                       f"GROUP BY {column}", args).fetchall()
