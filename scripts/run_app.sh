@@ -8,6 +8,6 @@ bash scripts/setup.sh
 if [ "${HETU_DATASET:-putuo}" = "city" ] && [ ! -f data/geo/city/city.gpkg ]; then
   $PY -m gislib build-demo --only-city
 fi
-# fill the record store (records, demo problems and patrols) now, not on a visitor's first request
-$PY -c "from gislib.services.catalog import prepare; prepare()"
-exec $PY -m streamlit run app.py --server.port "${PORT:-8501}" "$@"
+# the server prepares the record store (records, demo problems and patrols) and the default map before the first
+# visitor, in its own process (scripts/serve.py), then serves app.py
+exec $PY scripts/serve.py --server.port "${PORT:-8501}" "$@"

@@ -1,0 +1,75 @@
+"""Start Hetu's server as a deployment does: ``python scripts/serve.py [streamlit run options]``.
+
+Before the first visitor, in the server's own process:
+
+1. the data set's record store is prepared (``gislib.services.catalog.prepare``): a fresh data directory gets the
+   data set's ready-filled store attached, or is filled, and the demo problems and patrols are made: writes that
+   must never happen on a visitor's request;
+2. the map page's default map is built in the background (``views.map_component.warm_up``: the layers read from the
+   store and styled, the points packed, the page rendered, then the click index and the river network) while
+   Streamlit starts and the first visitor logs in;
+3. Streamlit serves ``app.py`` in this same process, so the pages find the modules imported and the map in memory.
+
+Without it the first visitor of a fresh server waited for all of that (on PostGIS at 600,000 outfalls, 62 s for the
+first map; at 60,000 on SQLite several seconds of imports and styling). ``HETU_WARM_UP=0`` leaves out step 2.
+``scripts/run_app.sh`` and ``bench/bench_e2e.py`` start Hetu through here.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    os.chdir(REPO)
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from gislib.config import load_settings
+    from gislib.services import catalog
+    from gislib.store import resolve_data_dir
+
+    dataset = load_settings().dataset
+    t0 = time.monotonic()
+    print(f"hetu: preparing the {dataset} store in {resolve_data_dir(None)}", flush=True)
+    catalog.prepare()
+    print(f"hetu: store ready in {time.monotonic() - t0:.1f} s", flush=True)
+    threading.Thread(target=_warm_up_when_serving, args=(str(resolve_data_dir(None)), dataset),
+                     name="hetu-warm-up-start", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(REPO / "app.py"), *argv]
+    return cli.main()
+
+
+def _warm_up_when_serving(data_dir: str, dataset: str) -> None:
+    """``warm_up`` once Streamlit's runtime exists (the pages' modules, ``views``, declare streamlit-folium's
+    component when imported, and it is registered with the runtime)."""
+    from streamlit.runtime import Runtime
+
+    while not Runtime.exists():
+        time.sleep(0.05)
+    t1 = time.monotonic()
+    import streamlit_folium
+
+    from views.map_component import warm_up
+
+    # Streamlit registers a declared component only when it is declared inside a script run; first imported here,
+    # streamlit-folium's map would not be served (404): register it with the runtime, as its import in a page would
+    registry = Runtime.instance().component_registry
+    if registry.get_component(streamlit_folium._component_func.name) is None:
+        registry.register_component(streamlit_folium._component_func)
+
+    # the same key the login page starts it with (views.login._accounts), so it runs once per process
+    thread = warm_up(data_dir, dataset)
+    if thread is not None:
+        thread.join()
+        print(f"hetu: default map, click index and river network ready in {time.monotonic() - t1:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
