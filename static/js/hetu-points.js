@@ -96,7 +96,10 @@
       this._tip = L.DomUtil.create("div", "hetu-points-tip", map.getContainer());
       this._tip.style.cssText = "position:absolute;z-index:1000;pointer-events:none;display:none;background:#fff;" +
         "border:1px solid #999;border-radius:4px;padding:2px 6px;font-size:12px;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.3)";
-      map.on("moveend resize viewreset", this._redraw, this);
+      // The end of a view change draws at once (a zoom or pan then costs no wait for the next frame); a resize or
+      // a reset (its moveend follows) and new data draw at the next frame.
+      map.on("moveend", this._drawNow, this);
+      map.on("resize viewreset", this._redraw, this);
       map.on("zoomstart", this._hideTip, this);
       map.on("zoomanim", this._animateZoom, this);
       map.on("zoom", this._onZoom, this);
@@ -128,7 +131,8 @@
 
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas); L.DomUtil.remove(this._tip);
-      map.off("moveend resize viewreset", this._redraw, this);
+      map.off("moveend", this._drawNow, this);
+      map.off("resize viewreset", this._redraw, this);
       map.off("zoomstart", this._hideTip, this);
       map.off("zoomanim", this._animateZoom, this);
       map.off("zoom", this._onZoom, this);
@@ -205,11 +209,30 @@
       L.DomUtil.setTransform(this._canvas, offset, scale);
     },
 
-    _redraw: function () {
-      // Coalesce the several events of one view change (zoomend, moveend, resize) into one draw.
+    _redraw: function (e) {
+      // Coalesce the several events of one view change (zoomend, moveend, resize) into one draw. A map event
+      // (e) whose view was drawn already, at once on moveend, draws nothing; new data (no e) always draws.
       if (this._frame) return;
-      var self = this;
-      this._frame = requestAnimationFrame(function () { self._frame = null; self._draw(); });
+      var self = this, view = e ? this._viewKey() : null;
+      this._frame = requestAnimationFrame(function () {
+        self._frame = null;
+        if (!view || self._drawnView !== self._viewKey()) self._draw();
+      });
+    },
+
+    _drawNow: function (e) {
+      // Before the first draw the map is still being set up (its first view may be set more than once in the
+      // same task): wait for the frame, so only the final view is drawn and only its tiles are fetched.
+      if (this._drawnView === undefined) { this._redraw(e); return; }
+      if (this._frame) { cancelAnimationFrame(this._frame); this._frame = null; }
+      this._draw();
+    },
+
+    _viewKey: function () {
+      var m = this._map;
+      if (!m) return "";
+      var c = m.getCenter(), s = m.getSize();
+      return m.getZoom() + ":" + c.lat + ":" + c.lng + ":" + s.x + "x" + s.y;
     },
 
     _spriteOf: function (colour, shape, r) {
@@ -255,6 +278,7 @@
     _draw: function () {
       if (!this._map) return;
       this._t0 = performance.now();
+      this._drawnView = this._viewKey();
       var map = this._map, size = map.getSize(), c = this._canvas, dpr = window.devicePixelRatio || 1;
       L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
       var W = Math.round(size.x * dpr), H = Math.round(size.y * dpr);
