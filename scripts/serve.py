@@ -4,7 +4,9 @@ Before the first visitor, in the server's own process:
 
 1. the data set's record store is prepared (``gislib.services.catalog.prepare``): a fresh data directory gets the
    data set's ready-filled store attached, or is filled, and the demo problems and patrols are made: writes that
-   must never happen on a visitor's request;
+   must never happen on a visitor's request; and every map layer is read from the store and judged once
+   (``layers.mapview.seed_layers``, kept on disk per data version; a seed store brings them along). The server
+   answers only then;
 2. the map page's default map is built in the background (``views.map_component.warm_up``: the layers read from the
    store and styled, the points packed, the page rendered, then the click index and the river network) while
    Streamlit starts and the first visitor logs in;
@@ -38,6 +40,12 @@ def main(argv: list[str]) -> int:
     print(f"hetu: preparing the {dataset} store in {resolve_data_dir(None)}", flush=True)
     catalog.prepare()
     print(f"hetu: store ready in {time.monotonic() - t0:.1f} s", flush=True)
+    if load_settings().warm_up:  # every layer read from the store and judged once, kept on disk per data version
+        from layers.mapview import seed_layers
+
+        t1 = time.monotonic()
+        seed_layers(dataset)
+        print(f"hetu: map layers read and judged in {time.monotonic() - t1:.1f} s", flush=True)
     threading.Thread(target=_warm_up_when_serving, args=(str(resolve_data_dir(None)), dataset),
                      name="hetu-warm-up-start", daemon=True).start()
     from streamlit.web import cli
