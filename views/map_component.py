@@ -22,6 +22,8 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
+from layers.assets import bundle_scripts
+
 MAX_MAPS = 6  # rendered maps kept per process (each a few MB at city scale)
 
 
@@ -71,8 +73,9 @@ def render(fmap: folium.Map, view: tuple[float, float, float, float] | None = No
     for elem in _walk(fmap):
         css.extend(href for _, href in getattr(elem, "default_css", []))
         js.extend(src for _, src in getattr(elem, "default_js", []))
+    # the frame loads its scripts one by one: the app's own as one file (layers.assets.bundle_scripts)
     return RenderedMap(script, header, html, sf.get_full_id(fmap), list(dict.fromkeys(css)),
-                       list(dict.fromkeys(js)), bounds, fmap.options.get("zoom"))
+                       bundle_scripts(list(dict.fromkeys(js))), bounds, fmap.options.get("zoom"))
 
 
 def _walk(fig):
