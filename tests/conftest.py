@@ -130,20 +130,23 @@ def app_data_dir(tmp_path_factory) -> Path:
 
 @contextlib.contextmanager
 def start_app(data_dir: Path, dataset: str = "putuo", port: int | None = None, args: tuple[str, ...] = (),
+              launch: tuple[str, ...] = ("-m", "streamlit", "run", "app.py"), ready_s: float = 60,
               **extra_env: str):
     """The real Hetu app on a free port (or ``port``) with its own data dir (``extra_env``: more variables;
-    ``args``: more ``streamlit run`` options, e.g. ``--secrets.files``)."""
+    ``args``: more ``streamlit run`` options, e.g. ``--secrets.files``; ``launch``: how Python starts it, e.g.
+    ``("scripts/serve.py",)``; ``ready_s``: how long it may take to answer). Its output goes to
+    ``<data_dir>/streamlit.log``."""
     port = port or _free_port()
     env = {**os.environ, "HETU_DATA_DIR": str(data_dir), "HETU_DATASET": dataset, "HETU_WARM_UP": "1", **extra_env}
     # the demo accounts, before the app creates them at full cost (in its PostGIS database when it has one)
     demo_accounts_of(data_dir, extra_env.get("HETU_DB_URL")).close()
     log = open(data_dir / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, *launch, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", *args],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + ready_s
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=2)
@@ -154,7 +157,7 @@ def start_app(data_dir: Path, dataset: str = "putuo", port: int | None = None, a
             time.sleep(0.5)
     else:
         proc.kill()
-        raise RuntimeError("streamlit did not answer its health check within 60 s")
+        raise RuntimeError(f"the app did not answer its health check within {ready_s:.0f} s")
     try:
         yield url
     finally:
