@@ -387,6 +387,8 @@ def _add_user_extent(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE users ADD COLUMN extent TEXT")
 
 
+# the columns of version 90 as written then (gislib.store.queries.INDEX_COLUMNS names the ones the store
+# writes now; a released migration never follows a later change of that list)
 LEDGER_COLUMNS = ("ix_subdistrict", "ix_river", "ix_type_l1")
 LEDGER_COLUMNS_SQL = (
     "UPDATE features SET ix_subdistrict = json_extract(data, '$.subdistrict'), "
