@@ -104,16 +104,14 @@ def bundle_scripts(urls: list[str]) -> list[str]:
     joined, in their order, into one file published under ``static/gen`` by content (the same scripts, the same
     name). Any other link stays where it is, in its place."""
     out: list[str] = []
-    run: list[Path] = []
-    urls_of_run: list[str] = []
+    run: list[tuple[str, Path]] = []  # (link, file) of our own scripts in a row
 
     def flush() -> None:
         if len(run) > 1:
-            out.append(publish(b"\n;\n".join(path.read_bytes() for path in run) + b"\n", ".js"))
+            out.append(publish(b"\n;\n".join(path.read_bytes() for _url, path in run) + b"\n", ".js"))
         else:
-            out.extend(urls_of_run)
+            out.extend(url for url, _path in run)
         run.clear()
-        urls_of_run.clear()
 
     root = STATIC_DIR.resolve()
     for url in urls:
@@ -126,8 +124,7 @@ def bundle_scripts(urls: list[str]) -> list[str]:
             flush()
             out.append(url)
         else:
-            run.append(path)
-            urls_of_run.append(url)
+            run.append((url, path))
     flush()
     return out
 
