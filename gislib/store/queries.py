@@ -32,8 +32,8 @@ INDEX_COLUMNS = tuple(f"ix_{f}" for f in INDEXED_FIELDS)
 
 
 def index_values(rec: dict[str, Any]) -> tuple[str | None, ...]:
-    """The ``ix_`` columns of a record: its text of each indexed field (a number as its text, as the JSON
-    backfill of migration 90 reads it), None where it has none."""
+    """The ``ix_`` columns of a record: its text of each indexed field (validated as text; anything else as its
+    text or JSON), None where it has none."""
     return tuple(_index_text(rec.get(f)) for f in INDEXED_FIELDS)
 
 

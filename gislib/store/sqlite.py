@@ -33,7 +33,7 @@ from gislib.store.attachments import (
     clean_filename,
 )
 from gislib.store.base import Store
-from gislib.store.queries import INDEX_COLUMNS, StoreQueries, field_sql, index_values
+from gislib.store.queries import INDEX_COLUMNS, PAGE_FILTERS, StoreQueries, field_sql, index_values
 from gislib.store.migrations import migrate
 from gislib.store.patrols import SQLitePatrols
 from gislib.store.repos import SQLiteDustReadings, SQLiteSamples
@@ -459,7 +459,7 @@ class SQLiteStore(StoreQueries, Store):
         elif not include_removed:
             where.append("f.state!=?")
             args.append(REMOVED_STATE)
-        for field, value in (("subdistrict", subdistrict), ("river", river), ("type_l1", type_l1)):
+        for field, value in zip(PAGE_FILTERS, (subdistrict, river, type_l1)):
             if value:
                 where.append(f"{field_sql(field)}=?")
                 args.append(value)
