@@ -106,6 +106,8 @@ def test_record_page_shows_facts_monitoring_and_reference(data_dir):
     rec = _store(data_dir).get("outfalls", "PT-0012")
     assert rec["monitoring"] and all(m["mark"] == "示例数据" for m in rec["monitoring"])
     assert {m["item"] for m in rec["monitoring"]} == {"COD", "氨氮", "总磷"}
+    # the edit and workflow tabs show their forms and nothing else (an expression statement once wrote "None")
+    assert not [m.value for m in at.markdown if m.value.strip("`").strip() == "None"]
 
 
 def test_edit_shows_field_messages_and_saves_nothing_when_invalid(data_dir):

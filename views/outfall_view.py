@@ -547,9 +547,15 @@ def record_tabs(current: dict, base: dict) -> None:
     with tabs[2]:
         history_panel(current)
     with tabs[3]:
-        edit_form(base) if store().may("edit_record", LAYER, current) else st.info(_t("read_only"))
+        if store().may("edit_record", LAYER, current):
+            edit_form(base)
+        else:
+            st.info(_t("read_only"))
     with tabs[4]:
-        workflow_panel(base) if store().may("transition", LAYER, current) else st.info(_t("read_only"))
+        if store().may("transition", LAYER, current):
+            workflow_panel(base)
+        else:
+            st.info(_t("read_only"))
     with tabs[5]:
         pdf_panel(current)
 
