@@ -5,6 +5,7 @@ JS and CSS file the map needs is vendored there, so the browser never contacts a
 """
 from __future__ import annotations
 
+import gzip
 import os
 import threading
 import time
@@ -24,6 +25,7 @@ _last_prune = 0.0
 
 LEAFLET_JS = ("leaflet", f"{STATIC_URL}/vendor/leaflet/leaflet.js")
 LEAFLET_CSS = ("leaflet_css", f"{STATIC_URL}/vendor/leaflet/leaflet.css")
+FETCH_JS = ("hetu_fetch", f"{STATIC_URL}/js/hetu-fetch.js")  # generated data fetched as its precompressed .gz
 POINTS_JS = ("hetu_points", f"{STATIC_URL}/js/hetu-points.js")
 DRAW_JS = ("hetu_draw", f"{STATIC_URL}/js/hetu-draw.js")  # Leaflet's canvas renderer without redundant work
 SELECTION_JS = ("hetu_selection", f"{STATIC_URL}/js/hetu-selection.js")
@@ -79,22 +81,37 @@ def ensure_web_fonts() -> None:
             _font_build.start()
 
 
+GZIPPED = (".bin", ".json")  # published data the map frame fetches: written gzipped beside too (hetu-fetch.js)
+
+
 def publish(data: bytes, suffix: str) -> str:
     """Write generated data under ``static/gen`` by content hash (the same data, the same name, so a page
-    of any session keeps working while the data are unchanged) and return its URL."""
+    of any session keeps working while the data are unchanged) and return its URL. Map data (``GZIPPED``) is
+    also written gzipped, once, as ``<name>.gz``: the frame fetches that (``static/js/hetu-fetch.js``) and the
+    server sends it as it is, instead of compressing the file again at level 9 for every request."""
     GEN_DIR.mkdir(parents=True, exist_ok=True)
     name = content_name(data, suffix)
     path = GEN_DIR / name
-    if path.exists():
-        os.utime(path)  # in use again: the age that retention counts starts now
-    else:
-        tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    names = [name]
+    if suffix in GZIPPED:
+        names.append(name + ".gz")
+        _write_once(path.with_name(name + ".gz"), lambda: gzip.compress(data, 9, mtime=0))
+    _write_once(path, lambda: data)
     with _lock:
-        _LIVE.add(name)
+        _LIVE.update(names)
     prune()
     return f"{STATIC_URL}/gen/{name}"
+
+
+def _write_once(path: Path, content) -> None:
+    """``content()`` written to ``path`` atomically unless it is there (same name, same content: only touched,
+    so retention counts its age from now)."""
+    if path.exists():
+        os.utime(path)
+        return
+    tmp = path.with_name(path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(content())
+    tmp.replace(path)
 
 
 def bundle_scripts(urls: list[str]) -> list[str]:

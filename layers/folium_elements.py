@@ -21,6 +21,7 @@ from jinja2 import Template
 from gislib.safe_text import html_text, plain
 from layers.assets import (
     DRAW_JS,
+    FETCH_JS,
     HETU_CSS,
     LEAFLET_CSS,
     LEAFLET_JS,
@@ -102,7 +103,7 @@ class PointCanvas(JSCSSMixin, MacroElement):
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
     """)
-    default_js = [POINTS_JS]
+    default_js = [FETCH_JS, POINTS_JS]
 
     def __init__(self, url: str | None, colors: list[str], labels: list[str], shape_labels: list[str],
                  name: str, labels_urls: list[str] | None = None, labels_chunk: int = 5000, show: bool = True,
@@ -150,9 +151,11 @@ class SelectionRing(JSCSSMixin, MacroElement):
 # replaces them (the rest of the template, styles, tooltips and popups, is folium's own).
 _EMBED_START, _EMBED_END = "{%- if this.embed %}", "{%- endif %}"
 _FETCH_DATA = """{%- if this.data_url %}
-        var {{ this.get_name() }}_data = fetch({{ this.data_url|tojson }}).then(function (r) {
-            if (!r.ok) throw new Error(r.status + " " + r.url); return r.json(); });
-        window.__hetuGeoData = (window.__hetuGeoData || Promise.resolve()).then(function () {
+        var {{ this.get_name() }}_data = window.hetuFetch ? window.hetuFetch({{ this.data_url|tojson }}, "json")
+            : fetch({{ this.data_url|tojson }}).then(function (r) {
+                if (!r.ok) throw new Error(r.status + " " + r.url); return r.json(); });
+        window.__hetuGeoData = (window.__hetuGeoData
+            || (window.hetuPointsPainted ? window.hetuPointsPainted() : Promise.resolve())).then(function () {
             return {{ this.get_name() }}_data.then({{ this.get_name() }}_add, function (e) { console.error(e); }); });
         {%- else %}
             {{ this.get_name() }}_add({{ this.data|tojson }});
@@ -181,7 +184,7 @@ def _fetching_template():
     return FoliumTemplate(source[:start] + _FETCH_DATA + source[end:])
 
 
-class FetchedGeoJson(folium.GeoJson):
+class FetchedGeoJson(JSCSSMixin, folium.GeoJson):
     """A ``folium.GeoJson`` whose features the map frame fetches from a generated static file (published
     when the map is rendered, named by its content) instead of reading them in the map's script: the
     script Streamlit sends over the websocket on the first load of the map page was 640 KB at city scale,
@@ -192,6 +195,7 @@ class FetchedGeoJson(folium.GeoJson):
     (every Hetu layer has one: the layer is empty until its data arrives)."""
 
     _fetch_template = _fetching_template()
+    default_js = [FETCH_JS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -246,3 +246,22 @@ def test_generated_map_data_is_never_deleted_while_a_page_can_still_ask_for_it(t
     assert assets.prune(force=True) == ["0123abcd.bin"]
     assert mine.exists() and recent_other.exists() and not earlier_run.exists()
     assert len(list((tmp_path / "gen").glob("*.bin"))) == 301  # nothing pushed out by count
+    assert len(list((tmp_path / "gen").glob("*.bin.gz"))) == 301  # each with its compressed copy (hetu-fetch.js)
+
+
+def test_published_map_data_has_its_gzipped_copy_beside_it(tmp_path, monkeypatch):
+    """The frame fetches ``<name>.gz`` (static/js/hetu-fetch.js) so the server need not compress the file on
+    every request: the copy decompresses to exactly the data; files that are not map data get none."""
+    import gzip
+
+    from layers import assets
+
+    monkeypatch.setattr(assets, "GEN_DIR", tmp_path / "gen")
+    monkeypatch.setattr(assets, "_LIVE", set())
+    for data, suffix in ((bytes(range(256)) * 300, ".bin"), ('{"type": "FeatureCollection"}'.encode(), ".json")):
+        name = assets.publish(data, suffix).rsplit("/", 1)[1]
+        assert gzip.decompress((tmp_path / "gen" / f"{name}.gz").read_bytes()) == data
+        assert (tmp_path / "gen" / name).read_bytes() == data  # as it is, for a browser without DecompressionStream
+    script = assets.publish(b"var a = 1;", ".js").rsplit("/", 1)[1]
+    assert not (tmp_path / "gen" / f"{script}.gz").exists()
+    assert not list((tmp_path / "gen").glob("*.tmp"))

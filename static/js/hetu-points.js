@@ -21,6 +21,32 @@
  */
 (function () {
   "use strict";
+  // Published data through hetu-fetch.js (its precompressed .gz) when the page has it, else as it is.
+  function getData(url, type) {
+    if (window.hetuFetch) return window.hetuFetch(url, type);
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+      return r[type]();
+    });
+  }
+  // The vector layers (rivers, water, outlines: layers/folium_elements.py FetchedGeoJson) are added once every
+  // point layer of the map has drawn its first data and that image is painted, or after HOLD_MS at most: their
+  // data arrive at the same time, and adding a thousand paths first (~45 ms) held the points back. A map with no
+  // point layer adds them at once.
+  var HOLD_MS = 500, pointLayers = 0, painted = null, release = null;
+  window.hetuPointsPainted = function () {
+    if (!painted) {
+      painted = new Promise(function (resolve) { release = resolve; });
+      setTimeout(function () { if (!pointLayers && release) release(); }, 0);  // the map's script has run by then
+      setTimeout(function () { if (release) release(); }, HOLD_MS);
+    }
+    return painted;
+  };
+  function pointLayerDrawn() {
+    if (--pointLayers > 0) return;
+    window.hetuPointsPainted();
+    requestAnimationFrame(function () { setTimeout(function () { if (release) release(); }, 0); });  // after the paint
+  }
   var REF = 4194304;  // a point's reference: chunk * REF + index in the chunk
   var BUCKET_Z = 12;  // whole-layer files are bucketed by tiles of this zoom
 
@@ -115,6 +141,7 @@
       if (this._started) { this._redraw(); return; }
       this._started = true;
       var self = this, o = this.options;
+      if (o.url || o.clustersUrl || o.tiles) { pointLayers++; this._awaited = true; }
       if (o.clustersUrl) this._fetch(o.clustersUrl, function (buf) { self._levels = parseClusters(buf); self._redraw(); });
       if (o.url) {
         this._fetch(o.url, function (buf) {
@@ -145,10 +172,8 @@
 
     _fetch: function (url, done) {
       var c = this._canvas;
-      return fetch(url).then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
-        return r.arrayBuffer();
-      }).then(done).catch(function (e) { console.error("hetu-points:", e); c.setAttribute("data-error", String(e)); });
+      var self = this;
+      return getData(url, "arrayBuffer").then(function (buf) { self._hasData = true; return done(buf); }).catch(function (e) { console.error("hetu-points:", e); c.setAttribute("data-error", String(e)); });
     },
 
     _addChunk: function (ch, labelUrls, labelsChunk, bucketed) {
@@ -183,7 +208,7 @@
       if (ch.labels[k] || !ch.labelUrls || !ch.labelUrls[k]) return;
       var self = this;
       ch.labels[k] = "loading";
-      fetch(ch.labelUrls[k]).then(function (r) { return r.json(); })
+      getData(ch.labelUrls[k], "json")
         .then(function (labels) {
           ch.labels[k] = labels;
           if (self._tipRef >= 0 && Math.floor(self._tipRef / REF) === ch.id) self._tip.textContent = self._label(self._tipRef);
@@ -396,6 +421,7 @@
       window.__hetuLastDraw = performance.now();
       window.__hetuDrawMs = (window.__hetuDrawMs || []).concat([window.__hetuLastDraw - this._t0]).slice(-50);
       if (!window.__hetuFirstDraw) window.__hetuFirstDraw = window.__hetuLastDraw;
+      if (this._awaited && this._hasData) { this._awaited = false; pointLayerDrawn(); }
     },
 
     _drawClusters: function (g, level, size, dpr) {

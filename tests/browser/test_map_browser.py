@@ -69,6 +69,11 @@ def test_map_draws_every_layer_offline(app_url, new_page, artifacts):
     rp.page.wait_for_timeout(800)
     rp.page.screenshot(path=str(artifacts / "map_desktop.png"))
     assert rp.external_requests() == [], rp.external_requests()
+    # the map's data files came as the copies compressed once when published (static/js/hetu-fetch.js), not
+    # compressed again by the server for this request
+    fetched = frame.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
+                             ".filter(n => n.includes('/static/gen/') && /[.](bin|json)([.]gz)?$/.test(n))")
+    assert fetched and all(name.endswith(".gz") for name in fetched), fetched
 
 
 def test_click_outfall_shows_key_facts(app_url, new_page, artifacts):

@@ -88,14 +88,37 @@ def test_zoomed_out_outfalls_are_counted_clusters_that_resolve_to_clickable_poin
 
 
 # Counts, in the map's frame, every moment the points are hidden and every animated zoom.
+# Watches the map frame's document. A same-origin iframe keeps the window of its first, empty document when it
+# loads its page but gets a new document: observers are attached at DOMContentLoaded, to the page's document.
 WATCH_JS = """
 window.__hidden = 0; window.__zoomAnims = 0;
-new MutationObserver(ms => ms.forEach(m => {
-  const t = m.target;
-  if (!t.classList) return;
-  if (t.classList.contains('hetu-points') && t.style.visibility === 'hidden') window.__hidden++;
-  if (t.classList.contains('leaflet-zoom-anim')) window.__zoomAnims++;
-})).observe(document, {attributes: true, subtree: true, attributeFilter: ['style', 'class']});
+// when the outfalls are first drawn, when the first vector path is added, how often the frame resized with a map in it
+window.__outfallsDrawn = null; window.__firstVector = null; window.__resizesWithMap = 0; window.__watching = false;
+window.addEventListener('DOMContentLoaded', () => {
+  if (!document.body) return;
+  window.__watching = true;
+  new MutationObserver(ms => ms.forEach(m => {
+    const t = m.target;
+    if (!t.classList) return;
+    if (t.classList.contains('hetu-points') && t.style.visibility === 'hidden') window.__hidden++;
+    if (t.classList.contains('leaflet-zoom-anim')) window.__zoomAnims++;
+  })).observe(document, {attributes: true, subtree: true, attributeFilter: ['style', 'class']});
+  new MutationObserver(() => {
+    const c = document.querySelector('canvas.hetu-points[data-layer=outfalls]');
+    if (!window.__outfallsDrawn && c && +c.dataset.drawn > 0) window.__outfallsDrawn = performance.now();
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-drawn']});
+});
+window.addEventListener('resize', () => { if (window.map) window.__resizesWithMap++; });
+(() => { let leaflet; Object.defineProperty(window, 'L', {configurable: true, get() { return leaflet; }, set(v) {
+  leaflet = v;
+  if (v && v.GeoJSON && !v.GeoJSON.prototype.__watched) {
+    v.GeoJSON.prototype.__watched = true;
+    const add = v.GeoJSON.prototype.addData;
+    v.GeoJSON.prototype.addData = function (d) {
+      if (d && d.features && d.features.length && !window.__firstVector) window.__firstVector = performance.now();
+      return add.call(this, d);
+    };
+  } } }); })();
 """
 
 
@@ -109,7 +132,18 @@ def test_the_first_view_is_drawn_without_a_refit_flash(app_url, new_page):
     time.sleep(1.5)
     assert frame.evaluate("() => [map.getCenter(), map.getZoom()]") == view, "the view moved after the points were drawn"
     assert frame.evaluate("window.__zoomAnims") == 0, "the first view was reached through an animated zoom"
+    assert frame.evaluate("window.__watching"), "the watch was not attached to the map's document"
     assert frame.evaluate("window.__hidden") == 0, "the points were hidden after they were drawn"
+    # the frame came at its final height on a fresh 1366x768 page (not resized, laid out and fitted again), and
+    # the outfalls were drawn before the rivers' and outlines' thousand paths were added (then those came too)
+    assert frame.evaluate("window.__resizesWithMap") == 0
+    drawn, vector = frame.evaluate("[window.__outfallsDrawn, window.__firstVector]")
+    assert drawn is not None and vector is not None and drawn < vector, (drawn, vector)
+    # the frame came at its final height on a fresh 1366x768 page (not resized, laid out and fitted again), and
+    # the outfalls were drawn before the rivers' and outlines' thousand paths were added (then those came too)
+    assert frame.evaluate("window.__resizesWithMap") == 0
+    drawn, vector = frame.evaluate("[window.__outfallsDrawn, window.__firstVector]")
+    assert drawn is not None and vector is not None and drawn < vector, (drawn, vector, frame.evaluate("Array.from(document.querySelectorAll('canvas.hetu-points')).map(c => c.dataset.layer + ':' + c.dataset.drawn)"))
 
 
 # Each vector path projected and clipped on one non-animated zoom and pan; the vector canvas afterwards, and the
