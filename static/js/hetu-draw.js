@@ -14,6 +14,11 @@
  *    _postponeUpdatePaths), zoomend and moveend leave the renderer alone, and viewreset sizes the canvas once,
  *    projects once, clips once and draws: the same image for a third of the work. Animated zooms and drags
  *    (no viewprereset) run as before.
+ * 3. On such a view reset Leaflet's tile layers throw every tile away (viewprereset) and request the new view's
+ *    tiles at once; until they arrive the basemap is blank, and their requests, arrival and decoding fell into
+ *    the frames of the zoom itself (about 25 ms of a first zoom to a level). Here the tiles shown stay, scaled
+ *    and placed for the new view as an animated zoom keeps them, and the new view's tiles are requested right
+ *    after that image is painted; Leaflet's pruning removes the old ones once the new ones are loaded.
  */
 (function () {
   "use strict";
@@ -50,5 +55,31 @@
     for (var id in this._layers) this._layers[id]._project();
     this._postponeUpdatePaths = false;
     this._updatePaths();  // each path clipped and simplified once, then the whole canvas drawn
+  };
+
+  var G = L.GridLayer.prototype, invalidateAll = G._invalidateAll, setView = G._setView, gridUpdate = G._update;
+  G._invalidateAll = function (e) {
+    // viewprereset of a map showing tiles: keep them (redraw() and setUrl() still empty the layer)
+    if (e && e.type === "viewprereset" && this._map && this._tileZoom !== undefined && this._levels[this._tileZoom]) {
+      this._hetuLater = true;
+      return;
+    }
+    return invalidateAll.apply(this, arguments);
+  };
+  G._setView = function (center, zoom, noPrune, noUpdate) {
+    if (!this._hetuLater) return setView.apply(this, arguments);
+    this._setZoomTransforms(center, zoom);  // the tiles shown, scaled and placed for the new view
+    if (this._hetuPending) return;
+    var self = this;
+    this._hetuPending = requestAnimationFrame(function () {
+      setTimeout(function () {  // after the paint of the zoomed image
+        self._hetuLater = false; self._hetuPending = null;
+        if (self._map) setView.call(self, self._map.getCenter(), self._map.getZoom());
+      }, 0);
+    });
+  };
+  G._update = function () {
+    if (this._hetuLater) return;  // moveend of the reset: the deferred _setView requests the tiles
+    return gridUpdate.apply(this, arguments);
   };
 })();

@@ -319,6 +319,7 @@
       if (this._levels && z < this.options.aggregateBelow) {
         this._grid = null;
         this._finishDraw(c, this._drawClusters(g, this._levels[Math.min(Math.floor(z), this._levels.length - 1)], size, dpr));
+        this._warm();  // also while counted clusters show: the first zoom in to single points needs them
         return;
       }
       this._clusters = null;

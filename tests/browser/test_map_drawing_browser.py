@@ -290,3 +290,30 @@ def test_the_map_is_counted_clusters_zoomed_out_and_single_clickable_points_at_s
     if dataset == "city":  # README's screenshots of the city map (issue 18)
         for shot in shots:
             shutil.copy2(shot, REPO / "docs" / "screenshots" / shot.name)
+
+
+def test_a_zoom_keeps_the_basemap_until_the_new_tiles_are_loaded(app_url, new_page):
+    """A zoom without animation (buttons, wheel with snapping, search hits) showed a blank basemap until the new
+    level's tiles arrived: Leaflet emptied the tile layer on every view reset. The tiles shown stay, scaled to the
+    new view, and the new level replaces them once loaded (static/js/hetu-draw.js)."""
+    rp = new_page(1366, 768)
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    _until(frame, "() => window.__hetuSized && document.querySelector('canvas.hetu-points[data-layer=outfalls][data-drawn]')")
+    _until(frame, "() => { let b; map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) b = l; }); "
+                  "const t = b && Object.values(b._tiles); return t && t.length && t.every(x => x.loaded); }")
+    shown = frame.evaluate("""async () => {
+      const z0 = map.getZoom();
+      map.setView(map.getCenter(), z0 + 1, {animate: false});
+      const visible = () => Array.from(document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile-loaded'))
+        .filter(i => { const r = i.getBoundingClientRect(); return i.naturalWidth > 0 && r.right > 0 && r.bottom > 0
+                        && r.left < innerWidth && r.top < innerHeight; }).length;
+      const atOnce = visible();
+      await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+      return {atOnce, painted: visible()};
+    }""")
+    assert shown["atOnce"] > 0 and shown["painted"] > 0, shown
+    level = _until(frame, """() => { let b; map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) b = l; });
+      const t = Object.values(b._tiles);
+      return t.length && t.every(x => x.loaded && x.coords.z === b._tileZoom) && b._tileZoom; }""")
+    assert level == round(frame.evaluate("map.getZoom()"))

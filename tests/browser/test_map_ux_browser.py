@@ -269,8 +269,11 @@ def test_street_zoom_shows_real_basemap_tiles_not_a_blown_up_coarser_level(app_u
       let l0, base; map.eachLayer(l => { if (l._n && l.options.name === 'outfalls') l0 = l;
                                          if (l._url && l._url.includes('/tiles/')) base = l; });
       map.setView([l0._lat[0] * 1e-6, l0._lon[0] * 1e-6], 18, {animate: false});
+      // the tiles shown stay, scaled, until the new view's tiles are loaded (hetu-draw.js): wait for one level
+      await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
       const tiles = () => Object.values(base._tiles);
-      for (let k = 0; k < 60 && !(tiles().length && tiles().every(t => t.loaded)); k++)
+      const settled = () => tiles().length && tiles().every(t => t.loaded && t.coords.z === tiles()[0].coords.z);
+      for (let k = 0; k < 60 && !settled(); k++)
         await new Promise(r => setTimeout(r, 250));
       return {zoom: map.getZoom(), tiles: tiles().map(t => ({z: t.coords.z, src: t.el.src, w: t.el.naturalWidth}))};
     }""")
