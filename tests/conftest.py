@@ -244,6 +244,8 @@ class RecordedPage:
                     if frame and "streamlit_folium" in frame.url and frame.evaluate(
                             "!!document.querySelector('.leaflet-container')"):
                         self.map_iframe = element
+                        # the vector layers are added once the point layers have drawn (static/js/hetu-points.js)
+                        frame.evaluate("async () => { if (window.__hetuGeoData) await window.__hetuGeoData; }")
                         return frame
                 except Exception:  # the frame is navigating or was replaced
                     pass

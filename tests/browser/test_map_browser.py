@@ -125,3 +125,17 @@ def test_trace_upstream_highlights_the_stretch(app_url, new_page, artifacts):
     rp.page.wait_for_timeout(1000)
     rp.page.screenshot(path=str(artifacts / "map_trace.png"))
     assert rp.external_requests() == []
+
+
+def test_a_browser_without_decompression_streams_gets_the_files_as_they_are(app_url, new_page):
+    """Older browsers (a bureau's 360 or QQ browser on an old Chromium) have no DecompressionStream: the map frame
+    then fetches the map data files as they are (static/js/hetu-fetch.js) and draws the same layers."""
+    rp = new_page(1366, 768)
+    rp.page.context.add_init_script("delete window.DecompressionStream;")
+    rp.page.goto(app_url)
+    frame = rp.map_frame()
+    state = _wait_for_layers(frame)
+    assert state["drawn"].get("outfalls") == 300 and state["vec"].get("subdistricts") == 10, state
+    fetched = frame.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
+                             ".filter(n => n.includes('/static/gen/') && /[.](bin|json)([.]gz)?$/.test(n))")
+    assert fetched and not [name for name in fetched if name.endswith(".gz")], fetched
