@@ -44,6 +44,11 @@ def _until(frame, js: str, timeout_s: float = 60, arg=None):
     raise AssertionError(f"never true: {js}")
 
 
+BASEMAP_SETTLED = """() => { let b = null; map.eachLayer(l => { if (l._url && l._tiles) b = l; });
+  const t = b ? Object.values(b._tiles) : [];
+  return !b || (t.length > 0 && t.every(x => x.loaded && x.coords.z === b._tileZoom)); }"""
+
+
 def _zoom(frame, zoom: float, center=None) -> None:
     frame.evaluate("""async ([z, c]) => { map.setView(c || map.getCenter(), z, {animate: false});
       await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }""", [zoom, center])
@@ -268,6 +273,7 @@ def test_the_map_is_counted_clusters_zoomed_out_and_single_clickable_points_at_s
         assert len(marks) <= total / (100 if dataset != "putuo" else 5), len(marks)  # not a solid mass of dots
         assert max(marks) > 1
         shots = [artifacts / f"map_{dataset}_z{low}.png"]
+        _until(frame, BASEMAP_SETTLED)  # the new view's basemap tiles are in (the scaled ones replaced)
         rp.page.screenshot(path=str(shots[0]))
         if street_at is None:  # the biggest cluster's place
             street_at = frame.evaluate(f"""() => {{ const l = {LAYER}, k = l._clusters.reduce((a, b) => b.n > a.n ? b : a);
@@ -282,6 +288,7 @@ def test_the_map_is_counted_clusters_zoomed_out_and_single_clickable_points_at_s
         code = _until(frame, f"(ref) => {{ const t = {LAYER}._label(ref); return t ? t.split(' ')[0] : null; }}",
                       arg=target["ref"])
         shots.append(artifacts / f"map_{dataset}_z{street}.png")
+        _until(frame, BASEMAP_SETTLED)
         rp.page.screenshot(path=str(shots[1]))
         box = rp.stable_box(rp.map_iframe)
         rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
