@@ -7,6 +7,7 @@ uvicorn does, and read ``TCP_NODELAY`` on the server's side of that connection."
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import socket
 from pathlib import Path
@@ -44,7 +45,9 @@ def _nodelay_of_accepted(bind) -> int:
             server.close()
             await server.wait_closed()
 
-    return asyncio.run(run())
+    # in a thread of its own: the browser tests' Playwright keeps an event loop running in the main thread
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result(timeout=30)
 
 
 def test_the_servers_connections_send_small_writes_at_once():
