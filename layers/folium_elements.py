@@ -151,9 +151,7 @@ class SelectionRing(JSCSSMixin, MacroElement):
 # replaces them (the rest of the template, styles, tooltips and popups, is folium's own).
 _EMBED_START, _EMBED_END = "{%- if this.embed %}", "{%- endif %}"
 _FETCH_DATA = """{%- if this.data_url %}
-        var {{ this.get_name() }}_data = window.hetuFetch ? window.hetuFetch({{ this.data_url|tojson }}, "json")
-            : fetch({{ this.data_url|tojson }}).then(function (r) {
-                if (!r.ok) throw new Error(r.status + " " + r.url); return r.json(); });
+        var {{ this.get_name() }}_data = window.hetuFetch({{ this.data_url|tojson }}, "json");
         window.__hetuGeoData = (window.__hetuGeoData
             || (window.hetuPointsPainted ? window.hetuPointsPainted() : Promise.resolve())).then(function () {
             return {{ this.get_name() }}_data.then({{ this.get_name() }}_add, function (e) { console.error(e); }); });
@@ -195,7 +193,7 @@ class FetchedGeoJson(JSCSSMixin, folium.GeoJson):
     (every Hetu layer has one: the layer is empty until its data arrives)."""
 
     _fetch_template = _fetching_template()
-    default_js = [FETCH_JS]
+    default_js = [FETCH_JS]  # window.hetuFetch, which the fetching template calls
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,12 +36,13 @@ def main(argv: list[str]) -> int:
     from gislib.services import catalog
     from gislib.store import resolve_data_dir
 
-    dataset = load_settings().dataset
+    settings = load_settings()
+    dataset = settings.dataset
     t0 = time.monotonic()
     print(f"hetu: preparing the {dataset} store in {resolve_data_dir(None)}", flush=True)
     catalog.prepare()
     print(f"hetu: store ready in {time.monotonic() - t0:.1f} s", flush=True)
-    if load_settings().warm_up:  # every layer read from the store and judged once, kept on disk per data version
+    if settings.warm_up:  # every layer read from the store and judged once, kept on disk per data version
         from layers.mapview import seed_layers
 
         t1 = time.monotonic()

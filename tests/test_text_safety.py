@@ -232,7 +232,7 @@ def test_map_html_holds_names_only_as_escaped_text(odd_store):
 
     html = build_map(("sections", "plots")).fmap.get_root().render()
     # the vector layers' features are in the files the map frame fetches (layers.folium_elements.FetchedGeoJson)
-    fetched = re.findall(r'fetch\("/app/static/gen/([0-9a-f]+\.json)"\)', html)
+    fetched = re.findall(r'hetuFetch\("/app/static/gen/([0-9a-f]+\.json)", "json"\)', html)
     assert fetched
     data = "".join((GEN_DIR / name).read_text(encoding="utf-8") for name in fetched)
     for text in (html, data):

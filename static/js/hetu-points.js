@@ -21,14 +21,6 @@
  */
 (function () {
   "use strict";
-  // Published data through hetu-fetch.js (its precompressed .gz) when the page has it, else as it is.
-  function getData(url, type) {
-    if (window.hetuFetch) return window.hetuFetch(url, type);
-    return fetch(url).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
-      return r[type]();
-    });
-  }
   // The vector layers (rivers, water, outlines: layers/folium_elements.py FetchedGeoJson) are added once every
   // point layer of the map has drawn its first data and that image is painted, or after HOLD_MS at most: their
   // data arrive at the same time, and adding a thousand paths first (~45 ms) held the points back. A map with no
@@ -173,7 +165,9 @@
     _fetch: function (url, done) {
       var c = this._canvas;
       var self = this;
-      return getData(url, "arrayBuffer").then(function (buf) { self._hasData = true; return done(buf); }).catch(function (e) { console.error("hetu-points:", e); c.setAttribute("data-error", String(e)); });
+      // hetu-fetch.js comes with every point layer (layers/folium_elements.py PointCanvas)
+      return window.hetuFetch(url, "arrayBuffer").then(function (buf) { self._hasData = true; return done(buf); })
+        .catch(function (e) { console.error("hetu-points:", e); c.setAttribute("data-error", String(e)); });
     },
 
     _addChunk: function (ch, labelUrls, labelsChunk, bucketed) {
@@ -208,7 +202,7 @@
       if (ch.labels[k] || !ch.labelUrls || !ch.labelUrls[k]) return;
       var self = this;
       ch.labels[k] = "loading";
-      getData(ch.labelUrls[k], "json")
+      window.hetuFetch(ch.labelUrls[k], "json")
         .then(function (labels) {
           ch.labels[k] = labels;
           if (self._tipRef >= 0 && Math.floor(self._tipRef / REF) === ch.id) self._tip.textContent = self._label(self._tipRef);

@@ -307,8 +307,7 @@ def test_a_zoom_keeps_the_basemap_until_the_new_tiles_are_loaded(app_url, new_pa
     rp.page.goto(app_url)
     frame = rp.map_frame()
     _until(frame, "() => window.__hetuSized && document.querySelector('canvas.hetu-points[data-layer=outfalls][data-drawn]')")
-    _until(frame, "() => { let b; map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) b = l; }); "
-                  "const t = b && Object.values(b._tiles); return t && t.length && t.every(x => x.loaded); }")
+    _until(frame, BASEMAP_SETTLED)
     shown = frame.evaluate("""async () => {
       const z0 = map.getZoom();
       map.setView(map.getCenter(), z0 + 1, {animate: false});
@@ -320,7 +319,7 @@ def test_a_zoom_keeps_the_basemap_until_the_new_tiles_are_loaded(app_url, new_pa
       return {atOnce, painted: visible()};
     }""")
     assert shown["atOnce"] > 0 and shown["painted"] > 0, shown
-    level = _until(frame, """() => { let b; map.eachLayer(l => { if (l._url && l._url.includes('/tiles/')) b = l; });
-      const t = Object.values(b._tiles);
-      return t.length && t.every(x => x.loaded && x.coords.z === b._tileZoom) && b._tileZoom; }""")
+    _until(frame, BASEMAP_SETTLED)
+    level = frame.evaluate("() => { let b = null; map.eachLayer(l => { if (l._url && l._tiles) b = l; }); "
+                           "return b && b._tileZoom; }")
     assert level == round(frame.evaluate("map.getZoom()"))
