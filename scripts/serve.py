@@ -98,13 +98,15 @@ def _warm_up_when_serving(data_dir: str, dataset: str) -> None:
     t1 = time.monotonic()
     import streamlit_folium
 
-    from views.map_component import warm_up
+    from views.map_component import frame_component, warm_up
 
     # Streamlit registers a declared component only when it is declared inside a script run; first imported here,
-    # streamlit-folium's map would not be served (404): register it with the runtime, as its import in a page would
+    # the map frame and streamlit-folium's maps would not be served (404): register them with the runtime, as
+    # their import in a page would
     registry = Runtime.instance().component_registry
-    if registry.get_component(streamlit_folium._component_func.name) is None:
-        registry.register_component(streamlit_folium._component_func)
+    for component in (streamlit_folium._component_func, frame_component):
+        if registry.get_component(component.name) is None:
+            registry.register_component(component)
 
     # the same key the login page starts it with (views.login._accounts), so it runs once per process
     thread = warm_up(data_dir, dataset)

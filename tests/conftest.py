@@ -234,14 +234,15 @@ class RecordedPage:
         return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
 
     def map_frame(self, timeout_s: float = 120):
-        """The streamlit-folium iframe once its map exists (the first page of a fresh clone builds and
-        publishes every layer's files: allow a cold start on two busy cores)."""
+        """The map iframe (the map page's own frame, streamlit-folium's on other pages) once its map exists (the
+        first page of a fresh clone builds and publishes every layer's files: allow a cold start on two busy
+        cores)."""
         deadline = time.time() + timeout_s
         while time.time() < deadline:
             for element in self.page.query_selector_all("iframe"):
                 try:
                     frame = element.content_frame()
-                    if frame and "streamlit_folium" in frame.url and frame.evaluate(
+                    if frame and ("hetu_map" in frame.url or "streamlit_folium" in frame.url) and frame.evaluate(
                             "!!document.querySelector('.leaflet-container')"):
                         self.map_iframe = element
                         # the vector layers are added once the point layers have drawn (static/js/hetu-points.js)

@@ -28,10 +28,15 @@ def _ring() -> folium.FeatureGroup:
 def calls(monkeypatch):
     seen = []
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: seen.append(kw) or None)
+    monkeypatch.setattr(map_component, "frame_component", lambda **kw: seen.append(kw) or None)
     return seen
 
 
 def test_the_component_gets_what_st_folium_would_send(calls):
+    """The map page's frame gets st_folium's arguments for the same map; its header starts with the frame's
+    Content-Security-Policy for that very script (views.map_csp), as every streamlit-folium map's does."""
+    from views.map_csp import csp_meta
+
     returned = ["last_object_clicked", "last_object_clicked_tooltip"]
     streamlit_folium.st_folium(_map(), key="hetu_map", height=600, use_container_width=True,
                                returned_objects=returned, feature_group_to_add=_ring())
@@ -40,9 +45,20 @@ def test_the_component_gets_what_st_folium_would_send(calls):
     theirs, ours = calls
     assert set(theirs) == set(ours)
     for name in theirs:
-        if name != "on_change":  # a closure each
+        if name not in ("on_change", "header"):  # a closure each; the header below
             assert ours[name] == theirs[name], name
+    assert ours["header"] == csp_meta(theirs["script"]) + theirs["header"]
     assert "LineString" in ours["script"] and "feature_group_feature_group_0" in ours["feature_group"]
+
+
+def test_the_map_frame_is_served_from_its_own_directory():
+    """The frame Streamlit serves for the map page: its page and script, beside this module."""
+    assert map_component.frame_component.name == "views.map_component.hetu_map"
+    index = (map_component.FRAME_DIR / "index.html").read_text(encoding="utf-8")
+    assert '<script defer src="./hetu-map-frame.js"></script>' in index and 'id="map_div"' in index
+    script = (map_component.FRAME_DIR / "hetu-map-frame.js").read_text(encoding="utf-8")
+    # the one inline script the policy allows is the text views.map_csp hashes
+    assert '"window.map = map_div; window.initComponent(map_div, " + a.return_on_hover + ");"' in script
 
 
 def test_a_map_is_built_once_per_key_and_the_cache_is_bounded(calls):

@@ -1,12 +1,17 @@
-"""The map page's map, rendered once per map and data version, shown with streamlit-folium's component.
+"""The map page's map, rendered once per map and data version, shown in the map page's own frame.
 
 ``st_folium`` renders the whole folium map to HTML and script on every run of the page (at city scale
 about a second of Jinja templates and GeoJSON encoding for a 640 KB script) although a click, a
 selection or a view request changes only the small feature group drawn on top. Here the map's
 strings are rendered once per (layers, filters, language, basemap, data set, store version, scope)
 and kept (a few maps per process); each run renders only the selection's feature group and hands
-both to the same component with the same arguments ``st_folium`` would pass, so the browser keeps
-its map (same component key) exactly as before.
+both to the component with the same arguments ``st_folium`` would pass, so the browser keeps its map
+(same component key) exactly as before.
+
+The component is ``frame_component`` (``views/map_frame``): streamlit-folium's behaviour for these arguments in a
+small script of our own, instead of its 225 KB React bundle, which the browser had to fetch, parse and run on the
+main thread it shares with Streamlit's page before the map's own scripts were asked for (the frame's first draw
+came ~50 ms sooner without it). The map's header carries the frame's Content-Security-Policy (``views.map_csp``).
 
 Relies on streamlit-folium 0.27.4's module functions (pinned in requirements.txt);
 ``tests/test_map_component.py`` checks that the arguments equal ``st_folium``'s for the same map.
@@ -16,15 +21,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 import folium
 import streamlit as st
+import streamlit.components.v1 as components
 import streamlit_folium as sf
 
 from layers.assets import bundle_scripts
+from views.map_csp import csp_meta
 
 MAX_MAPS = 6  # rendered maps kept per process (each a few MB at city scale)
+FRAME_DIR = Path(__file__).resolve().parent / "map_frame"
+# The map page's frame: the same arguments and values as streamlit-folium's component, drawn by a frontend of our
+# own (views/map_frame/hetu-map-frame.js) instead of streamlit-folium's React bundle. Its name, as Streamlit
+# serves it: /component/views.map_component.hetu_map/index.html
+frame_component = components.declare_component("hetu_map", path=str(FRAME_DIR))
 
 
 @dataclass
@@ -130,7 +143,8 @@ def feature_group_string(groups: Iterable[folium.FeatureGroup]) -> str | None:
 def show(rendered_map: RenderedMap, key: str, height: int = 600, use_container_width: bool = True,
          width: int | None = 500, returned_objects: list[str] | None = None,
          feature_group_to_add: folium.FeatureGroup | list[folium.FeatureGroup] | None = None):
-    """The component, with the arguments ``st_folium`` would pass for the same map; returns its value."""
+    """The map frame (``frame_component``), with the arguments ``st_folium`` would pass for the same map and the
+    frame's Content-Security-Policy (views.map_csp) in its header; returns its value."""
     defaults_all = {
         "last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
         "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
@@ -146,8 +160,9 @@ def show(rendered_map: RenderedMap, key: str, height: int = 600, use_container_w
     def _on_change():
         st.session_state[key] = st.session_state.get(hash_key, {})
 
-    return sf._component_func(
-        script=rendered_map.script, header=rendered_map.header, html=rendered_map.html, id=rendered_map.map_id,
+    return frame_component(
+        script=rendered_map.script, header=csp_meta(rendered_map.script) + rendered_map.header,
+        html=rendered_map.html, id=rendered_map.map_id,
         key=hash_key, height=height, width=None if use_container_width else width,
         returned_objects=returned_objects, default=defaults, zoom=None, center=None,
         feature_group=feature_group_string(feature_group_to_add or []), return_on_hover=False,

@@ -1,4 +1,4 @@
-"""views.map_csp: a Content-Security-Policy for every streamlit-folium map frame.
+"""views.map_csp: a Content-Security-Policy for every map frame (streamlit-folium's and the map page's own).
 
 streamlit-folium (0.27.x) renders a map into a component iframe that is same-origin with the app
 (``allow-same-origin``): a script that ran in it could read the app page. Names are escaped
@@ -17,7 +17,9 @@ into the frame's ``<head>`` before it runs the map script. From then on:
   Images (basemap tiles, online basemaps chosen in 设置) and styles are not restricted.
 
 The hash is of the exact script text the component builds (``script`` + its ``initComponent``
-line), taken where the component is called, so it always matches the map being sent.
+line), taken where the component is called, so it always matches the map being sent. The map page's own
+frame (``views/map_frame/hetu-map-frame.js``) appends the same text and gets the same policy
+(``views.map_component.show`` puts ``csp_meta`` into its header).
 """
 from __future__ import annotations
 

@@ -69,6 +69,9 @@ def test_map_draws_every_layer_offline(app_url, new_page, artifacts):
     rp.page.wait_for_timeout(800)
     rp.page.screenshot(path=str(artifacts / "map_desktop.png"))
     assert rp.external_requests() == [], rp.external_requests()
+    # the map page's own frame (views/map_frame) drew it: streamlit-folium's React bundle was not fetched
+    assert "/component/views.map_component.hetu_map/" in frame.url, frame.url
+    assert [u for u in rp.requests if "streamlit_folium" in u] == []
     # the map's data files came as the copies compressed once when published (static/js/hetu-fetch.js), not
     # compressed again by the server for this request
     fetched = frame.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)"
