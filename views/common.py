@@ -35,8 +35,11 @@ def page_setup() -> None:
     with st.sidebar:
         st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
                  format_func=lambda v: "中文" if v == "zh" else "English")
-        widget_texts()
-        preload_elements()
+        # one element for both (every element costs each page load a render): Streamlit's widget texts in the
+        # chosen language and the idle preload of other pages' code
+        extras = widget_texts_css() + (preload_script() if element_chunks()[0] else "")
+        if extras:
+            st.html(extras, unsafe_allow_javascript=True)
 
 
 # Streamlit's frontend fetches the code of most elements (a table, a select box, a number input …) the first
@@ -93,12 +96,6 @@ def preload_script() -> str:
             "else setTimeout(tick,250);};setTimeout(tick,250);})();</script>")
 
 
-def preload_elements() -> None:
-    """Ask the browser to load the element files pages use (``PRELOADED_ELEMENTS``) while it is idle."""
-    if element_chunks()[0]:
-        st.html(preload_script(), unsafe_allow_javascript=True)
-
-
 # Streamlit has no option for the file uploader's own texts ("Upload", "50MB per file • CSV"): in
 # Chinese they are shown in Chinese by CSS. The English text stays in the page (font-size 0), so the
 # button keeps its name for screen readers, which also read the Chinese generated content.
@@ -112,10 +109,10 @@ UPLOADER_ZH_CSS = """<style>
 </style>"""
 
 
-def widget_texts() -> None:
-    """Streamlit's built-in widget texts in the chosen language (see UPLOADER_ZH_CSS)."""
-    if lang() == "zh":
-        st.html(UPLOADER_ZH_CSS % load_settings().max_upload_mb)
+def widget_texts_css() -> str:
+    """Streamlit's built-in widget texts in the chosen language (see UPLOADER_ZH_CSS), as a stylesheet ("" in
+    English)."""
+    return UPLOADER_ZH_CSS % load_settings().max_upload_mb if lang() == "zh" else ""
 
 
 def current_user():

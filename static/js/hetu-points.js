@@ -172,7 +172,11 @@
 
     _addChunk: function (ch, labelUrls, labelsChunk, bucketed) {
       ch.id = this._chunks.length; ch.labelUrls = labelUrls; ch.labelsChunk = labelsChunk;
-      if (bucketed) this._bucket(ch);
+      if (bucketed) {  // grouped while the browser is idle (not before the first image), or when first needed
+        ch.unbucketed = true;
+        var self = this, idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+        idle(function () { if (ch.unbucketed) self._bucket(ch); }, { timeout: 1000 });
+      }
       this._chunks.push(ch);
       return ch;
     },
@@ -180,6 +184,7 @@
     _bucket: function (ch) {
       // The points of a whole-layer file grouped once by tile of zoom BUCKET_Z, so that a zoomed-in draw
       // visits the points of the tiles in view instead of all of them.
+      ch.unbucketed = false;
       var f = Math.pow(2, BUCKET_Z) / 256, lists = {}, key, i;
       for (i = 0; i < ch.n; i++) {
         key = Math.floor(ch.x[i] * f) + "_" + Math.floor(ch.y[i] * f);
@@ -335,6 +340,7 @@
       var t = this._tileRange(BUCKET_Z, size, m), nt = (t.x1 - t.x0 + 1) * (t.y1 - t.y0 + 1);
       for (var k = 0; k < chunks.length; k++) {
         var ch = chunks[k], x = ch.x, y = ch.y, base = ch.id * REF, lists = [null];
+        if (ch.unbucketed) this._bucket(ch);
         if (ch.buckets && nt < ch.nBuckets) {  // only the buckets in view
           lists = [];
           for (var tx = t.x0; tx <= t.x1; tx++) for (var ty = t.y0; ty <= t.y1; ty++) {

@@ -180,7 +180,7 @@ def test_record_page_monitoring_photos_and_upload_errors(app_url, new_page, arti
 
 def test_ledger_from_the_map_link_opens_on_the_grid_code_already_loaded(app_url, new_page, app_data_dir):
     """The way a user reaches the ledger: the map page open, then its sidebar link. The map page has the
-    browser load the data grid's code while idle once the map has drawn (views.common.preload_elements),
+    browser load the data grid's code while idle once the map has drawn (views.common.preload_script),
     so the ledger's table does not wait for it; the first page's rows are then shown, in code order."""
     from gislib.services.catalog import store
 

@@ -152,6 +152,7 @@
   }
 
   function build(a) {
+    lastHeight = a.height;  // the frame's height already (Streamlit sizes it from the arguments)
     var parent = document.getElementById("parent");
     var div = document.getElementById("map_div"), div2 = document.getElementById("map_div2");
     [div, div2].forEach(function (d) {
@@ -225,6 +226,8 @@
     else if (!loading) finish(a);
   });
 
+  // Ready, and nothing else until there is a map: Streamlit gives the frame the height of its arguments from the
+  // start (and the map page's stylesheet sets it), so the frame does not report its empty body's height first, as
+  // streamlit-folium's frontend does. Every message costs the page a re-render and a check of its origin.
   send("streamlit:componentReady", { apiVersion: 1 });
-  setFrameHeight();
 })();
