@@ -205,7 +205,8 @@ def account_sidebar(user: User) -> None:
     """Who is logged in, their jurisdiction, the logout button (and the session cookie)."""
     token = st.session_state.get("auth_token")
     with st.sidebar:
-        if token:
+        # the session cookie, unless the browser came with it (a page load of a logged-in tab: one element less)
+        if token and st.context.cookies.get(COOKIE) != token:
             st.html(_set_cookie_js(token), unsafe_allow_javascript=True)
         st.caption(_t("signed_in", name=user.display_name or user.name, role=role_name(user.role)))
         if user.restricted:
