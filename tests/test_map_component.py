@@ -56,6 +56,12 @@ def test_the_map_frame_is_served_from_its_own_directory():
     assert map_component.frame_component.name == "views.map_component.hetu_map"
     index = (map_component.FRAME_DIR / "index.html").read_text(encoding="utf-8")
     assert '<script defer src="./hetu-map-frame.js"></script>' in index and 'id="map_div"' in index
+    # Leaflet, asked for as the frame opens, is the map's first script, on its own (not in the bundle after it)
+    assert f'<script async data-global="L" src="{map_component.FRAME_PRELOADED}"></script>' in index
+    from layers.mapview import HetuMap
+
+    links = map_component.render(HetuMap(location=[31.25, 121.4], zoom_start=13, tiles=None)).js_links
+    assert links[0] == map_component.FRAME_PRELOADED and map_component.FRAME_PRELOADED not in links[1:]
     script = (map_component.FRAME_DIR / "hetu-map-frame.js").read_text(encoding="utf-8")
     # the one inline script the policy allows is the text views.map_csp hashes
     assert '"window.map = map_div; window.initComponent(map_div, " + a.return_on_hover + ");"' in script

@@ -29,7 +29,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 import streamlit_folium as sf
 
-from layers.assets import bundle_scripts
+from layers.assets import LEAFLET_JS, bundle_scripts
 from views.map_csp import csp_meta
 
 MAX_MAPS = 6  # rendered maps kept per process (each a few MB at city scale)
@@ -38,6 +38,7 @@ FRAME_DIR = Path(__file__).resolve().parent / "map_frame"
 # own (views/map_frame/hetu-map-frame.js) instead of streamlit-folium's React bundle. Its name, as Streamlit
 # serves it: /component/views.map_component.hetu_map/index.html
 frame_component = components.declare_component("hetu_map", path=str(FRAME_DIR))
+FRAME_PRELOADED = LEAFLET_JS[1]  # the script views/map_frame/index.html loads at once (every map's first)
 
 
 @dataclass
@@ -86,9 +87,12 @@ def render(fmap: folium.Map, view: tuple[float, float, float, float] | None = No
     for elem in _walk(fmap):
         css.extend(href for _, href in getattr(elem, "default_css", []))
         js.extend(src for _, src in getattr(elem, "default_js", []))
-    # the frame loads its scripts one by one: the app's own as one file (layers.assets.bundle_scripts)
+    # the frame loads its scripts one by one: Leaflet, which the frame's page asks for as soon as it opens
+    # (FRAME_PRELOADED), then the app's own as one file (layers.assets.bundle_scripts)
+    js = list(dict.fromkeys(js))
+    first = [url for url in js[:1] if url == FRAME_PRELOADED]
     return RenderedMap(script, header, html, sf.get_full_id(fmap), list(dict.fromkeys(css)),
-                       bundle_scripts(list(dict.fromkeys(js))), bounds, fmap.options.get("zoom"))
+                       first + bundle_scripts(js[len(first):]), bounds, fmap.options.get("zoom"))
 
 
 def _walk(fig):

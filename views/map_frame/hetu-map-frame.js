@@ -5,7 +5,8 @@
    fetched, parsed and ran (~55 ms of the main thread, shared with Streamlit's own page) before the map's own
    scripts were even asked for:
 
-   - the first render loads the map's css_links and js_links (the scripts one after another, in order), puts the
+   - the first render loads the map's css_links and js_links (the scripts one after another, in order; Leaflet,
+     always the first, index.html asks for when the frame opens, while the page sends the arguments), puts the
      map's header (its styles and the Content-Security-Policy of views/map_csp.py) into the head and appends the map
      script, as the one inline script whose hash that policy allows: the script and its initComponent line, the same
      text streamlit-folium appends;
@@ -139,6 +140,15 @@
   function loadScripts(links, i) {
     if (i >= links.length) return Promise.resolve();
     return new Promise(function (resolve, reject) {
+      // Leaflet: index.html asked for it when the frame opened (data-global: what it defines when it has run)
+      var pre = Array.prototype.find.call(document.scripts, function (el) { return el.getAttribute("src") === links[i]; });
+      if (pre) {
+        var name = pre.getAttribute("data-global");
+        if (name && window[name]) { resolve(); return; }
+        pre.addEventListener("load", function () { resolve(); });
+        pre.addEventListener("error", function () { reject(new Error("could not load " + links[i])); });
+        return;
+      }
       var s = document.createElement("script");
       s.src = links[i]; s.async = false; s.onload = resolve;
       s.onerror = function () { reject(new Error("could not load " + links[i])); };
