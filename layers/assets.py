@@ -115,9 +115,10 @@ def _write_once(path: Path, content) -> None:
 
 
 def bundle_scripts(urls: list[str]) -> list[str]:
-    """The map frame's scripts in as few files as possible. streamlit-folium loads its ``js_links`` one after
-    another, each once the one before has run (a round trip each: Leaflet and our three files took 4 × ~47 ms of
-    the frame's first draw at city scale); the app's own files under ``static/`` that follow each other are
+    """The map frame's scripts in as few files as possible. The frame (streamlit-folium's, and the map page's own
+    alike) loads its ``js_links`` one after another, each once the one before has run (a round trip each: Leaflet
+    and our three files took 4 × ~47 ms of the frame's first draw at city scale); the app's own files under
+    ``static/`` that follow each other are
     joined, in their order, into one file published under ``static/gen`` by content (the same scripts, the same
     name). Any other link stays where it is, in its place."""
     out: list[str] = []

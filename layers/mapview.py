@@ -1,6 +1,7 @@
 """layers.mapview: compose the interactive map from the registered layers.
 
-Streamlit-free: the view calls :func:`build_map` and hands the result to streamlit-folium.
+Streamlit-free: the view calls :func:`build_map` and hands the result to the map page's frame
+(views.map_component).
 Styled layers are cached per (data version, filters, language), so a rerun that changes nothing
 rebuilds nothing.
 """

@@ -9,7 +9,8 @@
  * (``tiles``: {url, labels, z, index}) fetched only for the tiles in view.
  * Each point is drawn as a pre-rendered sprite (colour x shape), so a redraw of 60,000 points
  * costs a few milliseconds. Hovering shows a tooltip; clicking fires a Leaflet 'click' event with
- * the point's exact position and its label as tooltip, which streamlit-folium returns to Python.
+ * the point's exact position and its label as tooltip, which the map frame returns to Python (the map page's
+ * own frame, views/map_frame/hetu-map-frame.js, or streamlit-folium's on other pages).
  * Points under the pointer win over vector layers below them (one tooltip, the click selects the point).
  * Hover labels come in chunks, fetched when first needed.
  * Below zoom ``aggregateBelow`` the layer draws the counted clusters of ``clustersUrl`` (computed once
@@ -562,7 +563,7 @@
       if (ref < 0) return;
       e.stopPropagation(); e._hetuHandled = true;  // the point is on top: the section or plot below is not clicked
       this._hideTip();
-      // The label is data: streamlit-folium reads tooltip content through innerHTML, so hand it escaped.
+      // The label is data: the frame reads tooltip content as HTML (streamlit-folium's through innerHTML), so hand it escaped.
       var label = this._label(ref).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       var p = this._pos(ref), latlng = L.latLng(p.ch.lat[p.i] * 1e-6, p.ch.lon[p.i] * 1e-6);
       var target = { _tooltip: { _content: label }, getTooltip: function () { return { getContent: function () { return label; } }; } };
@@ -572,9 +573,10 @@
     }
   });
 
-  // streamlit-folium sends a click's value 250 ms late (its updates are debounced, for pans): a point's
+  // The frame sends a click's value 250 ms late (its updates are debounced, for pans, as streamlit-folium's): a point's
   // click is sent at once, built exactly as its updateComponentValue builds it from window.__GLOBAL_DATA__
-  // (streamlit-folium 0.27.4, pinned), and kept as the last value sent, so the debounced call sends nothing.
+  // (streamlit-folium 0.27.4, pinned, and views/map_frame/hetu-map-frame.js alike), and kept as the last value
+  // sent, so the debounced call sends nothing.
   function sendNow(map) {
     var g = window.__GLOBAL_DATA__;
     if (!g || !g.returned_objects || window.parent === window) return;

@@ -66,8 +66,9 @@
     _vectorClicked: function (e) {
       // A click on a vector feature: a point feature (a monitoring section's marker) is ringed at once, like
       // a canvas point (a line or an area is ringed where the page says, when it answers); the click is sent
-      // to the app at once instead of after streamlit-folium's 250 ms debounce, once every click handler
-      // of this event has run (streamlit-folium reads the tooltip in the group's handler, after this one).
+      // to the app at once instead of after the frame's 250 ms debounce (streamlit-folium's, which the map page's
+      // frame keeps), once every click handler of this event has run (the frame reads the tooltip in the group's
+      // handler, after this one).
       var t = e.propagatedFrom || e.sourceTarget, map = this._map;
       if (t && t.feature && t.getLatLng && t.feature.geometry && t.feature.geometry.type === "Point") {
         this.show(t.getLatLng());
