@@ -156,6 +156,16 @@
     }).then(function () { return loadScripts(links, i + 1); });
   }
 
+  // The map is built at the frame's final size: the page gives the frame its height by a stylesheet when it lays
+  // the frame out, which it is made to do here (reading the frame's box) before the map script runs. The frame's
+  // resize event, which the browser sends at its next rendering step, then finds the map at that size already
+  // (nothing to lay out or fit again).
+  function settleSize() {
+    try {
+      if (window.frameElement) window.frameElement.getBoundingClientRect();
+    } catch (e) { /* not reachable: the size comes with the resize event */ }
+  }
+
   function pixelatedStyle(on) {
     return on ? ".leaflet-image-layer{image-rendering:-webkit-optimize-contrast;image-rendering:crisp-edges;" +
       "image-rendering:pixelated}" : ".leaflet-image-layer{}";
@@ -187,6 +197,7 @@
     });
     loading = true;
     return loadScripts(a.js_links || [], 0).then(function () {
+      settleSize();
       var style = document.createElement("style");
       style.textContent = pixelatedStyle(a.pixelated);
       document.head.appendChild(style);
