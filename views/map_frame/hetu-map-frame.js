@@ -33,7 +33,6 @@
   }
 
   function setFrameHeight(height) {
-    if (height === undefined) height = document.body.scrollHeight;
     if (height === lastHeight) return;
     lastHeight = height;
     send("streamlit:setFrameHeight", { height: height });
@@ -42,8 +41,6 @@
   function setComponentValue(value) {
     send("streamlit:setComponentValue", { value: value, dataType: "json" });
   }
-
-  window.Streamlit = { setComponentValue: setComponentValue, setFrameHeight: setFrameHeight };
 
   function debounce(fn, wait) {
     var timer = null, lastArg;
