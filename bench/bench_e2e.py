@@ -9,7 +9,10 @@ websocket. Both apps are started here as real Streamlit servers on loopback port
 * ``naive``: ``streamlit run bench/naive_app.py``: the same outfalls read with geopandas,
   ``GeoDataFrame.explore()`` handed to ``st_folium`` (Leaflet served locally).
 
-Measured in Debian's Chromium (a fresh browser context, i.e. a new Streamlit session, per load):
+Measured in Debian's Chromium, each load in a fresh browser context (no HTTP cache, a new Streamlit session)
+whose tab has been open and idle for ``TAB_IDLE_S`` (a user's browser, already running, navigating: not Chromium
+creating the context's tab and its renderer, which on this 2-core machine still took the first ~0.25 s of a load
+when the navigation began at once, as it did in runs before 2026-12-01 17:00 UTC):
 
 * ``cold``: the first load after the server started on a fresh data directory (s);
 * ``warm``: the median of the next ``--repeats`` loads (s), navigation start → outfalls drawn + 2 frames
@@ -52,6 +55,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 APPS = {"hetu": "app.py", "naive": "bench/naive_app.py"}
 SERVER_START_S: dict[str, float] = {}  # app -> seconds from launch to its first health answer
 TOKEN: dict[str, str] = {}  # app -> session cookie (Hetu asks for a login; the naive app has none)
+TAB_IDLE_S = 1.0  # a new tab is left idle this long before each timed navigation (see above)
 
 # Runs in every frame: records when the outfalls are drawn (Date.now(), comparable with the Python clock).
 DRAWN_PROBE = """
@@ -135,7 +139,7 @@ def login_page(browser, url: str, timeout_s: float) -> float:
     """Navigation → Hetu's login form shown, on the fresh server (s)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     try:
-        page = context.new_page()
+        page = open_tab(context)
         t0 = time.time()
         page.goto(url, wait_until="commit")
         page.locator("input[type='password']").first.wait_for(timeout=timeout_s * 1000)
@@ -149,6 +153,13 @@ def new_context(browser, url: str, token: str | None, **kwargs):
     if token:
         context.add_cookies([{"name": "hetu_session", "value": token, "url": url}])
     return context
+
+
+def open_tab(context):
+    """A new tab in ``context``, open and idle for ``TAB_IDLE_S`` before the timed navigation begins."""
+    page = context.new_page()
+    page.wait_for_timeout(TAB_IDLE_S * 1000)
+    return page
 
 
 def free_port() -> int:
@@ -315,7 +326,7 @@ def ledger(browser, url: str, timeout_s: float, n: int = 1, code: str = "") -> d
         context = new_context(browser, url, TOKEN.get("hetu"))
         try:
             context.add_init_script(DRAWN_PROBE % n)
-            page = context.new_page()
+            page = open_tab(context)
             page.goto(url, wait_until="commit")
             drawn_frame(page, timeout_s)
             wait_idle(page, timeout_s)
@@ -330,7 +341,7 @@ def ledger(browser, url: str, timeout_s: float, n: int = 1, code: str = "") -> d
             context.close()
     context = new_context(browser, url, TOKEN.get("hetu"), accept_downloads=True)
     try:
-        page = context.new_page()
+        page = open_tab(context)
         t0 = time.time()
         page.goto(url + "/outfalls", wait_until="commit")
         page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=timeout_s * 1000)
@@ -361,6 +372,7 @@ def one_load(browser, url: str, n: int, app: str, timeout_s: float, interact: bo
         external: list[str] = []
         page.on("request", lambda r: external.append(r.url)
                 if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")) else None)
+        page.wait_for_timeout(TAB_IDLE_S * 1000)  # the tab open and idle, as open_tab
         t0 = time.time()
         page.goto(url, wait_until="commit")
         frame, drawn_at = drawn_frame(page, timeout_s)
