@@ -56,6 +56,13 @@ def md_text(value: Any) -> str:
     return _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), text, count=1)
 
 
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table of cells that are markdown text already (``md_text``: a ``|`` in them is ``\\|``, which a
+    table cell shows as itself, and a line break is a space, so a cell never ends its row)."""
+    line = lambda cells: "| " + " | ".join(c if c else " " for c in cells) + " |"  # noqa: E731
+    return "\n".join([line(header), "|" + "---|" * len(header)] + [line(r) for r in rows])
+
+
 def mathtext(value: Any) -> str:
     """Text for a matplotlib label: a ``$`` is a dollar sign, not the start of mathtext."""
     return plain(value).replace("$", r"\$")

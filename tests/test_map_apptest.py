@@ -59,7 +59,8 @@ def test_search_selects_the_feature_and_shows_key_facts(app):
     assert not at.exception
     assert at.session_state["selected"] == ("outfalls", "PT-0007")
     assert any("PT-0007" in m.value for m in at.markdown)
-    assert at.table, "key facts table"
+    tables = [m.value for m in at.markdown if "|---|---|" in m.value]  # the key facts, a markdown table
+    assert tables and "| 编码 | PT-0007 |" in tables[0] and "| 受纳水体 |" in tables[0], tables
 
 
 def test_english_interface(app):

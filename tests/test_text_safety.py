@@ -348,4 +348,12 @@ def test_selecting_an_outfall_far_from_every_river_explains_instead_of_crashing(
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert re.search(r"排污口「ODD-O1」距最近河道线 \d+ 米", captions.replace("\\", ""))  # in the page's language
-    assert any(m.value == "#### " + md_text(XSS) for m in at.markdown)  # the heading: the name, escaped
+    assert any("\n#### " + md_text(XSS) + "\n" in m.value for m in at.markdown)  # the heading: the name, escaped
+
+
+def test_a_markdown_table_keeps_each_text_in_its_cell():
+    """A value with a pipe stays in its cell (escaped), and a field name cannot start markup."""
+    from gislib.safe_text import md_table, md_text
+
+    table = md_table(["", "值"], [[md_text("名称"), md_text("a|b **c**\nd")], [md_text("*x*"), "1"]])
+    assert table.splitlines() == ["|   | 值 |", "|---|---|", "| 名称 | a\\|b \\*\\*c\\*\\* d |", "| \\*x\\* | 1 |"]

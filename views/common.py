@@ -52,18 +52,32 @@ PRELOAD_AFTER_DRAW_MS = 3000  # after the map's first draw: its first zoom and p
 PRELOAD_WAIT_MS = 30000  # a map that has not drawn by then (every point layer off): preload anyway
 PRELOADED_ELEMENTS = ("DataFrame", "Selectbox", "NumberInput", "TextInput", "Checkbox", "Multiselect", "Radio",
                       "Button", "DownloadButton", "Progress")
+# What a click on the map shows next that the map page has not shown yet: the link to the record (a few KB).
+# Fetched when the browser is first idle after the map has drawn, also on a phone: otherwise the first click's
+# answer waited for it (the key facts are markdown, views.map_view.key_facts: no table code).
+CLICK_ELEMENTS = ("PageLink",)
+
+
+def _chunks(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    root = Path(st.__file__).parent / "static" / "static"
+    js = tuple(sorted(f.name for name in names for f in (root / "js").glob(f"{name}.*.js")
+                      if f.name.count(".") == 2))
+    css = tuple(sorted(f.name for name in names for f in (root / "css").glob(f"{name}.*.css")
+                       if f.name.count(".") == 2))
+    return js, css
 
 
 @functools.lru_cache(maxsize=1)
 def element_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(JS files, CSS files) of ``PRELOADED_ELEMENTS`` in this Streamlit's frontend build (names carry a
     content hash: found in the installed package; an element without its own file is skipped)."""
-    root = Path(st.__file__).parent / "static" / "static"
-    js = tuple(sorted(f.name for name in PRELOADED_ELEMENTS for f in (root / "js").glob(f"{name}.*.js")
-                      if f.name.count(".") == 2))
-    css = tuple(sorted(f.name for name in PRELOADED_ELEMENTS for f in (root / "css").glob(f"{name}.*.css")
-                       if f.name.count(".") == 2))
-    return js, css
+    return _chunks(PRELOADED_ELEMENTS)
+
+
+@functools.lru_cache(maxsize=1)
+def click_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(JS files, CSS files) of ``CLICK_ELEMENTS``, found as ``element_chunks``."""
+    return _chunks(CLICK_ELEMENTS)
 
 
 def preload_script() -> str:
@@ -71,28 +85,36 @@ def preload_script() -> str:
     Streamlit's own entry script (so a ``server.baseUrlPath`` is followed). It waits until the page has
     settled: a map on the page drew its points (its frame's ``__hetuFirstDraw``) ``PRELOAD_AFTER_DRAW_MS`` ago,
     or no map frame appeared within ``PRELOAD_SETTLE_MS``; at most ``PRELOAD_WAIT_MS``. The map's first draw,
-    zoom and pan are never slowed by code for pages the user has not opened yet. Not on a phone-width
-    screen (river chiefs' phones: the map, not the ledger, and every MB counts)."""
+    zoom and pan are never slowed by code for pages the user has not opened yet. The code of what a click on
+    the map shows (``CLICK_ELEMENTS``) is loaded sooner: at the first idle moment after the map has drawn. The
+    other pages' code is not fetched ahead on a phone-width screen (river chiefs' phones: the map, not the
+    ledger, and every MB counts)."""
     import json
 
-    js, css = element_chunks()
+    def load(files: tuple[tuple[str, ...], tuple[str, ...]]) -> str:  # a JS function that loads these files
+        js, css = files
+        return ("function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
+                "if(!e)return;"
+                f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
+                "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
+                "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
+                f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}}")
+
     return ("<script>(function(){var w=window;if(w.__hetuPreloaded)return;w.__hetuPreloaded=1;"
-            "if(700>w.innerWidth)return;"  # a phone: the map only, the ledger's code is not fetched ahead
-            "var go=function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
-            "if(!e)return;w.__hetuPreloadAt=performance.timeOrigin+performance.now();"
-            f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
-            "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
-            "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
-            f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}};"
-            # a map frame (streamlit-folium's, same origin) that has not drawn yet: wait for it
+            "var phone=700>w.innerWidth;"  # a phone: the map only, the ledger's code is not fetched ahead
+            "var idle=function(f){(w.requestIdleCallback||function(f){setTimeout(f,300);})(f,{timeout:2000});};"
+            f"var first={load(click_chunks())},"
+            f"rest={load(element_chunks())};"
+            "var go=function(){if(phone)return;w.__hetuPreloadAt=performance.timeOrigin+performance.now();rest();};"
+            # a map frame (same origin) that has not drawn yet: wait for it
             "var waiting=function(){var fs=document.querySelectorAll('iframe'),map=false;"
             "for(var i=0;fs.length>i;i++){try{var f=fs[i].contentWindow;"
             "if(f&&f.document.querySelector('.leaflet-container')){map=true;if(!f.__hetuFirstDraw)return 2;}}"
             "catch(x){}}return map?0:1;};"
-            f"var t0=Date.now(),d0=0,tick=function(){{var s=waiting(),now=Date.now(),dt=now-t0;"
-            "if(s===0&&!d0)d0=now;"
+            "var t0=Date.now(),d0=0,tick=function(){var s=waiting(),now=Date.now(),dt=now-t0;"
+            "if(s===0&&!d0){d0=now;idle(first);}"
             f"if((d0&&now-d0>={PRELOAD_AFTER_DRAW_MS})||(s===1&&dt>={PRELOAD_SETTLE_MS})||dt>={PRELOAD_WAIT_MS})"
-            "(w.requestIdleCallback||function(f){setTimeout(f,300);})(go,{timeout:2000});"
+            "idle(function(){if(!d0)first();go();});"
             "else setTimeout(tick,250);};setTimeout(tick,250);})();</script>")
 
 

@@ -15,7 +15,7 @@ from gislib.dataset import current_name
 from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from gislib.errors import HetuError
 from gislib.reports.outfall_file import class_text
-from gislib.safe_text import md_text, safe_frame
+from gislib.safe_text import md_table, md_text, safe_frame
 from layers.base import Filters
 from layers.folium_elements import ViewRequest
 from layers.mapview import (build_map, extent_of, feature_at, layer_ready, search,
@@ -154,7 +154,7 @@ def _facts(key: str, row: pd.Series) -> dict[str, str]:
         value = row.get(field)
         if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
             continue
-        facts[tr("field." + FIELD_ALIASES.get(field, field))] = md_text(_value(field, value))  # st.table renders markdown
+        facts[tr("field." + FIELD_ALIASES.get(field, field))] = md_text(_value(field, value))  # shown as markdown
     return facts
 
 
@@ -180,10 +180,11 @@ def _record_link(key: str, row: pd.Series) -> None:
 
 
 def key_facts(key: str, row: pd.Series) -> None:
-    """The selected feature's key facts beside the map."""
-    st.markdown(f"**{tr('layer.' + key)}** · {md_text(row['code'])}")
-    st.markdown(f"#### {md_text(row['name'])}")
-    st.table(pd.Series(_facts(key, row), name=_t("value")))
+    """The selected feature's key facts beside the map: one markdown element (its layer and code, its name, the
+    facts table). Not ``st.table``: its frontend code and the Arrow libraries under it were fetched and run on
+    the page's first click (the map page shows no other table), and the facts waited for them."""
+    st.markdown(f"**{tr('layer.' + key)}** · {md_text(row['code'])}\n\n#### {md_text(row['name'])}\n\n"
+                + md_table(["", md_text(_t("value"))], [[md_text(k), v] for k, v in _facts(key, row).items()]))
     if key == "outfalls" and row.get("state") == "整治中" and row.get("deadline"):
         if pd.to_datetime(row["deadline"], errors="coerce") < pd.Timestamp.today().normalize():  # NaT: False
             st.error(f"⚠️ {tr('common.overdue')}: {md_text(row['deadline'])}")

@@ -13,7 +13,7 @@ def test_a_click_on_the_map_updates_the_panel_without_a_page_rerun(app_url, new_
     rp.page.wait_for_function("() => document.querySelector('#hetu-page-runs')")
     before = rp.page.evaluate(RUNS)
     rp.click_outfall(frame)
-    facts = rp.page.locator("[data-testid='stTable']").filter(has_text="受纳水体").first
+    facts = rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text="受纳水体").first
     facts.wait_for(timeout=30000)
     rp.wait_idle()
     code = rp.page.locator("a[href*='code=']").first.get_attribute("href").split("code=")[1]

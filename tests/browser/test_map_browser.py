@@ -85,7 +85,7 @@ def test_click_outfall_shows_key_facts(app_url, new_page, artifacts):
     frame = rp.map_frame()
     _wait_for_layers(frame)
     rp.click_outfall(frame)
-    rp.page.locator("[data-testid='stTable']").filter(has_text="受纳水体").first.wait_for(timeout=30000)
+    rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text="受纳水体").first.wait_for(timeout=30000)
     rp.wait_idle()
     rp.page.wait_for_timeout(800)
     rp.page.screenshot(path=str(artifacts / "map_outfall_selected.png"))

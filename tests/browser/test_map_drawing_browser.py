@@ -89,7 +89,7 @@ def test_zoomed_out_outfalls_are_counted_clusters_that_resolve_to_clickable_poin
     rp.page.screenshot(path=str(artifacts / "map_tiled_points_z15.png"))
     box = rp.stable_box(rp.map_iframe)
     rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
-    rp.page.locator("[data-testid='stTable']").filter(has_text=code).first.wait_for(timeout=30000)
+    rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text=code).first.wait_for(timeout=30000)
 
 
 # Counts, in the map's frame, every moment the points are hidden and every animated zoom.
@@ -293,7 +293,7 @@ def test_the_map_is_counted_clusters_zoomed_out_and_single_clickable_points_at_s
         rp.page.screenshot(path=str(shots[1]))
         box = rp.stable_box(rp.map_iframe)
         rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
-        rp.page.locator("[data-testid='stTable']").filter(has_text=code).first.wait_for(timeout=120000)
+        rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text=code).first.wait_for(timeout=120000)
         rp.page.screenshot(path=str(artifacts / f"map_{dataset}_z{street}_selected.png"))
     if dataset == "city":  # README's screenshots of the city map (issue 18)
         for shot in shots:

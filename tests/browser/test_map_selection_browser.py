@@ -39,7 +39,7 @@ def test_a_click_rings_the_outfall_without_rebuilding_the_map(app_url, new_page,
     lat, lng = frame.evaluate(POINT, pos["i"])
     link = rp.page.locator("a[href*='code=']").filter(visible=True).first
     link.wait_for(timeout=30000)
-    rp.page.locator("[data-testid='stTable']").filter(has_text="受纳水体").first.wait_for(timeout=30000)
+    rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text="受纳水体").first.wait_for(timeout=30000)
     rp.wait_idle()
     rp.page.wait_for_timeout(500)
     code = link.get_attribute("href").split("code=")[1]

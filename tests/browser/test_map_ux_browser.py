@@ -68,7 +68,7 @@ def test_first_click_selects_the_outfall_under_the_pointer(app_url, new_page, ar
     rp.page.mouse.move(box["x"] + target["x"], box["y"] + target["y"])
     rp.page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
     # what the user sees: the tapped outfall's code and its key facts, on the FIRST click
-    facts = rp.page.locator(".st-key-hetu_selcard" if w < 800 else "[data-testid='stTable']")
+    facts = rp.page.locator(".st-key-hetu_selcard" if w < 800 else "[data-testid='stMarkdownContainer'] table")
     facts.filter(has_text=target["code"]).first.wait_for(timeout=30000)
     rp.wait_idle()
     assert rp.page.evaluate("window.scrollY") == before, "the page jumped under the click"
@@ -130,14 +130,14 @@ def test_outfall_over_a_section_one_tooltip_and_the_click_selects_the_outfall(ap
     rp.page.screenshot(path=str(artifacts / "map_overlap_hover.png"))
     rp.page.mouse.click(box["x"] + p["x"], box["y"] + p["y"])
     _wait_for_facts(rp, code)
-    tables = " ".join(rp.page.locator("[data-testid='stTable']").all_inner_texts())
+    tables = " ".join(rp.page.locator("[data-testid='stMarkdownContainer'] table").all_inner_texts())
     assert code in " ".join(rp.page.locator("[data-testid='stMarkdown']").all_inner_texts())
     assert pair["code"] not in tables, "the section under the outfall was selected"
 
 
 def _wait_for_facts(rp, code: str) -> None:
     """The details panel beside the map shows the feature's key-facts table."""
-    rp.page.locator("[data-testid='stTable']").filter(has_text=code).first.wait_for(timeout=30000)
+    rp.page.locator("[data-testid='stMarkdownContainer'] table").filter(has_text=code).first.wait_for(timeout=30000)
     rp.wait_idle()
 
 

@@ -187,7 +187,7 @@ def test_hostile_names_on_the_map(hostile_records, app_url, new_page, artifacts)
             assert any(NAME in p["text"] and p["imgs"] == 0 for p in got["popups"]), got["popups"]
         side = rp.page.locator('[data-testid="stMain"]').inner_text()
         assert code in side and NAME in side, side  # the key facts of the selection: the literal name
-        facts = rp.page.locator('[data-testid="stTable"]').first.inner_text()
+        facts = rp.page.locator('[data-testid="stMarkdownContainer"] table').first.inner_text()
         assert NAME in facts.replace("\n", " "), facts  # the table renders markdown: backticks must stay
         _assert_clean(rp, dialogs)
         frame = rp.map_frame()
