@@ -22,3 +22,16 @@ def python_value(value: Any) -> Any:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     return value
+
+
+def positions_of(column, value: Any):
+    """Positions (a numpy int array) of the rows whose ``column`` (a pandas Series) equals ``value``, compared as
+    text. For picking one record out of a large frame: ``frame.iloc[int(pos)]`` reads one value per column,
+    where ``frame[column == value]`` took every column of the frame (at 600,000 Arrow-backed rows and 61 columns,
+    ~60 ms a click)."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.StringDtype):  # numbers, objects: compared as their text
+        column = column.astype(str)
+    return np.flatnonzero((column == str(value)).fillna(False).to_numpy(dtype=bool))

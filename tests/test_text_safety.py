@@ -357,3 +357,15 @@ def test_a_markdown_table_keeps_each_text_in_its_cell():
 
     table = md_table(["", "值"], [[md_text("名称"), md_text("a|b **c**\nd")], [md_text("*x*"), "1"]])
     assert table.splitlines() == ["|   | 值 |", "|---|---|", "| 名称 | a\\|b \\*\\*c\\*\\* d |", "| \\*x\\* | 1 |"]
+
+
+def test_positions_of_finds_a_code_as_text_in_every_kind_of_column():
+    """A record is picked by its code whether the column holds Arrow strings (with gaps), numbers or objects."""
+    import pandas as pd
+
+    from gislib.values import positions_of
+
+    assert positions_of(pd.Series(["PT-1", "PT-2", None, "PT-2"], dtype="string[pyarrow]"), "PT-2").tolist() == [1, 3]
+    assert positions_of(pd.Series([101, 102, 103]), "102").tolist() == [1]
+    assert positions_of(pd.Series(["a", None, 7], dtype=object), 7).tolist() == [2]
+    assert positions_of(pd.Series(["a", "b"]), "c").tolist() == []

@@ -16,6 +16,7 @@ from gislib.domain import OUTFALL_PHASE, OUTFALL_STATES, OUTFALL_TYPE_L1
 from gislib.errors import HetuError
 from gislib.reports.outfall_file import class_text
 from gislib.safe_text import md_table, md_text, safe_frame
+from gislib.values import positions_of
 from layers.base import Filters
 from layers.folium_elements import ViewRequest
 from layers.mapview import (build_map, extent_of, feature_at, layer_ready, search,
@@ -144,8 +145,8 @@ def selected_row():
         return None, None
     key, code = sel
     gdf = styled_layer(key, None, lang(), scope=map_scope())
-    rows = gdf[gdf["code"] == code]
-    return (key, rows.iloc[0]) if len(rows) else (None, None)
+    rows = positions_of(gdf["code"], code)
+    return (key, gdf.iloc[int(rows[0])]) if len(rows) else (None, None)
 
 
 def _facts(key: str, row: pd.Series) -> dict[str, str]:

@@ -45,6 +45,7 @@ from shapely.ops import substring
 
 from gislib.config import DEFAULT_DATA_DIR
 from gislib.errors import ConfigError, CRSError, DataError, NotFoundError, Phrase, ValidationError
+from gislib.values import positions_of
 
 METRIC_CRS = "EPSG:4549"
 OUTPUT_CRS = "EPSG:4326"
@@ -829,9 +830,10 @@ def trace_downstream(network: Network, outfall_code: str, outfalls: gpd.GeoDataF
     """The nearest section downstream of an outfall and its network distance in km."""
     overrides = validate_overrides(overrides) if overrides else {}
     flags, warnings = network.directions(two_way, overrides)
-    codes = outfalls["code"].astype(str) if "code" in outfalls else None
-    if codes is not None and (codes == str(outfall_code)).any():  # snap the one outfall, not the whole set
-        outfalls = outfalls[(codes == str(outfall_code)).to_numpy()]
+    rows = positions_of(outfalls["code"], outfall_code) if "code" in outfalls else ()
+    if len(rows):  # snap the one outfall, not the whole set (its code and point: all that snapping reads)
+        outfalls = gpd.GeoDataFrame({"code": outfalls["code"].iloc[rows].to_numpy()},
+                                    geometry=outfalls.geometry.values[rows], crs=outfalls.crs)
     outs = network.snap(outfalls, snap_tolerance_m)
     i = outs.index_of(outfall_code, "outfall")
     outs.require_on_network(i, "outfall")
