@@ -58,26 +58,17 @@ PRELOADED_ELEMENTS = ("DataFrame", "Selectbox", "NumberInput", "TextInput", "Che
 CLICK_ELEMENTS = ("PageLink",)
 
 
-def _chunks(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+@functools.lru_cache(maxsize=4)
+def element_chunks(names: tuple[str, ...] = PRELOADED_ELEMENTS) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(JS files, CSS files) of the elements ``names`` (``PRELOADED_ELEMENTS`` unless told) in this Streamlit's
+    frontend build (names carry a content hash: found in the installed package; an element without its own file
+    is skipped)."""
     root = Path(st.__file__).parent / "static" / "static"
     js = tuple(sorted(f.name for name in names for f in (root / "js").glob(f"{name}.*.js")
                       if f.name.count(".") == 2))
     css = tuple(sorted(f.name for name in names for f in (root / "css").glob(f"{name}.*.css")
                        if f.name.count(".") == 2))
     return js, css
-
-
-@functools.lru_cache(maxsize=1)
-def element_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(JS files, CSS files) of ``PRELOADED_ELEMENTS`` in this Streamlit's frontend build (names carry a
-    content hash: found in the installed package; an element without its own file is skipped)."""
-    return _chunks(PRELOADED_ELEMENTS)
-
-
-@functools.lru_cache(maxsize=1)
-def click_chunks() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(JS files, CSS files) of ``CLICK_ELEMENTS``, found as ``element_chunks``."""
-    return _chunks(CLICK_ELEMENTS)
 
 
 def preload_script() -> str:
@@ -91,20 +82,21 @@ def preload_script() -> str:
     ledger, and every MB counts)."""
     import json
 
-    def load(files: tuple[tuple[str, ...], tuple[str, ...]]) -> str:  # a JS function that loads these files
-        js, css = files
-        return ("function(){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
-                "if(!e)return;"
-                f"{json.dumps(list(css))}.forEach(function(n){{var h=new URL('../css/'+n,e.src).href;"
-                "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
-                "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
-                f"{json.dumps(list(js))}.forEach(function(n){{import(new URL('./'+n,e.src).href).catch(function(){{}});}});}}")
+    def files(names: tuple[str, ...]) -> str:  # [css, js] of these elements, as a JS array
+        js, css = element_chunks(names)
+        return json.dumps([list(css), list(js)])
 
     return ("<script>(function(){var w=window;if(w.__hetuPreloaded)return;w.__hetuPreloaded=1;"
             "var phone=700>w.innerWidth;"  # a phone: the map only, the ledger's code is not fetched ahead
             "var idle=function(f){(w.requestIdleCallback||function(f){setTimeout(f,300);})(f,{timeout:2000});};"
-            f"var first={load(click_chunks())},"
-            f"rest={load(element_chunks())};"
+            "var load=function(f){var e=document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
+            "if(!e)return;"
+            "f[0].forEach(function(n){var h=new URL('../css/'+n,e.src).href;"
+            "if(document.querySelector('link[rel=stylesheet][href=\"'+h+'\"]'))return;"
+            "var l=document.createElement('link');l.rel='stylesheet';l.href=h;document.head.appendChild(l);});"
+            "f[1].forEach(function(n){import(new URL('./'+n,e.src).href).catch(function(){});});};"
+            f"var first=function(){{load({files(CLICK_ELEMENTS)});}},"
+            f"rest=function(){{load({files(PRELOADED_ELEMENTS)});}};"
             "var go=function(){if(phone)return;w.__hetuPreloadAt=performance.timeOrigin+performance.now();rest();};"
             # a map frame (same origin) that has not drawn yet: wait for it
             "var waiting=function(){var fs=document.querySelectorAll('iframe'),map=false;"
